@@ -1,0 +1,32 @@
+# Two commands: `make demo` (set up, build the demo, serve the app) and `make test` (set up, run every test).
+PY := .venv/bin/python
+DEMO_DATA := data/varstars-demo
+DEMO_MODEL := models/varstars-clip
+DEMO_ART := $(DEMO_DATA)/varstars-clip
+PORT ?= 8501
+
+.PHONY: demo test setup setup-test demo-data
+
+.venv/.installed: requirements.txt pyproject.toml
+	python3 -m venv .venv
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+.venv/.installed-test: .venv/.installed requirements-test.txt
+	$(PY) -m pip install -q -r requirements-test.txt
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium)
+	touch $@
+
+setup: .venv/.installed
+setup-test: .venv/.installed-test
+
+demo-data: setup
+	$(PY) -m astrodisc demo --data $(DEMO_DATA) --model $(DEMO_MODEL)
+
+demo: demo-data
+	$(PY) -m astrodisc serve --port $(PORT)
+
+test: setup-test
+	$(PY) -m pytest -q --timeout=900 tests

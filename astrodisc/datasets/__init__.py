@@ -1,0 +1,1 @@
+"""Datasets: the on-disk store shared by simulators and importers, simulators, importers."""
