@@ -43,7 +43,7 @@ def features(lc: LightCurve) -> np.ndarray:
     e = np.where(np.isfinite(lc.mag_err[ok]) & (lc.mag_err[ok] > 0), lc.mag_err[ok], 0.05).astype(float)
     if len(t) < 10:
         raise UserError(f"light curve has {len(t)} usable epochs; at least 10 are needed")
-    search = lomb_scargle(t, m, e, min_period=0.03, max_period=min(1000.0, np.ptp(t)))
+    search = lomb_scargle(t, m, e, min_period=0.03, max_period=min(1000.0, np.ptp(t)), max_frequencies=100_000)
     period = search.best_period
     power = search.power
     peak = int(np.argmax(power))

@@ -1,0 +1,44 @@
+"""astrodisc web app: `streamlit run app.py` (or `astrodisc serve`).
+
+Picks an artifact set in the sidebar, loads it once (cached), flags simulated data, then runs the chosen page.
+"""
+
+import streamlit as st
+
+from astrodisc import app_state
+from astrodisc.errors import UserError
+from astrodisc.paths import data_dir
+
+st.set_page_config(page_title="astrodisc", page_icon="✨", layout="wide")
+
+sets = app_state.find_artifact_sets()
+if not sets:
+    st.title("astrodisc")
+    st.info(
+        f"No built artifact set found under `{data_dir()}`.\n\n"
+        "Build the demo (a simulated variable-star survey and its embeddings) with `make demo`, "
+        "or build your own dataset with `astrodisc build`, then reload this page."
+    )
+    st.stop()
+
+with st.sidebar:
+    labels = [s.label for s in sets]
+    if st.session_state.get(app_state.PICKER_KEY) not in labels:
+        st.session_state[app_state.PICKER_KEY] = labels[0]
+    st.selectbox("Dataset · model", labels, key=app_state.PICKER_KEY,
+                 on_change=app_state.select_object, args=(None,))
+
+try:
+    current = app_state.current()
+except (UserError, OSError, ValueError, KeyError) as err:
+    st.error(f"Cannot open {st.session_state[app_state.PICKER_KEY]}: {err}")
+    st.stop()
+
+if current.store.info.simulated:
+    st.warning(f"**Simulated data** — `{current.store.info.name}` is a simulated survey, not real observations.",
+               icon="🧪")
+
+# Pages live in views/, not pages/: Streamlit treats a pages/ folder as a v1 multipage app on a session's first
+# run and would run a deep-linked page (e.g. /map) without this script, i.e. without the picker.
+page = st.navigation([st.Page("views/map.py", title="Map", icon="🗺️", default=True)])
+page.run()

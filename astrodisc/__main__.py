@@ -1,0 +1,3 @@
+from astrodisc.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,122 @@
+"""What the app is looking at: the artifact sets on disk, the one picked in the sidebar, and cached loading.
+
+An artifact set is the output of ``astrodisc build`` for one dataset and one model, at
+``data_dir()/<dataset>/<model>/manifest.json``; its dataset folder is ``data_dir()/<dataset>/``.
+Loading goes through ``st.cache_resource`` keyed by path and manifest time, so a rerun (a click, a slider)
+never reloads data and a rebuilt set is picked up.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from astrodisc.artifacts import Artifacts, load_artifacts
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.paths import data_dir
+
+PICKER_KEY = "artifact_set"  # session-state key of the sidebar picker (an ArtifactSet.label)
+OBJECT_PARAM = "object"  # query parameter holding the selected object's id
+
+
+@dataclass(frozen=True)
+class ArtifactSet:
+    """One built dataset × model pair on disk."""
+
+    dataset: str
+    model: str
+    path: Path  # folder holding manifest.json
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset} · {self.model}"
+
+    @property
+    def dataset_dir(self) -> Path:
+        return self.path.parent
+
+
+@dataclass(frozen=True)
+class Current:
+    """The artifact set being viewed, its artifacts and its dataset store."""
+
+    artifact_set: ArtifactSet
+    artifacts: Artifacts
+    store: VarStarStore
+
+
+def find_artifact_sets(root: Path | None = None) -> list[ArtifactSet]:
+    """Every ``<root>/<dataset>/<model>/manifest.json`` under ``root`` (default ``data_dir()``), sorted."""
+    root = data_dir() if root is None else Path(root)
+    if not root.is_dir():
+        return []
+    return [ArtifactSet(m.parent.parent.name, m.parent.name, m.parent) for m in sorted(root.glob("*/*/manifest.json"))]
+
+
+@st.cache_resource(show_spinner="Loading artifacts…", max_entries=4)
+def _load(path: str, stamp: float) -> Artifacts:
+    return load_artifacts(Path(path))
+
+
+@st.cache_resource(max_entries=4)
+def _open_store(path: str, stamp: float) -> VarStarStore:
+    return VarStarStore(Path(path))
+
+
+def open_set(artifact_set: ArtifactSet) -> Current:
+    """Load (once per process, until the manifest or dataset changes) the artifacts and store of a set."""
+    stamp = (artifact_set.path / "manifest.json").stat().st_mtime
+    store_stamp = (artifact_set.dataset_dir / "dataset.json").stat().st_mtime
+    return Current(artifact_set, _load(str(artifact_set.path), stamp),
+                   _open_store(str(artifact_set.dataset_dir), store_stamp))
+
+
+def current() -> Current:
+    """The set picked in the sidebar by app.py (pages run after app.py within the same script run)."""
+    label = st.session_state.get(PICKER_KEY)
+    for artifact_set in find_artifact_sets():
+        if artifact_set.label == label:
+            return open_set(artifact_set)
+    raise LookupError(f"no artifact set picked (got {label!r})")
+
+
+def selected_row(catalog: pd.DataFrame) -> int | None:
+    """Catalogue row of the object named by the ``?object=`` query parameter, None if absent or unknown."""
+    object_id = st.query_params.get(OBJECT_PARAM)
+    if object_id is None:
+        return None
+    hits = np.flatnonzero(catalog["object_id"].astype(str).to_numpy() == str(object_id))
+    return int(catalog.index[hits[0]]) if len(hits) else None
+
+
+def select_object(object_id: str | None) -> None:
+    """Make ``object_id`` the selected object (None clears the selection)."""
+    if object_id is None:
+        st.query_params.pop(OBJECT_PARAM, None)
+    else:
+        st.query_params[OBJECT_PARAM] = str(object_id)
+
+
+def filter_catalog(catalog: pd.DataFrame, classes: list[str] | None = None, column: str | None = None,
+                   low: float | None = None, high: float | None = None) -> pd.DataFrame:
+    """Rows whose label is in ``classes`` (None keeps all; "unlabelled" matches missing labels) and whose
+    numeric ``column`` lies in [low, high] (rows without a value drop out once a range is set).
+
+    The result keeps the catalogue's index, i.e. each object's row in the full catalogue.
+    """
+    keep = np.ones(len(catalog), dtype=bool)
+    if classes is not None:
+        labels = catalog["label"].astype("string").fillna("unlabelled").to_numpy(dtype=object)
+        keep &= np.isin(labels, list(classes))
+    if column is not None and (low is not None or high is not None):
+        values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)
+        with np.errstate(invalid="ignore"):
+            if low is not None:
+                keep &= values >= low
+            if high is not None:
+                keep &= values <= high
+    return catalog[keep]

@@ -1,0 +1,94 @@
+"""Read a built artifact set (see :mod:`astrodisc.build`): catalog, embeddings, indexes, manifest.
+
+Embeddings are memory-mapped, so opening a survey of millions costs only the catalog and the
+indexes. Example::
+
+    art = load_artifacts(Path("data/varstars-demo/varstars-clip"))
+    rows, scores = art.neighbours("fused", row=0, k=10)                 # most similar objects
+    rows, scores = art.neighbours("spectra", 0, 10, query_space="photometry")  # cross-modal
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+import pandas as pd
+
+from astrodisc.errors import UserError
+from astrodisc.index import load_index, search
+
+CATALOG_ADDED_COLUMNS: tuple[str, ...] = (
+    "umap_x", "umap_y", "cluster", "cluster_prob", "anomaly_score", "mislabel_score", "pred_label", "pred_prob",
+)
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """One complete artifact set; row i of the catalog is row i of every embedding and index."""
+
+    root: Path
+    manifest: dict
+    catalog: pd.DataFrame  # (N rows) objects.parquet columns + CATALOG_ADDED_COLUMNS
+    embeddings: dict[str, np.ndarray]  # space -> (N, D) float32 memmap, unit rows
+    indexes: dict[str, faiss.Index]  # space -> inner-product index over those rows
+
+    @property
+    def spaces(self) -> tuple[str, ...]:
+        return tuple(self.embeddings)
+
+    def neighbours(
+        self, space: str, row: int, k: int, query_space: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` objects most similar to object ``row`` in ``space``, the object itself excluded.
+
+        With ``query_space`` the query is the object's vector in that space, searched in the index of
+        ``space`` (cross-modal search; the two spaces must share a dimension, as CLIP spaces do).
+        Returns ``rows`` (k,) int64 catalog rows and ``scores`` (k,) float32 cosine similarities,
+        best first.
+        """
+        query_space = space if query_space is None else query_space
+        for name in (space, query_space):
+            if name not in self.indexes:
+                raise UserError(f"unknown space {name!r}: this build has {', '.join(self.spaces)}")
+        if not 0 <= row < len(self.catalog):
+            raise UserError(f"row {row} is outside the catalog of {len(self.catalog)} objects")
+        query = self.embeddings[query_space][row]
+        if query.shape[0] != self.indexes[space].d:
+            raise UserError(f"spaces {query_space!r} (D={query.shape[0]}) and {space!r} "
+                            f"(D={self.indexes[space].d}) are not one shared space")
+        scores, ids = search(self.indexes[space], query, k, exclude=np.array([row]))
+        found = ids[0] >= 0
+        return ids[0][found], scores[0][found]
+
+
+def load_artifacts(out_dir: Path) -> Artifacts:
+    """Open the artifact set in ``out_dir``; a missing or inconsistent part is a UserError naming it."""
+    root = Path(out_dir)
+    manifest_path = root / "manifest.json"
+    if not manifest_path.is_file():
+        raise UserError(f"no complete artifact set in {root} (manifest.json missing): run `astrodisc build`")
+    try:
+        manifest = json.loads(manifest_path.read_text())
+        spaces = list(manifest["spaces"])
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise UserError(f"unreadable manifest.json in {root}: rebuild with `astrodisc build`") from None
+    files = [root / "catalog.parquet"] + [root / sub / f"{s}.{ext}" for s in spaces
+                                          for sub, ext in (("embeddings", "npy"), ("index", "faiss"))]
+    missing = [str(p.relative_to(root)) for p in files if not p.is_file()]
+    if missing:
+        raise UserError(f"incomplete artifact set in {root}: missing {', '.join(missing)}")
+    catalog = pd.read_parquet(root / "catalog.parquet")
+    absent = [c for c in ("object_id",) + CATALOG_ADDED_COLUMNS if c not in catalog.columns]
+    if absent:
+        raise UserError(f"catalog.parquet in {root} lacks columns {', '.join(absent)}")
+    embeddings = {s: np.load(root / "embeddings" / f"{s}.npy", mmap_mode="r") for s in spaces}
+    indexes = {s: load_index(root / "index" / f"{s}.faiss") for s in spaces}
+    for s in spaces:
+        if not len(catalog) == len(embeddings[s]) == indexes[s].ntotal:
+            raise UserError(f"space {s!r} in {root} has {len(embeddings[s])} embeddings and {indexes[s].ntotal} "
+                            f"indexed rows for {len(catalog)} catalog rows: rebuild with `astrodisc build`")
+    return Artifacts(root, manifest, catalog, embeddings, indexes)

@@ -1,0 +1,365 @@
+"""The precompute chain: dataset + encoder -> the artifact set the app reads.
+
+Stages, in order, each reading the files its upstream stages wrote::
+
+    embeddings  embeddings/<space>.npy      (N, D) float32, unit rows, one file per space
+    index       index/<space>.faiss         astrodisc.index.build_index per space
+    map         stages/map.parquet          umap_x, umap_y of the fused space (astrodisc.maps.fit_map)
+    clusters    stages/clusters.parquet     cluster (-1 = noise), cluster_prob (HDBSCAN on the map)
+    anomaly     stages/anomaly.parquet      anomaly_score, anomaly_<space> (astrodisc.anomaly)
+    labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote)
+    catalog     catalog.parquet             objects.parquet + every column above
+    manifest.json                           written last: what was built from what, how, and how long
+
+After Astronomaly (Lochner & Bassett 2021, A&C 36, 100481): each stage hashes its inputs (content
+digests of the dataset and model files, or the hashes of its upstream stages) with its parameters,
+and is skipped when the hash matches the record in ``stages/<stage>.json`` and its outputs exist.
+A stage's record is deleted before it runs and written after its outputs, so an interrupted build
+resumes where it stopped and never trusts a half-finished stage. manifest.json is removed as soon
+as any stage runs, so a half-rebuilt folder never loads as a complete artifact set.
+
+The dataset's hidden truth (``truth.parquet``) is never opened: only the store's own files
+(dataset.json, objects.parquet, lightcurves/, spectra/) are read or hashed.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from astrodisc.anomaly import anomaly_ranks, combine_ranks, knn_predict
+from astrodisc.atomic import save_json, save_npy, save_parquet
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.errors import UserError
+from astrodisc.index import build_index, index_description, load_index, save_index
+from astrodisc.maps import cluster_map, default_min_cluster_size, fit_map
+
+Embed = Callable[[VarStarStore, Path], dict[str, np.ndarray]]
+
+MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in
+STORE_FILES = ("dataset.json", "objects.parquet")
+STORE_DIRS = ("lightcurves", "spectra")
+NORM_TOLERANCE = 1e-3
+VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
+                      "hdbscan", "torch", "astrodisc")
+
+
+@dataclass(frozen=True)
+class BuildParams:
+    """Every setting of the chain after the encoder; each stage hashes the ones it reads."""
+
+    exact_below: int = 100_000  # exact index below this many objects, IVF above
+    target_recall: float = 0.99  # IVF nprobe is raised until recall@10 reaches this
+    umap_sample_size: int = 50_000  # UMAP is fitted on at most this many objects, the rest transformed
+    umap_n_neighbors: int = 15
+    umap_min_dist: float = 0.1
+    min_cluster_size: int | None = None  # None: astrodisc.maps.default_min_cluster_size(N)
+    min_samples: int = 10  # HDBSCAN min_samples (capped at min_cluster_size)
+    k_anomaly: int = 10  # neighbours averaged for the anomaly distance
+    k_label: int = 10  # labelled neighbours voting for pred_label / mislabel_score
+
+
+@dataclass(frozen=True)
+class StageRecord:
+    """What ``stages/<name>.json`` holds about the last completed run of a stage."""
+
+    name: str
+    hash: str  # digest of the stage's inputs and parameters
+    inputs: dict  # those inputs and parameters
+    outputs: tuple[str, ...]  # files written, relative to the artifact folder
+    seconds: float  # wall time of the run that wrote the outputs
+    finished: str  # ISO time (UTC) of that run
+    ran: bool  # True if this build ran the stage, False if it was skipped as unchanged
+
+
+def build_artifacts(
+    dataset_dir: Path,
+    model_dir: Path,
+    out_dir: Path,
+    *,
+    embed: Embed | None = None,
+    params: BuildParams = BuildParams(),
+    seed: int = 0,
+    progress: bool = True,
+) -> Path:
+    """Build (or bring up to date) the artifact set of ``dataset_dir`` under ``model_dir`` in ``out_dir``.
+
+    ``embed(store, model_dir)`` returns ``{space: (N, D) array}`` with row i = object i and at least
+    the ``fused`` space; it defaults to :func:`astrodisc.embed.embed_store`. Rows are L2-normalised
+    here. ``seed`` fixes the IVF k-means and the UMAP sample and layout. Returns ``out_dir``, whose
+    manifest.json lists each stage with ``ran`` = False where it was skipped as unchanged.
+    """
+    dataset_dir, model_dir, out_dir = Path(dataset_dir), Path(model_dir), Path(out_dir)
+    store = VarStarStore(dataset_dir)
+    if not model_dir.is_dir():
+        raise UserError(f"model folder not found: {model_dir}")
+    if embed is None:
+        from astrodisc.embed import embed_store  # noqa: PLC0415 - loads torch, only when embedding
+
+        embed = functools.partial(embed_store, progress=progress)
+    n = len(store)
+    min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
+    chain = _Chain(out_dir, progress)
+
+    embedded = chain.run(
+        "embeddings",
+        {"dataset": _files_digest(dataset_dir, _store_files(dataset_dir)),
+         "model": _files_digest(model_dir, _model_files(model_dir, out_dir)),
+         "embed": _callable_name(embed)},
+        lambda: _embed_stage(store, model_dir, embed, out_dir),
+    )
+    spaces = [Path(p).stem for p in embedded.outputs]
+    indexed = chain.run(
+        "index",
+        {"embeddings": embedded.hash, "exact_below": params.exact_below, "target_recall": params.target_recall,
+         "seed": seed},
+        lambda: _index_stage(out_dir, spaces, params, seed),
+    )
+    mapped = chain.run(
+        "map",
+        {"embeddings": embedded.hash, "space": MAP_SPACE, "sample_size": params.umap_sample_size,
+         "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed},
+        lambda: _map_stage(out_dir, params, seed),
+    )
+    clustered = chain.run(
+        "clusters",
+        {"map": mapped.hash, "min_cluster_size": min_cluster_size, "min_samples": params.min_samples},
+        lambda: _cluster_stage(out_dir, min_cluster_size, params.min_samples),
+    )
+    scored = chain.run(
+        "anomaly",
+        {"embeddings": embedded.hash, "index": indexed.hash, "k": params.k_anomaly, "combine": "max"},
+        lambda: _anomaly_stage(out_dir, spaces, params.k_anomaly),
+    )
+    voted = chain.run(
+        "labels",
+        {"embeddings": embedded.hash, "space": MAP_SPACE, "k": params.k_label, "exact_below": params.exact_below,
+         "target_recall": params.target_recall, "seed": seed},
+        lambda: _label_stage(store, out_dir, params, seed),
+    )
+    chain.run(
+        "catalog",
+        {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)]},
+        lambda: _catalog_stage(store, out_dir),
+    )
+    resolved = replace(params, min_cluster_size=min_cluster_size)
+    _write_manifest(store, model_dir, out_dir, spaces, chain.records, resolved, seed)
+    return out_dir
+
+
+def _read_record(path: Path) -> StageRecord | None:
+    """The record of a stage's last completed run (``ran`` = False), or None if absent or unreadable."""
+    try:
+        raw = json.loads(path.read_text())
+        return StageRecord(**{**raw, "outputs": tuple(raw["outputs"]), "ran": False})
+    except (OSError, json.JSONDecodeError, KeyError, TypeError):
+        return None
+
+
+class _Chain:
+    """Runs stages in order, skipping each whose input hash and outputs are unchanged."""
+
+    def __init__(self, out_dir: Path, progress: bool):
+        self.out_dir = out_dir
+        self.progress = progress
+        self.records: list[StageRecord] = []
+
+    def run(self, name: str, inputs: dict, compute: Callable[[], list[Path]]) -> StageRecord:
+        key = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:20]
+        record_path = self.out_dir / "stages" / f"{name}.json"
+        old = _read_record(record_path)
+        if old and old.hash == key and all((self.out_dir / p).is_file() for p in old.outputs):
+            record = old
+            self._say(f"{name:<11} skipped (inputs unchanged)")
+        else:
+            record_path.unlink(missing_ok=True)
+            (self.out_dir / "manifest.json").unlink(missing_ok=True)
+            self._say(f"{name:<11} running ...")
+            start = time.perf_counter()
+            outputs = tuple(str(p.relative_to(self.out_dir)) for p in compute())
+            record = StageRecord(name, key, inputs, outputs, round(time.perf_counter() - start, 3),
+                                 _now(), ran=True)
+            save_json(record_path, {k: v for k, v in asdict(record).items() if k != "ran"})
+            self._say(f"{name:<11} done in {record.seconds:.1f} s")
+        self.records.append(record)
+        return record
+
+    def _say(self, line: str) -> None:
+        if self.progress:
+            print(f"[build] {line}", file=sys.stderr, flush=True)
+
+
+def _embed_stage(store: VarStarStore, model_dir: Path, embed: Embed, out_dir: Path) -> list[Path]:
+    vectors = embed(store, model_dir)
+    if MAP_SPACE not in vectors:
+        raise ValueError(f"embed returned spaces {sorted(vectors)}: the {MAP_SPACE!r} space is required")
+    unit = {space: _unit_rows(space, np.asarray(array), len(store)) for space, array in vectors.items()}
+    paths = [out_dir / "embeddings" / f"{space}.npy" for space in unit]
+    _remove_stale(out_dir / "embeddings", paths)
+    for path, array in zip(paths, unit.values()):
+        save_npy(path, array)
+    return paths
+
+
+def _remove_stale(folder: Path, keep: list[Path]) -> None:
+    """Delete files of spaces an earlier build had and this one lacks (e.g. spectra)."""
+    if folder.is_dir():
+        for path in folder.iterdir():
+            if path.is_file() and path not in keep:
+                path.unlink()
+
+
+def _unit_rows(space: str, array: np.ndarray, n: int) -> np.ndarray:
+    """(N, D) float32 rows of unit L2 norm; a wrong shape, non-finite value or zero row is an error."""
+    if array.ndim != 2 or array.shape[0] != n:
+        raise ValueError(f"embedding {space!r} has shape {array.shape}, expected ({n}, D)")
+    bad = ~np.isfinite(array).all(axis=1)
+    norms = np.linalg.norm(np.where(bad[:, None], 0.0, array), axis=1, keepdims=True)
+    bad |= norms[:, 0] == 0
+    if bad.any():
+        raise ValueError(f"embedding {space!r}: {bad.sum()} of {n} rows are non-finite or zero")
+    return (array / norms).astype(np.float32)
+
+
+def _load_embedding(out_dir: Path, space: str) -> np.ndarray:
+    return np.load(out_dir / "embeddings" / f"{space}.npy", mmap_mode="r")
+
+
+def _index_stage(out_dir: Path, spaces: list[str], params: BuildParams, seed: int) -> list[Path]:
+    paths = [out_dir / "index" / f"{space}.faiss" for space in spaces]
+    _remove_stale(out_dir / "index", paths)
+    for space, path in zip(spaces, paths):
+        save_index(build_index(_load_embedding(out_dir, space), exact_below=params.exact_below,
+                               target_recall=params.target_recall, seed=seed), path)
+    return paths
+
+
+def _map_stage(out_dir: Path, params: BuildParams, seed: int) -> list[Path]:
+    xy = fit_map(_load_embedding(out_dir, MAP_SPACE), sample_size=params.umap_sample_size, seed=seed,
+                 n_neighbors=params.umap_n_neighbors, min_dist=params.umap_min_dist)
+    return [_save_stage_frame(out_dir, "map", pd.DataFrame({"umap_x": xy[:, 0], "umap_y": xy[:, 1]}))]
+
+
+def _cluster_stage(out_dir: Path, min_cluster_size: int, min_samples: int) -> list[Path]:
+    xy = _load_stage_frame(out_dir, "map")[["umap_x", "umap_y"]].to_numpy()
+    labels, probs = cluster_map(xy, min_cluster_size=min_cluster_size, min_samples=min_samples)
+    return [_save_stage_frame(out_dir, "clusters", pd.DataFrame({"cluster": labels, "cluster_prob": probs}))]
+
+
+def _anomaly_stage(out_dir: Path, spaces: list[str], k: int) -> list[Path]:
+    vectors = {s: _load_embedding(out_dir, s) for s in spaces}
+    indexes = {s: load_index(out_dir / "index" / f"{s}.faiss") for s in spaces}
+    ranks = anomaly_ranks(vectors, indexes, k)
+    frame = pd.DataFrame({"anomaly_score": combine_ranks(ranks), **{f"anomaly_{s}": r for s, r in ranks.items()}})
+    return [_save_stage_frame(out_dir, "anomaly", frame)]
+
+
+def _label_stage(store: VarStarStore, out_dir: Path, params: BuildParams, seed: int) -> list[Path]:
+    vote = knn_predict(_load_embedding(out_dir, MAP_SPACE), store.objects["label"].to_numpy(dtype=object),
+                       k=params.k_label, exact_below=params.exact_below, seed=seed)
+    frame = pd.DataFrame({"pred_label": pd.Series(vote.pred_label, dtype=object), "pred_prob": vote.pred_prob,
+                          "mislabel_score": vote.mislabel_score})
+    return [_save_stage_frame(out_dir, "labels", frame)]
+
+
+def _catalog_stage(store: VarStarStore, out_dir: Path) -> list[Path]:
+    added = pd.concat([_load_stage_frame(out_dir, s) for s in ("map", "clusters", "anomaly", "labels")], axis=1)
+    catalog = store.objects.drop(columns=[c for c in added.columns if c in store.objects.columns])
+    catalog = pd.concat([catalog.reset_index(drop=True), added], axis=1)
+    path = out_dir / "catalog.parquet"
+    save_parquet(path, catalog)
+    return [path]
+
+
+def _save_stage_frame(out_dir: Path, name: str, frame: pd.DataFrame) -> Path:
+    path = out_dir / "stages" / f"{name}.parquet"
+    save_parquet(path, frame)
+    return path
+
+
+def _load_stage_frame(out_dir: Path, name: str) -> pd.DataFrame:
+    return pd.read_parquet(out_dir / "stages" / f"{name}.parquet")
+
+
+def _write_manifest(
+    store: VarStarStore, model_dir: Path, out_dir: Path, spaces: list[str], records: list[StageRecord],
+    params: BuildParams, seed: int,
+) -> None:
+    catalog = pd.read_parquet(out_dir / "catalog.parquet", columns=["label", "cluster"])
+    indexes = {s: load_index(out_dir / "index" / f"{s}.faiss") for s in spaces}
+    save_json(out_dir / "manifest.json", {
+        "dataset": {"name": store.info.name, "path": str(store.root.resolve())},
+        "model": {"name": model_dir.name, "path": str(model_dir.resolve())},
+        "spaces": {s: {"dim": indexes[s].d, "index": index_description(indexes[s])} for s in spaces},
+        "counts": {
+            "objects": len(catalog),
+            "labelled": int(catalog["label"].notna().sum()),
+            "clusters": int(catalog["cluster"].max() + 1) if len(catalog) else 0,
+            "noise": int((catalog["cluster"] == -1).sum()),
+        },
+        "params": asdict(params),
+        "seed": seed,
+        "stages": {r.name: asdict(r) for r in records},
+        "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}},
+        "created": _now(),
+    })
+
+
+def _store_files(dataset_dir: Path) -> list[Path]:
+    """The dataset files the chain may read: never truth.parquet, never artifacts kept beside the store."""
+    files = [dataset_dir / name for name in STORE_FILES]
+    for folder in STORE_DIRS:
+        if (dataset_dir / folder).is_dir():
+            files += [p for p in (dataset_dir / folder).rglob("*") if _is_data_file(p)]
+    return files
+
+
+def _model_files(model_dir: Path, out_dir: Path) -> list[Path]:
+    out = out_dir.resolve()
+    return [p for p in model_dir.rglob("*") if _is_data_file(p) and not p.resolve().is_relative_to(out)]
+
+
+def _is_data_file(path: Path) -> bool:
+    """A regular file that is not hidden (atomic writes leave ``.name.tmp`` files only while writing)."""
+    return path.is_file() and not path.name.startswith(".")
+
+
+def _files_digest(root: Path, paths: list[Path], chunk: int = 1 << 23) -> str:
+    """BLAKE2b of the names (relative to ``root``) and contents of ``paths``: moving a folder keeps it."""
+    digest = hashlib.blake2b(digest_size=16)
+    for path in sorted(paths):
+        digest.update(f"{path.relative_to(root)}\0{path.stat().st_size}\0".encode())
+        with open(path, "rb") as handle:
+            while block := handle.read(chunk):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def _callable_name(func: Callable) -> str:
+    """``module.qualname`` of a function (also inside a partial), or of the class of a callable object."""
+    func = func.func if isinstance(func, functools.partial) else func
+    named = func if hasattr(func, "__qualname__") else type(func)
+    return f"{named.__module__}.{named.__qualname__}"
+
+
+def _version(package: str) -> str | None:
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return None
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")

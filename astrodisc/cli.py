@@ -1,0 +1,161 @@
+"""Command line: ``astrodisc <verb>`` / ``python -m astrodisc <verb>``.
+
+Every verb is a thin wrapper over a function the app and the tests call too. Bad input ends with exit
+code 2 and one line naming the problem, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from astrodisc.errors import UserError
+from astrodisc.paths import PROJECT_ROOT, data_dir
+
+
+def _existing_dir(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise UserError(f"no such directory: {path}")
+    return path
+
+
+def cmd_simulate(args: argparse.Namespace) -> None:
+    if args.kind != "varstars":
+        raise UserError(f"unknown survey kind {args.kind!r}: choose varstars")
+    if args.n < 10:
+        raise UserError("--n must be at least 10")
+    from astrodisc.datasets.varstars_sim import SimConfig, simulate
+
+    out = simulate(SimConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
+    print(f"wrote {args.n} simulated variable stars to {out}")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    from astrodisc.datasets.importers import import_survey
+
+    out = import_survey(args.survey, args.out, args.source)
+    print(f"imported {args.survey} into {out}")
+
+
+def cmd_train(args: argparse.Namespace) -> None:
+    from astrodisc.train import TrainConfig, pretrain_clip
+
+    _existing_dir(args.dataset)
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
+    state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
+    print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val CLIP loss {-state['best']:.4f}) -> {args.out}")
+
+
+def cmd_build(args: argparse.Namespace) -> None:
+    from astrodisc.build import build_artifacts
+
+    out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model), args.out, seed=args.seed,
+                          progress=not args.quiet)
+    print(f"artifacts ready in {out}")
+
+
+def cmd_evaluate(args: argparse.Namespace) -> None:
+    from astrodisc.evaluate import EvalConfig, evaluate
+
+    result = evaluate(_existing_dir(args.artifacts), EvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet)
+    text = json.dumps(result, indent=2, sort_keys=True)
+    if args.out:
+        Path(args.out).write_text(text)
+    if args.json or not args.out:
+        print(text)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Make the demo survey and its artifacts with the shipped encoder, whichever is missing."""
+    from astrodisc.build import build_artifacts
+    from astrodisc.datasets.varstars_sim import SimConfig, simulate
+
+    dataset = Path(args.data)
+    if not (dataset / "dataset.json").is_file():
+        simulate(SimConfig(n=args.n, seed=42), dataset, progress=not args.quiet)
+    model = _existing_dir(args.model)
+    build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
+    print(f"demo ready: {dataset / model.name}")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    env = {**os.environ, "ASTRODISC_DATA": str(args.data)}
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
+               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    print(f"astrodisc on http://localhost:{args.port}")
+    raise SystemExit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="astrodisc", description=__doc__.splitlines()[0])
+    verbs = p.add_subparsers(dest="verb", required=True)
+
+    def verb(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        sub = verbs.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--quiet", action="store_true", help="no progress bars")
+        sub.set_defaults(func=func)
+        return sub
+
+    s = verb("simulate", cmd_simulate, "simulate a survey with hidden ground truth")
+    s.add_argument("kind", choices=["varstars"], help="kind of survey")
+    s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
+    s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+
+    s = verb("import", cmd_import, "import a real survey sample into the dataset store")
+    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear"])
+    s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    s.add_argument("--source", type=Path, default=None, help="folder of the survey files (default: shared/real)")
+
+    s = verb("train", cmd_train, "pretrain the trimodal CLIP encoders on a dataset")
+    s.add_argument("--dataset", required=True, help="dataset folder")
+    s.add_argument("--out", type=Path, required=True, help="model folder to write")
+    s.add_argument("--epochs", type=int, default=40)
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--batch-size", type=int, default=256)
+    s.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs")
+
+    s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
+    s.add_argument("--dataset", required=True, help="dataset folder")
+    s.add_argument("--model", required=True, help="model folder")
+    s.add_argument("--out", type=Path, required=True, help="artifact folder to write")
+    s.add_argument("--seed", type=int, default=0)
+
+    s = verb("evaluate", cmd_evaluate, "evaluate a built artifact set against held-out labels and hidden truth")
+    s.add_argument("--artifacts", required=True, help="artifact folder (from build)")
+    s.add_argument("--json", action="store_true", help="print the result as JSON")
+    s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    s.add_argument("--fast", action="store_true", help="fewer epochs and fractions (for tests)")
+    s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
+
+    s = verb("demo", cmd_demo, "make the demo survey and its artifacts when missing")
+    s.add_argument("--data", type=Path, default=data_dir() / "varstars-demo")
+    s.add_argument("--model", default=str(PROJECT_ROOT / "models" / "varstars-clip"))
+    s.add_argument("--n", type=int, default=20_000)
+
+    s = verb("serve", cmd_serve, "serve the app")
+    s.add_argument("--port", type=int, default=8501)
+    s.add_argument("--data", type=Path, default=data_dir(), help="data root with the artifact sets")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        args.func(args)
+    except UserError as exc:
+        print(f"astrodisc {args.verb}: {exc}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, PermissionError, IsADirectoryError) as exc:
+        print(f"astrodisc {args.verb}: {exc.strerror}: {exc.filename}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""The 2-D map of an embedding space (UMAP) and its clusters (HDBSCAN).
+
+UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) is fitted with the cosine metric on a
+random sample of at most ``sample_size`` objects and the rest are placed by ``transform``, so the
+cost of a survey of millions stays that of the sample plus a cheap projection. HDBSCAN (Campello,
+Moulavi & Sander 2013; McInnes, Healy & Astels 2017, JOSS 2, 205) then finds dense groups on the map
+and calls the rest noise (label -1).
+
+Fixed parameters, recorded by the build in the manifest:
+
+- map clusters: ``min_cluster_size = max(10, round(0.005 * N))`` (a group needs 0.5 % of the
+  objects), ``min_samples = 10``;
+- sub-clusters inside one class (e.g. Mira subtypes): the class's own UMAP with ``min_dist = 0``
+  (tight clumps, as UMAP recommends for clustering), ``min_cluster_size = max(5, round(0.05 * n))``
+  (a subtype needs 5 % of the class), ``min_samples = 5``.
+
+umap is imported inside the functions: its import alone costs seconds.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import hdbscan
+import numpy as np
+
+from astrodisc.errors import UserError
+
+MIN_MAP_OBJECTS = 4  # UMAP needs a few neighbours to lay anything out
+MAP_MIN_SAMPLES = 10
+SUBCLUSTER_MIN_DIST = 0.0
+SUBCLUSTER_MIN_SAMPLES = 5
+
+
+def sample_rows(n: int, sample_size: int, seed: int) -> np.ndarray:
+    """Sorted rows (M,) int64, M = min(n, sample_size), of the objects UMAP is fitted on."""
+    return np.sort(np.random.default_rng(seed).choice(n, size=min(n, sample_size), replace=False))
+
+
+def fit_map(
+    vectors: np.ndarray,
+    *,
+    sample_size: int = 50_000,
+    seed: int = 0,
+    n_neighbors: int = 15,
+    min_dist: float = 0.1,
+) -> np.ndarray:
+    """2-D UMAP coordinates (N, 2) float32 of ``vectors`` (N, D), cosine metric.
+
+    Fitted on :func:`sample_rows` (at most ``sample_size`` objects, seeded), the rest placed by
+    ``transform``. ``n_neighbors`` is capped at the sample size - 1. Deterministic for a given seed
+    (UMAP then runs single-threaded).
+    """
+    import umap  # noqa: PLC0415 - slow import, only when a map is made
+
+    n = len(vectors)
+    if n < MIN_MAP_OBJECTS:
+        raise UserError(f"a map needs at least {MIN_MAP_OBJECTS} objects, got {n}")
+    rows = sample_rows(n, sample_size, seed)
+    model = umap.UMAP(
+        n_neighbors=min(n_neighbors, len(rows) - 1), min_dist=min_dist, metric="cosine",
+        random_state=seed, n_jobs=1,
+    )
+    xy = np.empty((n, 2), dtype=np.float32)
+    rest = np.ones(n, dtype=bool)
+    rest[rows] = False
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
+        xy[rows] = model.fit_transform(np.asarray(vectors[rows], dtype=np.float32))
+        if rest.any():
+            xy[rest] = model.transform(np.asarray(vectors[rest], dtype=np.float32))
+    return xy
+
+
+def default_min_cluster_size(n: int) -> int:
+    """Smallest map cluster for N objects: 0.5 % of them, at least 10."""
+    return max(10, round(0.005 * n))
+
+
+def cluster_map(
+    xy: np.ndarray, *, min_cluster_size: int | None = None, min_samples: int = MAP_MIN_SAMPLES
+) -> tuple[np.ndarray, np.ndarray]:
+    """HDBSCAN clusters of map points ``xy`` (N, 2).
+
+    Returns ``labels`` (N,) int64 (-1 = noise) and ``probabilities`` (N,) float32 in [0, 1], the
+    strength of each point's membership (0 for noise). ``min_cluster_size`` defaults to
+    :func:`default_min_cluster_size`.
+    """
+    size = default_min_cluster_size(len(xy)) if min_cluster_size is None else min_cluster_size
+    clusterer = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min(min_samples, size))
+    labels = clusterer.fit_predict(np.asarray(xy, dtype=np.float64))
+    return labels.astype(np.int64), clusterer.probabilities_.astype(np.float32)
+
+
+def subclusters(points: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters inside one class: ``points`` (n, D) unit vectors of its members, or their map (n, 2).
+
+    Vectors (D > 2) are first laid out by their own UMAP (``min_dist = 0``); then HDBSCAN with
+    ``min_cluster_size = max(5, round(0.05 * n))``. Returns ``labels`` (n,) int64 (-1 = noise) and
+    ``probabilities`` (n,) float32, as :func:`cluster_map`.
+    """
+    xy = points if points.shape[1] == 2 else fit_map(points, seed=seed, min_dist=SUBCLUSTER_MIN_DIST)
+    return cluster_map(xy, min_cluster_size=max(5, round(0.05 * len(points))),
+                       min_samples=SUBCLUSTER_MIN_SAMPLES)

@@ -1,0 +1,241 @@
+"""Plotly figures of the app: light curves (raw and folded), periodogram, spectrum and the embedding map.
+
+Pure functions from arrays and tables to ``plotly.graph_objects.Figure``; no Streamlit here, so tests read the
+figures' data directly. Magnitudes always increase downward (reversed y axis), as astronomers plot them.
+
+The map figure carries, in every trace, ``customdata`` = the catalogue row index of each point, so a click or
+a lasso selection on the page maps back to objects::
+
+    fig = map_figure(catalog, "label", highlight_rows=[3, 17], selected_row=5)
+    rows = fig.data[0].customdata   # catalogue rows of the first class's points
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import qualitative
+
+from astrodisc.datasets.store import LightCurve
+from astrodisc.period_search import brightest_epoch, fold
+
+if TYPE_CHECKING:
+    from astrodisc.period_search import PeriodSearch
+
+CATEGORICAL_COLUMNS: tuple[str, ...] = ("label", "cluster", "pred_label")
+PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Dark24) + tuple(qualitative.Light24)
+MISSING_COLOR = "#b0b0b0"
+NOISE_CLUSTER = -1  # HDBSCAN's label for points in no cluster
+MAP_POINT_SIZE = 5
+PERIODOGRAM_POINTS = 4000  # most points a periodogram figure draws
+_MARGIN = dict(l=10, r=10, t=40, b=10)
+
+
+def is_categorical(catalog: pd.DataFrame, column: str) -> bool:
+    """Whether ``column`` is coloured by category (labels, clusters, strings, booleans) rather than a colour scale."""
+    dtype = catalog[column].dtype
+    return (column in CATEGORICAL_COLUMNS or not pd.api.types.is_numeric_dtype(dtype)
+            or pd.api.types.is_bool_dtype(dtype))
+
+
+def category_names(values: pd.Series, column: str) -> pd.Series:
+    """Display names of categories: missing values become "unlabelled", HDBSCAN's -1 cluster "noise"."""
+    if column == "cluster":
+        names = values.map(lambda v: "noise" if pd.isna(v) or int(v) == NOISE_CLUSTER else f"cluster {int(v)}")
+    else:
+        names = values.map(lambda v: "unlabelled" if pd.isna(v) else str(v))
+    return names.astype(str)
+
+
+def _hover_text(catalog: pd.DataFrame, color_by: str) -> np.ndarray:
+    label = category_names(catalog["label"], "label") if "label" in catalog else pd.Series("", index=catalog.index)
+    text = catalog["object_id"].astype(str) + "<br>label: " + label
+    if color_by not in ("object_id", "label"):
+        text = text + f"<br>{color_by}: " + catalog[color_by].astype(str)
+    return text.to_numpy()
+
+
+def map_figure(
+    catalog: pd.DataFrame,
+    color_by: str,
+    highlight_rows: Sequence[int] | None = None,
+    selected_row: int | None = None,
+    *,
+    height: int = 620,
+) -> go.Figure:
+    """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``).
+
+    Args:
+        catalog: the objects to draw; its index is the row of each object in the full catalogue (a filtered
+            catalogue keeps the rows of the full one) and goes into every trace's ``customdata``.
+        color_by: a catalogue column. Categorical columns (label, cluster, pred_label, strings) give one trace
+            per category, sorted by size; numeric columns give one trace on a Viridis scale plus a grey trace
+            of objects without a value.
+        highlight_rows: catalogue rows drawn as open rings on top (the selected object's neighbours).
+        selected_row: the catalogue row drawn as a red star on top.
+
+    Returns:
+        the figure; highlight and selection traces are named "neighbours" and "selected".
+    """
+    fig = go.Figure()
+    if is_categorical(catalog, color_by):
+        names = category_names(catalog[color_by], color_by)
+        order = names.value_counts(sort=True).index
+        for i, name in enumerate(order):
+            part = catalog[names == name]
+            color = MISSING_COLOR if name in ("unlabelled", "noise") else PALETTE[i % len(PALETTE)]
+            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=color)))
+    else:
+        values = pd.to_numeric(catalog[color_by], errors="coerce")
+        known = catalog[values.notna()]
+        marker = dict(color=values[values.notna()].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
+                      colorbar=dict(title=dict(text=color_by), thickness=12))
+        fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker))
+        missing = catalog[values.isna()]
+        if len(missing):
+            fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
+                                  dict(color=MISSING_COLOR)))
+    if highlight_rows is not None and len(highlight_rows):
+        ring = catalog.loc[[r for r in highlight_rows if r in catalog.index]]
+        fig.add_trace(_points(ring, "neighbours", _hover_text(ring, color_by),
+                              dict(size=11, color="#111111", line=dict(width=1.5)),
+                              symbol="circle-open"))
+    if selected_row is not None and selected_row in catalog.index:
+        star = catalog.loc[[selected_row]]
+        fig.add_trace(_points(star, "selected", _hover_text(star, color_by),
+                              dict(size=18, color="#e4002b", line=dict(width=1.5, color="white")),
+                              symbol="star"))
+    fig.update_layout(
+        height=height, margin=_MARGIN, uirevision="map", clickmode="event+select", hovermode="closest",
+        legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
+                    x=0, xanchor="left"),
+        xaxis=dict(title="UMAP 1", zeroline=False), yaxis=dict(title="UMAP 2", zeroline=False),
+    )
+    return fig
+
+
+def _points(part: pd.DataFrame, name: str, text: np.ndarray, marker: dict, symbol: str = "circle") -> go.Scattergl:
+    marker = {"size": MAP_POINT_SIZE, "symbol": symbol, **marker}
+    return go.Scattergl(
+        x=part["umap_x"].to_numpy(dtype=float), y=part["umap_y"].to_numpy(dtype=float), mode="markers",
+        name=name, marker=marker, customdata=part.index.to_numpy(dtype=np.int64), text=text,
+        hovertemplate="%{text}<extra></extra>",
+    )
+
+
+def band_color(band_index: int) -> str:
+    return PALETTE[band_index % len(PALETTE)]
+
+
+def _mag_layout(fig: go.Figure, x_title: str, mag_system: str, title: str | None, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None,
+                      xaxis=dict(title=x_title), yaxis=dict(title=f"magnitude [{mag_system}]", autorange="reversed"),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    return fig
+
+
+def lightcurve_figure(lc: LightCurve, bands: Sequence[str], *, time_system: str = "HJD", mag_system: str = "Vega",
+                      title: str | None = None, height: int = 300) -> go.Figure:
+    """Raw light curve: time [days] vs magnitude (increasing downward) with 1-sigma error bars, one trace per band.
+
+    Times of Julian-date size are drawn relative to a round offset (e.g. "HJD − 2458000") so ticks stay legible.
+    """
+    offset = time_offset(lc.time)
+    fig = go.Figure()
+    for b in np.unique(lc.band):
+        part = lc.in_band(int(b))
+        fig.add_trace(go.Scatter(
+            x=part.time - offset, y=part.mag, mode="markers", name=bands[int(b)],
+            marker=dict(size=4, color=band_color(int(b))),
+            error_y=dict(type="data", array=part.mag_err, thickness=0.8, width=0, color=band_color(int(b))),
+        ))
+    x_title = f"time [{time_system} − {offset:.0f}, days]" if offset else f"time [{time_system}, days]"
+    return _mag_layout(fig, x_title, mag_system, title, height)
+
+
+def time_offset(time: np.ndarray) -> float:
+    """A round offset [days] (multiple of 1000) below the first epoch of a Julian-date light curve, else 0."""
+    finite = np.asarray(time, dtype=float)[np.isfinite(time)]
+    if not len(finite) or finite.min() < 10_000:
+        return 0.0
+    return float(np.floor(finite.min() / 1000.0) * 1000.0)
+
+
+def folded_figure(lc: LightCurve, bands: Sequence[str], period: float, *, epoch: float | None = None,
+                  mag_system: str = "Vega", title: str | None = None, height: int = 300,
+                  compact: bool = False) -> go.Figure:
+    """Light curve folded on ``period`` [days], drawn over phase 0-2 (every epoch twice) with mags downward.
+
+    ``epoch`` [days] sets phase 0; by default the brightest epoch, so maximum light sits at phase 0 and 1.
+    ``compact`` gives a small figure without error bars, axis titles or legend (for neighbour thumbnails).
+    """
+    if epoch is None and np.isfinite(lc.mag).any():
+        epoch = brightest_epoch(lc.time, lc.mag)
+    fig = go.Figure()
+    for b in np.unique(lc.band):
+        part = lc.in_band(int(b))
+        phase = fold(part.time, period, epoch)
+        error = None if compact else dict(type="data", array=np.concatenate([part.mag_err, part.mag_err]),
+                                          thickness=0.8, width=0, color=band_color(int(b)))
+        fig.add_trace(go.Scatter(
+            x=np.concatenate([phase, phase + 1.0]), y=np.concatenate([part.mag, part.mag]), mode="markers",
+            name=bands[int(b)], marker=dict(size=3 if compact else 4, color=band_color(int(b))), error_y=error,
+        ))
+    if title is None and not compact:
+        title = f"folded on P = {period:.6g} d"
+    fig = _mag_layout(fig, "phase", mag_system, title, height)
+    fig.update_xaxes(range=[0.0, 2.0])
+    if compact:
+        fig.update_layout(showlegend=False, margin=dict(l=4, r=4, t=4, b=4))
+        fig.update_xaxes(title=None, showticklabels=False)
+        fig.update_yaxes(title=None, showticklabels=False)
+    return fig
+
+
+def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = None, *, height: int = 260) -> go.Figure:
+    """Lomb-Scargle power against period [days] (log axis), with the best, half and double periods marked.
+
+    A periodogram longer than ``PERIODOGRAM_POINTS`` is drawn as its upper envelope: the highest peak of
+    each run of consecutive frequencies, so no peak is lost and the browser gets a few thousand points.
+    """
+    frequency = np.asarray(search.frequency, dtype=float)
+    power = np.asarray(search.power, dtype=float)
+    if len(frequency) > PERIODOGRAM_POINTS:
+        width = int(np.ceil(len(frequency) / PERIODOGRAM_POINTS))
+        pad = (-len(frequency)) % width
+        blocks = np.pad(np.nan_to_num(power, nan=-np.inf), (0, pad), constant_values=-np.inf).reshape(-1, width)
+        peak = np.arange(len(blocks)) * width + np.argmax(blocks, axis=1)
+        frequency, power = frequency[peak], power[peak]
+    fig = go.Figure(go.Scatter(x=1.0 / frequency, y=power, mode="lines", name="power",
+                               line=dict(width=1, color="#444444")))
+    styles = {"best": "#e4002b", "half": "#1f77b4", "double": "#2ca02c"}
+    for name, p in search.candidates.items():
+        fig.add_vline(x=float(p), line=dict(color=styles.get(name, "#888888"), dash="dot", width=1.5),
+                      annotation_text=name, annotation_position="top")
+    if chosen_period is not None:
+        fig.add_vline(x=float(chosen_period), line=dict(color="#e4002b", width=1))
+    fig.update_layout(height=height, margin=_MARGIN, showlegend=False,
+                      xaxis=dict(title="period [days]", type="log"), yaxis=dict(title="Lomb-Scargle power"))
+    return fig
+
+
+def spectrum_figure(wavelength: np.ndarray, flux: np.ndarray, flux_err: np.ndarray, *, title: str | None = None,
+                    height: int = 280) -> go.Figure:
+    """Spectrum: flux against wavelength [Angstrom] with a shaded 1-sigma band; NaN pixels leave gaps."""
+    wavelength = np.asarray(wavelength, dtype=float)
+    flux = np.asarray(flux, dtype=float)
+    err = np.nan_to_num(np.asarray(flux_err, dtype=float), nan=0.0)
+    fig = go.Figure([
+        go.Scatter(x=wavelength, y=flux + err, mode="lines", line=dict(width=0), hoverinfo="skip",
+                   showlegend=False, name="flux + 1σ"),
+        go.Scatter(x=wavelength, y=flux - err, mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor="rgba(31,119,180,0.25)", hoverinfo="skip", showlegend=False, name="flux - 1σ"),
+        go.Scatter(x=wavelength, y=flux, mode="lines", line=dict(width=1, color="#1f77b4"), name="flux"),
+    ])
+    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None, showlegend=False,
+                      xaxis=dict(title="wavelength [Å]"), yaxis=dict(title="flux"))
+    return fig

@@ -1,0 +1,193 @@
+"""Training: trimodal CLIP pretraining (with checkpoints, resume and early stopping) and supervised
+fine-tuning / from-scratch training of the same architecture, sharing one loop.
+
+A model folder holds ``weights.pt`` (state dict, loaded with ``weights_only=True``), ``config.json``
+(architecture, metadata scaler, dataset, training settings and history) and ``MODEL_CARD.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from astrodisc.atomic import save_json, write_atomic
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.encoders.clip_model import MODALITIES, Batch, Classifier, ModelConfig, TrimodalCLIP
+from astrodisc.errors import UserError
+from astrodisc.objectives import trimodal_clip_loss
+from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 40
+    batch_size: int = 256
+    lr: float = 1e-3
+    weight_decay: float = 1e-4
+    patience: int = 5  # epochs without validation improvement before stopping
+    seed: int = 0
+    val_fraction: float = 0.1
+
+
+def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
+    """Tensors of the given rows (``meta`` is the scaled (N, 76) metadata)."""
+    return {
+        "seq": torch.from_numpy(inputs.seq[rows]), "mask": torch.from_numpy(inputs.mask[rows]),
+        "fold": torch.from_numpy(inputs.fold[rows]), "aux": torch.from_numpy(inputs.aux[rows]),
+        "spec": torch.from_numpy(inputs.spec[rows]), "has_spec": torch.from_numpy(inputs.has_spec[rows]),
+        "meta": torch.from_numpy(meta[rows]), "rows": torch.from_numpy(rows),
+    }
+
+
+def _epochs(model: torch.nn.Module, loss_of: Callable[[Batch], torch.Tensor], score_of: Callable[[], float],
+            inputs: ModelInputs, meta: np.ndarray, train_rows: np.ndarray, config: TrainConfig,
+            desc: str, progress: bool, checkpoint: Path | None = None) -> dict:
+    """The one loop: AdamW, shuffled mini-batches, a validation score after each epoch (higher is better),
+    early stopping with the best weights restored, and an atomic checkpoint per epoch to resume from."""
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    state = {"epoch": 0, "best": -np.inf, "best_epoch": 0, "history": [], "seconds": 0.0}
+    best_weights = {k: v.clone() for k, v in model.state_dict().items()}
+    if checkpoint is not None and checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=True)
+        model.load_state_dict(saved["model"])
+        opt.load_state_dict(saved["optimizer"])
+        best_weights = saved["best_model"]
+        state = json.loads(saved["state"])
+        rng = np.random.default_rng([config.seed, state["epoch"]])
+    bar = tqdm(total=config.epochs, initial=state["epoch"], desc=desc, disable=not progress)
+    while state["epoch"] < config.epochs and state["epoch"] - state["best_epoch"] < config.patience:
+        start = time.time()
+        model.train()
+        order = rng.permutation(train_rows)
+        losses = []
+        for i in range(0, len(order) - 1, config.batch_size):
+            rows = order[i: i + config.batch_size]
+            if len(rows) < 2:
+                continue
+            loss = loss_of(to_batch(inputs, meta, np.sort(rows)))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+            opt.step()
+            losses.append(float(loss))
+        model.eval()
+        with torch.no_grad():
+            score = score_of()
+        state["epoch"] += 1
+        state["seconds"] += time.time() - start
+        state["history"].append({"epoch": state["epoch"], "train_loss": float(np.mean(losses)), "val_score": score})
+        if score > state["best"]:
+            state["best"], state["best_epoch"] = score, state["epoch"]
+            best_weights = {k: v.clone() for k, v in model.state_dict().items()}
+        bar.update(1)
+        bar.set_postfix(loss=f"{np.mean(losses):.3f}", val=f"{score:.3f}")
+        if checkpoint is not None:
+            payload = {"model": model.state_dict(), "optimizer": opt.state_dict(), "best_model": best_weights,
+                       "state": json.dumps(state)}
+            write_atomic(checkpoint, lambda p: torch.save(payload, p))
+    bar.close()
+    model.load_state_dict(best_weights)
+    return state
+
+
+def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progress: bool = True) -> dict:
+    """Pretrain the trimodal CLIP model on every object of a dataset (labels unused) and write a model folder.
+
+    The validation score is minus the CLIP loss on a seeded ``val_fraction`` of objects. Resumes from
+    ``out_dir/checkpoint.pt`` when the same settings were interrupted.
+    """
+    store = VarStarStore(dataset_dir)
+    if not store.has_spectra:
+        raise UserError(f"{store.info.name} has no spectra: trimodal pretraining needs all three modalities")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    inputs = model_inputs(store, progress)
+    rng = np.random.default_rng(config.seed)
+    order = rng.permutation(len(inputs))
+    n_val = max(2, int(config.val_fraction * len(order)))
+    val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    scaler = MetadataScaler.fit(inputs.meta_raw[train_rows])
+    meta = scaler.transform(inputs.meta_raw)
+    model = TrimodalCLIP(ModelConfig(n_meta_inputs=meta.shape[1]))
+
+    def loss_of(batch: Batch) -> torch.Tensor:
+        return trimodal_clip_loss(model(batch), model.logit_scale, {"spectra": batch["has_spec"]})
+
+    def score_of() -> float:
+        scores = [float(loss_of(to_batch(inputs, meta, val_rows[i: i + 512]))) for i in range(0, len(val_rows), 512)]
+        return -float(np.mean(scores))
+
+    settings = {"train": asdict(config), "dataset": store.info.name, "n_objects": len(inputs)}
+    checkpoint = out_dir / "checkpoint.pt"
+    settings_file = out_dir / "checkpoint.json"
+    if checkpoint.is_file() and (not settings_file.is_file() or json.loads(settings_file.read_text()) != settings):
+        checkpoint.unlink()  # a checkpoint of other settings is not resumed
+    save_json(settings_file, settings)
+    torch.manual_seed(config.seed)
+    state = _epochs(model, loss_of, score_of, inputs, meta, train_rows, config, "CLIP pretraining", progress, checkpoint)
+    save_model(out_dir, model, scaler, {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
+                                        "train_seconds": state["seconds"], "val_clip_loss": -state["best"]})
+    return state
+
+
+def save_model(out_dir: Path, model: TrimodalCLIP, scaler: MetadataScaler, training: dict) -> None:
+    write_atomic(out_dir / "weights.pt", lambda p: torch.save(model.state_dict(), p))
+    save_json(out_dir / "config.json", {"kind": "varstars", "model": asdict(model.config),
+                                        "scaler": {"mean": scaler.mean, "std": scaler.std},
+                                        "modalities": list(MODALITIES), "training": training})
+
+
+def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
+    """Load a model folder (weights with ``weights_only=True``: a pickle posing as weights never runs)."""
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").is_file() or not (model_dir / "weights.pt").is_file():
+        raise UserError(f"not a model folder (needs config.json and weights.pt): {model_dir}")
+    config = json.loads((model_dir / "config.json").read_text())
+    if config.get("kind") != "varstars":
+        raise UserError(f"model {model_dir.name} is for {config.get('kind')!r} data, not variable stars")
+    model = TrimodalCLIP(ModelConfig(**config["model"]))
+    try:
+        model.load_state_dict(torch.load(model_dir / "weights.pt", weights_only=True))
+    except Exception as exc:  # unpickling refused or shapes differ: the file is not this model's weights
+        raise UserError(f"cannot load weights of {model_dir.name}: {str(exc).splitlines()[0]}") from None
+    model.eval()
+    scaler = MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))
+    return model, scaler, config
+
+
+def train_classifier(backbone: TrimodalCLIP, modalities: tuple[str, ...], inputs: ModelInputs, meta: np.ndarray,
+                     labels: np.ndarray, classes: list[str], train_rows: np.ndarray, val_rows: np.ndarray,
+                     config: TrainConfig, head_only: bool = False, progress: bool = False) -> Classifier:
+    """Supervised training of a linear head on ``backbone`` (fine-tuning it too unless ``head_only``),
+    early-stopped on validation accuracy. The same call trains from scratch when ``backbone`` is new."""
+    y = torch.tensor([classes.index(c) if c in classes else -1 for c in labels])
+    clf = Classifier(backbone, modalities, len(classes))
+    for p in clf.backbone.parameters():
+        p.requires_grad_(not head_only)
+
+    def loss_of(batch: Batch) -> torch.Tensor:
+        return F.cross_entropy(clf(batch), y[batch["rows"]])
+
+    def score_of() -> float:
+        pred = predict(clf, inputs, meta, val_rows)
+        return float(np.mean(pred == y[val_rows].numpy()))
+
+    _epochs(clf, loss_of, score_of, inputs, meta, train_rows, config, "fine-tune", progress)
+    return clf
+
+
+def predict(clf: Classifier, inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Predicted class indices (len(rows),)."""
+    clf.eval()
+    with torch.no_grad():
+        return np.concatenate([clf(to_batch(inputs, meta, rows[i: i + 1024])).argmax(-1).numpy()
+                               for i in range(0, len(rows), 1024)] or [np.zeros(0, int)])

@@ -1,0 +1,17 @@
+"""The hidden truth of a simulated survey. Only evaluation imports this module (a test enforces it)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
+from astrodisc.errors import UserError
+
+
+def read_truth(store: VarStarStore) -> pd.DataFrame:
+    """Truth rows aligned with ``store.objects`` (true_class, subclass, wrong_label, rare_type, true_period)."""
+    path = store.root / TRUTH_FILE
+    if not path.is_file():
+        raise UserError(f"{store.info.name} has no hidden truth (only simulated surveys do)")
+    truth = pd.read_parquet(path).set_index("object_id")
+    return truth.loc[store.objects["object_id"].astype(str)].reset_index()

@@ -1,0 +1,94 @@
+"""Fixtures of the app tests: a tiny simulated store and its artifacts, built with a deterministic fake encoder.
+
+The fake encoder maps each object to its class centroid plus small noise in every space, so neighbours
+are (mostly) objects of the same class and the map shows one island per class, plus a few loners
+(the unlabelled objects) that a browser test can click unambiguously.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from astrodisc.datasets.store import WAVELENGTH_GRID, DatasetInfo, LightCurve, VarStarStore, write_store
+
+DATASET, MODEL = "tiny-sim", "fake-encoder"
+FIXTURE_CLASSES: dict[str, tuple[float, float]] = {  # class: period range [days]
+    "EW": (0.3, 0.45), "RRAB": (0.5, 0.7), "DSCT": (0.05, 0.1), "SR": (40.0, 90.0),
+}
+PER_CLASS, UNLABELLED, EPOCHS, EMBED_DIM = 12, 4, 90, 16
+SPACES = ("photometry", "spectra", "metadata")
+
+
+@dataclass(frozen=True)
+class Fixture:
+    """Where the fixture lives: ``data_root`` is what ASTRODISC_DATA points at."""
+
+    data_root: Path
+    dataset_dir: Path
+    artifact_dir: Path
+    n_objects: int
+
+
+def _tiny_store(root: Path) -> None:
+    rng = np.random.default_rng(7)
+    labels = [c for c in FIXTURE_CLASSES for _ in range(PER_CLASS)] + [None] * UNLABELLED
+    n = len(labels)
+    periods = np.array([rng.uniform(*FIXTURE_CLASSES[c]) if c else rng.uniform(1.0, 5.0) for c in labels])
+    amplitudes = rng.uniform(0.2, 0.8, n)
+    lightcurves = []
+    for i in range(n):
+        time = np.sort(rng.uniform(2_458_000.0, 2_458_400.0, EPOCHS))
+        mag = 13.0 + rng.uniform(0, 3) + amplitudes[i] / 2 * np.sin(2 * np.pi * time / periods[i])
+        err = np.full(EPOCHS, 0.02)
+        lightcurves.append(LightCurve(time, mag + rng.normal(0, err), err, np.zeros(EPOCHS, np.uint8)))
+    catalogue_period = np.where(np.arange(n) % 5 == 4, np.nan, periods)  # some objects lack a period
+    objects = pd.DataFrame({
+        "object_id": [f"TINY-{i:04d}" for i in range(n)],
+        "ra": rng.uniform(0, 360, n), "dec": rng.uniform(-60, 60, n),
+        "label": pd.array(labels, dtype="string"),
+        "period": catalogue_period, "amplitude": amplitudes,
+        "j_k": rng.normal(0.4, 0.2, n), "parallax": rng.uniform(0.1, 3.0, n),
+    })
+    flux = 1.0 + 0.2 * np.sin(WAVELENGTH_GRID[None, :] / (200.0 + 10.0 * np.arange(n)[:, None]))
+    flux[np.arange(n) % 3 == 2] = np.nan  # a third of the objects have no spectrum
+    info = DatasetInfo(name=DATASET, simulated=True, seed=7, source="tests/conftest.py")
+    write_store(root, info, objects, lightcurves, spectra=(flux, np.full_like(flux, 0.02)))
+
+
+def fake_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
+    """Deterministic stand-in encoder: class centroid (one per class and space) + noise, (N, EMBED_DIM) float32
+    per modality, each unlabelled object its own centroid (an isolated point on the map); the fused space is the concatenation of the unit-normalised modality vectors."""
+    labels = [label if isinstance(label, str) else f"unlabelled-{i}"  # each unlabelled object is a loner
+              for i, label in enumerate(store.objects["label"].astype(object))]
+    classes = sorted(set(labels))
+    out = {}
+    for s, space in enumerate(SPACES):
+        rng = np.random.default_rng(100 + s)
+        centroids = {c: rng.normal(0, 3.0, EMBED_DIM) for c in classes}
+        noise = rng.normal(0, 0.5, (len(labels), EMBED_DIM))
+        out[space] = np.stack([centroids[c] for c in labels]) + noise
+    out["fused"] = np.concatenate([v / np.linalg.norm(v, axis=1, keepdims=True) for v in out.values()], axis=1)
+    return {space: vectors.astype(np.float32) for space, vectors in out.items()}
+
+
+@pytest.fixture(scope="session")
+def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
+    """The tiny store and its artifacts under a fresh data root, with ASTRODISC_DATA pointing at it."""
+    from astrodisc.build import build_artifacts  # imported here so other test modules collect without it
+
+    data_root = tmp_path_factory.mktemp("data")
+    dataset_dir = data_root / DATASET
+    model_dir = tmp_path_factory.mktemp("models") / MODEL
+    model_dir.mkdir()
+    _tiny_store(dataset_dir)
+    artifact_dir = dataset_dir / MODEL
+    build_artifacts(dataset_dir, model_dir, artifact_dir, embed=fake_embed, seed=0, progress=False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ASTRODISC_DATA", str(data_root))
+        yield Fixture(data_root, dataset_dir, artifact_dir, PER_CLASS * len(FIXTURE_CLASSES) + UNLABELLED)

@@ -1,0 +1,123 @@
+"""The Streamlit app run headless with AppTest on the fixture artifacts."""
+
+import base64
+import json
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from astrodisc import app_state
+from astrodisc.artifacts import load_artifacts
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.paths import PROJECT_ROOT
+from astrodisc.period_search import lomb_scargle
+
+APP = str(PROJECT_ROOT / "app.py")
+NEIGHBOUR_PREFIX = "neighbour: "
+
+
+def _run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    for key, value in (query or {}).items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _decode(value):
+    """Plotly's JSON with numpy arrays as base64 typed arrays ({"dtype", "bdata", "shape"}) back to arrays."""
+    if isinstance(value, dict) and "bdata" in value:
+        array = np.frombuffer(base64.b64decode(value["bdata"]), dtype=np.dtype(value["dtype"]).newbyteorder("<"))
+        return array.reshape([int(n) for n in str(value["shape"]).split(",")]) if "shape" in value else array
+    if isinstance(value, dict):
+        return {k: _decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    return value
+
+
+def _figures(at: AppTest, axis_title: str) -> list[go.Figure]:
+    """The plotly figures on the page whose x axis is titled ``axis_title``."""
+    figures = [go.Figure(_decode(json.loads(c.proto.spec)), skip_invalid=True) for c in at.get("plotly_chart")]
+    return [f for f in figures if f.layout.xaxis.title.text == axis_title]
+
+
+def _map_traces(at: AppTest) -> dict[str, go.Scattergl]:
+    (figure,) = _figures(at, "UMAP 1")
+    return {t.name: t for t in figure.data}
+
+
+def _map_rows(at: AppTest) -> list[int]:
+    """Catalogue rows drawn on the map (every trace but the neighbour and selection overlays)."""
+    return sorted(int(r) for name, t in _map_traces(at).items() if name not in ("neighbours", "selected")
+                  for r in t.customdata)
+
+
+def _neighbour_ids(at: AppTest) -> list[str]:
+    return [m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown
+            if m.value.startswith(NEIGHBOUR_PREFIX)]
+
+
+def test_without_artifacts_the_app_says_how_to_build(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASTRODISC_DATA", str(tmp_path))
+    at = _run()
+    (message,) = at.info
+    assert "make demo" in message.value and "astrodisc build" in message.value
+    assert not at.get("plotly_chart")
+
+
+def test_map_draws_every_object_and_flags_simulated_data(tiny_artifacts):
+    at = _run()
+    assert at.sidebar.selectbox[0].value == "tiny-sim · fake-encoder"
+    assert any("Simulated data" in w.value for w in at.warning)
+    n = tiny_artifacts.n_objects
+    assert _map_rows(at) == list(range(n))
+    assert any(c.value.startswith(f"{n} of {n} objects shown") for c in at.caption)
+    assert not _neighbour_ids(at)  # nothing selected yet
+
+
+def test_class_and_range_filters_narrow_the_map(tiny_artifacts):
+    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+    at = _run()
+    at.sidebar.multiselect[0].set_value(["EW", "SR"]).run()
+    expected = catalog.index[catalog["label"].isin(["EW", "SR"])].tolist()
+    assert _map_rows(at) == expected
+    range_box = next(s for s in at.sidebar.selectbox if s.label == "Range on")
+    range_box.set_value("amplitude").run()
+    at.sidebar.slider[0].set_value((0.3, 0.6)).run()
+    keep = catalog["label"].isin(["EW", "SR"]) & catalog["amplitude"].between(0.3, 0.6)
+    assert _map_rows(at) == catalog.index[keep].tolist()
+    assert 0 < keep.sum() < len(expected)
+
+
+@pytest.mark.parametrize("space,k", [("fused", 8), ("photometry", 5)])
+def test_selected_object_shows_its_neighbours(tiny_artifacts, space, k):
+    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+    row = 4  # an EW star without a catalogue period: the panel folds it on the Lomb-Scargle period
+    object_id = str(artifacts.catalog.at[row, "object_id"])
+    at = _run({app_state.OBJECT_PARAM: object_id})
+    at.selectbox(key="space").set_value(space).run()
+    at.slider(key="k").set_value(k).run()
+    assert not at.exception
+    rows, _ = artifacts.neighbours(space, row, k)
+    assert _neighbour_ids(at) == [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
+    assert any(m.value == f"### `{object_id}`" for m in at.markdown)
+    traces = _map_traces(at)
+    assert traces["selected"].customdata.tolist() == [row]
+    assert sorted(traces["neighbours"].customdata.tolist()) == sorted(int(r) for r in rows)
+    folded = _figures(at, "phase")
+    assert tuple(folded[0].layout.xaxis.range) == (0.0, 2.0)
+    assert np.isnan(artifacts.catalog.at[row, "period"])
+    lc = VarStarStore(tiny_artifacts.dataset_dir).lightcurve(object_id)
+    best = lomb_scargle(lc.time, lc.mag, lc.mag_err).best_period
+    assert folded[0].layout.title.text == f"folded on P = {best:.6g} d"
+    assert 0.3 <= best <= 0.45  # the fixture's EW period range
+
+
+def test_unknown_object_id_is_a_warning_not_an_error(tiny_artifacts):
+    at = _run({app_state.OBJECT_PARAM: "NOT-A-STAR"})
+    assert any("NOT-A-STAR" in w.value for w in at.warning)
+    assert not _neighbour_ids(at)

@@ -1,0 +1,165 @@
+"""The app in a real browser: Debian's chromium driven by Playwright against `streamlit run app.py`.
+
+A real mouse click on a point of the WebGL map must open that object and list exactly the neighbours
+``Artifacts.neighbours`` returns. Screenshots go to test-artifacts/ (git-ignored).
+Never `playwright install`: the browser is /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from astrodisc import app_state
+from astrodisc.artifacts import load_artifacts
+from astrodisc.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-test.txt")
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--enable-unsafe-swiftshader"]
+SHOTS = PROJECT_ROOT / "test-artifacts"
+MIN_GAP_PX = 30.0  # the clicked point's nearest other point is at least this far on screen
+DEFAULT_K = 8  # the page's default number of neighbours (fused space)
+
+# Marks the map's plot div (the one whose x axis is "UMAP 1") and returns its axis ranges and plot-area box.
+READ_MAP = """() => {
+  const gd = [...document.querySelectorAll('.js-plotly-plot')]
+    .find(d => d._fullLayout && d._fullLayout.xaxis.title.text === 'UMAP 1');
+  if (!gd) return null;
+  gd.id = 'astrodisc-map';
+  const box = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: gd._fullLayout.xaxis.range, y: gd._fullLayout.yaxis.range,
+          box: [box.left, box.top, box.width, box.height]};
+}"""
+ZOOM_MAP = "([x, y]) => Plotly.relayout(document.getElementById('astrodisc-map'), " \
+           "{'xaxis.range': x, 'yaxis.range': y})"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tiny_artifacts) -> Iterator[str]:
+    """`streamlit run app.py` on a free port with ASTRODISC_DATA at the fixture; yields its URL."""
+    port = _free_port()
+    SHOTS.mkdir(exist_ok=True)
+    log = open(SHOTS / "streamlit.log", "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=PROJECT_ROOT, env={**os.environ, "ASTRODISC_DATA": str(tiny_artifacts.data_root)},
+        stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                pass
+            assert process.poll() is None, (SHOTS / "streamlit.log").read_text()
+            assert time.monotonic() < deadline, "streamlit did not answer within 30 s"
+            time.sleep(0.3)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+def _coloured_pixels(path) -> tuple[int, float]:
+    """(pixels with a saturated colour, grey-level variance) of a screenshot: markers are coloured, axes grey."""
+    rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
+    saturation = rgb.max(axis=2) - rgb.min(axis=2)
+    return int((saturation > 60).sum()), float(rgb.mean(axis=2).var())
+
+
+def _isolated_row(xy: np.ndarray) -> tuple[int, float]:
+    """The point farthest from its nearest neighbour, and that distance (map units)."""
+    distance = np.linalg.norm(xy[:, None, :] - xy[None, :, :], axis=2)
+    np.fill_diagonal(distance, np.inf)
+    nearest = distance.min(axis=1)
+    row = int(np.argmax(nearest))
+    return row, float(nearest[row])
+
+
+def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts):
+    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+    catalog = artifacts.catalog
+    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
+    row, gap = _isolated_row(xy)
+    object_id = str(catalog.at[row, "object_id"])
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server)
+            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
+            time.sleep(1.0)  # let WebGL draw the points
+            view = page.evaluate(READ_MAP)
+            left, top, width, height = view["box"]
+            clip = {"x": left, "y": top, "width": width, "height": height}
+            page.screenshot(path=SHOTS / "map.png", clip=clip)
+            page.screenshot(path=SHOTS / "page-initial.png")
+            coloured, variance = _coloured_pixels(SHOTS / "map.png")
+            assert coloured > 200 and variance > 10.0, "the WebGL map canvas looks blank"
+
+            # zoom on the point until its nearest neighbour is MIN_GAP_PX away on screen, then click it
+            px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
+            if gap * px_per_unit < MIN_GAP_PX:
+                half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
+                page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
+                                         [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
+                time.sleep(0.5)
+                view = page.evaluate(READ_MAP)
+            (x0, x1), (y0, y1) = view["x"], view["y"]
+            left, top, width, height = view["box"]
+            sx, sy = width / (x1 - x0), height / (y1 - y0)
+            gap_px = np.min(np.hypot((np.delete(xy, row, 0)[:, 0] - xy[row, 0]) * sx,
+                                     (np.delete(xy, row, 0)[:, 1] - xy[row, 1]) * sy))
+            assert gap_px >= MIN_GAP_PX, f"no unambiguous point to click (nearest other point {gap_px:.1f} px)"
+            click_x = float(left + (xy[row, 0] - x0) * sx)
+            click_y = float(top + (y1 - xy[row, 1]) * sy)
+            page.mouse.move(click_x, click_y)
+            page.mouse.click(click_x, click_y)
+
+            neighbour_text = ".st-key-neighbours [data-testid='stMarkdownContainer'] p"
+            page.wait_for_function(
+                f"[...document.querySelectorAll(\"{neighbour_text}\")]"
+                f".filter(e => e.innerText.startsWith('neighbour: ')).length === {DEFAULT_K}",
+                timeout=30_000)
+            time.sleep(1.0)
+            page.screenshot(path=SHOTS / "page-clicked.png")
+            shown = [t.removeprefix("neighbour: ").strip() for t in page.locator(neighbour_text).all_inner_texts()
+                     if t.startswith("neighbour: ")]
+            assert page.locator("[data-testid='stException']").count() == 0
+            url = page.url
+            view = page.evaluate(READ_MAP)
+            left, top, width, height = view["box"]
+            page.screenshot(path=SHOTS / "map-clicked.png",
+                            clip={"x": left, "y": top, "width": width, "height": height})
+        finally:
+            browser.close()
+
+    rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
+    assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
+    assert url.endswith(f"?{app_state.OBJECT_PARAM}={object_id}")
+    assert _coloured_pixels(SHOTS / "map-clicked.png")[0] > 200
