@@ -55,7 +55,10 @@ def _hover_text(catalog: pd.DataFrame, color_by: str) -> np.ndarray:
     label = category_names(catalog["label"], "label") if "label" in catalog else pd.Series("", index=catalog.index)
     text = catalog["object_id"].astype(str) + "<br>label: " + label
     if color_by not in ("object_id", "label"):
-        text = text + f"<br>{color_by}: " + catalog[color_by].astype(str)
+        values = catalog[color_by]
+        if pd.api.types.is_float_dtype(values.dtype):
+            values = values.map(lambda v: f"{v:.4g}")
+        text = text + f"<br>{color_by}: " + values.astype(str)
     return text.to_numpy()
 
 

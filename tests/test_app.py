@@ -121,3 +121,36 @@ def test_unknown_object_id_is_a_warning_not_an_error(tiny_artifacts):
     at = _run({app_state.OBJECT_PARAM: "NOT-A-STAR"})
     assert any("NOT-A-STAR" in w.value for w in at.warning)
     assert not _neighbour_ids(at)
+
+
+@pytest.mark.parametrize("colour", ["cluster", "pred_label", "anomaly_score", "mislabel_score", "j_k"])
+def test_every_colouring_draws_every_object(tiny_artifacts, colour):
+    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+    at = _run()
+    next(s for s in at.sidebar.selectbox if s.label == "Colour by").set_value(colour).run()
+    assert not at.exception
+    assert _map_rows(at) == list(range(len(catalog)))
+    traces = _map_traces(at)
+    if colour in ("anomaly_score", "mislabel_score", "j_k"):
+        scaled = traces[colour]
+        np.testing.assert_allclose(scaled.marker.color, catalog.loc[scaled.customdata, colour])
+    else:
+        assert len(traces) == catalog[colour].nunique(dropna=False)
+
+
+def test_period_choice_refolds_on_lomb_scargle_and_double_period(tiny_artifacts):
+    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+    row = 0  # an EW star with a catalogue period
+    object_id = str(artifacts.catalog.at[row, "object_id"])
+    catalogue = float(artifacts.catalog.at[row, "period"])
+    at = _run({app_state.OBJECT_PARAM: object_id})
+    assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {catalogue:.6g} d"
+    at.radio(key="period_source").set_value("Lomb–Scargle").run()
+    lc = VarStarStore(tiny_artifacts.dataset_dir).lightcurve(object_id)
+    best = lomb_scargle(lc.time, lc.mag, lc.mag_err).best_period
+    assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {best:.6g} d"
+    assert abs(best - catalogue) / catalogue < 0.01  # the search recovers the catalogue period
+    at.button_group(key="period_factor").set_value("2P").run()
+    assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {2 * best:.6g} d"
+    (periodogram,) = _figures(at, "period [days]")
+    assert max(periodogram.data[0].y) > 0.5

@@ -163,3 +163,38 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
     assert url.endswith(f"?{app_state.OBJECT_PARAM}={object_id}")
     assert _coloured_pixels(SHOTS / "map-clicked.png")[0] > 200
+
+
+def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
+    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+    x = np.sort(catalog["umap_x"].to_numpy(dtype=float))
+    widest = int(np.argmax(np.diff(x)))
+    split = 0.5 * (x[widest] + x[widest + 1])  # a vertical line through the widest empty strip of the map
+    expected = int((x < split).sum())
+
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(server)
+            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
+            page.locator("#astrodisc-map").hover()
+            page.locator("#astrodisc-map .modebar-btn[data-title='Box Select']").click()
+            view = page.evaluate(READ_MAP)
+            (x0, x1), _ = view["x"], view["y"]
+            left, top, width, height = view["box"]
+            split_px = float(left + (split - x0) * width / (x1 - x0))
+            page.mouse.move(left + 2, top + 2)
+            page.mouse.down()
+            page.mouse.move(split_px, top + height - 2, steps=12)
+            page.mouse.up()
+            caption = page.get_by_text("objects in the box/lasso selection")
+            caption.wait_for(timeout=30_000)
+            page.screenshot(path=SHOTS / "page-box-selection.png")
+            text = caption.inner_text()
+            assert page.locator("[data-testid='stException']").count() == 0
+        finally:
+            browser.close()
+
+    assert text == f"{expected} objects in the box/lasso selection"
+    assert 0 < expected < len(catalog)

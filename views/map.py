@@ -11,6 +11,7 @@ import streamlit as st
 
 from astrodisc import app_state, render
 from astrodisc.datasets.store import LightCurve, VarStarStore
+from astrodisc.errors import UserError
 from astrodisc.period_search import PeriodSearch, lomb_scargle
 
 SPACES = ("fused", "photometry", "spectra", "metadata")
@@ -49,11 +50,14 @@ def catalogue_period(row: int) -> float | None:
     return float(value) if pd.notna(value) and float(value) > 0 else None
 
 
-def default_period(row: int) -> float:
-    """The catalogue period [days], else the Lomb-Scargle best period."""
+def default_period(row: int) -> float | None:
+    """The catalogue period [days], else the Lomb-Scargle best period, else None (too few epochs to search)."""
     period = catalogue_period(row)
     if period is None:
-        period = _period_search(store, str(store.root), str(catalog.at[row, "object_id"])).best_period
+        try:
+            period = _period_search(store, str(store.root), str(catalog.at[row, "object_id"])).best_period
+        except UserError:
+            return None
     return float(period)
 
 
@@ -162,7 +166,11 @@ def folded_view(row: int) -> None:
     else:
         if source == "catalogue":
             st.caption("No catalogue period: using the Lomb–Scargle period.")
-        search = _period_search(store, str(store.root), object_id)
+        try:
+            search = _period_search(store, str(store.root), object_id)
+        except UserError as err:
+            st.info(f"No folded light curve: {err}.")
+            return
         base = float(search.best_period)
     period = base * PERIOD_FACTORS[factor]
     st.plotly_chart(render.folded_figure(lc, info.bands, period, mag_system=info.mag_system),
@@ -236,7 +244,10 @@ if selected is not None:
                         st.markdown(f"neighbour: `{object_id}`")
                         st.caption(f"{label} · similarity {score:.3f}")
                         period = default_period(row)
-                        st.plotly_chart(render.folded_figure(store.lightcurve(object_id), info.bands, period,
-                                                             height=110, compact=True),
-                                        config={"staticPlot": True}, key=f"nb_fold_{row}")
+                        if period is None:
+                            st.caption("too few epochs to fold")
+                        else:
+                            st.plotly_chart(render.folded_figure(store.lightcurve(object_id), info.bands, period,
+                                                                 height=110, compact=True),
+                                            config={"staticPlot": True}, key=f"nb_fold_{row}")
                         st.button("open", key=f"open_{row}", on_click=app_state.select_object, args=(object_id,))

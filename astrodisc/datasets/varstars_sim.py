@@ -52,7 +52,7 @@ def cadence(rng: np.random.Generator, ra_deg: float) -> np.ndarray:
     n_target = int(np.exp(rng.uniform(np.log(100), np.log(1000))))
     if len(t) > n_target:
         t = np.sort(rng.choice(t, n_target, replace=False))
-    return t + rng.uniform(-0.2, 0.2, len(t))  # time of night
+    return np.sort(t + rng.uniform(-0.2, 0.2, len(t)))  # time of night
 
 
 def photometric_error(mag: np.ndarray) -> np.ndarray:

@@ -1,0 +1,235 @@
+"""Evaluation of a built artifact set on held-out labels and (for simulated surveys) hidden truth.
+
+Protocol: the survey's labelled objects are split 80/10/10 by object id (stratified, seeded); label
+fractions are nested subsets of the training split; pretrained and from-scratch networks share
+architecture, optimiser and early stopping on the validation split; figures are mean +- std over the
+seeds, on the test split. Results of each cell are cached by (dataset, model, cell) so a rerun resumes.
+
+Sections: ``classification`` (linear probe of the frozen pretrained encoders at every fraction, full
+fine-tuning at the smallest and largest fraction, and the same network trained from scratch at every
+fraction, per modality and all together), ``classical_baseline``, ``rediscovery`` (subclusters inside
+M and ROT against the hidden subtypes), ``anomaly``, ``mislabel`` and ``sim_to_real``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.ensemble import IsolationForest
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
+
+from astrodisc.artifacts import load_artifacts
+from astrodisc.atomic import save_json
+from astrodisc.classical_baseline import evaluate_baseline
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.embed import embed_inputs
+from astrodisc.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
+from astrodisc.errors import UserError
+from astrodisc.maps import subclusters
+from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
+from astrodisc.preprocess import ModelInputs, cached_lc_features, model_inputs
+from astrodisc.splits import Split, label_fraction, split_rows
+from astrodisc.train import TrainConfig, load_model, predict, train_classifier
+from astrodisc.truth import read_truth
+
+MODALITY_SETS: dict[str, tuple[str, ...]] = {
+    "photometry": ("photometry",), "spectra": ("spectra",), "metadata": ("metadata",), "all": MODALITIES,
+}
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    fast: bool = False  # tests: one seed, two fractions, two modality sets, two epochs
+    seeds: int = 3
+    fractions: tuple[float, ...] = (0.1, 0.25, 0.5, 1.0)
+    finetune_fractions: tuple[float, ...] = (0.1, 1.0)
+    epochs: int = 30
+    patience: int = 4
+
+    def effective(self) -> "EvalConfig":
+        if not self.fast:
+            return self
+        return EvalConfig(True, 1, (0.1, 1.0), (1.0,), 2, 2)
+
+
+def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: bool = True) -> dict:
+    """The evaluation JSON object of one artifact set (see the module docstring)."""
+    config = config.effective()
+    art = load_artifacts(artifacts_dir)
+    store = VarStarStore(art.manifest["dataset"]["path"])
+    model_dir = Path(art.manifest["model"]["path"])
+    model, scaler, model_config = load_model(model_dir)
+    inputs = model_inputs(store, progress)
+    meta = scaler.transform(inputs.meta_raw)
+    labels = store.objects["label"].to_numpy(object)
+    classes = sorted({str(x) for x in labels if x is not None and x == x})
+    splits = [split_rows(store.objects["object_id"].to_numpy(), labels, seed) for seed in range(config.seeds)]
+    cache = _Cache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
+    result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
+                    "n_objects": len(store), "n_labelled": int(sum(len(s.train) + len(s.val) + len(s.test) for s in splits[:1]))}
+    result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
+    feats = cached_lc_features(store, progress)
+    result["classical_baseline"] = _mean_std([
+        cache.get(f"classical-{seed}", lambda s=split, seed=seed: evaluate_baseline(
+            np.nan_to_num(feats, nan=-99.0), labels, s, seed)) for seed, split in enumerate(splits)])
+    if (store.root / "truth.parquet").is_file():
+        truth = read_truth(store)
+        catalog = art.catalog
+        result["rediscovery"] = _rediscovery(art.embeddings["fused"], labels, truth)
+        result["anomaly"] = _anomaly(catalog["anomaly_score"].to_numpy(), truth, inputs, feats)
+        result["mislabel"] = _mislabel(catalog["mislabel_score"].to_numpy(), labels, truth)
+    result["sim_to_real"] = _sim_to_real(model_dir, progress)
+    return result
+
+
+class _Cache:
+    """One JSON file per evaluated cell, keyed by the dataset, model and protocol digest."""
+
+    def __init__(self, root: Path, digest: str):
+        self.root = root / digest
+
+    def get(self, key: str, compute):
+        path = self.root / f"{key}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        value = compute()
+        save_json(path, value)
+        return value
+
+
+def _digest(store: VarStarStore, model_dir: Path, config: EvalConfig) -> str:
+    h = hashlib.sha1()
+    for path in (store.root / "objects.parquet", store.root / "lightcurves" / "mag.npy", model_dir / "weights.pt"):
+        h.update(path.read_bytes()[: 1 << 22] if path.stat().st_size > 1 << 22 else path.read_bytes())
+        h.update(str(path.stat().st_size).encode())
+    h.update(json.dumps(asdict(config)).encode())
+    return h.hexdigest()[:12]
+
+
+def _mean_std(runs: list[dict]) -> dict:
+    """Mean and std over seeds of accuracy and macro-F1 (plus the first seed's confusion matrix)."""
+    out = {}
+    for key in ("accuracy", "macro_f1"):
+        values = np.array([r[key] for r in runs])
+        out[key] = {"mean": float(values.mean()), "std": float(values.std()), "runs": values.tolist()}
+    out["classes"], out["confusion_seed0"] = runs[0]["classes"], runs[0]["confusion"]
+    return out
+
+
+def _probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
+    """Logistic-regression probe on frozen features (N, F)."""
+    scaler = StandardScaler().fit(features[train])
+    clf = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
+    clf.fit(scaler.transform(features[train]), labels[train].astype(str))
+    return classification_scores(labels[test].astype(str), clf.predict(scaler.transform(features[test])))
+
+
+def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, labels: np.ndarray,
+                    classes: list[str], splits: list[Split], config: EvalConfig, cache: _Cache, progress: bool) -> dict:
+    reps = embed_inputs(model, meta, inputs, representations=True)
+    sets = {"photometry": MODALITY_SETS["photometry"], "all": MODALITIES} if config.fast else MODALITY_SETS
+    train_config = TrainConfig(epochs=config.epochs, patience=config.patience)
+    pretrained_state = {k: v.clone() for k, v in model.state_dict().items()}
+    out: dict = {}
+    cells = [(name, frac) for name in sets for frac in config.fractions]
+    for name, frac in tqdm(cells, desc="classification", disable=not progress):
+        mods = sets[name]
+        features = np.hstack([reps[m] for m in mods])
+        row = out.setdefault(name, {}).setdefault(str(frac), {})
+        probe_runs, scratch_runs, finetune_runs = [], [], []
+        for seed, split in enumerate(splits):
+            train = label_fraction(split.train, frac, seed)
+            probe_runs.append(cache.get(f"probe-{name}-{frac}-{seed}",
+                                        lambda: _probe(features, labels, train, split.test, seed)))
+
+            def network(init: dict | None, seed: int = seed, train: np.ndarray = train, split: Split = split) -> dict:
+                backbone = TrimodalCLIP(ModelConfig(**asdict(model.config)))
+                if init is not None:
+                    backbone.load_state_dict(init)
+                cfg = TrainConfig(**{**asdict(train_config), "seed": seed})
+                clf = train_classifier(backbone, mods, inputs, meta, labels, classes, train, split.val, cfg)
+                pred = np.array(classes)[predict(clf, inputs, meta, split.test)]
+                return classification_scores(labels[split.test].astype(str), pred)
+
+            scratch_runs.append(cache.get(f"scratch-{name}-{frac}-{seed}", lambda: network(None)))
+            if frac in config.finetune_fractions:
+                finetune_runs.append(cache.get(f"finetune-{name}-{frac}-{seed}", lambda: network(pretrained_state)))
+        row["pretrained_linear_probe"] = _mean_std(probe_runs)
+        row["scratch"] = _mean_std(scratch_runs)
+        if finetune_runs:
+            row["pretrained_finetune"] = _mean_std(finetune_runs)
+            row["finetune_gain_points"] = 100 * (row["pretrained_finetune"]["accuracy"]["mean"] - row["scratch"]["accuracy"]["mean"])
+    return out
+
+
+def _rediscovery(fused: np.ndarray, labels: np.ndarray, truth) -> dict:
+    """Subclusters of the fused embeddings inside a labelled class, against the hidden subtypes; noise is
+    a group of its own; ARI over every member of the class (clustering parameters fixed in maps.py)."""
+    out = {}
+    for cls in ("M", "ROT"):
+        members = np.flatnonzero(labels == cls)
+        if len(members) < 20:
+            continue
+        clusters, _ = subclusters(np.asarray(fused[members]), seed=0)
+        scores = ari_and_purity(truth["subclass"].to_numpy()[members], clusters)
+        out[cls] = {**scores, "n_members": int(len(members)), "n_clusters": int(clusters.max() + 1),
+                    "noise_fraction": float(np.mean(clusters == -1))}
+    return out
+
+
+def _anomaly(score: np.ndarray, truth, inputs: ModelInputs, lc_feats: np.ndarray) -> dict:
+    """AUROC and precision@50 of the anomaly score for the injected rare objects, beside an Isolation
+    Forest on the metadata and the classical light-curve features."""
+    rare = truth["rare_type"].to_numpy() != ""
+    raw = np.hstack([inputs.meta_raw, lc_feats])
+    raw = np.where(np.isfinite(raw), raw, np.nanmedian(np.where(np.isfinite(raw), raw, np.nan), axis=0))
+    baseline = -IsolationForest(n_estimators=300, random_state=0).fit(raw).score_samples(raw)
+    return {
+        "n_rare": int(rare.sum()),
+        "auroc": auroc(rare, score), "precision_at_50": precision_at(rare, score, 50),
+        "baseline_isolation_forest": {"auroc": auroc(rare, baseline), "precision_at_50": precision_at(rare, baseline, 50)},
+    }
+
+
+def _mislabel(score: np.ndarray, labels: np.ndarray, truth) -> dict:
+    """AUROC of the mislabel score for the wrong catalogue labels and their recall in the top 2 %."""
+    labelled = np.array([x is not None and x == x for x in labels])
+    wrong = truth["wrong_label"].to_numpy(bool)[labelled]
+    s = np.nan_to_num(score[labelled], nan=0.0)
+    return {"n_wrong": int(wrong.sum()), "auroc": auroc(wrong, s), "recall_top_2pct": recall_in_top(wrong, s, 0.02)}
+
+
+def _sim_to_real(model_dir: Path, progress: bool) -> dict:
+    """Leave-one-out 5-NN accuracy of the photometry embedding on real labelled light curves."""
+    from astrodisc.datasets.importers import import_survey
+    from astrodisc.paths import data_dir
+
+    model, scaler, _ = load_model(model_dir)
+    out = {}
+    for survey in ("stripe82", "catalina"):
+        root = data_dir() / "real" / survey
+        if not (root / "dataset.json").is_file():
+            import_survey(survey, root)
+        store = VarStarStore(root)
+        labels = store.objects["label"].to_numpy(object)
+        if survey == "catalina":  # its RR Lyrae are not split ab/c: use the survey's own class
+            labels = store.objects["survey_class"].to_numpy(object)
+        inputs = model_inputs(store, progress=False)
+        emb = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs)["photometry"]
+        ok = np.array([x is not None and x == x for x in labels]) & inputs.mask.any(1)
+        emb, y = emb[ok], labels[ok].astype(str)
+        sims = emb @ emb.T
+        np.fill_diagonal(sims, -np.inf)
+        neighbours = np.argsort(-sims, axis=1)[:, :5]
+        votes = [max(set(y[n]), key=list(y[n]).count) for n in neighbours]
+        out[survey] = {"knn5_accuracy": float(np.mean(np.array(votes) == y)), "n": int(len(y)),
+                       "majority_class_rate": float(max(np.unique(y, return_counts=True)[1]) / len(y))}
+    if not out:
+        raise UserError("no real survey could be read for sim_to_real")
+    return out
