@@ -48,6 +48,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     _existing_dir(args.dataset)
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
+    from astrodisc.model_card import write_model_card
+
+    write_model_card(args.out, f"astrodisc train --dataset {args.dataset} --out {args.out} --epochs {args.epochs} "
+                               f"--seed {args.seed} --batch-size {args.batch_size} --patience {args.patience}")
     print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val CLIP loss {-state['best']:.4f}) -> {args.out}")
 
 

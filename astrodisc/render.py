@@ -200,7 +200,8 @@ def folded_figure(lc: LightCurve, bands: Sequence[str], period: float, *, epoch:
 
 
 def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = None, *, height: int = 260) -> go.Figure:
-    """Lomb-Scargle power against period [days] (log axis), with the best, half and double periods marked.
+    """Lomb-Scargle power against period [days] (log axis), with the best, half, double and chosen periods marked
+    by vertical line traces named after them.
 
     A periodogram longer than ``PERIODOGRAM_POINTS`` is drawn as its upper envelope: the highest peak of
     each run of consecutive frequencies, so no peak is lost and the browser gets a few thousand points.
@@ -213,16 +214,22 @@ def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = Non
         blocks = np.pad(np.nan_to_num(power, nan=-np.inf), (0, pad), constant_values=-np.inf).reshape(-1, width)
         peak = np.arange(len(blocks)) * width + np.argmax(blocks, axis=1)
         frequency, power = frequency[peak], power[peak]
-    fig = go.Figure(go.Scatter(x=1.0 / frequency, y=power, mode="lines", name="power",
+    fig = go.Figure(go.Scatter(x=1.0 / frequency, y=power, mode="lines", name="power", showlegend=False,
                                line=dict(width=1, color="#444444")))
-    styles = {"best": "#e4002b", "half": "#1f77b4", "double": "#2ca02c"}
-    for name, p in search.candidates.items():
-        fig.add_vline(x=float(p), line=dict(color=styles.get(name, "#888888"), dash="dot", width=1.5),
-                      annotation_text=name, annotation_position="top")
+    top = float(np.nanmax(power)) if len(power) else 1.0
+    marks = dict(search.candidates)
     if chosen_period is not None:
-        fig.add_vline(x=float(chosen_period), line=dict(color="#e4002b", width=1))
-    fig.update_layout(height=height, margin=_MARGIN, showlegend=False,
-                      xaxis=dict(title="period [days]", type="log"), yaxis=dict(title="Lomb-Scargle power"))
+        marks["chosen"] = float(chosen_period)
+    styles = {"best": "#e4002b", "half": "#1f77b4", "double": "#2ca02c", "chosen": "#111111"}
+    for name, p in marks.items():  # vertical markers as traces: shapes and annotations differ on log axes
+        fig.add_trace(go.Scatter(
+            x=[p, p], y=[0.0, 1.05 * top], mode="lines", name=f"{name} {p:.4g} d",
+            line=dict(color=styles.get(name, "#888888"), width=1.5, dash="solid" if name == "chosen" else "dot"),
+            hovertemplate=f"{name}: %{{x:.6g}} d<extra></extra>",
+        ))
+    fig.update_layout(height=height, margin=_MARGIN, xaxis=dict(title="period [days]", type="log"),
+                      yaxis=dict(title="Lomb-Scargle power", range=[0.0, 1.1 * top]),
+                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))
     return fig
 
 

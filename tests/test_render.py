@@ -85,13 +85,16 @@ def test_periodogram_is_an_envelope_that_keeps_the_peak_and_marks_candidates():
     lc = _lightcurve(bands=1)
     search = lomb_scargle(lc.time, lc.mag, lc.mag_err)
     fig = render.periodogram_figure(search, chosen_period=search.best_period)
-    (trace,) = fig.data
+    trace, *marks = fig.data
     assert len(trace.x) <= render.PERIODOGRAM_POINTS < len(search.frequency)
     assert np.max(trace.y) == pytest.approx(np.max(search.power))
     assert abs(trace.x[int(np.argmax(trace.y))] - 0.7) < 0.01
     assert fig.layout.xaxis.type == "log"
-    marked = sorted(shape.x0 for shape in fig.layout.shapes)
-    assert marked == pytest.approx(sorted([*search.candidates.values(), search.best_period]))
+    marked = {m.name.split()[0]: m.x for m in marks}
+    assert set(marked) == {"best", "half", "double", "chosen"}
+    for name, period in {**search.candidates, "chosen": search.best_period}.items():
+        assert marked[name] == pytest.approx((period, period))
+    assert marked["half"][0] == pytest.approx(marked["best"][0] / 2)
 
 
 def test_spectrum_has_flux_line_and_one_sigma_band():

@@ -1,0 +1,95 @@
+"""The command line ends bad input with exit code 2 and one line naming the problem."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from astrodisc.cli import main
+from astrodisc.datasets.varstars_sim import SimConfig, simulate
+
+
+def run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "astrodisc", *args], capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def small_survey(tmp_path_factory) -> Path:
+    return simulate(SimConfig(n=40, seed=2), tmp_path_factory.mktemp("cli") / "s", progress=False)
+
+
+@pytest.mark.parametrize("verb", ["simulate", "train", "build", "evaluate", "serve", "import", "demo"])
+def test_every_verb_has_help(verb):
+    done = run(verb, "--help")
+    assert done.returncode == 0 and "usage: astrodisc" in done.stdout
+
+
+def _one_line_error(done: subprocess.CompletedProcess, *words: str) -> None:
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    for word in words:
+        assert word in lines[0]
+
+
+def test_missing_path(tmp_path):
+    _one_line_error(run("build", "--dataset", str(tmp_path / "nope"), "--model", str(tmp_path), "--out", str(tmp_path / "o")),
+                    "no such directory", "nope")
+
+
+def test_wrong_format(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    _one_line_error(run("train", "--dataset", str(tmp_path), "--out", str(tmp_path / "m")), "not an astrodisc dataset")
+
+
+def test_model_that_does_not_match_the_dataset(tmp_path, small_survey):
+    model = tmp_path / "galaxy-model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"kind": "galaxies"}))
+    (model / "weights.pt").write_bytes(b"\x80\x04junk")
+    _one_line_error(run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
+                    "galaxies", "not variable stars")
+
+
+def test_pickle_posing_as_weights_is_refused_not_executed(tmp_path, small_survey):
+    import pickle
+
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (Path.touch, (marker,))
+
+    model = tmp_path / "model"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"kind": "varstars", "model": {}, "scaler": {"mean": [], "std": []}}))
+    (model / "weights.pt").write_bytes(pickle.dumps(Evil()))
+    _one_line_error(run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
+                    "cannot load weights")
+    assert not marker.exists()
+
+
+def test_light_curve_of_only_nan(tmp_path):
+    source = tmp_path / "catalina"
+    source.mkdir()
+    (source / "w_uma_1.csv").write_text("MJD,Mag,Magerr\n53000.1,nan,nan\n53001.2,nan,nan\n")
+    done = run("import", "catalina", "--source", str(source), "--out", str(tmp_path / "out"))
+    _one_line_error(done, "w_uma_1")
+
+
+def test_unknown_survey_kind_and_class(tmp_path):
+    done = run("simulate", "galaxies-xl", "--out", str(tmp_path / "x"))
+    assert done.returncode == 2 and "invalid choice" in done.stderr
+    source = tmp_path / "catalina"
+    source.mkdir()
+    (source / "mystery_star_1.csv").write_text("MJD,Mag,Magerr\n53000.1,15.0,0.1\n")
+    _one_line_error(run("import", "catalina", "--source", str(source), "--out", str(tmp_path / "out")), "mystery")
+
+
+def test_simulate_writes_a_store(tmp_path):
+    assert main(["simulate", "varstars", "--n", "20", "--seed", "1", "--out", str(tmp_path / "s"), "--quiet"]) == 0
+    assert (tmp_path / "s" / "dataset.json").is_file()

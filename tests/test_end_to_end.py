@@ -1,0 +1,104 @@
+"""End to end through the command line: simulate -> train -> build -> evaluate, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from astrodisc.cli import main
+from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
+from astrodisc.embed import embed_inputs
+from astrodisc.encoders.clip_model import ModelConfig, TrimodalCLIP
+from astrodisc.preprocess import model_inputs
+from astrodisc.train import load_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def pipeline(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("e2e")
+    paths = {"dataset": root / "survey", "model": root / "model", "artifacts": root / "survey" / "model",
+             "eval": root / "eval.json"}
+    assert main(["simulate", "varstars", "--n", "700", "--seed", "11", "--out", str(paths["dataset"]), "--quiet"]) == 0
+    return paths
+
+
+@pytest.fixture(scope="module")
+def trained(pipeline, record_opens_module) -> dict[str, Path]:
+    assert main(["train", "--dataset", str(pipeline["dataset"]), "--out", str(pipeline["model"]),
+                 "--epochs", "4", "--patience", "4", "--batch-size", "128", "--quiet"]) == 0
+    assert main(["build", "--dataset", str(pipeline["dataset"]), "--model", str(pipeline["model"]),
+                 "--out", str(pipeline["artifacts"]), "--quiet"]) == 0
+    pipeline["opened_by_train_and_build"] = list(record_opens_module)
+    return pipeline
+
+
+def test_train_and_build_never_open_the_hidden_truth(trained):
+    opened = trained["opened_by_train_and_build"]
+    assert any(p.endswith("objects.parquet") for p in opened)
+    assert not any(TRUTH_FILE in p for p in opened)
+
+
+def test_model_folder_loads_safely_and_has_a_card(trained):
+    model, scaler, config = load_model(trained["model"])
+    assert config["training"]["dataset"] == "survey" and len(config["training"]["history"]) >= 1
+    card = (trained["model"] / "MODEL_CARD.md").read_text()
+    assert "astrodisc train --dataset" in card and "wall time" in card
+
+
+def _cross_modal_recall(model: TrimodalCLIP, scaler, inputs, k: int = 10) -> float:
+    """Share of objects whose spectrum is among the k nearest spectra of their own light curve."""
+    emb = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs)
+    sims = emb["photometry"] @ emb["spectra"].T
+    top = np.argsort(-sims, axis=1)[:, :k]
+    return float(np.mean([i in row for i, row in enumerate(top)]))
+
+
+def test_trained_encoder_beats_an_untrained_one(trained):
+    model, scaler, _ = load_model(trained["model"])
+    inputs = model_inputs(VarStarStore(trained["dataset"]), progress=False)
+    torch.manual_seed(0)
+    untrained = TrimodalCLIP(ModelConfig(**model.config.__dict__)).eval()
+    trained_recall = _cross_modal_recall(model, scaler, inputs)
+    untrained_recall = _cross_modal_recall(untrained, scaler, inputs)
+    assert trained_recall > untrained_recall + 0.05, (trained_recall, untrained_recall)
+    assert trained_recall > 3 * 10 / len(inputs)  # well above chance (k / N)
+
+
+def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
+    monkeypatch.setenv("ASTRODISC_DATA", str(tmp_path))  # real samples are imported here for sim_to_real
+    assert main(["evaluate", "--artifacts", str(trained["artifacts"]), "--fast", "--out", str(trained["eval"]),
+                 "--quiet"]) == 0
+    result = json.loads(trained["eval"].read_text())
+    cls = result["classification"]
+    assert set(cls) == {"photometry", "all"}
+    for modality in cls.values():
+        for cell in modality.values():
+            for kind in ("pretrained_linear_probe", "scratch"):
+                assert 0.0 <= cell[kind]["accuracy"]["mean"] <= 1.0
+                assert 0.0 <= cell[kind]["macro_f1"]["mean"] <= 1.0
+    assert 0.3 < result["classical_baseline"]["accuracy"]["mean"] <= 1.0
+    for key in ("auroc", "precision_at_50"):
+        assert 0.0 <= result["anomaly"][key] <= 1.0
+    assert 0.0 <= result["mislabel"]["auroc"] <= 1.0 and 0.0 <= result["mislabel"]["recall_top_2pct"] <= 1.0
+    assert result["rediscovery"]["ROT"]["n_members"] > 20
+    assert -1.0 <= result["rediscovery"]["ROT"]["ari"] <= 1.0
+    s82 = result["sim_to_real"]["stripe82"]
+    assert s82["n"] == 483 and 0.0 <= s82["knn5_accuracy"] <= 1.0
+    flat = json.dumps(result)
+    assert "NaN" not in flat and "Infinity" not in flat
+    assert all(math.isfinite(v) for v in _numbers(result))
+
+
+def _numbers(obj) -> list[float]:
+    if isinstance(obj, dict):
+        return [x for v in obj.values() for x in _numbers(v)]
+    if isinstance(obj, list):
+        return [x for v in obj for x in _numbers(v)]
+    return [float(obj)] if isinstance(obj, (int, float)) and not isinstance(obj, bool) else []
