@@ -78,7 +78,7 @@ def _epochs(model: torch.nn.Module, loss_of: Callable[[Batch], torch.Tensor], sc
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
             opt.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
         model.eval()
         with torch.no_grad():
             score = score_of()

@@ -7,12 +7,14 @@ are (mostly) objects of the same class and the map shows one island per class, p
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sys
+
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from astrodisc.datasets.store import WAVELENGTH_GRID, DatasetInfo, LightCurve, VarStarStore, write_store
@@ -78,8 +80,8 @@ def fake_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
 
 
 @pytest.fixture(scope="session")
-def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture]:
-    """The tiny store and its artifacts under a fresh data root, with ASTRODISC_DATA pointing at it."""
+def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    """The tiny store and its artifacts under a fresh data root (built once per session)."""
     from astrodisc.build import build_artifacts  # imported here so other test modules collect without it
 
     data_root = tmp_path_factory.mktemp("data")
@@ -89,6 +91,48 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Fixture
     _tiny_store(dataset_dir)
     artifact_dir = dataset_dir / MODEL
     build_artifacts(dataset_dir, model_dir, artifact_dir, embed=fake_embed, seed=0, progress=False)
+    return Fixture(data_root, dataset_dir, artifact_dir, PER_CLASS * len(FIXTURE_CLASSES) + UNLABELLED)
+
+
+@pytest.fixture
+def tiny_data(tiny_artifacts: Fixture, monkeypatch: pytest.MonkeyPatch) -> Fixture:
+    """``tiny_artifacts`` with ASTRODISC_DATA pointing at its data root for the duration of one test."""
+    monkeypatch.setenv("ASTRODISC_DATA", str(tiny_artifacts.data_root))
+    return tiny_artifacts
+
+
+class _OpenRecorder:
+    """Every path opened through Python's open/os.open (audit hook) or pandas/pyarrow parquet readers."""
+
+    paths: list[str] | None = None
+
+    @classmethod
+    def hook(cls, event: str, args: tuple) -> None:
+        if cls.paths is not None and event == "open" and isinstance(args[0], (str, bytes, Path)):
+            cls.paths.append(str(args[0]))
+
+
+sys.addaudithook(_OpenRecorder.hook)  # audit hooks cannot be removed; it records only while paths is a list
+
+
+def _record_opens(patch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    _OpenRecorder.paths = []
+    for module, name in ((pd, "read_parquet"), (pq, "read_table"), (pq, "ParquetFile")):
+        original = getattr(module, name)
+        patch.setattr(module, name, lambda source, *a, _f=original, **kw: (
+            _OpenRecorder.paths.append(str(source)), _f(source, *a, **kw))[1])
+    yield _OpenRecorder.paths
+    _OpenRecorder.paths = None
+
+
+@pytest.fixture()
+def record_opens(monkeypatch) -> Iterator[list[str]]:
+    """Paths opened during one test (to prove a step never reads the hidden truth)."""
+    yield from _record_opens(monkeypatch)
+
+
+@pytest.fixture(scope="module")
+def record_opens_module() -> Iterator[list[str]]:
+    """As ``record_opens``, for module-scoped fixtures."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("ASTRODISC_DATA", str(data_root))
-        yield Fixture(data_root, dataset_dir, artifact_dir, PER_CLASS * len(FIXTURE_CLASSES) + UNLABELLED)
+        yield from _record_opens(patch)

@@ -69,18 +69,18 @@ def test_without_artifacts_the_app_says_how_to_build(tmp_path, monkeypatch):
     assert not at.get("plotly_chart")
 
 
-def test_map_draws_every_object_and_flags_simulated_data(tiny_artifacts):
+def test_map_draws_every_object_and_flags_simulated_data(tiny_data):
     at = _run()
     assert at.sidebar.selectbox[0].value == "tiny-sim · fake-encoder"
     assert any("Simulated data" in w.value for w in at.warning)
-    n = tiny_artifacts.n_objects
+    n = tiny_data.n_objects
     assert _map_rows(at) == list(range(n))
     assert any(c.value.startswith(f"{n} of {n} objects shown") for c in at.caption)
     assert not _neighbour_ids(at)  # nothing selected yet
 
 
-def test_class_and_range_filters_narrow_the_map(tiny_artifacts):
-    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+def test_class_and_range_filters_narrow_the_map(tiny_data):
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
     at = _run()
     at.sidebar.multiselect[0].set_value(["EW", "SR"]).run()
     expected = catalog.index[catalog["label"].isin(["EW", "SR"])].tolist()
@@ -94,8 +94,8 @@ def test_class_and_range_filters_narrow_the_map(tiny_artifacts):
 
 
 @pytest.mark.parametrize("space,k", [("fused", 8), ("photometry", 5)])
-def test_selected_object_shows_its_neighbours(tiny_artifacts, space, k):
-    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+def test_selected_object_shows_its_neighbours(tiny_data, space, k):
+    artifacts = load_artifacts(tiny_data.artifact_dir)
     row = 4  # an EW star without a catalogue period: the panel folds it on the Lomb-Scargle period
     object_id = str(artifacts.catalog.at[row, "object_id"])
     at = _run({app_state.OBJECT_PARAM: object_id})
@@ -111,21 +111,21 @@ def test_selected_object_shows_its_neighbours(tiny_artifacts, space, k):
     folded = _figures(at, "phase")
     assert tuple(folded[0].layout.xaxis.range) == (0.0, 2.0)
     assert np.isnan(artifacts.catalog.at[row, "period"])
-    lc = VarStarStore(tiny_artifacts.dataset_dir).lightcurve(object_id)
+    lc = VarStarStore(tiny_data.dataset_dir).lightcurve(object_id)
     best = lomb_scargle(lc.time, lc.mag, lc.mag_err).best_period
     assert folded[0].layout.title.text == f"folded on P = {best:.6g} d"
     assert 0.3 <= best <= 0.45  # the fixture's EW period range
 
 
-def test_unknown_object_id_is_a_warning_not_an_error(tiny_artifacts):
+def test_unknown_object_id_is_a_warning_not_an_error(tiny_data):
     at = _run({app_state.OBJECT_PARAM: "NOT-A-STAR"})
     assert any("NOT-A-STAR" in w.value for w in at.warning)
     assert not _neighbour_ids(at)
 
 
 @pytest.mark.parametrize("colour", ["cluster", "pred_label", "anomaly_score", "mislabel_score", "j_k"])
-def test_every_colouring_draws_every_object(tiny_artifacts, colour):
-    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+def test_every_colouring_draws_every_object(tiny_data, colour):
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
     at = _run()
     next(s for s in at.sidebar.selectbox if s.label == "Colour by").set_value(colour).run()
     assert not at.exception
@@ -138,15 +138,15 @@ def test_every_colouring_draws_every_object(tiny_artifacts, colour):
         assert len(traces) == catalog[colour].nunique(dropna=False)
 
 
-def test_period_choice_refolds_on_lomb_scargle_and_double_period(tiny_artifacts):
-    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+def test_period_choice_refolds_on_lomb_scargle_and_double_period(tiny_data):
+    artifacts = load_artifacts(tiny_data.artifact_dir)
     row = 0  # an EW star with a catalogue period
     object_id = str(artifacts.catalog.at[row, "object_id"])
     catalogue = float(artifacts.catalog.at[row, "period"])
     at = _run({app_state.OBJECT_PARAM: object_id})
     assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {catalogue:.6g} d"
     at.radio(key="period_source").set_value("Lomb–Scargle").run()
-    lc = VarStarStore(tiny_artifacts.dataset_dir).lightcurve(object_id)
+    lc = VarStarStore(tiny_data.dataset_dir).lightcurve(object_id)
     best = lomb_scargle(lc.time, lc.mag, lc.mag_err).best_period
     assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {best:.6g} d"
     assert abs(best - catalogue) / catalogue < 0.01  # the search recovers the catalogue period
@@ -154,3 +154,32 @@ def test_period_choice_refolds_on_lomb_scargle_and_double_period(tiny_artifacts)
     assert _figures(at, "phase")[0].layout.title.text == f"folded on P = {2 * best:.6g} d"
     (periodogram,) = _figures(at, "period [days]")
     assert max(periodogram.data[0].y) > 0.5
+
+
+def test_go_to_object_id_selects_it(tiny_data):
+    artifacts = load_artifacts(tiny_data.artifact_dir)
+    at = _run()
+    at.sidebar.text_input(key="goto_object").input("TINY-0030").run()
+    assert not at.exception
+    assert at.query_params[app_state.OBJECT_PARAM] == "TINY-0030"
+    assert any(m.value == "### `TINY-0030`" for m in at.markdown)
+    rows, _ = artifacts.neighbours("fused", 30, 8)
+    assert _neighbour_ids(at) == [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
+
+
+def test_interactions_do_not_reload_artifacts(tiny_data, monkeypatch):
+    loads = []
+
+    def counting_load(path):
+        loads.append(path)
+        return load_artifacts(path)
+
+    monkeypatch.setattr(app_state, "load_artifacts", counting_load)
+    app_state._load.clear()
+    at = _run({app_state.OBJECT_PARAM: "TINY-0001"})
+    next(s for s in at.sidebar.selectbox if s.label == "Colour by").set_value("cluster").run()
+    at.slider(key="k").set_value(3).run()
+    at.radio(key="period_source").set_value("Lomb–Scargle").run()
+    assert not at.exception
+    assert len(_neighbour_ids(at)) == 3
+    assert loads == [tiny_data.artifact_dir]

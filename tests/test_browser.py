@@ -18,13 +18,13 @@ from collections.abc import Iterator
 import numpy as np
 import pytest
 from PIL import Image
+from playwright.sync_api import sync_playwright
 
 from astrodisc import app_state
 from astrodisc.artifacts import load_artifacts
 from astrodisc.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser
-playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-test.txt")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -107,7 +107,7 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
     row, gap = _isolated_row(xy)
     object_id = str(catalog.at[row, "object_id"])
 
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -172,7 +172,7 @@ def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
     split = 0.5 * (x[widest] + x[widest + 1])  # a vertical line through the widest empty strip of the map
     expected = int((x < split).sum())
 
-    with playwright.sync_playwright() as p:
+    with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

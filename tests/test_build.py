@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import shutil
-import sys
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
@@ -83,31 +81,6 @@ def model_dir(tmp_path) -> Path:
     path.mkdir()
     (path / "weights.bin").write_bytes(b"\x01" * 64)
     return path
-
-
-class _OpenRecorder:
-    """Every path opened through Python's open/os.open (audit hook) or pandas/pyarrow parquet readers."""
-
-    paths: list[str] | None = None
-
-    @classmethod
-    def hook(cls, event: str, args: tuple) -> None:
-        if cls.paths is not None and event == "open" and isinstance(args[0], (str, bytes, Path)):
-            cls.paths.append(str(args[0]))
-
-
-sys.addaudithook(_OpenRecorder.hook)  # audit hooks cannot be removed; it records only while paths is a list
-
-
-@pytest.fixture()
-def record_opens(monkeypatch):
-    _OpenRecorder.paths = []
-    for module, name in ((pd, "read_parquet"), (pq, "read_table"), (pq, "ParquetFile")):
-        original = getattr(module, name)
-        monkeypatch.setattr(module, name, lambda source, *a, _f=original, **kw: (
-            _OpenRecorder.paths.append(str(source)), _f(source, *a, **kw))[1])
-    yield _OpenRecorder.paths
-    _OpenRecorder.paths = None
 
 
 def _ran(out_dir: Path) -> set[str]:

@@ -31,8 +31,7 @@ class LightCurveEncoder(nn.Module):
         dt = torch.diff(seq[..., :1], dim=1, prepend=seq[:, :1, :1]).clamp_min(0) * 100
         x = torch.relu(self.step(torch.cat([seq[..., :1], dt, seq[..., 1:]], dim=-1)))
         lengths = mask.sum(1).clamp_min(1)
-        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-        out, last = self.gru(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=seq.shape[1])
+        out, _ = self.gru(x)  # causal: padding after the last epoch cannot change earlier outputs
+        last = out[torch.arange(len(out)), lengths - 1]
         mean = (out * mask[..., None]).sum(1) / lengths[:, None]
-        return self.head(torch.cat([last[-1], mean, self.fold_cnn(fold), aux], dim=-1))
+        return self.head(torch.cat([last, mean, self.fold_cnn(fold), aux], dim=-1))
