@@ -25,9 +25,9 @@ def split_rows(object_ids: np.ndarray, labels: np.ndarray, seed: int) -> Split:
     labelled = np.flatnonzero(np.array([lab is not None and lab == lab for lab in labels], dtype=bool))
     labelled = labelled[np.argsort(np.asarray(object_ids)[labelled].astype(str), kind="stable")]
     y = np.asarray(labels)[labelled].astype(str)
-    train, rest = train_test_split(labelled, test_size=0.2, stratify=y, random_state=seed)
+    train, rest = train_test_split(labelled, test_size=0.2, stratify=_strata(y), random_state=seed)
     y_rest = np.asarray(labels)[rest].astype(str)
-    val, test = train_test_split(rest, test_size=0.5, stratify=y_rest, random_state=seed)
+    val, test = train_test_split(rest, test_size=0.5, stratify=_strata(y_rest), random_state=seed)
     return Split(np.sort(train), np.sort(val), np.sort(test))
 
 
@@ -35,3 +35,8 @@ def label_fraction(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:
     """The first ``fraction`` of a seeded permutation of ``train``: smaller fractions nest in larger ones."""
     order = np.random.default_rng(seed).permutation(train)
     return np.sort(order[: max(1, int(round(fraction * len(train))))])
+
+
+def _strata(y: np.ndarray) -> np.ndarray | None:
+    """Stratify by class when every class has two members to share out (small surveys may not)."""
+    return y if np.unique(y, return_counts=True)[1].min() >= 2 else None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -156,9 +157,15 @@ def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
         raise UserError(f"model {model_dir.name} is for {config.get('kind')!r} data, not variable stars")
     model = TrimodalCLIP(ModelConfig(**config["model"]))
     try:
-        model.load_state_dict(torch.load(model_dir / "weights.pt", weights_only=True))
-    except Exception as exc:  # unpickling refused or shapes differ: the file is not this model's weights
-        raise UserError(f"cannot load weights of {model_dir.name}: {str(exc).splitlines()[0]}") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            state = torch.load(model_dir / "weights.pt", weights_only=True)
+    except Exception:  # weights_only refuses anything but tensors and plain containers: never executed
+        raise UserError(f"cannot load weights of {model_dir.name}: weights.pt is not a plain tensor state dict") from None
+    try:
+        model.load_state_dict(state)
+    except (RuntimeError, TypeError, AttributeError):
+        raise UserError(f"cannot load weights of {model_dir.name}: they do not fit the architecture in config.json") from None
     model.eval()
     scaler = MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))
     return model, scaler, config
