@@ -40,5 +40,5 @@ if current.store.info.simulated:
 
 # Pages live in views/, not pages/: Streamlit treats a pages/ folder as a v1 multipage app on a session's first
 # run and would run a deep-linked page (e.g. /map) without this script, i.e. without the picker.
-page = st.navigation([st.Page("views/map.py", title="Map", icon="🗺️", default=True)])
+page = st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True)])
 page.run()

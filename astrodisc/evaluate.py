@@ -36,7 +36,7 @@ from astrodisc.metrics import ari_and_purity, auroc, classification_scores, prec
 from astrodisc.preprocess import ModelInputs, cached_lc_features, model_inputs
 from astrodisc.splits import Split, label_fraction, split_rows
 from astrodisc.train import TrainConfig, load_model, predict, train_classifier
-from astrodisc.truth import read_truth
+from astrodisc.truth import has_truth, read_truth
 
 MODALITY_SETS: dict[str, tuple[str, ...]] = {
     "photometry": ("photometry",), "spectra": ("spectra",), "metadata": ("metadata",), "all": MODALITIES,
@@ -78,7 +78,7 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     result["classical_baseline"] = _mean_std([
         cache.get(f"classical-{seed}", lambda s=split, seed=seed: evaluate_baseline(
             np.nan_to_num(feats, nan=-99.0), labels, s, seed)) for seed, split in enumerate(splits)])
-    if (store.root / "truth.parquet").is_file():
+    if has_truth(store):
         truth = read_truth(store)
         catalog = art.catalog
         result["rediscovery"] = _rediscovery(art.embeddings["fused"], labels, truth)

@@ -13,6 +13,7 @@ training statistics, missing values -> 0 with a missingness indicator per column
 from __future__ import annotations
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,10 +91,12 @@ def _binned_fold(t: np.ndarray, m: np.ndarray, period: float) -> np.ndarray:
 def spectrum_arrays(flux: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, bool]:
     """((2, n_pix // SPEC_BIN) float32, has_spectrum) for one spectrum on the store grid."""
     n = len(flux) // SPEC_BIN * SPEC_BIN
-    f = np.nanmean(flux[:n].reshape(-1, SPEC_BIN), axis=1)
-    e = np.sqrt(np.nanmean(err[:n].reshape(-1, SPEC_BIN) ** 2, axis=1)) / np.sqrt(SPEC_BIN)
-    if not np.isfinite(f).any():
+    if not np.isfinite(flux[:n]).any():
         return np.zeros((2, n // SPEC_BIN), np.float32), False
+    with warnings.catch_warnings():  # bins whose pixels are all NaN stay NaN, then become 0 below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        f = np.nanmean(flux[:n].reshape(-1, SPEC_BIN), axis=1)
+        e = np.sqrt(np.nanmean(err[:n].reshape(-1, SPEC_BIN) ** 2, axis=1)) / np.sqrt(SPEC_BIN)
     scale = np.nanmedian(np.abs(f)) + 1e-12
     out = np.stack([np.nan_to_num(f / scale), np.nan_to_num(e / scale)]).astype(np.float32)
     return np.clip(out, -50, 50), True

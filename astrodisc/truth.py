@@ -8,10 +8,14 @@ from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
 from astrodisc.errors import UserError
 
 
+def has_truth(store: VarStarStore) -> bool:
+    return (store.root / TRUTH_FILE).is_file()
+
+
 def read_truth(store: VarStarStore) -> pd.DataFrame:
     """Truth rows aligned with ``store.objects`` (true_class, subclass, wrong_label, rare_type, true_period)."""
     path = store.root / TRUTH_FILE
-    if not path.is_file():
+    if not has_truth(store):
         raise UserError(f"{store.info.name} has no hidden truth (only simulated surveys do)")
     truth = pd.read_parquet(path).set_index("object_id")
     return truth.loc[store.objects["object_id"].astype(str)].reset_index()

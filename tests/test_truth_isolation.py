@@ -1,0 +1,55 @@
+"""Only evaluation may read a simulated survey's hidden truth (training, build and the app never do).
+
+The runtime checks live beside each step (test_build.py, test_end_to_end.py for train and build, and the
+app check below); this file adds the static one: no module but evaluate imports the truth reader, and no
+module names the truth file except the store (which defines it) and the reader.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+from astrodisc.datasets.store import TRUTH_FILE
+from astrodisc.paths import PROJECT_ROOT
+
+ALLOWED_IMPORTERS = {"astrodisc/evaluate.py"}
+# the store defines the name, the simulator writes the file, the reader reads it
+ALLOWED_NAMERS = {"astrodisc/datasets/store.py", "astrodisc/datasets/varstars_sim.py", "astrodisc/truth.py"}
+
+
+def _sources() -> list[Path]:
+    files = list((PROJECT_ROOT / "astrodisc").rglob("*.py")) + [PROJECT_ROOT / "app.py"]
+    return files + list((PROJECT_ROOT / "pages").glob("*.py"))
+
+
+def test_only_evaluate_imports_the_truth_reader():
+    importers = set()
+    for path in _sources():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module == "astrodisc.truth":
+                importers.add(str(path.relative_to(PROJECT_ROOT)))
+            if isinstance(node, ast.Import) and any(a.name == "astrodisc.truth" for a in node.names):
+                importers.add(str(path.relative_to(PROJECT_ROOT)))
+    assert importers == ALLOWED_IMPORTERS
+
+
+def test_no_other_module_names_the_truth_file():
+    namers = {str(p.relative_to(PROJECT_ROOT)) for p in _sources()
+              if TRUTH_FILE in p.read_text() or "TRUTH_FILE" in p.read_text()}
+    assert namers - {"astrodisc/build.py"} == ALLOWED_NAMERS  # build names it only to exclude it
+
+
+def test_the_app_never_opens_the_truth(tiny_data, record_opens):
+    planted = tiny_data.dataset_dir / TRUTH_FILE
+    planted.write_bytes(b"PAR1 planted truth")
+    record_opens.clear()  # the planting itself was an open
+    try:
+        at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120).run()
+    finally:
+        planted.unlink()
+    assert not at.exception
+    assert any(p.endswith("objects.parquet") or p.endswith("catalog.parquet") for p in record_opens)
+    assert not any(TRUTH_FILE in p for p in record_opens)
