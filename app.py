@@ -38,7 +38,8 @@ if current.store.info.simulated:
     st.warning(f"**Simulated data** — `{current.store.info.name}` is a simulated survey, not real observations.",
                icon="🧪")
 
-# Pages live in views/, not pages/: Streamlit treats a pages/ folder as a v1 multipage app on a session's first
-# run and would run a deep-linked page (e.g. /map) without this script, i.e. without the picker.
-page = st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True)])
-page.run()
+# Pages live in pages/, driven by st.navigation. Streamlit 1.67 has no option to turn off its old pages/-folder
+# mode: until a process's first st.navigation call (and on every AppTest run) it runs a requested page, e.g. a
+# deep link to /map on a fresh server or an AppTest rerun, without this script, i.e. without the picker. So each
+# page starts with app_state.require_app(), which hands such a run back to this script (same page, same query).
+app_state.run_page(app_state.navigation())

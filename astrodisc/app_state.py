@@ -4,6 +4,9 @@ An artifact set is the output of ``astrodisc build`` for one dataset and one mod
 ``data_dir()/<dataset>/<model>/manifest.json``; its dataset folder is ``data_dir()/<dataset>/``.
 Loading goes through ``st.cache_resource`` keyed by path and manifest time, so a rerun (a click, a slider)
 never reloads data and a rebuilt set is picked up.
+
+The pages (``pages/``) run inside app.py's script run: app.py draws the picker, then ``run_page``; every page
+starts with ``require_app``, which hands a run that skipped app.py back to it (see app.py's comment).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from astrodisc.paths import data_dir
 
 PICKER_KEY = "artifact_set"  # session-state key of the sidebar picker (an ArtifactSet.label)
 OBJECT_PARAM = "object"  # query parameter holding the selected object's id
+FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,30 @@ def current() -> Current:
         if artifact_set.label == label:
             return open_set(artifact_set)
     raise LookupError(f"no artifact set picked (got {label!r})")
+
+
+def navigation() -> st.Page:
+    """Register the app's pages with ``st.navigation``; returns the page this run should show."""
+    return st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True)])
+
+
+def run_page(page: st.Page) -> None:
+    """Run the page ``navigation`` returned, telling it that app.py set up this run (picker, picked set)."""
+    st.session_state[FROM_APP_KEY] = True
+    page.run()
+
+
+def require_app() -> None:
+    """First call of every page: return if app.py runs this page, else rerun the same page through app.py.
+
+    Streamlit runs a page without app.py while it still treats ``pages/`` as an old-style multipage folder
+    (until the process's first ``st.navigation`` call; AppTest resets that on every run). Registering the
+    pages switches that mode off for good; the rerun then keeps the page, query parameters and widget state.
+    """
+    if st.session_state.pop(FROM_APP_KEY, False):
+        return
+    navigation()
+    st.rerun()
 
 
 def selected_row(catalog: pd.DataFrame) -> int | None:

@@ -23,6 +23,7 @@ MAP_KEY, LASSO_KEY, GOTO_KEY = "map", "lasso_rows", "goto_object"
 PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
 CARDS_PER_ROW = 3
 
+app_state.require_app()
 current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog

@@ -15,6 +15,7 @@ from astrodisc.paths import PROJECT_ROOT
 from astrodisc.period_search import lomb_scargle
 
 APP = str(PROJECT_ROOT / "app.py")
+MAP_PAGE = "pages/map.py"  # relative to app.py
 NEIGHBOUR_PREFIX = "neighbour: "
 
 
@@ -77,6 +78,26 @@ def test_map_draws_every_object_and_flags_simulated_data(tiny_data):
     assert _map_rows(at) == list(range(n))
     assert any(c.value.startswith(f"{n} of {n} objects shown") for c in at.caption)
     assert not _neighbour_ids(at)  # nothing selected yet
+
+
+def test_every_rerun_of_the_map_page_runs_through_app(tiny_data):
+    """A rerun requests pages/map.py itself, which AppTest (like a fresh server) runs without app.py while
+    Streamlit treats pages/ as an old-style multipage folder: the page hands the run back to app.py, so the
+    picker and the simulated flag stay, the map is drawn once, and widget state and query survive."""
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run({app_state.OBJECT_PARAM: "TINY-0007"})
+    next(s for s in at.sidebar.selectbox if s.label == "Colour by").set_value("cluster").run()
+    at.switch_page(MAP_PAGE).run()
+    at.query_params[app_state.OBJECT_PARAM] = "TINY-0007"  # switch_page clears the query, as st.switch_page does
+    at.run()
+    assert not at.exception
+    assert [s.label for s in at.sidebar.selectbox][:2] == ["Dataset · model", "Colour by"]
+    assert at.sidebar.selectbox[0].value == "tiny-sim · fake-encoder"
+    assert next(s for s in at.sidebar.selectbox if s.label == "Colour by").value == "cluster"
+    assert sum("Simulated data" in w.value for w in at.warning) == 1
+    assert _map_rows(at) == list(range(len(catalog)))
+    assert len(_map_traces(at)) == catalog["cluster"].nunique(dropna=False) + 2  # + neighbour and selection rings
+    assert any(m.value == "### `TINY-0007`" for m in at.markdown)
 
 
 def test_class_and_range_filters_narrow_the_map(tiny_data):

@@ -1,7 +1,8 @@
 """The app in a real browser: Debian's chromium driven by Playwright against `streamlit run app.py`.
 
 A real mouse click on a point of the WebGL map must open that object and list exactly the neighbours
-``Artifacts.neighbours`` returns. Screenshots go to test-artifacts/ (git-ignored).
+``Artifacts.neighbours`` returns; a deep link to the map page (pages/map.py, at /map) as a fresh server's first
+request must still run through app.py. Screenshots go to test-artifacts/ (git-ignored).
 Never `playwright install`: the browser is /usr/bin/chromium.
 """
 
@@ -14,6 +15,8 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +35,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SHOTS = PROJECT_ROOT / "test-artifacts"
 MIN_GAP_PX = 30.0  # the clicked point's nearest other point is at least this far on screen
 DEFAULT_K = 8  # the page's default number of neighbours (fused space)
+NEIGHBOUR_TEXT = ".st-key-neighbours [data-testid='stMarkdownContainer'] p"  # the neighbour cards' lines
 
 # Marks the map's plot div (the one whose x axis is "UMAP 1") and returns its axis ranges and plot-area box.
 READ_MAP = """() => {
@@ -53,16 +57,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tiny_artifacts) -> Iterator[str]:
-    """`streamlit run app.py` on a free port with ASTRODISC_DATA at the fixture; yields its URL."""
+@contextmanager
+def _serve(data_root: Path, log_name: str) -> Iterator[str]:
+    """A freshly started `streamlit run app.py` on a free port with ASTRODISC_DATA at ``data_root``; yields its
+    URL once healthy (log in test-artifacts/``log_name``) and stops it on exit."""
     port = _free_port()
     SHOTS.mkdir(exist_ok=True)
-    log = open(SHOTS / "streamlit.log", "w")
+    log = open(SHOTS / log_name, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env={**os.environ, "ASTRODISC_DATA": str(tiny_artifacts.data_root)},
+        cwd=PROJECT_ROOT, env={**os.environ, "ASTRODISC_DATA": str(data_root)},
         stdout=log, stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
@@ -74,7 +79,7 @@ def server(tiny_artifacts) -> Iterator[str]:
                     break
             except OSError:
                 pass
-            assert process.poll() is None, (SHOTS / "streamlit.log").read_text()
+            assert process.poll() is None, (SHOTS / log_name).read_text()
             assert time.monotonic() < deadline, "streamlit did not answer within 30 s"
             time.sleep(0.3)
         yield url
@@ -82,6 +87,13 @@ def server(tiny_artifacts) -> Iterator[str]:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tiny_artifacts) -> Iterator[str]:
+    """The app served on the fixture for this module's tests; yields its URL."""
+    with _serve(tiny_artifacts.data_root, "streamlit.log") as url:
+        yield url
 
 
 def _coloured_pixels(path) -> tuple[int, float]:
@@ -98,6 +110,48 @@ def _isolated_row(xy: np.ndarray) -> tuple[int, float]:
     nearest = distance.min(axis=1)
     row = int(np.argmax(nearest))
     return row, float(nearest[row])
+
+
+def _neighbours_shown(page, k: int) -> list[str]:
+    """Object ids of the neighbour cards, once ``k`` of them are drawn."""
+    page.wait_for_function(
+        f"[...document.querySelectorAll(\"{NEIGHBOUR_TEXT}\")]"
+        f".filter(e => e.innerText.startsWith('neighbour: ')).length === {k}",
+        timeout=30_000)
+    return [t.removeprefix("neighbour: ").strip() for t in page.locator(NEIGHBOUR_TEXT).all_inner_texts()
+            if t.startswith("neighbour: ")]
+
+
+def test_deep_link_to_map_page_first_on_a_fresh_server(tiny_artifacts):
+    """/map?object=… as the very first request of a fresh server (when Streamlit still treats pages/ as an
+    old-style multipage folder) runs the page through app.py: picker, simulated flag, map, the object's
+    neighbours, no exception, and the URL keeps its query."""
+    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+    catalog = artifacts.catalog
+    row = 0
+    object_id = str(catalog.at[row, "object_id"])
+    with _serve(tiny_artifacts.data_root, "streamlit-deep-link.log") as url, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{url}/map?{app_state.OBJECT_PARAM}={object_id}")
+            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
+            shown = _neighbours_shown(page, DEFAULT_K)
+            page.screenshot(path=SHOTS / "page-deep-link.png")
+            picker = page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").input_value()
+            caption = page.get_by_text("objects shown").inner_text()
+            simulated = page.get_by_text("Simulated data").count()
+            exceptions = page.locator("[data-testid='stException']").count()
+            final_url = page.url
+        finally:
+            browser.close()
+
+    assert picker == "tiny-sim · fake-encoder"
+    assert caption.startswith(f"{len(catalog)} of {len(catalog)} objects shown")
+    assert simulated == 1 and exceptions == 0
+    rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
+    assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
+    assert final_url.endswith(f"?{app_state.OBJECT_PARAM}={object_id}")  # the map is the default page: / or /map
 
 
 def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts):
@@ -141,15 +195,9 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
             page.mouse.move(click_x, click_y)
             page.mouse.click(click_x, click_y)
 
-            neighbour_text = ".st-key-neighbours [data-testid='stMarkdownContainer'] p"
-            page.wait_for_function(
-                f"[...document.querySelectorAll(\"{neighbour_text}\")]"
-                f".filter(e => e.innerText.startsWith('neighbour: ')).length === {DEFAULT_K}",
-                timeout=30_000)
+            shown = _neighbours_shown(page, DEFAULT_K)
             time.sleep(1.0)
             page.screenshot(path=SHOTS / "page-clicked.png")
-            shown = [t.removeprefix("neighbour: ").strip() for t in page.locator(neighbour_text).all_inner_texts()
-                     if t.startswith("neighbour: ")]
             assert page.locator("[data-testid='stException']").count() == 0
             url = page.url
             view = page.evaluate(READ_MAP)
