@@ -24,6 +24,7 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
         write(tmp_path)
         with open(tmp_path, "rb+") as handle:
             os.fsync(handle.fileno())
+        os.chmod(tmp_path, 0o644)  # mkstemp makes 0600; artifacts are read by other users (e.g. a server account)
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import torch
 from sklearn.ensemble import IsolationForest
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
@@ -149,6 +150,7 @@ def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, 
                                         lambda: _probe(features, labels, train, split.test, seed)))
 
             def network(init: dict | None, seed: int = seed, train: np.ndarray = train, split: Split = split) -> dict:
+                torch.manual_seed(seed)
                 backbone = TrimodalCLIP(ModelConfig(**asdict(model.config)))
                 if init is not None:
                     backbone.load_state_dict(init)
