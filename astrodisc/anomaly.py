@@ -58,8 +58,9 @@ def anomaly_ranks(
 
 
 def combine_ranks(ranks: Mapping[str, np.ndarray]) -> np.ndarray:
-    """(N,) float64 in [0, 1]: the maximum over spaces of per-space ranks (odd in one modality = odd)."""
-    return np.max(np.stack(list(ranks.values())), axis=0)
+    """(N,) float64 in [0, 1]: the maximum over spaces of per-space ranks (odd in one modality = odd),
+    itself re-ranked, so the score reads as a percentile (0.99 = odder than 99 % of the survey)."""
+    return percentile_rank(np.max(np.stack(list(ranks.values())), axis=0))
 
 
 def knn_anomaly_score(

@@ -76,8 +76,9 @@ def map_figure(
         catalog: the objects to draw; its index is the row of each object in the full catalogue (a filtered
             catalogue keeps the rows of the full one) and goes into every trace's ``customdata``.
         color_by: a catalogue column. Categorical columns (label, cluster, pred_label, strings) give one trace
-            per category, sorted by size; numeric columns give one trace on a Viridis scale plus a grey trace
-            of objects without a value.
+            per category: grey "unlabelled"/"noise" first (drawn underneath), then the others by size; numeric
+            columns give one trace on a Viridis scale, highest values drawn last (on top), plus a grey trace of
+            objects without a value.
         highlight_rows: catalogue rows drawn as open rings on top (the selected object's neighbours).
         selected_row: the catalogue row drawn as a red star on top.
 
@@ -87,15 +88,18 @@ def map_figure(
     fig = go.Figure()
     if is_categorical(catalog, color_by):
         names = category_names(catalog[color_by], color_by)
-        order = names.value_counts(sort=True).index
-        for i, name in enumerate(order):
+        counts = names.value_counts(sort=True)
+        grey = [n for n in counts.index if n in ("unlabelled", "noise")]
+        for name in grey:  # grey, drawn first so they lie under the classes
             part = catalog[names == name]
-            color = MISSING_COLOR if name in ("unlabelled", "noise") else PALETTE[i % len(PALETTE)]
-            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=color)))
+            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=MISSING_COLOR)))
+        for i, name in enumerate(n for n in counts.index if n not in grey):
+            part = catalog[names == name]
+            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=PALETTE[i % len(PALETTE)])))
     else:
         values = pd.to_numeric(catalog[color_by], errors="coerce")
-        known = catalog[values.notna()]
-        marker = dict(color=values[values.notna()].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
+        known = catalog.loc[values[values.notna()].sort_values(kind="stable").index]  # highest drawn on top
+        marker = dict(color=values[known.index].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
                       colorbar=dict(title=dict(text=color_by), thickness=12))
         fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker))
         missing = catalog[values.isna()]
@@ -137,7 +141,7 @@ def band_color(band_index: int) -> str:
 def _mag_layout(fig: go.Figure, x_title: str, mag_system: str, title: str | None, height: int) -> go.Figure:
     fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None,
                       xaxis=dict(title=x_title), yaxis=dict(title=f"magnitude [{mag_system}]", autorange="reversed"),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+                      showlegend=True, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
     return fig
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from astrodisc.datasets.store import TRUTH_FILE
@@ -45,6 +46,7 @@ def test_no_other_module_names_the_truth_file():
 def test_the_app_never_opens_the_truth(tiny_data, record_opens):
     planted = tiny_data.dataset_dir / TRUTH_FILE
     planted.write_bytes(b"PAR1 planted truth")
+    st.cache_resource.clear()  # earlier app tests in this process may have cached the artifacts
     record_opens.clear()  # the planting itself was an open
     try:
         at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120).run()

@@ -1,0 +1,111 @@
+"""README screenshots of the demo app: `python docs/make_screenshots.py` after `make demo-data`.
+
+Starts `streamlit run app.py` on a free port with ASTRODISC_DATA=data, drives Debian's chromium with Playwright
+(never `playwright install`) and writes docs/map.png (coloured by label), docs/map-clicked.png (a Mira opened by
+a real click on the map, full page) and docs/map-anomaly.png (coloured by anomaly_score).
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+CATALOG = ROOT / "data/varstars-demo/varstars-clip/catalog.parquet"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--enable-unsafe-swiftshader"]
+MAP_BOX = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
+  .find(d => d._fullLayout && d._fullLayout.xaxis.title.text === 'UMAP 1');
+  if (!gd) return null; gd.id = 'astrodisc-map'; const b = gd.querySelector('.nsewdrag').getBoundingClientRect();
+  return {x: gd._fullLayout.xaxis.range, y: gd._fullLayout.yaxis.range, box: [b.left, b.top, b.width, b.height]}; }"""
+ZOOM = "([x, y]) => Plotly.relayout('astrodisc-map', {'xaxis.range': x, 'yaxis.range': y})"
+UNZOOM = "() => Plotly.relayout('astrodisc-map', {'xaxis.autorange': true, 'yaxis.autorange': true})"
+
+
+def isolated_mira(catalog: pd.DataFrame) -> tuple[int, float]:
+    """Row of the confidently predicted Mira farthest from any other object on the map, and that distance."""
+    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
+    miras = np.flatnonzero((catalog["label"] == "M") & (catalog["pred_label"] == "M") & (catalog["pred_prob"] > 0.9))
+    gaps = [np.partition(np.hypot(*(xy - xy[r]).T), 1)[1] for r in miras]
+    return int(miras[int(np.argmax(gaps))]), float(max(gaps))
+
+
+def settle(page, seconds: float = 2.0) -> None:
+    """Wait until Streamlit stops running the script, then let WebGL draw."""
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
+    time.sleep(seconds)
+
+
+def main() -> None:
+    catalog = pd.read_parquet(CATALOG)
+    row, gap = isolated_mira(catalog)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
+         "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env={**os.environ, "ASTRODISC_DATA": str(ROOT / "data")}, stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
+                    break
+            except OSError:
+                time.sleep(0.3)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            start = time.monotonic()
+            page.goto(url)
+            page.wait_for_function(f"({MAP_BOX})() !== null", timeout=120_000)
+            print(f"first paint of the map: {time.monotonic() - start:.1f} s")
+            settle(page)
+            page.screenshot(path=DOCS / "map.png")
+
+            view = page.evaluate(MAP_BOX)  # zoom so the Mira's nearest neighbour is >= 30 px away, then click it
+            half = 0.5 * np.array(view["box"][2:]) * gap / 45.0
+            x, y = catalog.loc[row, ["umap_x", "umap_y"]].to_numpy(dtype=float)
+            page.evaluate(ZOOM, [[x - half[0], x + half[0]], [y - half[1], y + half[1]]])
+            time.sleep(1.0)
+            view = page.evaluate(MAP_BOX)
+            (x0, x1), (y0, y1), (left, top, width, height) = view["x"], view["y"], view["box"]
+            page.mouse.click(left + (x - x0) * width / (x1 - x0), top + (y1 - y) * height / (y1 - y0))
+            page.wait_for_url(f"**object={catalog.at[row, 'object_id']}", timeout=60_000)
+            page.get_by_text("nearest neighbours of").wait_for(timeout=60_000)
+            page.wait_for_function(f"({MAP_BOX})() !== null", timeout=60_000)
+            page.evaluate(UNZOOM)
+            settle(page)
+            full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+            page.set_viewport_size({"width": 1400, "height": max(1000, int(full))})
+            settle(page)
+            page.screenshot(path=DOCS / "map-clicked.png", full_page=True)
+
+            page.set_viewport_size({"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_function(f"({MAP_BOX})() !== null", timeout=60_000)
+            page.get_by_label("Colour by").click()
+            page.get_by_role("option", name="anomaly_score", exact=True).click()
+            page.wait_for_function("[...document.querySelectorAll('.cbtitle')].some(t => t.textContent"
+                                   " === 'anomaly_score')", timeout=60_000)
+            settle(page)
+            page.screenshot(path=DOCS / "map-anomaly.png")
+            browser.close()
+        print(f"clicked {catalog.at[row, 'object_id']}; wrote map.png, map-clicked.png, map-anomaly.png in {DOCS}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
