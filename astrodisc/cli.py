@@ -66,7 +66,9 @@ def cmd_build(args: argparse.Namespace) -> None:
 def cmd_evaluate(args: argparse.Namespace) -> None:
     from astrodisc.evaluate import EvalConfig, evaluate
 
-    result = evaluate(_existing_dir(args.artifacts), EvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet)
+    modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
+    result = evaluate(_existing_dir(args.artifacts), EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
+                      progress=not args.quiet)
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text)
@@ -136,6 +138,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     s.add_argument("--fast", action="store_true", help="fewer epochs and fractions (for tests)")
     s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
+    s.add_argument("--modalities", default="photometry,spectra,metadata,all",
+                   help="rows of the classification grid (default: all four)")
 
     s = verb("demo", cmd_demo, "make the demo survey and its artifacts when missing")
     s.add_argument("--data", type=Path, default=data_dir() / "varstars-demo")
