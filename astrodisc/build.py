@@ -50,6 +50,7 @@ Embed = Callable[[VarStarStore, Path], dict[str, np.ndarray]]
 
 MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in
 STORE_FILES = ("dataset.json", "objects.parquet")
+EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train")  # what embeddings depend on
 STORE_DIRS = ("lightcurves", "spectra")
 NORM_TOLERANCE = 1e-3
 VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
@@ -117,46 +118,60 @@ def build_artifacts(
         "embeddings",
         {"dataset": _files_digest(dataset_dir, _store_files(dataset_dir)),
          "model": _files_digest(model_dir, _model_files(model_dir, out_dir)),
-         "embed": _callable_name(embed)},
+         "embed": _callable_name(embed), "code": _code_digest(*EMBED_CODE)},
         lambda: _embed_stage(store, model_dir, embed, out_dir),
     )
     spaces = [Path(p).stem for p in embedded.outputs]
     indexed = chain.run(
         "index",
         {"embeddings": embedded.hash, "exact_below": params.exact_below, "target_recall": params.target_recall,
-         "seed": seed},
+         "seed": seed, "code": _code_digest("index")},
         lambda: _index_stage(out_dir, spaces, params, seed),
     )
     mapped = chain.run(
         "map",
         {"embeddings": embedded.hash, "space": MAP_SPACE, "sample_size": params.umap_sample_size,
-         "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed},
+         "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed,
+         "code": _code_digest("maps")},
         lambda: _map_stage(out_dir, params, seed),
     )
     clustered = chain.run(
         "clusters",
-        {"map": mapped.hash, "min_cluster_size": min_cluster_size, "min_samples": params.min_samples},
+        {"map": mapped.hash, "min_cluster_size": min_cluster_size, "min_samples": params.min_samples,
+         "code": _code_digest("maps")},
         lambda: _cluster_stage(out_dir, min_cluster_size, params.min_samples),
     )
     scored = chain.run(
         "anomaly",
-        {"embeddings": embedded.hash, "index": indexed.hash, "k": params.k_anomaly, "combine": "max"},
+        {"embeddings": embedded.hash, "index": indexed.hash, "k": params.k_anomaly, "combine": "max",
+         "code": _code_digest("anomaly")},
         lambda: _anomaly_stage(out_dir, spaces, params.k_anomaly),
     )
     voted = chain.run(
         "labels",
         {"embeddings": embedded.hash, "space": MAP_SPACE, "k": params.k_label, "exact_below": params.exact_below,
-         "target_recall": params.target_recall, "seed": seed},
+         "target_recall": params.target_recall, "seed": seed, "code": _code_digest("anomaly")},
         lambda: _label_stage(store, out_dir, params, seed),
     )
     chain.run(
         "catalog",
-        {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)]},
+        {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)], "code": _code_digest("build")},
         lambda: _catalog_stage(store, out_dir),
     )
     resolved = replace(params, min_cluster_size=min_cluster_size)
     _write_manifest(store, model_dir, out_dir, spaces, chain.records, resolved, seed)
     return out_dir
+
+
+def _code_digest(*modules: str) -> str:
+    """Digest of the source of ``astrodisc.<module>`` files (or packages): a code change reruns its stage."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for module in modules:
+        path = root / module.replace(".", "/")
+        for file in sorted(path.rglob("*.py")) if path.is_dir() else [path.with_suffix(".py")]:
+            h.update(file.read_bytes())
+    return h.hexdigest()[:16]
 
 
 def _read_record(path: Path) -> StageRecord | None:

@@ -215,3 +215,15 @@ def test_a_broken_embedding_is_refused(dataset, model_dir, tmp_path):
     with pytest.raises(ValueError, match="1 of 300 rows are non-finite or zero"):
         build_artifacts(dataset, model_dir, tmp_path / "art", embed=nan_embed, progress=False)
     assert not (tmp_path / "art" / "manifest.json").exists()
+
+
+def test_a_code_change_reruns_its_stage_and_what_follows(dataset, model_dir, tmp_path, monkeypatch):
+    import astrodisc.build as build_module
+
+    out = tmp_path / "art"
+    build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
+    original = build_module._code_digest
+    monkeypatch.setattr(build_module, "_code_digest",
+                        lambda *modules: original(*modules) + ("-edited" if modules == ("anomaly",) else ""))
+    build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
+    assert _ran(out) == {"anomaly", "labels", "catalog"}
