@@ -96,6 +96,20 @@ def server(tiny_artifacts) -> Iterator[str]:
         yield url
 
 
+@contextmanager
+def _map_page(url: str) -> Iterator:
+    """A chromium page at ``url`` once the map has been drawn; the browser closes afterwards."""
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(url)
+            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
+            yield page
+        finally:
+            browser.close()
+
+
 def _coloured_pixels(path) -> tuple[int, float]:
     """(pixels with a saturated colour, grey-level variance) of a screenshot: markers are coloured, axes grey."""
     rgb = np.asarray(Image.open(path).convert("RGB"), dtype=np.int16)
@@ -130,21 +144,15 @@ def test_deep_link_to_map_page_first_on_a_fresh_server(tiny_artifacts):
     catalog = artifacts.catalog
     row = 0
     object_id = str(catalog.at[row, "object_id"])
-    with _serve(tiny_artifacts.data_root, "streamlit-deep-link.log") as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(f"{url}/map?{app_state.OBJECT_PARAM}={object_id}")
-            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
-            shown = _neighbours_shown(page, DEFAULT_K)
-            page.screenshot(path=SHOTS / "page-deep-link.png")
-            picker = page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").input_value()
-            caption = page.get_by_text("objects shown").inner_text()
-            simulated = page.get_by_text("Simulated data").count()
-            exceptions = page.locator("[data-testid='stException']").count()
-            final_url = page.url
-        finally:
-            browser.close()
+    with (_serve(tiny_artifacts.data_root, "streamlit-deep-link.log") as url,
+          _map_page(f"{url}/map?{app_state.OBJECT_PARAM}={object_id}") as page):
+        shown = _neighbours_shown(page, DEFAULT_K)
+        page.screenshot(path=SHOTS / "page-deep-link.png")
+        picker = page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").input_value()
+        caption = page.get_by_text("objects shown").inner_text()
+        simulated = page.get_by_text("Simulated data").count()
+        exceptions = page.locator("[data-testid='stException']").count()
+        final_url = page.url
 
     assert picker == "tiny-sim · fake-encoder"
     assert caption.startswith(f"{len(catalog)} of {len(catalog)} objects shown")
@@ -161,51 +169,44 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
     row, gap = _isolated_row(xy)
     object_id = str(catalog.at[row, "object_id"])
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server)
-            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
-            time.sleep(1.0)  # let WebGL draw the points
-            view = page.evaluate(READ_MAP)
-            left, top, width, height = view["box"]
-            clip = {"x": left, "y": top, "width": width, "height": height}
-            page.screenshot(path=SHOTS / "map.png", clip=clip)
-            page.screenshot(path=SHOTS / "page-initial.png")
-            coloured, variance = _coloured_pixels(SHOTS / "map.png")
-            assert coloured > 200 and variance > 10.0, "the WebGL map canvas looks blank"
+    with _map_page(server) as page:
+        time.sleep(1.0)  # let WebGL draw the points
+        view = page.evaluate(READ_MAP)
+        left, top, width, height = view["box"]
+        clip = {"x": left, "y": top, "width": width, "height": height}
+        page.screenshot(path=SHOTS / "map.png", clip=clip)
+        page.screenshot(path=SHOTS / "page-initial.png")
+        coloured, variance = _coloured_pixels(SHOTS / "map.png")
+        assert coloured > 200 and variance > 10.0, "the WebGL map canvas looks blank"
 
-            # zoom on the point until its nearest neighbour is MIN_GAP_PX away on screen, then click it
-            px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
-            if gap * px_per_unit < MIN_GAP_PX:
-                half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
-                page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
-                                         [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
-                time.sleep(0.5)
-                view = page.evaluate(READ_MAP)
-            (x0, x1), (y0, y1) = view["x"], view["y"]
-            left, top, width, height = view["box"]
-            sx, sy = width / (x1 - x0), height / (y1 - y0)
-            gap_px = np.min(np.hypot((np.delete(xy, row, 0)[:, 0] - xy[row, 0]) * sx,
-                                     (np.delete(xy, row, 0)[:, 1] - xy[row, 1]) * sy))
-            assert gap_px >= MIN_GAP_PX, f"no unambiguous point to click (nearest other point {gap_px:.1f} px)"
-            click_x = float(left + (xy[row, 0] - x0) * sx)
-            click_y = float(top + (y1 - xy[row, 1]) * sy)
-            page.mouse.move(click_x, click_y)
-            page.mouse.click(click_x, click_y)
-
-            shown = _neighbours_shown(page, DEFAULT_K)
-            time.sleep(1.0)
-            page.screenshot(path=SHOTS / "page-clicked.png")
-            assert page.locator("[data-testid='stException']").count() == 0
-            url = page.url
+        # zoom on the point until its nearest neighbour is MIN_GAP_PX away on screen, then click it
+        px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
+        if gap * px_per_unit < MIN_GAP_PX:
+            half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
+            page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
+                                     [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
+            time.sleep(0.5)
             view = page.evaluate(READ_MAP)
-            left, top, width, height = view["box"]
-            page.screenshot(path=SHOTS / "map-clicked.png",
-                            clip={"x": left, "y": top, "width": width, "height": height})
-        finally:
-            browser.close()
+        (x0, x1), (y0, y1) = view["x"], view["y"]
+        left, top, width, height = view["box"]
+        sx, sy = width / (x1 - x0), height / (y1 - y0)
+        gap_px = np.min(np.hypot((np.delete(xy, row, 0)[:, 0] - xy[row, 0]) * sx,
+                                 (np.delete(xy, row, 0)[:, 1] - xy[row, 1]) * sy))
+        assert gap_px >= MIN_GAP_PX, f"no unambiguous point to click (nearest other point {gap_px:.1f} px)"
+        click_x = float(left + (xy[row, 0] - x0) * sx)
+        click_y = float(top + (y1 - xy[row, 1]) * sy)
+        page.mouse.move(click_x, click_y)
+        page.mouse.click(click_x, click_y)
+
+        shown = _neighbours_shown(page, DEFAULT_K)
+        time.sleep(1.0)
+        page.screenshot(path=SHOTS / "page-clicked.png")
+        assert page.locator("[data-testid='stException']").count() == 0
+        url = page.url
+        view = page.evaluate(READ_MAP)
+        left, top, width, height = view["box"]
+        page.screenshot(path=SHOTS / "map-clicked.png",
+                        clip={"x": left, "y": top, "width": width, "height": height})
 
     rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
@@ -220,29 +221,22 @@ def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
     split = 0.5 * (x[widest] + x[widest + 1])  # a vertical line through the widest empty strip of the map
     expected = int((x < split).sum())
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.goto(server)
-            page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
-            page.locator("#astrodisc-map").hover()
-            page.locator("#astrodisc-map .modebar-btn[data-title='Box Select']").click()
-            view = page.evaluate(READ_MAP)
-            (x0, x1), _ = view["x"], view["y"]
-            left, top, width, height = view["box"]
-            split_px = float(left + (split - x0) * width / (x1 - x0))
-            page.mouse.move(left + 2, top + 2)
-            page.mouse.down()
-            page.mouse.move(split_px, top + height - 2, steps=12)
-            page.mouse.up()
-            caption = page.get_by_text("objects in the box/lasso selection")
-            caption.wait_for(timeout=30_000)
-            page.screenshot(path=SHOTS / "page-box-selection.png")
-            text = caption.inner_text()
-            assert page.locator("[data-testid='stException']").count() == 0
-        finally:
-            browser.close()
+    with _map_page(server) as page:
+        page.locator("#astrodisc-map").hover()
+        page.locator("#astrodisc-map .modebar-btn[data-title='Box Select']").click()
+        view = page.evaluate(READ_MAP)
+        (x0, x1), _ = view["x"], view["y"]
+        left, top, width, height = view["box"]
+        split_px = float(left + (split - x0) * width / (x1 - x0))
+        page.mouse.move(left + 2, top + 2)
+        page.mouse.down()
+        page.mouse.move(split_px, top + height - 2, steps=12)
+        page.mouse.up()
+        caption = page.get_by_text("objects in the box/lasso selection")
+        caption.wait_for(timeout=30_000)
+        page.screenshot(path=SHOTS / "page-box-selection.png")
+        text = caption.inner_text()
+        assert page.locator("[data-testid='stException']").count() == 0
 
     assert text == f"{expected} objects in the box/lasso selection"
     assert 0 < expected < len(catalog)
