@@ -36,5 +36,5 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
         "with augmentation (random crops of the light curve) fit in the time these took.",
     ]
     if extra_metrics:
-        lines += ["", "## Evaluation", "```json", json.dumps(extra_metrics, indent=2), "```"]
+        lines += ["", "## Evaluation", "```json", json.dumps(extra_metrics, indent=2, ensure_ascii=False), "```"]
     write_atomic(Path(model_dir) / "MODEL_CARD.md", lambda p: p.write_text("\n".join(lines) + "\n"))
