@@ -35,7 +35,7 @@ from astrodisc.errors import UserError
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.preprocess import ModelInputs, cached_lc_features, model_inputs
-from astrodisc.splits import Split, label_fraction, split_rows
+from astrodisc.splits import Split, is_labelled, label_fraction, split_rows
 from astrodisc.train import TrainConfig, load_model, predict, train_classifier
 from astrodisc.truth import has_truth, read_truth
 
@@ -70,11 +70,11 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     inputs = model_inputs(store, progress)
     meta = scaler.transform(inputs.meta_raw)
     labels = store.objects["label"].to_numpy(object)
-    classes = sorted({str(x) for x in labels if x is not None and x == x})
+    classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = [split_rows(store.objects["object_id"].to_numpy(), labels, seed) for seed in range(config.seeds)]
     cache = _Cache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
     result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
-                    "n_objects": len(store), "n_labelled": int(sum(len(s.train) + len(s.val) + len(s.test) for s in splits[:1]))}
+                    "n_objects": len(store), "n_labelled": int(is_labelled(labels).sum())}
     result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
     feats = cached_lc_features(store, progress)
     result["classical_baseline"] = _mean_std([
@@ -205,7 +205,7 @@ def _anomaly(score: np.ndarray, truth, inputs: ModelInputs, lc_feats: np.ndarray
 
 def _mislabel(score: np.ndarray, labels: np.ndarray, truth) -> dict:
     """AUROC of the mislabel score for the wrong catalogue labels and their recall in the top 2 %."""
-    labelled = np.array([x is not None and x == x for x in labels])
+    labelled = is_labelled(labels)
     wrong = truth["wrong_label"].to_numpy(bool)[labelled]
     s = np.nan_to_num(score[labelled], nan=0.0)
     return {"n_wrong": int(wrong.sum()), "auroc": auroc(wrong, s), "recall_top_2pct": recall_in_top(wrong, s, 0.02)}
@@ -228,7 +228,7 @@ def _sim_to_real(model_dir: Path, progress: bool) -> dict:
             labels = store.objects["survey_class"].to_numpy(object)
         inputs = model_inputs(store, progress=False)
         emb = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs)["photometry"]
-        ok = np.array([x is not None and x == x for x in labels]) & inputs.mask.any(1)
+        ok = is_labelled(labels) & inputs.mask.any(1)
         emb, y = emb[ok], labels[ok].astype(str)
         sims = emb @ emb.T
         np.fill_diagonal(sims, -np.inf)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import train_test_split
 
 
@@ -17,12 +18,17 @@ class Split:
     test: np.ndarray
 
 
+def is_labelled(labels: np.ndarray) -> np.ndarray:
+    """(N,) bool: the label is a value, not None, NaN or pandas' NA."""
+    return np.asarray(pd.notna(np.asarray(labels, dtype=object)), dtype=bool)
+
+
 def split_rows(object_ids: np.ndarray, labels: np.ndarray, seed: int) -> Split:
     """Stratified 80/10/10 split of the labelled rows; the same ids and seed always give the same split.
 
     Rows are ordered by object id first, so the split depends on ids, not on row order.
     """
-    labelled = np.flatnonzero(np.array([lab is not None and lab == lab for lab in labels], dtype=bool))
+    labelled = np.flatnonzero(is_labelled(labels))
     labelled = labelled[np.argsort(np.asarray(object_ids)[labelled].astype(str), kind="stable")]
     y = np.asarray(labels)[labelled].astype(str)
     train, rest = train_test_split(labelled, test_size=0.2, stratify=_strata(y), random_state=seed)

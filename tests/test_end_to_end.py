@@ -15,6 +15,7 @@ from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
 from astrodisc.embed import embed_inputs
 from astrodisc.encoders.clip_model import ModelConfig, TrimodalCLIP
 from astrodisc.preprocess import model_inputs
+from astrodisc.splits import is_labelled
 from astrodisc.train import load_model
 
 pytestmark = pytest.mark.slow
@@ -55,7 +56,7 @@ def test_model_folder_loads_safely_and_has_a_card(trained):
 def _cross_modal_agreement(model: TrimodalCLIP, scaler, inputs, labels: np.ndarray, k: int = 10) -> float:
     """Share of the k nearest spectra of each light curve (cross-modal search) that carry its label."""
     emb = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs)
-    ok = np.array([x is not None and x == x for x in labels])
+    ok = is_labelled(labels)
     sims = emb["photometry"][ok] @ emb["spectra"][ok].T
     top = np.argsort(-sims, axis=1)[:, :k]
     y = labels[ok].astype(str)

@@ -46,3 +46,12 @@ def test_tiny_surveys_with_a_singleton_class_still_split():
     labels = np.array(["EW"] * 15 + ["SR"] * 14 + ["DSCT"], dtype=object)
     s = split_rows(ids, labels, seed=0)
     assert len(s.train) + len(s.val) + len(s.test) == 30
+
+
+def test_missing_labels_of_every_kind_are_unlabelled():
+    import pandas as pd
+
+    from astrodisc.splits import is_labelled
+
+    labels = np.array(["EW", None, float("nan"), pd.NA, "M"], dtype=object)
+    assert is_labelled(labels).tolist() == [True, False, False, False, True]
