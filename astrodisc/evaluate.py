@@ -34,7 +34,7 @@ from astrodisc.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
-from astrodisc.preprocess import ModelInputs, cached_lc_features, model_inputs
+from astrodisc.preprocess import MetadataScaler, ModelInputs, cached_lc_features, model_inputs
 from astrodisc.splits import Split, is_labelled, label_fraction, split_rows
 from astrodisc.train import TrainConfig, load_model, predict, train_classifier
 from astrodisc.truth import has_truth, read_truth
@@ -66,7 +66,7 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     art = load_artifacts(artifacts_dir)
     store = VarStarStore(art.manifest["dataset"]["path"])
     model_dir = Path(art.manifest["model"]["path"])
-    model, scaler, model_config = load_model(model_dir)
+    model, scaler, _ = load_model(model_dir)
     inputs = model_inputs(store, progress)
     meta = scaler.transform(inputs.meta_raw)
     labels = store.objects["label"].to_numpy(object)
@@ -86,7 +86,7 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
         result["rediscovery"] = _rediscovery(art.embeddings["fused"], labels, truth)
         result["anomaly"] = _anomaly(catalog["anomaly_score"].to_numpy(), truth, inputs, feats)
         result["mislabel"] = _mislabel(catalog["mislabel_score"].to_numpy(), labels, truth)
-    result["sim_to_real"] = _sim_to_real(model_dir, progress)
+    result["sim_to_real"] = _sim_to_real(model, scaler)
     return result
 
 
@@ -211,12 +211,11 @@ def _mislabel(score: np.ndarray, labels: np.ndarray, truth) -> dict:
     return {"n_wrong": int(wrong.sum()), "auroc": auroc(wrong, s), "recall_top_2pct": recall_in_top(wrong, s, 0.02)}
 
 
-def _sim_to_real(model_dir: Path, progress: bool) -> dict:
+def _sim_to_real(model: TrimodalCLIP, scaler: MetadataScaler) -> dict:
     """Leave-one-out 5-NN accuracy of the photometry embedding on real labelled light curves."""
     from astrodisc.datasets.importers import import_survey
     from astrodisc.paths import data_dir
 
-    model, scaler, _ = load_model(model_dir)
     out = {}
     for survey in ("stripe82", "catalina"):
         root = data_dir() / "real" / survey
