@@ -118,6 +118,7 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
     scaler = MetadataScaler.fit(inputs.meta_raw[train_rows])
     meta = scaler.transform(inputs.meta_raw)
+    torch.manual_seed(config.seed)  # the initial weights follow the seed too
     model = TrimodalCLIP(ModelConfig(n_meta_inputs=meta.shape[1]))
 
     def loss_of(batch: Batch) -> torch.Tensor:
@@ -133,7 +134,6 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     if checkpoint.is_file() and (not settings_file.is_file() or json.loads(settings_file.read_text()) != settings):
         checkpoint.unlink()  # a checkpoint of other settings is not resumed
     save_json(settings_file, settings)
-    torch.manual_seed(config.seed)
     state = _epochs(model, loss_of, score_of, inputs, meta, train_rows, config, "CLIP pretraining", progress, checkpoint)
     save_model(out_dir, model, scaler, {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
                                         "train_seconds": state["seconds"], "val_clip_loss": -state["best"]})
