@@ -19,7 +19,7 @@ resumes where it stopped and never trusts a half-finished stage. manifest.json i
 as any stage runs, so a half-rebuilt folder never loads as a complete artifact set.
 
 The dataset's hidden truth (``truth.parquet``) is never opened: only the store's own files
-(dataset.json, objects.parquet, lightcurves/, spectra/) are read or hashed.
+(dataset.json, objects.parquet, lightcurves/, spectra/, images/) are read or hashed.
 """
 
 from __future__ import annotations
@@ -41,17 +41,18 @@ import pandas as pd
 
 from astrodisc.anomaly import anomaly_ranks, combine_ranks, knn_predict
 from astrodisc.atomic import save_json, save_npy, save_parquet
-from astrodisc.datasets.store import VarStarStore
+from astrodisc.datasets.open_store import Store, open_store
 from astrodisc.errors import UserError
 from astrodisc.index import build_index, index_description, load_index, save_index
 from astrodisc.maps import cluster_map, default_min_cluster_size, fit_map
 
-Embed = Callable[[VarStarStore, Path], dict[str, np.ndarray]]
+Embed = Callable[[Store, Path], dict[str, np.ndarray]]
 
-MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in
+MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (a single-space model: that space)
 STORE_FILES = ("dataset.json", "objects.parquet")
-EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train")  # what embeddings depend on
-STORE_DIRS = ("lightcurves", "spectra")
+EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train", "train_images",
+              "galaxy_augment")  # what embeddings depend on
+STORE_DIRS = ("lightcurves", "spectra", "images")
 NORM_TOLERANCE = 1e-3
 VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
                       "hdbscan", "torch", "astrodisc")
@@ -103,13 +104,13 @@ def build_artifacts(
     manifest.json lists each stage with ``ran`` = False where it was skipped as unchanged.
     """
     dataset_dir, model_dir, out_dir = Path(dataset_dir), Path(model_dir), Path(out_dir)
-    store = VarStarStore(dataset_dir)
+    store = open_store(dataset_dir)
     if not model_dir.is_dir():
         raise UserError(f"model folder not found: {model_dir}")
     if embed is None:
         from astrodisc.embed import embed_store  # noqa: PLC0415 - loads torch, only when embedding
 
-        embed = functools.partial(embed_store, progress=progress)
+        embed = functools.partial(embed_store, progress=progress)  # any kind of store
     n = len(store)
     min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
     chain = _Chain(out_dir, progress)
@@ -122,6 +123,7 @@ def build_artifacts(
         lambda: _embed_stage(store, model_dir, embed, out_dir),
     )
     spaces = [Path(p).stem for p in embedded.outputs]
+    map_space = MAP_SPACE if MAP_SPACE in spaces else spaces[0]
     indexed = chain.run(
         "index",
         {"embeddings": embedded.hash, "exact_below": params.exact_below, "target_recall": params.target_recall,
@@ -130,10 +132,10 @@ def build_artifacts(
     )
     mapped = chain.run(
         "map",
-        {"embeddings": embedded.hash, "space": MAP_SPACE, "sample_size": params.umap_sample_size,
+        {"embeddings": embedded.hash, "space": map_space, "sample_size": params.umap_sample_size,
          "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed,
          "code": _code_digest("maps")},
-        lambda: _map_stage(out_dir, params, seed),
+        lambda: _map_stage(out_dir, map_space, params, seed),
     )
     clustered = chain.run(
         "clusters",
@@ -149,9 +151,9 @@ def build_artifacts(
     )
     voted = chain.run(
         "labels",
-        {"embeddings": embedded.hash, "space": MAP_SPACE, "k": params.k_label, "exact_below": params.exact_below,
+        {"embeddings": embedded.hash, "space": map_space, "k": params.k_label, "exact_below": params.exact_below,
          "target_recall": params.target_recall, "seed": seed, "code": _code_digest("anomaly")},
-        lambda: _label_stage(store, out_dir, params, seed),
+        lambda: _label_stage(store, out_dir, map_space, params, seed),
     )
     chain.run(
         "catalog",
@@ -216,9 +218,9 @@ class _Chain:
             print(f"[build] {line}", file=sys.stderr, flush=True)
 
 
-def _embed_stage(store: VarStarStore, model_dir: Path, embed: Embed, out_dir: Path) -> list[Path]:
+def _embed_stage(store: Store, model_dir: Path, embed: Embed, out_dir: Path) -> list[Path]:
     vectors = embed(store, model_dir)
-    if MAP_SPACE not in vectors:
+    if MAP_SPACE not in vectors and len(vectors) != 1:
         raise ValueError(f"embed returned spaces {sorted(vectors)}: the {MAP_SPACE!r} space is required")
     unit = {space: _unit_rows(space, np.asarray(array), len(store)) for space, array in vectors.items()}
     paths = [out_dir / "embeddings" / f"{space}.npy" for space in unit]
@@ -261,8 +263,8 @@ def _index_stage(out_dir: Path, spaces: list[str], params: BuildParams, seed: in
     return paths
 
 
-def _map_stage(out_dir: Path, params: BuildParams, seed: int) -> list[Path]:
-    xy = fit_map(_load_embedding(out_dir, MAP_SPACE), sample_size=params.umap_sample_size, seed=seed,
+def _map_stage(out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
+    xy = fit_map(_load_embedding(out_dir, space), sample_size=params.umap_sample_size, seed=seed,
                  n_neighbors=params.umap_n_neighbors, min_dist=params.umap_min_dist)
     return [_save_stage_frame(out_dir, "map", pd.DataFrame({"umap_x": xy[:, 0], "umap_y": xy[:, 1]}))]
 
@@ -281,15 +283,15 @@ def _anomaly_stage(out_dir: Path, spaces: list[str], k: int) -> list[Path]:
     return [_save_stage_frame(out_dir, "anomaly", frame)]
 
 
-def _label_stage(store: VarStarStore, out_dir: Path, params: BuildParams, seed: int) -> list[Path]:
-    vote = knn_predict(_load_embedding(out_dir, MAP_SPACE), store.objects["label"].to_numpy(dtype=object),
+def _label_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
+    vote = knn_predict(_load_embedding(out_dir, space), store.objects["label"].to_numpy(dtype=object),
                        k=params.k_label, exact_below=params.exact_below, seed=seed)
     frame = pd.DataFrame({"pred_label": pd.Series(vote.pred_label, dtype=object), "pred_prob": vote.pred_prob,
                           "mislabel_score": vote.mislabel_score})
     return [_save_stage_frame(out_dir, "labels", frame)]
 
 
-def _catalog_stage(store: VarStarStore, out_dir: Path) -> list[Path]:
+def _catalog_stage(store: Store, out_dir: Path) -> list[Path]:
     added = pd.concat([_load_stage_frame(out_dir, s) for s in ("map", "clusters", "anomaly", "labels")], axis=1)
     catalog = store.objects.drop(columns=[c for c in added.columns if c in store.objects.columns])
     catalog = pd.concat([catalog.reset_index(drop=True), added], axis=1)
@@ -309,13 +311,13 @@ def _load_stage_frame(out_dir: Path, name: str) -> pd.DataFrame:
 
 
 def _write_manifest(
-    store: VarStarStore, model_dir: Path, out_dir: Path, spaces: list[str], records: list[StageRecord],
+    store: Store, model_dir: Path, out_dir: Path, spaces: list[str], records: list[StageRecord],
     params: BuildParams, seed: int,
 ) -> None:
     catalog = pd.read_parquet(out_dir / "catalog.parquet", columns=["label", "cluster"])
     indexes = {s: load_index(out_dir / "index" / f"{s}.faiss") for s in spaces}
     save_json(out_dir / "manifest.json", {
-        "dataset": {"name": store.info.name, "path": str(store.root.resolve())},
+        "dataset": {"name": store.info.name, "kind": store.info.kind, "path": str(store.root.resolve())},
         "model": {"name": model_dir.name, "path": str(model_dir.resolve())},
         "spaces": {s: {"dim": indexes[s].d, "index": index_description(indexes[s])} for s in spaces},
         "counts": {

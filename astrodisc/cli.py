@@ -25,10 +25,15 @@ def _existing_dir(text: str) -> Path:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
-    if args.kind != "varstars":
-        raise UserError(f"unknown survey kind {args.kind!r}: choose varstars")
     if args.n < 10:
         raise UserError("--n must be at least 10")
+    if args.kind == "galaxies":
+        from astrodisc.datasets.galaxies_sim import SimConfig as SkyConfig
+        from astrodisc.datasets.galaxies_sim import simulate as simulate_sky
+
+        out = simulate_sky(SkyConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
+        print(f"wrote {args.n} simulated galaxies to {out}")
+        return
     from astrodisc.datasets.varstars_sim import SimConfig, simulate
 
     out = simulate(SimConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
@@ -43,16 +48,28 @@ def cmd_import(args: argparse.Namespace) -> None:
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from astrodisc.train import TrainConfig, pretrain_clip
-
-    _existing_dir(args.dataset)
-    config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
-    state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
+    from astrodisc.datasets.store import read_info
+    from astrodisc.fit import TrainConfig
     from astrodisc.model_card import write_model_card
 
-    write_model_card(args.out, f"astrodisc train --dataset {args.dataset} --out {args.out} --epochs {args.epochs} "
-                               f"--seed {args.seed} --batch-size {args.batch_size} --patience {args.patience}")
-    print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val CLIP loss {-state['best']:.4f}) -> {args.out}")
+    kind = read_info(_existing_dir(args.dataset)).kind
+    objective = args.objective or {"varstars": "clip", "galaxies": "simclr"}[kind]
+    if (kind == "varstars") != (objective == "clip"):
+        raise UserError(f"objective {objective} does not fit a {kind} dataset: variable stars take clip, "
+                        "galaxies simclr, moco or barlow")
+    config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
+    if kind == "galaxies":
+        from astrodisc.train_images import PretrainConfig, pretrain_images
+
+        state = pretrain_images(args.dataset, args.out, PretrainConfig(objective=objective), config, progress=not args.quiet)
+    else:
+        from astrodisc.train import pretrain_clip
+
+        state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
+    write_model_card(args.out, f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
+                               f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
+                               f"--patience {args.patience}")
+    print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val loss {-state['best']:.4f}) -> {args.out}")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -64,11 +81,19 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from astrodisc.evaluate import EvalConfig, evaluate
+    from astrodisc.artifacts import load_artifacts
 
-    modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
-    result = evaluate(_existing_dir(args.artifacts), EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
-                      progress=not args.quiet)
+    artifacts = _existing_dir(args.artifacts)
+    if load_artifacts(artifacts).manifest["dataset"].get("kind") == "galaxies":
+        from astrodisc.evaluate_galaxies import GalaxyEvalConfig, evaluate_galaxies
+
+        result = evaluate_galaxies(artifacts, GalaxyEvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet)
+    else:
+        from astrodisc.evaluate import EvalConfig, evaluate
+
+        modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
+        result = evaluate(artifacts, EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
+                          progress=not args.quiet)
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text)
@@ -108,7 +133,7 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     s = verb("simulate", cmd_simulate, "simulate a survey with hidden ground truth")
-    s.add_argument("kind", choices=["varstars"], help="kind of survey")
+    s.add_argument("kind", choices=["varstars", "galaxies"], help="kind of survey")
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
@@ -118,9 +143,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     s.add_argument("--source", type=Path, default=None, help="folder of the survey files (default: shared/real)")
 
-    s = verb("train", cmd_train, "pretrain the trimodal CLIP encoders on a dataset")
+    s = verb("train", cmd_train, "pretrain encoders on a dataset (trimodal CLIP for variable stars, "
+                                 "SimCLR / MoCo v2 / Barlow Twins for galaxy images)")
     s.add_argument("--dataset", required=True, help="dataset folder")
     s.add_argument("--out", type=Path, required=True, help="model folder to write")
+    s.add_argument("--objective", choices=["clip", "simclr", "moco", "barlow"], default=None,
+                   help="default: clip for variable stars, simclr for galaxies")
     s.add_argument("--epochs", type=int, default=40)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--batch-size", type=int, default=256)
@@ -139,7 +167,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--fast", action="store_true", help="fewer epochs and fractions (for tests)")
     s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
     s.add_argument("--modalities", default="photometry,spectra,metadata,all",
-                   help="rows of the classification grid (default: all four)")
+                   help="variable stars: rows of the classification grid (default: all four)")
 
     s = verb("demo", cmd_demo, "make the demo survey and its artifacts when missing")
     s.add_argument("--data", type=Path, default=data_dir() / "varstars-demo")

@@ -13,25 +13,21 @@ M and ROT against the hidden subtypes), ``anomaly``, ``mislabel`` and ``sim_to_r
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 import torch
 from sklearn.ensemble import IsolationForest
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from astrodisc.artifacts import load_artifacts
-from astrodisc.atomic import save_json
 from astrodisc.classical_baseline import evaluate_baseline
 from astrodisc.datasets.store import VarStarStore
 from astrodisc.embed import embed_inputs
 from astrodisc.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
+from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.preprocess import MetadataScaler, ModelInputs, cached_lc_features, model_inputs
@@ -72,12 +68,12 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     labels = store.objects["label"].to_numpy(object)
     classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = [split_rows(store.objects["object_id"].to_numpy(), labels, seed) for seed in range(config.seeds)]
-    cache = _Cache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
+    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
     result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
                     "n_objects": len(store), "n_labelled": int(is_labelled(labels).sum())}
     result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
     feats = cached_lc_features(store, progress)
-    result["classical_baseline"] = _mean_std([
+    result["classical_baseline"] = mean_std([
         cache.get(f"classical-{seed}", lambda s=split, seed=seed: evaluate_baseline(
             np.nan_to_num(feats, nan=-99.0), labels, s, seed)) for seed, split in enumerate(splits)])
     if has_truth(store):
@@ -90,50 +86,13 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     return result
 
 
-class _Cache:
-    """One JSON file per evaluated cell, keyed by the dataset, model and protocol digest."""
-
-    def __init__(self, root: Path, digest: str):
-        self.root = root / digest
-
-    def get(self, key: str, compute):
-        path = self.root / f"{key}.json"
-        if path.is_file():
-            return json.loads(path.read_text())
-        value = compute()
-        save_json(path, value)
-        return value
-
-
 def _digest(store: VarStarStore, model_dir: Path, config: EvalConfig) -> str:
-    h = hashlib.sha1()
-    for path in (store.root / "objects.parquet", store.root / "lightcurves" / "mag.npy", model_dir / "weights.pt"):
-        h.update(path.read_bytes()[: 1 << 22] if path.stat().st_size > 1 << 22 else path.read_bytes())
-        h.update(str(path.stat().st_size).encode())
-    h.update(json.dumps([config.fast, config.epochs, config.patience]).encode())  # what changes a cell's result
-    return h.hexdigest()[:12]
-
-
-def _mean_std(runs: list[dict]) -> dict:
-    """Mean and std over seeds of accuracy and macro-F1 (plus the first seed's confusion matrix)."""
-    out = {}
-    for key in ("accuracy", "macro_f1"):
-        values = np.array([r[key] for r in runs])
-        out[key] = {"mean": float(values.mean()), "std": float(values.std()), "runs": values.tolist()}
-    out["classes"], out["confusion_seed0"] = runs[0]["classes"], runs[0]["confusion"]
-    return out
-
-
-def _probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
-    """Logistic-regression probe on frozen features (N, F)."""
-    scaler = StandardScaler().fit(features[train])
-    clf = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
-    clf.fit(scaler.transform(features[train]), labels[train].astype(str))
-    return classification_scores(labels[test].astype(str), clf.predict(scaler.transform(features[test])))
+    paths = [store.root / "objects.parquet", store.root / "lightcurves" / "mag.npy", model_dir / "weights.pt"]
+    return cells_digest(paths, [config.fast, config.epochs, config.patience])
 
 
 def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, labels: np.ndarray,
-                    classes: list[str], splits: list[Split], config: EvalConfig, cache: _Cache, progress: bool) -> dict:
+                    classes: list[str], splits: list[Split], config: EvalConfig, cache: ResultCache, progress: bool) -> dict:
     reps = embed_inputs(model, meta, inputs, representations=True)
     unknown = set(config.modalities) - set(MODALITY_SETS)
     if unknown:
@@ -151,7 +110,7 @@ def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, 
         for seed, split in enumerate(splits):
             train = label_fraction(split.train, frac, seed)
             probe_runs.append(cache.get(f"probe-{name}-{frac}-{seed}",
-                                        lambda: _probe(features, labels, train, split.test, seed)))
+                                        lambda: linear_probe(features, labels, train, split.test, seed)))
 
             def network(init: dict | None, seed: int = seed, train: np.ndarray = train, split: Split = split) -> dict:
                 torch.manual_seed(seed)
@@ -166,10 +125,10 @@ def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, 
             scratch_runs.append(cache.get(f"scratch-{name}-{frac}-{seed}", lambda: network(None)))
             if frac in config.finetune_fractions:
                 finetune_runs.append(cache.get(f"finetune-{name}-{frac}-{seed}", lambda: network(pretrained_state)))
-        row["pretrained_linear_probe"] = _mean_std(probe_runs)
-        row["scratch"] = _mean_std(scratch_runs)
+        row["pretrained_linear_probe"] = mean_std(probe_runs)
+        row["scratch"] = mean_std(scratch_runs)
         if finetune_runs:
-            row["pretrained_finetune"] = _mean_std(finetune_runs)
+            row["pretrained_finetune"] = mean_std(finetune_runs)
             row["finetune_gain_points"] = 100 * (row["pretrained_finetune"]["accuracy"]["mean"] - row["scratch"]["accuracy"]["mean"])
     return out
 

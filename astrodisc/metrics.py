@@ -38,3 +38,11 @@ def ari_and_purity(truth: np.ndarray, clusters: np.ndarray) -> dict:
     truth, clusters = np.asarray(truth).astype(str), np.asarray(clusters)
     majority = sum(np.unique(truth[clusters == c], return_counts=True)[1].max() for c in np.unique(clusters))
     return {"ari": float(adjusted_rand_score(truth, clusters)), "purity": float(majority / len(truth))}
+
+
+def photo_z_scores(z_true: np.ndarray, z_pred: np.ndarray) -> dict:
+    """Photometric-redshift quality: bias and sigma_MAD = 1.4826 MAD(dz / (1 + z)), and the outlier rate
+    eta = share with |dz| / (1 + z) > 0.05 (the definitions of Hayat et al. 2021)."""
+    dz = (np.asarray(z_pred) - np.asarray(z_true)) / (1 + np.asarray(z_true))
+    return {"sigma_mad": float(1.4826 * np.median(np.abs(dz - np.median(dz)))),
+            "eta": float(np.mean(np.abs(dz) > 0.05)), "bias": float(np.median(dz)), "n": int(len(dz))}

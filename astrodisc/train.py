@@ -8,33 +8,21 @@ A model folder holds ``weights.pt`` (state dict, loaded with ``weights_only=True
 from __future__ import annotations
 
 import json
-import time
 import warnings
-from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 from torch.nn import functional as F
-from tqdm import tqdm
 
 from astrodisc.atomic import save_json, write_atomic
 from astrodisc.datasets.store import VarStarStore
 from astrodisc.encoders.clip_model import MODALITIES, Batch, Classifier, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
+from astrodisc.fit import TrainConfig, fit
 from astrodisc.objectives import trimodal_clip_loss
 from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
-
-@dataclass(frozen=True)
-class TrainConfig:
-    epochs: int = 40
-    batch_size: int = 256
-    lr: float = 1e-3
-    weight_decay: float = 1e-4
-    patience: int = 5  # epochs without validation improvement before stopping
-    seed: int = 0
-    val_fraction: float = 0.1
 
 
 def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
@@ -45,59 +33,6 @@ def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
         "spec": torch.from_numpy(inputs.spec[rows]), "has_spec": torch.from_numpy(inputs.has_spec[rows]),
         "meta": torch.from_numpy(meta[rows]), "rows": torch.from_numpy(rows),
     }
-
-
-def _epochs(model: torch.nn.Module, loss_of: Callable[[Batch], torch.Tensor], score_of: Callable[[], float],
-            inputs: ModelInputs, meta: np.ndarray, train_rows: np.ndarray, config: TrainConfig,
-            desc: str, progress: bool, checkpoint: Path | None = None) -> dict:
-    """The one loop: AdamW, shuffled mini-batches, a validation score after each epoch (higher is better),
-    early stopping with the best weights restored, and an atomic checkpoint per epoch to resume from."""
-    torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
-    opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = {"epoch": 0, "best": -np.inf, "best_epoch": 0, "history": [], "seconds": 0.0}
-    best_weights = {k: v.clone() for k, v in model.state_dict().items()}
-    if checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=True)
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
-        best_weights = saved["best_model"]
-        state = json.loads(saved["state"])
-        rng = np.random.default_rng([config.seed, state["epoch"]])
-    bar = tqdm(total=config.epochs, initial=state["epoch"], desc=desc, disable=not progress)
-    while state["epoch"] < config.epochs and state["epoch"] - state["best_epoch"] < config.patience:
-        start = time.time()
-        model.train()
-        order = rng.permutation(train_rows)
-        losses = []
-        for i in range(0, len(order) - 1, config.batch_size):
-            rows = order[i: i + config.batch_size]
-            if len(rows) < 2:
-                continue
-            loss = loss_of(to_batch(inputs, meta, np.sort(rows)))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
-            opt.step()
-            losses.append(loss.item())
-        model.eval()
-        with torch.no_grad():
-            score = score_of()
-        state["epoch"] += 1
-        state["seconds"] += time.time() - start
-        state["history"].append({"epoch": state["epoch"], "train_loss": float(np.mean(losses)), "val_score": score})
-        if score > state["best"]:
-            state["best"], state["best_epoch"] = score, state["epoch"]
-            best_weights = {k: v.clone() for k, v in model.state_dict().items()}
-        bar.update(1)
-        bar.set_postfix(loss=f"{np.mean(losses):.3f}", val=f"{score:.3f}")
-        if checkpoint is not None:
-            payload = {"model": model.state_dict(), "optimizer": opt.state_dict(), "best_model": best_weights,
-                       "state": json.dumps(state)}
-            write_atomic(checkpoint, lambda p: torch.save(payload, p))
-    bar.close()
-    model.load_state_dict(best_weights)
-    return state
 
 
 def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progress: bool = True) -> dict:
@@ -134,7 +69,8 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     if checkpoint.is_file() and (not settings_file.is_file() or json.loads(settings_file.read_text()) != settings):
         checkpoint.unlink()  # a checkpoint of other settings is not resumed
     save_json(settings_file, settings)
-    state = _epochs(model, loss_of, score_of, inputs, meta, train_rows, config, "CLIP pretraining", progress, checkpoint)
+    state = fit(model, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config,
+                "CLIP pretraining", progress, checkpoint)
     save_model(out_dir, model, scaler, {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
                                         "train_seconds": state["seconds"], "val_clip_loss": -state["best"]})
     return state
@@ -188,7 +124,7 @@ def train_classifier(backbone: TrimodalCLIP, modalities: tuple[str, ...], inputs
         pred = predict(clf, inputs, meta, val_rows)
         return float(np.mean(pred == y[val_rows].numpy()))
 
-    _epochs(clf, loss_of, score_of, inputs, meta, train_rows, config, "fine-tune", progress)
+    fit(clf, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config, "fine-tune", progress)
     return clf
 
 

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
+from astrodisc.datasets.open_store import Store
+from astrodisc.datasets.store import TRUTH_FILE
 from astrodisc.errors import UserError
 
 
-def has_truth(store: VarStarStore) -> bool:
+def has_truth(store: Store) -> bool:
     return (store.root / TRUTH_FILE).is_file()
 
 
-def read_truth(store: VarStarStore) -> pd.DataFrame:
-    """Truth rows aligned with ``store.objects`` (true_class, subclass, wrong_label, rare_type, true_period)."""
+def read_truth(store: Store) -> pd.DataFrame:
+    """Truth rows aligned with ``store.objects`` (variable stars: true_class, subclass, wrong_label, rare_type,
+    true_period; galaxies: label, subclass, z, anomaly, theta_e, arc_snr, duplicate_of, ...)."""
     path = store.root / TRUTH_FILE
     if not has_truth(store):
         raise UserError(f"{store.info.name} has no hidden truth (only simulated surveys do)")

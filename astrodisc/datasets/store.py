@@ -78,17 +78,25 @@ class LightCurve:
         return LightCurve(self.time[keep], self.mag[keep], self.mag_err[keep], self.band[keep])
 
 
+def read_info(root: Path) -> DatasetInfo:
+    """The DatasetInfo of a dataset folder, or a UserError naming what is wrong."""
+    path = Path(root) / "dataset.json"
+    if not path.is_file():
+        raise UserError(f"not an astrodisc dataset (no dataset.json): {root}")
+    raw = json.loads(path.read_text())
+    raw["classes"] = tuple(raw["classes"])
+    raw["bands"] = tuple(raw["bands"])
+    return DatasetInfo(**raw)
+
+
 class VarStarStore:
     """Read-only, lazy access to a dataset folder."""
 
     def __init__(self, root: Path):
         self.root = Path(root)
-        if not (self.root / "dataset.json").is_file():
-            raise UserError(f"not an astrodisc dataset (no dataset.json): {self.root}")
-        raw = json.loads((self.root / "dataset.json").read_text())
-        raw["classes"] = tuple(raw["classes"])
-        raw["bands"] = tuple(raw["bands"])
-        self.info = DatasetInfo(**raw)
+        self.info = read_info(self.root)
+        if self.info.kind != "varstars":
+            raise UserError(f"{self.root} holds {self.info.kind}, not variable stars")
 
     @cached_property
     def objects(self) -> pd.DataFrame:

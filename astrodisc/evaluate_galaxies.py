@@ -1,0 +1,226 @@
+"""Evaluation of a galaxy artifact set on held-out labels and (for simulated skies) hidden truth.
+
+Protocol as for variable stars: labelled objects split 80/10/10 by object id (stratified, seeded), validation
+and test objects within 2 arcsec of a training object dropped (the same galaxy twice must not be in both);
+label fractions nested in the training split; pretrained and from-scratch networks share the ResNet, the
+optimiser, the supervised augmentations (rotation, flip, jitter) and early stopping on the validation split;
+mean +- std over the seeds on the test split; every cell cached by (dataset, model, protocol).
+
+Sections: ``morphology`` (linear probe, fine-tuning and from scratch per label fraction, and the label-
+efficiency factor), ``photo_z`` (sigma_MAD and eta of fine-tuned, k-NN and from-scratch redshifts, all labels),
+``similarity`` (precision@10 of same-morphology neighbours), ``anomaly`` (lens AUROC / precision@50 per arc
+S/N bin beside an Isolation Forest on PCA of the pixels) and ``rediscovery`` (ARI of spiral subclasses).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from tqdm import tqdm
+
+from astrodisc.artifacts import load_artifacts
+from astrodisc.datasets.galaxy_store import GalaxyStore
+from astrodisc.encoders.resnet import ResNetEncoder
+from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.fit import TrainConfig
+from astrodisc.galaxy_augment import AugmentConfig
+from astrodisc.maps import subclusters
+from astrodisc.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
+from astrodisc.splits import Split, label_fraction, split_rows
+from astrodisc.train_images import ImageData, encode, head_logits, load_image_model, targets_for, train_head, z_from_logits
+from astrodisc.truth import read_truth
+
+ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
+
+
+@dataclass(frozen=True)
+class GalaxyEvalConfig:
+    fast: bool = False  # tests: one seed, two fractions, two epochs
+    seeds: int = 3
+    fractions: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25, 1.0)
+    epochs: int = 20
+    patience: int = 4
+    min_steps: int = 150  # small label fractions get more epochs, so every run takes at least this many steps
+    batch_size: int = 128
+
+    def effective(self) -> "GalaxyEvalConfig":
+        return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128) if self.fast else self
+
+
+def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEvalConfig(), progress: bool = True) -> dict:
+    config = config.effective()
+    art = load_artifacts(artifacts_dir)
+    store = GalaxyStore(art.manifest["dataset"]["path"])
+    model_dir = Path(art.manifest["model"]["path"])
+    encoder, aug, _ = load_image_model(model_dir)
+    data = ImageData(store)
+    labels = store.objects["label"].to_numpy(object)
+    classes = sorted({str(x) for x in labels if x is not None and x == x})
+    splits = [_dedupe(store, split_rows(store.objects["object_id"].to_numpy(), labels, seed)) for seed in range(config.seeds)]
+    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(
+        [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
+        ["galaxies", config.fast, config.epochs, config.patience, config.min_steps]))
+    features = encode(encoder, data, np.arange(len(data)), aug)
+    result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
+                    "n_objects": len(store), "n_test": int(np.mean([len(s.test) for s in splits]))}
+    runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
+    result["morphology"] = runner.morphology(features, splits)
+    result["photo_z"] = runner.photo_z(features, splits)
+    embedding = np.asarray(next(iter(art.embeddings.values())))
+    result["similarity"] = _similarity(embedding, store, labels, splits)
+    truth = read_truth(store)
+    result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
+    result["rediscovery"] = _rediscovery(embedding, truth)
+    return result
+
+
+def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = 2.0) -> Split:
+    """Drop validation and test objects within ``radius_arcsec`` of a training object."""
+    o = store.objects
+    sky = SkyCoord(o["ra"].to_numpy() * u.deg, o["dec"].to_numpy() * u.deg)
+
+    def keep(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 0:
+            return rows
+        _, sep, _ = sky[rows].match_to_catalog_sky(sky[split.train])
+        return rows[sep.arcsec > radius_arcsec]
+
+    return Split(split.train, keep(split.val), keep(split.test))
+
+
+@dataclass
+class _Runner:
+    encoder: ResNetEncoder
+    data: ImageData
+    aug: object
+    labels: np.ndarray
+    classes: list[str]
+    config: GalaxyEvalConfig
+    cache: ResultCache
+    progress: bool
+
+    def _train(self, task: str, values: np.ndarray, rows: np.ndarray, split: Split, seed: int, pretrained: bool) -> np.ndarray:
+        """Test-split logits of a head fine-tuned on the pretrained encoder or trained from scratch."""
+        torch.manual_seed(seed)
+        encoder = copy.deepcopy(self.encoder) if pretrained else ResNetEncoder(self.encoder.config)
+        y, n_out = targets_for(task, values, self.classes)
+        steps_per_epoch = max(1, -(-len(rows) // self.config.batch_size))
+        epochs = max(self.config.epochs, -(-self.config.min_steps // steps_per_epoch))
+        train = TrainConfig(epochs=epochs, batch_size=self.config.batch_size, lr=3e-4 if pretrained else 1e-3,
+                            patience=self.config.patience, seed=seed)
+        head = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
+        return head_logits(head, self.data, split.test, self.aug)
+
+    def morphology(self, features: np.ndarray, splits: list[Split]) -> dict:
+        out: dict = {}
+        cells = [(f, s) for f in self.config.fractions for s in range(len(splits))]
+        for fraction, seed in tqdm(cells, desc="morphology", disable=not self.progress):
+            split = splits[seed]
+            rows = label_fraction(split.train, fraction, seed)
+            test_labels = self.labels[split.test].astype(str)
+            for arm in ("probe", "finetune", "scratch"):
+                def run(arm=arm) -> dict:
+                    if arm == "probe":
+                        return linear_probe(features, self.labels, rows, split.test, seed)
+                    logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
+                    return classification_scores(test_labels, np.array(self.classes)[logits.argmax(1)])
+                out.setdefault(arm, {}).setdefault(str(fraction), []).append(
+                    self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run))
+        table = {arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()}
+        target = table["scratch"][str(max(self.config.fractions))]["accuracy"]["mean"]
+        table["label_efficiency"] = {arm: label_efficiency(self.config.fractions, table[arm], target)
+                                     for arm in ("probe", "finetune")}
+        table["label_efficiency"]["scratch_all_labels_accuracy"] = target
+        return table
+
+    def photo_z(self, features: np.ndarray, splits: list[Split]) -> dict:
+        z = self.data.store.objects["z_spec"].to_numpy(float)
+        arms: dict[str, list[dict]] = {"knn": [], "finetune": [], "scratch": []}
+        for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
+            arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", lambda: photo_z_scores(
+                z[split.test], knn_redshift(features, z, split.train, split.test))))
+            for arm in ("finetune", "scratch"):
+                arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", lambda arm=arm: photo_z_scores(
+                    z[split.test], z_from_logits(self._train("photo_z", z, split.train, split, seed, arm == "finetune")))))
+        return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
+
+
+def label_efficiency(fractions: tuple[float, ...], arm: dict, target: float) -> float | None:
+    """1 / the smallest label fraction at which ``arm`` reaches ``target`` accuracy, interpolated linearly in
+    log fraction between the grid points; None if it never does."""
+    f = np.array(sorted(fractions))
+    acc = np.array([arm[str(x)]["accuracy"]["mean"] for x in f])
+    if acc[0] >= target:
+        return float(1 / f[0])
+    for i in range(1, len(f)):
+        if acc[i] >= target:
+            t = (target - acc[i - 1]) / (acc[i] - acc[i - 1])
+            return float(1 / np.exp(np.log(f[i - 1]) + t * (np.log(f[i]) - np.log(f[i - 1]))))
+    return None
+
+
+def knn_redshift(features: np.ndarray, z: np.ndarray, train: np.ndarray, test: np.ndarray, k: int = 20) -> np.ndarray:
+    """Median redshift of the k nearest training objects in standardised feature space."""
+    mu, sd = features[train].mean(0), features[train].std(0) + 1e-6
+    a, b = (features[train] - mu) / sd, (features[test] - mu) / sd
+    out = np.empty(len(test))
+    for i in range(0, len(test), 512):
+        d = (b[i:i + 512] ** 2).sum(1)[:, None] - 2 * b[i:i + 512] @ a.T + (a ** 2).sum(1)[None]
+        out[i:i + 512] = np.median(z[train][np.argsort(d, axis=1)[:, :k]], axis=1)
+    return out
+
+
+def _similarity(embedding: np.ndarray, store: GalaxyStore, labels: np.ndarray, splits: list[Split], k: int = 10) -> dict:
+    """Precision@k of test queries' neighbours (among all objects, the query and its duplicates on the sky
+    excluded) that share the query's morphology."""
+    sky = SkyCoord(store.objects["ra"].to_numpy() * u.deg, store.objects["dec"].to_numpy() * u.deg)
+    runs = []
+    for split in splits:
+        sims = embedding[split.test] @ embedding.T
+        hits = []
+        for qi, row in enumerate(split.test):
+            order = np.argsort(-sims[qi])[: k + 5]
+            order = order[sky[order].separation(sky[row]).arcsec > 2.0][:k]
+            hits.append(np.mean(labels[order] == labels[row]))
+        runs.append({"precision_at_10": float(np.mean(hits))})
+    return mean_std(runs, ("precision_at_10",))
+
+
+def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig) -> dict:
+    """Lens AUROC and precision@50 of the learned anomaly score and of an Isolation Forest on PCA(50) of the
+    asinh-scaled pixels, overall and per arc S/N bin (negatives: objects with no injected anomaly)."""
+    plain = AugmentConfig(redden=data.is_flux)
+    pixels = np.concatenate([data.inference(np.arange(i, min(i + 1024, len(data))), plain).flatten(1).numpy()
+                             for i in range(0, len(data), 1024)])
+    reduced = PCA(50, random_state=0).fit_transform(pixels)
+    baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
+    kind = truth["anomaly"].to_numpy()
+    snr = truth["arc_snr"].to_numpy()
+    out = {}
+    for name, s in (("learned", score), ("pixel_isolation_forest", baseline)):
+        clean_or_lens = (kind == "none") | (kind == "lens")
+        row = {"lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
+               "lens_precision_at_50": precision_at(kind == "lens", s, 50),
+               "any_anomaly_auroc": auroc(kind != "none", s)}
+        for lo, hi in ARC_SNR_BINS:
+            keep = (kind == "none") | ((kind == "lens") & (snr >= lo) & (snr < hi))
+            row[f"lens_auroc_snr_{lo:g}_{hi:g}"] = auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
+        out[name] = row
+    out["n_lenses"] = int((kind == "lens").sum())
+    return out
+
+
+def _rediscovery(embedding: np.ndarray, truth) -> dict:
+    """Spiral subclasses (unbarred, barred, ring) among sub-clusters of the spirals' embeddings."""
+    spirals = np.flatnonzero(truth["label"].to_numpy() == "spiral")
+    clusters, _ = subclusters(embedding[spirals], seed=0)
+    return {"spiral_subclasses": {**ari_and_purity(truth["subclass"].to_numpy()[spirals], clusters),
+                                  "n_members": int(len(spirals)), "n_clusters": int(clusters.max() + 1)}}

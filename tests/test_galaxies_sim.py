@@ -1,0 +1,103 @@
+"""The simulated sky: determinism, units, physics the encoders must learn from, and hidden truth kept apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.special import gammainc
+
+from astrodisc.datasets import galaxy_render as gr
+from astrodisc.datasets.galaxies_sim import PIXEL_SCALE, R_LIMIT, STAMP_PX, Z_RANGE, SimConfig, simulate
+from astrodisc.datasets.galaxy_sed import StellarPopulation, apparent_mags, kpc_per_arcsec
+from astrodisc.datasets.galaxy_store import MORPHOLOGIES, GalaxyStore
+from astrodisc.datasets.store import TRUTH_FILE
+
+
+@pytest.fixture(scope="module")
+def sky(tmp_path_factory) -> GalaxyStore:
+    return GalaxyStore(simulate(SimConfig(n=400, seed=3, chunk=100), tmp_path_factory.mktemp("sky") / "s", progress=False))
+
+
+def test_deterministic_for_a_seed_whatever_the_worker_count(sky, tmp_path):
+    again = GalaxyStore(simulate(SimConfig(n=400, seed=3, chunk=100, workers=1), tmp_path / "again", progress=False))
+    assert np.array_equal(np.asarray(sky.cutouts), np.asarray(again.cutouts))
+    pd.testing.assert_frame_equal(sky.objects, again.objects)
+    other = GalaxyStore(simulate(SimConfig(n=100, seed=4, chunk=100), tmp_path / "other", progress=False))
+    assert not np.array_equal(np.asarray(sky.cutouts[:100]), np.asarray(other.cutouts))
+
+
+def test_layout_units_and_catalogue(sky):
+    assert sky.cutouts.shape == (400, 3, STAMP_PX, STAMP_PX) and sky.cutouts.dtype == np.float32
+    assert sky.imaging.pixel_unit == "nanomaggy" and sky.imaging.zero_point == 22.5
+    assert sky.imaging.pixel_scale_arcsec == pytest.approx(PIXEL_SCALE)
+    o = sky.objects
+    assert set(o["label"]) <= set(MORPHOLOGIES) and len(set(o["label"])) == 5
+    assert o["z_spec"].between(*Z_RANGE).all()
+    assert (o["mag_r"].dropna() < R_LIMIT + 0.5).mean() > 0.97  # selected at r < 17.77 (+ noise, K-corr. scatter)
+    assert "subclass" not in o and "anomaly" not in o  # truth stays in its own file
+    assert (sky.root / TRUTH_FILE).is_file()
+
+
+def test_image_flux_matches_catalogue_magnitudes(sky):
+    """Summed pixels inside the stamp agree with the catalogue's total flux for compact, clean galaxies."""
+    truth = pd.read_parquet(sky.root / TRUTH_FILE)
+    clean = ((truth["anomaly"] == "none") & (truth["re_arcsec"] < 1.5) & (truth["label"] == "elliptical")).to_numpy()
+    image_mag = 22.5 - 2.5 * np.log10(np.asarray(sky.cutouts)[clean, 1].sum(axis=(1, 2)))
+    offset = image_mag - sky.objects["mag_r"].to_numpy()[clean]
+    assert clean.sum() > 10
+    assert abs(np.median(offset)) < 0.15  # neighbours and stars add a little light, clipping removes a little
+
+
+def test_redder_and_smaller_with_redshift():
+    old = StellarPopulation(0.03, 0.45, 0.0, 0.1)
+    g_r = [np.subtract(*apparent_mags(old, -21.0, z)[:2]) for z in (0.05, 0.2, 0.35)]
+    assert g_r[0] < g_r[1] < g_r[2]  # the 4000 A break moves from g into r
+    assert kpc_per_arcsec(0.05) < kpc_per_arcsec(0.3)
+    sky_mag = [apparent_mags(old, -21.0, z)[1] for z in (0.05, 0.1)]
+    assert 1.4 < sky_mag[1] - sky_mag[0] < 2.0  # inverse-square dimming plus K-correction
+
+
+def test_profiles_conserve_flux_and_the_psf_has_its_fwhm():
+    grid = gr.Grid(64, PIXEL_SCALE)
+    inside = gammainc(8, gr.sersic_b(4.0) * grid.half_width ** 0.25)  # de Vaucouleurs light within 8.4"
+    assert gr.sersic(grid, re=1.0, n=4.0, q=0.7, pa=0.3).sum() == pytest.approx(inside, rel=1e-6)
+    assert gr.sersic(grid, re=0.5, n=1.0, q=0.5, pa=1.0).sum() == pytest.approx(1.0, abs=1e-6)
+    assert gr.sersic(grid, re=20.0, n=1.0, q=1.0, pa=0.0).sum() < 0.6  # a huge disc spills out of the stamp
+    kernel = gr.bin_pixels(gr.moffat_kernel(grid, fwhm=1.3))
+    row = kernel[31:33].sum(0)
+    above = np.flatnonzero(row >= row.max() / 2)
+    assert (above[-1] - above[0] + 1) * PIXEL_SCALE == pytest.approx(1.3, abs=2 * PIXEL_SCALE)
+    image = np.zeros((64, 64))
+    image[32, 32] = 5.0
+    assert gr.convolve(image, kernel).sum() == pytest.approx(5.0, rel=1e-3)
+
+
+def test_a_lens_magnifies_its_source_into_a_ring_at_the_einstein_radius():
+    grid = gr.Grid(64, PIXEL_SCALE)
+    ring = gr.bin_pixels(gr.lensed_source(grid, 1.5, 0.2, (0.0, 0.0), (0.0, 0.0)))
+    yy, xx = np.mgrid[0:64, 0:64]
+    radius = np.hypot(xx - 31.5, yy - 31.5) * PIXEL_SCALE
+    assert ring.sum() > 5  # magnification
+    assert np.average(radius, weights=ring) == pytest.approx(1.5, abs=0.2)
+
+
+def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
+    store = GalaxyStore(simulate(SimConfig(n=600, seed=9, lens_rate=0.03, trail_rate=0.01, missing_rate=0.01,
+                                           duplicate_rate=0.03, chunk=300), tmp_path / "t", progress=False))
+    truth = pd.read_parquet(store.root / TRUTH_FILE)
+    assert set(truth.loc[truth["label"] == "spiral", "subclass"]) == {"unbarred", "barred", "ring"}
+    lenses = truth[truth["anomaly"] == "lens"]
+    assert len(lenses) >= 8 and (lenses["label"] == "elliptical").all()
+    assert lenses["theta_e"].between(0.5, 3.0).all() and lenses["arc_snr"].between(5, 100).all()
+    assert {"satellite_trail", "missing_data"} <= set(truth["anomaly"])
+    dup = truth.dropna(subset=["duplicate_of"])
+    assert len(dup) >= 5
+    o = store.objects.set_index("object_id")
+    sep = np.hypot((o.loc[dup["object_id"], "ra"].to_numpy() - o.loc[dup["duplicate_of"], "ra"].to_numpy())
+                   * np.cos(np.radians(o.loc[dup["object_id"], "dec"].to_numpy())),
+                   o.loc[dup["object_id"], "dec"].to_numpy() - o.loc[dup["duplicate_of"], "dec"].to_numpy()) * 3600
+    assert (sep < 3.0).all()  # the same galaxy twice sits within a few arcsec
+    assert (o.loc[dup["object_id"], "label"].to_numpy() == o.loc[dup["duplicate_of"], "label"].to_numpy()).all()
+    missing = truth.index[truth["anomaly"] == "missing_data"].to_numpy()
+    assert all((np.asarray(store.cutouts[i]) == 0).mean() > 0.1 for i in missing)

@@ -1,0 +1,300 @@
+"""Galaxy cutout importers: FITS and PNG folders with a CSV catalogue, and the Galaxy10 DECaLS HDF5 layout."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+from astropy.io import fits
+from PIL import Image
+
+from astrodisc.datasets import galaxy_importers
+from astrodisc.datasets.galaxy_importers import (
+    GALAXY10_CLASSES,
+    GALAXY_IMPORTERS,
+    import_cutout_folder,
+    import_galaxy10_decals,
+)
+from astrodisc.datasets.galaxy_store import CUTOUTS, MORPHOLOGIES, GalaxyStore
+from astrodisc.errors import UserError
+
+SCALE_DEG = 0.262 / 3600
+
+
+def _cube(seed: int, size: int, bands: int = 3) -> np.ndarray:
+    return np.random.default_rng(seed).normal(1.0, 0.5, (bands, size, size)).astype(np.float32)
+
+
+def _header(**cards: object) -> fits.Header:
+    header = fits.Header()
+    for key, value in cards.items():
+        header[key] = value
+    return header
+
+
+def _write_fits(path: Path, cube: np.ndarray, form: str = "primary", **cards: object) -> Path:
+    """``form``: primary (cube in the primary HDU), extension (cube in the first extension), planes (2-D HDUs)."""
+    header = _header(**cards)
+    if form == "primary":
+        hdul = fits.HDUList([fits.PrimaryHDU(cube, header=header)])
+    elif form == "extension":
+        hdul = fits.HDUList([fits.PrimaryHDU(header=header), fits.ImageHDU(cube)])
+    else:
+        hdul = fits.HDUList([fits.PrimaryHDU(header=header)] + [fits.ImageHDU(plane) for plane in cube])
+    hdul.writeto(path)
+    return path
+
+
+def _write_png(path: Path, rgb: np.ndarray) -> Path:
+    Image.fromarray(rgb).save(path)
+    return path
+
+
+@pytest.fixture
+def fits_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, np.ndarray]]:
+    """Four FITS cutouts in three HDU forms and two sizes, one in maggies and one with NaN pixels, plus a CSV."""
+    folder = tmp_path / "fits"
+    folder.mkdir()
+    cubes = {"a": _cube(0, 32), "b": _cube(1, 32), "c": _cube(2, 40), "d": _cube(3, 32), "e": _cube(4, 28)}
+    cubes["d"][1, 5, 6] = np.nan  # one bad pixel: replaced by 0 and counted
+    _write_fits(folder / "a.fits", cubes["a"], "primary", BUNIT="nanomaggy", CD1_2=0.0, CD2_2=SCALE_DEG, BANDS="grz")
+    _write_fits(folder / "b.fits", cubes["b"], "extension", CDELT2=-SCALE_DEG)
+    _write_fits(folder / "c.fits", cubes["c"], "planes")
+    _write_fits(folder / "d.fits", cubes["d"] * 1e-9, "primary", BUNIT="maggy")
+    (folder / "sub").mkdir()
+    _write_fits(folder / "sub" / "e.fits", cubes["e"], "planes")
+    pd.DataFrame({
+        "file_loc": ["a.fits", "b.fits", str(folder / "c.fits"), "d.fits", "sub/e.fits"],
+        "ra": [10.0, 20.0, 30.0, 40.0, 50.0], "dec": [-1.0, 0.0, 1.0, 2.0, 3.0],
+        "label": ["spiral", "elliptical", None, "spiral", "bar"],
+        "redshift": [0.1, None, 0.3, 0.4, 0.5],
+        "object_id": ["A1", None, "C3", "D4", "E5"],
+        "survey_flag": [1, 2, 3, 4, 5],
+    }).to_csv(tmp_path / "fits.csv", index=False)
+    return folder, tmp_path / "fits.csv", cubes
+
+
+def test_fits_folder_round_trips_fluxes_and_catalogue(fits_folder, tmp_path):
+    folder, csv, cubes = fits_folder
+    out = import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
+    store = GalaxyStore(out)
+    objects = store.objects
+    assert list(objects["object_id"]) == ["A1", "b", "C3", "D4", "E5"]  # b: from the file stem
+    assert objects["label"].tolist()[:2] == ["spiral", "elliptical"] and pd.isna(objects["label"][2])
+    assert store.info.classes == ("bar", "elliptical", "spiral")
+    np.testing.assert_allclose(objects["z_spec"], [0.1, np.nan, 0.3, 0.4, 0.5])
+    np.testing.assert_allclose(objects["ra"], [10, 20, 30, 40, 50])
+    np.testing.assert_allclose(objects["dec"], [-1, 0, 1, 2, 3])
+    assert objects["survey_flag"].tolist() == [1, 2, 3, 4, 5]
+    assert objects["nonfinite_pixels"].tolist() == [0, 0, 0, 1, 0]
+    assert objects["e_bv"].isna().all()
+    assert store.imaging.pixel_unit == "nanomaggy" and store.imaging.pixel_scale_arcsec == pytest.approx(0.262)
+    assert store.info.bands == ("g", "r", "z") and store.info.kind == "galaxies" and not store.info.simulated
+    assert store.cutouts.dtype == np.float32 and store.cutouts.shape == (5, 3, 32, 32)
+    np.testing.assert_array_equal(store.image("A1"), cubes["a"])
+    np.testing.assert_array_equal(store.image("b"), cubes["b"])
+    np.testing.assert_array_equal(store.image("C3"), cubes["c"][:, 4:36, 4:36])  # 40 px centre-cropped to 32
+    e = store.image("E5")  # 28 px zero-padded by 2 on each side
+    np.testing.assert_array_equal(e[:, 2:30, 2:30], cubes["e"])
+    assert e[:, :2].sum() == 0 and e[:, :, 30:].sum() == 0
+    d = store.image("D4")  # stored in maggies: converted to nanomaggies; the NaN became 0
+    assert d[1, 5, 6] == 0.0
+    np.testing.assert_allclose(d[0, 3, 4], cubes["d"][0, 3, 4], rtol=1e-6)
+    assert GALAXY_IMPORTERS["folder"] is import_cutout_folder
+
+
+def test_explicit_stamp_size_crops_every_cutout_and_replaces_a_store(fits_folder, tmp_path):
+    folder, csv, cubes = fits_folder
+    import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
+    store = GalaxyStore(import_cutout_folder(folder, csv, tmp_path / "out", stamp_px=16, progress=False))
+    assert store.cutouts.shape == (5, 3, 16, 16)
+    np.testing.assert_array_equal(store.image("A1"), cubes["a"][:, 8:24, 8:24])
+
+
+def test_png_folder_stores_rgb8_composites(tmp_path):
+    folder = tmp_path / "png"
+    folder.mkdir()
+    rng = np.random.default_rng(5)
+    images = {name: rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+              for name, size in (("g1", 24), ("g2", 24), ("g3", 30))}
+    for name, rgb in images.items():
+        _write_png(folder / f"{name}.png", rgb)
+    pd.DataFrame({"file_loc": [f"{n}.png" for n in images], "ra": [1.0, 2.0, 3.0], "dec": [4.0, 5.0, 6.0]}
+                 ).to_csv(tmp_path / "cat.csv", index=False)
+    store = GalaxyStore(import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "out", progress=False))
+    assert list(store.objects["object_id"]) == ["g1", "g2", "g3"]
+    assert store.objects["label"].isna().all() and store.info.classes == MORPHOLOGIES
+    assert store.imaging.pixel_unit == "rgb8" and not store.imaging.is_flux
+    assert store.info.bands == ("R", "G", "B")
+    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (3, 3, 24, 24)
+    np.testing.assert_array_equal(store.image("g1"), images["g1"].transpose(2, 0, 1))
+    assert store.image("g2")[2, 7, 11] == images["g2"][7, 11, 2]  # blue channel of pixel (y=7, x=11)
+    np.testing.assert_array_equal(store.image("g3"), images["g3"][3:27, 3:27].transpose(2, 0, 1))
+
+
+@pytest.fixture
+def galaxy10_file(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
+    rng = np.random.default_rng(9)
+    n = 12
+    fields = {
+        "images": rng.integers(0, 256, (n, 256, 256, 3), dtype=np.uint8),
+        "ans": np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 5, 2], dtype=np.uint8),
+        "ra": rng.uniform(0, 360, n), "dec": rng.uniform(-30, 60, n),
+        "redshift": np.where(np.arange(n) % 4 == 1, np.nan, rng.uniform(0.01, 0.2, n)),
+        "pxscale": np.array([0.262] * 7 + [0.3, 0.5, 0.262, 0.4, 0.262]),
+    }
+    path = tmp_path / "Galaxy10_DECals.h5"
+    with h5py.File(path, "w") as file:
+        for key, values in fields.items():
+            file.create_dataset(key, data=values)
+        file.create_dataset("notes", data=np.arange(3))  # wrong length: not a catalogue column
+    return path, fields
+
+
+def test_galaxy10_round_trips_images_labels_and_columns(galaxy10_file, tmp_path, monkeypatch):
+    path, fields = galaxy10_file
+    monkeypatch.setattr(galaxy_importers, "GALAXY10_CHUNK", 5)  # three chunks: 5, 5, 2
+    store = GalaxyStore(import_galaxy10_decals(path, tmp_path / "out", progress=False))
+    objects = store.objects
+    assert len(store) == 12 and objects["object_id"][11] == "galaxy10-00011"
+    assert store.info.classes == GALAXY10_CLASSES
+    assert objects["label"].tolist() == [GALAXY10_CLASSES[a] for a in fields["ans"]]
+    assert objects["label"][8] == "Edge-on without Bulge"
+    np.testing.assert_allclose(objects["ra"], fields["ra"])
+    np.testing.assert_allclose(objects["dec"], fields["dec"])
+    np.testing.assert_allclose(objects["z_spec"], fields["redshift"])
+    assert objects["z_spec"].isna().sum() == 3
+    np.testing.assert_allclose(objects["pxscale"], fields["pxscale"])
+    assert "notes" not in objects
+    assert store.imaging.pixel_unit == "rgb8" and store.imaging.pixel_scale_arcsec == pytest.approx(0.262)
+    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (12, 3, 256, 256)
+    for row in (0, 6, 11):  # one row from each chunk
+        np.testing.assert_array_equal(store.image(f"galaxy10-{row:05d}"), fields["images"][row].transpose(2, 0, 1))
+    assert store.image("galaxy10-00007")[1, 100, 200] == fields["images"][7, 100, 200, 1]
+    assert GALAXY_IMPORTERS["galaxy10"] is import_galaxy10_decals
+
+
+def test_galaxy10_limit_keeps_the_first_rows(galaxy10_file, tmp_path):
+    path, fields = galaxy10_file
+    store = GalaxyStore(import_galaxy10_decals(path, tmp_path / "out", progress=False, limit=4))
+    assert store.cutouts.shape == (4, 3, 256, 256)
+    assert store.objects["label"].tolist() == list(GALAXY10_CLASSES[:4])
+    np.testing.assert_array_equal(store.image("galaxy10-00003"), fields["images"][3].transpose(2, 0, 1))
+
+
+def test_galaxy10_rejects_a_wrong_layout(tmp_path):
+    path = tmp_path / "bad.h5"
+    with h5py.File(path, "w") as file:
+        file.create_dataset("images", data=np.zeros((2, 8, 8, 3), np.float32))
+        file.create_dataset("ans", data=np.zeros(2, np.uint8))
+    with pytest.raises(UserError, match=r"bad\.h5.*'images' is float32"):
+        import_galaxy10_decals(path, tmp_path / "out", progress=False)
+    with h5py.File(path, "w") as file:
+        file.create_dataset("images", data=np.zeros((2, 8, 8, 3), np.uint8))
+        file.create_dataset("ans", data=np.array([0, 10], np.uint8))
+        file.create_dataset("ra", data=np.zeros(2))
+        file.create_dataset("dec", data=np.zeros(2))
+    with pytest.raises(UserError, match=r"bad\.h5.*'ans' holds values outside"):
+        import_galaxy10_decals(path, tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / "dataset.json").exists()
+
+
+# --------------------------------------------------------------------------------------------- bad inputs
+
+def _png_bomb(path: Path) -> None:
+    """A valid 1 x 1 PNG whose header declares 100,000 x 100,000 pixels (CRC fixed, so Pillow trusts it)."""
+    _write_png(path, np.zeros((1, 1, 3), np.uint8))
+    data = bytearray(path.read_bytes())
+    data[16:24] = struct.pack(">II", 100_000, 100_000)
+    data[29:33] = struct.pack(">I", zlib.crc32(bytes(data[12:29])))
+    path.write_bytes(bytes(data))
+
+
+def _bad_truncated(folder: Path) -> str:
+    path = _write_fits(folder / "bad.fits", _cube(0, 64))
+    path.write_bytes(path.read_bytes()[:6000])
+    return "bad.fits"
+
+
+def _bad_text(folder: Path) -> str:
+    (folder / "bad.fits").write_text("this is not a FITS file\n" * 200)
+    return "bad.fits"
+
+
+def _bad_two_bands(folder: Path) -> str:
+    _write_fits(folder / "bad.fits", _cube(0, 32, bands=2))
+    return "bad.fits"
+
+
+def _bad_all_nan(folder: Path) -> str:
+    _write_fits(folder / "bad.fits", np.full((3, 32, 32), np.nan, np.float32))
+    return "bad.fits"
+
+
+def _bad_unit(folder: Path) -> str:
+    _write_fits(folder / "bad.fits", _cube(0, 32), BUNIT="ADU")
+    return "bad.fits"
+
+
+def _bad_band_order(folder: Path) -> str:
+    _write_fits(folder / "bad.fits", _cube(0, 32), BANDS="zrg")
+    return "bad.fits"
+
+
+def _bad_bomb(folder: Path) -> str:
+    (folder / "good.fits").unlink()
+    _write_png(folder / "good.png", np.zeros((8, 8, 3), np.uint8))
+    _png_bomb(folder / "bad.png")
+    return "bad.png"
+
+
+def _bad_truncated_png(folder: Path) -> str:
+    (folder / "good.fits").unlink()
+    _write_png(folder / "good.png", np.zeros((8, 8, 3), np.uint8))
+    path = _write_png(folder / "bad.png", np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
+    path.write_bytes(path.read_bytes()[:3000])
+    return "bad.png"
+
+
+def _bad_mixed(folder: Path) -> str:
+    _write_png(folder / "bad.png", np.zeros((32, 32, 3), np.uint8))
+    return "bad.png"
+
+
+@pytest.mark.parametrize("make_bad", [_bad_truncated, _bad_text, _bad_two_bands, _bad_all_nan, _bad_unit,
+                                      _bad_band_order, _bad_bomb, _bad_truncated_png, _bad_mixed])
+def test_bad_cutout_files_are_named_and_nothing_opens(make_bad, tmp_path):
+    folder = tmp_path / "cutouts"
+    folder.mkdir()
+    _write_fits(folder / "good.fits", _cube(1, 32))  # listed first: the bad file fails after a good one
+    bad = make_bad(folder)
+    good = "good.png" if bad.endswith(".png") and make_bad is not _bad_mixed else "good.fits"
+    pd.DataFrame({"file_loc": [good, bad], "ra": [1.0, 2.0], "dec": [3.0, 4.0]}).to_csv(tmp_path / "c.csv", index=False)
+    out = tmp_path / "out"
+    with pytest.raises(UserError, match=bad.replace(".", r"\.")):
+        import_cutout_folder(folder, tmp_path / "c.csv", out, progress=False)
+    assert not (out / "dataset.json").exists()
+    assert not (out / CUTOUTS).exists() and not list(out.glob("images/.*partial"))
+
+
+def test_catalogue_without_ra_is_refused(fits_folder, tmp_path):
+    folder, csv, _ = fits_folder
+    pd.read_csv(csv).drop(columns="ra").to_csv(tmp_path / "nora.csv", index=False)
+    with pytest.raises(UserError, match=r"nora\.csv lacks column\(s\) ra"):
+        import_cutout_folder(folder, tmp_path / "nora.csv", tmp_path / "out", progress=False)
+    assert not (tmp_path / "out" / "dataset.json").exists()
+
+
+def test_pixel_scales_must_agree(fits_folder, tmp_path):
+    folder, csv, _ = fits_folder
+    _write_fits(folder / "f.fits", _cube(7, 32), CDELT2=2 * SCALE_DEG)
+    table = pd.read_csv(csv)
+    table.loc[len(table)] = {"file_loc": "f.fits", "ra": 1.0, "dec": 1.0, "object_id": "F6", "survey_flag": 6}
+    table.to_csv(csv, index=False)
+    with pytest.raises(UserError, match=r"f\.fits has a pixel scale of 0\.524"):
+        import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
