@@ -41,9 +41,22 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    from astrodisc.datasets.importers import import_survey
+    if args.survey == "galaxy-folder":
+        from astrodisc.datasets.galaxy_importers import import_cutout_folder
 
-    out = import_survey(args.survey, args.out, args.source)
+        if args.source is None or args.catalogue is None:
+            raise UserError("galaxy-folder needs --source FOLDER and --catalogue CSV (file_loc, ra, dec, ...)")
+        out = import_cutout_folder(args.source, args.catalogue, args.out, progress=not args.quiet)
+    elif args.survey == "galaxy10":
+        from astrodisc.datasets.galaxy_importers import import_galaxy10_decals
+
+        if args.source is None:
+            raise UserError("galaxy10 needs --source Galaxy10_DECals.h5")
+        out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet)
+    else:
+        from astrodisc.datasets.importers import import_survey
+
+        out = import_survey(args.survey, args.out, args.source)
     print(f"imported {args.survey} into {out}")
 
 
@@ -139,9 +152,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
 
     s = verb("import", cmd_import, "import a real survey sample into the dataset store")
-    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear"])
+    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10"])
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
-    s.add_argument("--source", type=Path, default=None, help="folder of the survey files (default: shared/real)")
+    s.add_argument("--source", type=Path, default=None,
+                   help="folder of the survey files (default: shared/real); the cutout folder or the Galaxy10 .h5 file")
+    s.add_argument("--catalogue", type=Path, default=None, help="galaxy-folder: CSV with file_loc, ra, dec "
+                   "[, label, redshift, object_id]")
 
     s = verb("train", cmd_train, "pretrain encoders on a dataset (trimodal CLIP for variable stars, "
                                  "SimCLR / MoCo v2 / Barlow Twins for galaxy images)")

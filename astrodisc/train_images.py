@@ -26,7 +26,7 @@ from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit
 from astrodisc.galaxy_augment import AugmentConfig, augment, inference_view
-from astrodisc.objectives import barlow_twins_loss, moco_loss, nt_xent
+from astrodisc.objectives import barlow_twins_loss, info_nce, moco_loss, nt_xent
 
 OBJECTIVES = ("simclr", "moco", "barlow")
 Z_BINS = np.linspace(0.0, 0.4, 181)  # 180 redshift bins over 0 < z < 0.4, as Hayat et al. 2021
@@ -123,9 +123,10 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
             return barlow_twins_loss(model.project(v1), model.project(v2), pretrain.barlow_off_diagonal)
         with torch.no_grad():
             keys = key_encoder(v2)
+        if not update_queue:  # validation: in-batch negatives, so the score does not drift as the queue fills
+            return info_nce(model(v1), keys, torch.tensor(1 / pretrain.temperature))
         loss = moco_loss(model(v1), keys, queue, pretrain.temperature)
-        if update_queue:
-            queue = torch.cat([keys, queue])[: pretrain.queue_size]
+        queue = torch.cat([keys, queue])[: pretrain.queue_size]
         return loss
 
     def momentum_update() -> None:
