@@ -5,7 +5,7 @@ DEMO_MODEL := models/varstars-clip
 DEMO_ART := $(DEMO_DATA)/varstars-clip
 PORT ?= 8501
 
-.PHONY: demo test setup setup-test demo-data
+.PHONY: demo test setup setup-test demo-data bench
 
 .venv/.installed: requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -27,6 +27,9 @@ demo-data: setup
 
 demo: demo-data
 	$(PY) -m astrodisc serve --port $(PORT)
+
+bench: setup  # speed figures as JSON (not part of the tests)
+	$(PY) -m astrodisc.benchmark --out benchmark.json
 
 test: setup-test
 	$(PY) -m pytest -q --timeout=900 tests

@@ -1,6 +1,5 @@
 """Lomb-Scargle period search and phase folding on simulated light curves."""
 
-import time as clock
 
 import numpy as np
 import pytest
@@ -40,15 +39,6 @@ def test_frequency_grid_spacing_and_cap():
                             max_frequencies=1000)
     step = capped[1] - capped[0]
     assert len(capped) <= 1000 and 50.0 - step < capped[-1] <= 50.0 and capped[0] >= 1e-3
-
-
-def test_under_60_ms_for_500_epochs_over_6_years():
-    time, mag, err = irregular_sinusoid(0.61)
-    lomb_scargle(time, mag, err)  # warm-up
-    start = clock.process_time()  # CPU time: wall time on the shared 2-core machine swings with its load
-    for _ in range(5):
-        lomb_scargle(time, mag, err)
-    assert (clock.process_time() - start) / 5 < 0.12  # ~45 ms measured under load; slack for contention
 
 
 def test_ignores_non_finite_epochs():

@@ -1,0 +1,68 @@
+"""Speed figures, written as JSON (speed targets live here, not in timed tests):
+``python -m astrodisc.benchmark --out benchmark.json`` or ``make bench``.
+
+- period_search_ms: Lomb-Scargle search of one 500-epoch, 6-year light curve [ms, median of 10]
+- simulate_galaxies_per_s: galaxies simulated per second on one worker (200 objects)
+- resnet_step_s: one forward + backward pass of the galaxy ResNet at batch 256 [s, median of 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from astrodisc.atomic import save_json
+from astrodisc.datasets.galaxies_sim import SimConfig, simulate
+from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
+from astrodisc.period_search import lomb_scargle
+
+
+def _median_seconds(func, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def run() -> dict:
+    rng = np.random.default_rng(0)
+    t = np.sort(rng.uniform(0, 6 * 365.25, 500)) + 55000.0
+    err = rng.uniform(0.02, 0.08, t.size)
+    mag = 15 + 0.3 * np.sin(2 * np.pi * t / 0.5371) + rng.normal(0, err)
+    lomb_scargle(t, mag, err)  # warm-up
+    out = {"period_search_ms": 1000 * _median_seconds(lambda: lomb_scargle(t, mag, err), 10)}
+    with tempfile.TemporaryDirectory() as tmp:
+        seconds = _median_seconds(lambda: simulate(SimConfig(n=200, seed=1, workers=1), Path(tmp) / "s", progress=False), 1)
+    out["simulate_galaxies_per_s"] = 200 / seconds
+    model = ResNetEncoder(ResNetConfig())
+    x = torch.randn(256, 3, 56, 56)
+
+    def step() -> None:
+        model(x).sum().backward()
+
+    step()
+    out["resnet_step_s"] = _median_seconds(step, 3)
+    out["machine"] = {"cpu_threads": torch.get_num_threads(), "platform": platform.platform()}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("benchmark.json"))
+    args = parser.parse_args()
+    result = run()
+    save_json(args.out, result)
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
