@@ -26,7 +26,7 @@ import pandas as pd
 from numpy.lib.format import open_memmap
 
 from astrodisc.atomic import save_json, save_parquet
-from astrodisc.datasets.store import TRUTH_FILE, DatasetInfo, read_info
+from astrodisc.datasets.store import TRUTH_FILE, DatasetInfo, ObjectStore
 from astrodisc.errors import UserError
 
 MORPHOLOGIES: tuple[str, ...] = ("elliptical", "spiral", "edge_on", "irregular", "merger")
@@ -47,30 +47,17 @@ class GalaxyImaging:
         return self.pixel_unit == "nanomaggy"
 
 
-class GalaxyStore:
+class GalaxyStore(ObjectStore):
     """Read-only, lazy access to a galaxy dataset folder."""
 
+    kind, kind_name = "galaxies", "galaxies"
+
     def __init__(self, root: Path):
-        self.root = Path(root)
-        self.info = read_info(self.root)
-        if self.info.kind != "galaxies":
-            raise UserError(f"{self.root} holds {self.info.kind}, not galaxies")
+        super().__init__(root)
         imaging = dict(self.info.extra.get("imaging", {}))
         if "extinction_coeff" in imaging:
             imaging["extinction_coeff"] = tuple(imaging["extinction_coeff"])
         self.imaging = GalaxyImaging(**imaging)
-
-    @cached_property
-    def objects(self) -> pd.DataFrame:
-        """The object table (object_id, ra, dec, label, z_spec, e_bv, magnitudes, noise and PSF)."""
-        return pd.read_parquet(self.root / "objects.parquet")
-
-    @cached_property
-    def row_of(self) -> dict[str, int]:
-        return {oid: i for i, oid in enumerate(self.objects["object_id"].astype(str))}
-
-    def __len__(self) -> int:
-        return len(self.objects)
 
     @cached_property
     def cutouts(self) -> np.ndarray:
@@ -91,12 +78,6 @@ class GalaxyStore:
         if not self.imaging.is_flux or not set(columns) <= set(self.objects.columns):
             return np.zeros((len(self), len(self.info.bands)), np.float32)
         return self.objects[columns].to_numpy(np.float32, copy=True)
-
-    def _row(self, object_id: str) -> int:
-        try:
-            return self.row_of[str(object_id)]
-        except KeyError:
-            raise UserError(f"unknown object id {object_id!r} in {self.info.name}") from None
 
 
 class CutoutWriter:

@@ -89,18 +89,21 @@ def read_info(root: Path) -> DatasetInfo:
     return DatasetInfo(**raw)
 
 
-class VarStarStore:
-    """Read-only, lazy access to a dataset folder."""
+class ObjectStore:
+    """What every store shares: its DatasetInfo (of the subclass's ``kind``) and the object table by id."""
+
+    kind = ""
+    kind_name = ""  # in words, for messages
 
     def __init__(self, root: Path):
         self.root = Path(root)
         self.info = read_info(self.root)
-        if self.info.kind != "varstars":
-            raise UserError(f"{self.root} holds {self.info.kind}, not variable stars")
+        if self.info.kind != self.kind:
+            raise UserError(f"{self.root} holds {self.info.kind}, not {self.kind_name}")
 
     @cached_property
     def objects(self) -> pd.DataFrame:
-        """The object table (object_id, ra, dec, label, metadata columns)."""
+        """The object table: object_id, ra, dec [deg], label, then the kind's own columns."""
         return pd.read_parquet(self.root / "objects.parquet")
 
     @cached_property
@@ -109,6 +112,18 @@ class VarStarStore:
 
     def __len__(self) -> int:
         return len(self.objects)
+
+    def _row(self, object_id: str) -> int:
+        try:
+            return self.row_of[str(object_id)]
+        except KeyError:
+            raise UserError(f"unknown object id {object_id!r} in {self.info.name}") from None
+
+
+class VarStarStore(ObjectStore):
+    """Read-only, lazy access to a variable-star dataset folder."""
+
+    kind, kind_name = "varstars", "variable stars"
 
     def _lc(self, name: str) -> np.ndarray:
         return np.load(self.root / "lightcurves" / f"{name}.npy", mmap_mode="r")
@@ -148,12 +163,6 @@ class VarStarStore:
         if not np.isfinite(flux).any():
             return None
         return WAVELENGTH_GRID, flux, np.asarray(self.spectra_err[row])
-
-    def _row(self, object_id: str) -> int:
-        try:
-            return self.row_of[str(object_id)]
-        except KeyError:
-            raise UserError(f"unknown object id {object_id!r} in {self.info.name}") from None
 
 
 def write_store(
