@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from astrodisc.atomic import write_atomic
+from astrodisc.atomic import save_json, write_atomic
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,23 @@ def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], s
     bar.close()
     model.load_state_dict(best_weights)
     return state
+
+
+def prepare_checkpoint(out_dir: Path, settings: dict) -> Path:
+    """The checkpoint path in ``out_dir`` for a run of ``settings`` (with a ``train`` entry of TrainConfig).
+
+    A checkpoint of other settings is deleted rather than resumed; one that differs only in the epoch
+    budget or the patience is resumed, so a run can be trained longer (across sessions) by raising ``epochs``.
+    """
+    checkpoint = Path(out_dir) / "checkpoint.pt"
+    settings_file = Path(out_dir) / "checkpoint.json"
+    if checkpoint.is_file() and (not settings_file.is_file()
+                                 or _resumable(json.loads(settings_file.read_text())) != _resumable(settings)):
+        checkpoint.unlink()
+    save_json(settings_file, settings)
+    return checkpoint
+
+
+def _resumable(settings: dict) -> dict:
+    """The settings a checkpoint must share to be resumed: all but the epoch budget and patience."""
+    return {**settings, "train": {k: v for k, v in settings["train"].items() if k not in ("epochs", "patience")}}

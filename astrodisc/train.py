@@ -7,8 +7,6 @@ A model folder holds ``weights.pt`` (state dict, loaded with ``weights_only=True
 
 from __future__ import annotations
 
-import json
-import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,11 +14,11 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from astrodisc.atomic import save_json, write_atomic
 from astrodisc.datasets.store import VarStarStore
 from astrodisc.encoders.clip_model import MODALITIES, Batch, Classifier, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
-from astrodisc.fit import TrainConfig, fit
+from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
+from astrodisc.model_folder import load_weights, read_model_config, save_model_folder
 from astrodisc.objectives import trimodal_clip_loss
 from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
 
@@ -39,7 +37,7 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     """Pretrain the trimodal CLIP model on every object of a dataset (labels unused) and write a model folder.
 
     The validation score is minus the CLIP loss on a seeded ``val_fraction`` of objects. Resumes from
-    ``out_dir/checkpoint.pt`` when the same settings were interrupted.
+    ``out_dir/checkpoint.pt`` when the same settings were interrupted or the epoch budget is raised.
     """
     store = VarStarStore(dataset_dir)
     if not store.has_spectra:
@@ -64,11 +62,7 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
         return -float(np.mean(scores))
 
     settings = {"train": asdict(config), "dataset": store.info.name, "n_objects": len(inputs)}
-    checkpoint = out_dir / "checkpoint.pt"
-    settings_file = out_dir / "checkpoint.json"
-    if checkpoint.is_file() and (not settings_file.is_file() or json.loads(settings_file.read_text()) != settings):
-        checkpoint.unlink()  # a checkpoint of other settings is not resumed
-    save_json(settings_file, settings)
+    checkpoint = prepare_checkpoint(out_dir, settings)
     state = fit(model, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config,
                 "CLIP pretraining", progress, checkpoint)
     save_model(out_dir, model, scaler, {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
@@ -77,32 +71,15 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
 
 
 def save_model(out_dir: Path, model: TrimodalCLIP, scaler: MetadataScaler, training: dict) -> None:
-    write_atomic(out_dir / "weights.pt", lambda p: torch.save(model.state_dict(), p))
-    save_json(out_dir / "config.json", {"kind": "varstars", "model": asdict(model.config),
-                                        "scaler": {"mean": scaler.mean, "std": scaler.std},
-                                        "modalities": list(MODALITIES), "training": training})
+    save_model_folder(out_dir, model, {"kind": "varstars", "model": asdict(model.config),
+                                       "scaler": {"mean": scaler.mean, "std": scaler.std},
+                                       "modalities": list(MODALITIES), "training": training})
 
 
 def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
-    """Load a model folder (weights with ``weights_only=True``: a pickle posing as weights never runs)."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file() or not (model_dir / "weights.pt").is_file():
-        raise UserError(f"not a model folder (needs config.json and weights.pt): {model_dir}")
-    config = json.loads((model_dir / "config.json").read_text())
-    if config.get("kind") != "varstars":
-        raise UserError(f"model {model_dir.name} is for {config.get('kind')!r} data, not variable stars")
-    model = TrimodalCLIP(ModelConfig(**config["model"]))
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            state = torch.load(model_dir / "weights.pt", weights_only=True)
-    except Exception:  # weights_only refuses anything but tensors and plain containers: never executed
-        raise UserError(f"cannot load weights of {model_dir.name}: weights.pt is not a plain tensor state dict") from None
-    try:
-        model.load_state_dict(state)
-    except (RuntimeError, TypeError, AttributeError):
-        raise UserError(f"cannot load weights of {model_dir.name}: they do not fit the architecture in config.json") from None
-    model.eval()
+    """Load a variable-star model folder (weights with ``weights_only=True``)."""
+    config = read_model_config(model_dir, "varstars")
+    model = load_weights(TrimodalCLIP(ModelConfig(**config["model"])), model_dir)
     scaler = MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))
     return model, scaler, config
 
