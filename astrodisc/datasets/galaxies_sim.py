@@ -293,7 +293,7 @@ def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr
     shifted = [replace(c, args={**c.args, "x0": c.args.get("x0", 0.0) + dx, "y0": c.args.get("y0", 0.0) + dy})
                for c in galaxy.components + galaxy.field]
     reddening = 10 ** (-0.4 * EXTINCTION_COEFF * galaxy.e_bv)
-    host = np.zeros((3,) + grid.coords()[0].shape)
+    host = np.zeros((3,) + grid.xy[0].shape)
     lane = gr.dust_lane(grid, **galaxy.dust_lane, x0=dx, y0=dy) if galaxy.dust_lane else None
     taus = np.array([1.0, 0.75, 0.45])
     points = []
@@ -306,8 +306,7 @@ def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr
         for b in range(3):
             transmission = lane ** taus[b] if (lane is not None and comp.dusty) else 1.0
             host[b] += flux[b] * profile * transmission
-    pixel_grid = gr.Grid(grid.n, grid.scale)
-    kernels = [gr.bin_pixels(gr.moffat_kernel(pixel_grid, f)) for f in obs.psf_fwhm]
+    kernels = [gr.bin_pixels(gr.moffat_kernel(grid, f)) for f in obs.psf_fwhm]
     image = np.stack([gr.convolve(gr.bin_pixels(host[b]), kernels[b]) for b in range(3)])
     for comp in points:
         col = int(round(comp.args["x0"] / grid.scale + (grid.n - 1) / 2))
@@ -325,7 +324,7 @@ def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr
         measured["arc_snr"] = lens["target_snr"]
     variance = obs.sky_sigma[:, None, None] ** 2 + np.clip(image, 0, None) * obs.sky_sigma[:, None, None] / COUNTS_PER_SKY_SIGMA
     image = image + rng.normal(size=image.shape) * np.sqrt(variance)
-    total = np.array([sum(nanomaggies(c.mags[b]) for c in galaxy.components) for b in range(3)]) * reddening
+    total = sum(nanomaggies(c.mags) for c in galaxy.components) * reddening
     nea = 4 * np.pi * ((obs.psf_fwhm / 2.355 / grid.scale) ** 2 + (galaxy.re_arcsec / grid.scale) ** 2)
     measured_flux = total + rng.normal(size=3) * obs.sky_sigma * np.sqrt(nea)
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -23,6 +23,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from astrodisc.datasets.galaxy_store import (
+    DECAM_EXTINCTION,
     MORPHOLOGIES,
     CutoutWriter,
     GalaxyImaging,
@@ -43,8 +44,6 @@ COLOUR_MODES = ("RGB", "RGBA", "P")  # Pillow modes that hold a colour image (al
 # Jansky units exactly (MJy is not mJy).
 MAGGY_UNITS: dict[str, float] = {"nanomaggy": 1.0, "nanomaggies": 1.0, "nmgy": 1.0, "maggy": 1e9, "maggies": 1e9}
 JANSKY_UNITS: dict[str, float] = {"Jy": 1e6 / 3.631, "mJy": 1e3 / 3.631, "uJy": 1 / 3.631, "nJy": 1e-3 / 3.631}
-# A_band / E(B-V) of the DECam bands (Schlafly & Finkbeiner 2011, as used by the Legacy Surveys).
-DECAM_EXTINCTION: dict[str, float] = {"g": 3.214, "r": 2.165, "i": 1.592, "z": 1.211, "Y": 1.064}
 Hdu = fits.PrimaryHDU | fits.ImageHDU | fits.CompImageHDU  # an HDU that holds an image
 
 GALAXY10_CLASSES: tuple[str, ...] = (
@@ -449,9 +448,3 @@ def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limi
                        extra={"stamp_px": size, "rows_in_file": total})
     finish_galaxy_store(out, info, GalaxyImaging(pixel_scale, "rgb8"), objects)
     return out
-
-
-GALAXY_IMPORTERS: dict[str, Callable[..., Path]] = {  # name: importer, for the CLI
-    "folder": import_cutout_folder,
-    "galaxy10": import_galaxy10_decals,
-}

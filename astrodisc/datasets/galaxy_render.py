@@ -8,6 +8,7 @@ Coordinates are in arcsec from the stamp centre; x grows with column, y with row
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.special import gammainc
@@ -22,10 +23,14 @@ class Grid:
     n: int
     scale: float
 
-    def coords(self) -> tuple[np.ndarray, np.ndarray]:
+    @cached_property
+    def xy(self) -> tuple[np.ndarray, np.ndarray]:
+        """(x, y), each (n * SUPERSAMPLE, n * SUPERSAMPLE): computed once per grid, shared read-only."""
         m = self.n * SUPERSAMPLE
         axis = (np.arange(m) - (m - 1) / 2) * self.scale / SUPERSAMPLE
-        return np.meshgrid(axis, axis)  # (x, y), each (m, m)
+        x, y = np.meshgrid(axis, axis)
+        x.flags.writeable = y.flags.writeable = False
+        return x, y
 
     @property
     def half_width(self) -> float:
@@ -50,7 +55,7 @@ def _normalise(image: np.ndarray, inside_fraction: float) -> np.ndarray:
 
 def sersic(grid: Grid, re: float, n: float, q: float, pa: float, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
     """Sersic profile of half-light radius ``re`` [arcsec] (major axis), index n, axis ratio q."""
-    x, y = grid.coords()
+    x, y = grid.xy
     u, v = _rotate(x, y, pa, x0, y0)
     r = np.hypot(u, v / q)
     b = sersic_b(n)
@@ -61,7 +66,7 @@ def sersic(grid: Grid, re: float, n: float, q: float, pa: float, x0: float = 0.0
 
 def disc_plane(grid: Grid, q: float, pa: float, x0: float = 0.0, y0: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
     """Radius [arcsec] and azimuth [rad] in the plane of a thin disc seen with axis ratio q."""
-    x, y = grid.coords()
+    x, y = grid.xy
     u, v = _rotate(x, y, pa, x0, y0)
     v = v / q
     return np.hypot(u, v), np.arctan2(v, u)
@@ -84,7 +89,7 @@ def ring(grid: Grid, radius: float, width: float, q: float, pa: float, x0: float
 
 
 def gaussian_blob(grid: Grid, sigma: float, x0: float, y0: float) -> np.ndarray:
-    x, y = grid.coords()
+    x, y = grid.xy
     image = np.exp(-0.5 * ((x - x0) ** 2 + (y - y0) ** 2) / sigma ** 2)
     return _normalise(image, 1.0 if max(abs(x0), abs(y0)) < grid.half_width else 0.5)
 
@@ -105,14 +110,14 @@ def tidal_tail(grid: Grid, start: tuple[float, float], length: float, curvature:
 
 def dust_lane(grid: Grid, q: float, pa: float, height: float, tau: float, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
     """Transmission (0..1) of a dust lane of optical depth ``tau`` along the major axis, scale height ``height``."""
-    x, y = grid.coords()
+    x, y = grid.xy
     _, v = _rotate(x, y, pa, x0, y0)
     return np.exp(-tau * np.exp(-0.5 * (v / height) ** 2))
 
 
 def moffat_kernel(grid: Grid, fwhm: float, beta: float = 3.5) -> np.ndarray:
     """Moffat PSF of ``fwhm`` [arcsec] on the supersampled grid, normalised to 1."""
-    x, y = grid.coords()
+    x, y = grid.xy
     alpha = fwhm / (2 * np.sqrt(2 ** (1 / beta) - 1))
     kernel = (1 + (x ** 2 + y ** 2) / alpha ** 2) ** -beta
     return kernel / kernel.sum()
@@ -147,7 +152,7 @@ def lensed_source(grid: Grid, theta_e: float, source_re: float, source_xy: tuple
 
     Ray-shooting conserves surface brightness, so the image sums to the magnification (the source's own
     profile sums to 1)."""
-    x, y = grid.coords()
+    x, y = grid.xy
     dx, dy = x - x0, y - y0
     r = np.maximum(np.hypot(dx, dy), 1e-6)
     g1, g2 = shear

@@ -16,11 +16,13 @@ from functools import lru_cache
 import numpy as np
 from astropy.cosmology import FlatLambdaCDM
 
+from astrodisc.datasets.galaxy_store import DECAM_EXTINCTION
+
 COSMOLOGY = FlatLambdaCDM(H0=70.0, Om0=0.3)
 BANDS: tuple[str, ...] = ("g", "r", "z")
 # Smoothed top-hat approximations of the DECam filters [Angstrom]: (blue edge, red edge).
 FILTER_EDGES = {"g": (4000.0, 5500.0), "r": (5600.0, 7150.0), "z": (8300.0, 10000.0)}
-EXTINCTION_COEFF = np.array([3.214, 2.165, 1.211])  # A_band / E(B-V), Schlafly & Finkbeiner 2011 for DECam
+EXTINCTION_COEFF = np.array([DECAM_EXTINCTION[b] for b in BANDS])  # A_band / E(B-V)
 OBS_WAVE = np.arange(3500.0, 10501.0, 5.0)  # observed-frame grid [Angstrom]
 EMISSION_LINES = {3727.0: 0.45, 4861.0: 0.25, 5007.0: 0.5, 6563.0: 1.0}  # rest wavelength: EW relative to H-alpha
 

@@ -30,6 +30,8 @@ from astrodisc.datasets.store import TRUTH_FILE, DatasetInfo, ObjectStore
 from astrodisc.errors import UserError
 
 MORPHOLOGIES: tuple[str, ...] = ("elliptical", "spiral", "edge_on", "irregular", "merger")
+# A_band / E(B-V) of the DECam bands (Schlafly & Finkbeiner 2011, as used by the Legacy Surveys).
+DECAM_EXTINCTION: dict[str, float] = {"g": 3.214, "r": 2.165, "i": 1.592, "z": 1.211, "Y": 1.064}
 CUTOUTS = Path("images") / "cutouts.npy"
 
 
@@ -40,7 +42,7 @@ class GalaxyImaging:
     pixel_scale_arcsec: float = 0.262  # DECaLS
     pixel_unit: str = "nanomaggy"  # or "rgb8" for 8-bit colour composites (no fluxes: no noise/reddening aug.)
     zero_point: float = 22.5  # AB mag of a flux of 1 pixel_unit (nanomaggy convention)
-    extinction_coeff: tuple[float, ...] = (3.214, 2.165, 1.211)  # A_band / E(B-V) for DECaLS g, r, z
+    extinction_coeff: tuple[float, ...] = tuple(DECAM_EXTINCTION[b] for b in "grz")  # A_band / E(B-V) per band
 
     @property
     def is_flux(self) -> bool:
