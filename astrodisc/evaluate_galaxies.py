@@ -24,9 +24,11 @@ from astropy import units as u
 from astropy.coordinates import SkyCoord
 from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from astrodisc.artifacts import load_artifacts
+from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.encoders.resnet import ResNetEncoder
 from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
@@ -34,7 +36,7 @@ from astrodisc.fit import TrainConfig
 from astrodisc.galaxy_augment import AugmentConfig
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
-from astrodisc.splits import Split, label_fraction, split_rows
+from astrodisc.splits import Split, is_labelled, label_fraction, split_rows
 from astrodisc.train_images import ImageData, encode, head_logits, load_image_model, targets_for, train_head, z_from_logits
 from astrodisc.truth import read_truth
 
@@ -63,7 +65,7 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     encoder, aug, _ = load_image_model(model_dir)
     data = ImageData(store)
     labels = store.objects["label"].to_numpy(object)
-    classes = sorted({str(x) for x in labels if x is not None and x == x})
+    classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = [_dedupe(store, split_rows(store.objects["object_id"].to_numpy(), labels, seed)) for seed in range(config.seeds)]
     cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(
         [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
@@ -74,11 +76,11 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
     result["morphology"] = runner.morphology(features, splits)
     result["photo_z"] = runner.photo_z(features, splits)
-    embedding = np.asarray(next(iter(art.embeddings.values())))
-    result["similarity"] = _similarity(embedding, store, labels, splits)
+    space = art.spaces[0]
+    result["similarity"] = _similarity(art, space, store, labels, splits)
     truth = read_truth(store)
     result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
-    result["rediscovery"] = _rediscovery(embedding, truth)
+    result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
     return result
 
 
@@ -100,7 +102,7 @@ def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = 2.0) -> Spl
 class _Runner:
     encoder: ResNetEncoder
     data: ImageData
-    aug: object
+    aug: AugmentConfig
     labels: np.ndarray
     classes: list[str]
     config: GalaxyEvalConfig
@@ -169,27 +171,24 @@ def label_efficiency(fractions: tuple[float, ...], arm: dict, target: float) -> 
 
 def knn_redshift(features: np.ndarray, z: np.ndarray, train: np.ndarray, test: np.ndarray, k: int = 20) -> np.ndarray:
     """Median redshift of the k nearest training objects in standardised feature space."""
-    mu, sd = features[train].mean(0), features[train].std(0) + 1e-6
-    a, b = (features[train] - mu) / sd, (features[test] - mu) / sd
-    out = np.empty(len(test))
-    for i in range(0, len(test), 512):
-        d = (b[i:i + 512] ** 2).sum(1)[:, None] - 2 * b[i:i + 512] @ a.T + (a ** 2).sum(1)[None]
-        out[i:i + 512] = np.median(z[train][np.argsort(d, axis=1)[:, :k]], axis=1)
-    return out
+    scaler = StandardScaler().fit(features[train])
+    neighbours = NearestNeighbors(n_neighbors=k).fit(scaler.transform(features[train]))
+    _, idx = neighbours.kneighbors(scaler.transform(features[test]))
+    return np.median(z[train][idx], axis=1)
 
 
-def _similarity(embedding: np.ndarray, store: GalaxyStore, labels: np.ndarray, splits: list[Split], k: int = 10) -> dict:
-    """Precision@k of test queries' neighbours (among all objects, the query and its duplicates on the sky
-    excluded) that share the query's morphology."""
+def _similarity(art: Artifacts, space: str, store: GalaxyStore, labels: np.ndarray, splits: list[Split],
+                k: int = 10) -> dict:
+    """Precision@k of test queries' neighbours as the app finds them (the index of ``space``; the query and
+    its duplicates within 2 arcsec on the sky excluded) that share the query's morphology."""
     sky = SkyCoord(store.objects["ra"].to_numpy() * u.deg, store.objects["dec"].to_numpy() * u.deg)
     runs = []
     for split in splits:
-        sims = embedding[split.test] @ embedding.T
         hits = []
-        for qi, row in enumerate(split.test):
-            order = np.argsort(-sims[qi])[: k + 5]
-            order = order[sky[order].separation(sky[row]).arcsec > 2.0][:k]
-            hits.append(np.mean(labels[order] == labels[row]))
+        for row in split.test:
+            found, _ = art.neighbours(space, int(row), k + 5)
+            found = found[sky[found].separation(sky[row]).arcsec > 2.0][:k]
+            hits.append(np.mean(labels[found] == labels[row]))
         runs.append({"precision_at_10": float(np.mean(hits))})
     return mean_std(runs, ("precision_at_10",))
 

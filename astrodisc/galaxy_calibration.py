@@ -49,8 +49,9 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
 
     out["morphology_from_brightness_and_size"] = gbm_morphology(np.column_stack([store.objects["mag_r"], size]))
     out["morphology_from_catalogue_colours_and_size"] = gbm_morphology(_catalogue_features(store, size))
-    reg = HistGradientBoostingRegressor(random_state=seed).fit(_catalogue_features(store, None)[split.train], z[split.train])
-    out["photo_z_from_catalogue_colours"] = photo_z_scores(z[split.test], reg.predict(_catalogue_features(store, None)[split.test]))
+    colours = _catalogue_features(store, None)
+    reg = HistGradientBoostingRegressor(random_state=seed).fit(colours[split.train], z[split.train])
+    out["photo_z_from_catalogue_colours"] = photo_z_scores(z[split.test], reg.predict(colours[split.test]))
 
     data = ImageData(store)
     aug = AugmentConfig()

@@ -9,8 +9,6 @@ objective, training history).
 from __future__ import annotations
 
 import copy
-import json
-import warnings
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -20,12 +18,12 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from astrodisc.atomic import save_json, write_atomic
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.errors import UserError
-from astrodisc.fit import TrainConfig, fit
+from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
 from astrodisc.galaxy_augment import AugmentConfig, augment, inference_view
+from astrodisc.model_folder import load_weights, read_model_config, save_model_folder
 from astrodisc.objectives import barlow_twins_loss, info_nce, moco_loss, nt_xent
 
 OBJECTIVES = ("simclr", "moco", "barlow")
@@ -57,8 +55,8 @@ class ImageData:
 
     @cached_property
     def pixels(self) -> torch.Tensor:
-        """(N, B, S, S) float32 in the store's pixel unit."""
-        return torch.from_numpy(np.array(self.store.cutouts, dtype=np.float32))  # a copy in RAM: memmaps are read-only
+        """(N, B, S, S) float32 in the store's pixel unit: a copy in RAM, for the random batches of training."""
+        return torch.from_numpy(np.array(self.store.cutouts, dtype=np.float32))
 
     def __len__(self) -> int:
         return len(self.store)
@@ -69,8 +67,11 @@ class ImageData:
         return augment(self.pixels[r], gen, config, self.sky_sigma[r], self.ebv[r], self.ebv, self.coeff)
 
     def inference(self, rows: np.ndarray, config: AugmentConfig) -> torch.Tensor:
-        r = torch.from_numpy(np.asarray(rows))
-        return inference_view(self.pixels[r], config, self.sky_sigma[r], self.ebv[r], self.coeff)
+        """The deterministic view of the given rows, read from the memory-mapped store (embedding a survey
+        never holds all its cutouts in memory)."""
+        r = np.asarray(rows)
+        x = torch.from_numpy(np.array(self.store.cutouts[r], dtype=np.float32))
+        return inference_view(x, config, self.sky_sigma[r], self.ebv[r], self.coeff)
 
 
 def augment_config_for(data: ImageData, config: AugmentConfig) -> AugmentConfig:
@@ -145,11 +146,7 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = {"pretrain": asdict(pretrain), "train": asdict(config), "dataset": store.info.name, "n_objects": len(data)}
-    checkpoint = out_dir / "checkpoint.pt"
-    settings_file = out_dir / "checkpoint.json"
-    if checkpoint.is_file() and (not settings_file.is_file() or _resumable(json.loads(settings_file.read_text())) != _resumable(settings)):
-        checkpoint.unlink()  # a checkpoint of other settings is not resumed; a larger epoch budget is
-    save_json(settings_file, settings)
+    checkpoint = prepare_checkpoint(out_dir, settings)
     state = fit(model, loss_of, score_of, train_rows, config, f"{pretrain.objective} pretraining", progress,
                 checkpoint, after_step=momentum_update)
     save_image_model(out_dir, model, pretrain.objective, aug, store.imaging.pixel_unit, {**settings, "history": state["history"],
@@ -157,39 +154,20 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
     return state
 
 
-def _resumable(settings: dict) -> dict:
-    """The settings a checkpoint must share to be resumed: all but the epoch budget and patience."""
-    return {**settings, "train": {k: v for k, v in settings["train"].items() if k not in ("epochs", "patience")}}
-
-
 def save_image_model(out_dir: Path, model: ResNetEncoder, objective: str, aug: AugmentConfig, pixel_unit: str,
                      training: dict) -> None:
-    write_atomic(out_dir / "weights.pt", lambda p: torch.save(model.state_dict(), p))
-    save_json(out_dir / "config.json", {"kind": "galaxies", "objective": objective, "encoder": asdict(model.config),
-                                        "augment": asdict(aug), "pixel_unit": pixel_unit, "training": training})
+    save_model_folder(out_dir, model, {"kind": "galaxies", "objective": objective, "encoder": asdict(model.config),
+                                       "augment": asdict(aug), "pixel_unit": pixel_unit, "training": training})
 
 
 def load_image_model(model_dir: Path) -> tuple[ResNetEncoder, AugmentConfig, dict]:
-    """Load a galaxy model folder (``weights_only=True``: a pickle posing as weights never runs)."""
-    model_dir = Path(model_dir)
-    if not (model_dir / "config.json").is_file() or not (model_dir / "weights.pt").is_file():
-        raise UserError(f"not a model folder (needs config.json and weights.pt): {model_dir}")
-    config = json.loads((model_dir / "config.json").read_text())
-    if config.get("kind") != "galaxies":
-        raise UserError(f"model {model_dir.name} is for {config.get('kind')!r} data, not galaxies")
+    """Load a galaxy model folder (weights with ``weights_only=True``)."""
+    config = read_model_config(model_dir, "galaxies")
     encoder = config["encoder"]
-    model = ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])}))
+    model = load_weights(ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])})), model_dir)
     augment_settings = config["augment"]
     if augment_settings.get("size_scale") is not None:
         augment_settings["size_scale"] = tuple(augment_settings["size_scale"])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            state = torch.load(model_dir / "weights.pt", weights_only=True)
-        model.load_state_dict(state)
-    except Exception:  # weights_only refuses anything but tensors and plain containers: never executed
-        raise UserError(f"cannot load weights of {model_dir.name}: not a state dict of the architecture in config.json") from None
-    model.eval()
     return model, AugmentConfig(**augment_settings), config
 
 
