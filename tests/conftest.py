@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
