@@ -22,16 +22,12 @@ if not sets:
     st.stop()
 
 with st.sidebar:
-    labels = [s.label for s in sets]
-    if st.session_state.get(app_state.PICKER_KEY) not in labels:
-        st.session_state[app_state.PICKER_KEY] = labels[0]
-    st.selectbox("Dataset · model", labels, key=app_state.PICKER_KEY,
-                 on_change=app_state.select_object, args=(None,))
+    app_state.picker([s.label for s in sets])
 
 try:
     current = app_state.current()
 except (UserError, OSError, ValueError, KeyError) as err:
-    st.error(f"Cannot open {st.session_state[app_state.PICKER_KEY]}: {err}")
+    st.error(f"Cannot open {st.session_state[app_state.PICKED_KEY]}: {err}")
     st.stop()
 
 if current.store.info.simulated:

@@ -19,10 +19,11 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.artifacts import Artifacts, load_artifacts
-from astrodisc.datasets.store import VarStarStore
+from astrodisc.datasets.open_store import Store, open_store
 from astrodisc.paths import data_dir
 
-PICKER_KEY = "artifact_set"  # session-state key of the sidebar picker (an ArtifactSet.label)
+PICKER_KEY = "artifact_set"  # widget key of the sidebar picker
+PICKED_KEY = "picked_set"  # session-state key of the picked ArtifactSet.label (outlives the widget, see picker)
 OBJECT_PARAM = "object"  # query parameter holding the selected object's id
 FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
 
@@ -50,7 +51,7 @@ class Current:
 
     artifact_set: ArtifactSet
     artifacts: Artifacts
-    store: VarStarStore
+    store: Store
 
 
 def find_artifact_sets(root: Path | None = None) -> list[ArtifactSet]:
@@ -67,8 +68,8 @@ def _load(path: str, stamp: float) -> Artifacts:
 
 
 @st.cache_resource(max_entries=4)
-def _open_store(path: str, stamp: float) -> VarStarStore:
-    return VarStarStore(Path(path))
+def _open_store(path: str, stamp: float) -> Store:
+    return open_store(Path(path))
 
 
 def open_set(artifact_set: ArtifactSet) -> Current:
@@ -79,9 +80,28 @@ def open_set(artifact_set: ArtifactSet) -> Current:
                    _open_store(str(artifact_set.dataset_dir), store_stamp))
 
 
+def picker(labels: list[str]) -> str:
+    """The sidebar's dataset · model picker; returns the picked label, kept under ``PICKED_KEY``.
+
+    The pick is kept outside the widget's own state: on a fresh server the first script run registers the
+    picker under a different widget id than later runs (page resolution; see app.py), so the widget's state alone
+    would forget the first pick. Picking another set clears the selected object.
+    """
+    picked = st.session_state.get(PICKED_KEY)
+    index = labels.index(picked) if picked in labels else 0
+    label = st.selectbox("Dataset · model", labels, index=index, key=PICKER_KEY, on_change=_on_pick)
+    st.session_state[PICKED_KEY] = label
+    return label
+
+
+def _on_pick() -> None:
+    st.session_state[PICKED_KEY] = st.session_state[PICKER_KEY]
+    select_object(None)
+
+
 def current() -> Current:
     """The set picked in the sidebar by app.py (pages run after app.py within the same script run)."""
-    label = st.session_state.get(PICKER_KEY)
+    label = st.session_state.get(PICKED_KEY)
     for artifact_set in find_artifact_sets():
         if artifact_set.label == label:
             return open_set(artifact_set)

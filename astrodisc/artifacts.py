@@ -17,6 +17,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pandas as pd
+from astropy.coordinates import angular_separation
 
 from astrodisc.errors import UserError
 from astrodisc.index import load_index, search
@@ -41,12 +42,14 @@ class Artifacts:
         return tuple(self.embeddings)
 
     def neighbours(
-        self, space: str, row: int, k: int, query_space: str | None = None
+        self, space: str, row: int, k: int, query_space: str | None = None, min_separation_arcsec: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:
         """The ``k`` objects most similar to object ``row`` in ``space``, the object itself excluded.
 
         With ``query_space`` the query is the object's vector in that space, searched in the index of
         ``space`` (cross-modal search; the two spaces must share a dimension, as CLIP spaces do).
+        With ``min_separation_arcsec`` > 0, objects closer than that on the sky (catalogue ra/dec [deg]) are
+        dropped: the same galaxy imaged twice is not a look-alike.
         Returns ``rows`` (k,) int64 catalog rows and ``scores`` (k,) float32 cosine similarities,
         best first.
         """
@@ -60,9 +63,26 @@ class Artifacts:
         if query.shape[0] != self.indexes[space].d:
             raise UserError(f"spaces {query_space!r} (D={query.shape[0]}) and {space!r} "
                             f"(D={self.indexes[space].d}) are not one shared space")
-        scores, ids = search(self.indexes[space], query, k, exclude=np.array([row]))
-        found = ids[0] >= 0
-        return ids[0][found], scores[0][found]
+        asked = k
+        while True:
+            scores, ids = search(self.indexes[space], query, asked, exclude=np.array([row]))
+            found = ids[0] >= 0
+            rows, scores = ids[0][found], scores[0][found]
+            if min_separation_arcsec > 0:
+                far = self._separation_arcsec(row, rows) >= min_separation_arcsec
+                rows, scores = rows[far], scores[far]
+            if len(rows) >= k or found.sum() < asked:  # enough, or the index has no more
+                return rows[:k], scores[:k]
+            asked *= 2
+
+    def _separation_arcsec(self, row: int, rows: np.ndarray) -> np.ndarray:
+        """(len(rows),) angular separations [arcsec] of catalogue ``rows`` from ``row``; no ra/dec: infinite."""
+        if not {"ra", "dec"} <= set(self.catalog.columns):
+            return np.full(len(rows), np.inf)
+        ra = np.radians(self.catalog["ra"].to_numpy(dtype=float))
+        dec = np.radians(self.catalog["dec"].to_numpy(dtype=float))
+        separation = angular_separation(ra[row], dec[row], ra[rows], dec[rows])
+        return np.nan_to_num(np.degrees(separation) * 3600.0, nan=np.inf)
 
 
 def load_artifacts(out_dir: Path) -> Artifacts:

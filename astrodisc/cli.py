@@ -100,7 +100,8 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     if load_artifacts(artifacts).manifest["dataset"].get("kind") == "galaxies":
         from astrodisc.evaluate_galaxies import GalaxyEvalConfig, evaluate_galaxies
 
-        result = evaluate_galaxies(artifacts, GalaxyEvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet)
+        config = GalaxyEvalConfig(fast=args.fast, seeds=args.seeds, frozen_only=args.frozen)
+        result = evaluate_galaxies(artifacts, config, progress=not args.quiet)
     else:
         from astrodisc.evaluate import EvalConfig, evaluate
 
@@ -182,6 +183,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     s.add_argument("--fast", action="store_true", help="fewer epochs and fractions (for tests)")
     s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
+    s.add_argument("--frozen", action="store_true", help="galaxies: only what reads the frozen embedding (linear "
+                   "probe, k-NN redshift, similarity, anomaly, subclasses), minutes instead of hours: to compare encoders")
     s.add_argument("--modalities", default="photometry,spectra,metadata,all",
                    help="variable stars: rows of the classification grid (default: all four)")
 

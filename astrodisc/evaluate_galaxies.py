@@ -29,7 +29,7 @@ from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from astrodisc.artifacts import Artifacts, load_artifacts
-from astrodisc.datasets.galaxy_store import GalaxyStore
+from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.encoders.resnet import ResNetEncoder
 from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
 from astrodisc.fit import TrainConfig
@@ -52,9 +52,15 @@ class GalaxyEvalConfig:
     patience: int = 4
     min_steps: int = 150  # small label fractions get more epochs, so every run takes at least this many steps
     batch_size: int = 128
+    frozen_only: bool = False  # only what reads the frozen embedding (no network trained): comparing encoders
+
+    @property
+    def trained_arms(self) -> tuple[str, ...]:
+        """The arms that train a network: fine-tuning the encoder and the same network from scratch."""
+        return () if self.frozen_only else ("finetune", "scratch")
 
     def effective(self) -> "GalaxyEvalConfig":
-        return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128) if self.fast else self
+        return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128, self.frozen_only) if self.fast else self
 
 
 def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEvalConfig(), progress: bool = True) -> dict:
@@ -77,14 +83,14 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     result["morphology"] = runner.morphology(features, splits)
     result["photo_z"] = runner.photo_z(features, splits)
     space = art.spaces[0]
-    result["similarity"] = _similarity(art, space, store, labels, splits)
+    result["similarity"] = _similarity(art, space, labels, splits)
     truth = read_truth(store)
     result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
     result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
     return result
 
 
-def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = 2.0) -> Split:
+def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = DUPLICATE_RADIUS_ARCSEC) -> Split:
     """Drop validation and test objects within ``radius_arcsec`` of a training object."""
     o = store.objects
     sky = SkyCoord(o["ra"].to_numpy() * u.deg, o["dec"].to_numpy() * u.deg)
@@ -128,7 +134,7 @@ class _Runner:
             split = splits[seed]
             rows = label_fraction(split.train, fraction, seed)
             test_labels = self.labels[split.test].astype(str)
-            for arm in ("probe", "finetune", "scratch"):
+            for arm in ("probe",) + self.config.trained_arms:
                 def run(arm=arm) -> dict:
                     if arm == "probe":
                         return linear_probe(features, self.labels, rows, split.test, seed)
@@ -137,6 +143,8 @@ class _Runner:
                 out.setdefault(arm, {}).setdefault(str(fraction), []).append(
                     self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run))
         table = {arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()}
+        if "scratch" not in table:
+            return table
         target = table["scratch"][str(max(self.config.fractions))]["accuracy"]["mean"]
         table["label_efficiency"] = {arm: label_efficiency(self.config.fractions, table[arm], target)
                                      for arm in ("probe", "finetune")}
@@ -145,11 +153,11 @@ class _Runner:
 
     def photo_z(self, features: np.ndarray, splits: list[Split]) -> dict:
         z = self.data.store.objects["z_spec"].to_numpy(float)
-        arms: dict[str, list[dict]] = {"knn": [], "finetune": [], "scratch": []}
+        arms: dict[str, list[dict]] = {arm: [] for arm in ("knn",) + self.config.trained_arms}
         for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
             arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", lambda: photo_z_scores(
                 z[split.test], knn_redshift(features, z, split.train, split.test))))
-            for arm in ("finetune", "scratch"):
+            for arm in self.config.trained_arms:
                 arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", lambda arm=arm: photo_z_scores(
                     z[split.test], z_from_logits(self._train("photo_z", z, split.train, split, seed, arm == "finetune")))))
         return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
@@ -177,17 +185,15 @@ def knn_redshift(features: np.ndarray, z: np.ndarray, train: np.ndarray, test: n
     return np.median(z[train][idx], axis=1)
 
 
-def _similarity(art: Artifacts, space: str, store: GalaxyStore, labels: np.ndarray, splits: list[Split],
+def _similarity(art: Artifacts, space: str, labels: np.ndarray, splits: list[Split],
                 k: int = 10) -> dict:
     """Precision@k of test queries' neighbours as the app finds them (the index of ``space``; the query and
     its duplicates within 2 arcsec on the sky excluded) that share the query's morphology."""
-    sky = SkyCoord(store.objects["ra"].to_numpy() * u.deg, store.objects["dec"].to_numpy() * u.deg)
     runs = []
     for split in splits:
         hits = []
         for row in split.test:
-            found, _ = art.neighbours(space, int(row), k + 5)
-            found = found[sky[found].separation(sky[row]).arcsec > 2.0][:k]
+            found, _ = art.neighbours(space, int(row), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
             hits.append(np.mean(labels[found] == labels[row]))
         runs.append({"precision_at_10": float(np.mean(hits))})
     return mean_std(runs, ("precision_at_10",))

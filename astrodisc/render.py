@@ -68,6 +68,8 @@ def map_figure(
     highlight_rows: Sequence[int] | None = None,
     selected_row: int | None = None,
     *,
+    thumbnails: Sequence[tuple[int, str]] = (),
+    thumbnail_size: tuple[float, float] = (0.0, 0.0),
     height: int = 620,
 ) -> go.Figure:
     """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``).
@@ -81,6 +83,8 @@ def map_figure(
             objects without a value.
         highlight_rows: catalogue rows drawn as open rings on top (the selected object's neighbours).
         selected_row: the catalogue row drawn as a red star on top.
+        thumbnails: (catalogue row, image URI) pairs drawn as pictures centred on their points, under the
+            markers, fitted into a box of ``thumbnail_size`` (width, height) map units (they grow as the user zooms).
 
     Returns:
         the figure; highlight and selection traces are named "neighbours" and "selected".
@@ -116,6 +120,11 @@ def map_figure(
         fig.add_trace(_points(star, "selected", _hover_text(star, color_by),
                               dict(size=18, color="#e4002b", line=dict(width=1.5, color="white")),
                               symbol="star"))
+    fig.update_layout(images=[
+        dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, "umap_x"]), y=float(catalog.at[row, "umap_y"]),
+             sizex=thumbnail_size[0], sizey=thumbnail_size[1], xanchor="center", yanchor="middle", layer="below",
+             sizing="contain")
+        for row, uri in thumbnails if row in catalog.index])
     fig.update_layout(
         height=height, margin=_MARGIN, uirevision="map", clickmode="event+select", hovermode="closest",
         legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
@@ -123,6 +132,30 @@ def map_figure(
         xaxis=dict(title="UMAP 1", zeroline=False), yaxis=dict(title="UMAP 2", zeroline=False),
     )
     return fig
+
+
+def thumbnail_rows(catalog: pd.DataFrame, cells: int) -> list[int]:
+    """One catalogue row per occupied cell of a ``cells`` x ``cells`` grid over the map extent of ``catalog``:
+    the object nearest its cell's centre (a picture mosaic of the map that covers every populated region)."""
+    if catalog.empty:
+        return []
+    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
+    low, span = xy.min(axis=0), np.maximum(np.ptp(xy, axis=0), 1e-12)
+    cell = np.minimum((xy - low) / span * cells, cells - 1e-9)
+    index = np.floor(cell).astype(int)
+    offset = np.linalg.norm(cell - index - 0.5, axis=1)
+    key = index[:, 0] * cells + index[:, 1]
+    order = np.lexsort((offset, key))  # by cell, nearest the centre first
+    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    return [int(r) for r in catalog.index.to_numpy()[first]]
+
+
+def thumbnail_box(catalog: pd.DataFrame, cells: int) -> tuple[float, float]:
+    """(width, height) [map units] of a picture filling most of one cell of the ``thumbnail_rows`` grid."""
+    if catalog.empty:
+        return 0.0, 0.0
+    width, height = 0.9 * np.ptp(catalog[["umap_x", "umap_y"]].to_numpy(dtype=float), axis=0) / cells
+    return float(width), float(height)
 
 
 def _points(part: pd.DataFrame, name: str, text: np.ndarray, marker: dict, symbol: str = "circle") -> go.Scattergl:

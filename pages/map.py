@@ -9,57 +9,21 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, render
-from astrodisc.datasets.store import LightCurve, VarStarStore
-from astrodisc.errors import UserError
-from astrodisc.period_search import PeriodSearch, lomb_scargle
+from astrodisc import app_state, galaxy_view, render, varstar_view
 
-SPACES = ("fused", "photometry", "spectra", "metadata")
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
-SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude",
-                   "anomaly_score", "mislabel_score")
+SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude", "z_spec",
+                   "mag_r", "anomaly_score", "mislabel_score")
 HIDDEN_METADATA = ("object_id",)
 MAP_KEY, LASSO_KEY, GOTO_KEY = "map", "lasso_rows", "goto_object"
-PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
 CARDS_PER_ROW = 3
+THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 
 app_state.require_app()
 current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog
-
-
-# ---- cached per-object work (a rerun recomputes nothing it has seen) ----------------------------------------
-
-def _period_band(lc: LightCurve) -> int:
-    """The band searched and folded first: the encoder band if observed, else the best-sampled band."""
-    if info.encoder_band in info.bands and np.any(lc.band == info.bands.index(info.encoder_band)):
-        return info.bands.index(info.encoder_band)
-    values, counts = np.unique(lc.band, return_counts=True)
-    return int(values[np.argmax(counts)])
-
-
-@st.cache_data(max_entries=512, show_spinner="Searching periods…")
-def _period_search(_store: VarStarStore, dataset_dir: str, object_id: str) -> PeriodSearch:
-    lc = _store.lightcurve(object_id)
-    part = lc.in_band(_period_band(lc))
-    return lomb_scargle(part.time, part.mag, part.mag_err)
-
-
-def catalogue_period(row: int) -> float | None:
-    value = catalog.at[row, "period"] if "period" in catalog else np.nan
-    return float(value) if pd.notna(value) and float(value) > 0 else None
-
-
-def default_period(row: int) -> float | None:
-    """The catalogue period [days], else the Lomb-Scargle best period, else None (too few epochs to search)."""
-    period = catalogue_period(row)
-    if period is None:
-        try:
-            period = _period_search(store, str(store.root), str(catalog.at[row, "object_id"])).best_period
-        except UserError:
-            return None
-    return float(period)
+view = galaxy_view if store.kind == "galaxies" else varstar_view
 
 
 # ---- selection callbacks ------------------------------------------------------------------------------------
@@ -104,6 +68,8 @@ with st.sidebar:
         if len(values) and values.min() < values.max():
             low, high = st.slider(filter_column, float(values.min()), float(values.max()),
                                   (float(values.min()), float(values.max())))
+    pictures = view is galaxy_view and st.toggle("Galaxy pictures on the map", value=True, key="pictures",
+                                                  help="One galaxy per cell of a grid over the map (filters apply)")
 
 shown = app_state.filter_catalog(catalog, chosen if len(chosen) < len(classes) else None, filter_column, low, high)
 selected = app_state.selected_row(catalog)
@@ -123,12 +89,12 @@ neighbour_scores: list[float] = []
 if selected is not None:
     with below:
         st.divider()
-        spaces = [s for s in SPACES if s in artifacts.embeddings]
+        spaces = [s for s in view.SPACES if s in artifacts.embeddings]
         c1, c2 = st.columns([1, 2])
         space = c1.selectbox("Neighbours in space", spaces, key="space")
         k = c2.slider("Number of neighbours k", 1, min(30, max(1, len(catalog) - 1)),
                       min(8, len(catalog) - 1), key="k")
-        rows, scores = artifacts.neighbours(space, selected, k)
+        rows, scores = artifacts.neighbours(space, selected, k, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
         neighbour_rows = [int(r) for r in rows]
         neighbour_scores = [float(s) for s in scores]
 
@@ -137,7 +103,9 @@ if selected is not None:
 with map_slot:
     st.caption(f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
                "box or lasso to list several")
-    figure = render.map_figure(shown, colour_by, highlight_rows=neighbour_rows, selected_row=selected)
+    thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
+    figure = render.map_figure(shown, colour_by, highlight_rows=neighbour_rows, selected_row=selected,
+                               thumbnails=thumbnails, thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS))
     st.plotly_chart(figure, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points", "box", "lasso"),
                     config={"displaylogo": False, "scrollZoom": True})
     picked = st.session_state.get(LASSO_KEY) or []
@@ -151,36 +119,6 @@ with map_slot:
 
 
 # ---- the object panel ---------------------------------------------------------------------------------------
-
-@st.fragment
-def folded_view(row: int) -> None:
-    """Folded light curve with its period controls; reruns alone when the period choice changes."""
-    object_id = str(catalog.at[row, "object_id"])
-    lc = store.lightcurve(object_id)
-    known = catalogue_period(row)
-    source = st.radio("Period from", ["catalogue", "Lomb–Scargle"], horizontal=True, key="period_source",
-                      index=0 if known is not None else 1)
-    factor = st.segmented_control("Fold on", list(PERIOD_FACTORS), default="P", key="period_factor") or "P"
-    search = None
-    if source == "catalogue" and known is not None:
-        base = known
-    else:
-        if source == "catalogue":
-            st.caption("No catalogue period: using the Lomb–Scargle period.")
-        try:
-            search = _period_search(store, str(store.root), object_id)
-        except UserError as err:
-            st.info(f"No folded light curve: {err}.")
-            return
-        base = float(search.best_period)
-    period = base * PERIOD_FACTORS[factor]
-    st.plotly_chart(render.folded_figure(lc, info.bands, period, mag_system=info.mag_system),
-                    config={"displaylogo": False}, key="folded")
-    if search is not None:
-        with st.expander(f"Periodogram (best {search.best_period:.6g} d)"):
-            st.plotly_chart(render.periodogram_figure(search, chosen_period=period), config={"displaylogo": False},
-                            key="periodogram")
-
 
 def _format(value: object) -> str:
     if pd.isna(value):
@@ -204,17 +142,7 @@ def object_panel(row: int) -> None:
         if column in catalog and pd.notna(record[column]):
             facts.append(f"{column.replace('_', ' ')} {record[column]:.3f}")
     st.markdown(" · ".join(facts))
-    folded_view(row)
-    lc = store.lightcurve(object_id)
-    st.plotly_chart(render.lightcurve_figure(lc, info.bands, time_system=info.time_system,
-                                             mag_system=info.mag_system, title="light curve"),
-                    config={"displaylogo": False}, key="raw_lc")
-    spectrum = store.spectrum(object_id)
-    if spectrum is None:
-        st.caption("No spectrum for this object.")
-    else:
-        st.plotly_chart(render.spectrum_figure(*spectrum, title="spectrum"), config={"displaylogo": False},
-                        key="spectrum")
+    view.object_view(current, row)
     with st.expander("Metadata", expanded=True):
         fields = [c for c in catalog.columns if c not in HIDDEN_METADATA]
         st.dataframe(pd.DataFrame({"field": fields, "value": [_format(record[c]) for c in fields]}),
@@ -223,8 +151,8 @@ def object_panel(row: int) -> None:
 
 with right:
     if selected is None:
-        st.info("Click a point on the map to open an object: its light curves, spectrum, metadata "
-                "and nearest neighbours.")
+        what = "its image" if view is galaxy_view else "its light curves, spectrum"
+        st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
     else:
         object_panel(selected)
 
@@ -244,11 +172,5 @@ if selected is not None:
                     with cell.container(border=True):
                         st.markdown(f"neighbour: `{object_id}`")
                         st.caption(f"{label} · similarity {score:.3f}")
-                        period = default_period(row)
-                        if period is None:
-                            st.caption("too few epochs to fold")
-                        else:
-                            st.plotly_chart(render.folded_figure(store.lightcurve(object_id), info.bands, period,
-                                                                 height=110, compact=True),
-                                            config={"staticPlot": True}, key=f"nb_fold_{row}")
+                        view.neighbour_preview(current, row)
                         st.button("open", key=f"open_{row}", on_click=app_state.select_object, args=(object_id,))

@@ -21,6 +21,8 @@ import pytest
 from astrodisc.datasets.store import WAVELENGTH_GRID, DatasetInfo, LightCurve, VarStarStore, write_store
 
 DATASET, MODEL = "tiny-sim", "fake-encoder"
+SKY = "tiny-sky"  # the galaxy fixture; sorts after DATASET, so the picker still opens the variable stars first
+SKY_N, SKY_SEED = 240, 5
 FIXTURE_CLASSES: dict[str, tuple[float, float]] = {  # class: period range [days]
     "EW": (0.3, 0.45), "RRAB": (0.5, 0.7), "DSCT": (0.05, 0.1), "SR": (40.0, 90.0),
 }
@@ -93,6 +95,48 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     artifact_dir = dataset_dir / MODEL
     build_artifacts(dataset_dir, model_dir, artifact_dir, embed=fake_embed, seed=0, progress=False)
     return Fixture(data_root, dataset_dir, artifact_dir, PER_CLASS * len(FIXTURE_CLASSES) + UNLABELLED)
+
+
+def fake_image_embed(store, model_dir: Path) -> dict[str, np.ndarray]:
+    """Stand-in galaxy encoder: morphology centroid + noise in one ``image`` space; a galaxy catalogued twice
+    (two entries within 2 arcsec, found from ra/dec alone) gets its twin's vector, so its twin is its most
+    similar object unless the search drops same-sky entries."""
+    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC
+
+    labels = store.objects["label"].astype(object).fillna("unlabelled").to_numpy()
+    rng = np.random.default_rng(9)
+    centroids = {c: rng.normal(0, 3.0, EMBED_DIM) for c in sorted(set(labels))}
+    vectors = np.stack([centroids[c] for c in labels]) + rng.normal(0, 1.0, (len(labels), EMBED_DIM))
+    for a, b in sky_twins(store.objects, DUPLICATE_RADIUS_ARCSEC):
+        vectors[b] = vectors[a] + rng.normal(0, 1e-3, EMBED_DIM)
+    return {"image": vectors.astype(np.float32)}
+
+
+def sky_twins(objects: pd.DataFrame, radius_arcsec: float) -> list[tuple[int, int]]:
+    """Row pairs (a < b) of catalogue entries closer than ``radius_arcsec`` on the sky."""
+    from astropy.coordinates import SkyCoord
+
+    sky = SkyCoord(objects["ra"].to_numpy(), objects["dec"].to_numpy(), unit="deg")
+    first, second, _, _ = sky.search_around_sky(sky, radius_arcsec / 3600.0 * sky.ra.unit)
+    return sorted({(int(a), int(b)) for a, b in zip(first, second) if a < b})
+
+
+@pytest.fixture(scope="session")
+def tiny_sky(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    """A small simulated galaxy sky and its artifacts (fake image encoder), under a data root that also holds
+    the variable-star fixture, so the app's picker offers both kinds."""
+    from astrodisc.build import build_artifacts
+    from astrodisc.datasets.galaxies_sim import SimConfig, simulate
+
+    data_root = tmp_path_factory.mktemp("data-both")
+    (data_root / DATASET).symlink_to(tiny_artifacts.dataset_dir, target_is_directory=True)
+    dataset_dir = data_root / SKY
+    simulate(SimConfig(n=SKY_N, seed=SKY_SEED, duplicate_rate=0.03, workers=1), dataset_dir, progress=False)
+    model_dir = tmp_path_factory.mktemp("models") / MODEL
+    model_dir.mkdir()
+    artifact_dir = dataset_dir / MODEL
+    build_artifacts(dataset_dir, model_dir, artifact_dir, embed=fake_image_embed, seed=0, progress=False)
+    return Fixture(data_root, dataset_dir, artifact_dir, SKY_N)
 
 
 @pytest.fixture

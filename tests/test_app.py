@@ -8,8 +8,9 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from astrodisc import app_state
+from astrodisc import app_state, render
 from astrodisc.artifacts import load_artifacts
+from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.store import VarStarStore
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.period_search import lomb_scargle
@@ -204,3 +205,66 @@ def test_interactions_do_not_reload_artifacts(tiny_data, monkeypatch):
     assert not at.exception
     assert len(_neighbour_ids(at)) == 3
     assert loads == [tiny_data.artifact_dir]
+
+
+# ---- the galaxy demo's kind of dataset ---------------------------------------------------------------------
+
+SKY_SET = "tiny-sky · fake-encoder"
+
+
+def _open_sky(monkeypatch, tiny_sky, object_id: str | None = None) -> AppTest:
+    """The app on the data root holding both fixtures, switched to the galaxy set through the sidebar picker
+    (its first change: a fresh session once forgot it) and ``object_id`` opened."""
+    monkeypatch.setenv("ASTRODISC_DATA", str(tiny_sky.data_root))
+    at = _run()
+    at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(SKY_SET).run()
+    assert at.sidebar.selectbox(key=app_state.PICKER_KEY).value == SKY_SET
+    assert any(h.value == SKY_SET for h in at.subheader)
+    if object_id is not None:
+        at.query_params[app_state.OBJECT_PARAM] = object_id
+        at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _image_count(at: AppTest) -> int:
+    return len(at.get("image"))
+
+
+def test_picker_offers_both_kinds_and_the_galaxy_map_is_a_picture_mosaic(tiny_sky, monkeypatch):
+    at = _open_sky(monkeypatch, tiny_sky)
+    assert at.sidebar.selectbox(key=app_state.PICKER_KEY).options == ["tiny-sim · fake-encoder", SKY_SET]
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    assert _map_rows(at) == list(range(len(catalog)))
+    (figure,) = _figures(at, "UMAP 1")
+    images = figure.layout.images
+    # one galaxy per occupied cell of the page's grid: at least one per island (morphology) of the fake map
+    assert len(images) == len(render.thumbnail_rows(catalog, 14)) >= catalog["label"].nunique()
+    xy = catalog[["umap_x", "umap_y"]].to_numpy()
+    for image in images:  # each picture sits on a galaxy of the map
+        assert np.min(np.hypot(xy[:, 0] - image.x, xy[:, 1] - image.y)) < 1e-6
+        assert image.source.startswith("data:image/png;base64,")
+    at.sidebar.toggle(key="pictures").set_value(False).run()
+    assert not _figures(at, "UMAP 1")[0].layout.images
+
+
+def test_a_galaxy_opens_with_its_picture_and_look_alikes_without_its_sky_twin(tiny_sky, monkeypatch):
+    from conftest import sky_twins
+
+    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC
+
+    artifacts = load_artifacts(tiny_sky.artifact_dir)
+    catalog = artifacts.catalog
+    twins = sky_twins(catalog, DUPLICATE_RADIUS_ARCSEC)
+    assert twins, "the fixture sky should hold a galaxy catalogued twice"
+    row, twin = twins[0]
+    plain, _ = artifacts.neighbours("image", row, 8)
+    assert plain[0] == twin  # the fake encoder makes the twin the most similar entry ...
+    at = _open_sky(monkeypatch, tiny_sky, str(catalog.at[row, "object_id"]))
+    rows, _ = artifacts.neighbours("image", row, 8, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
+    shown = _neighbour_ids(at)
+    assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
+    assert str(catalog.at[twin, "object_id"]) not in shown  # ... and the page leaves it out
+    bands = len(GalaxyStore(tiny_sky.dataset_dir).info.bands)
+    assert _image_count(at) == 1 + bands + 8  # the colour picture, each band alone, one per neighbour card
+    assert not _figures(at, "phase")  # no light-curve panels on a galaxy

@@ -8,6 +8,7 @@ Never `playwright install`: the browser is /usr/bin/chromium.
 
 from __future__ import annotations
 
+import io
 import os
 import socket
 import subprocess
@@ -17,13 +18,14 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urljoin
 
 import numpy as np
 import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from astrodisc import app_state
+from astrodisc import app_state, render
 from astrodisc.artifacts import load_artifacts
 from astrodisc.paths import PROJECT_ROOT
 
@@ -136,6 +138,30 @@ def _neighbours_shown(page, k: int) -> list[str]:
             if t.startswith("neighbour: ")]
 
 
+def _click_point(page, xy: np.ndarray, row: int, gap: float) -> None:
+    """Zoom the map on point ``row`` until its nearest other point (``gap`` map units away) is MIN_GAP_PX away on
+    screen, then click it with the mouse."""
+    view = page.evaluate(READ_MAP)
+    left, top, width, height = view["box"]
+    px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
+    if gap * px_per_unit < MIN_GAP_PX:
+        half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
+        page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
+                                 [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
+        time.sleep(0.5)
+        view = page.evaluate(READ_MAP)
+    (x0, x1), (y0, y1) = view["x"], view["y"]
+    left, top, width, height = view["box"]
+    sx, sy = width / (x1 - x0), height / (y1 - y0)
+    gap_px = np.min(np.hypot((np.delete(xy, row, 0)[:, 0] - xy[row, 0]) * sx,
+                             (np.delete(xy, row, 0)[:, 1] - xy[row, 1]) * sy))
+    assert gap_px >= MIN_GAP_PX, f"no unambiguous point to click (nearest other point {gap_px:.1f} px)"
+    click_x = float(left + (xy[row, 0] - x0) * sx)
+    click_y = float(top + (y1 - xy[row, 1]) * sy)
+    page.mouse.move(click_x, click_y)
+    page.mouse.click(click_x, click_y)
+
+
 def test_deep_link_to_map_page_first_on_a_fresh_server(tiny_artifacts):
     """/map?object=… as the very first request of a fresh server (when Streamlit still treats pages/ as an
     old-style multipage folder) runs the page through app.py: picker, simulated flag, map, the object's
@@ -178,25 +204,7 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
         page.screenshot(path=SHOTS / "page-initial.png")
         coloured, variance = _coloured_pixels(SHOTS / "map.png")
         assert coloured > 200 and variance > 10.0, "the WebGL map canvas looks blank"
-
-        # zoom on the point until its nearest neighbour is MIN_GAP_PX away on screen, then click it
-        px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
-        if gap * px_per_unit < MIN_GAP_PX:
-            half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
-            page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
-                                     [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
-            time.sleep(0.5)
-            view = page.evaluate(READ_MAP)
-        (x0, x1), (y0, y1) = view["x"], view["y"]
-        left, top, width, height = view["box"]
-        sx, sy = width / (x1 - x0), height / (y1 - y0)
-        gap_px = np.min(np.hypot((np.delete(xy, row, 0)[:, 0] - xy[row, 0]) * sx,
-                                 (np.delete(xy, row, 0)[:, 1] - xy[row, 1]) * sy))
-        assert gap_px >= MIN_GAP_PX, f"no unambiguous point to click (nearest other point {gap_px:.1f} px)"
-        click_x = float(left + (xy[row, 0] - x0) * sx)
-        click_y = float(top + (y1 - xy[row, 1]) * sy)
-        page.mouse.move(click_x, click_y)
-        page.mouse.click(click_x, click_y)
+        _click_point(page, xy, row, gap)
 
         shown = _neighbours_shown(page, DEFAULT_K)
         time.sleep(1.0)
@@ -240,3 +248,45 @@ def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
 
     assert text == f"{expected} objects in the box/lasso selection"
     assert 0 < expected < len(catalog)
+
+
+def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_sky):
+    """Pick the galaxy set in the sidebar, click a galaxy on the map (drawn with galaxy pictures): its
+    neighbour cards are the index's answer without same-sky twins, and each card's picture is that galaxy."""
+    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
+    from astrodisc.galaxy_rgb import cutout_rgb, resized
+    from astrodisc.galaxy_view import CARD_PX
+
+    artifacts = load_artifacts(tiny_sky.artifact_dir)
+    catalog = artifacts.catalog
+    store = GalaxyStore(tiny_sky.dataset_dir)
+    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
+    row, gap = _isolated_row(xy)
+    n = len(catalog)
+
+    with _serve(tiny_sky.data_root, "streamlit-galaxies.log") as url, _map_page(url) as page:
+        page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").click()
+        page.get_by_role("option", name="tiny-sky · fake-encoder").click()
+        page.get_by_text(f"{n} of {n} objects shown").wait_for(timeout=30_000)
+        page.wait_for_function(f"({READ_MAP})() !== null", timeout=30_000)
+        time.sleep(1.5)  # let WebGL draw the points and the browser the pictures
+        view = page.evaluate(READ_MAP)
+        left, top, width, height = view["box"]
+        page.screenshot(path=SHOTS / "galaxy-map.png", clip={"x": left, "y": top, "width": width, "height": height})
+        pictures_drawn = page.locator("#astrodisc-map svg image").count()
+        _click_point(page, xy, row, gap)
+        shown = _neighbours_shown(page, DEFAULT_K)
+        time.sleep(1.0)
+        page.screenshot(path=SHOTS / "galaxy-page-clicked.png", full_page=True)
+        sources = [img.get_attribute("src") for img in page.locator(".st-key-neighbours img").all()]
+        served = [np.asarray(Image.open(io.BytesIO(page.request.get(urljoin(url, src)).body())).convert("RGB"))
+                  for src in sources]
+        assert page.locator("[data-testid='stException']").count() == 0
+
+    rows, _ = artifacts.neighbours("image", row, DEFAULT_K, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
+    ids = [str(catalog.at[int(r), "object_id"]) for r in rows]
+    assert shown == ids
+    assert pictures_drawn == len(render.thumbnail_rows(catalog, 14))
+    assert len(served) == DEFAULT_K
+    for object_id, picture in zip(ids, served):
+        np.testing.assert_array_equal(picture, resized(cutout_rgb(store.image(object_id), store.imaging), CARD_PX))

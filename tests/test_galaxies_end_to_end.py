@@ -79,3 +79,11 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     for name in ("learned", "pixel_isolation_forest"):
         assert 0.0 <= result["anomaly"][name]["lens_auroc"] <= 1.0
     assert -1.0 <= result["rediscovery"]["spiral_subclasses"]["ari"] <= 1.0
+
+    # --frozen: only what reads the frozen embedding, the same figures as in the full run
+    assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--frozen", "--out", str(out), "--quiet"]) == 0
+    frozen = json.loads(out.read_text())
+    assert set(frozen["morphology"]) == {"probe"} and set(frozen["photo_z"]) == {"knn"}
+    assert frozen["morphology"]["probe"] == result["morphology"]["probe"]
+    assert frozen["photo_z"]["knn"] == result["photo_z"]["knn"]
+    assert frozen["anomaly"] == result["anomaly"] and frozen["similarity"] == result["similarity"]

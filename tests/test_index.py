@@ -71,3 +71,27 @@ def test_ivf_index_recall_on_clustered_data(tmp_path):
     loaded = load_index(tmp_path / "ivf.faiss")
     assert index_description(loaded) == description
     np.testing.assert_array_equal(search(loaded, db[queries], 10)[1], found)
+
+
+def test_artifact_neighbours_can_drop_objects_at_the_same_sky_position():
+    """A galaxy catalogued twice (within 2 arcsec) is not its own look-alike: the query's near-copies on the sky
+    drop out and the next most similar objects fill the k places."""
+    import pandas as pd
+
+    from astrodisc.artifacts import Artifacts
+
+    rng = np.random.default_rng(4)
+    db = _unit(rng.normal(size=(200, 8)))
+    db[1:6] = _unit(db[0] + rng.normal(0, 0.01, size=(5, 8)))  # rows 1-5: near-copies of row 0 ...
+    ra, dec = rng.uniform(10, 20, 200), rng.uniform(-5, 5, 200)
+    ra[1:4], dec[1:4] = ra[0] + 0.5 / 3600, dec[0]  # ... of which rows 1-3 sit 0.5 arcsec from it on the sky
+    catalog = pd.DataFrame({"object_id": [f"g{i}" for i in range(200)], "ra": ra, "dec": dec})
+    art = Artifacts(None, {}, catalog, {"image": db}, {"image": build_index(db)})
+
+    plain, _ = art.neighbours("image", 0, 5)
+    assert sorted(plain.tolist()) == [1, 2, 3, 4, 5]
+    distinct, scores = art.neighbours("image", 0, 5, min_separation_arcsec=2.0)
+    sims = db @ db[0]
+    sims[[0, 1, 2, 3]] = -np.inf
+    np.testing.assert_array_equal(distinct, np.argsort(-sims)[:5])
+    assert sorted(distinct[:2].tolist()) == [4, 5] and np.all(np.diff(scores) <= 1e-6)

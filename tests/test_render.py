@@ -151,3 +151,26 @@ def test_map_highlights_neighbours_and_selected_row_on_a_filtered_catalogue():
     assert traces["selected"].marker.symbol == "star"
     assert traces["neighbours"].marker.symbol == "circle-open"
     assert [t.name for t in fig.data][-2:] == ["neighbours", "selected"]  # drawn on top
+
+
+def test_thumbnail_rows_take_the_object_nearest_each_occupied_cells_centre():
+    # a 2 x 2 grid over [0, 1]^2: cell (0, 0) holds rows 10 and 11, cell (1, 1) rows 12 and 13, others empty
+    catalog = pd.DataFrame({"umap_x": [0.0, 0.2, 1.0, 0.9], "umap_y": [0.0, 0.3, 1.0, 0.7]}, index=[10, 11, 12, 13])
+    rows = render.thumbnail_rows(catalog, cells=2)
+    assert sorted(rows) == [11, 13]  # (0.2, 0.3) is nearer (0.25, 0.25); (0.9, 0.7) nearer (0.75, 0.75)
+    assert render.thumbnail_box(catalog, 2) == pytest.approx((0.45, 0.45))
+    many = _catalog(n=400)
+    assert len(render.thumbnail_rows(many, 5)) <= 25
+    assert set(render.thumbnail_rows(many, 5)) <= set(many.index)
+
+
+def test_map_thumbnails_are_pictures_at_their_points_under_the_markers():
+    catalog = _catalog()
+    shown = catalog[catalog["label"] != "SR"]
+    pictures = [(0, "data:image/png;base64,AAAA"), (2, "data:image/png;base64,BBBB")]  # row 2 is filtered out
+    fig = render.map_figure(shown, "label", thumbnails=pictures, thumbnail_size=(0.3, 0.2))
+    assert len(fig.layout.images) == 1
+    image = fig.layout.images[0]
+    assert (image.x, image.y) == (catalog.at[0, "umap_x"], catalog.at[0, "umap_y"])
+    assert (image.sizex, image.sizey, image.xref, image.layer) == (0.3, 0.2, "x", "below")
+    assert image.source == pictures[0][1]

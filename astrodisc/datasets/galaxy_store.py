@@ -33,6 +33,7 @@ MORPHOLOGIES: tuple[str, ...] = ("elliptical", "spiral", "edge_on", "irregular",
 # A_band / E(B-V) of the DECam bands (Schlafly & Finkbeiner 2011, as used by the Legacy Surveys).
 DECAM_EXTINCTION: dict[str, float] = {"g": 3.214, "r": 2.165, "i": 1.592, "z": 1.211, "Y": 1.064}
 CUTOUTS = Path("images") / "cutouts.npy"
+DUPLICATE_RADIUS_ARCSEC = 2.0  # two catalogue entries closer than this on the sky are one galaxy
 
 
 @dataclass(frozen=True)

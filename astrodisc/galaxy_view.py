@@ -1,0 +1,59 @@
+"""The galaxy parts of the map page: the cutout as a colour picture with its bands, image thumbnails for
+neighbour cards and for the map. Streamlit code; the pictures come from ``galaxy_rgb``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from astrodisc import render
+from astrodisc.app_state import Current
+from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
+from astrodisc.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resized
+
+SPACES = ("image",)
+MIN_SEPARATION_ARCSEC = DUPLICATE_RADIUS_ARCSEC  # neighbours closer than this on the sky are the same galaxy
+PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 40
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def picture(_store: GalaxyStore, dataset_dir: str, object_id: str, size_px: int) -> np.ndarray:
+    """(size_px, size_px, 3) uint8 colour picture of one galaxy (cached per dataset, object and size)."""
+    return resized(cutout_rgb(_store.image(object_id), _store.imaging), size_px)
+
+
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _picture_uri(_store: GalaxyStore, dataset_dir: str, object_id: str, size_px: int) -> str:
+    return png_data_uri(picture(_store, dataset_dir, object_id, size_px))
+
+
+def map_thumbnails(current: Current, shown: pd.DataFrame, cells: int) -> list[tuple[int, str]]:
+    """(catalogue row, picture URI) of one galaxy per occupied cell of a ``cells`` x ``cells`` grid over the map."""
+    store = current.store
+    rows = render.thumbnail_rows(shown, cells)
+    return [(row, _picture_uri(store, str(store.root), str(shown.at[row, "object_id"]), MAP_THUMB_PX))
+            for row in rows]
+
+
+def object_view(current: Current, row: int) -> None:
+    """The cutout of catalogue ``row`` as a colour composite, its size on the sky, and each band alone."""
+    store, info = current.store, current.store.info
+    object_id = str(current.artifacts.catalog.at[row, "object_id"])
+    cutout = store.image(object_id)
+    side = store.stamp_px * store.imaging.pixel_scale_arcsec
+    st.image(picture(store, str(store.root), object_id, PANEL_PX), width=PANEL_PX, output_format="PNG",
+             caption=f"{'+'.join(info.bands)} composite · {side:.1f}″ × {side:.1f}″ · north up")
+    if store.imaging.is_flux:
+        with st.expander("Each band (asinh scale)"):
+            columns = st.columns(len(info.bands))
+            for column, band, image in zip(columns, info.bands, cutout):
+                column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
+
+
+def neighbour_preview(current: Current, row: int) -> None:
+    """The colour picture of catalogue ``row`` for its neighbour card."""
+    store = current.store
+    object_id = str(current.artifacts.catalog.at[row, "object_id"])
+    st.image(picture(store, str(store.root), object_id, CARD_PX), width=CARD_PX, output_format="PNG")

@@ -1,0 +1,112 @@
+"""The variable-star parts of the map page: folded light curve with its period controls, the raw light curve,
+the spectrum, and a folded thumbnail for neighbour cards. Streamlit code; the figures come from ``render``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from astrodisc import render
+from astrodisc.app_state import Current
+from astrodisc.datasets.store import LightCurve, VarStarStore
+from astrodisc.errors import UserError
+from astrodisc.period_search import PeriodSearch, lomb_scargle
+
+SPACES = ("fused", "photometry", "spectra", "metadata")
+MIN_SEPARATION_ARCSEC = 0.0  # every catalogue entry is its own star
+PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
+
+
+def _period_band(store: VarStarStore, lc: LightCurve) -> int:
+    """The band searched and folded first: the encoder band if observed, else the best-sampled band."""
+    info = store.info
+    if info.encoder_band in info.bands and np.any(lc.band == info.bands.index(info.encoder_band)):
+        return info.bands.index(info.encoder_band)
+    values, counts = np.unique(lc.band, return_counts=True)
+    return int(values[np.argmax(counts)])
+
+
+@st.cache_data(max_entries=512, show_spinner="Searching periods…")
+def _period_search(_store: VarStarStore, dataset_dir: str, object_id: str) -> PeriodSearch:
+    lc = _store.lightcurve(object_id)
+    part = lc.in_band(_period_band(_store, lc))
+    return lomb_scargle(part.time, part.mag, part.mag_err)
+
+
+def catalogue_period(catalog: pd.DataFrame, row: int) -> float | None:
+    value = catalog.at[row, "period"] if "period" in catalog else np.nan
+    return float(value) if pd.notna(value) and float(value) > 0 else None
+
+
+def default_period(current: Current, row: int) -> float | None:
+    """The catalogue period [days], else the Lomb-Scargle best period, else None (too few epochs to search)."""
+    catalog, store = current.artifacts.catalog, current.store
+    period = catalogue_period(catalog, row)
+    if period is None:
+        try:
+            period = _period_search(store, str(store.root), str(catalog.at[row, "object_id"])).best_period
+        except UserError:
+            return None
+    return float(period)
+
+
+@st.fragment
+def folded_view(current: Current, row: int) -> None:
+    """Folded light curve with its period controls; reruns alone when the period choice changes."""
+    catalog, store = current.artifacts.catalog, current.store
+    object_id = str(catalog.at[row, "object_id"])
+    lc = store.lightcurve(object_id)
+    known = catalogue_period(catalog, row)
+    source = st.radio("Period from", ["catalogue", "Lomb–Scargle"], horizontal=True, key="period_source",
+                      index=0 if known is not None else 1)
+    factor = st.segmented_control("Fold on", list(PERIOD_FACTORS), default="P", key="period_factor") or "P"
+    search = None
+    if source == "catalogue" and known is not None:
+        base = known
+    else:
+        if source == "catalogue":
+            st.caption("No catalogue period: using the Lomb–Scargle period.")
+        try:
+            search = _period_search(store, str(store.root), object_id)
+        except UserError as err:
+            st.info(f"No folded light curve: {err}.")
+            return
+        base = float(search.best_period)
+    period = base * PERIOD_FACTORS[factor]
+    st.plotly_chart(render.folded_figure(lc, store.info.bands, period, mag_system=store.info.mag_system),
+                    config={"displaylogo": False}, key="folded")
+    if search is not None:
+        with st.expander(f"Periodogram (best {search.best_period:.6g} d)"):
+            st.plotly_chart(render.periodogram_figure(search, chosen_period=period), config={"displaylogo": False},
+                            key="periodogram")
+
+
+def object_view(current: Current, row: int) -> None:
+    """Folded and raw light curves and the spectrum of catalogue ``row``."""
+    store, info = current.store, current.store.info
+    object_id = str(current.artifacts.catalog.at[row, "object_id"])
+    folded_view(current, row)
+    lc = store.lightcurve(object_id)
+    st.plotly_chart(render.lightcurve_figure(lc, info.bands, time_system=info.time_system,
+                                             mag_system=info.mag_system, title="light curve"),
+                    config={"displaylogo": False}, key="raw_lc")
+    spectrum = store.spectrum(object_id)
+    if spectrum is None:
+        st.caption("No spectrum for this object.")
+    else:
+        st.plotly_chart(render.spectrum_figure(*spectrum, title="spectrum"), config={"displaylogo": False},
+                        key="spectrum")
+
+
+def neighbour_preview(current: Current, row: int) -> None:
+    """A small folded light curve of catalogue ``row`` for its neighbour card."""
+    period = default_period(current, row)
+    if period is None:
+        st.caption("too few epochs to fold")
+        return
+    object_id = str(current.artifacts.catalog.at[row, "object_id"])
+    st.plotly_chart(render.folded_figure(current.store.lightcurve(object_id), current.store.info.bands, period,
+                                         height=110, compact=True),
+                    config={"staticPlot": True}, key=f"nb_fold_{row}")
