@@ -70,6 +70,7 @@ def map_figure(
     *,
     thumbnails: Sequence[tuple[int, str]] = (),
     thumbnail_size: tuple[float, float] = (0.0, 0.0),
+    point_opacity: float = 1.0,
     height: int = 620,
 ) -> go.Figure:
     """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``).
@@ -84,7 +85,10 @@ def map_figure(
         highlight_rows: catalogue rows drawn as open rings on top (the selected object's neighbours).
         selected_row: the catalogue row drawn as a red star on top.
         thumbnails: (catalogue row, image URI) pairs drawn as pictures centred on their points, under the
-            markers, fitted into a box of ``thumbnail_size`` (width, height) map units (they grow as the user zooms).
+            markers (which stay clickable, and the neighbour and selection overlays visible), fitted into a box of ``thumbnail_size``
+            (width, height) map units, so they grow as the user zooms in.
+        point_opacity: opacity of the objects' markers (lowered over pictures, so the pictures show through);
+            the neighbour and selection overlays stay opaque.
 
     Returns:
         the figure; highlight and selection traces are named "neighbours" and "selected".
@@ -110,6 +114,7 @@ def map_figure(
         if len(missing):
             fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
                                   dict(color=MISSING_COLOR)))
+    fig.update_traces(marker_opacity=point_opacity)
     if highlight_rows is not None and len(highlight_rows):
         ring = catalog.loc[[r for r in highlight_rows if r in catalog.index]]
         fig.add_trace(_points(ring, "neighbours", _hover_text(ring, color_by),

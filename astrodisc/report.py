@@ -32,8 +32,29 @@ def classification_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(path: str) -> None:
-    result = json.loads(open(path).read())
+def encoder_comparison_markdown(results: dict[str, dict], fractions: tuple[str, ...] = ("0.01", "0.1", "1.0")) -> str:
+    """One row per galaxy encoder (name -> ``evaluate --frozen`` result): linear-probe morphology accuracy [%]
+    at some label fractions, k-NN photo-z sigma_MAD and eta [%], precision@10 [%], lens AUROC, spiral ARI."""
+    head = (["encoder"] + [f"probe {float(f):.0%} labels" for f in fractions]
+            + ["k-NN σ_MAD", "k-NN η", "precision@10", "lens AUROC", "spiral-subclass ARI"])
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name, r in results.items():
+        knn = r["photo_z"]["knn"]
+        cells = [_pm(r["morphology"]["probe"][f]) for f in fractions] + [
+            f"{knn['sigma_mad']['mean']:.4f} ± {knn['sigma_mad']['std']:.4f}", _pm(knn, "eta"),
+            _pm(r["similarity"], "precision_at_10"), f"{r['anomaly']['learned']['lens_auroc']:.2f}",
+            f"{r['rediscovery']['spiral_subclasses']['ari']:.2f}"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(paths: list[str]) -> None:
+    """One variable-star result: its tables. Several galaxy results (``name=path``): the encoder comparison."""
+    if len(paths) > 1 or "=" in paths[0]:
+        named = dict(p.split("=", 1) for p in paths)
+        print(encoder_comparison_markdown({n: json.loads(open(p).read()) for n, p in named.items()}))
+        return
+    result = json.loads(open(paths[0]).read())
     print(classification_markdown(result))
     base = result["classical_baseline"]
     print(f"\nClassical baseline: {_pm(base)} % accuracy, macro-F1 {_pm(base, 'macro_f1')} %\n")
@@ -41,4 +62,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -18,6 +18,7 @@ HIDDEN_METADATA = ("object_id",)
 MAP_KEY, LASSO_KEY, GOTO_KEY = "map", "lasso_rows", "goto_object"
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
+PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
 
 app_state.require_app()
 current = app_state.current()
@@ -105,7 +106,8 @@ with map_slot:
                "box or lasso to list several")
     thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
     figure = render.map_figure(shown, colour_by, highlight_rows=neighbour_rows, selected_row=selected,
-                               thumbnails=thumbnails, thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS))
+                               thumbnails=thumbnails, thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
+                               point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0)
     st.plotly_chart(figure, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points", "box", "lasso"),
                     config={"displaylogo": False, "scrollZoom": True})
     picked = st.session_state.get(LASSO_KEY) or []

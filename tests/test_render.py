@@ -164,13 +164,16 @@ def test_thumbnail_rows_take_the_object_nearest_each_occupied_cells_centre():
     assert set(render.thumbnail_rows(many, 5)) <= set(many.index)
 
 
-def test_map_thumbnails_are_pictures_at_their_points_under_the_markers():
+def test_map_thumbnails_are_pictures_under_faint_markers_and_opaque_overlays():
     catalog = _catalog()
     shown = catalog[catalog["label"] != "SR"]
     pictures = [(0, "data:image/png;base64,AAAA"), (2, "data:image/png;base64,BBBB")]  # row 2 is filtered out
-    fig = render.map_figure(shown, "label", thumbnails=pictures, thumbnail_size=(0.3, 0.2))
+    fig = render.map_figure(shown, "label", highlight_rows=[1], thumbnails=pictures, thumbnail_size=(0.3, 0.2),
+                            point_opacity=0.3)
     assert len(fig.layout.images) == 1
     image = fig.layout.images[0]
     assert (image.x, image.y) == (catalog.at[0, "umap_x"], catalog.at[0, "umap_y"])
     assert (image.sizex, image.sizey, image.xref, image.layer) == (0.3, 0.2, "x", "below")
     assert image.source == pictures[0][1]
+    assert {t.marker.opacity for t in fig.data if t.name != "neighbours"} == {0.3}  # pictures show through
+    assert next(t for t in fig.data if t.name == "neighbours").marker.opacity is None
