@@ -1,8 +1,5 @@
 # Two commands: `make demo` (set up, build the demo, serve the app) and `make test` (set up, run every test).
 PY := .venv/bin/python
-DEMO_DATA := data/varstars-demo
-DEMO_MODEL := models/varstars-clip
-DEMO_ART := $(DEMO_DATA)/varstars-clip
 PORT ?= 8501
 
 .PHONY: demo test setup setup-test demo-data bench
@@ -23,7 +20,7 @@ setup: .venv/.installed
 setup-test: .venv/.installed-test
 
 demo-data: setup
-	$(PY) -m astrodisc demo --data $(DEMO_DATA) --model $(DEMO_MODEL)
+	$(PY) -m astrodisc demo
 
 demo: demo-data
 	$(PY) -m astrodisc serve --port $(PORT)

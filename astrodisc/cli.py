@@ -115,17 +115,25 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         print(text)
 
 
-def cmd_demo(args: argparse.Namespace) -> None:
-    """Make the demo survey and its artifacts with the shipped encoder, whichever is missing."""
-    from astrodisc.build import build_artifacts
-    from astrodisc.datasets.varstars_sim import SimConfig, simulate
+# The built-in demos: kind -> (dataset folder under data_dir(), shipped model folder under models/).
+DEMOS: dict[str, tuple[str, str]] = {"varstars": ("varstars-demo", "varstars-clip"),
+                                     "galaxies": ("galaxies-demo", "galaxies-moco")}
 
-    dataset = Path(args.data)
-    if not (dataset / "dataset.json").is_file():
-        simulate(SimConfig(n=args.n, seed=42), dataset, progress=not args.quiet)
-    model = _existing_dir(args.model)
-    build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
-    print(f"demo ready: {dataset / model.name}")
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    """Make each demo survey (seed 42) and its artifacts with the shipped encoder, whichever is missing."""
+    from astrodisc.build import build_artifacts
+
+    kinds = list(DEMOS) if args.kind == "all" else [args.kind]
+    if len(kinds) > 1 and (args.data or args.model):
+        raise UserError("--data and --model name one demo: give a kind too, e.g. `astrodisc demo varstars --data DIR`")
+    for kind in kinds:
+        dataset = Path(args.data) if args.data else data_dir() / DEMOS[kind][0]
+        model = _existing_dir(args.model or str(PROJECT_ROOT / "models" / DEMOS[kind][1]))
+        if not (dataset / "dataset.json").is_file():
+            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=42, out=dataset, quiet=args.quiet))
+        build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
+        print(f"demo ready: {dataset / model.name}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -188,10 +196,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--modalities", default="photometry,spectra,metadata,all",
                    help="variable stars: rows of the classification grid (default: all four)")
 
-    s = verb("demo", cmd_demo, "make the demo survey and its artifacts when missing")
-    s.add_argument("--data", type=Path, default=data_dir() / "varstars-demo")
-    s.add_argument("--model", default=str(PROJECT_ROOT / "models" / "varstars-clip"))
-    s.add_argument("--n", type=int, default=20_000)
+    s = verb("demo", cmd_demo, "make the demo surveys and their artifacts with the shipped encoders when missing")
+    s.add_argument("kind", nargs="?", choices=["all", *DEMOS], default="all", help="which demo (default: all)")
+    s.add_argument("--data", type=Path, default=None, help="dataset folder (default: data/<kind>-demo)")
+    s.add_argument("--model", default=None, help="model folder (default: the shipped models/<kind>-...)")
+    s.add_argument("--n", type=int, default=20_000, help="objects in a newly simulated demo survey")
 
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)

@@ -9,7 +9,8 @@ mean +- std over the seeds on the test split; every cell cached by (dataset, mod
 Sections: ``morphology`` (linear probe, fine-tuning and from scratch per label fraction, and the label-
 efficiency factor), ``photo_z`` (sigma_MAD and eta of fine-tuned, k-NN and from-scratch redshifts, all labels),
 ``similarity`` (precision@10 of same-morphology neighbours), ``anomaly`` (lens AUROC / precision@50 per arc
-S/N bin beside an Isolation Forest on PCA of the pixels) and ``rediscovery`` (ARI of spiral subclasses).
+S/N bin beside an Isolation Forest on PCA of the pixels), ``lens_search`` (lenses among the neighbours of a
+known lens) and ``rediscovery`` (ARI of spiral subclasses).
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     result["similarity"] = _similarity(art, space, labels, splits)
     truth = read_truth(store)
     result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
+    result["lens_search"] = _lens_search(art, space, truth)
     result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
     return result
 
@@ -220,6 +222,26 @@ def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig
             row[f"lens_auroc_snr_{lo:g}_{hi:g}"] = auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
         out[name] = row
     out["n_lenses"] = int((kind == "lens").sum())
+    return out
+
+
+def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
+    """Lens finding by example, as Stein et al. found new lenses: each known lens queries the index of
+    ``space`` (itself and same-sky twins excluded); the share of lenses among its k neighbours, per arc-S/N
+    bin of the query, against the share of lenses in the survey (what k random objects would give) and among
+    galaxies of the lenses' own morphologies (what k random ellipticals would give)."""
+    kind, snr = truth["anomaly"].to_numpy(), truth["arc_snr"].to_numpy()
+    is_lens = kind == "lens"
+    hosts = np.isin(truth["label"].to_numpy(object), truth["label"].to_numpy(object)[is_lens])
+    out: dict = {"k": k, "n_lenses": int(is_lens.sum()), "base_rate": float(is_lens.mean()),
+                 "base_rate_host_morphology": float(is_lens[hosts].mean()) if is_lens.any() else 0.0}
+    for lo, hi in ((5.0, 100.0),) + ARC_SNR_BINS:
+        queries = np.flatnonzero(is_lens & (snr >= lo) & (snr < hi))
+        if len(queries) == 0:
+            continue
+        found = [is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
+                 for q in queries]
+        out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
     return out
 
 

@@ -99,5 +99,7 @@ def prepare_checkpoint(out_dir: Path, settings: dict) -> Path:
 
 
 def _resumable(settings: dict) -> dict:
-    """The settings a checkpoint must share to be resumed: all but the epoch budget and patience."""
+    """The settings a checkpoint must share to be resumed: all but the epoch budget and patience, as JSON has
+    them (tuples read back as lists)."""
+    settings = json.loads(json.dumps(settings))
     return {**settings, "train": {k: v for k, v in settings["train"].items() if k not in ("epochs", "patience")}}

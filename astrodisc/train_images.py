@@ -122,6 +122,7 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
             return nt_xent(model(v1), model(v2), pretrain.temperature)
         if pretrain.objective == "barlow":
             return barlow_twins_loss(model.project(v1), model.project(v2), pretrain.barlow_off_diagonal)
+        key_encoder.train()  # keys with batch statistics, as in MoCo, also for validation (fit sets eval mode)
         with torch.no_grad():
             keys = key_encoder(v2)
         if not update_queue:  # validation: in-batch negatives, so the score does not drift as the queue fills
@@ -147,7 +148,10 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = {"pretrain": asdict(pretrain), "train": asdict(config), "dataset": store.info.name, "n_objects": len(data)}
     checkpoint = prepare_checkpoint(out_dir, settings)
-    state = fit(model, loss_of, score_of, train_rows, config, f"{pretrain.objective} pretraining", progress,
+    # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
+    # with it (the queue is not: it refills within queue_size / batch_size steps)
+    trained = model if key_encoder is None else torch.nn.ModuleDict({"encoder": model, "key_encoder": key_encoder})
+    state = fit(trained, loss_of, score_of, train_rows, config, f"{pretrain.objective} pretraining", progress,
                 checkpoint, after_step=momentum_update)
     save_image_model(out_dir, model, pretrain.objective, aug, store.imaging.pixel_unit, {**settings, "history": state["history"],
                      "best_epoch": state["best_epoch"], "train_seconds": state["seconds"], "val_loss": -state["best"]})

@@ -2,7 +2,8 @@
 
 Starts `streamlit run app.py` on a free port with ASTRODISC_DATA=data, drives Debian's chromium with Playwright
 (never `playwright install`) and writes docs/map.png (coloured by label), docs/map-clicked.png (a Mira opened by
-a real click on the map, full page) and docs/map-anomaly.png (coloured by anomaly_score).
+a real click on the map, full page), docs/map-anomaly.png (coloured by anomaly_score), docs/galaxy-map.png (the
+galaxy demo's picture mosaic) and docs/galaxy-clicked.png (a spiral and its look-alikes).
 """
 
 import os
@@ -20,6 +21,8 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 CATALOG = ROOT / "data/varstars-demo/varstars-clip/catalog.parquet"
+GALAXIES = ROOT / "data/galaxies-demo/galaxies-moco/catalog.parquet"
+VARSTARS_SET, GALAXY_SET = "varstars-demo · varstars-clip", "galaxies-demo · galaxies-moco"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--enable-unsafe-swiftshader"]
 MAP_BOX = """() => { const gd = [...document.querySelectorAll('.js-plotly-plot')]
@@ -42,6 +45,35 @@ def settle(page, seconds: float = 2.0) -> None:
     """Wait until Streamlit stops running the script, then let WebGL draw."""
     page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
     time.sleep(seconds)
+
+
+def pick(page, label: str) -> None:
+    """Choose an artifact set in the sidebar picker and wait for its map."""
+    page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").click()
+    page.get_by_role("option", name=label).click()
+    page.get_by_role("heading", name=label).wait_for(timeout=120_000)
+    page.wait_for_function(f"({MAP_BOX})() !== null", timeout=120_000)
+
+
+def galaxy_shots(page, url: str) -> None:
+    """The galaxy demo's mosaic, then a confidently predicted spiral opened by its link, full page (the galaxy
+    demo sorts first in the picker, so a fresh session shows it)."""
+    catalog = pd.read_parquet(GALAXIES)
+    spirals = catalog.index[(catalog["label"] == "spiral") & (catalog["pred_prob"] > 0.9)]
+    object_id = str(catalog.at[int(spirals[0]), "object_id"])
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(url)
+    page.wait_for_function(f"({MAP_BOX})() !== null", timeout=120_000)
+    pick(page, GALAXY_SET)
+    settle(page, 4.0)
+    page.screenshot(path=DOCS / "galaxy-map.png")
+    page.goto(f"{url}/?object={object_id}")  # a new session opens on the first set in the picker: the galaxies
+    page.get_by_text("nearest neighbours of").wait_for(timeout=120_000)
+    settle(page, 4.0)
+    full = page.evaluate("document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": 1400, "height": max(1000, int(full))})
+    settle(page, 2.0)
+    page.screenshot(path=DOCS / "galaxy-clicked.png", full_page=True)
 
 
 def main() -> None:
@@ -70,6 +102,7 @@ def main() -> None:
             page.goto(url)
             page.wait_for_function(f"({MAP_BOX})() !== null", timeout=120_000)
             print(f"first paint of the map: {time.monotonic() - start:.1f} s")
+            pick(page, VARSTARS_SET)
             settle(page)
             page.screenshot(path=DOCS / "map.png")
 
@@ -94,14 +127,17 @@ def main() -> None:
             page.set_viewport_size({"width": 1400, "height": 1000})
             page.goto(url)
             page.wait_for_function(f"({MAP_BOX})() !== null", timeout=60_000)
+            pick(page, VARSTARS_SET)
             page.get_by_label("Colour by").click()
             page.get_by_role("option", name="anomaly_score", exact=True).click()
             page.wait_for_function("[...document.querySelectorAll('.cbtitle')].some(t => t.textContent"
                                    " === 'anomaly_score')", timeout=60_000)
             settle(page)
             page.screenshot(path=DOCS / "map-anomaly.png")
+            galaxy_shots(page, url)
             browser.close()
-        print(f"clicked {catalog.at[row, 'object_id']}; wrote map.png, map-clicked.png, map-anomaly.png in {DOCS}")
+        print(f"clicked {catalog.at[row, 'object_id']}; wrote map.png, map-clicked.png, map-anomaly.png, "
+              f"galaxy-map.png, galaxy-clicked.png in {DOCS}")
     finally:
         server.terminate()
         server.wait(timeout=10)

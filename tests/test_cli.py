@@ -93,3 +93,7 @@ def test_unknown_survey_kind_and_class(tmp_path):
 def test_simulate_writes_a_store(tmp_path):
     assert main(["simulate", "varstars", "--n", "20", "--seed", "1", "--out", str(tmp_path / "s"), "--quiet"]) == 0
     assert (tmp_path / "s" / "dataset.json").is_file()
+
+
+def test_demo_of_both_kinds_takes_no_single_dataset_folder(tmp_path):
+    _one_line_error(run("demo", "--data", str(tmp_path / "d")), "--data and --model name one demo")

@@ -25,7 +25,9 @@ def _run(tmp_path, config: TrainConfig, dataset: str) -> tuple[dict, int]:
     def score_of() -> float:
         return -float(torch.nn.functional.mse_loss(model(x), y))
 
-    checkpoint = prepare_checkpoint(tmp_path, {"dataset": dataset, "train": asdict(config)})
+    # settings hold tuples, as model configs do; the checkpoint's JSON reads them back as lists
+    settings = {"dataset": dataset, "encoder": {"blocks": (1, 1)}, "train": asdict(config)}
+    checkpoint = prepare_checkpoint(tmp_path, settings)
     return fit(model, loss_of, score_of, np.arange(64), config, "test", False, checkpoint), len(steps)
 
 

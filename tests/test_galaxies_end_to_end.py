@@ -46,6 +46,9 @@ def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objectiv
     assert config["kind"] == "galaxies" and config["objective"] == objective
     assert all(math.isfinite(h["train_loss"]) for h in config["training"]["history"])
     assert "MODEL_CARD.md" in {p.name for p in out.iterdir()}
+    saved = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
+    # a resumed MoCo run goes on with its momentum encoder, not a fresh copy of the encoder
+    assert any(k.startswith("key_encoder.") for k in saved) == (objective == "moco")
     trained, aug, _ = load_image_model(out)
     torch.manual_seed(0)
     untrained = ResNetEncoder(trained.config)
@@ -79,6 +82,14 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     for name in ("learned", "pixel_isolation_forest"):
         assert 0.0 <= result["anomaly"][name]["lens_auroc"] <= 1.0
     assert -1.0 <= result["rediscovery"]["spiral_subclasses"]["ari"] <= 1.0
+    lenses = result["lens_search"]
+    assert lenses["n_lenses"] > 0 and lenses["base_rate"] == pytest.approx(lenses["n_lenses"] / 600)
+    assert 0.0 <= lenses["precision_at_20_snr_5_100"] <= 1.0
+
+    # the galaxy demo: simulated (seed 42) when missing and built with the given model
+    demo = root / "demo"
+    assert main(["demo", "galaxies", "--data", str(demo), "--model", str(model), "--n", "60", "--quiet"]) == 0
+    assert len(load_artifacts(demo / model.name).catalog) == 60 and GalaxyStore(demo).info.seed == 42
 
     # --frozen: only what reads the frozen embedding, the same figures as in the full run
     assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--frozen", "--out", str(out), "--quiet"]) == 0
