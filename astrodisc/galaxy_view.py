@@ -52,6 +52,19 @@ def object_view(current: Current, row: int) -> None:
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
 
 
+def selection_gallery(current: Current, rows: list[int], columns: int = 6, most: int = 24) -> None:
+    """Pictures of the first ``most`` galaxies of a box/lasso selection, ``columns`` to a row, captioned by id."""
+    catalog, store = current.artifacts.catalog, current.store
+    shown = rows[:most]
+    if len(rows) > most:
+        st.caption(f"the first {most} of {len(rows)} selected galaxies")
+    for start in range(0, len(shown), columns):
+        for cell, row in zip(st.columns(columns), shown[start:start + columns]):
+            object_id = str(catalog.at[row, "object_id"])
+            cell.image(picture(store, str(store.root), object_id, CARD_PX), caption=object_id, width="stretch",
+                       output_format="PNG")
+
+
 def neighbour_preview(current: Current, row: int) -> None:
     """The colour picture of catalogue ``row`` for its neighbour card."""
     store = current.store

@@ -115,6 +115,8 @@ with map_slot:
         st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
         st.dataframe(table, hide_index=True, key="lasso_table")
+        if view is galaxy_view:
+            galaxy_view.selection_gallery(current, picked)
         if st.button("Clear selection"):
             st.session_state[LASSO_KEY] = []
             st.rerun()

@@ -268,3 +268,16 @@ def test_a_galaxy_opens_with_its_picture_and_look_alikes_without_its_sky_twin(ti
     bands = len(GalaxyStore(tiny_sky.dataset_dir).info.bands)
     assert _image_count(at) == 1 + bands + 8  # the colour picture, each band alone, one per neighbour card
     assert not _figures(at, "phase")  # no light-curve panels on a galaxy
+
+
+def test_a_box_selection_of_galaxies_shows_their_pictures(tiny_sky, monkeypatch):
+    at = _open_sky(monkeypatch, tiny_sky)
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    caught = catalog.index[catalog["label"] == "elliptical"].tolist()[:30]  # as a lasso round one island would
+    at.session_state["lasso_rows"] = caught
+    at.run()
+    assert not at.exception
+    assert any(m.value == f"**{len(caught)} objects in the box/lasso selection**" for m in at.markdown)
+    gallery = [img for img in at.get("image") if img.proto.imgs[0].caption]
+    assert [img.proto.imgs[0].caption for img in gallery] == [str(catalog.at[r, "object_id"]) for r in caught[:24]]
+    assert any(c.value == f"the first 24 of {len(caught)} selected galaxies" for c in at.caption)

@@ -295,3 +295,35 @@ def test_pixel_scales_must_agree(fits_folder, tmp_path):
     table.to_csv(csv, index=False)
     with pytest.raises(UserError, match=r"f\.fits has a pixel scale of 0\.524"):
         import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
+
+
+def test_an_imported_galaxy10_set_trains_builds_and_opens_in_the_app(galaxy10_file, tmp_path, monkeypatch):
+    """Colour composites go the way simulated fluxes go: train, build, and the app shows the object's picture
+    (the composite itself, not a flux stretch) with its neighbours."""
+    from streamlit.testing.v1 import AppTest
+
+    from astrodisc import app_state
+    from astrodisc.artifacts import load_artifacts
+    from astrodisc.cli import main
+    from astrodisc.paths import PROJECT_ROOT
+
+    path, fields = galaxy10_file
+    data_root = tmp_path / "data"
+    dataset, model = data_root / "galaxy10", tmp_path / "models" / "g10-simclr"
+    assert main(["import", "galaxy10", "--source", str(path), "--out", str(dataset), "--quiet"]) == 0
+    assert main(["train", "--dataset", str(dataset), "--out", str(model), "--objective", "simclr", "--epochs", "1",
+                 "--batch-size", "4", "--quiet"]) == 0
+    assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / model.name),
+                 "--quiet"]) == 0
+    assert len(load_artifacts(dataset / model.name).catalog) == 12
+
+    monkeypatch.setenv("ASTRODISC_DATA", str(data_root))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=60)
+    at.query_params[app_state.OBJECT_PARAM] = "galaxy10-00003"
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert any(m.value == "### `galaxy10-00003`" for m in at.markdown)
+    assert sum(m.value.startswith("neighbour: ") for m in at.markdown) == 8
+    captions = [img.proto.imgs[0].caption for img in at.get("image")]
+    assert any(c.startswith("R+G+B composite") for c in captions)  # the stored composite, shown as it is
+    assert len(captions) == 1 + 8  # composites have no per-band flux views
