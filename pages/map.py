@@ -16,6 +16,7 @@ SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "
                    "mag_r", "anomaly_score", "mislabel_score")
 HIDDEN_METADATA = ("object_id",)
 MAP_KEY, LASSO_KEY, GOTO_KEY = "map", "lasso_rows", "goto_object"
+FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
@@ -40,6 +41,19 @@ def _on_map_select() -> None:
         st.session_state[LASSO_KEY] = sorted(set(rows))
     elif rows:
         app_state.select_object(str(catalog.at[rows[0], "object_id"]))
+
+
+def _on_clear_selection() -> None:
+    st.session_state[LASSO_KEY] = []
+
+
+def _on_focus() -> None:
+    """Narrow the map to the box/lasso selection (which is then cleared)."""
+    st.session_state[FOCUS_KEY], st.session_state[LASSO_KEY] = st.session_state.get(LASSO_KEY) or [], []
+
+
+def _on_unfocus() -> None:
+    st.session_state.pop(FOCUS_KEY, None)
 
 
 def _on_goto() -> None:
@@ -73,6 +87,9 @@ with st.sidebar:
                                                   help="One galaxy per cell of a grid over the map (filters apply)")
 
 shown = app_state.filter_catalog(catalog, chosen if len(chosen) < len(classes) else None, filter_column, low, high)
+focus = st.session_state.get(FOCUS_KEY)
+if focus:
+    shown = shown[shown.index.isin(focus)]
 selected = app_state.selected_row(catalog)
 requested = st.query_params.get(app_state.OBJECT_PARAM)
 if requested is not None and selected is None:
@@ -103,7 +120,9 @@ if selected is not None:
 
 with map_slot:
     st.caption(f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
-               "box or lasso to list several")
+               "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else ""))
+    if focus:
+        st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
     thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
     figure = render.map_figure(shown, colour_by, highlight_rows=neighbour_rows, selected_row=selected,
                                thumbnails=thumbnails, thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
@@ -117,9 +136,10 @@ with map_slot:
         st.dataframe(table, hide_index=True, key="lasso_table")
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
-        if st.button("Clear selection"):
-            st.session_state[LASSO_KEY] = []
-            st.rerun()
+        clear, narrow = st.columns(2)
+        clear.button("Clear selection", key="clear_selection", on_click=_on_clear_selection)
+        narrow.button("Map only these", key="focus", on_click=_on_focus,
+                      help="Narrow the map (and its pictures) to this selection")
 
 
 # ---- the object panel ---------------------------------------------------------------------------------------

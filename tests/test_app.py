@@ -281,3 +281,20 @@ def test_a_box_selection_of_galaxies_shows_their_pictures(tiny_sky, monkeypatch)
     gallery = [img for img in at.get("image") if img.proto.imgs[0].caption]
     assert [img.proto.imgs[0].caption for img in gallery] == [str(catalog.at[r, "object_id"]) for r in caught[:24]]
     assert any(c.value == f"the first 24 of {len(caught)} selected galaxies" for c in at.caption)
+
+
+def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky, monkeypatch):
+    at = _open_sky(monkeypatch, tiny_sky)
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    caught = catalog.index[catalog["label"] == "spiral"].tolist()
+    at.session_state["lasso_rows"] = caught
+    at.run()
+    at.button(key="focus").click().run()
+    assert not at.exception
+    assert _map_rows(at) == caught
+    (figure,) = _figures(at, "UMAP 1")
+    assert len(figure.layout.images) == len(render.thumbnail_rows(catalog.loc[caught], 14))
+    caught_x = catalog.loc[caught, "umap_x"].to_numpy(dtype=float)
+    assert all(np.min(np.abs(caught_x - image.x)) < 1e-5 for image in figure.layout.images)  # spirals only
+    at.button(key="unfocus").click().run()
+    assert _map_rows(at) == list(range(len(catalog)))
