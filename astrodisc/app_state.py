@@ -25,6 +25,8 @@ from astrodisc.paths import data_dir
 PICKER_KEY = "artifact_set"  # widget key of the sidebar picker
 PICKED_KEY = "picked_set"  # session-state key of the picked ArtifactSet.label (outlives the widget, see picker)
 OBJECT_PARAM = "object"  # query parameter holding the selected object's id
+LASSO_KEY = "lasso_rows"  # catalogue rows of the map's last box/lasso selection
+FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
 FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
 
 
@@ -95,7 +97,10 @@ def picker(labels: list[str]) -> str:
 
 
 def _on_pick() -> None:
+    """Another set: its rows are not the last set's, so the selection, the narrowing and the object go."""
     st.session_state[PICKED_KEY] = st.session_state[PICKER_KEY]
+    for key in (LASSO_KEY, FOCUS_KEY):
+        st.session_state.pop(key, None)
     select_object(None)
 
 

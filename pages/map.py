@@ -15,8 +15,8 @@ FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_sc
 SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude", "z_spec",
                    "mag_r", "anomaly_score", "mislabel_score")
 HIDDEN_METADATA = ("object_id",)
-MAP_KEY, LASSO_KEY, GOTO_KEY = "map", "lasso_rows", "goto_object"
-FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
+MAP_KEY, GOTO_KEY = "map", "goto_object"
+LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through

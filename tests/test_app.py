@@ -298,3 +298,9 @@ def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky
     assert all(np.min(np.abs(caught_x - image.x)) < 1e-5 for image in figure.layout.images)  # spirals only
     at.button(key="unfocus").click().run()
     assert _map_rows(at) == list(range(len(catalog)))
+    at.session_state["lasso_rows"] = caught  # narrow again, then pick the other set
+    at.run()
+    at.button(key="focus").click().run()
+    at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value("tiny-sim · fake-encoder").run()
+    stars = load_artifacts(tiny_sky.data_root / "tiny-sim" / "fake-encoder").catalog
+    assert _map_rows(at) == list(range(len(stars)))  # the narrowing belonged to the galaxy set
