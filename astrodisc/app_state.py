@@ -85,9 +85,10 @@ def open_set(artifact_set: ArtifactSet) -> Current:
 def picker(labels: list[str]) -> str:
     """The sidebar's dataset · model picker; returns the picked label, kept under ``PICKED_KEY``.
 
-    The pick is kept outside the widget's own state: on a fresh server the first script run registers the
-    picker under a different widget id than later runs (page resolution; see app.py), so the widget's state alone
-    would forget the first pick. Picking another set clears the selected object.
+    The pick is kept outside the widget's own state: with the widget's state alone, the first pick of a
+    session on a fresh server (and every first pick under AppTest, which runs each rerun's page without app.py
+    first; see app.py) was lost and the picker fell back to the first set. Picking another set clears the
+    selected object and the map's selections.
     """
     picked = st.session_state.get(PICKED_KEY)
     index = labels.index(picked) if picked in labels else 0
