@@ -48,13 +48,39 @@ def encoder_comparison_markdown(results: dict[str, dict], fractions: tuple[str, 
     return "\n".join(lines)
 
 
+def galaxy_markdown(result: dict) -> str:
+    """A galaxy ``evaluate`` result as README tables: morphology per label fraction (probe, fine-tune, from
+    scratch) with the label-efficiency factors, and photo-z sigma_MAD / eta per arm."""
+    morphology = result["morphology"]
+    arms = [a for a in ("probe", "finetune", "scratch") if a in morphology]
+    names = {"probe": "pretrained, linear probe", "finetune": "pretrained, fine-tuned", "scratch": "from scratch"}
+    lines = ["| labels | " + " | ".join(names[a] for a in arms) + " |", "|---|" + "---|" * len(arms)]
+    for fraction in morphology["probe"]:
+        cells = [_pm(morphology[a][fraction]) if fraction in morphology[a] else "—" for a in arms]
+        lines.append(f"| {float(fraction):.0%} | " + " | ".join(cells) + " |")
+    efficiency = morphology.get("label_efficiency")
+    if efficiency:
+        factors = ", ".join(f"{a} {efficiency[a]:.1f}×" if efficiency[a] else f"{a} never"
+                            for a in ("probe", "finetune"))
+        lines += ["", f"Label efficiency (1 / the label fraction at which the pretrained encoder matches from "
+                      f"scratch with all labels, {100 * efficiency['scratch_all_labels_accuracy']:.1f} %): {factors}."]
+    lines += ["", "| photo-z | σ_MAD | η (|Δz|/(1+z) > 0.05) |", "|---|---|---|"]
+    for arm, cell in result["photo_z"].items():
+        lines.append(f"| {arm} | {cell['sigma_mad']['mean']:.4f} ± {cell['sigma_mad']['std']:.4f} | "
+                     f"{_pm(cell, 'eta')} |")
+    return "\n".join(lines)
+
+
 def main(paths: list[str]) -> None:
-    """One variable-star result: its tables. Several galaxy results (``name=path``): the encoder comparison."""
+    """One result: its tables. Several galaxy results (``name=path``): the encoder comparison."""
     if len(paths) > 1 or "=" in paths[0]:
         named = dict(p.split("=", 1) for p in paths)
         print(encoder_comparison_markdown({n: json.loads(open(p).read()) for n, p in named.items()}))
         return
     result = json.loads(open(paths[0]).read())
+    if "morphology" in result:
+        print(galaxy_markdown(result))
+        return
     print(classification_markdown(result))
     base = result["classical_baseline"]
     print(f"\nClassical baseline: {_pm(base)} % accuracy, macro-F1 {_pm(base, 'macro_f1')} %\n")

@@ -1,4 +1,4 @@
-from astrodisc.report import classification_markdown, confusion_markdown, encoder_comparison_markdown
+from astrodisc.report import classification_markdown, confusion_markdown, encoder_comparison_markdown, galaxy_markdown
 
 
 def test_confusion_table_has_recall_per_row():
@@ -29,3 +29,19 @@ def test_encoder_comparison_has_one_row_per_encoder():
     assert lines[0].startswith("| encoder | probe 10% labels | probe 100% labels | k-NN σ_MAD")
     assert lines[2] == "| simclr | 80.0 ± 0.0 | 90.0 ± 0.0 | 0.0300 ± 0.0000 | 11.0 ± 0.0 | 70.0 ± 0.0 | 0.44 | 0.05 |"
     assert len(lines) == 4
+
+
+def test_galaxy_tables_have_a_row_per_fraction_and_the_label_efficiency():
+    def cell(mean: float) -> dict:
+        return {"mean": mean, "std": 0.01}
+
+    result = {"morphology": {
+        "probe": {"0.1": {"accuracy": cell(0.8)}, "1.0": {"accuracy": cell(0.88)}},
+        "finetune": {"0.1": {"accuracy": cell(0.85)}, "1.0": {"accuracy": cell(0.94)}},
+        "scratch": {"0.1": {"accuracy": cell(0.7)}, "1.0": {"accuracy": cell(0.9)}},
+        "label_efficiency": {"probe": None, "finetune": 4.2, "scratch_all_labels_accuracy": 0.9}},
+        "photo_z": {"knn": {"sigma_mad": cell(0.031), "eta": cell(0.11)}}}
+    md = galaxy_markdown(result)
+    assert "| 10% | 80.0 ± 1.0 | 85.0 ± 1.0 | 70.0 ± 1.0 |" in md
+    assert "from scratch with all labels, 90.0 %): probe never, finetune 4.2×." in md
+    assert "| knn | 0.0310 ± 0.0100 | 11.0 ± 1.0 |" in md
