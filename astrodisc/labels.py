@@ -1,0 +1,160 @@
+"""Labels people give objects, in a SQLite database that keeps every label ever given.
+
+One append-only table: a row per act of labelling (a class, an interest score 0-5, a note, or "unsure"),
+keyed by dataset and object id — never by row number — so labels survive rebuilds, new models and reordered
+catalogues. Undo appends a row that retracts an earlier one; nothing is updated or deleted. Views read the
+latest standing label per object and annotator.
+
+WAL mode and a busy timeout let several app sessions (and processes) write at once; each label is one
+transaction, so a crash loses at most the label being written. Example::
+
+    db = LabelDB(data_dir() / "labels.sqlite")
+    db.add(Label("varstars-demo", "SIMV-42-0000613", "ana", "s1", label="M", interest=4))
+    db.latest("varstars-demo")            # DataFrame: one row per (object, annotator)
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from astrodisc.errors import UserError
+
+INTEREST_SCORES = range(0, 6)  # 0 = nothing to see ... 5 = drop everything
+BUSY_TIMEOUT_MS = 30_000
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS labels (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    dataset TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    annotator TEXT NOT NULL,
+    session TEXT NOT NULL,
+    label TEXT,
+    interest INTEGER CHECK (interest IS NULL OR interest BETWEEN 0 AND 5),
+    unsure INTEGER NOT NULL DEFAULT 0,
+    note TEXT NOT NULL DEFAULT '',
+    dataset_version TEXT NOT NULL DEFAULT '',
+    model_version TEXT NOT NULL DEFAULT '',
+    retracts INTEGER REFERENCES labels(id),
+    created_utc REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS labels_by_object ON labels (dataset, object_id);
+CREATE INDEX IF NOT EXISTS labels_by_session ON labels (annotator, session);
+"""
+COLUMNS: tuple[str, ...] = ("id", "dataset", "object_id", "annotator", "session", "label", "interest", "unsure",
+                            "note", "dataset_version", "model_version", "created_utc")
+
+
+@dataclass(frozen=True)
+class Label:
+    """One act of labelling an object: a class and/or an interest score and/or a note, or "unsure"."""
+
+    dataset: str
+    object_id: str
+    annotator: str
+    session: str
+    label: str | None = None
+    interest: int | None = None  # 0-5
+    unsure: bool = False
+    note: str = ""
+    dataset_version: str = ""
+    model_version: str = ""
+
+    def check(self) -> None:
+        """A UserError naming what is wrong with this label, if anything."""
+        for name in ("dataset", "object_id", "annotator", "session"):
+            if not str(getattr(self, name)).strip():
+                raise UserError(f"a label needs a {name.replace('_', ' ')}")
+        if self.interest is not None and self.interest not in INTEREST_SCORES:
+            raise UserError(f"interest must be an integer from 0 to 5, got {self.interest!r}")
+        if self.label is None and self.interest is None and not self.unsure and not self.note.strip():
+            raise UserError("an empty label: give a class, an interest score, a note or 'unsure'")
+
+
+class LabelDB:
+    """The label database at ``path`` (created on first use, WAL mode)."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                raise UserError(f"cannot keep labels at {self.path}: the file system does not allow SQLite's WAL mode")
+            db.executescript(_SCHEMA)  # idempotent; a script is its own transaction
+        except sqlite3.DatabaseError as err:
+            raise UserError(f"{self.path} is not a readable label database: {err}") from None
+        finally:
+            db.close()
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose block is one transaction (committed on success, rolled back on error)."""
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+        try:
+            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            db.execute("BEGIN IMMEDIATE")
+            yield db
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
+        finally:
+            db.close()
+
+    def add(self, label: Label) -> int:
+        """Store ``label`` (checked first); returns its id."""
+        label.check()
+        row = {**asdict(label), "unsure": int(label.unsure), "created_utc": time.time()}
+        with self._connect() as db:
+            cursor = db.execute(f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                tuple(row.values()))
+            return int(cursor.lastrowid)
+
+    def undo(self, annotator: str, session: str) -> int | None:
+        """Retract the annotator's last standing label of ``session``; returns its id (None if nothing to undo).
+        The retracted label stays in the history."""
+        with self._connect() as db:
+            found = db.execute(
+                "SELECT id, dataset, object_id FROM labels l WHERE annotator = ? AND session = ? AND retracts IS NULL"
+                " AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id) ORDER BY id DESC LIMIT 1",
+                (annotator, session)).fetchone()
+            if found is None:
+                return None
+            db.execute("INSERT INTO labels (dataset, object_id, annotator, session, retracts, created_utc)"
+                       " VALUES (?, ?, ?, ?, ?, ?)", (found[1], found[2], annotator, session, found[0], time.time()))
+            return int(found[0])
+
+    def history(self, dataset: str, object_id: str | None = None) -> pd.DataFrame:
+        """Every row ever written for ``dataset`` (or one object), oldest first, retractions included."""
+        query, args = "SELECT * FROM labels WHERE dataset = ?", [dataset]
+        if object_id is not None:
+            query, args = query + " AND object_id = ?", args + [object_id]
+        return self._frame(query + " ORDER BY id", args)
+
+    def latest(self, dataset: str, annotator: str | None = None) -> pd.DataFrame:
+        """The standing (latest, not retracted) label of each object by each annotator, one row per pair, with
+        the COLUMNS; only one annotator's with ``annotator``."""
+        query = (f"SELECT {', '.join('l.' + c for c in COLUMNS)} FROM labels l WHERE l.dataset = ?"
+                 " AND l.retracts IS NULL AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id)"
+                 " AND l.id = (SELECT MAX(m.id) FROM labels m WHERE m.dataset = l.dataset"
+                 " AND m.object_id = l.object_id AND m.annotator = l.annotator AND m.retracts IS NULL"
+                 " AND NOT EXISTS (SELECT 1 FROM labels r2 WHERE r2.retracts = m.id))")
+        args: list = [dataset]
+        if annotator is not None:
+            query, args = query + " AND l.annotator = ?", args + [annotator]
+        return self._frame(query + " ORDER BY l.object_id, l.annotator", args)
+
+    def _frame(self, query: str, args: list) -> pd.DataFrame:
+        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        try:
+            return pd.read_sql_query(query, db, params=args)
+        finally:
+            db.close()
