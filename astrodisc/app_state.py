@@ -116,7 +116,8 @@ def current() -> Current:
 
 def navigation() -> st.Page:
     """Register the app's pages with ``st.navigation``; returns the page this run should show."""
-    return st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True)])
+    return st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True),
+                          st.Page("pages/label.py", title="Label", icon="🏷️")])
 
 
 def run_page(page: st.Page) -> None:

@@ -16,6 +16,11 @@ def data_dir() -> Path:
     return Path(os.environ.get("ASTRODISC_DATA", PROJECT_ROOT / "data"))
 
 
+def labels_path() -> Path:
+    """The label database (``ASTRODISC_LABELS`` or ``data_dir()/labels.sqlite``)."""
+    return Path(os.environ.get("ASTRODISC_LABELS", data_dir() / "labels.sqlite"))
+
+
 def models_dir() -> Path:
     """Root of shipped encoders (``<project>/models``)."""
     return PROJECT_ROOT / "models"

@@ -304,3 +304,69 @@ def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky
     at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value("tiny-sim · fake-encoder").run()
     stars = load_artifacts(tiny_sky.data_root / "tiny-sim" / "fake-encoder").catalog
     assert _map_rows(at) == list(range(len(stars)))  # the narrowing belonged to the galaxy set
+
+
+# ---- labeling sessions ---------------------------------------------------------------------------------------
+
+LABEL_PAGE = "pages/label.py"
+
+
+def _label_page(monkeypatch, tiny_data, tmp_path, annotator: str | None = "ana") -> AppTest:
+    monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
+    at = _run()
+    at.switch_page(LABEL_PAGE).run()
+    if annotator:
+        at.sidebar.text_input(key="annotator").input(annotator).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _shown_object(at: AppTest) -> str:
+    return next(m.value for m in at.markdown if m.value.startswith("### `")).strip("#` ")
+
+
+def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatch, tmp_path):
+    from astrodisc.label_queue import queue_rows
+    from astrodisc.labels import LabelDB
+
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    queue = [str(catalog.at[r, "object_id"]) for r in queue_rows(catalog, "anomaly score")]
+    at = _label_page(monkeypatch, tiny_data, tmp_path)
+    assert _shown_object(at) == queue[0]  # highest anomaly score first
+    at.selectbox(key="label_class").set_value("EW").run()
+    at.button_group(key="label_interest").set_value(4).run()
+    at.text_input(key="label_note").input("odd minimum").run()
+    at.button(key="save").click().run()
+    assert _shown_object(at) == queue[1]
+    at.button(key="skip").click().run()
+    assert _shown_object(at) == queue[2]
+    at.button(key="unsure").click().run()
+    assert _shown_object(at) == queue[3]
+    at.button(key="undo").click().run()  # the "unsure" is retracted: its object comes back
+    assert _shown_object(at) == queue[2]
+
+    db = LabelDB(tmp_path / "labels.sqlite")
+    mine = db.latest("tiny-sim", "ana")
+    assert mine[["object_id", "label", "interest", "note"]].values.tolist() == [[queue[0], "EW", 4, "odd minimum"]]
+    assert len(db.history("tiny-sim")) == 3  # label, unsure, its retraction: nothing overwritten
+
+    again = _label_page(monkeypatch, tiny_data, tmp_path)  # a new browser session: resumes after the label
+    assert _shown_object(again) == queue[1]
+
+
+def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(tiny_data, monkeypatch, tmp_path):
+    from astrodisc.labels import Label, LabelDB
+
+    at = _label_page(monkeypatch, tiny_data, tmp_path, annotator=None)
+    assert any("Enter your name" in i.value for i in at.info)
+    first = _shown_object(at) if any(m.value.startswith("### `") for m in at.markdown) else None
+    assert first is None  # nothing to label before a name is given
+    at.sidebar.text_input(key="annotator").input("ben").run()
+    LabelDB(tmp_path / "labels.sqlite").add(Label("tiny-sim", _shown_object(at), "ana", "s0", label="RRAB",
+                                                  interest=2))
+    at.run()
+    assert any(m.value.startswith("model: **") for m in at.markdown)
+    assert any(c.value == "ana: RRAB · interest 2" for c in at.caption)
+    at.sidebar.toggle(key="blind").set_value(True).run()
+    assert not any(m.value.startswith("model: **") for m in at.markdown)
+    assert not any(c.value.startswith("ana: ") for c in at.caption)

@@ -1,0 +1,126 @@
+"""Label page: a labeling session. An annotator walks a queue of objects and gives each a class (the
+dataset's or a new name), an interest score 0-5 and a note, or marks it unsure, skips it or undoes the last
+label; keys s (save), u (unsure), n (skip), z (undo). Every label goes to the label database at once, keyed
+by dataset and object id with annotator, session, time and the dataset and model versions; a returning
+annotator resumes at the first object they have not labelled. Blind mode hides the model's prediction and
+the other annotators' labels.
+"""
+
+import uuid
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from astrodisc import app_state, galaxy_view, label_queue, varstar_view
+from astrodisc.errors import UserError
+from astrodisc.labels import INTEREST_SCORES, Label, LabelDB
+from astrodisc.paths import labels_path
+
+ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
+CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
+NEW_CLASS = "a new class…"
+
+app_state.require_app()
+current = app_state.current()
+catalog, store = current.artifacts.catalog, current.store
+view = galaxy_view if store.kind == "galaxies" else varstar_view
+dataset = store.info.name
+inputs = current.artifacts.manifest.get("stages", {}).get("embeddings", {}).get("inputs", {})
+
+
+@st.cache_resource
+def _label_db(path: str) -> LabelDB:
+    return LabelDB(Path(path))
+
+
+db = _label_db(str(labels_path()))
+
+with st.sidebar:
+    annotator = st.text_input("Annotator", key=ANNOTATOR_KEY, placeholder="your name").strip()
+    order = st.selectbox("Queue order", label_queue.QUEUE_ORDERS, key="queue_order")
+    blind = st.toggle("Blind mode", key="blind", help="Hide the model's prediction and the other annotators' labels")
+
+st.subheader(f"Labeling {dataset}")
+if not annotator:
+    st.info("Enter your name in the sidebar to start (or resume) a labeling session.")
+    st.stop()
+session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
+skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
+done = set(db.latest(dataset, annotator)["object_id"].astype(str))
+queue = label_queue.queue_rows(catalog, order)
+row = label_queue.next_row(queue, catalog["object_id"], done, skipped)
+st.caption(f"{annotator} · session {session} · {len(done)} labelled by you in {dataset} · "
+           f"{len(skipped)} skipped this session · queue of {len(queue):,} by {order}")
+message = st.session_state.pop(MESSAGE_KEY, None)
+if message:
+    st.toast(message)
+if row is None:
+    st.success("You have been through the whole queue.")
+    st.stop()
+object_id = str(catalog.at[row, "object_id"])
+
+
+def _label(**fields) -> Label:
+    return Label(dataset, object_id, annotator, session, dataset_version=str(inputs.get("dataset", "")),
+                 model_version=str(inputs.get("model", "")), **fields)
+
+
+def _save(**fields) -> None:
+    try:
+        db.add(_label(**fields))
+    except UserError as err:
+        st.session_state[MESSAGE_KEY] = f"Not saved: {err}"
+        return
+    st.session_state[MESSAGE_KEY] = f"Saved {object_id}"
+    st.session_state[NOTE_KEY], st.session_state[NEW_CLASS_KEY] = "", ""  # a fresh form for the next object
+    st.session_state[CLASS_KEY], st.session_state[INTEREST_KEY] = None, None
+
+
+def _on_save() -> None:
+    chosen = st.session_state.get(CLASS_KEY)
+    name = (st.session_state.get(NEW_CLASS_KEY) or "").strip() if chosen == NEW_CLASS else chosen
+    _save(label=name or None, interest=st.session_state.get(INTEREST_KEY),
+          note=st.session_state.get(NOTE_KEY) or "")
+
+
+def _on_unsure() -> None:
+    _save(unsure=True, note=st.session_state.get(NOTE_KEY) or "")
+
+
+def _on_skip() -> None:
+    st.session_state[SKIPPED_KEY] = skipped + [object_id]
+
+
+def _on_undo() -> None:
+    undone = db.undo(annotator, session)
+    st.session_state[MESSAGE_KEY] = "Nothing to undo in this session" if undone is None else "Undid the last label"
+
+
+left, right = st.columns([3, 2], gap="medium")
+with right:
+    st.markdown(f"### `{object_id}`")
+    if not blind:
+        if "pred_label" in catalog:
+            st.markdown(f"model: **{catalog.at[row, 'pred_label']}** ({catalog.at[row, 'pred_prob']:.2f})")
+        others = db.latest(dataset)
+        others = others[(others["object_id"] == object_id) & (others["annotator"] != annotator)]
+        for _, other in others.iterrows():
+            label = other["label"] if pd.notna(other["label"]) else "—"
+            interest = int(other["interest"]) if pd.notna(other["interest"]) else "—"
+            st.caption(f"{other['annotator']}: {label} · interest {interest}")
+    classes = list(store.info.classes) + [NEW_CLASS]
+    st.selectbox("Class", classes, index=None, key=CLASS_KEY, placeholder="choose a class")
+    if st.session_state.get(CLASS_KEY) == NEW_CLASS:
+        st.text_input("New class name", key=NEW_CLASS_KEY)
+    st.segmented_control("Interest (0 = nothing to see … 5 = drop everything)", list(INTEREST_SCORES),
+                         key=INTEREST_KEY)
+    st.text_input("Note", key=NOTE_KEY)
+    save, unsure = st.columns(2)
+    skip, undo = st.columns(2)
+    save.button("Save", key="save", type="primary", shortcut="s", on_click=_on_save)
+    unsure.button("Unsure", key="unsure", shortcut="u", on_click=_on_unsure)
+    skip.button("Skip", key="skip", shortcut="n", on_click=_on_skip)
+    undo.button("Undo", key="undo", shortcut="z", on_click=_on_undo)
+with left:
+    view.object_view(current, row)
