@@ -290,3 +290,43 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
     assert len(served) == DEFAULT_K
     for object_id, picture in zip(ids, served):
         np.testing.assert_array_equal(picture, resized(cutout_rgb(store.image(object_id), store.imaging), CARD_PX))
+
+
+def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, tiny_artifacts):
+    """Two people label at once: ana saves an interest score with the keyboard; ben, in another browser
+    context, sees it on the same object after a reload, and it is in the database."""
+    from astrodisc.label_queue import queue_rows
+    from astrodisc.labels import LabelDB
+
+    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+    first = str(catalog.at[int(queue_rows(catalog, "anomaly score")[0]), "object_id"])
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            pages = {}
+            for name in ("ana", "ben"):
+                page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+                page.goto(f"{server}/label")
+                page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill(name)
+                page.keyboard.press("Enter")
+                page.get_by_text(f"{name} · session").wait_for(timeout=30_000)
+                pages[name] = page
+            ana, ben = pages["ana"], pages["ben"]
+            assert ana.get_by_role("heading", name=first).count() == 1
+            ana.locator(".st-key-label_interest").get_by_role("radio", name="4", exact=True).click()
+            time.sleep(1.0)
+            ana.mouse.click(1000, 40)  # out of any text field, so the key reaches the page
+            ana.keyboard.press("s")
+            ana.get_by_text("1 labelled by you").wait_for(timeout=30_000)
+            ben.reload()
+            ben.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill("ben")
+            ben.keyboard.press("Enter")
+            ben.get_by_text("ana: — · interest 4").wait_for(timeout=30_000)
+            ben.screenshot(path=SHOTS / "label-second-browser.png")
+            seen_by_ben = ben.get_by_role("heading", name=first).count()
+        finally:
+            browser.close()
+
+    assert seen_by_ben == 1
+    stored = LabelDB(tiny_artifacts.data_root / "labels.sqlite").latest("tiny-sim", "ana")
+    assert stored[["object_id", "interest"]].values.tolist() == [[first, 4]]
