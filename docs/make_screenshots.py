@@ -3,13 +3,15 @@
 Starts `streamlit run app.py` on a free port with ASTRODISC_DATA=data, drives Debian's chromium with Playwright
 (never `playwright install`) and writes docs/map.png (coloured by label), docs/map-clicked.png (a Mira opened by
 a real click on the map, full page), docs/map-anomaly.png (coloured by anomaly_score), docs/galaxy-map.png (the
-galaxy demo's picture mosaic) and docs/galaxy-clicked.png (a spiral and its look-alikes).
+galaxy demo's picture mosaic), docs/galaxy-clicked.png (a spiral and its look-alikes) and docs/label.png (a
+labeling session on the galaxy demo; its label database is a temporary file, not data/labels.sqlite).
 """
 
 import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -76,6 +78,17 @@ def galaxy_shots(page, url: str) -> None:
     page.screenshot(path=DOCS / "galaxy-clicked.png", full_page=True)
 
 
+def label_shot(page, url: str) -> None:
+    """The label page of the galaxy demo with a name entered, at the top of its anomaly-ranked queue."""
+    page.set_viewport_size({"width": 1400, "height": 1000})
+    page.goto(f"{url}/label")
+    page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill("ana")
+    page.keyboard.press("Enter")
+    page.get_by_text("ana · session").wait_for(timeout=120_000)
+    settle(page, 3.0)
+    page.screenshot(path=DOCS / "label.png")
+
+
 def main() -> None:
     catalog = pd.read_parquet(CATALOG)
     row, gap = isolated_mira(catalog)
@@ -85,7 +98,8 @@ def main() -> None:
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port", str(port),
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env={**os.environ, "ASTRODISC_DATA": str(ROOT / "data")}, stdout=subprocess.DEVNULL,
+        cwd=ROOT, env={**os.environ, "ASTRODISC_DATA": str(ROOT / "data"),
+                       "ASTRODISC_LABELS": tempfile.mkdtemp() + "/labels.sqlite"}, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -135,9 +149,10 @@ def main() -> None:
             settle(page)
             page.screenshot(path=DOCS / "map-anomaly.png")
             galaxy_shots(page, url)
+            label_shot(page, url)
             browser.close()
         print(f"clicked {catalog.at[row, 'object_id']}; wrote map.png, map-clicked.png, map-anomaly.png, "
-              f"galaxy-map.png, galaxy-clicked.png in {DOCS}")
+              f"galaxy-map.png, galaxy-clicked.png, label.png in {DOCS}")
     finally:
         server.terminate()
         server.wait(timeout=10)
