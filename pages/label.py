@@ -13,9 +13,11 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc import app_state, galaxy_view, label_queue, varstar_view
+from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
 from astrodisc.labels import INTEREST_SCORES, Label, LabelDB
 from astrodisc.paths import labels_path
+from astrodisc.widgets import download_buttons
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
@@ -124,3 +126,19 @@ with right:
     undo.button("Undo", key="undo", shortcut="z", on_click=_on_undo)
 with left:
     view.object_view(current, row)
+
+with st.expander(f"All labels of {dataset}: agreement and export"):
+    standing = db.latest(dataset)
+    st.caption(f"{len(standing)} standing labels by {standing['annotator'].nunique()} annotators "
+               f"(the latest of each annotator for each object)")
+    if len(standing):
+        result = agreement(standing)
+        if result["pairs"]:
+            st.dataframe(pd.DataFrame([{"annotators": " · ".join(p["annotators"]), "objects (class)": p["class_objects"],
+                                        "Cohen κ (class)": p["class_kappa"], "objects (interest)": p["interest_objects"],
+                                        "weighted κ (interest)": p["interest_kappa"]} for p in result["pairs"]]),
+                         hide_index=True, key="agreement")
+        if "fleiss_kappa" in result:
+            st.caption(f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
+                       f"{result['fleiss_kappa']:.3f}")
+        download_buttons(standing, f"{dataset}-labels", key="labels_download")

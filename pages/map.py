@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc import app_state, galaxy_view, render, varstar_view
+from astrodisc.widgets import download_buttons
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
 SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude", "z_spec",
@@ -134,6 +135,7 @@ with map_slot:
         st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
         st.dataframe(table, hide_index=True, key="lasso_table")
+        download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
         clear, narrow = st.columns(2)

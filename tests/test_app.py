@@ -281,6 +281,7 @@ def test_a_box_selection_of_galaxies_shows_their_pictures(tiny_sky, monkeypatch)
     gallery = [img for img in at.get("image") if img.proto.imgs[0].caption]
     assert [img.proto.imgs[0].caption for img in gallery] == [str(catalog.at[r, "object_id"]) for r in caught[:24]]
     assert any(c.value == f"the first 24 of {len(caught)} selected galaxies" for c in at.caption)
+    assert len(at.get("download_button")) == 3  # the selection as CSV, Parquet, VOTable
 
 
 def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky, monkeypatch):
@@ -352,6 +353,8 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
 
     again = _label_page(monkeypatch, tiny_data, tmp_path)  # a new browser session: resumes after the label
     assert _shown_object(again) == queue[1]
+    assert any(c.value.startswith("1 standing labels by 1 annotators") for c in again.caption)
+    assert len(again.get("download_button")) == 3  # CSV, Parquet, VOTable
 
 
 def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(tiny_data, monkeypatch, tmp_path):
@@ -359,8 +362,7 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
 
     at = _label_page(monkeypatch, tiny_data, tmp_path, annotator=None)
     assert any("Enter your name" in i.value for i in at.info)
-    first = _shown_object(at) if any(m.value.startswith("### `") for m in at.markdown) else None
-    assert first is None  # nothing to label before a name is given
+    assert not any(m.value.startswith("### `") for m in at.markdown)  # no object before a name is given
     at.sidebar.text_input(key="annotator").input("ben").run()
     LabelDB(tmp_path / "labels.sqlite").add(Label("tiny-sim", _shown_object(at), "ana", "s0", label="RRAB",
                                                   interest=2))
@@ -370,3 +372,9 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     at.sidebar.toggle(key="blind").set_value(True).run()
     assert not any(m.value.startswith("model: **") for m in at.markdown)
     assert not any(c.value.startswith("ana: ") for c in at.caption)
+    at.sidebar.toggle(key="blind").set_value(False).run()
+    at.selectbox(key="label_class").set_value("EW").run()
+    at.button_group(key="label_interest").set_value(2).run()
+    at.button(key="save").click().run()  # ben disagrees with ana on the class, agrees on the interest
+    (table,) = [d for d in at.dataframe if "Cohen κ (class)" in d.value.columns]
+    assert table.value.iloc[0]["annotators"] == "ana · ben" and table.value.iloc[0]["objects (class)"] == 1

@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 
 import numpy as np
+import pandas as pd
 import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
@@ -244,10 +245,15 @@ def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
         caption.wait_for(timeout=30_000)
         page.screenshot(path=SHOTS / "page-box-selection.png")
         text = caption.inner_text()
+        with page.expect_download(timeout=30_000) as download:
+            page.locator(".st-key-selection_download_csv button").click()
+        exported = pd.read_csv(download.value.path())
         assert page.locator("[data-testid='stException']").count() == 0
 
     assert text == f"{expected} objects in the box/lasso selection"
     assert 0 < expected < len(catalog)
+    inside = catalog.loc[catalog["umap_x"] < split, "object_id"].astype(str)
+    assert sorted(exported["object_id"].astype(str)) == sorted(inside)  # exactly the objects in the box
 
 
 def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_sky):
