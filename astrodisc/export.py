@@ -1,4 +1,4 @@
-"""Write a table (labels, a selection of the catalogue) as CSV, Parquet or VOTable, chosen by file suffix.
+"""Tables in and out (labels, a selection of the catalogue) as CSV, Parquet or VOTable, by file suffix.
 
 VOTable is what TOPCAT and Aladin read; columns keep their names, NaN and None become masked values.
 """
@@ -30,6 +30,27 @@ def table_bytes(table: pd.DataFrame, suffix: str) -> bytes:
         plain = table.astype({c: object for c in table.columns if table[c].dtype == "string"})
         Table.from_pandas(plain).write(buffer, format="votable")
     return buffer.getvalue()
+
+
+MAX_TABLE_BYTES = 50 * 2**20  # largest table a user may upload
+
+
+def read_table(data: bytes, name: str) -> pd.DataFrame:
+    """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is too large,
+    of another format or unreadable."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in FORMATS:
+        raise UserError(f"{name}: cannot read {suffix or 'a file without suffix'}; give one of {', '.join(FORMATS)}")
+    if len(data) > MAX_TABLE_BYTES:
+        raise UserError(f"{name} is {len(data) / 2**20:.0f} MB; the limit is {MAX_TABLE_BYTES // 2**20} MB")
+    try:
+        if FORMATS[suffix] == "CSV":
+            return pd.read_csv(io.BytesIO(data))
+        if FORMATS[suffix] == "Parquet":
+            return pd.read_parquet(io.BytesIO(data))
+        return Table.read(io.BytesIO(data), format="votable").to_pandas()
+    except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
+        raise UserError(f"{name} is not a readable {FORMATS[suffix]} table: {type(err).__name__}") from None
 
 
 def export_table(table: pd.DataFrame, path: Path) -> Path:

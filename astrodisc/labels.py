@@ -77,6 +77,37 @@ class Label:
             raise UserError("an empty label: give a class, an interest score, a note or 'unsure'")
 
 
+def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], annotator: str,
+                      session: str) -> list[Label]:
+    """Labels of an imported table with an ``object_id`` column and any of ``label``, ``interest`` (0-5),
+    ``note``; a UserError names the first problem (missing column, unknown object, bad score) so nothing of a
+    faulty file is stored."""
+    if "object_id" not in table.columns:
+        raise UserError("a label table needs an object_id column (and any of label, interest, note)")
+    if not {"label", "interest", "note"} & set(table.columns):
+        raise UserError("a label table needs at least one of the columns label, interest, note")
+    ids = table["object_id"].astype(str)
+    unknown = sorted(set(ids) - known_ids)
+    if unknown:
+        raise UserError(f"{len(unknown)} object ids are not in {dataset}, e.g. {unknown[0]!r}")
+    labels = []
+    for i, object_id in enumerate(ids):
+        def value(column: str):
+            return table[column].iloc[i] if column in table.columns and pd.notna(table[column].iloc[i]) else None
+
+        interest = value("interest")
+        if interest is not None and (float(interest) != int(float(interest))):
+            raise UserError(f"row {i + 1}: interest must be an integer from 0 to 5, got {interest!r}")
+        label = Label(dataset, object_id, annotator, session, label=None if value("label") is None else str(value("label")),
+                      interest=None if interest is None else int(float(interest)), note=str(value("note") or ""))
+        try:
+            label.check()
+        except UserError as err:
+            raise UserError(f"row {i + 1} ({object_id}): {err}") from None
+        labels.append(label)
+    return labels
+
+
 class LabelDB:
     """The label database at ``path`` (created on first use, WAL mode)."""
 
@@ -111,12 +142,21 @@ class LabelDB:
 
     def add(self, label: Label) -> int:
         """Store ``label`` (checked first); returns its id."""
-        label.check()
-        row = {**asdict(label), "unsure": int(label.unsure), "created_utc": time.time()}
+        return self.add_many([label])[0]
+
+    def add_many(self, labels: list[Label]) -> list[int]:
+        """Store ``labels`` in one transaction, all or none (each checked first); returns their ids."""
+        for label in labels:
+            label.check()
+        now = time.time()
+        ids = []
         with self._connect() as db:
-            cursor = db.execute(f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
-                                tuple(row.values()))
-            return int(cursor.lastrowid)
+            for label in labels:
+                row = {**asdict(label), "unsure": int(label.unsure), "created_utc": now}
+                cursor = db.execute(f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
+                                    tuple(row.values()))
+                ids.append(int(cursor.lastrowid))
+        return ids
 
     def undo(self, annotator: str, session: str) -> int | None:
         """Retract the annotator's last standing label of ``session``; returns its id (None if nothing to undo).

@@ -15,12 +15,14 @@ import streamlit as st
 from astrodisc import app_state, galaxy_view, label_queue, varstar_view
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
-from astrodisc.labels import INTEREST_SCORES, Label, LabelDB
+from astrodisc.export import read_table
+from astrodisc.labels import INTEREST_SCORES, Label, LabelDB, labels_from_table
 from astrodisc.paths import labels_path
 from astrodisc.widgets import download_buttons
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
+IMPORT_KEY = "label_import_outcome"
 NEW_CLASS = "a new class…"
 
 app_state.require_app()
@@ -99,6 +101,18 @@ def _on_undo() -> None:
     st.session_state[MESSAGE_KEY] = "Nothing to undo in this session" if undone is None else "Undid the last label"
 
 
+def _on_import() -> None:
+    upload = st.session_state["labels_upload"]
+    try:
+        table = read_table(upload.getvalue(), upload.name)
+        imported = db.add_many(labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
+                                                 f"import-{session}"))
+    except UserError as err:
+        st.session_state[IMPORT_KEY] = f"Nothing imported: {err}"
+        return
+    st.session_state[IMPORT_KEY] = f"Imported {len(imported)} labels from {upload.name}"
+
+
 left, right = st.columns([3, 2], gap="medium")
 with right:
     st.markdown(f"### `{object_id}`")
@@ -142,3 +156,10 @@ with st.expander(f"All labels of {dataset}: agreement and export"):
             st.caption(f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
                        f"{result['fleiss_kappa']:.3f}")
         download_buttons(standing, f"{dataset}-labels", key="labels_download")
+    upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note)",
+                              type=["csv", "parquet", "vot", "xml"], key="labels_upload")
+    if upload is not None:
+        st.button(f"Import {upload.name} as {annotator}", key="labels_import", on_click=_on_import)
+    outcome = st.session_state.pop(IMPORT_KEY, None)
+    if outcome is not None:
+        (st.success if outcome.startswith("Imported") else st.error)(outcome)

@@ -336,3 +336,36 @@ def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, 
     assert seen_by_ben == 1
     stored = LabelDB(tiny_artifacts.data_root / "labels.sqlite").latest("tiny-sim", "ana")
     assert stored[["object_id", "interest"]].values.tolist() == [[first, 4]]
+
+
+def test_label_import_refuses_a_faulty_table_whole_and_takes_a_good_one(server, tiny_artifacts, tmp_path):
+    from astrodisc.labels import LabelDB
+
+    catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
+    ids = catalog["object_id"].astype(str).tolist()
+    faulty, good = tmp_path / "faulty.csv", tmp_path / "good.csv"
+    pd.DataFrame({"object_id": [ids[5], "NOT-A-STAR"], "label": ["EW", "EW"]}).to_csv(faulty, index=False)
+    pd.DataFrame({"object_id": [ids[5], ids[6]], "label": ["EW", None], "interest": [1, 5]}).to_csv(good, index=False)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{server}/label")
+            page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill("dee")
+            page.keyboard.press("Enter")
+            page.get_by_text("dee · session").wait_for(timeout=30_000)
+            page.get_by_text("All labels of tiny-sim").click()
+            outcomes = []
+            for path in (faulty, good):
+                page.locator(".st-key-labels_upload input[type='file']").set_input_files(str(path))
+                page.locator(".st-key-labels_import button").click()
+                message = page.get_by_text("Nothing imported" if path is faulty else "Imported 2 labels")
+                message.wait_for(timeout=30_000)
+                outcomes.append(message.inner_text())
+            page.screenshot(path=SHOTS / "label-import.png", full_page=True)
+        finally:
+            browser.close()
+
+    assert "1 object ids are not in tiny-sim, e.g. 'NOT-A-STAR'" in outcomes[0]
+    stored = LabelDB(tiny_artifacts.data_root / "labels.sqlite").latest("tiny-sim", "dee")
+    assert stored[["object_id", "interest"]].values.tolist() == [[ids[5], 1], [ids[6], 5]]

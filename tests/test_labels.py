@@ -133,3 +133,40 @@ def test_export_names_the_formats_it_knows(tmp_path):
 
     with pytest.raises(UserError, match=".csv, .parquet"):
         export_table(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
+
+
+def test_a_label_table_imports_whole_or_not_at_all(tmp_path):
+    from astrodisc.labels import labels_from_table
+
+    db = LabelDB(tmp_path / "labels.sqlite")
+    known = {"G1", "G2", "G3"}
+    good = pd.DataFrame({"object_id": ["G1", "G2"], "label": ["spiral", None], "interest": [3, 5.0]})
+    db.add_many(labels_from_table(good, "sky", known, "ana", "import-1"))
+    assert db.latest("sky")[["object_id", "interest"]].values.tolist() == [["G1", 3], ["G2", 5]]
+    for table, words in ((pd.DataFrame({"id": ["G1"], "label": ["x"]}), "needs an object_id column"),
+                         (pd.DataFrame({"object_id": ["G1", "G9"], "label": ["x", "y"]}), "not in sky, e.g. 'G9'"),
+                         (pd.DataFrame({"object_id": ["G3"], "interest": [2.5]}), "row 1: interest must be"),
+                         (pd.DataFrame({"object_id": ["G3"], "interest": [9]}), r"row 1 \(G3\): interest must"),
+                         (pd.DataFrame({"object_id": ["G3"]}), "at least one of the columns")):
+        with pytest.raises(UserError, match=words):
+            db.add_many(labels_from_table(table, "sky", known, "ana", "import-2"))
+    assert len(db.history("sky")) == 2  # nothing of a faulty table was stored
+    bad_second = [Label("sky", "G3", "ana", "s", label="a"), Label("sky", "G3", "ana", "s", interest=8)]
+    with pytest.raises(UserError):
+        db.add_many(bad_second)
+    assert len(db.history("sky")) == 2
+
+
+def test_uploaded_tables_are_read_or_refused_in_one_line():
+    from astrodisc.export import read_table, table_bytes
+
+    table = pd.DataFrame({"object_id": ["G1"], "interest": [2]})
+    for suffix in (".csv", ".parquet", ".vot"):
+        back = read_table(table_bytes(table, suffix), f"mine{suffix}")
+        assert back["object_id"].astype(str).tolist() == ["G1"] and back["interest"].tolist() == [2]
+    with pytest.raises(UserError, match="not a readable Parquet table"):
+        read_table(b"PAR1 but not really", "x.parquet")
+    with pytest.raises(UserError, match="cannot read .xlsx"):
+        read_table(b"", "x.xlsx")
+    with pytest.raises(UserError, match="the limit is 50 MB"):
+        read_table(b"0" * (51 * 2**20), "big.csv")
