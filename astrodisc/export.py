@@ -27,9 +27,13 @@ def table_bytes(table: pd.DataFrame, suffix: str) -> bytes:
     elif kind == "Parquet":
         table.to_parquet(buffer, index=False)
     else:
-        plain = table.astype({c: object for c in table.columns if table[c].dtype == "string"})
-        Table.from_pandas(plain).write(buffer, format="votable")
+        astropy_table(table).write(buffer, format="votable")
     return buffer.getvalue()
+
+
+def astropy_table(table: pd.DataFrame) -> Table:
+    """``table`` as an astropy Table (pandas string columns as plain objects, which astropy reads)."""
+    return Table.from_pandas(table.astype({c: object for c in table.columns if table[c].dtype == "string"}))
 
 
 MAX_TABLE_BYTES = 50 * 2**20  # largest table a user may upload

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc import app_state, galaxy_view, render, varstar_view
+from astrodisc.errors import UserError
+from astrodisc.samp import send_to_samp
 from astrodisc.widgets import download_buttons
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
@@ -18,6 +20,7 @@ SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "
 HIDDEN_METADATA = ("object_id",)
 MAP_KEY, GOTO_KEY = "map", "goto_object"
 LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
+SAMP_KEY = "samp_outcome"
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
@@ -55,6 +58,16 @@ def _on_focus() -> None:
 
 def _on_unfocus() -> None:
     st.session_state.pop(FOCUS_KEY, None)
+
+
+def _on_samp() -> None:
+    picked = st.session_state.get(LASSO_KEY) or []
+    try:
+        clients = send_to_samp(catalog.loc[picked], f"{info.name} selection")
+    except UserError as err:
+        st.session_state[SAMP_KEY] = f"Not sent: {err}"
+        return
+    st.session_state[SAMP_KEY] = f"Sent {len(picked)} objects to {clients} SAMP client(s)"
 
 
 def _on_goto() -> None:
@@ -136,6 +149,11 @@ with map_slot:
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
         st.dataframe(table, hide_index=True, key="lasso_table")
         download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
+        st.button("Send to TOPCAT / Aladin (SAMP)", key="samp_send", on_click=_on_samp,
+                  help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one")
+        outcome = st.session_state.pop(SAMP_KEY, None)
+        if outcome is not None:
+            (st.success if outcome.startswith("Sent") else st.error)(outcome)
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
         clear, narrow = st.columns(2)

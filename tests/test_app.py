@@ -378,3 +378,13 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     at.button(key="save").click().run()  # ben disagrees with ana on the class, agrees on the interest
     (table,) = [d for d in at.dataframe if "Cohen κ (class)" in d.value.columns]
     assert table.value.iloc[0]["annotators"] == "ana · ben" and table.value.iloc[0]["objects (class)"] == 1
+
+
+def test_sending_a_selection_without_a_samp_hub_says_what_to_start(tiny_data, monkeypatch, tmp_path):
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:file://{tmp_path / 'no-hub.lock'}")
+    at = _run()
+    at.session_state["lasso_rows"] = [0, 1, 2]
+    at.run()
+    at.button(key="samp_send").click().run()
+    assert not at.exception
+    assert any("Not sent" in e.value and "start TOPCAT or Aladin" in e.value for e in at.error)
