@@ -21,6 +21,7 @@ import torch
 from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
+from astrodisc.active_learning import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import load_artifacts
 from astrodisc.classical_baseline import evaluate_baseline
 from astrodisc.datasets.store import VarStarStore
@@ -82,6 +83,7 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
         result["rediscovery"] = _rediscovery(art.embeddings["fused"], labels, truth)
         result["anomaly"] = _anomaly(catalog["anomaly_score"].to_numpy(), truth, inputs, feats)
         result["mislabel"] = _mislabel(catalog["mislabel_score"].to_numpy(), labels, truth)
+        result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
     result["sim_to_real"] = _sim_to_real(model, scaler)
     return result
 
@@ -151,7 +153,7 @@ def _rediscovery(fused: np.ndarray, labels: np.ndarray, truth) -> dict:
 def _anomaly(score: np.ndarray, truth, inputs: ModelInputs, lc_feats: np.ndarray) -> dict:
     """AUROC and precision@50 of the anomaly score for the injected rare objects, beside an Isolation
     Forest on the metadata and the classical light-curve features."""
-    rare = truth["rare_type"].to_numpy() != ""
+    rare = interesting_in_truth(truth)
     raw = np.hstack([inputs.meta_raw, lc_feats])
     raw = np.where(np.isfinite(raw), raw, np.nanmedian(np.where(np.isfinite(raw), raw, np.nan), axis=0))
     baseline = -IsolationForest(n_estimators=300, random_state=0).fit(raw).score_samples(raw)

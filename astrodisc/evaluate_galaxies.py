@@ -29,6 +29,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
+from astrodisc.active_learning import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.encoders.resnet import ResNetEncoder
@@ -87,6 +88,7 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     result["similarity"] = _similarity(art, space, labels, splits)
     truth = read_truth(store)
     result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
+    result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
     result["lens_search"] = _lens_search(art, space, truth)
     result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
     return result

@@ -9,7 +9,7 @@ import io
 from pathlib import Path
 
 import pandas as pd
-from astropy.table import Table
+from astropy.table import MaskedColumn, Table
 
 from astrodisc.errors import UserError
 
@@ -32,8 +32,15 @@ def table_bytes(table: pd.DataFrame, suffix: str) -> bytes:
 
 
 def astropy_table(table: pd.DataFrame) -> Table:
-    """``table`` as an astropy Table (pandas string columns as plain objects, which astropy reads)."""
-    return Table.from_pandas(table.astype({c: object for c in table.columns if table[c].dtype == "string"}))
+    """``table`` as an astropy Table; text columns become str columns masked where the value is missing
+    (astropy's VOTable writer cannot take None, NaN or an all-missing object column)."""
+    text = [c for c in table.columns if not (pd.api.types.is_numeric_dtype(table[c].dtype)
+                                             or pd.api.types.is_bool_dtype(table[c].dtype))]
+    plain = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "").astype(str) for c in text})
+    out = Table.from_pandas(plain)
+    for c in text:
+        out[c] = MaskedColumn(out[c], mask=table[c].isna().to_numpy())
+    return out
 
 
 MAX_TABLE_BYTES = 50 * 2**20  # largest table a user may upload

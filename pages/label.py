@@ -51,8 +51,10 @@ if not annotator:
     st.stop()
 session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
 skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
-done = set(db.latest(dataset, annotator)["object_id"].astype(str))
-queue = label_queue.queue_rows(catalog, order)
+mine = db.latest(dataset, annotator)
+space = "fused" if "fused" in current.artifacts.embeddings else current.artifacts.spaces[0]
+queue = label_queue.queue_rows(catalog, order, current.artifacts.embeddings[space], mine)
+done = set(mine["object_id"].astype(str))
 row = label_queue.next_row(queue, catalog["object_id"], done, skipped)
 st.caption(f"{annotator} · session {session} · {len(done)} labelled by you in {dataset} · "
            f"{len(skipped)} skipped this session · queue of {len(queue):,} by {order}")

@@ -333,6 +333,7 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
     queue = [str(catalog.at[r, "object_id"]) for r in queue_rows(catalog, "anomaly score")]
     at = _label_page(monkeypatch, tiny_data, tmp_path)
+    at.sidebar.selectbox(key="queue_order").set_value("anomaly score").run()
     assert _shown_object(at) == queue[0]  # highest anomaly score first
     at.selectbox(key="label_class").set_value("EW").run()
     at.button_group(key="label_interest").set_value(4).run()
@@ -352,9 +353,31 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
     assert len(db.history("tiny-sim")) == 3  # label, unsure, its retraction: nothing overwritten
 
     again = _label_page(monkeypatch, tiny_data, tmp_path)  # a new browser session: resumes after the label
+    again.sidebar.selectbox(key="queue_order").set_value("anomaly score").run()
     assert _shown_object(again) == queue[1]
     assert any(c.value.startswith("1 standing labels by 1 annotators") for c in again.caption)
     assert len(again.get("download_button")) == 3  # CSV, Parquet, VOTable
+
+
+def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeypatch, tmp_path):
+    """Scoring the first object 5 pulls its neighbours in the embedding up the queue (the fixture's classes are
+    islands): the next object is the learning queue's answer, of the first object's class."""
+    from astrodisc.label_queue import LEARNING, queue_rows
+    from astrodisc.labels import LabelDB
+
+    artifacts = load_artifacts(tiny_data.artifact_dir)
+    catalog = artifacts.catalog
+    at = _label_page(monkeypatch, tiny_data, tmp_path)
+    assert at.sidebar.selectbox(key="queue_order").value == LEARNING
+    first = _shown_object(at)
+    at.button_group(key="label_interest").set_value(5).run()
+    at.button(key="save").click().run()
+    scored = LabelDB(tmp_path / "labels.sqlite").latest("tiny-sim", "ana")
+    expected = [r for r in queue_rows(catalog, LEARNING, np.asarray(artifacts.embeddings["fused"]), scored)
+                if catalog.at[r, "object_id"] != first][0]
+    assert _shown_object(at) == catalog.at[expected, "object_id"]
+    label_of = dict(zip(catalog["object_id"], catalog["label"].astype(object)))
+    assert label_of[_shown_object(at)] == label_of[first]
 
 
 def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(tiny_data, monkeypatch, tmp_path):

@@ -363,6 +363,7 @@ def test_label_import_refuses_a_faulty_table_whole_and_takes_a_good_one(server, 
                 message.wait_for(timeout=30_000)
                 outcomes.append(message.inner_text())
             page.screenshot(path=SHOTS / "label-import.png", full_page=True)
+            assert page.locator("[data-testid='stException']").count() == 0
         finally:
             browser.close()
 

@@ -91,6 +91,10 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     for key in ("auroc", "precision_at_50"):
         assert 0.0 <= result["anomaly"][key] <= 1.0
     assert 0.0 <= result["mislabel"]["auroc"] <= 1.0 and 0.0 <= result["mislabel"]["recall_top_2pct"] <= 1.0
+    hunt = result["active_learning"]
+    assert hunt["interesting_in_survey"] == result["anomaly"]["n_rare"]
+    assert 0 <= hunt["found_without_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
+    assert 0 <= hunt["found_with_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
     assert result["rediscovery"]["ROT"]["n_members"] > 20
     assert -1.0 <= result["rediscovery"]["ROT"]["ari"] <= 1.0
     s82 = result["sim_to_real"]["stripe82"]

@@ -119,6 +119,8 @@ def test_standing_labels_export_and_read_back(tmp_path, suffix):
     db = LabelDB(tmp_path / "labels.sqlite")
     db.add(Label("sky", "G1", "ana", "s1", label="spiral", interest=3, note="bar?"))
     db.add(Label("sky", "G2", "ana", "s1", interest=5))
+    db.add(Label("other", "G5", "ana", "s1", interest=1))  # a table whose label column is all missing
+    assert len(export_table(db.latest("other"), tmp_path / f"only-scores{suffix}").read_bytes()) > 0
     latest = db.latest("sky")
     path = export_table(latest, tmp_path / f"labels{suffix}")
     back = {".csv": pd.read_csv, ".parquet": pd.read_parquet,
