@@ -11,16 +11,14 @@ so far from anything scored the anomaly score rules, and near scored objects the
 this rather than a Gaussian process: it has one bandwidth, is linear in objects x labels (20,000 x 100 is a
 matrix product), and it cannot extrapolate interest into empty regions of the embedding.
 
-``simulate_user`` measures it: a user who finds the injected rare objects interesting reviews ``budget``
-objects, ``batch`` at a time, with and without re-ranking after each batch.
+``simulate_user`` measures it (``astrodisc.evaluate_hunt`` runs it on a simulated survey's hidden truth): a
+user who finds the injected rare objects interesting reviews ``budget`` objects, ``batch`` at a time, with
+and without re-ranking after each batch.
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from scipy.stats import rankdata
@@ -76,38 +74,3 @@ def simulate_user(embedding: np.ndarray, anomaly_score: np.ndarray, is_interesti
         reviewed += [int(r) for r in np.argsort(-score, kind="stable")[: min(batch, budget - len(reviewed))]]
     found = int(is_interesting[np.array(reviewed)].sum())
     return HuntResult(found, without, budget, int(is_interesting.sum()))
-
-
-def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> dict:
-    """The ``active_learning`` entry of ``evaluate --json``: the simulated hunt on the map space's embedding."""
-    from astrodisc.artifacts import load_artifacts  # noqa: PLC0415 - keeps this module light for the app
-
-    art = load_artifacts(artifacts_dir)
-    space = "fused" if "fused" in art.embeddings else art.spaces[0]
-    result = simulate_user(np.asarray(art.embeddings[space], dtype=np.float32),
-                           art.catalog["anomaly_score"].to_numpy(dtype=float), np.asarray(is_interesting, bool))
-    return {"space": space, "reviewed": result.reviewed, "interesting_in_survey": result.n_interesting,
-            "found_with_retraining": result.found_with_retraining, "found_without_retraining": result.found_without,
-            "gain": result.gain, "bandwidth": BANDWIDTH}
-
-
-def main(artifacts_dir: str) -> None:
-    """Print the simulated hunt on one artifact set of a simulated survey (its injected rare objects)."""
-    from astrodisc.artifacts import load_artifacts  # noqa: PLC0415
-    from astrodisc.datasets.open_store import open_store  # noqa: PLC0415
-    from astrodisc.truth import read_truth  # noqa: PLC0415
-
-    art = load_artifacts(Path(artifacts_dir))
-    truth = read_truth(open_store(Path(art.manifest["dataset"]["path"])))
-    print(json.dumps(active_learning_section(Path(artifacts_dir), interesting_in_truth(truth)), indent=2))
-
-
-def interesting_in_truth(truth) -> np.ndarray:
-    """(N,) bool: what the simulated user finds interesting — the injected rare objects of either survey."""
-    column = "anomaly" if "anomaly" in truth.columns else "rare_type"
-    values = truth[column].astype(object).to_numpy()
-    return np.array([isinstance(v, str) and v not in ("", "none") for v in values])
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])

@@ -21,7 +21,7 @@ import torch
 from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
-from astrodisc.active_learning import active_learning_section, interesting_in_truth
+from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import load_artifacts
 from astrodisc.classical_baseline import evaluate_baseline
 from astrodisc.datasets.store import VarStarStore

@@ -29,7 +29,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from astrodisc.active_learning import active_learning_section, interesting_in_truth
+from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.encoders.resnet import ResNetEncoder

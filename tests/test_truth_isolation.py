@@ -16,7 +16,8 @@ from streamlit.testing.v1 import AppTest
 from astrodisc.datasets.store import TRUTH_FILE
 from astrodisc.paths import PROJECT_ROOT
 
-ALLOWED_IMPORTERS = {"astrodisc/evaluate.py", "astrodisc/evaluate_galaxies.py", "astrodisc/galaxy_calibration.py"}
+ALLOWED_IMPORTERS = {"astrodisc/evaluate.py", "astrodisc/evaluate_galaxies.py", "astrodisc/galaxy_calibration.py",
+                     "astrodisc/evaluate_hunt.py"}
 # the store defines the name, the simulator writes the file, the reader reads it
 ALLOWED_NAMERS = {"astrodisc/datasets/store.py", "astrodisc/datasets/varstars_sim.py", "astrodisc/truth.py",
                   "astrodisc/datasets/galaxies_sim.py", "astrodisc/datasets/galaxy_store.py",  # writes the simulated sky's truth beside its cutouts

@@ -1,0 +1,49 @@
+"""The ``active_learning`` entry of ``evaluate --json``: the simulated anomaly hunt of
+``astrodisc.active_learning`` on an artifact set of a simulated survey, whose injected rare objects (hidden
+truth, read only here and by the other evaluation modules) are what the simulated user finds interesting.
+
+    python -m astrodisc.evaluate_hunt data/varstars-demo/varstars-clip     # prints the JSON entry
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from astrodisc.active_learning import BANDWIDTH, simulate_user
+from astrodisc.artifacts import load_artifacts
+from astrodisc.datasets.open_store import open_store
+from astrodisc.truth import read_truth
+
+
+def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
+    """(N,) bool: the injected rare objects of either kind of survey (galaxies: ``anomaly`` other than none;
+    variable stars: a non-empty ``rare_type``)."""
+    column = "anomaly" if "anomaly" in truth.columns else "rare_type"
+    values = truth[column].astype(object).to_numpy()
+    return np.array([isinstance(v, str) and v not in ("", "none") for v in values])
+
+
+def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> dict:
+    """The simulated hunt on the embedding of the map's space (fused if there is one)."""
+    art = load_artifacts(artifacts_dir)
+    space = "fused" if "fused" in art.embeddings else art.spaces[0]
+    result = simulate_user(np.asarray(art.embeddings[space], dtype=np.float32),
+                           art.catalog["anomaly_score"].to_numpy(dtype=float), np.asarray(is_interesting, bool))
+    return {"space": space, "reviewed": result.reviewed, "interesting_in_survey": result.n_interesting,
+            "found_with_retraining": result.found_with_retraining, "found_without_retraining": result.found_without,
+            "gain": result.gain, "bandwidth": BANDWIDTH}
+
+
+def main(artifacts_dir: str) -> None:
+    art = load_artifacts(Path(artifacts_dir))
+    truth = read_truth(open_store(Path(art.manifest["dataset"]["path"])))
+    print(json.dumps(active_learning_section(Path(artifacts_dir), interesting_in_truth(truth)), indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
