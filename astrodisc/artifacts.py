@@ -41,6 +41,11 @@ class Artifacts:
     def spaces(self) -> tuple[str, ...]:
         return tuple(self.embeddings)
 
+    @property
+    def map_space(self) -> str:
+        """The space the build mapped, clustered and voted in (as its manifest records)."""
+        return self.manifest["stages"]["map"]["inputs"]["space"]
+
     def neighbours(
         self, space: str, row: int, k: int, query_space: str | None = None, min_separation_arcsec: float = 0.0
     ) -> tuple[np.ndarray, np.ndarray]:

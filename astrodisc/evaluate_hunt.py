@@ -29,9 +29,9 @@ def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
 
 
 def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> dict:
-    """The simulated hunt on the embedding of the map's space (fused if there is one)."""
+    """The simulated hunt on the embedding of the space the map was made from."""
     art = load_artifacts(artifacts_dir)
-    space = "fused" if "fused" in art.embeddings else art.spaces[0]
+    space = art.map_space
     result = simulate_user(np.asarray(art.embeddings[space], dtype=np.float32),
                            art.catalog["anomaly_score"].to_numpy(dtype=float), np.asarray(is_interesting, bool))
     return {"space": space, "reviewed": result.reviewed, "interesting_in_survey": result.n_interesting,

@@ -16,3 +16,11 @@ def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
     for column, suffix in zip(st.columns(len(suffixes)), suffixes):
         column.download_button(f"{FORMATS[suffix]}", table_bytes(table, suffix), file_name=f"{stem}{suffix}",
                                mime=MIME[suffix], key=f"{key}_{suffix[1:]}", on_click="ignore")
+
+
+def show_outcome(key: str) -> None:
+    """Show, once, the (succeeded, message) a callback left under ``key`` in session state."""
+    outcome = st.session_state.pop(key, None)
+    if outcome is not None:
+        succeeded, message = outcome
+        (st.success if succeeded else st.error)(message)

@@ -18,7 +18,7 @@ from astrodisc.errors import UserError
 from astrodisc.export import read_table
 from astrodisc.labels import INTEREST_SCORES, Label, LabelDB, labels_from_table
 from astrodisc.paths import labels_path
-from astrodisc.widgets import download_buttons
+from astrodisc.widgets import download_buttons, show_outcome
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
@@ -51,9 +51,9 @@ if not annotator:
     st.stop()
 session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
 skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
-mine = db.latest(dataset, annotator)
-space = "fused" if "fused" in current.artifacts.embeddings else current.artifacts.spaces[0]
-queue = label_queue.queue_rows(catalog, order, current.artifacts.embeddings[space], mine)
+standing = db.latest(dataset)  # every annotator's standing labels: read once per rerun
+mine = standing[standing["annotator"] == annotator]
+queue = label_queue.queue_rows(catalog, order, current.artifacts.embeddings[current.artifacts.map_space], mine)
 done = set(mine["object_id"].astype(str))
 row = label_queue.next_row(queue, catalog["object_id"], done, skipped)
 st.caption(f"{annotator} · session {session} · {len(done)} labelled by you in {dataset} · "
@@ -110,9 +110,9 @@ def _on_import() -> None:
         imported = db.add_many(labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
                                                  f"import-{session}"))
     except UserError as err:
-        st.session_state[IMPORT_KEY] = f"Nothing imported: {err}"
+        st.session_state[IMPORT_KEY] = (False, f"Nothing imported: {err}")
         return
-    st.session_state[IMPORT_KEY] = f"Imported {len(imported)} labels from {upload.name}"
+    st.session_state[IMPORT_KEY] = (True, f"Imported {len(imported)} labels from {upload.name}")
 
 
 left, right = st.columns([3, 2], gap="medium")
@@ -121,8 +121,7 @@ with right:
     if not blind:
         if "pred_label" in catalog:
             st.markdown(f"model: **{catalog.at[row, 'pred_label']}** ({catalog.at[row, 'pred_prob']:.2f})")
-        others = db.latest(dataset)
-        others = others[(others["object_id"] == object_id) & (others["annotator"] != annotator)]
+        others = standing[(standing["object_id"] == object_id) & (standing["annotator"] != annotator)]
         for _, other in others.iterrows():
             label = other["label"] if pd.notna(other["label"]) else "—"
             interest = int(other["interest"]) if pd.notna(other["interest"]) else "—"
@@ -144,7 +143,6 @@ with left:
     view.object_view(current, row)
 
 with st.expander(f"All labels of {dataset}: agreement and export"):
-    standing = db.latest(dataset)
     st.caption(f"{len(standing)} standing labels by {standing['annotator'].nunique()} annotators "
                f"(the latest of each annotator for each object)")
     if len(standing):
@@ -162,6 +160,4 @@ with st.expander(f"All labels of {dataset}: agreement and export"):
                               type=["csv", "parquet", "vot", "xml"], key="labels_upload")
     if upload is not None:
         st.button(f"Import {upload.name} as {annotator}", key="labels_import", on_click=_on_import)
-    outcome = st.session_state.pop(IMPORT_KEY, None)
-    if outcome is not None:
-        (st.success if outcome.startswith("Imported") else st.error)(outcome)
+    show_outcome(IMPORT_KEY)

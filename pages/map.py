@@ -12,7 +12,7 @@ import streamlit as st
 from astrodisc import app_state, galaxy_view, render, varstar_view
 from astrodisc.errors import UserError
 from astrodisc.samp import send_to_samp
-from astrodisc.widgets import download_buttons
+from astrodisc.widgets import download_buttons, show_outcome
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
 SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude", "z_spec",
@@ -65,9 +65,9 @@ def _on_samp() -> None:
     try:
         clients = send_to_samp(catalog.loc[picked], f"{info.name} selection")
     except UserError as err:
-        st.session_state[SAMP_KEY] = f"Not sent: {err}"
+        st.session_state[SAMP_KEY] = (False, f"Not sent: {err}")
         return
-    st.session_state[SAMP_KEY] = f"Sent {len(picked)} objects to {clients} SAMP client(s)"
+    st.session_state[SAMP_KEY] = (True, f"Sent {len(picked)} objects to {clients} SAMP client(s)")
 
 
 def _on_goto() -> None:
@@ -151,9 +151,7 @@ with map_slot:
         download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
         st.button("Send to TOPCAT / Aladin (SAMP)", key="samp_send", on_click=_on_samp,
                   help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one")
-        outcome = st.session_state.pop(SAMP_KEY, None)
-        if outcome is not None:
-            (st.success if outcome.startswith("Sent") else st.error)(outcome)
+        show_outcome(SAMP_KEY)
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
         clear, narrow = st.columns(2)
