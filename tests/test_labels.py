@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import sqlite3
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -59,22 +60,24 @@ def test_bad_labels_are_refused_and_nothing_is_written(tmp_path, bad, words):
     assert db.history("sky").empty
 
 
-def _write_many(path: str, annotator: str, n: int) -> None:
-    db = LabelDB(path)
-    for i in range(n):
-        db.add(Label("sky", f"G{i:04d}", annotator, "s1", label="spiral", interest=i % 6))
+# A writer is a fresh interpreter, not a multiprocessing child: spawn re-runs the parent's __main__, which
+# after an AppTest is the Streamlit script itself.
+_WRITER = """
+import sys
+from astrodisc.labels import Label, LabelDB
+path, annotator, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+db = LabelDB(path)
+for i in range(n):
+    db.add(Label("sky", f"G{i:04d}", annotator, "s1", label="spiral", interest=i % 6))
+"""
 
 
 def test_concurrent_writer_processes_lose_nothing(tmp_path):
     path = str(tmp_path / "labels.sqlite")
     LabelDB(path)
-    writers = [multiprocessing.get_context("spawn").Process(target=_write_many, args=(path, f"w{k}", 150))
-               for k in range(4)]
+    writers = [subprocess.Popen([sys.executable, "-c", _WRITER, path, f"w{k}", "150"]) for k in range(4)]
     for w in writers:
-        w.start()
-    for w in writers:
-        w.join(timeout=120)
-        assert w.exitcode == 0
+        assert w.wait(timeout=120) == 0
     latest = LabelDB(path).latest("sky")
     assert len(latest) == 4 * 150
     assert latest.groupby("annotator").size().tolist() == [150] * 4
