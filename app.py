@@ -22,7 +22,7 @@ if not sets:
     st.stop()
 
 with st.sidebar:
-    app_state.picker([s.label for s in sets])
+    app_state.picker(sets)
 
 try:
     current = app_state.current()

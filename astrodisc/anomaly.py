@@ -7,7 +7,14 @@ odd in one modality is odd (a microlensing event on an ordinary star is odd only
 Labels: each object's k nearest *labelled* other objects in the fused space vote with weight
 max(cosine similarity, 0) + 1e-6 (so a row of orthogonal neighbours still votes evenly). The vote
 gives a predicted label with its share of the weight, and the mislabel score
-1 - (share of the weight agreeing with the object's own label).
+1 - (share of the weight agreeing with the object's own label). A labelled object never votes for
+itself, so its prediction is a leave-one-out k-NN prediction.
+
+Out of distribution: every prediction carries its label distance, the cosine distance (1 - cos) to
+the nearest labelled other object. An object is flagged out of distribution for the vote when that
+distance exceeds the ``OOD_QUANTILE`` quantile of the labelled objects' own label distances (each
+measured leave-one-out, like their votes): by construction at most ceil((n - 1)(1 - OOD_QUANTILE)) of
+the n labelled objects are flagged (1 % for large n), and the threshold is fixed by the labels alone.
 
 Every neighbour comes from a faiss index (:mod:`astrodisc.index`), queried in batches: memory and
 time grow with N, never N^2 beyond what the index itself costs.
@@ -27,6 +34,9 @@ from astrodisc.index import build_index, search
 
 BATCH = 65_536  # queries per faiss call
 WEIGHT_FLOOR = 1e-6
+OOD_QUANTILE = 0.99  # label distances above this quantile of the labelled objects' own are out of distribution
+OOD_RULE = ("ood = label_distance > threshold; threshold = the {quantile} quantile (numpy linear interpolation) "
+            "of the labelled objects' own label_distance, each to its nearest other labelled object")
 
 
 def mean_knn_distance(vectors: np.ndarray, index: faiss.Index, k: int = 10) -> np.ndarray:
@@ -78,6 +88,8 @@ class LabelVote:
     pred_prob: np.ndarray  # (N,) float64 in [0, 1]: share of the weight for pred_label; NaN likewise
     own_share: np.ndarray  # (N,) float64 in [0, 1]: share for the object's own label; NaN if unlabelled
     #                        (or, for a lone labelled object, without labelled neighbours)
+    label_distance: np.ndarray  # (N,) float64 in [0, 2]: cosine distance 1 - cos to the nearest labelled
+    #                             other object; NaN without labelled neighbours
 
     @property
     def mislabel_score(self) -> np.ndarray:
@@ -99,9 +111,10 @@ def knn_predict(
     pred_label = np.full(n, None, dtype=object)
     pred_prob = np.full(n, np.nan)
     own_share = np.full(n, np.nan)
+    label_distance = np.full(n, np.nan)
     labelled_rows = np.flatnonzero(labelled)
     if labelled_rows.size == 0:
-        return LabelVote(pred_label, pred_prob, own_share)
+        return LabelVote(pred_label, pred_prob, own_share, label_distance)
     classes, codes = np.unique(np.asarray(labels, dtype=object)[labelled_rows].astype(str), return_inverse=True)
     own_code = np.full(n, -1, dtype=np.int64)
     own_code[labelled_rows] = codes
@@ -111,6 +124,8 @@ def knn_predict(
     for lo in range(0, n, BATCH):
         rows = np.arange(lo, min(lo + BATCH, n))
         scores, ids = search(index, vectors[rows], k, exclude=position[rows])
+        if ids.shape[1]:  # best first: column 0 is the nearest labelled other object (NaN if none was found)
+            label_distance[rows] = 1.0 - scores[:, 0].astype(np.float64)
         valid = ids >= 0
         weights = np.where(valid, np.maximum(np.nan_to_num(scores), 0.0) + WEIGHT_FLOOR, 0.0)
         votes = np.zeros((len(rows), len(classes)))
@@ -123,4 +138,18 @@ def knn_predict(
         pred_prob[rows[voted]] = votes[voted, best[voted]] / total[voted]
         mine = voted & (own_code[rows] >= 0)
         own_share[rows[mine]] = votes[mine, own_code[rows[mine]]] / total[mine]
-    return LabelVote(pred_label, pred_prob, own_share)
+    return LabelVote(pred_label, pred_prob, own_share, label_distance)
+
+
+def ood_threshold(label_distance: np.ndarray, labelled: np.ndarray, quantile: float = OOD_QUANTILE) -> float:
+    """The label distance above which an object is out of distribution for the k-NN vote.
+
+    ``label_distance`` (N,) from :func:`knn_predict`, ``labelled`` (N,) bool. Returns the ``quantile`` of the
+    labelled objects' own (leave-one-out) label distances, a cosine distance in [0, 2]; NaN when no labelled
+    object has another labelled object to measure to (then nothing is flagged). Flag with
+    ``label_distance > threshold`` (see ``OOD_RULE``): at most ceil((n - 1)(1 - ``quantile``)) of the n labelled
+    objects with a distance exceed it, whatever the unlabelled objects look like.
+    """
+    own = label_distance[np.asarray(labelled, dtype=bool)]
+    own = own[np.isfinite(own)]
+    return float(np.quantile(own, quantile)) if own.size else float("nan")

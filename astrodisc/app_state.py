@@ -18,13 +18,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from astrodisc import view_link
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.open_store import Store, open_store
-from astrodisc.paths import data_dir
+from astrodisc.labels import LabelDB
+from astrodisc.paths import data_dir, labels_path
+from astrodisc.subsets import SubsetDB
 
 PICKER_KEY = "artifact_set"  # widget key of the sidebar picker
 PICKED_KEY = "picked_set"  # session-state key of the picked ArtifactSet.label (outlives the widget, see picker)
-OBJECT_PARAM = "object"  # query parameter holding the selected object's id
+OBJECT_PARAM = view_link.OBJECT  # query parameter holding the selected object's id
 LASSO_KEY = "lasso_rows"  # catalogue rows of the map's last box/lasso selection
 FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
 FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
@@ -74,6 +77,26 @@ def _open_store(path: str, stamp: float) -> Store:
     return open_store(Path(path))
 
 
+@st.cache_resource
+def _label_db(path: str) -> LabelDB:
+    return LabelDB(Path(path))
+
+
+@st.cache_resource
+def _subset_db(path: str) -> SubsetDB:
+    return SubsetDB(Path(path))
+
+
+def label_db() -> LabelDB:
+    """The label database at ``labels_path()`` (opened once per process and path)."""
+    return _label_db(str(labels_path()))
+
+
+def subset_db() -> SubsetDB:
+    """The saved subsets, in the same database file as the labels."""
+    return _subset_db(str(labels_path()))
+
+
 def open_set(artifact_set: ArtifactSet) -> Current:
     """Load (once per process, until the manifest or dataset changes) the artifacts and store of a set."""
     stamp = (artifact_set.path / "manifest.json").stat().st_mtime
@@ -82,26 +105,39 @@ def open_set(artifact_set: ArtifactSet) -> Current:
                    _open_store(str(artifact_set.dataset_dir), store_stamp))
 
 
-def picker(labels: list[str]) -> str:
-    """The sidebar's dataset · model picker; returns the picked label, kept under ``PICKED_KEY``.
+def picker(sets: list[ArtifactSet]) -> ArtifactSet:
+    """The sidebar's dataset · model picker; returns the picked set, kept under ``PICKED_KEY`` and in the URL.
 
+    A session's first run opens the set the URL names (``?dataset=…&model=…``, a shared link), else the first.
     The pick is kept outside the widget's own state: with the widget's state alone, the first pick of a
     session on a fresh server (and every first pick under AppTest, which runs each rerun's page without app.py
     first; see app.py) was lost and the picker fell back to the first set. Picking another set clears the
-    selected object and the map's selections.
+    selected object, the map's selections and the view parameters of the last set.
     """
+    labels = [s.label for s in sets]
     picked = st.session_state.get(PICKED_KEY)
+    if picked is None:
+        linked = [s.label for s in sets if s.dataset == st.query_params.get(view_link.DATASET)
+                  and st.query_params.get(view_link.MODEL) in (None, s.model)]
+        picked = linked[0] if linked else None
     index = labels.index(picked) if picked in labels else 0
     label = st.selectbox("Dataset · model", labels, index=index, key=PICKER_KEY, on_change=_on_pick)
     st.session_state[PICKED_KEY] = label
-    return label
+    chosen = sets[labels.index(label)]
+    for name, value in ((view_link.DATASET, chosen.dataset), (view_link.MODEL, chosen.model)):
+        if st.query_params.get(name) != value:
+            st.query_params[name] = value
+    return chosen
 
 
 def _on_pick() -> None:
-    """Another set: its rows are not the last set's, so the selection, the narrowing and the object go."""
+    """Another set: its rows are not the last set's, so the selection, the narrowing, the object and the
+    view parameters go."""
     st.session_state[PICKED_KEY] = st.session_state[PICKER_KEY]
     for key in (LASSO_KEY, FOCUS_KEY):
         st.session_state.pop(key, None)
+    for name in view_link.VIEW_PARAMS + (view_link.SUBSET,):
+        st.query_params.pop(name, None)
     select_object(None)
 
 
@@ -117,7 +153,10 @@ def current() -> Current:
 def navigation() -> st.Page:
     """Register the app's pages with ``st.navigation``; returns the page this run should show."""
     return st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True),
-                          st.Page("pages/label.py", title="Label", icon="🏷️")])
+                          st.Page("pages/label.py", title="Label", icon="🏷️"),
+                          st.Page("pages/subclasses.py", title="Subclasses", icon="🧬"),
+                          st.Page("pages/search.py", title="Search", icon="🔎"),
+                          st.Page("pages/model.py", title="Model", icon="📈")])
 
 
 def run_page(page: st.Page) -> None:

@@ -24,6 +24,7 @@ from astrodisc.index import load_index, search
 
 CATALOG_ADDED_COLUMNS: tuple[str, ...] = (
     "umap_x", "umap_y", "cluster", "cluster_prob", "anomaly_score", "mislabel_score", "pred_label", "pred_prob",
+    "label_distance", "ood",
 )
 
 
@@ -109,7 +110,8 @@ def load_artifacts(out_dir: Path) -> Artifacts:
     catalog = pd.read_parquet(root / "catalog.parquet")
     absent = [c for c in ("object_id",) + CATALOG_ADDED_COLUMNS if c not in catalog.columns]
     if absent:
-        raise UserError(f"catalog.parquet in {root} lacks columns {', '.join(absent)}")
+        raise UserError(f"catalog.parquet in {root} lacks columns {', '.join(absent)}: "
+                        "rebuild with `astrodisc build` (only the stages that changed rerun)")
     embeddings = {s: np.load(root / "embeddings" / f"{s}.npy", mmap_mode="r") for s in spaces}
     indexes = {s: load_index(root / "index" / f"{s}.faiss") for s in spaces}
     for s in spaces:

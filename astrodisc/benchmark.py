@@ -4,6 +4,9 @@
 - period_search_ms: Lomb-Scargle search of one 500-epoch, 6-year light curve [ms, median of 10]
 - simulate_galaxies_per_s: galaxies simulated per second on one worker (200 objects)
 - resnet_step_s: one forward + backward pass of the galaxy ResNet at batch 256 [s, median of 3]
+- map_click: click on the map of the variable-star demo (20,000 objects) in chromium → neighbour panel
+  drawn, p50 / p95 / max over 30 clicks [s] (astrodisc.click_latency; needs the demo built: ``make demo-data``;
+  ``--no-app`` skips it)
 """
 
 from __future__ import annotations
@@ -13,14 +16,17 @@ import json
 import platform
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from astrodisc import click_latency
 from astrodisc.atomic import save_json
 from astrodisc.datasets.galaxies_sim import SimConfig, simulate
 from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
+from astrodisc.paths import data_dir
 from astrodisc.period_search import lomb_scargle
 
 
@@ -33,7 +39,7 @@ def _median_seconds(func, repeats: int) -> float:
     return float(np.median(times))
 
 
-def run() -> dict:
+def run(app: bool = True) -> dict:
     rng = np.random.default_rng(0)
     t = np.sort(rng.uniform(0, 6 * 365.25, 500)) + 55000.0
     err = rng.uniform(0.02, 0.08, t.size)
@@ -51,6 +57,8 @@ def run() -> dict:
 
     step()
     out["resnet_step_s"] = _median_seconds(step, 3)
+    if app:
+        out["map_click"] = asdict(click_latency.measure(data_dir() / "varstars-demo" / "varstars-clip"))
     out["machine"] = {"cpu_threads": torch.get_num_threads(), "platform": platform.platform()}
     return out
 
@@ -58,8 +66,9 @@ def run() -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("benchmark.json"))
+    parser.add_argument("--no-app", action="store_true", help="skip the browser click-latency benchmark")
     args = parser.parse_args()
-    result = run()
+    result = run(app=not args.no_app)
     save_json(args.out, result)
     print(json.dumps(result, indent=2))
 

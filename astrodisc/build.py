@@ -7,7 +7,10 @@ Stages, in order, each reading the files its upstream stages wrote::
     map         stages/map.parquet          umap_x, umap_y of the fused space (astrodisc.maps.fit_map)
     clusters    stages/clusters.parquet     cluster (-1 = noise), cluster_prob (HDBSCAN on the map)
     anomaly     stages/anomaly.parquet      anomaly_score, anomaly_<space> (astrodisc.anomaly)
-    labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote)
+    labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote),
+                                            label_distance, ood (distance to the nearest labelled object,
+                                            out-of-distribution flag; astrodisc.anomaly)
+                stages/ood.json             the ood threshold and its rule (copied into the manifest)
     catalog     catalog.parquet             objects.parquet + every column above
     manifest.json                           written last: what was built from what, how, and how long
 
@@ -39,7 +42,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astrodisc.anomaly import anomaly_ranks, combine_ranks, knn_predict
+from astrodisc.anomaly import OOD_QUANTILE, OOD_RULE, anomaly_ranks, combine_ranks, knn_predict, ood_threshold
 from astrodisc.atomic import save_json, save_npy, save_parquet
 from astrodisc.datasets.open_store import Store, open_store
 from astrodisc.errors import UserError
@@ -71,6 +74,7 @@ class BuildParams:
     min_samples: int = 10  # HDBSCAN min_samples (capped at min_cluster_size)
     k_anomaly: int = 10  # neighbours averaged for the anomaly distance
     k_label: int = 10  # labelled neighbours voting for pred_label / mislabel_score
+    ood_quantile: float = OOD_QUANTILE  # ood: label_distance above this quantile of the labelled objects' own
 
 
 @dataclass(frozen=True)
@@ -152,7 +156,8 @@ def build_artifacts(
     voted = chain.run(
         "labels",
         {"embeddings": embedded.hash, "space": map_space, "k": params.k_label, "exact_below": params.exact_below,
-         "target_recall": params.target_recall, "seed": seed, "code": _code_digest("anomaly")},
+         "target_recall": params.target_recall, "seed": seed, "ood_quantile": params.ood_quantile,
+         "code": _code_digest("anomaly")},
         lambda: _label_stage(store, out_dir, map_space, params, seed),
     )
     chain.run(
@@ -284,11 +289,24 @@ def _anomaly_stage(out_dir: Path, spaces: list[str], k: int) -> list[Path]:
 
 
 def _label_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
+    """The k-NN vote of labelled neighbours (pred_label, pred_prob, mislabel_score) and, per object, the cosine
+    distance to the nearest labelled other object (``label_distance``, in [0, 2]) with the out-of-distribution
+    flag ``ood`` = label_distance > the ``params.ood_quantile`` quantile of the labelled objects' own distances
+    (:func:`astrodisc.anomaly.ood_threshold`; no truth is read). The threshold and the rule go to
+    ``stages/ood.json`` and from there into the manifest."""
     vote = knn_predict(_load_embedding(out_dir, space), store.objects["label"].to_numpy(dtype=object),
                        k=params.k_label, exact_below=params.exact_below, seed=seed)
+    labelled = store.objects["label"].notna().to_numpy()
+    threshold = ood_threshold(vote.label_distance, labelled, params.ood_quantile)
+    ood = vote.label_distance > threshold  # NaN distance or threshold: not flagged
     frame = pd.DataFrame({"pred_label": pd.Series(vote.pred_label, dtype=object), "pred_prob": vote.pred_prob,
-                          "mislabel_score": vote.mislabel_score})
-    return [_save_stage_frame(out_dir, "labels", frame)]
+                          "mislabel_score": vote.mislabel_score, "label_distance": vote.label_distance, "ood": ood})
+    summary = {"rule": OOD_RULE.format(quantile=params.ood_quantile), "quantile": params.ood_quantile,
+               "threshold": None if np.isnan(threshold) else threshold, "space": space,
+               "flagged": int(ood.sum()), "labelled_flagged": int(ood[labelled].sum())}
+    summary_path = out_dir / "stages" / "ood.json"
+    save_json(summary_path, summary)
+    return [_save_stage_frame(out_dir, "labels", frame), summary_path]
 
 
 def _catalog_stage(store: Store, out_dir: Path) -> list[Path]:
@@ -326,6 +344,7 @@ def _write_manifest(
             "clusters": int(catalog["cluster"].max() + 1) if len(catalog) else 0,
             "noise": int((catalog["cluster"] == -1).sum()),
         },
+        "ood": json.loads((out_dir / "stages" / "ood.json").read_text()),
         "params": asdict(params),
         "seed": seed,
         "stages": {r.name: asdict(r) for r in records},

@@ -108,11 +108,15 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
         result = evaluate(artifacts, EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
                           progress=not args.quiet)
+    from astrodisc.model_report import save_evaluation
+
+    saved = save_evaluation(artifacts, result)  # the Model page shows the artifact set's own evaluation.json
     text = json.dumps(result, indent=2, sort_keys=True)
     if args.out:
         Path(args.out).write_text(text)
     if args.json or not args.out:
         print(text)
+    print(f"evaluation written to {saved}", file=sys.stderr)
 
 
 # The built-in demos: kind -> (dataset folder under data_dir(), shipped model folder under models/).
@@ -185,7 +189,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--out", type=Path, required=True, help="artifact folder to write")
     s.add_argument("--seed", type=int, default=0)
 
-    s = verb("evaluate", cmd_evaluate, "evaluate a built artifact set against held-out labels and hidden truth")
+    s = verb("evaluate", cmd_evaluate, "evaluate a built artifact set against held-out labels and hidden truth "
+                                       "(the result also goes to <artifacts>/evaluation.json, which the app shows)")
     s.add_argument("--artifacts", required=True, help="artifact folder (from build)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
     s.add_argument("--out", type=Path, default=None, help="also write the JSON here")

@@ -1,5 +1,6 @@
-"""The galaxy parts of the map page: the cutout as a colour picture with its bands, image thumbnails for
-neighbour cards and for the map. Streamlit code; the pictures come from ``galaxy_rgb``.
+"""The galaxy parts of the pages: the cutout as a colour picture with its bands, image thumbnails for
+neighbour cards and for the map, galleries of a selection or a sub-cluster. Streamlit code; the pictures come
+from ``galaxy_rgb``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from astrodisc.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resized
 SPACES = ("image",)
 MIN_SEPARATION_ARCSEC = DUPLICATE_RADIUS_ARCSEC  # neighbours closer than this on the sky are the same galaxy
 PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 40
+SUBCLUSTER_GALLERY = 6  # pictures of a sub-cluster: its most typical members
 
 
 @st.cache_data(max_entries=4096, show_spinner=False)
@@ -52,12 +54,14 @@ def object_view(current: Current, row: int) -> None:
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
 
 
-def selection_gallery(current: Current, rows: list[int], columns: int = 6, most: int = 24) -> None:
-    """Pictures of the first ``most`` galaxies of a box/lasso selection, ``columns`` to a row, captioned by id."""
+def selection_gallery(current: Current, rows: list[int], columns: int = 6, most: int = 24,
+                      what: str = "selected galaxies") -> None:
+    """Pictures of the first ``most`` galaxies of ``rows`` (a box/lasso selection: ``what`` names them in the
+    caption), ``columns`` to a row, captioned by id."""
     catalog, store = current.artifacts.catalog, current.store
     shown = rows[:most]
     if len(rows) > most:
-        st.caption(f"the first {most} of {len(rows)} selected galaxies")
+        st.caption(f"the first {most} of {len(rows)} {what}")
     for start in range(0, len(shown), columns):
         for cell, row in zip(st.columns(columns), shown[start:start + columns]):
             object_id = str(catalog.at[row, "object_id"])
@@ -70,3 +74,11 @@ def neighbour_preview(current: Current, row: int) -> None:
     store = current.store
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     st.image(picture(store, str(store.root), object_id, CARD_PX), width=CARD_PX, output_format="PNG")
+
+
+def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:
+    """Pictures of a sub-cluster's ``SUBCLUSTER_GALLERY`` most typical members (``rows``: catalogue rows, most
+    typical first), three to a row; ``color`` and ``key`` are unused (pictures carry their own colours and need
+    no key) but keep the signature of the variable-star view."""
+    selection_gallery(current, [int(r) for r in rows], columns=3, most=SUBCLUSTER_GALLERY,
+                      what="galaxies, most typical first")

@@ -15,19 +15,16 @@ transaction, so a crash loses at most the label being written. Example::
 
 from __future__ import annotations
 
-import sqlite3
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from astrodisc import sqlite_wal
 from astrodisc.errors import UserError
 
 INTEREST_SCORES = range(0, 6)  # 0 = nothing to see ... 5 = drop everything
-BUSY_TIMEOUT_MS = 30_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS labels (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -77,6 +74,13 @@ class Label:
             raise UserError("an empty label: give a class, an interest score, a note or 'unsure'")
 
 
+def manifest_versions(manifest: dict) -> dict[str, str]:
+    """The ``dataset_version`` and ``model_version`` a Label records, from an artifact set's manifest (the
+    inputs its embeddings were computed from); empty strings where the manifest does not say."""
+    inputs = manifest.get("stages", {}).get("embeddings", {}).get("inputs", {})
+    return {"dataset_version": str(inputs.get("dataset", "")), "model_version": str(inputs.get("model", ""))}
+
+
 def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], annotator: str,
                       session: str) -> list[Label]:
     """Labels of an imported table with an ``object_id`` column and any of ``label``, ``interest`` (0-5),
@@ -113,32 +117,7 @@ class LabelDB:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-                raise UserError(f"cannot keep labels at {self.path}: the file system does not allow SQLite's WAL mode")
-            db.executescript(_SCHEMA)  # idempotent; a script is its own transaction
-        except sqlite3.DatabaseError as err:
-            raise UserError(f"{self.path} is not a readable label database: {err}") from None
-        finally:
-            db.close()
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A connection whose block is one transaction (committed on success, rolled back on error)."""
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
-        try:
-            db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            db.execute("BEGIN IMMEDIATE")
-            yield db
-            db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        finally:
-            db.close()
+        sqlite_wal.create(self.path, _SCHEMA, "labels")
 
     def add(self, label: Label) -> int:
         """Store ``label`` (checked first); returns its id."""
@@ -150,7 +129,7 @@ class LabelDB:
             label.check()
         now = time.time()
         ids = []
-        with self._connect() as db:
+        with sqlite_wal.transaction(self.path) as db:
             for label in labels:
                 row = {**asdict(label), "unsure": int(label.unsure), "created_utc": now}
                 cursor = db.execute(f"INSERT INTO labels ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
@@ -161,7 +140,7 @@ class LabelDB:
     def undo(self, annotator: str, session: str) -> int | None:
         """Retract the annotator's last standing label of ``session``; returns its id (None if nothing to undo).
         The retracted label stays in the history."""
-        with self._connect() as db:
+        with sqlite_wal.transaction(self.path) as db:
             found = db.execute(
                 "SELECT id, dataset, object_id FROM labels l WHERE annotator = ? AND session = ? AND retracts IS NULL"
                 " AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id) ORDER BY id DESC LIMIT 1",
@@ -193,8 +172,4 @@ class LabelDB:
         return self._frame(query + " ORDER BY l.object_id, l.annotator", args)
 
     def _frame(self, query: str, args: list) -> pd.DataFrame:
-        db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        try:
-            return pd.read_sql_query(query, db, params=args)
-        finally:
-            db.close()
+        return sqlite_wal.read_frame(self.path, query, args)

@@ -25,6 +25,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "reduced_chi2", "fourier_a1", "r21", "r31", "phi21_cos", "phi21_sin", "phi31_cos", "phi31_sin",
     "lafler_kinman", "faint_fraction", "bright_fraction", "log_period_2nd", "power_2nd", "log_span",
 )
+MIN_EPOCHS = 10  # fewer finite epochs than this give no features (and no period to fold on)
 
 
 def fourier_fit(phase: np.ndarray, mag: np.ndarray, n_harmonics: int = 3) -> np.ndarray:
@@ -37,12 +38,12 @@ def fourier_fit(phase: np.ndarray, mag: np.ndarray, n_harmonics: int = 3) -> np.
 
 
 def features(lc: LightCurve) -> np.ndarray:
-    """FEATURE_NAMES for one single-band light curve; NaN-free for any curve with >= 10 epochs."""
+    """FEATURE_NAMES for one single-band light curve; NaN-free for any curve with >= MIN_EPOCHS epochs."""
     ok = np.isfinite(lc.mag) & np.isfinite(lc.time)
     t, m = lc.time[ok], lc.mag[ok].astype(float)
     e = np.where(np.isfinite(lc.mag_err[ok]) & (lc.mag_err[ok] > 0), lc.mag_err[ok], 0.05).astype(float)
-    if len(t) < 10:
-        raise UserError(f"light curve has {len(t)} usable epochs; at least 10 are needed")
+    if len(t) < MIN_EPOCHS:
+        raise UserError(f"light curve has {len(t)} usable epochs; at least {MIN_EPOCHS} are needed")
     search = lomb_scargle(t, m, e, min_period=0.03, max_period=min(1000.0, np.ptp(t)), max_frequencies=100_000)
     period = search.best_period
     power = search.power

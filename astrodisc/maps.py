@@ -20,6 +20,7 @@ umap is imported inside the functions: its import alone costs seconds.
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 
 import hdbscan
 import numpy as np
@@ -30,6 +31,8 @@ MIN_MAP_OBJECTS = 4  # UMAP needs a few neighbours to lay anything out
 MAP_MIN_SAMPLES = 10
 SUBCLUSTER_MIN_DIST = 0.0
 SUBCLUSTER_MIN_SAMPLES = 5
+SUBCLUSTER_MIN_SIZE = 5  # members of the smallest sub-cluster, however small the class
+MIN_SUBCLUSTER_MEMBERS = 2 * SUBCLUSTER_MIN_SIZE  # fewer members cannot hold two sub-clusters
 
 
 def sample_rows(n: int, sample_size: int, seed: int) -> np.ndarray:
@@ -92,13 +95,40 @@ def cluster_map(
     return labels.astype(np.int64), clusterer.probabilities_.astype(np.float32)
 
 
-def subclusters(points: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Clusters inside one class: ``points`` (n, D) unit vectors of its members, or their map (n, 2).
+@dataclass(frozen=True)
+class SubclusterMap:
+    """The sub-clusters of one class's n members and the 2-D layout HDBSCAN found them on."""
 
-    Vectors (D > 2) are first laid out by their own UMAP (``min_dist = 0``); then HDBSCAN with
-    ``min_cluster_size = max(5, round(0.05 * n))``. Returns ``labels`` (n,) int64 (-1 = noise) and
-    ``probabilities`` (n,) float32, as :func:`cluster_map`.
+    xy: np.ndarray  # (n, 2) float32: the class's own UMAP (or the 2-D points given)
+    labels: np.ndarray  # (n,) int64 sub-cluster of each member, -1 = noise
+    probabilities: np.ndarray  # (n,) float32 membership strength in [0, 1] (0 for noise)
+
+    @property
+    def n_clusters(self) -> int:
+        """Number of sub-clusters (noise is none)."""
+        return int(self.labels.max()) + 1 if len(self.labels) else 0
+
+
+def subcluster_min_size(n: int) -> int:
+    """Smallest sub-cluster of a class of n members: 5 % of them, at least ``SUBCLUSTER_MIN_SIZE``."""
+    return max(SUBCLUSTER_MIN_SIZE, round(0.05 * n))
+
+
+def subcluster_map(points: np.ndarray, *, seed: int = 0) -> SubclusterMap:
+    """Clusters inside one class with their layout: ``points`` (n, D) unit vectors of its members, or their map (n, 2).
+
+    Vectors (D > 2) are first laid out by their own UMAP (``min_dist = 0``, seeded); then HDBSCAN with
+    ``min_cluster_size = subcluster_min_size(n)`` and ``min_samples = SUBCLUSTER_MIN_SAMPLES``. A class of
+    fewer than ``MIN_SUBCLUSTER_MEMBERS`` cannot hold two sub-clusters: all its members come out as noise.
     """
     xy = points if points.shape[1] == 2 else fit_map(points, seed=seed, min_dist=SUBCLUSTER_MIN_DIST)
-    return cluster_map(xy, min_cluster_size=max(5, round(0.05 * len(points))),
-                       min_samples=SUBCLUSTER_MIN_SAMPLES)
+    labels, probabilities = cluster_map(xy, min_cluster_size=subcluster_min_size(len(points)),
+                                        min_samples=SUBCLUSTER_MIN_SAMPLES)
+    return SubclusterMap(np.asarray(xy, dtype=np.float32), labels, probabilities)
+
+
+def subclusters(points: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Clusters inside one class (see :func:`subcluster_map`): ``labels`` (n,) int64 (-1 = noise) and
+    ``probabilities`` (n,) float32, as :func:`cluster_map`."""
+    found = subcluster_map(points, seed=seed)
+    return found.labels, found.probabilities

@@ -20,15 +20,17 @@ from pathlib import Path
 import numpy as np
 
 from astrodisc.atomic import save_npy
-from astrodisc.datasets.store import METADATA_COLUMNS, VarStarStore
+from astrodisc.datasets.store import METADATA_COLUMNS, WAVELENGTH_GRID, LightCurve, VarStarStore
 from astrodisc.errors import UserError
-from astrodisc.lc_features import FEATURE_NAMES, store_features
+from astrodisc.lc_features import FEATURE_NAMES, features, store_features
 
 SEQ_LEN = 200
 FOLD_BINS = 64
 SPEC_BIN = 2
 INPUT_VERSION = "v1"
 LOG_COLUMNS = ("period",)
+ARRAY_NAMES = ("seq", "mask", "fold", "aux", "spec", "has_spec")  # the cached arrays of ModelInputs
+_LOG_PERIOD, _LS_POWER = FEATURE_NAMES.index("log_period"), FEATURE_NAMES.index("ls_power")
 
 
 @dataclass
@@ -152,28 +154,59 @@ def cached_lc_features(store: VarStarStore, progress: bool = True) -> np.ndarray
 def model_inputs(store: VarStarStore, progress: bool = True) -> ModelInputs:
     """All model inputs of a store (cached beside it: the period search runs once per dataset)."""
     cache = _cache_dir(store)
-    names = ("seq", "mask", "fold", "aux", "spec", "has_spec")
-    if all((cache / f"{n}.npy").is_file() for n in names):
-        arrays = {n: np.load(cache / f"{n}.npy") for n in names}
+    if all((cache / f"{n}.npy").is_file() for n in ARRAY_NAMES):
+        arrays = {n: np.load(cache / f"{n}.npy") for n in ARRAY_NAMES}
         return ModelInputs(**arrays, meta_raw=metadata_raw(store))
     feats = cached_lc_features(store, progress)
-    ip, ipow = FEATURE_NAMES.index("log_period"), FEATURE_NAMES.index("ls_power")
     band = store.info.bands.index(store.info.encoder_band)
-    n = len(store)
     n_pix = (len(store.spectra_flux[0]) // SPEC_BIN) if store.has_spectra else 1
-    seq = np.zeros((n, SEQ_LEN, 3), np.float32)
-    mask = np.zeros((n, SEQ_LEN), bool)
-    fold = np.zeros((n, 2, FOLD_BINS), np.float32)
-    aux = np.zeros((n, 5), np.float32)
-    spec = np.zeros((n, 2, n_pix), np.float32)
-    has_spec = np.zeros(n, bool)
-    for i in range(n):
+    inputs = _empty_inputs(len(store), n_pix)
+    for i in range(len(store)):
         lc = store.lightcurve_at(i).in_band(band)
         if np.isfinite(lc.mag).sum() >= 3:
-            seq[i], mask[i], fold[i], aux[i] = lightcurve_arrays(lc.time, lc.mag, lc.mag_err, feats[i, ip], feats[i, ipow])
+            _put_lightcurve(inputs, i, lc, feats[i])
         if store.has_spectra:
-            spec[i], has_spec[i] = spectrum_arrays(np.asarray(store.spectra_flux[i]), np.asarray(store.spectra_err[i]))
-    arrays = dict(seq=seq, mask=mask, fold=fold, aux=aux, spec=spec, has_spec=has_spec)
-    for name, value in arrays.items():
-        save_npy(cache / f"{name}.npy", value)
-    return ModelInputs(**arrays, meta_raw=metadata_raw(store))
+            _put_spectrum(inputs, i, np.asarray(store.spectra_flux[i]), np.asarray(store.spectra_err[i]))
+    for name in ARRAY_NAMES:
+        save_npy(cache / f"{name}.npy", getattr(inputs, name))
+    inputs.meta_raw = metadata_raw(store)
+    return inputs
+
+
+def object_inputs(lightcurve: LightCurve | None = None, spectrum: tuple[np.ndarray, np.ndarray] | None = None,
+                  meta_raw: np.ndarray | None = None) -> ModelInputs:
+    """Model inputs (N = 1) of one object given as arrays rather than a store row, e.g. a user's upload.
+
+    ``lightcurve``: one band, the encoder's (time [days], mag [mag], mag_err [mag]; at least
+    ``lc_features.MIN_EPOCHS`` finite epochs), its period found by the same Lomb-Scargle features as a store's;
+    ``spectrum``: (flux, flux_err) on ``WAVELENGTH_GRID`` (2576 pixels of 2 A; NaN where not covered);
+    ``meta_raw``: (38,) in METADATA_COLUMNS order, NaN where missing. A modality left out is absent, as for a
+    store object without it (zeros; ``has_spec`` False; every metadata value missing).
+    """
+    inputs = _empty_inputs(1, len(WAVELENGTH_GRID) // SPEC_BIN)
+    if lightcurve is not None:
+        _put_lightcurve(inputs, 0, lightcurve, features(lightcurve))
+    if spectrum is not None:
+        _put_spectrum(inputs, 0, *spectrum)
+    if meta_raw is not None:
+        inputs.meta_raw[0] = meta_raw
+    return inputs
+
+
+def _empty_inputs(n: int, n_pix: int) -> ModelInputs:
+    """Inputs of ``n`` objects with no light curve, no spectrum (``n_pix`` binned pixels) and no metadata."""
+    return ModelInputs(seq=np.zeros((n, SEQ_LEN, 3), np.float32), mask=np.zeros((n, SEQ_LEN), bool),
+                       fold=np.zeros((n, 2, FOLD_BINS), np.float32), aux=np.zeros((n, 5), np.float32),
+                       spec=np.zeros((n, 2, n_pix), np.float32), has_spec=np.zeros(n, bool),
+                       meta_raw=np.full((n, len(METADATA_COLUMNS)), np.nan))
+
+
+def _put_lightcurve(inputs: ModelInputs, i: int, lc: LightCurve, lc_features: np.ndarray) -> None:
+    """Fill object ``i``'s light-curve arrays from ``lc`` and its FEATURE_NAMES values (period, power)."""
+    inputs.seq[i], inputs.mask[i], inputs.fold[i], inputs.aux[i] = lightcurve_arrays(
+        lc.time, lc.mag, lc.mag_err, lc_features[_LOG_PERIOD], lc_features[_LS_POWER])
+
+
+def _put_spectrum(inputs: ModelInputs, i: int, flux: np.ndarray, err: np.ndarray) -> None:
+    """Fill object ``i``'s spectrum arrays from flux and error on the store grid."""
+    inputs.spec[i], inputs.has_spec[i] = spectrum_arrays(flux, err)

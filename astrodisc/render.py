@@ -1,4 +1,5 @@
-"""Plotly figures of the app: light curves (raw and folded), periodogram, spectrum and the embedding map.
+"""Plotly figures of the app: light curves (raw and folded), periodogram, spectrum, the embedding map, and the
+summaries of groups of objects (a median folded light curve, per-group scatter plots and histograms).
 
 Pure functions from arrays and tables to ``plotly.graph_objects.Figure``; no Streamlit here, so tests read the
 figures' data directly. Magnitudes always increase downward (reversed y axis), as astronomers plot them.
@@ -18,19 +19,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative
+from plotly.colors import hex_to_rgb, qualitative
 
 from astrodisc.datasets.store import LightCurve
 from astrodisc.period_search import brightest_epoch, fold
 
 if TYPE_CHECKING:
     from astrodisc.period_search import PeriodSearch
+    from astrodisc.subclass_profiles import FoldedProfile
 
 CATEGORICAL_COLUMNS: tuple[str, ...] = ("label", "cluster", "pred_label")
 PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Dark24) + tuple(qualitative.Light24)
 MISSING_COLOR = "#b0b0b0"
 NOISE_CLUSTER = -1  # HDBSCAN's label for points in no cluster
 MAP_POINT_SIZE = 5
+MAP_AXES = ("umap_x", "umap_y")
 PERIODOGRAM_POINTS = 4000  # most points a periodogram figure draws
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
@@ -49,6 +52,15 @@ def category_names(values: pd.Series, column: str) -> pd.Series:
     else:
         names = values.map(lambda v: "unlabelled" if pd.isna(v) else str(v))
     return names.astype(str)
+
+
+def category_colors(names: pd.Series) -> dict[str, str]:
+    """Colour of each category in ``names`` (display names, see :func:`category_names`), in drawing order:
+    grey "unlabelled"/"noise" first (underneath), then the palette by category size, largest first."""
+    counts = names.value_counts(sort=True)
+    grey = [n for n in counts.index if n in ("unlabelled", "noise")]
+    others = [n for n in counts.index if n not in grey]
+    return {**{n: MISSING_COLOR for n in grey}, **{n: PALETTE[i % len(PALETTE)] for i, n in enumerate(others)}}
 
 
 def _hover_text(catalog: pd.DataFrame, color_by: str) -> np.ndarray:
@@ -71,9 +83,14 @@ def map_figure(
     thumbnails: Sequence[tuple[int, str]] = (),
     thumbnail_size: tuple[float, float] = (0.0, 0.0),
     point_opacity: float = 1.0,
+    marked_rows: Sequence[int] | None = None,
+    axes: tuple[str, str] = MAP_AXES,
+    axis_titles: tuple[str, str] = ("UMAP 1", "UMAP 2"),
+    east_left: bool = False,
     height: int = 620,
 ) -> go.Figure:
-    """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``).
+    """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``), or any
+    other pair of its columns (``axes``; e.g. a sky view in degrees with ``east_left`` reversing the x axis).
 
     Args:
         catalog: the objects to draw; its index is the row of each object in the full catalogue (a filtered
@@ -89,52 +106,53 @@ def map_figure(
             (width, height) map units, so they grow as the user zooms in.
         point_opacity: opacity of the objects' markers (lowered over pictures, so the pictures show through);
             the neighbour and selection overlays stay opaque.
+        marked_rows: catalogue rows drawn as open squares (a box/lasso selection made here or in a linked view).
 
     Returns:
-        the figure; highlight and selection traces are named "neighbours" and "selected".
+        the figure; overlay traces are named "neighbours", "in selection" and "selected".
     """
     fig = go.Figure()
     if is_categorical(catalog, color_by):
         names = category_names(catalog[color_by], color_by)
-        counts = names.value_counts(sort=True)
-        grey = [n for n in counts.index if n in ("unlabelled", "noise")]
-        for name in grey:  # grey, drawn first so they lie under the classes
+        for name, color in category_colors(names).items():
             part = catalog[names == name]
-            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=MISSING_COLOR)))
-        for i, name in enumerate(n for n in counts.index if n not in grey):
-            part = catalog[names == name]
-            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=PALETTE[i % len(PALETTE)])))
+            fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=color), axes=axes))
     else:
         values = pd.to_numeric(catalog[color_by], errors="coerce")
         known = catalog.loc[values[values.notna()].sort_values(kind="stable").index]  # highest drawn on top
         marker = dict(color=values[known.index].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
                       colorbar=dict(title=dict(text=color_by), thickness=12))
-        fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker))
+        fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker, axes=axes))
         missing = catalog[values.isna()]
         if len(missing):
             fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
-                                  dict(color=MISSING_COLOR)))
+                                  dict(color=MISSING_COLOR), axes=axes))
     fig.update_traces(marker_opacity=point_opacity)
+    if marked_rows is not None and len(marked_rows):
+        marked = catalog.loc[[r for r in marked_rows if r in catalog.index]]
+        fig.add_trace(_points(marked, "in selection", _hover_text(marked, color_by),
+                              dict(size=9, color="#ff7f0e", line=dict(width=1.5)), symbol="square-open", axes=axes))
     if highlight_rows is not None and len(highlight_rows):
         ring = catalog.loc[[r for r in highlight_rows if r in catalog.index]]
         fig.add_trace(_points(ring, "neighbours", _hover_text(ring, color_by),
                               dict(size=11, color="#111111", line=dict(width=1.5)),
-                              symbol="circle-open"))
+                              symbol="circle-open", axes=axes))
     if selected_row is not None and selected_row in catalog.index:
         star = catalog.loc[[selected_row]]
         fig.add_trace(_points(star, "selected", _hover_text(star, color_by),
                               dict(size=18, color="#e4002b", line=dict(width=1.5, color="white")),
-                              symbol="star"))
+                              symbol="star", axes=axes))
     fig.update_layout(images=[
-        dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, "umap_x"]), y=float(catalog.at[row, "umap_y"]),
+        dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, axes[0]]), y=float(catalog.at[row, axes[1]]),
              sizex=thumbnail_size[0], sizey=thumbnail_size[1], xanchor="center", yanchor="middle", layer="below",
              sizing="contain")
         for row, uri in thumbnails if row in catalog.index])
     fig.update_layout(
-        height=height, margin=_MARGIN, uirevision="map", clickmode="event+select", hovermode="closest",
+        height=height, margin=_MARGIN, uirevision=axes[0], clickmode="event+select", hovermode="closest",
         legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
                     x=0, xanchor="left"),
-        xaxis=dict(title="UMAP 1", zeroline=False), yaxis=dict(title="UMAP 2", zeroline=False),
+        xaxis=dict(title=axis_titles[0], zeroline=False, autorange="reversed" if east_left else True),
+        yaxis=dict(title=axis_titles[1], zeroline=False),
     )
     return fig
 
@@ -163,10 +181,11 @@ def thumbnail_box(catalog: pd.DataFrame, cells: int) -> tuple[float, float]:
     return float(width), float(height)
 
 
-def _points(part: pd.DataFrame, name: str, text: np.ndarray, marker: dict, symbol: str = "circle") -> go.Scattergl:
+def _points(part: pd.DataFrame, name: str, text: np.ndarray, marker: dict, symbol: str = "circle",
+            axes: tuple[str, str] = MAP_AXES) -> go.Scattergl:
     marker = {"size": MAP_POINT_SIZE, "symbol": symbol, **marker}
     return go.Scattergl(
-        x=part["umap_x"].to_numpy(dtype=float), y=part["umap_y"].to_numpy(dtype=float), mode="markers",
+        x=part[axes[0]].to_numpy(dtype=float), y=part[axes[1]].to_numpy(dtype=float), mode="markers",
         name=name, marker=marker, customdata=part.index.to_numpy(dtype=np.int64), text=text,
         hovertemplate="%{text}<extra></extra>",
     )
@@ -276,18 +295,80 @@ def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = Non
 
 
 def spectrum_figure(wavelength: np.ndarray, flux: np.ndarray, flux_err: np.ndarray, *, title: str | None = None,
-                    height: int = 280) -> go.Figure:
-    """Spectrum: flux against wavelength [Angstrom] with a shaded 1-sigma band; NaN pixels leave gaps."""
+                    height: int = 280, color: str = "#1f77b4", y_title: str = "flux") -> go.Figure:
+    """Spectrum: flux against wavelength [Angstrom] with a shaded 1-sigma band in ``color``; NaN pixels leave
+    gaps."""
     wavelength = np.asarray(wavelength, dtype=float)
     flux = np.asarray(flux, dtype=float)
     err = np.nan_to_num(np.asarray(flux_err, dtype=float), nan=0.0)
-    fig = go.Figure([
-        go.Scatter(x=wavelength, y=flux + err, mode="lines", line=dict(width=0), hoverinfo="skip",
-                   showlegend=False, name="flux + 1σ"),
-        go.Scatter(x=wavelength, y=flux - err, mode="lines", line=dict(width=0), fill="tonexty",
-                   fillcolor="rgba(31,119,180,0.25)", hoverinfo="skip", showlegend=False, name="flux - 1σ"),
-        go.Scatter(x=wavelength, y=flux, mode="lines", line=dict(width=1, color="#1f77b4"), name="flux"),
+    fig = go.Figure(_band(wavelength, flux - err, flux + err, color, ("flux - 1σ", "flux + 1σ")) + [
+        go.Scatter(x=wavelength, y=flux, mode="lines", line=dict(width=1, color=color), name="flux"),
     ])
     fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None, showlegend=False,
-                      xaxis=dict(title="wavelength [Å]"), yaxis=dict(title="flux"))
+                      xaxis=dict(title="wavelength [Å]"), yaxis=dict(title=y_title))
     return fig
+
+
+def folded_profile_figure(profile: "FoldedProfile", *, color: str = PALETTE[0], title: str | None = None,
+                          height: int = 260) -> go.Figure:
+    """A group's median folded light curve: the median normalised magnitude per phase bin and its 16-84 % band
+    over the members, drawn over phase 0-2 with 0 (each member's maximum light) at the top."""
+    phase = np.concatenate([profile.phase, profile.phase + 1.0])
+    twice = [np.concatenate([a, a]) for a in (profile.median, profile.low, profile.high)]
+    fig = go.Figure(_band(phase, twice[1], twice[2], color, ("16 %", "84 %")) + [
+        go.Scatter(x=phase, y=twice[0], mode="lines+markers", line=dict(width=2, color=color),
+                   marker=dict(size=3, color=color), name="median"),
+    ])
+    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None, showlegend=False,
+                      xaxis=dict(title="phase", range=[0.0, 2.0]),
+                      yaxis=dict(title="normalised magnitude", autorange="reversed"))
+    return fig
+
+
+def group_scatter_figure(x: pd.Series, y: pd.Series, groups: pd.Series, colors: dict[str, str], *, x_title: str,
+                         y_title: str, log_x: bool = False, height: int = 320) -> go.Figure:
+    """``y`` against ``x`` (Series sharing the catalogue-row index of ``groups``), one trace per group of
+    ``colors`` (name -> colour, in drawing order), ``customdata`` = catalogue row; points without both values
+    (or with x <= 0 on a log axis) are left out."""
+    x, y = pd.to_numeric(x, errors="coerce"), pd.to_numeric(y, errors="coerce")
+    shown = x.notna() & y.notna()
+    if log_x:
+        shown &= x > 0
+    fig = go.Figure()
+    for name, color in colors.items():
+        part = shown & (groups == name)
+        fig.add_trace(go.Scatter(x=x[part].to_numpy(dtype=float), y=y[part].to_numpy(dtype=float), mode="markers",
+                                 name=name, customdata=x.index[part].to_numpy(),
+                                 marker=dict(size=5, color=color, opacity=0.7)))
+    fig.update_layout(height=height, margin=_MARGIN, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+                      xaxis=dict(title=x_title, type="log" if log_x else "linear"), yaxis=dict(title=y_title))
+    return fig
+
+
+def group_histogram_figure(values: pd.Series, groups: pd.Series, colors: dict[str, str], *, x_title: str,
+                           bins: int = 30, height: int = 260) -> go.Figure:
+    """Overlaid histograms of ``values`` (a Series sharing the index of ``groups``), one per group of ``colors``
+    (name -> colour), on shared bins over the finite values, each normalised to a sum of 1 so groups of
+    different size compare."""
+    values = pd.to_numeric(values, errors="coerce")
+    finite = values[np.isfinite(values.to_numpy(dtype=float))]
+    low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    size = (high - low) / bins if high > low else 1.0
+    fig = go.Figure([
+        go.Histogram(x=finite[groups[finite.index] == name].to_numpy(dtype=float), name=name, histnorm="probability",
+                     xbins=dict(start=low, end=high + size, size=size), marker=dict(color=color), opacity=0.55)
+        for name, color in colors.items()])
+    fig.update_layout(height=height, margin=_MARGIN, barmode="overlay", showlegend=False,
+                      xaxis=dict(title=x_title), yaxis=dict(title="share of members"))
+    return fig
+
+
+def _band(x: np.ndarray, low: np.ndarray, high: np.ndarray, color: str, names: tuple[str, str]) -> list[go.Scatter]:
+    """Two traces shading ``low``..``high`` along ``x`` in translucent ``color`` (hex): the upper edge, then the
+    lower one filled up to it; ``names`` = (lower, upper)."""
+    red, green, blue = hex_to_rgb(color)
+    return [
+        go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, name=names[1]),
+        go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty",
+                   fillcolor=f"rgba({red},{green},{blue},0.25)", hoverinfo="skip", showlegend=False, name=names[0]),
+    ]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import sys
 
+from astrodisc.model_report import ARM_TITLES
+
 
 def confusion_markdown(classes: list[str], matrix: list[list[int]]) -> str:
     """Rows: true class; columns: predicted; each row also as recall [%]."""
@@ -53,8 +55,7 @@ def galaxy_markdown(result: dict) -> str:
     scratch) with the label-efficiency factors, and photo-z sigma_MAD / eta per arm."""
     morphology = result["morphology"]
     arms = [a for a in ("probe", "finetune", "scratch") if a in morphology]
-    names = {"probe": "pretrained, linear probe", "finetune": "pretrained, fine-tuned", "scratch": "from scratch"}
-    lines = ["| labels | " + " | ".join(names[a] for a in arms) + " |", "|---|" + "---|" * len(arms)]
+    lines = ["| labels | " + " | ".join(ARM_TITLES[a] for a in arms) + " |", "|---|" + "---|" * len(arms)]
     for fraction in morphology["probe"]:
         cells = [_pm(morphology[a][fraction]) if fraction in morphology[a] else "—" for a in arms]
         lines.append(f"| {float(fraction):.0%} | " + " | ".join(cells) + " |")

@@ -1,5 +1,6 @@
-"""The variable-star parts of the map page: folded light curve with its period controls, the raw light curve,
-the spectrum, and a folded thumbnail for neighbour cards. Streamlit code; the figures come from ``render``.
+"""The variable-star parts of the pages: folded light curve with its period controls, the raw light curve,
+the spectrum, a folded thumbnail for neighbour cards, and a sub-cluster's median folded light curve and mean
+spectrum. Streamlit code; the figures come from ``render``, the group summaries from ``subclass_profiles``.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ import streamlit as st
 
 from astrodisc import render
 from astrodisc.app_state import Current
-from astrodisc.datasets.store import LightCurve, VarStarStore
+from astrodisc.datasets.store import WAVELENGTH_GRID, LightCurve, VarStarStore
 from astrodisc.errors import UserError
+from astrodisc.lc_thumbnail import folded_thumbnail, png_bytes
 from astrodisc.period_search import PeriodSearch, lomb_scargle
+from astrodisc.subclass_profiles import mean_spectrum, median_folded_curve
 
 SPACES = ("fused", "photometry", "spectra", "metadata")
 MIN_SEPARATION_ARCSEC = 0.0  # every catalogue entry is its own star
 PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
+MAX_PROFILED = 200  # members in a sub-cluster's median light curve and mean spectrum: its most typical
 
 
-def _period_band(store: VarStarStore, lc: LightCurve) -> int:
+def period_band(store: VarStarStore, lc: LightCurve) -> int:
     """The band searched and folded first: the encoder band if observed, else the best-sampled band."""
     info = store.info
     if info.encoder_band in info.bands and np.any(lc.band == info.bands.index(info.encoder_band)):
@@ -31,7 +35,7 @@ def _period_band(store: VarStarStore, lc: LightCurve) -> int:
 @st.cache_data(max_entries=512, show_spinner="Searching periods…")
 def _period_search(_store: VarStarStore, dataset_dir: str, object_id: str) -> PeriodSearch:
     lc = _store.lightcurve(object_id)
-    part = lc.in_band(_period_band(_store, lc))
+    part = lc.in_band(period_band(_store, lc))
     return lomb_scargle(part.time, part.mag, part.mag_err)
 
 
@@ -100,13 +104,50 @@ def object_view(current: Current, row: int) -> None:
                         key="spectrum")
 
 
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _folded_png(_store: VarStarStore, dataset_dir: str, object_id: str, period: float) -> bytes:
+    colors = [render.band_color(b) for b in range(len(_store.info.bands))]
+    return png_bytes(folded_thumbnail(_store.lightcurve(object_id), period, colors))
+
+
 def neighbour_preview(current: Current, row: int) -> None:
-    """A small folded light curve of catalogue ``row`` for its neighbour card."""
+    """A small folded light curve of catalogue ``row`` for its neighbour card (a picture, drawn once)."""
     period = default_period(current, row)
     if period is None:
         st.caption("too few epochs to fold")
         return
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
-    st.plotly_chart(render.folded_figure(current.store.lightcurve(object_id), current.store.info.bands, period,
-                                         height=110, compact=True),
-                    config={"staticPlot": True}, key=f"nb_fold_{row}")
+    st.image(_folded_png(current.store, str(current.store.root), object_id, period), width="stretch",
+             caption=f"folded on P = {period:.6g} d")
+
+
+def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:
+    """The median folded light curve and the mean spectrum of a sub-cluster, in its map ``color``, from its
+    ``MAX_PROFILED`` most typical members (``rows``: catalogue rows, most typical first); ``key`` prefixes the
+    charts' keys. Each member is folded on its catalogue period, else its Lomb-Scargle period."""
+    catalog, store = current.artifacts.catalog, current.store
+    profiled = [int(r) for r in rows[:MAX_PROFILED]]
+    if len(rows) > len(profiled):
+        st.caption(f"profiles of the {len(profiled)} most typical of {len(rows):,} members")
+    lightcurves = []
+    for row in profiled:
+        lc = store.lightcurve(str(catalog.at[row, "object_id"]))
+        lightcurves.append(lc.in_band(period_band(store, lc)))
+    profile = median_folded_curve(lightcurves, [default_period(current, row) for row in profiled])
+    if profile is None:
+        st.caption("No member has a light curve to fold.")
+    else:
+        st.plotly_chart(render.folded_profile_figure(profile, color=color, title="median folded light curve"),
+                        config={"displaylogo": False}, key=f"{key}_folded")
+        st.caption(f"median of {profile.n_used} members, 16–84 % band; each scaled to its own amplitude, "
+                   f"maximum light at phase 0" + (f"; {profile.n_skipped} without a usable period or light curve"
+                                                   if profile.n_skipped else ""))
+    spectrum = mean_spectrum(store.spectra_flux[profiled], WAVELENGTH_GRID) if store.has_spectra else None
+    if spectrum is None:
+        st.caption("No member has a spectrum.")
+        return
+    st.plotly_chart(render.spectrum_figure(spectrum.wavelength, spectrum.mean, spectrum.spread, color=color,
+                                           title="mean spectrum", y_title="flux / median flux"),
+                    config={"displaylogo": False}, key=f"{key}_spectrum")
+    st.caption(f"mean of {spectrum.n_used} spectra ± member scatter"
+               + (f"; {spectrum.n_skipped} members without a spectrum skipped" if spectrum.n_skipped else ""))

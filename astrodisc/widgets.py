@@ -18,6 +18,21 @@ def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
                                mime=MIME[suffix], key=f"{key}_{suffix[1:]}", on_click="ignore")
 
 
+def prediction_text(catalog: pd.DataFrame, row: int) -> str:
+    """Markdown of the model's prediction for catalogue ``row``: class, vote share, the cosine distance to the
+    nearest labelled object and, when that is beyond the build's threshold, a flag that the prediction stands
+    far from every label (out of distribution for the k-NN classifier)."""
+    record = catalog.loc[row]
+    text = f"predicted **{record['pred_label']}**"
+    if pd.notna(record.get("pred_prob")):
+        text += f" ({record['pred_prob']:.2f})"
+    if pd.notna(record.get("label_distance")):
+        text += f", {record['label_distance']:.3f} from the nearest label"
+    if bool(record.get("ood", False)):
+        text += " · ⚠️ **far from every label** (out of distribution)"
+    return text
+
+
 def show_outcome(key: str) -> None:
     """Show, once, the (succeeded, message) a callback left under ``key`` in session state."""
     outcome = st.session_state.pop(key, None)

@@ -7,7 +7,6 @@ the other annotators' labels.
 """
 
 import uuid
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -16,9 +15,8 @@ from astrodisc import app_state, galaxy_view, label_queue, varstar_view
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
 from astrodisc.export import read_table
-from astrodisc.labels import INTEREST_SCORES, Label, LabelDB, labels_from_table
-from astrodisc.paths import labels_path
-from astrodisc.widgets import download_buttons, show_outcome
+from astrodisc.labels import INTEREST_SCORES, Label, labels_from_table
+from astrodisc.widgets import download_buttons, prediction_text, show_outcome
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
@@ -33,12 +31,7 @@ dataset = store.info.name
 inputs = current.artifacts.manifest.get("stages", {}).get("embeddings", {}).get("inputs", {})
 
 
-@st.cache_resource
-def _label_db(path: str) -> LabelDB:
-    return LabelDB(Path(path))
-
-
-db = _label_db(str(labels_path()))
+db = app_state.label_db()
 
 with st.sidebar:
     annotator = st.text_input("Annotator", key=ANNOTATOR_KEY, placeholder="your name").strip()
@@ -120,7 +113,7 @@ with right:
     st.markdown(f"### `{object_id}`")
     if not blind:
         if "pred_label" in catalog:
-            st.markdown(f"model: **{catalog.at[row, 'pred_label']}** ({catalog.at[row, 'pred_prob']:.2f})")
+            st.markdown(f"model: {prediction_text(catalog, row)}")
         others = standing[(standing["object_id"] == object_id) & (standing["annotator"] != annotator)]
         for _, other in others.iterrows():
             label = other["label"] if pd.notna(other["label"]) else "—"

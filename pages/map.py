@@ -5,22 +5,30 @@ from ``astrodisc.app_state``. The selected object lives in the ``?object=<id>`` 
 can be shared by URL; a lasso or box selection lists the objects it caught.
 """
 
+import functools
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, render, varstar_view
+from astrodisc import app_state, galaxy_view, render, varstar_view, view_link
 from astrodisc.errors import UserError
+from astrodisc.links import sky_links
 from astrodisc.samp import send_to_samp
-from astrodisc.widgets import download_buttons, show_outcome
+from astrodisc.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
+from astrodisc.subsets import Subset
+from astrodisc.widgets import download_buttons, prediction_text, show_outcome
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
-SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "cluster", "period", "amplitude", "z_spec",
+SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "label_distance", "ood", "cluster", "period", "amplitude", "z_spec",
                    "mag_r", "anomaly_score", "mislabel_score")
 HIDDEN_METADATA = ("object_id",)
-MAP_KEY, GOTO_KEY = "map", "goto_object"
+MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
 LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
+COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
+SEEDED_KEY, LINK_NOTES_KEY = "_view_seeded_for", "_link_notes"
+SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
@@ -34,8 +42,9 @@ view = galaxy_view if store.kind == "galaxies" else varstar_view
 
 # ---- selection callbacks ------------------------------------------------------------------------------------
 
-def _on_map_select() -> None:
-    selection = st.session_state[MAP_KEY].selection
+def _on_select(chart_key: str) -> None:
+    """A click (one object) or a box/lasso (a selection) on the map or the sky view."""
+    selection = st.session_state[chart_key].selection
     rows = []
     for point in selection.points:
         data = point.get("customdata")
@@ -54,10 +63,12 @@ def _on_clear_selection() -> None:
 def _on_focus() -> None:
     """Narrow the map to the box/lasso selection (which is then cleared)."""
     st.session_state[FOCUS_KEY], st.session_state[LASSO_KEY] = st.session_state.get(LASSO_KEY) or [], []
+    st.query_params.pop(view_link.SUBSET, None)
 
 
 def _on_unfocus() -> None:
     st.session_state.pop(FOCUS_KEY, None)
+    st.query_params.pop(view_link.SUBSET, None)
 
 
 def _on_samp() -> None:
@@ -79,28 +90,128 @@ def _on_goto() -> None:
 
 # ---- sidebar: colouring and filters -------------------------------------------------------------------------
 
+def _seed_view_from_link(colours: list[str], classes: list[str], numeric: list[str]) -> None:
+    """On a set's first map run in this session, set the colouring and filter widgets from the URL's view
+    parameters (a shared link), dropping what this catalogue lacks with a note."""
+    if st.session_state.get(SEEDED_KEY) == current.artifact_set.label:
+        return
+    st.session_state[SEEDED_KEY] = current.artifact_set.label
+    for key in [k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)]:
+        del st.session_state[key]
+    notes = _open_linked_subset()
+    link, link_notes = view_link.from_query(st.query_params.to_dict(), catalog, classes, colours, numeric)
+    notes += link_notes
+    if notes:
+        st.session_state[LINK_NOTES_KEY] = notes
+    if link.colour is not None:
+        st.session_state[COLOUR_KEY] = link.colour
+    st.session_state[CLASSES_KEY] = list(link.classes) if link.classes is not None else classes
+    if link.range_column is not None:
+        st.session_state[RANGE_ON_KEY] = link.range_column
+        st.session_state[RANGE_KEY + link.range_column] = (link.low, link.high)
+
+
+def _open_linked_subset() -> list[str]:
+    """Narrow the map to the subset the URL names (``?subset=``) and put its view into the URL; returns notes
+    on what could not be opened."""
+    name = st.query_params.get(view_link.SUBSET)
+    if name is None:
+        return []
+    try:
+        subset = app_state.subset_db().open(info.name, name)
+    except UserError as err:
+        st.query_params.pop(view_link.SUBSET, None)
+        return [str(err)]
+    for param in view_link.VIEW_PARAMS:
+        st.query_params.pop(param, None)
+    st.query_params.update(subset.view)
+    st.session_state.pop(FOCUS_KEY, None)
+    if subset.object_ids is None:
+        return []
+    ids = catalog["object_id"].astype(str)
+    st.session_state[FOCUS_KEY] = catalog.index[ids.isin(subset.object_ids)].tolist()
+    lost = len(set(subset.object_ids) - set(ids))
+    return [f"{lost} objects of subset {name!r} that this catalogue no longer holds"] if lost else []
+
+
+def _on_save_subset() -> None:
+    """Save the view in the URL, with the box/lasso selection (else the narrowed map's objects) if any."""
+    rows = st.session_state.get(LASSO_KEY) or st.session_state.get(FOCUS_KEY) or None
+    view = {k: st.query_params[k] for k in view_link.VIEW_PARAMS if k in st.query_params}
+    ids = None if rows is None else tuple(catalog.loc[rows, "object_id"].astype(str))
+    subset = Subset(info.name, st.session_state.get(SUBSET_NAME_KEY, ""), st.session_state.get("annotator", ""),
+                    view, ids)
+    try:
+        app_state.subset_db().save(subset)
+    except UserError as err:
+        st.session_state[SUBSET_OUTCOME_KEY] = (False, f"Not saved: {err}")
+        return
+    what = f"{len(ids)} objects and the view" if ids else "the view (colouring and filters)"
+    st.session_state[SUBSET_OUTCOME_KEY] = (True, f"Saved {what} as {subset.name.strip()!r}")
+    st.query_params[view_link.SUBSET] = subset.name.strip()
+
+
+def _on_open_subset() -> None:
+    st.query_params[view_link.SUBSET] = st.session_state[SUBSET_PICK_KEY]
+    st.session_state.pop(SEEDED_KEY, None)  # the next run seeds the widgets from the subset's view
+    st.session_state[LASSO_KEY] = []
+
+
+def _write_view_to_link(view: view_link.MapView) -> None:
+    """Keep the URL's view parameters equal to what the map shows."""
+    query = view_link.to_query(view)
+    for name in view_link.VIEW_PARAMS:
+        if name in query:
+            if st.query_params.get(name) != query[name]:
+                st.query_params[name] = query[name]
+        else:
+            st.query_params.pop(name, None)
+
+
+colours = [c for c in FIRST_COLOURS if c in catalog] + sorted(
+    c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id")
+classes = sorted(render.category_names(catalog["label"], "label").unique())
+numeric = [c for c in catalog.columns if pd.api.types.is_numeric_dtype(catalog[c].dtype)
+           and not pd.api.types.is_bool_dtype(catalog[c].dtype)]
+_seed_view_from_link(colours, classes, numeric)
+
 with st.sidebar:
     st.text_input("Go to object id", key=GOTO_KEY, on_change=_on_goto, placeholder="e.g. an object_id")
-    colours = [c for c in FIRST_COLOURS if c in catalog] + sorted(
-        c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id")
-    colour_by = st.selectbox("Colour by", colours)
+    colour_by = st.selectbox("Colour by", colours, key=COLOUR_KEY)
     st.markdown("**Filters**")
-    classes = sorted(render.category_names(catalog["label"], "label").unique())
-    chosen = st.multiselect("Classes", classes, default=classes)
-    numeric = [c for c in catalog.columns if pd.api.types.is_numeric_dtype(catalog[c].dtype)
-               and not pd.api.types.is_bool_dtype(catalog[c].dtype)]
-    filter_column = st.selectbox("Range on", numeric, index=None, placeholder="no numeric filter")
+    chosen = st.multiselect("Classes", classes, key=CLASSES_KEY)
+    filter_column = st.selectbox("Range on", numeric, index=None, placeholder="no numeric filter", key=RANGE_ON_KEY)
     low = high = None
     if filter_column is not None:
         values = pd.to_numeric(catalog[filter_column], errors="coerce").to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         if len(values) and values.min() < values.max():
             low, high = st.slider(filter_column, float(values.min()), float(values.max()),
-                                  (float(values.min()), float(values.max())))
+                                  (float(values.min()), float(values.max())), key=RANGE_KEY + filter_column)
     pictures = view is galaxy_view and st.toggle("Galaxy pictures on the map", value=True, key="pictures",
                                                   help="One galaxy per cell of a grid over the map (filters apply)")
+    sky_frame = None
+    if has_sky(catalog) and st.toggle("Sky view", key="sky_view",
+                                      help="Objects on the sky, linked with the map: select on one, see it on the other"):
+        sky_frame = st.radio("Sky frame", list(SKY_FRAMES), key="sky_frame", horizontal=True,
+                             format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b")
 
-shown = app_state.filter_catalog(catalog, chosen if len(chosen) < len(classes) else None, filter_column, low, high)
+with st.sidebar.expander("Saved subsets"):
+    st.text_input("Name", key=SUBSET_NAME_KEY, placeholder="e.g. red ellipticals")
+    st.button("Save this view", key="subset_save", on_click=_on_save_subset,
+              help="The colouring and filters, with the box/lasso selection (or the narrowed map) if there is one")
+    saved = app_state.subset_db().names(info.name)
+    if saved:
+        st.selectbox("Saved", saved, key=SUBSET_PICK_KEY)
+        st.button("Open", key="subset_open", on_click=_on_open_subset)
+    show_outcome(SUBSET_OUTCOME_KEY)
+
+for note in st.session_state.pop(LINK_NOTES_KEY, []):
+    st.warning(f"From the link: {note} (shown without it).")
+class_filter = tuple(chosen) if len(chosen) < len(classes) else None
+_write_view_to_link(view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter,
+                                      filter_column, low, high))
+shown = app_state.filter_catalog(catalog, class_filter, filter_column, low, high)
 focus = st.session_state.get(FOCUS_KEY)
 if focus:
     shown = shown[shown.index.isin(focus)]
@@ -137,13 +248,19 @@ with map_slot:
                "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else ""))
     if focus:
         st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
+    picked = st.session_state.get(LASSO_KEY) or []
     thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
     figure = render.map_figure(shown, colour_by, highlight_rows=neighbour_rows, selected_row=selected,
                                thumbnails=thumbnails, thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
-                               point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0)
-    st.plotly_chart(figure, key=MAP_KEY, on_select=_on_map_select, selection_mode=("points", "box", "lasso"),
-                    config={"displaylogo": False, "scrollZoom": True})
-    picked = st.session_state.get(LASSO_KEY) or []
+                               point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0, marked_rows=picked)
+    st.plotly_chart(figure, key=MAP_KEY, on_select=functools.partial(_on_select, MAP_KEY),
+                    selection_mode=("points", "box", "lasso"), config={"displaylogo": False, "scrollZoom": True})
+    if sky_frame is not None:
+        sky_figure = render.map_figure(sky_view(shown, sky_frame), colour_by, highlight_rows=neighbour_rows,
+                                       selected_row=selected, marked_rows=picked, axes=SKY_AXES,
+                                       axis_titles=SKY_FRAMES[sky_frame], east_left=True, height=420)
+        st.plotly_chart(sky_figure, key=SKY_KEY, on_select=functools.partial(_on_select, SKY_KEY),
+                        selection_mode=("points", "box", "lasso"), config={"displaylogo": False, "scrollZoom": True})
     if picked:
         st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
@@ -176,14 +293,16 @@ def object_panel(row: int) -> None:
     st.markdown(f"### `{object_id}`")
     facts = [f"label **{render.category_names(catalog.loc[[row], 'label'], 'label').iloc[0]}**"]
     if "pred_label" in catalog:
-        prob = f" ({record['pred_prob']:.2f})" if "pred_prob" in catalog and pd.notna(record["pred_prob"]) else ""
-        facts.append(f"predicted **{record['pred_label']}**{prob}")
+        facts.append(prediction_text(catalog, row))
     if "cluster" in catalog:
         facts.append(render.category_names(catalog.loc[[row], "cluster"], "cluster").iloc[0])
     for column in ("anomaly_score", "mislabel_score"):
         if column in catalog and pd.notna(record[column]):
             facts.append(f"{column.replace('_', ' ')} {record[column]:.3f}")
     st.markdown(" · ".join(facts))
+    if np.isfinite(pd.to_numeric(record.reindex(["ra", "dec"]), errors="coerce").to_numpy(dtype=float)).all():
+        for cell, (service, url) in zip(st.columns(3), sky_links(float(record["ra"]), float(record["dec"])).items()):
+            cell.link_button(service, url, width="stretch")
     view.object_view(current, row)
     with st.expander("Metadata", expanded=True):
         fields = [c for c in catalog.columns if c not in HIDDEN_METADATA]

@@ -116,6 +116,76 @@ def test_class_and_range_filters_narrow_the_map(tiny_data):
     assert 0 < keep.sum() < len(expected)
 
 
+def test_a_link_opens_the_same_view_and_the_view_writes_its_link(tiny_sky, monkeypatch):
+    """Dataset, model, colouring, class and range filters and the object travel in the URL: a view set by
+    widgets is in the query, and a fresh session opened with that query draws exactly the same objects."""
+    monkeypatch.setenv("ASTRODISC_DATA", str(tiny_sky.data_root))
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    at = _run()
+    at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(SKY_SET).run()
+    at.sidebar.selectbox(key="colour_by").set_value("z_spec").run()
+    at.sidebar.multiselect(key="classes").set_value(["elliptical", "spiral"]).run()
+    at.sidebar.selectbox(key="range_on").set_value("mag_r").run()
+    low, high = (round(float(q), 2) for q in catalog["mag_r"].quantile([0.2, 0.8]))
+    at.sidebar.slider(key="range_of_mag_r").set_value((low, high)).run()
+    object_id = str(catalog.at[3, "object_id"])
+    at.query_params[app_state.OBJECT_PARAM] = object_id
+    at.run()
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link["dataset"] == "tiny-sky" and link["model"] == "fake-encoder" and link["colour"] == "z_spec"
+    assert link["classes"] == "elliptical,spiral" and link["range"] == f"mag_r:{low:g}:{high:g}"
+    drawn = _map_rows(at)
+    keep = catalog["label"].isin(["elliptical", "spiral"]) & catalog["mag_r"].between(low, high)
+    assert drawn == catalog.index[keep].tolist() and 0 < len(drawn) < len(catalog)
+
+    fresh = _run(link)  # a colleague opens the link
+    assert fresh.sidebar.selectbox(key=app_state.PICKER_KEY).value == SKY_SET
+    assert fresh.sidebar.selectbox(key="colour_by").value == "z_spec"
+    assert _map_rows(fresh) == drawn
+    assert any(m.value == f"### `{object_id}`" for m in fresh.markdown)
+
+
+def test_a_link_naming_what_this_catalogue_lacks_shows_the_rest_and_says_so(tiny_data):
+    at = _run({"colour": "no_such_column", "classes": "EW,XYZ", "range": "amplitude:oops"})
+    notes = " ".join(w.value for w in at.warning)
+    assert "no_such_column" in notes and "'XYZ'" in notes and "unreadable range" in notes
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    assert _map_rows(at) == catalog.index[catalog["label"] == "EW"].tolist()  # the part that made sense stays
+    assert at.query_params["classes"] == "EW"
+
+
+def test_a_saved_subset_reopens_by_name_and_from_a_link(tiny_data, monkeypatch, tmp_path):
+    from astrodisc.subsets import SubsetDB
+
+    monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run()
+    at.sidebar.selectbox(key="colour_by").set_value("cluster").run()
+    caught = catalog.index[catalog["label"].isin(["EW", "RRAB"])].tolist()[::3]
+    at.session_state["lasso_rows"] = caught
+    at.sidebar.text_input(key="subset_name").set_value("my pick").run()
+    at.sidebar.button(key="subset_save").click().run()
+    assert any("Saved 8 objects and the view as 'my pick'" in s.value for s in at.success)
+    saved = SubsetDB(tmp_path / "labels.sqlite").open("tiny-sim", "my pick")
+    assert saved.object_ids == tuple(catalog.loc[caught, "object_id"]) and saved.view == {"colour": "cluster"}
+    at.sidebar.text_input(key="subset_name").set_value("  ").run()
+    at.sidebar.button(key="subset_save").click().run()
+    assert any("Not saved: a saved subset needs a name" in e.value for e in at.error)
+
+    fresh = _run({"dataset": "tiny-sim", "subset": "my pick"})  # a colleague opens the link
+    assert _map_rows(fresh) == caught
+    assert fresh.sidebar.selectbox(key="colour_by").value == "cluster"
+    fresh.button(key="unfocus").click().run()
+    assert _map_rows(fresh) == list(range(len(catalog))) and "subset" not in fresh.query_params
+    fresh.sidebar.selectbox(key="subset_pick").set_value("my pick").run()
+    fresh.sidebar.button(key="subset_open").click().run()
+    assert _map_rows(fresh) == caught
+
+    unknown = _run({"dataset": "tiny-sim", "subset": "nope"})
+    assert any("no saved subset 'nope'" in w.value for w in unknown.warning)
+    assert _map_rows(unknown) == list(range(len(catalog)))
+
+
 @pytest.mark.parametrize("space,k", [("fused", 8), ("photometry", 5)])
 def test_selected_object_shows_its_neighbours(tiny_data, space, k):
     artifacts = load_artifacts(tiny_data.artifact_dir)
@@ -138,6 +208,18 @@ def test_selected_object_shows_its_neighbours(tiny_data, space, k):
     best = lomb_scargle(lc.time, lc.mag, lc.mag_err).best_period
     assert folded[0].layout.title.text == f"folded on P = {best:.6g} d"
     assert 0.3 <= best <= 0.45  # the fixture's EW period range
+
+
+def test_a_prediction_carries_its_distance_to_the_nearest_label_and_its_flag(tiny_data):
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    flagged = catalog.index[catalog["ood"]].tolist()
+    plain = catalog.index[~catalog["ood"] & catalog["label_distance"].notna()].tolist()
+    assert flagged and plain  # the fixture's unlabelled loners lie far from every label
+    for row, expect_flag in ((flagged[0], True), (plain[0], False)):
+        at = _run({app_state.OBJECT_PARAM: str(catalog.at[row, "object_id"])})
+        (facts,) = [m.value for m in at.markdown if "predicted **" in m.value]
+        assert f"{catalog.at[row, 'label_distance']:.3f} from the nearest label" in facts
+        assert ("far from every label" in facts) == expect_flag
 
 
 def test_unknown_object_id_is_a_warning_not_an_error(tiny_data):
@@ -285,6 +367,43 @@ def test_a_box_selection_of_galaxies_shows_their_pictures(tiny_sky, monkeypatch)
     assert len(at.get("download_button")) == 3  # the selection as CSV, Parquet, VOTable
 
 
+def test_the_sky_view_is_linked_with_the_map_and_objects_link_out_by_position(tiny_data):
+    """A selection shows on both views; the sky view draws the shown objects at their RA/Dec or Galactic l/b;
+    the open object links to SIMBAD, the CDS portal and the Legacy Survey viewer at its position."""
+    from astrodisc.links import sky_links
+    from astrodisc.sky import sky_positions
+
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run({app_state.OBJECT_PARAM: "TINY-0005"})
+    at.sidebar.multiselect(key="classes").set_value(["EW", "SR"]).run()
+    at.sidebar.toggle(key="sky_view").set_value(True).run()
+    caught = catalog.index[catalog["label"] == "EW"].tolist()[:5]
+    at.session_state["lasso_rows"] = caught
+    at.run()
+    (sky,) = _figures(at, "RA [deg]")
+    shown = catalog[catalog["label"].isin(["EW", "SR"])]
+    drawn = {int(r): (x, y) for t in sky.data if t.name not in ("neighbours", "selected", "in selection")
+             for r, x, y in zip(t.customdata, t.x, t.y)}
+    assert sorted(drawn) == shown.index.tolist()
+    assert all(drawn[r] == (catalog.at[r, "ra"], catalog.at[r, "dec"]) for r in drawn)
+    assert sky.layout.xaxis.autorange == "reversed"  # east to the left
+    for figure in (sky, _figures(at, "UMAP 1")[0]):  # the selection is marked on both views
+        (marked,) = [t for t in figure.data if t.name == "in selection"]
+        assert sorted(int(r) for r in marked.customdata) == caught
+
+    at.sidebar.radio(key="sky_frame").set_value("galactic").run()
+    (sky,) = _figures(at, "Galactic l [deg]")
+    lon, lat = sky_positions(catalog, "galactic")
+    points = {int(r): (x, y) for t in sky.data if t.name not in ("neighbours", "selected", "in selection")
+              for r, x, y in zip(t.customdata, t.x, t.y)}
+    assert all(np.allclose(points[r], (lon[r], lat[r])) for r in points)
+
+    row = int(catalog.index[catalog["object_id"] == "TINY-0005"][0])
+    expected = sky_links(float(catalog.at[row, "ra"]), float(catalog.at[row, "dec"]))
+    buttons = {b.proto.label: b.proto.url for b in at.get("link_button")}
+    assert buttons == expected
+
+
 def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky, monkeypatch):
     at = _open_sky(monkeypatch, tiny_sky)
     catalog = load_artifacts(tiny_sky.artifact_dir).catalog
@@ -394,10 +513,10 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     LabelDB(tmp_path / "labels.sqlite").add(Label("tiny-sim", _shown_object(at), "ana", "s0", label="RRAB",
                                                   interest=2))
     at.run()
-    assert any(m.value.startswith("model: **") for m in at.markdown)
+    assert any(m.value.startswith("model: predicted **") for m in at.markdown)
     assert any(c.value == "ana: RRAB · interest 2" for c in at.caption)
     at.sidebar.toggle(key="blind").set_value(True).run()
-    assert not any(m.value.startswith("model: **") for m in at.markdown)
+    assert not any(m.value.startswith("model: predicted **") for m in at.markdown)
     assert not any(c.value.startswith("ana: ") for c in at.caption)
     at.sidebar.toggle(key="blind").set_value(False).run()
     at.selectbox(key="label_class").set_value("EW").run()

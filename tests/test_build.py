@@ -227,3 +227,48 @@ def test_a_code_change_reruns_its_stage_and_what_follows(dataset, model_dir, tmp
                         lambda *modules: original(*modules) + ("-edited" if modules == ("anomaly",) else ""))
     build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
     assert _ran(out) == {"anomaly", "labels", "catalog"}
+
+
+def test_every_object_carries_its_label_distance_and_far_ones_are_flagged_ood(dataset, model_dir, tmp_path):
+    objects = pd.read_parquet(dataset / "objects.parquet")
+    labelled = objects["label"].notna().to_numpy()
+    far_row = int(np.flatnonzero(~labelled)[0])
+
+    def planted(store, model_dir):
+        """FakeEmbed with one unlabelled object moved opposite to the survey's mean direction: far from all labels."""
+        vectors = FakeEmbed()(store, model_dir)
+        fused = vectors["fused"] / np.linalg.norm(vectors["fused"], axis=1, keepdims=True)
+        vectors["fused"] = fused
+        vectors["fused"][far_row] = -fused.mean(axis=0)
+        return vectors
+
+    out = build_artifacts(dataset, model_dir, tmp_path / "art", embed=planted, progress=False)
+    art = load_artifacts(out)
+    cat, fused = art.catalog, np.asarray(art.embeddings["fused"], dtype=np.float64)
+    assert cat["ood"].dtype == bool and {"label_distance", "ood"} <= set(CATALOG_ADDED_COLUMNS)
+
+    # brute force: 1 - the largest cosine to a labelled object other than itself
+    sims = fused @ fused[labelled].T  # (N, n_labelled)
+    sims[np.flatnonzero(labelled), np.arange(labelled.sum())] = -np.inf
+    np.testing.assert_allclose(cat["label_distance"], 1.0 - sims.max(axis=1), atol=1e-5)
+
+    ood = art.manifest["ood"]
+    own = cat.loc[labelled, "label_distance"].to_numpy()
+    assert ood["quantile"] == 0.99 and art.manifest["stages"]["labels"]["inputs"]["ood_quantile"] == 0.99
+    assert ood["threshold"] == pytest.approx(np.quantile(own, 0.99))
+    assert "0.99 quantile" in ood["rule"] and ood["space"] == "fused"
+    np.testing.assert_array_equal(cat["ood"], cat["label_distance"] > ood["threshold"])
+    n_labelled = int(labelled.sum())
+    assert cat.loc[labelled, "ood"].sum() == ood["labelled_flagged"] <= np.ceil((n_labelled - 1) * 0.01)
+    assert cat.loc[labelled, "ood"].mean() < 0.013  # about 1 %: ceil(235 * 0.01) = 3 of these 236 labelled objects
+    assert ood["flagged"] == cat["ood"].sum()
+
+    # the planted object is flagged, and it is the farthest from any label
+    assert cat.at[far_row, "ood"]
+    assert cat.at[far_row, "label_distance"] > ood["threshold"]
+    assert cat["label_distance"].idxmax() == far_row
+
+    # an artifact set built before these columns existed is refused with the way out, not half shown
+    cat.drop(columns=["label_distance", "ood"]).to_parquet(out / "catalog.parquet", index=False)
+    with pytest.raises(UserError, match="lacks columns label_distance, ood: rebuild with `astrodisc build`"):
+        load_artifacts(out)

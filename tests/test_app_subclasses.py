@@ -1,0 +1,190 @@
+"""The Subclasses page run headless with AppTest: it clusters what the user picks, shows what the clustering
+found, and saves a sub-cluster as a label the Label page then shows.
+
+The fixture's fake encoder puts each class at one centroid, so its classes hold no sub-clusters; ``split_sim``
+rebuilds the same store with an encoder that moves every other EW star to a second centroid.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import DATASET, Fixture, fake_embed
+from streamlit.testing.v1 import AppTest
+from test_app import _figures
+
+from astrodisc import maps
+from astrodisc.artifacts import load_artifacts
+from astrodisc.build import build_artifacts
+from astrodisc.datasets.store import VarStarStore
+from astrodisc.labels import LabelDB
+from astrodisc.paths import PROJECT_ROOT
+from astrodisc.subclass_profiles import class_rows
+
+SPLIT_MODEL, SPLIT_CLASS = "split-encoder", "EW"
+PAGE, LABEL_PAGE = "pages/subclasses.py", "pages/label.py"
+
+
+def _split_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
+    """``fake_embed``, with every other EW star moved to a second centroid in every space."""
+    vectors = fake_embed(store, model_dir)
+    moved = class_rows(store.objects, SPLIT_CLASS)[::2]
+    rng = np.random.default_rng(1)
+    return {space: np.where(np.isin(np.arange(len(v)), moved)[:, None], v + rng.normal(0, 3.0, v.shape[1]), v)
+            .astype(np.float32) for space, v in vectors.items()}
+
+
+@pytest.fixture(scope="module")
+def split_sim(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    """The tiny store, under its own data root, built with ``_split_embed``."""
+    data_root = tmp_path_factory.mktemp("data-split")
+    dataset_dir = data_root / DATASET
+    shutil.copytree(tiny_artifacts.dataset_dir, dataset_dir,
+                    ignore=shutil.ignore_patterns(tiny_artifacts.artifact_dir.name))
+    model_dir = tmp_path_factory.mktemp("models") / SPLIT_MODEL
+    model_dir.mkdir()
+    build_artifacts(dataset_dir, model_dir, dataset_dir / SPLIT_MODEL, embed=_split_embed, seed=0, progress=False)
+    return Fixture(data_root, dataset_dir, dataset_dir / SPLIT_MODEL, tiny_artifacts.n_objects)
+
+
+def _page(monkeypatch, fixture: Fixture, tmp_path: Path, **session) -> AppTest:
+    """The Subclasses page on ``fixture``'s data root, labels at ``tmp_path``, ``session`` state preset."""
+    monkeypatch.setenv("ASTRODISC_DATA", str(fixture.data_root))
+    monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    for key, value in session.items():
+        at.session_state[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _pick(at: AppTest, cls: str, space: str | None = None) -> AppTest:
+    if space is not None:
+        at.selectbox(key="subclass_space").set_value(space)
+    at.selectbox(key="subclass_class").set_value(cls).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _clustering(fixture: Fixture, cls: str, space: str) -> tuple[np.ndarray, maps.SubclusterMap]:
+    artifacts = load_artifacts(fixture.artifact_dir)
+    rows = class_rows(artifacts.catalog, cls)
+    return rows, maps.subcluster_map(np.asarray(artifacts.embeddings[space][rows]), seed=0)
+
+
+def _map_groups(at: AppTest) -> dict[str, list[int]]:
+    """Catalogue rows of each group (trace) of the sub-cluster map."""
+    (figure,) = _figures(at, "UMAP 1")
+    return {t.name: sorted(int(r) for r in t.customdata) for t in figure.data}
+
+
+def test_the_page_waits_for_a_class_and_offers_every_space(tiny_data, monkeypatch, tmp_path):
+    at = _page(monkeypatch, tiny_data, tmp_path)
+    artifacts = load_artifacts(tiny_data.artifact_dir)
+    assert any(i.value.startswith("Pick a class") for i in at.info)
+    assert not at.get("plotly_chart")  # nothing clustered before a class is picked
+    assert sorted(at.selectbox(key="subclass_class").options) == sorted(
+        f"{c} (12 members)" for c in ("EW", "RRAB", "DSCT", "SR"))
+    space = at.selectbox(key="subclass_space")
+    assert space.options == list(artifacts.spaces) and space.value == artifacts.map_space
+
+
+def test_a_class_without_sub_clusters_shows_its_map_and_says_so(tiny_data, monkeypatch, tmp_path):
+    at = _pick(_page(monkeypatch, tiny_data, tmp_path), "RRAB", "photometry")
+    rows, found = _clustering(tiny_data, "RRAB", "photometry")
+    groups = _map_groups(at)
+    assert sum(name != "noise" for name in groups) == found.n_clusters == 0  # one centroid: nothing to split
+    assert groups == {"noise": rows.tolist()}
+    assert any(i.value.startswith("No sub-clusters") for i in at.info)
+    assert not any(b.key == "subclass_save" for b in at.button)
+
+
+def test_a_class_too_small_to_split_says_so(tiny_data, monkeypatch, tmp_path):
+    monkeypatch.setattr(maps, "MIN_SUBCLUSTER_MEMBERS", 13)
+    at = _pick(_page(monkeypatch, tiny_data, tmp_path), "EW")
+    assert any("too few to split" in i.value for i in at.info)
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("space", ["fused", "spectra"])
+def test_sub_clusters_side_by_side_are_the_clustering_of_the_class(split_sim, monkeypatch, tmp_path, space):
+    at = _pick(_page(monkeypatch, split_sim, tmp_path), SPLIT_CLASS, space)
+    rows, found = _clustering(split_sim, SPLIT_CLASS, space)
+    assert found.n_clusters == 2  # the split encoder's two centroids
+    groups = _map_groups(at)
+    for k in range(found.n_clusters):
+        assert groups[f"sub-cluster {k}"] == sorted(rows[found.labels == k].tolist())
+    assert sorted(r for members in groups.values() for r in members) == rows.tolist()
+    colors = {t.name: t.marker.color for t in _figures(at, "UMAP 1")[0].data}
+
+    folded = _figures(at, "phase")
+    spectra = _figures(at, "wavelength [Å]")
+    assert len(folded) == len(spectra) == found.n_clusters
+    for figure in folded:  # each a median curve inside its band, maximum light at phase 0
+        median = np.asarray(figure.data[-1].y, dtype=float)
+        assert np.nanargmin(median[:len(median) // 2]) in (0, len(median) // 2 - 1)
+    assert {f.data[-1].line.color for f in folded + spectra} == {colors[f"sub-cluster {k}"] for k in range(2)}
+    assert any(c.value.endswith("members without a spectrum skipped") for c in at.caption)  # a third lack one
+
+    (scatter,) = _figures(at, "period [days]")
+    assert {t.name: t.marker.color for t in scatter.data} == {n: c for n, c in colors.items() if n != "noise"}
+    (histogram,) = _figures(at, "J−K [mag]")
+    assert {t.name: t.marker.color for t in histogram.data} == {n: c for n, c in colors.items() if n != "noise"}
+
+
+def test_saving_a_sub_cluster_writes_exactly_its_members(split_sim, monkeypatch, tmp_path):
+    at = _pick(_page(monkeypatch, split_sim, tmp_path, annotator="ana"), SPLIT_CLASS)
+    assert at.text_input(key="subclass_annotator").value == "ana"  # the Label page's annotator
+    db = LabelDB(tmp_path / "labels.sqlite")
+
+    at.selectbox(key="subclass_pick").set_value(1).run()
+    at.text_input(key="subclass_name").input("   ").run()
+    at.button(key="subclass_save").click().run()
+    assert any(e.value.startswith("Nothing saved: give the new label a name") for e in at.error)
+    assert db.history(DATASET).empty
+
+    at.text_input(key="subclass_name").input("EW-b").run()
+    at.button(key="subclass_save").click().run()
+    assert not at.exception
+    rows, found = _clustering(split_sim, SPLIT_CLASS, "fused")
+    catalog = load_artifacts(split_sim.artifact_dir).catalog
+    members = sorted(catalog["object_id"].to_numpy()[rows[found.labels == 1]].tolist())
+    assert any(s.value.startswith(f"Saved the {len(members)} members of sub-cluster 1") for s in at.success)
+    standing = db.latest(DATASET)
+    assert sorted(standing["object_id"]) == members
+    assert set(standing["label"]) == {"EW-b"} and set(standing["annotator"]) == {"ana"}
+    assert set(standing["note"]) == {"from sub-clustering: class EW, fused space, sub-cluster 1"}
+    assert at.text_input(key="subclass_name").value == ""  # a fresh name field for the next save
+
+    at.switch_page(LABEL_PAGE).run()
+    at.sidebar.text_input(key="annotator").input("ana").run()
+    assert not at.exception
+    assert any(c.value.startswith(f"{len(members)} standing labels by 1 annotators") for c in at.caption)
+
+
+def test_galaxy_sub_clusters_show_their_most_typical_members_and_colours(tiny_sky, monkeypatch, tmp_path):
+    from conftest import MODEL, SKY
+
+    from astrodisc import app_state
+
+    at = _page(monkeypatch, tiny_sky, tmp_path)
+    at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(f"{SKY} · {MODEL}").run()
+    _pick(at, "edge_on")
+    rows, found = _clustering(tiny_sky, "edge_on", "image")
+    assert found.n_clusters == len([n for n in _map_groups(at) if n != "noise"]) > 0
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    gallery = [img.proto.imgs[0].caption for img in at.get("image")]
+    expected = []
+    for k in range(found.n_clusters):  # the six members of each sub-cluster with the highest membership
+        members = rows[found.labels == k]
+        typical = members[np.argsort(-found.probabilities[found.labels == k], kind="stable")][:6]
+        expected += catalog["object_id"].to_numpy()[typical].tolist()
+    assert gallery == expected
+    assert not _figures(at, "phase") and not _figures(at, "period [days]")  # no light curves for galaxies
+    for title in ("g−r [mag]", "r−z [mag]", "spectroscopic redshift z"):
+        assert len(_figures(at, title)) == 1
