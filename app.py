@@ -9,7 +9,7 @@ from astrodisc import app_state
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
 
-st.set_page_config(page_title="astrodisc", page_icon="✨", layout="wide")
+st.set_page_config(page_title="astrodisc", page_icon=":material/auto_awesome:", layout="wide")
 
 sets = app_state.find_artifact_sets()
 if not sets:
@@ -32,7 +32,7 @@ except (UserError, OSError, ValueError, KeyError) as err:
 
 if current.store.info.simulated:
     st.warning(f"**Simulated data** — `{current.store.info.name}` is a simulated survey, not real observations.",
-               icon="🧪")
+               icon=":material/science:")
 
 # Pages live in pages/, driven by st.navigation. Streamlit 1.67 has no option to turn off its old pages/-folder
 # mode: until a process's first st.navigation call (and on every AppTest run) it runs a requested page, e.g. a

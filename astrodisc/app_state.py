@@ -152,11 +152,11 @@ def current() -> Current:
 
 def navigation() -> st.Page:
     """Register the app's pages with ``st.navigation``; returns the page this run should show."""
-    return st.navigation([st.Page("pages/map.py", title="Map", icon="🗺️", default=True),
-                          st.Page("pages/label.py", title="Label", icon="🏷️"),
-                          st.Page("pages/subclasses.py", title="Subclasses", icon="🧬"),
-                          st.Page("pages/search.py", title="Search", icon="🔎"),
-                          st.Page("pages/model.py", title="Model", icon="📈")])
+    return st.navigation([st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+                          st.Page("pages/label.py", title="Label", icon=":material/label:"),
+                          st.Page("pages/subclasses.py", title="Subclasses", icon=":material/account_tree:"),
+                          st.Page("pages/search.py", title="Search", icon=":material/search:"),
+                          st.Page("pages/model.py", title="Model", icon=":material/monitoring:")])
 
 
 def run_page(page: st.Page) -> None:

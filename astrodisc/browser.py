@@ -107,6 +107,12 @@ def map_page(url: str, timeout_ms: int = 30_000) -> Iterator:
             browser.close()
 
 
+def wait_until_idle(page, settle_s: float = 0.5, timeout_ms: int = 120_000) -> None:
+    """Wait until Streamlit has finished running the script (its status widget gone), then ``settle_s``."""
+    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_ms)
+    time.sleep(settle_s)
+
+
 def neighbours_shown(page, k: int, timeout_ms: int = 30_000) -> list[str]:
     """Object ids of the neighbour cards, once ``k`` of them are drawn."""
     page.wait_for_function(

@@ -29,7 +29,7 @@ def prediction_text(catalog: pd.DataFrame, row: int) -> str:
     if pd.notna(record.get("label_distance")):
         text += f", {record['label_distance']:.3f} from the nearest label"
     if bool(record.get("ood", False)):
-        text += " · ⚠️ **far from every label** (out of distribution)"
+        text += " · :orange[**far from every label**] (out of distribution)"
     return text
 
 

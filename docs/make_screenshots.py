@@ -64,7 +64,7 @@ def full_page(page, path: Path) -> None:
 
 def choose(page, label: str, option: str) -> None:
     """Pick ``option`` in the selectbox labelled ``label``."""
-    page.get_by_label(label).first.click()
+    page.get_by_label(label, exact=True).first.click()
     page.get_by_role("option", name=option, exact=True).click()
 
 
@@ -115,7 +115,8 @@ def label_shots(page, url: str) -> float:
     for done in range(1, SESSION_LABELS + 1):
         prediction = page.get_by_text("model: predicted").inner_text().split("predicted ")[1].split(" ")[0]
         choose(page, "Class", prediction)
-        page.locator("body").press("s")
+        page.evaluate("document.activeElement.blur()")  # keys go to the page's shortcuts, not the select box
+        page.keyboard.press("s")
         page.get_by_text(f"{done} labelled by you").wait_for(timeout=120_000)
         settle(page, 0.2)
     seconds = (time.monotonic() - start) / SESSION_LABELS
@@ -126,9 +127,10 @@ def label_shots(page, url: str) -> float:
 
 
 def page_shots(page, url: str) -> None:
+    miras = int((catalog_of(STARS)["label"] == "M").sum())
     open_view(page, link(url, "subclasses", STARS), wait_for="Pick a class")
-    page.get_by_label("Class").first.click()
-    page.get_by_role("option").filter(has_text="M (").first.click()
+    page.get_by_label("Class", exact=True).click()
+    page.get_by_role("option", name=f"M ({miras:,} members)").click()
     choose(page, "Embedding space", "spectra")
     page.get_by_text("Sub-clusters side by side").wait_for(timeout=300_000)
     settle(page, 3.0)

@@ -14,8 +14,8 @@ import streamlit as st
 from astrodisc import app_state, galaxy_view, label_queue, varstar_view
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
-from astrodisc.export import read_table
-from astrodisc.labels import INTEREST_SCORES, Label, labels_from_table
+from astrodisc.export import MAX_TABLE_BYTES, read_table
+from astrodisc.labels import INTEREST_SCORES, Label, labels_from_table, manifest_versions
 from astrodisc.widgets import download_buttons, prediction_text, show_outcome
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
@@ -28,7 +28,7 @@ current = app_state.current()
 catalog, store = current.artifacts.catalog, current.store
 view = galaxy_view if store.kind == "galaxies" else varstar_view
 dataset = store.info.name
-inputs = current.artifacts.manifest.get("stages", {}).get("embeddings", {}).get("inputs", {})
+versions = manifest_versions(current.artifacts.manifest)
 
 
 db = app_state.label_db()
@@ -61,8 +61,7 @@ object_id = str(catalog.at[row, "object_id"])
 
 
 def _label(**fields) -> Label:
-    return Label(dataset, object_id, annotator, session, dataset_version=str(inputs.get("dataset", "")),
-                 model_version=str(inputs.get("model", "")), **fields)
+    return Label(dataset, object_id, annotator, session, **versions, **fields)
 
 
 def _save(**fields) -> None:
@@ -150,7 +149,8 @@ with st.expander(f"All labels of {dataset}: agreement and export"):
                        f"{result['fleiss_kappa']:.3f}")
         download_buttons(standing, f"{dataset}-labels", key="labels_download")
     upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note)",
-                              type=["csv", "parquet", "vot", "xml"], key="labels_upload")
+                              type=["csv", "parquet", "vot", "xml"], key="labels_upload",
+                              max_upload_size=MAX_TABLE_BYTES // 2**20)
     if upload is not None:
         st.button(f"Import {upload.name} as {annotator}", key="labels_import", on_click=_on_import)
     show_outcome(IMPORT_KEY)

@@ -241,6 +241,25 @@ if selected is not None:
         neighbour_rows = [int(r) for r in rows]
         neighbour_scores = [float(s) for s in scores]
 
+# ---- neighbour cards (sent before the map and the object panel: the browser draws them first) -----------------
+
+if selected is not None:
+    with below:
+        st.markdown(f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
+                    f"in the {space} space (ringed on the map)")
+        with st.container(key="neighbours"):
+            for start in range(0, len(neighbour_rows), CARDS_PER_ROW):
+                cells = st.columns(CARDS_PER_ROW)
+                for cell, row, score in zip(cells, neighbour_rows[start:start + CARDS_PER_ROW],
+                                            neighbour_scores[start:start + CARDS_PER_ROW]):
+                    object_id = str(catalog.at[row, "object_id"])
+                    label = render.category_names(catalog.loc[[row], "label"], "label").iloc[0]
+                    with cell.container(border=True):
+                        st.markdown(f"neighbour: `{object_id}`")
+                        st.caption(f"{label} · similarity {score:.3f}")
+                        view.neighbour_preview(current, row)
+                        st.button("open", key=f"open_{row}", on_click=app_state.select_object, args=(object_id,))
+
 # ---- the map ------------------------------------------------------------------------------------------------
 
 with map_slot:
@@ -316,22 +335,3 @@ with right:
         st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
     else:
         object_panel(selected)
-
-# ---- neighbour cards ----------------------------------------------------------------------------------------
-
-if selected is not None:
-    with below:
-        st.markdown(f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
-                    f"in the {space} space (ringed on the map)")
-        with st.container(key="neighbours"):
-            for start in range(0, len(neighbour_rows), CARDS_PER_ROW):
-                cells = st.columns(CARDS_PER_ROW)
-                for cell, row, score in zip(cells, neighbour_rows[start:start + CARDS_PER_ROW],
-                                            neighbour_scores[start:start + CARDS_PER_ROW]):
-                    object_id = str(catalog.at[row, "object_id"])
-                    label = render.category_names(catalog.loc[[row], "label"], "label").iloc[0]
-                    with cell.container(border=True):
-                        st.markdown(f"neighbour: `{object_id}`")
-                        st.caption(f"{label} · similarity {score:.3f}")
-                        view.neighbour_preview(current, row)
-                        st.button("open", key=f"open_{row}", on_click=app_state.select_object, args=(object_id,))

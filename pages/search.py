@@ -226,7 +226,8 @@ def position_section() -> None:
     st.markdown(f"nearest: `{object_id}`")
     st.caption(f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from RA {position.ra.deg:.6f}°, "
                f"Dec {position.dec.deg:+.6f}° (ICRS)")
-    view.neighbour_preview(current, match.row)
+    with st.columns(3)[0]:  # a card's width, as in the neighbour lists
+        view.neighbour_preview(current, match.row)
     st.button("open on map", key="search_open_position", on_click=_open_on_map, args=(object_id,))
 
 

@@ -9,7 +9,6 @@ summaries come from ``subclass_profiles``, the figures from ``render``.
 """
 
 import uuid
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,8 +17,7 @@ import streamlit as st
 from astrodisc import app_state, galaxy_view, maps, render, varstar_view
 from astrodisc.artifacts import Artifacts
 from astrodisc.errors import UserError
-from astrodisc.labels import LabelDB, manifest_versions
-from astrodisc.paths import labels_path
+from astrodisc.labels import manifest_versions
 from astrodisc.subclass_profiles import (NOISE, Subcluster, class_rows, class_sizes, distributions, group_names,
                                          subcluster_labels, subcluster_note, subclusters_of)
 from astrodisc.widgets import show_outcome
@@ -36,11 +34,6 @@ current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog
 view = galaxy_view if store.kind == "galaxies" else varstar_view
-
-
-@st.cache_resource
-def _label_db(path: str) -> LabelDB:
-    return LabelDB(Path(path))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -63,7 +56,7 @@ def _on_save(cls: str, space: str, members: dict[int, list[str]]) -> None:
         labels = subcluster_labels(info.name, members[number], st.session_state.get(NAME_KEY) or "",
                                    st.session_state.get(ANNOTATOR_KEY) or "", f"subclusters-{uuid.uuid4().hex[:12]}",
                                    subcluster_note(cls, space, number), **manifest_versions(artifacts.manifest))
-        _label_db(str(labels_path())).add_many(labels)
+        app_state.label_db().add_many(labels)
     except UserError as err:
         st.session_state[SAVE_KEY] = (False, f"Nothing saved: {err}")
         return
