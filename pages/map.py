@@ -27,7 +27,7 @@ MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
 LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
-SEEDED_KEY, LINK_NOTES_KEY = "_view_seeded_for", "_link_notes"
+SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
 SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
 CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
@@ -92,9 +92,12 @@ def _on_goto() -> None:
 
 def _seed_view_from_link(colours: list[str], classes: list[str], numeric: list[str]) -> None:
     """On a set's first map run in this session, set the colouring and filter widgets from the URL's view
-    parameters (a shared link), dropping what this catalogue lacks with a note."""
+    parameters (a shared link), dropping what this catalogue lacks with a note. Back from another page
+    (Streamlit has then dropped the widgets' state and the URL's parameters), the view last shown returns."""
     if st.session_state.get(SEEDED_KEY) == current.artifact_set.label:
-        return
+        if CLASSES_KEY in st.session_state:  # the widgets are alive: they hold the view
+            return
+        st.query_params.update(st.session_state.get(LAST_VIEW_KEY, {}))
     st.session_state[SEEDED_KEY] = current.artifact_set.label
     for key in [k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)]:
         del st.session_state[key]
@@ -158,8 +161,9 @@ def _on_open_subset() -> None:
 
 
 def _write_view_to_link(view: view_link.MapView) -> None:
-    """Keep the URL's view parameters equal to what the map shows."""
+    """Keep the URL's view parameters (and the session's memory of them) equal to what the map shows."""
     query = view_link.to_query(view)
+    st.session_state[LAST_VIEW_KEY] = query
     for name in view_link.VIEW_PARAMS:
         if name in query:
             if st.query_params.get(name) != query[name]:

@@ -145,6 +145,19 @@ def test_a_link_opens_the_same_view_and_the_view_writes_its_link(tiny_sky, monke
     assert any(m.value == f"### `{object_id}`" for m in fresh.markdown)
 
 
+def test_the_map_view_survives_a_visit_to_another_page(tiny_data):
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run()
+    at.sidebar.selectbox(key="colour_by").set_value("period").run()
+    at.sidebar.multiselect(key="classes").set_value(["SR"]).run()
+    at.switch_page("pages/label.py").run()
+    at.switch_page(MAP_PAGE).run()
+    assert not at.exception
+    assert at.sidebar.selectbox(key="colour_by").value == "period"
+    assert _map_rows(at) == catalog.index[catalog["label"] == "SR"].tolist()
+    assert at.query_params["classes"] == "SR" and at.query_params["colour"] == "period"
+
+
 def test_a_link_naming_what_this_catalogue_lacks_shows_the_rest_and_says_so(tiny_data):
     at = _run({"colour": "no_such_column", "classes": "EW,XYZ", "range": "amplitude:oops"})
     notes = " ".join(w.value for w in at.warning)
