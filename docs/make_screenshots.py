@@ -77,7 +77,7 @@ def map_shots(page, url: str) -> None:
 
     xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
     gaps = cKDTree(xy).query(xy, k=2)[0][:, 1]
-    miras = np.flatnonzero((catalog["label"] == "M") & (catalog["pred_prob"] > 0.9))
+    miras = np.flatnonzero((catalog["label"] == "M") & (catalog["pred_label"] == "M") & (catalog["pred_prob"] > 0.9))
     row = int(miras[np.argmax(gaps[miras])])  # the most isolated confidently predicted Mira: easy to click
     open_view(page, link(url, "", STARS))
     x, y = zoom_to_point(page, xy, row, float(gaps[row]))
