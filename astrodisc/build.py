@@ -54,7 +54,7 @@ Embed = Callable[[Store, Path], dict[str, np.ndarray]]
 MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (a single-space model: that space)
 STORE_FILES = ("dataset.json", "objects.parquet")
 EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train", "train_images",
-              "galaxy_augment")  # what embeddings depend on
+              "galaxy_augment", "train_tabular")  # what embeddings depend on
 STORE_DIRS = ("lightcurves", "spectra", "images")
 NORM_TOLERANCE = 1e-3
 VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
@@ -138,7 +138,7 @@ def build_artifacts(
         "map",
         {"embeddings": embedded.hash, "space": map_space, "sample_size": params.umap_sample_size,
          "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed,
-         "code": _code_digest("maps")},
+         "code": _code_digest("maps", "index")},
         lambda: _map_stage(out_dir, map_space, params, seed),
     )
     clustered = chain.run(

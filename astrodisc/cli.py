@@ -34,6 +34,12 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         out = simulate_sky(SkyConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
         print(f"wrote {args.n} simulated galaxies to {out}")
         return
+    if args.kind == "embeddings":
+        from astrodisc.synthetic import SyntheticConfig, write_synthetic
+
+        out = write_synthetic(SyntheticConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
+        print(f"wrote {args.n} synthetic embeddings and their catalogue to {out}")
+        return
     from astrodisc.datasets.varstars_sim import SimConfig, simulate
 
     out = simulate(SimConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
@@ -41,7 +47,16 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
 
 def cmd_import(args: argparse.Namespace) -> None:
-    if args.survey == "galaxy-folder":
+    if args.survey == "catalog":
+        from astrodisc.datasets.catalog_store import import_catalog
+
+        if args.table is None:
+            raise UserError("catalog needs --table FILE (CSV, Parquet, VOTable or FITS table with ra/dec)")
+        out, notes = import_catalog(args.table, args.out, id_column=args.id_column, class_column=args.class_column,
+                                    ra_column=args.ra_column, dec_column=args.dec_column)
+        for note in notes:
+            print(f"note: {note}", file=sys.stderr)
+    elif args.survey == "galaxy-folder":
         from astrodisc.datasets.galaxy_importers import import_cutout_folder
 
         if args.source is None or args.catalogue is None:
@@ -53,11 +68,25 @@ def cmd_import(args: argparse.Namespace) -> None:
         if args.source is None:
             raise UserError("galaxy10 needs --source Galaxy10_DECals.h5")
         out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet)
+    elif args.survey == "astrom3":
+        from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
+
+        if args.source is None:
+            raise UserError("astrom3 needs --source DIR (a local copy of the raw or processed release)")
+        out = import_astrom3(_existing_dir(str(args.source)), args.out, AstroM3Selection(args.subset, args.seed),
+                             progress=not args.quiet)
     else:
         from astrodisc.datasets.importers import import_survey
 
         out = import_survey(args.survey, args.out, args.source)
     print(f"imported {args.survey} into {out}")
+
+
+def cmd_fetch(args: argparse.Namespace) -> None:
+    from astrodisc.fetch import fetch
+
+    paths = fetch(args.dataset, args.to, verify=not args.no_verify, progress=not args.quiet)
+    print(f"fetched {args.dataset}: {len(paths)} file{'s' if len(paths) != 1 else ''} in {args.to}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
@@ -66,12 +95,16 @@ def cmd_train(args: argparse.Namespace) -> None:
     from astrodisc.model_card import write_model_card
 
     kind = read_info(_existing_dir(args.dataset)).kind
-    objective = args.objective or {"varstars": "clip", "galaxies": "simclr"}[kind]
-    if (kind == "varstars") != (objective == "clip"):
+    objective = args.objective or {"varstars": "clip", "galaxies": "simclr", "catalog": "scarf"}[kind]
+    if objective not in {"varstars": ("clip",), "galaxies": ("simclr", "moco", "barlow"), "catalog": ("scarf",)}[kind]:
         raise UserError(f"objective {objective} does not fit a {kind} dataset: variable stars take clip, "
-                        "galaxies simclr, moco or barlow")
+                        "galaxies simclr, moco or barlow, catalogues scarf")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
-    if kind == "galaxies":
+    if kind == "catalog":
+        from astrodisc.train_tabular import ScarfConfig, pretrain_tabular
+
+        state = pretrain_tabular(args.dataset, args.out, ScarfConfig(), config, progress=not args.quiet)
+    elif kind == "galaxies":
         from astrodisc.train_images import PretrainConfig, pretrain_images
 
         state = pretrain_images(args.dataset, args.out, PretrainConfig(objective=objective), config, progress=not args.quiet)
@@ -88,8 +121,15 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     from astrodisc.build import build_artifacts
 
-    out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model), args.out, seed=args.seed,
-                          progress=not args.quiet)
+    if (args.model is None) == (args.embeddings is None):
+        raise UserError("give either --model FOLDER (an encoder) or --embeddings FOLDER (precomputed <space>.npy)")
+    embed = None
+    if args.embeddings is not None:
+        from astrodisc.precomputed import load_precomputed
+
+        embed = load_precomputed
+    out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model or args.embeddings), args.out,
+                          embed=embed, seed=args.seed, progress=not args.quiet)
     print(f"artifacts ready in {out}")
 
 
@@ -140,6 +180,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print(f"demo ready: {dataset / model.name}")
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    from astrodisc.bench_scale import bench
+
+    bench(args)
+
+
 def cmd_serve(args: argparse.Namespace) -> None:
     env = {**os.environ, "ASTRODISC_DATA": str(args.data)}
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
@@ -159,25 +205,42 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     s = verb("simulate", cmd_simulate, "simulate a survey with hidden ground truth")
-    s.add_argument("kind", choices=["varstars", "galaxies"], help="kind of survey")
+    s.add_argument("kind", choices=["varstars", "galaxies", "embeddings"],
+                   help="kind of survey (embeddings: a catalogue with ready synthetic embeddings, for scale tests)")
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
 
     s = verb("import", cmd_import, "import a real survey sample into the dataset store")
-    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10"])
+    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10", "astrom3",
+                                           "catalog"])
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     s.add_argument("--source", type=Path, default=None,
                    help="folder of the survey files (default: shared/real); the cutout folder or the Galaxy10 .h5 file")
     s.add_argument("--catalogue", type=Path, default=None, help="galaxy-folder: CSV with file_loc, ra, dec "
                    "[, label, redshift, object_id]")
+    s.add_argument("--table", type=Path, default=None, help="catalog: the table (CSV, Parquet, VOTable or FITS) whose "
+                   "numeric columns become the metadata modality")
+    s.add_argument("--id-column", default=None, help="catalog: object id column (default: object_id/id/source_id, else row numbers)")
+    s.add_argument("--class-column", default=None, help="catalog: class column (default: label or class if present)")
+    s.add_argument("--ra-column", default=None, help="catalog: right ascension [deg] (default: ra, raj2000, ...)")
+    s.add_argument("--dec-column", default=None, help="catalog: declination [deg] (default: dec, dej2000, ...)")
+    s.add_argument("--subset", default="full", help="astrom3: label subset full, sub50, sub25 or sub10 (default full)")
+    s.add_argument("--seed", type=int, default=42, help="astrom3: split seed 42, 0, 66, 12 or 123 (default 42); "
+                   "pre-train and fine-tune on the same seed, or test stars leak")
+
+    s = verb("fetch", cmd_fetch, "download a registered public dataset (resumable, checksummed); the only "
+                                 "command that uses the network")
+    s.add_argument("dataset", help="registered dataset, e.g. stripe82 (an unknown name lists them)")
+    s.add_argument("--to", type=Path, required=True, help="folder to download into")
+    s.add_argument("--no-verify", action="store_true", help="accept files whose checksum astrodisc does not know")
 
     s = verb("train", cmd_train, "pretrain encoders on a dataset (trimodal CLIP for variable stars, "
-                                 "SimCLR / MoCo v2 / Barlow Twins for galaxy images)")
+                                 "SimCLR / MoCo v2 / Barlow Twins for galaxy images, SCARF for catalogues)")
     s.add_argument("--dataset", required=True, help="dataset folder")
     s.add_argument("--out", type=Path, required=True, help="model folder to write")
-    s.add_argument("--objective", choices=["clip", "simclr", "moco", "barlow"], default=None,
-                   help="default: clip for variable stars, simclr for galaxies")
+    s.add_argument("--objective", choices=["clip", "simclr", "moco", "barlow", "scarf"], default=None,
+                   help="default: clip for variable stars, simclr for galaxies, scarf for catalogues")
     s.add_argument("--epochs", type=int, default=40)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--batch-size", type=int, default=256)
@@ -185,7 +248,9 @@ def parser() -> argparse.ArgumentParser:
 
     s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
     s.add_argument("--dataset", required=True, help="dataset folder")
-    s.add_argument("--model", required=True, help="model folder")
+    s.add_argument("--model", default=None, help="model folder")
+    s.add_argument("--embeddings", default=None, help="instead of --model: folder of precomputed <space>.npy "
+                   "(N, D), row i = object i (e.g. from `astrodisc simulate embeddings`)")
     s.add_argument("--out", type=Path, required=True, help="artifact folder to write")
     s.add_argument("--seed", type=int, default=0)
 
@@ -206,6 +271,15 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=None, help="dataset folder (default: data/<kind>-demo)")
     s.add_argument("--model", default=None, help="model folder (default: the shipped models/<kind>-...)")
     s.add_argument("--n", type=int, default=20_000, help="objects in a newly simulated demo survey")
+
+    s = verb("bench", cmd_bench, "scale figures as JSON: search latency and recall at 1e4-1e7 objects, map "
+                                 "extension faithfulness, build time and memory at 1e5 and 1e6 (takes ~30 min)")
+    s.add_argument("--out", type=Path, default=Path("bench_scale.json"), help="JSON file to write")
+    s.add_argument("--json", action="store_true", help="also print the JSON")
+    s.add_argument("--parts", default="search,own,map,build", help="comma-separated subset of search,own,map,build")
+    s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
+    s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
+    s.add_argument("--workdir", type=Path, default=None, help="where the synthetic builds go (default: the temp dir)")
 
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)

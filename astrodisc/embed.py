@@ -8,6 +8,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
+from astrodisc.datasets.catalog_store import CatalogStore
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.open_store import Store
 from astrodisc.encoders.clip_model import MODALITIES, fuse
@@ -40,9 +41,14 @@ def embed_inputs(model, meta: np.ndarray, inputs: ModelInputs, batch_size: int =
 
 def embed_store(store: Store, model_dir: Path, progress: bool = True) -> dict[str, np.ndarray]:
     """Embeddings of every object of ``store`` with the model in ``model_dir``; a variable-star dataset
-    without spectra gets no ``spectra`` space, a galaxy dataset has the one space ``image``."""
+    without spectra gets no ``spectra`` space, a galaxy dataset has the one space ``image``, a catalogue the one
+    space ``metadata``."""
     if isinstance(store, GalaxyStore):
         return embed_galaxies(store, model_dir, progress)
+    if isinstance(store, CatalogStore):
+        from astrodisc.train_tabular import embed_catalog  # noqa: PLC0415
+
+        return embed_catalog(store, model_dir, progress)
     model, scaler, _ = load_model(model_dir)
     inputs = model_inputs(store, progress)
     spaces = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs, progress=progress)

@@ -46,14 +46,14 @@ def astropy_table(table: pd.DataFrame) -> Table:
 MAX_TABLE_BYTES = 50 * 2**20  # largest table a user may upload
 
 
-def read_table(data: bytes, name: str) -> pd.DataFrame:
-    """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is too large,
-    of another format or unreadable."""
+def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
+    """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is larger than
+    ``max_bytes`` (None: no limit, for local files), of another format or unreadable."""
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise UserError(f"{name}: cannot read {suffix or 'a file without suffix'}; give one of {', '.join(FORMATS)}")
-    if len(data) > MAX_TABLE_BYTES:
-        raise UserError(f"{name} is {len(data) / 2**20:.0f} MB; the limit is {MAX_TABLE_BYTES // 2**20} MB")
+    if max_bytes is not None and len(data) > max_bytes:
+        raise UserError(f"{name} is {len(data) / 2**20:.0f} MB; the limit is {max_bytes // 2**20} MB")
     try:
         if FORMATS[suffix] == "CSV":
             return pd.read_csv(io.BytesIO(data))

@@ -26,12 +26,14 @@ TUNING_QUERIES = 1000  # database rows used as queries when tuning nprobe
 
 
 def build_index(
-    vectors: np.ndarray, *, exact_below: int = 100_000, target_recall: float = 0.99, seed: int = 0
+    vectors: np.ndarray, *, exact_below: int = 100_000, target_recall: float = 0.99, seed: int = 0,
+    train_per_list: int = 256,
 ) -> faiss.Index:
     """Index ``vectors`` (N, D) float32 of unit norm for inner-product search.
 
     Exact ``IndexFlatIP`` when N < ``exact_below``; otherwise ``IVF-Flat`` with round(4*sqrt(N)) lists,
-    k-means trained on at most 256 vectors per list (faiss' own cap), seeded by ``seed``, and the
+    k-means trained on at most ``train_per_list`` vectors per list (default faiss' own cap, 256; fewer
+    make the k-means of 10^7 vectors affordable), seeded by ``seed``, and the
     smallest power-of-two ``nprobe`` whose recall@10 on ``TUNING_QUERIES`` database rows is at least
     ``target_recall``.
     """
@@ -46,7 +48,8 @@ def build_index(
     ivf = faiss.extract_index_ivf(index)
     ivf.cp.seed = seed
     rng = np.random.default_rng(seed)
-    train_rows = np.sort(rng.choice(n, size=min(n, nlist * ivf.cp.max_points_per_centroid), replace=False))
+    ivf.cp.max_points_per_centroid = train_per_list
+    train_rows = np.sort(rng.choice(n, size=min(n, nlist * train_per_list), replace=False))
     index.train(x[train_rows])
     index.add(x)
     ivf.nprobe = _tune_nprobe(index, x, target_recall, rng)

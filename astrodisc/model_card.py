@@ -31,6 +31,14 @@ ABOUT = {
         "ResNet-50 as Hayat et al. and Stein et al. used, batches of 512-1024 (more negatives for SimCLR, a",
         "65k queue for MoCo) and hundreds of epochs, which is where their label-efficiency gains come from.",
     ]),
+    "catalog": ([
+        "Tabular encoder for a catalogue pretrained with SCARF (Bahri et al. 2022, arXiv:2106.15147): an MLP over",
+        "{n_features} standardised columns with missingness flags, {feature_dim}-d representation, {proj_dim}-d",
+        "projection head; views replace a random share of features by draws from their marginals and add noise.",
+    ], [
+        "An MLP over a few tens of columns is cheap on CPU; a GPU would allow wider and deeper encoders",
+        "(or a transformer over columns) and batches of thousands, giving InfoNCE more negatives.",
+    ]),
 }
 
 
@@ -42,6 +50,8 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
     about, gpu = ABOUT[config["kind"]]
     if config["kind"] == "galaxies":
         about = [line.format(objective=OBJECTIVE_NAMES[config["objective"]], **config["encoder"]) for line in about]
+    if config["kind"] == "catalog":
+        about = [line.format(**config["encoder"]) for line in about]
     lines = [
         f"# {Path(model_dir).name}",
         "",

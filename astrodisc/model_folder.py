@@ -12,7 +12,7 @@ import torch
 from astrodisc.atomic import save_json, write_atomic
 from astrodisc.errors import UserError
 
-KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies"}
+KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies", "catalog": "catalogues"}
 
 
 def save_model_folder(out_dir: Path, model: torch.nn.Module, config: dict) -> None:

@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 from plotly.colors import hex_to_rgb, qualitative
 
 from astrodisc.datasets.store import LightCurve
+from astrodisc.density_map import DENSITY_ABOVE, density_image, lod_sample
 from astrodisc.period_search import brightest_epoch, fold
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def map_figure(
     axis_titles: tuple[str, str] = ("UMAP 1", "UMAP 2"),
     east_left: bool = False,
     height: int = 620,
+    density_above: int = DENSITY_ABOVE,
 ) -> go.Figure:
     """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``), or any
     other pair of its columns (``axes``; e.g. a sky view in degrees with ``east_left`` reversing the x axis).
@@ -107,23 +109,28 @@ def map_figure(
         point_opacity: opacity of the objects' markers (lowered over pictures, so the pictures show through);
             the neighbour and selection overlays stay opaque.
         marked_rows: catalogue rows drawn as open squares (a box/lasso selection made here or in a linked view).
+        density_above: more objects than this are drawn as a density image of all of them under a clickable
+            sample of ``astrodisc.density_map.LOD_POINTS`` markers (:mod:`astrodisc.density_map`); the overlays
+            still find every row.
 
     Returns:
         the figure; overlay traces are named "neighbours", "in selection" and "selected".
     """
     fig = go.Figure()
+    dense = len(catalog) > density_above
+    points = lod_sample(catalog) if dense else catalog
     if is_categorical(catalog, color_by):
         names = category_names(catalog[color_by], color_by)
         for name, color in category_colors(names).items():
-            part = catalog[names == name]
+            part = points[names.loc[points.index] == name]
             fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=color), axes=axes))
     else:
-        values = pd.to_numeric(catalog[color_by], errors="coerce")
-        known = catalog.loc[values[values.notna()].sort_values(kind="stable").index]  # highest drawn on top
+        values = pd.to_numeric(points[color_by], errors="coerce")
+        known = points.loc[values[values.notna()].sort_values(kind="stable").index]  # highest drawn on top
         marker = dict(color=values[known.index].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
                       colorbar=dict(title=dict(text=color_by), thickness=12))
         fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker, axes=axes))
-        missing = catalog[values.isna()]
+        missing = points[values.isna()]
         if len(missing):
             fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
                                   dict(color=MISSING_COLOR), axes=axes))
@@ -146,7 +153,7 @@ def map_figure(
         dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, axes[0]]), y=float(catalog.at[row, axes[1]]),
              sizex=thumbnail_size[0], sizey=thumbnail_size[1], xanchor="center", yanchor="middle", layer="below",
              sizing="contain")
-        for row, uri in thumbnails if row in catalog.index])
+        for row, uri in thumbnails if row in catalog.index] + ([_density_layer(catalog, axes)] if dense else []))
     fig.update_layout(
         height=height, margin=_MARGIN, uirevision=axes[0], clickmode="event+select", hovermode="closest",
         legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
@@ -155,6 +162,13 @@ def map_figure(
         yaxis=dict(title=axis_titles[1], zeroline=False),
     )
     return fig
+
+
+def _density_layer(catalog: pd.DataFrame, axes: tuple[str, str]) -> dict:
+    """The layout image of the density of all of ``catalog``'s points on ``axes``, stretched over their extent."""
+    image = density_image(catalog[axes[0]].to_numpy(dtype=float), catalog[axes[1]].to_numpy(dtype=float))
+    return dict(source=image.uri, xref="x", yref="y", x=image.x0, y=image.y1, sizex=image.width, sizey=image.height,
+                xanchor="left", yanchor="top", layer="below", sizing="stretch")
 
 
 def thumbnail_rows(catalog: pd.DataFrame, cells: int) -> list[int]:

@@ -11,7 +11,8 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, label_queue, varstar_view
+from astrodisc import app_state, label_queue
+from astrodisc.views import view_for
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
 from astrodisc.export import MAX_TABLE_BYTES, read_table
@@ -26,7 +27,7 @@ NEW_CLASS = "a new class…"
 app_state.require_app()
 current = app_state.current()
 catalog, store = current.artifacts.catalog, current.store
-view = galaxy_view if store.kind == "galaxies" else varstar_view
+view = view_for(store.kind)
 dataset = store.info.name
 versions = manifest_versions(current.artifacts.manifest)
 

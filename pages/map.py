@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, render, varstar_view, view_link
+from astrodisc import app_state, galaxy_view, render, view_link
+from astrodisc.views import view_for
 from astrodisc.errors import UserError
 from astrodisc.links import sky_links
 from astrodisc.samp import send_to_samp
@@ -37,7 +38,7 @@ app_state.require_app()
 current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog
-view = galaxy_view if store.kind == "galaxies" else varstar_view
+view = view_for(store.kind)
 
 
 # ---- selection callbacks ------------------------------------------------------------------------------------
@@ -335,7 +336,8 @@ def object_panel(row: int) -> None:
 
 with right:
     if selected is None:
-        what = "its image" if view is galaxy_view else "its light curves, spectrum"
+        what = {"galaxies": "its image", "catalog": "its catalogue columns"}.get(store.kind,
+                                                                                "its light curves, spectrum")
         st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
     else:
         object_panel(selected)

@@ -14,7 +14,8 @@ and changes nothing. Choices are kept outside the widgets' own state, so they su
 import numpy as np
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, render, uploads, varstar_view
+from astrodisc import app_state, render, uploads
+from astrodisc.views import view_for
 from astrodisc.coordinates import EXAMPLES, CatalogueSky, parse_position
 from astrodisc.datasets.store import WAVELENGTH_GRID
 from astrodisc.errors import UserError
@@ -55,7 +56,7 @@ if st.session_state.pop(OPEN_KEY, False):  # an "open on map" button was pressed
 current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog
-view = galaxy_view if store.kind == "galaxies" else varstar_view
+view = view_for(store.kind)
 spaces = [s for s in view.SPACES if s in artifacts.embeddings] or list(artifacts.spaces)
 if st.session_state.get(SET_KEY) != current.artifact_set.label:  # another set: its own objects, spaces and k
     for key in [k for k in st.session_state if str(k).removeprefix(KEPT).startswith(PER_SET)]:
@@ -126,6 +127,9 @@ def _embedded(kind: str, data: bytes, name: str, ebv: float, set_path: str, stam
 
 
 def upload_section() -> None:
+    if store.kind == "catalog":
+        st.info("A catalogue dataset has only its columns: search by a catalogue object or a sky position.")
+        return
     try:
         model_dir(artifacts)
     except UserError as err:

@@ -14,7 +14,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, maps, render, varstar_view
+from astrodisc import app_state, maps, render
+from astrodisc.views import view_for
 from astrodisc.artifacts import Artifacts
 from astrodisc.errors import UserError
 from astrodisc.labels import manifest_versions
@@ -33,7 +34,7 @@ app_state.require_app()
 current = app_state.current()
 artifacts, store, info = current.artifacts, current.store, current.store.info
 catalog = artifacts.catalog
-view = galaxy_view if store.kind == "galaxies" else varstar_view
+view = view_for(store.kind)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

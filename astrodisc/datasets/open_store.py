@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from astrodisc.datasets.catalog_store import CatalogStore
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.store import VarStarStore, read_info
 
-Store = VarStarStore | GalaxyStore
+Store = VarStarStore | GalaxyStore | CatalogStore
+STORES: dict[str, type[Store]] = {"galaxies": GalaxyStore, "catalog": CatalogStore}  # any other kind: variable stars
 
 
 def open_store(root: Path) -> Store:
-    """The VarStarStore or GalaxyStore of ``root``, by the kind its dataset.json names."""
-    return GalaxyStore(root) if read_info(Path(root)).kind == "galaxies" else VarStarStore(root)
+    """The VarStarStore, GalaxyStore or CatalogStore of ``root``, by the kind its dataset.json names."""
+    return STORES.get(read_info(Path(root)).kind, VarStarStore)(root)

@@ -1,0 +1,238 @@
+"""A million objects on one machine: search latency and recall, map faithfulness and build cost, as JSON.
+
+``nice astrodisc bench --json --out bench_scale.json`` (or ``python -m astrodisc.bench_scale``; about 30 min on
+two cores). Parts (``--parts``):
+
+- ``search``: per size N (10^4 ... 10^7 synthetic unit vectors, :mod:`astrodisc.synthetic`, D = 64),
+  the index the build makes (:func:`astrodisc.index.build_index`) queried one held-out vector at a time
+  on one thread, k = 10: p50 / p95 latency [ms], recall@10 against brute-force numpy on the same
+  queries, and the latency of exact faiss (``IndexFlatIP``) and of numpy brute force [ms];
+- ``own``: the same recall on the project's own embeddings, the 20k fused vectors of the variable-star
+  demo, with the IVF index forced (they are below the exact threshold);
+- ``map``: where :func:`astrodisc.maps.extend_by_neighbours` puts objects compared with UMAP
+  ``transform``, on the demo's embeddings (half fitted, half placed): median displacement relative to
+  the map extent, and for both placements the share of each placed object's 10 nearest neighbours in
+  the embedding (among the placed objects) that stay among its 10 nearest on the map;
+- ``build``: ``astrodisc build --embeddings`` of 10^5 and 10^6 synthetic objects, each in its own process:
+  seconds per stage (from the manifest), wall time and peak resident memory [GB] (``ru_maxrss``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from astrodisc.atomic import save_json
+from astrodisc.errors import UserError
+from astrodisc.index import build_index, index_description, recall_at_k, search
+from astrodisc.maps import extend_by_neighbours, sample_rows
+from astrodisc.paths import data_dir
+from astrodisc.synthetic import (
+    EMBEDDINGS_DIR,
+    SyntheticConfig,
+    synthetic_embeddings,
+    write_synthetic,
+)
+
+K = 10
+QUERIES = 200  # held-out queries per size
+SLOW_QUERIES = 50  # of them timed on exact faiss and numpy (each scans all N vectors)
+SEARCH_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
+BUILD_SIZES = (100_000, 1_000_000)
+TRAIN_PER_LIST_ABOVE = {5_000_000: 32}  # IVF k-means sample per list above this N (10^7: 32, not 256)
+DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
+PARTS = ("search", "own", "map", "build")
+
+
+@dataclass(frozen=True)
+class SearchFigures:
+    """Latency [ms] of one k = 10 query, p50 / p95, and recall@10 of the build's index against brute force."""
+
+    n: int
+    dim: int
+    index: dict  # astrodisc.index.index_description
+    index_build_s: float
+    p50_ms: float
+    p95_ms: float
+    recall_at_10: float  # against numpy brute force on the same queries
+    exact_faiss_p50_ms: float
+    exact_faiss_p95_ms: float
+    numpy_p50_ms: float
+    numpy_p95_ms: float
+    speedup_p50: float  # exact faiss p50 / index p50
+
+
+def brute_force_top_k(x: np.ndarray, queries: np.ndarray, k: int, chunk: int = 250_000) -> np.ndarray:
+    """(Q, k) int64 rows of ``x`` (N, D) with the highest inner product with each of ``queries`` (Q, D), by numpy."""
+    best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
+    best_ids = np.zeros((len(queries), 0), dtype=np.int64)
+    for lo in range(0, len(x), chunk):
+        block = np.asarray(x[lo:lo + chunk])
+        scores = np.concatenate([best_scores, queries @ block.T], axis=1)
+        rows = np.broadcast_to(np.arange(lo, lo + len(block)), (len(queries), len(block)))
+        ids = np.concatenate([best_ids, rows], axis=1)
+        keep = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        best_scores, best_ids = np.take_along_axis(scores, keep, axis=1), np.take_along_axis(ids, keep, axis=1)
+    return best_ids
+
+
+def _latencies_ms(one_query, queries: np.ndarray) -> tuple[float, float]:
+    """p50, p95 [ms] of ``one_query(q)`` over the rows of ``queries`` (after one warm-up call), faiss on one
+    thread: the latency one user sees on a shared machine."""
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    one_query(queries[0])
+    times = []
+    for q in queries:
+        start = time.perf_counter()
+        one_query(q)
+        times.append(1000 * (time.perf_counter() - start))
+    faiss.omp_set_num_threads(threads)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def _numpy_query(x: np.ndarray, q: np.ndarray) -> np.ndarray:
+    scores = x @ q
+    return np.argpartition(-scores, K)[:K]
+
+
+def search_figures(n: int, dim: int = 64, seed: int = 0) -> SearchFigures:
+    """:class:`SearchFigures` of ``n`` synthetic vectors plus ``QUERIES`` held out from the same mixture."""
+    vectors, _ = synthetic_embeddings(SyntheticConfig(n=n + QUERIES, dim=dim, seed=seed))
+    x, queries = vectors[:n], np.ascontiguousarray(vectors[n:])
+    train_per_list = next((v for above, v in TRAIN_PER_LIST_ABOVE.items() if n > above), 256)
+    start = time.perf_counter()
+    index = build_index(x, seed=seed, train_per_list=train_per_list)
+    build_s = time.perf_counter() - start
+    truth = brute_force_top_k(x, queries, K)
+    _, found = search(index, queries, K)
+    p50, p95 = _latencies_ms(lambda q: search(index, q, K), queries)
+    exact = faiss.IndexFlatIP(dim)
+    exact.add(x)
+    slow = queries[:SLOW_QUERIES]
+    exact_p50, exact_p95 = _latencies_ms(lambda q: exact.search(q.reshape(1, -1), K), slow)
+    numpy_p50, numpy_p95 = _latencies_ms(lambda q: _numpy_query(x, q), slow)
+    return SearchFigures(n, dim, index_description(index), round(build_s, 2), p50, p95, recall_at_k(found, truth),
+                         exact_p50, exact_p95, numpy_p50, numpy_p95, exact_p50 / p50)
+
+
+def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
+    """Recall@10 and latency of an IVF index (forced) over real embeddings ``path`` (N, D), each query a row
+    of the database itself (excluded from its own answer)."""
+    x = np.ascontiguousarray(np.load(path), dtype=np.float32)
+    rows = np.random.default_rng(seed).choice(len(x), size=min(len(x), 1000), replace=False)
+    index = build_index(x, exact_below=0, seed=seed)
+    _, found = search(index, x[rows], K, exclude=rows)
+    truth = brute_force_top_k(x, x[rows], K + 1)
+    truth = np.array([[i for i in t if i != r][:K] for t, r in zip(truth, rows)])
+    p50, p95 = _latencies_ms(lambda q: search(index, q, K), x[rows[:QUERIES]])
+    return {"embeddings": str(path), "n": len(x), "dim": x.shape[1], "index": index_description(index),
+            "recall_at_10": recall_at_k(found, truth), "p50_ms": p50, "p95_ms": p95}
+
+
+def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
+    """Neighbour placement against UMAP ``transform`` on embeddings ``path`` (N, D): half fitted, half placed."""
+    import umap
+    from sklearn.neighbors import NearestNeighbors
+
+    x = np.ascontiguousarray(np.load(path), dtype=np.float32)
+    fitted = sample_rows(len(x), len(x) // 2, seed)
+    rest = np.setdiff1d(np.arange(len(x)), fitted)
+    model = umap.UMAP(n_neighbors=15, min_dist=0.1, metric="cosine", random_state=seed, n_jobs=1)
+    xy_fit = model.fit_transform(x[fitted]).astype(np.float32)
+    start = time.perf_counter()
+    by_transform = model.transform(x[rest])
+    transform_s = time.perf_counter() - start
+    start = time.perf_counter()
+    by_neighbours = extend_by_neighbours(x[fitted], xy_fit, x, rest)
+    neighbours_s = time.perf_counter() - start
+    extent = float(np.max(np.percentile(xy_fit, 99, axis=0) - np.percentile(xy_fit, 1, axis=0)))
+    shift = np.linalg.norm(by_transform - by_neighbours, axis=1)
+    high = brute_force_top_k(x[rest], x[rest], K + 1)
+
+    def preserved(xy: np.ndarray) -> float:
+        low = NearestNeighbors(n_neighbors=K + 1).fit(xy).kneighbors(xy, return_distance=False)
+        return float(np.mean([len(np.intersect1d(h, l)) - 1 for h, l in zip(high, low)]) / K)
+
+    return {"embeddings": str(path), "fitted": len(fitted), "placed": len(rest), "map_extent": extent,
+            "median_displacement_over_extent": float(np.median(shift) / extent),
+            "p90_displacement_over_extent": float(np.percentile(shift, 90) / extent),
+            "knn10_preserved_transform": preserved(by_transform), "knn10_preserved_neighbours": preserved(by_neighbours),
+            "transform_s_per_1000": 1000 * transform_s / len(rest),
+            "neighbours_s_per_1000": 1000 * neighbours_s / len(rest)}
+
+
+def build_figures(n: int, workdir: Path, seed: int = 0) -> dict:
+    """Seconds per stage, wall time and peak memory of ``astrodisc build --embeddings`` of ``n`` synthetic objects."""
+    dataset = write_synthetic(SyntheticConfig(n=n, seed=seed), workdir / f"synthetic-{n}")
+    command = [sys.executable, "-m", "astrodisc", "build", "--dataset", str(dataset), "--embeddings",
+               str(dataset / EMBEDDINGS_DIR), "--out", str(dataset / "artifacts"), "--seed", str(seed)]
+    start = time.perf_counter()
+    process = subprocess.Popen(command)
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    if status != 0:
+        raise UserError(f"build of {n} synthetic objects failed (status {status})")
+    manifest = json.loads((dataset / "artifacts" / "manifest.json").read_text())
+    return {"n": n, "wall_s": round(wall, 1), "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
+            "stages_s": {name: r["seconds"] for name, r in manifest["stages"].items()},
+            "index": manifest["spaces"]["fused"]["index"], "clusters": manifest["counts"]["clusters"]}
+
+
+def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int, ...] = SEARCH_SIZES,
+        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None) -> dict:
+    """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
+    after every size (a long run stopped early keeps what it measured)."""
+    out: dict = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()}}
+    demo = data_dir() / DEMO_EMBEDDINGS
+    if ("own" in parts or "map" in parts) and not demo.is_file():
+        raise UserError(f"the demo embeddings are missing ({demo}): run `astrodisc demo varstars` first")
+    measures = {"search": lambda: (search_figures(n) for n in search_sizes),
+                "own": lambda: [own_embeddings_recall(demo)],
+                "map": lambda: [map_extension_faithfulness(demo)]}
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        measures["build"] = lambda: (build_figures(n, Path(tmp)) for n in build_sizes)
+        for part in tqdm(parts, desc="bench parts"):
+            out[part] = []
+            for figures in measures[part]():
+                out[part].append(asdict(figures) if isinstance(figures, SearchFigures) else figures)
+                save_json(out_path, out)
+    return out
+
+
+def bench(args: argparse.Namespace) -> None:
+    """Run the parts named in ``args`` (the options of ``astrodisc bench``) and write the JSON."""
+    parts = tuple(p.strip() for p in args.parts.split(",") if p.strip())
+    unknown = sorted(set(parts) - set(PARTS))
+    if unknown:
+        raise UserError(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}")
+    result = run(args.out, parts, _sizes(args.search_sizes), _sizes(args.build_sizes), args.workdir)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    print(f"scale figures written to {args.out}", file=sys.stderr)
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    """Comma-separated object counts ("1e5,1e6" allowed); anything else is a UserError."""
+    try:
+        return tuple(int(float(v)) for v in text.split(","))
+    except ValueError:
+        raise UserError(f"sizes must be comma-separated numbers like 1e5,1e6, got {text!r}") from None
+
+
+if __name__ == "__main__":
+    from astrodisc.cli import main
+
+    raise SystemExit(main(["bench", *sys.argv[1:]]))

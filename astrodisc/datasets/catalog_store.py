@@ -1,0 +1,156 @@
+"""The catalogue-only dataset store: any table with ra/dec and numeric columns, whose numeric columns are the
+one modality (``metadata``) a tabular encoder (:mod:`astrodisc.train_tabular`) learns from.
+
+Layout of a dataset folder::
+
+    dataset.json          DatasetInfo(kind="catalog"); ``extra["features"]`` lists the numeric columns in order
+    objects.parquet       one row per object: object_id, ra, dec [deg, as the table gives them], label (or null),
+                          then the feature columns (float64, NaN = missing; units those of the source table)
+
+Written by :func:`import_catalog` from CSV, Parquet, VOTable or a FITS binary table. Example::
+
+    out, notes = import_catalog(Path("gaia_sample.fits"), Path("data/gaia"), class_column="class")
+    store = CatalogStore(out)
+    x = store.features()  # (N, F) float32, NaN where missing
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from astropy.table import Table
+
+from astrodisc.artifacts import CATALOG_ADDED_COLUMNS
+from astrodisc.atomic import save_json, save_parquet
+from astrodisc.datasets.store import DatasetInfo, ObjectStore
+from astrodisc.errors import UserError
+from astrodisc.export import read_table
+
+FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz")
+RA_NAMES = ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg")  # looked for, case-insensitively, without --ra-column
+DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "dedeg", "dec_deg")
+ID_NAMES = ("object_id", "id", "source_id", "objid", "name")
+CLASS_NAMES = ("label", "class")
+RESERVED = ("object_id", "ra", "dec", "label") + CATALOG_ADDED_COLUMNS  # names the store and the build use
+
+
+class CatalogStore(ObjectStore):
+    """Read-only access to a catalogue dataset folder."""
+
+    kind, kind_name = "catalog", "a catalogue"
+
+    @property
+    def feature_columns(self) -> tuple[str, ...]:
+        return tuple(self.info.extra["features"])
+
+    def features(self) -> np.ndarray:
+        """(N, F) float32 feature values in the order of ``feature_columns``; NaN where missing."""
+        return self.objects[list(self.feature_columns)].to_numpy(np.float32, na_value=np.nan)
+
+
+def read_any_table(path: Path) -> pd.DataFrame:
+    """A local table file as a DataFrame: FITS binary tables through astropy (multidimensional columns dropped),
+    CSV, Parquet and VOTable through :func:`astrodisc.export.read_table`, without the upload size limit."""
+    path = Path(path)
+    if not path.is_file():
+        raise UserError(f"no such table file: {path}")
+    if path.name.lower().endswith(FITS_SUFFIXES):
+        try:
+            table = Table.read(path, format="fits")
+        except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
+            raise UserError(f"{path.name} is not a readable FITS table: {type(err).__name__}") from None
+        table.remove_columns([c for c in table.colnames if table[c].ndim > 1])
+        return table.to_pandas()
+    return read_table(path.read_bytes(), path.name, max_bytes=None)
+
+
+def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:
+    """The column ``given`` (a UserError if absent), else the first of ``names`` present (any case), else None."""
+    if given is not None:
+        if given not in frame.columns:
+            raise UserError(f"no column {given!r} in the table (it has {', '.join(map(str, frame.columns[:12]))}...)")
+        return given
+    lower = {str(c).lower(): c for c in frame.columns}
+    return next((lower[n] for n in names if n in lower), None)
+
+
+def _as_float(column: pd.Series) -> np.ndarray:
+    """Float64 values of a numeric or boolean column; non-finite values (inf, masked, NA) become NaN."""
+    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    return np.where(np.isfinite(values), values, np.nan)
+
+
+def _ids(column: pd.Series) -> pd.Series:
+    """Object ids as text: integral floats (as CSV gives integer ids next to gaps) lose their ``.0``."""
+    if pd.api.types.is_float_dtype(column.dtype) and np.all(np.mod(column.dropna(), 1) == 0):
+        column = column.astype("Int64")
+    return column.astype(str).str.strip()
+
+
+def _labels(column: pd.Series) -> pd.Series:
+    """Class names as text, None where missing or empty."""
+    text = column.astype(object).map(lambda v: v.decode() if isinstance(v, bytes) else v)
+    return text.map(lambda v: None if pd.isna(v) else str(v).strip() or None).astype(object)
+
+
+def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_column: str | None = None,
+                    ra_column: str | None = None, dec_column: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """The objects table of a catalogue store made from ``frame``, and notes on what was dropped.
+
+    Columns: object_id (the id column, else ``row<i>``), ra, dec [deg], label (the class column or None), then
+    every other numeric or boolean column as float64 with non-finite values as NaN. All-missing columns are
+    dropped with a note; no ra/dec, missing ra/dec values, no numeric column or duplicate ids are UserErrors.
+    """
+    ra, dec = _find(frame, ra_column, RA_NAMES), _find(frame, dec_column, DEC_NAMES)
+    if ra is None or dec is None:
+        raise UserError(f"the table has no ra/dec columns (looked for {'/'.join(RA_NAMES)} and {'/'.join(DEC_NAMES)}): "
+                        "name them with --ra-column and --dec-column")
+    ident, label = _find(frame, id_column, ID_NAMES), _find(frame, class_column, CLASS_NAMES)
+    objects = pd.DataFrame({"object_id": _ids(frame[ident]) if ident is not None
+                            else pd.Series([f"row{i}" for i in range(len(frame))]),
+                            "ra": _as_float(frame[ra]), "dec": _as_float(frame[dec]),
+                            "label": _labels(frame[label]) if label is not None else None})
+    bad_sky = ~(np.isfinite(objects["ra"]) & np.isfinite(objects["dec"]) & (objects["dec"].abs() <= 90))
+    if bad_sky.any():
+        raise UserError(f"{int(bad_sky.sum())} rows have no valid ra/dec [deg] (first: row {int(np.argmax(bad_sky))})")
+    duplicated = objects["object_id"].duplicated()
+    if duplicated.any():
+        raise UserError(f"{int(duplicated.sum())} duplicate object ids in column {ident!r} "
+                        f"(first: {objects['object_id'][duplicated].iloc[0]!r})")
+    notes: list[str] = []
+    used = {ra, dec, ident, label}
+    numeric = [c for c in frame.columns if c not in used and (pd.api.types.is_numeric_dtype(frame[c].dtype)
+                                                              or pd.api.types.is_bool_dtype(frame[c].dtype))]
+    skipped = [str(c) for c in frame.columns if c not in used and c not in numeric]
+    if skipped:
+        notes.append(f"skipped non-numeric columns: {', '.join(skipped)}")
+    features = {str(c): _as_float(frame[c]) for c in numeric}
+    empty = [c for c, v in features.items() if not np.isfinite(v).any()]
+    if empty:
+        notes.append(f"dropped all-missing columns: {', '.join(empty)}")
+    features = {c: v for c, v in features.items() if c not in empty}
+    if not features:
+        raise UserError("the table has no numeric columns besides ra/dec: nothing to learn from")
+    clash = [c for c in features if c.lower() in RESERVED]
+    if clash:
+        raise UserError(f"columns {', '.join(clash)} clash with names astrodisc uses: rename them in the table")
+    return pd.concat([objects, pd.DataFrame(features)], axis=1), notes
+
+
+def import_catalog(table_path: Path, out_dir: Path, *, id_column: str | None = None, class_column: str | None = None,
+                   ra_column: str | None = None, dec_column: str | None = None) -> tuple[Path, list[str]]:
+    """Write the catalogue store of the table file ``table_path`` to ``out_dir`` (dataset.json last);
+    returns ``out_dir`` and the notes of :func:`catalog_objects`."""
+    table_path, out_dir = Path(table_path), Path(out_dir)
+    objects, notes = catalog_objects(read_any_table(table_path), id_column=id_column, class_column=class_column,
+                                     ra_column=ra_column, dec_column=dec_column)
+    features = [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")]
+    classes = tuple(sorted(objects["label"].dropna().unique()))
+    info = DatasetInfo(name=out_dir.name, kind="catalog", classes=classes, bands=(), encoder_band="", time_system="",
+                       mag_system="", source=table_path.name, extra={"features": features})
+    save_parquet(out_dir / "objects.parquet", objects)
+    save_json(out_dir / "dataset.json", asdict(info))
+    return out_dir, notes
