@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from astrodisc.paths import PROJECT_ROOT
+from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -30,7 +31,6 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 VIEWPORT = {"width": 1400, "height": 1000}
 MIN_GAP_PX = 30.0  # a clicked point's nearest other point is at least this far on screen
 NEIGHBOUR_TEXT = ".st-key-neighbours [data-testid='stMarkdownContainer'] p"  # the neighbour cards' lines
-NEIGHBOUR_PREFIX = "neighbour: "
 
 # Marks the map's plot div (the one whose x axis is "UMAP 1") and returns its axis ranges and plot-area box.
 READ_MAP = """() => {

@@ -12,13 +12,18 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc import app_state, galaxy_view, render, view_link
-from astrodisc.views import view_for
 from astrodisc.errors import UserError
 from astrodisc.links import sky_links
 from astrodisc.samp import send_to_samp
 from astrodisc.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
 from astrodisc.subsets import Subset
-from astrodisc.widgets import download_buttons, prediction_text, show_outcome
+from astrodisc.views import view_for
+from astrodisc.widgets import (
+    download_buttons,
+    neighbour_cards,
+    prediction_text,
+    show_outcome,
+)
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
 SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "label_distance", "ood", "cluster", "period", "amplitude", "z_spec",
@@ -30,7 +35,6 @@ SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
 SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
-CARDS_PER_ROW = 3
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
 
@@ -252,18 +256,8 @@ if selected is not None:
     with below:
         st.markdown(f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
                     f"in the {space} space (ringed on the map)")
-        with st.container(key="neighbours"):
-            for start in range(0, len(neighbour_rows), CARDS_PER_ROW):
-                cells = st.columns(CARDS_PER_ROW)
-                for cell, row, score in zip(cells, neighbour_rows[start:start + CARDS_PER_ROW],
-                                            neighbour_scores[start:start + CARDS_PER_ROW]):
-                    object_id = str(catalog.at[row, "object_id"])
-                    label = render.category_names(catalog.loc[[row], "label"], "label").iloc[0]
-                    with cell.container(border=True):
-                        st.markdown(f"neighbour: `{object_id}`")
-                        st.caption(f"{label} · similarity {score:.3f}")
-                        view.neighbour_preview(current, row)
-                        st.button("open", key=f"open_{row}", on_click=app_state.select_object, args=(object_id,))
+        neighbour_cards(current, view, neighbour_rows, neighbour_scores, key="neighbours", button="open",
+                        button_key="open", on_open=app_state.select_object)
 
 # ---- the map ------------------------------------------------------------------------------------------------
 

@@ -14,12 +14,12 @@ and changes nothing. Choices are kept outside the widgets' own state, so they su
 import numpy as np
 import streamlit as st
 
-from astrodisc import app_state, render, uploads
-from astrodisc.views import view_for
+from astrodisc import app_state, render, uploads, widgets
 from astrodisc.coordinates import EXAMPLES, CatalogueSky, parse_position
 from astrodisc.datasets.store import WAVELENGTH_GRID
 from astrodisc.errors import UserError
 from astrodisc.query import Query, embed_upload, model_dir, search_neighbours
+from astrodisc.views import view_for
 
 MAP_PAGE = "pages/map.py"
 OPEN_KEY = "_search_open_map"  # set by an "open on map" button: the next run switches to the map
@@ -47,8 +47,6 @@ KINDS = {  # upload kind: (query space, accepted suffixes, what the file must ho
         "(FITS: BUNIT nanomaggies or a flux density); PNG (8-bit RGB) only for surveys of colour "
         "composites. The central crop the model reads must fit; no NaN pixels.")),
 }
-CARDS_PER_ROW = 3
-NEIGHBOUR = "neighbour: "
 
 app_state.require_app()
 if st.session_state.pop(OPEN_KEY, False):  # an "open on map" button was pressed: object selected in the URL
@@ -99,17 +97,8 @@ def _k_slider(key: str) -> int:
 def neighbour_cards(rows: np.ndarray, scores: np.ndarray) -> None:
     """One card per neighbour: id, label, similarity, a preview and a button that opens it on the map."""
     st.markdown(f"**{len(rows)} nearest neighbours**")
-    with st.container(key="search_neighbours"):
-        for start in range(0, len(rows), CARDS_PER_ROW):
-            for cell, row, score in zip(st.columns(CARDS_PER_ROW), rows[start:start + CARDS_PER_ROW],
-                                        scores[start:start + CARDS_PER_ROW]):
-                row = int(row)
-                object_id = str(catalog.at[row, "object_id"])
-                with cell.container(border=True):
-                    st.markdown(f"{NEIGHBOUR}`{object_id}`")
-                    st.caption(f"{_label(row)} · similarity {score:.3f}")
-                    view.neighbour_preview(current, row)
-                    st.button("open on map", key=f"search_open_{row}", on_click=_open_on_map, args=(object_id,))
+    widgets.neighbour_cards(current, view, rows, scores, key="search_neighbours", button="open on map",
+                            button_key="search_open", on_open=_open_on_map)
 
 
 # ---- your data ----------------------------------------------------------------------------------------------

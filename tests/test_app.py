@@ -15,10 +15,10 @@ from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.store import VarStarStore
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.period_search import lomb_scargle
+from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
 MAP_PAGE = "pages/map.py"  # relative to app.py
-NEIGHBOUR_PREFIX = "neighbour: "
 
 
 def _run(query: dict[str, str] | None = None) -> AppTest:

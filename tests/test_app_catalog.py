@@ -10,9 +10,9 @@ from test_tabular_encoder import grouped_catalogue
 from astrodisc.artifacts import load_artifacts
 from astrodisc.cli import main
 from astrodisc.paths import PROJECT_ROOT
+from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
-NEIGHBOUR_PREFIX = "neighbour: "
 
 
 @pytest.fixture(scope="module")

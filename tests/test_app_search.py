@@ -19,10 +19,10 @@ from astrodisc.datasets.store import VarStarStore
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.query import embed_upload, search_neighbours
 from astrodisc.uploads import read_cutout, read_lightcurve
+from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
 SEARCH_PAGE = "pages/search.py"  # relative to app.py
-NEIGHBOUR_PREFIX = "neighbour: "
 DEFAULT_K = 10
 NPY_TYPE = "application/octet-stream"
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 from playwright.sync_api import sync_playwright
 from search_data import lightcurve_csv, real_sets
+from test_app_search import _files
 from test_app_subclasses import split_sim  # noqa: F401 - a fixture this module uses
 
 from astrodisc import maps
@@ -23,16 +23,12 @@ from astrodisc.paths import PROJECT_ROOT
 from astrodisc.query import embed_upload, search_neighbours
 from astrodisc.subclass_profiles import class_rows, subclusters_of
 from astrodisc.uploads import read_lightcurve
+from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 pytestmark = pytest.mark.browser
 
 SHOTS = PROJECT_ROOT / "test-artifacts"
-NEIGHBOUR_PREFIX = "neighbour: "
 DEFAULT_K = 10  # the Search page's default number of neighbours
-
-
-def _files(root: Path) -> dict[str, tuple[int, int]]:
-    return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def _open(p, url: str):
@@ -53,7 +49,7 @@ def test_upload_a_malformed_then_a_good_light_curve_in_the_browser(tmp_path_fact
     with serve(stars.data_root, SHOTS / "streamlit-search.log", env={"ASTRODISC_LABELS": str(labels)}) as url, \
             sync_playwright() as p:
         page = _open(p, f"{url}/search")
-        page.get_by_text("Upload a light curve").wait_for(timeout=60_000)
+        page.get_by_text("Upload a light curve", exact=True).wait_for(timeout=60_000)
         before = _files(stars.data_root)
         page.locator("input[type=file]").set_input_files(
             {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"hjd,flux\n1,2\n2,3\n"})
