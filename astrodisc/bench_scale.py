@@ -7,25 +7,31 @@ two cores). Parts (``--parts``):
   the index the build makes (:func:`astrodisc.index.build_index`) queried one held-out vector at a time
   on one thread, k = 10: p50 / p95 latency [ms], recall@10 against brute-force numpy on the same
   queries, and the latency of exact faiss (``IndexFlatIP``) and of numpy brute force [ms];
-- ``own``: the same recall on the project's own embeddings, the 20k fused vectors of the variable-star
-  demo, with the IVF index forced (they are below the exact threshold);
+- ``own``: the same recall on the project's own embeddings: the 20k fused vectors of the variable-star demo
+  (IVF forced, they are below the exact threshold) and the metadata embeddings of a simulated survey of
+  10^6 stars (:mod:`astrodisc.survey_scale`, written once into the work folder, ~10 min);
 - ``map``: where :func:`astrodisc.maps.extend_by_neighbours` puts objects compared with UMAP
   ``transform``, on the demo's embeddings (half fitted, half placed): median displacement relative to
   the map extent, and for both placements the share of each placed object's 10 nearest neighbours in
   the embedding (among the placed objects) that stay among its 10 nearest on the map;
-- ``build``: ``astrodisc build --embeddings`` of 10^5 and 10^6 synthetic objects, each in its own process:
-  seconds per stage (from the manifest), wall time and peak resident memory [GB] (``ru_maxrss``).
+- ``build``: ``astrodisc build --embeddings`` of 10^5 and 10^6 synthetic objects and of the 10^6-star
+  survey, each from scratch in its own process: seconds per stage (from the manifest), wall time and peak
+  resident memory [GB] (``ru_maxrss``).
+
+Datasets and builds go to the work folder (``--workdir``, default ``data/bench``) and are kept, so a rerun
+skips simulating and embedding; each timed build starts from an empty artifact folder.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -38,7 +44,9 @@ from astrodisc.atomic import save_json
 from astrodisc.errors import UserError
 from astrodisc.index import build_index, index_description, recall_at_k, search
 from astrodisc.maps import extend_by_neighbours, sample_rows
-from astrodisc.paths import data_dir
+from astrodisc.paths import data_dir, models_dir
+from astrodisc.survey_scale import SPACE as SURVEY_SPACE
+from astrodisc.survey_scale import write_catalogue_survey
 from astrodisc.synthetic import (
     EMBEDDINGS_DIR,
     SyntheticConfig,
@@ -51,7 +59,8 @@ QUERIES = 200  # held-out queries per size
 SLOW_QUERIES = 50  # of them timed on exact faiss and numpy (each scans all N vectors)
 SEARCH_SIZES = (10_000, 100_000, 1_000_000, 10_000_000)
 BUILD_SIZES = (100_000, 1_000_000)
-TRAIN_PER_LIST_ABOVE = {5_000_000: 32}  # IVF k-means sample per list above this N (10^7: 32, not 256)
+SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are measured
+SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 PARTS = ("search", "own", "map", "build")
 
@@ -112,9 +121,8 @@ def search_figures(n: int, dim: int = 64, seed: int = 0) -> SearchFigures:
     """:class:`SearchFigures` of ``n`` synthetic vectors plus ``QUERIES`` held out from the same mixture."""
     vectors, _ = synthetic_embeddings(SyntheticConfig(n=n + QUERIES, dim=dim, seed=seed))
     x, queries = vectors[:n], np.ascontiguousarray(vectors[n:])
-    train_per_list = next((v for above, v in TRAIN_PER_LIST_ABOVE.items() if n > above), 256)
     start = time.perf_counter()
-    index = build_index(x, seed=seed, train_per_list=train_per_list)
+    index = build_index(x, seed=seed)
     build_s = time.perf_counter() - start
     truth = brute_force_top_k(x, queries, K)
     _, found = search(index, queries, K)
@@ -132,7 +140,7 @@ def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
     """Recall@10 and latency of an IVF index (forced) over real embeddings ``path`` (N, D), each query a row
     of the database itself (excluded from its own answer)."""
     x = np.ascontiguousarray(np.load(path), dtype=np.float32)
-    rows = np.random.default_rng(seed).choice(len(x), size=min(len(x), 1000), replace=False)
+    rows = np.random.default_rng([seed, 1]).choice(len(x), size=min(len(x), 1000), replace=False)  # not the tuning rows
     index = build_index(x, exact_below=0, seed=seed)
     _, found = search(index, x[rows], K, exclude=rows)
     truth = brute_force_top_k(x, x[rows], K + 1)
@@ -174,41 +182,64 @@ def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
             "neighbours_s_per_1000": 1000 * neighbours_s / len(rest)}
 
 
-def build_figures(n: int, workdir: Path, seed: int = 0) -> dict:
-    """Seconds per stage, wall time and peak memory of ``astrodisc build --embeddings`` of ``n`` synthetic objects."""
-    dataset = write_synthetic(SyntheticConfig(n=n, seed=seed), workdir / f"synthetic-{n}")
+def synthetic_dataset(n: int, workdir: Path, seed: int = 0) -> Path:
+    """The synthetic survey of ``n`` objects in ``workdir`` (written on first use)."""
+    dataset = workdir / f"synthetic-{n}"
+    return dataset if (dataset / "dataset.json").is_file() else write_synthetic(SyntheticConfig(n=n, seed=seed), dataset)
+
+
+def survey_dataset(n: int, workdir: Path) -> Path:
+    """The simulated variable-star survey of ``n`` stars with its own metadata embeddings (written on first use)."""
+    dataset = workdir / f"survey-{n}"
+    if not (dataset / "dataset.json").is_file():
+        write_catalogue_survey(n, models_dir() / SURVEY_MODEL, dataset, progress=True)
+    return dataset
+
+
+def build_figures(dataset: Path, seed: int = 0) -> dict:
+    """Seconds per stage, wall time and peak memory of ``astrodisc build --embeddings`` of ``dataset`` into
+    ``dataset/artifacts``, from an empty artifact folder, in a process of its own."""
+    artifacts = dataset / "artifacts"
+    shutil.rmtree(artifacts, ignore_errors=True)
     command = [sys.executable, "-m", "astrodisc", "build", "--dataset", str(dataset), "--embeddings",
-               str(dataset / EMBEDDINGS_DIR), "--out", str(dataset / "artifacts"), "--seed", str(seed)]
+               str(dataset / EMBEDDINGS_DIR), "--out", str(artifacts), "--seed", str(seed)]
     start = time.perf_counter()
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)
     wall = time.perf_counter() - start
     if status != 0:
-        raise UserError(f"build of {n} synthetic objects failed (status {status})")
-    manifest = json.loads((dataset / "artifacts" / "manifest.json").read_text())
-    return {"n": n, "wall_s": round(wall, 1), "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
+        raise UserError(f"build of {dataset.name} failed (status {status})")
+    manifest = json.loads((artifacts / "manifest.json").read_text())
+    (space,) = manifest["spaces"]
+    return {"dataset": dataset.name, "n": manifest["counts"]["objects"], "wall_s": round(wall, 1),
+            "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
             "stages_s": {name: r["seconds"] for name, r in manifest["stages"].items()},
-            "index": manifest["spaces"]["fused"]["index"], "clusters": manifest["counts"]["clusters"]}
+            "index": manifest["spaces"][space]["index"], "clusters": manifest["counts"]["clusters"]}
 
 
 def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int, ...] = SEARCH_SIZES,
-        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None) -> dict:
+        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None, survey_n: int = SURVEY_N) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
-    after every size (a long run stopped early keeps what it measured)."""
+    after every measurement (a long run stopped early keeps what it measured)."""
     out: dict = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()}}
     demo = data_dir() / DEMO_EMBEDDINGS
     if ("own" in parts or "map" in parts) and not demo.is_file():
         raise UserError(f"the demo embeddings are missing ({demo}): run `astrodisc demo varstars` first")
-    measures = {"search": lambda: (search_figures(n) for n in search_sizes),
-                "own": lambda: [own_embeddings_recall(demo)],
-                "map": lambda: [map_extension_faithfulness(demo)]}
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
-        measures["build"] = lambda: (build_figures(n, Path(tmp)) for n in build_sizes)
-        for part in tqdm(parts, desc="bench parts"):
-            out[part] = []
-            for figures in measures[part]():
-                out[part].append(asdict(figures) if isinstance(figures, SearchFigures) else figures)
-                save_json(out_path, out)
+    workdir = Path(workdir) if workdir else data_dir() / "bench"
+    workdir.mkdir(parents=True, exist_ok=True)
+    survey = lambda: survey_dataset(survey_n, workdir)  # noqa: E731 - written only when a part needs it
+    measures = {
+        "search": lambda: (search_figures(n) for n in search_sizes),
+        "own": lambda: (own_embeddings_recall(p) for p in (demo, survey() / EMBEDDINGS_DIR / f"{SURVEY_SPACE}.npy")),
+        "map": lambda: [map_extension_faithfulness(demo)],
+        "build": lambda: (build_figures(d()) for d in [*(functools.partial(synthetic_dataset, n, workdir)
+                                                         for n in build_sizes), survey]),
+    }
+    for part in tqdm(parts, desc="bench parts"):
+        out[part] = []
+        for figures in measures[part]():
+            out[part].append(asdict(figures) if isinstance(figures, SearchFigures) else figures)
+            save_json(out_path, out)
     return out
 
 
@@ -218,7 +249,8 @@ def bench(args: argparse.Namespace) -> None:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise UserError(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}")
-    result = run(args.out, parts, _sizes(args.search_sizes), _sizes(args.build_sizes), args.workdir)
+    result = run(args.out, parts, _sizes(args.search_sizes), _sizes(args.build_sizes), args.workdir,
+                 _sizes(args.survey_size)[0])
     if args.json:
         print(json.dumps(result, indent=2))
     print(f"scale figures written to {args.out}", file=sys.stderr)

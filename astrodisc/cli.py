@@ -279,7 +279,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--parts", default="search,own,map,build", help="comma-separated subset of search,own,map,build")
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
-    s.add_argument("--workdir", type=Path, default=None, help="where the synthetic builds go (default: the temp dir)")
+    s.add_argument("--survey-size", default="1e6", help="stars of the simulated survey whose own embeddings are measured")
+    s.add_argument("--workdir", type=Path, default=None,
+                   help="where the bench's datasets and builds are kept (default: <data>/bench)")
 
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)

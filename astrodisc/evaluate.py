@@ -32,7 +32,7 @@ from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mea
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.preprocess import MetadataScaler, ModelInputs, cached_lc_features, model_inputs
-from astrodisc.splits import Split, is_labelled, label_fraction, split_rows
+from astrodisc.splits import Split, evaluation_splits, is_labelled, label_fraction
 from astrodisc.train import TrainConfig, load_model, predict, train_classifier
 from astrodisc.truth import has_truth, read_truth
 
@@ -68,7 +68,7 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     meta = scaler.transform(inputs.meta_raw)
     labels = store.objects["label"].to_numpy(object)
     classes = sorted({str(x) for x in labels[is_labelled(labels)]})
-    splits = [split_rows(store.objects["object_id"].to_numpy(), labels, seed) for seed in range(config.seeds)]
+    splits = evaluation_splits(store.objects, labels, config.seeds)
     cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
     result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
                     "n_objects": len(store), "n_labelled": int(is_labelled(labels).sum())}

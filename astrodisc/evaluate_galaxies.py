@@ -38,7 +38,7 @@ from astrodisc.fit import TrainConfig
 from astrodisc.galaxy_augment import AugmentConfig
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
-from astrodisc.splits import Split, is_labelled, label_fraction, split_rows
+from astrodisc.splits import Split, evaluation_splits, is_labelled, label_fraction
 from astrodisc.train_images import ImageData, encode, head_logits, load_image_model, targets_for, train_head, z_from_logits
 from astrodisc.truth import read_truth
 
@@ -74,7 +74,7 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     data = ImageData(store)
     labels = store.objects["label"].to_numpy(object)
     classes = sorted({str(x) for x in labels[is_labelled(labels)]})
-    splits = [_dedupe(store, split_rows(store.objects["object_id"].to_numpy(), labels, seed)) for seed in range(config.seeds)]
+    splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
     cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(
         [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
         ["galaxies", config.fast, config.epochs, config.patience, config.min_steps]))

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from astrodisc.atomic import save_npy
 from astrodisc.datasets.store import METADATA_COLUMNS, WAVELENGTH_GRID, LightCurve, VarStarStore
@@ -106,7 +107,12 @@ def spectrum_arrays(flux: np.ndarray, err: np.ndarray) -> tuple[np.ndarray, bool
 
 def metadata_raw(store: VarStarStore) -> np.ndarray:
     """(N, 38) float64 metadata in METADATA_COLUMNS order (NaN where missing or not in the dataset)."""
-    objects = store.objects
+    return metadata_matrix(store.objects)
+
+
+def metadata_matrix(objects: pd.DataFrame) -> np.ndarray:
+    """(N, 38) float64 metadata of an object table in METADATA_COLUMNS order (NaN where missing or absent),
+    the columns in LOG_COLUMNS as log10."""
     cols = []
     for name in METADATA_COLUMNS:
         values = objects[name].to_numpy(float) if name in objects else np.full(len(objects), np.nan)

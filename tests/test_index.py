@@ -95,3 +95,11 @@ def test_artifact_neighbours_can_drop_objects_at_the_same_sky_position():
     sims[[0, 1, 2, 3]] = -np.inf
     np.testing.assert_array_equal(distinct, np.argsort(-sims)[:5])
     assert sorted(distinct[:2].tolist()) == [4, 5] and np.all(np.diff(scores) <= 1e-6)
+
+
+def test_the_ivf_training_sample_is_capped_between_faiss_floor_and_cap():
+    from astrodisc.index import MIN_TRAIN_PER_LIST, TRAIN_SAMPLE, train_sample_per_list
+
+    assert train_sample_per_list(100) == 256  # small index: faiss' own cap
+    assert train_sample_per_list(4000) * 4000 <= TRAIN_SAMPLE < (train_sample_per_list(4000) + 1) * 4000
+    assert train_sample_per_list(12_649) == MIN_TRAIN_PER_LIST  # 10^7 vectors: the floor

@@ -55,3 +55,44 @@ def test_missing_labels_of_every_kind_are_unlabelled():
 
     labels = np.array(["EW", None, float("nan"), pd.NA, "M"], dtype=object)
     assert is_labelled(labels).tolist() == [True, False, False, False, True]
+
+
+def test_a_dataset_with_its_own_split_pretrains_on_train_and_evaluates_on_its_test():
+    import pandas as pd
+
+    from astrodisc.splits import evaluation_splits, pretraining_rows
+
+    ids, labels = _survey(n=200)
+    split = np.random.default_rng(1).choice(["train", "val", "test"], len(ids), p=[0.8, 0.1, 0.1])
+    objects = pd.DataFrame({"object_id": ids, "split": split})
+    train, val = pretraining_rows(objects, seed=0, val_fraction=0.1)
+    assert set(split[train]) == {"train"} and set(split[val]) == {"val"}
+    assert len(train) + len(val) == int((split != "test").sum())
+    (only,) = evaluation_splits(objects, labels, seeds=3)
+    labelled = np.array([x is not None for x in labels])
+    assert np.array_equal(only.test, np.flatnonzero((split == "test") & labelled))
+    assert np.array_equal(only.train, np.flatnonzero((split == "train") & labelled))
+
+
+def test_without_an_own_split_pretraining_holds_out_a_seeded_share_and_evaluation_has_one_split_per_seed():
+    import pandas as pd
+
+    from astrodisc.splits import evaluation_splits, pretraining_rows
+
+    ids, labels = _survey(n=200)
+    objects = pd.DataFrame({"object_id": ids})
+    train, val = pretraining_rows(objects, seed=0, val_fraction=0.1)
+    assert len(val) == 20 and not set(train) & set(val) and len(train) + len(val) == 200
+    assert not np.array_equal(val, pretraining_rows(objects, seed=1, val_fraction=0.1)[1])
+    splits = evaluation_splits(objects, labels, seeds=3)
+    assert len(splits) == 3 and np.array_equal(splits[1].test, split_rows(ids, labels, 1).test)
+
+
+def test_an_unknown_split_name_is_refused():
+    import pandas as pd
+    import pytest
+
+    from astrodisc.splits import pretraining_rows
+
+    with pytest.raises(ValueError, match="holdout"):
+        pretraining_rows(pd.DataFrame({"object_id": ["a", "b"], "split": ["train", "holdout"]}), 0, 0.1)

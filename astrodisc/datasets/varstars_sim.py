@@ -195,17 +195,49 @@ def _sky(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     return l_deg, b_deg, icrs.ra.deg, icrs.dec.deg, ebv
 
 
+@dataclass(frozen=True)
+class Population:
+    """What is drawn for every star of a survey before it is observed (arrays of length N)."""
+
+    true_class: np.ndarray  # (N,) str
+    rare: np.ndarray  # (N,) object: "" or an injected rare type
+    l_deg: np.ndarray  # (N,) Galactic longitude [deg]
+    b_deg: np.ndarray  # (N,) Galactic latitude [deg]
+    ra: np.ndarray  # (N,) ICRS [deg]
+    dec: np.ndarray  # (N,) ICRS [deg]
+    ebv: np.ndarray  # (N,) reddening E(B-V) [mag]
+    vmag0: np.ndarray  # (N,) mean V before variability [mag]
+
+
+def _population(rng: np.random.Generator, n: int, rare_rate: float) -> Population:
+    weights = np.array([CLASS_COUNTS[c] for c in CLASSES], float)
+    true_class = rng.choice(CLASSES, n, p=weights / weights.sum())
+    rare = np.full(n, "", dtype=object)
+    rare_rows = rng.choice(n, max(1, round(rare_rate * n)), replace=False)
+    rare[rare_rows] = rng.choice(phys.RARE_TYPES, len(rare_rows))
+    l_deg, b_deg, ra, dec, ebv = _sky(rng, n)
+    vmag0 = 10.0 + 6.8 * rng.random(n) ** 0.6
+    return Population(true_class, rare, l_deg, b_deg, ra, dec, ebv, vmag0)
+
+
+def _observe_star(r: np.random.Generator, pop: Population, i: int) -> tuple[phys.Star, LightCurve, float]:
+    """Star ``i`` of ``pop`` drawn with its own generator ``r``: its physics, its ASAS-SN light curve and the
+    period a survey catalogue reports for it [d]."""
+    star = phys.draw_star(r, pop.true_class[i])
+    t = cadence(r, pop.ra[i])
+    base = pop.vmag0[i] + (0.0 if star.true_class != "M" else 1.0)
+    dm = phys.rare_variability(r, pop.rare[i], t) if pop.rare[i] else phys.variability(r, star, t)
+    if r.random() < 0.1:  # blended with a neighbour: constant extra flux dilutes the amplitude
+        blend = r.uniform(0.2, 1.5)
+        dm = -2.5 * np.log10((10 ** (-0.4 * dm) + blend) / (1 + blend))
+    return star, observe(r, t, base + dm), _catalog_period(r, star)
+
+
 def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
     """Simulate ``config.n`` variable stars and write them as a dataset store at ``out``."""
     rng = np.random.default_rng(config.seed)
     n = config.n
-    weights = np.array([CLASS_COUNTS[c] for c in CLASSES], float)
-    true_class = rng.choice(CLASSES, n, p=weights / weights.sum())
-    rare = np.full(n, "", dtype=object)
-    rare_rows = rng.choice(n, max(1, round(config.rare_rate * n)), replace=False)
-    rare[rare_rows] = rng.choice(phys.RARE_TYPES, len(rare_rows))
-    l_deg, b_deg, ra, dec, ebv = _sky(rng, n)
-    vmag0 = 10.0 + 6.8 * rng.random(n) ** 0.6
+    pop = _population(rng, n, config.rare_rate)
     child_seeds = np.random.SeedSequence(config.seed).spawn(n)
 
     stars, lcs, cat_period = [], [], np.empty(n)
@@ -213,40 +245,55 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
     flux_err = np.empty_like(flux)
     for i in tqdm(range(n), desc="simulate varstars", disable=not progress, mininterval=2):
         r = np.random.default_rng(child_seeds[i])
-        star = phys.draw_star(r, true_class[i])
-        t = cadence(r, ra[i])
-        base = vmag0[i] + (0.0 if star.true_class != "M" else 1.0)
-        dm = phys.rare_variability(r, rare[i], t) if rare[i] else phys.variability(r, star, t)
-        if r.random() < 0.1:  # blended with a neighbour: constant extra flux dilutes the amplitude
-            blend = r.uniform(0.2, 1.5)
-            dm = -2.5 * np.log10((10 ** (-0.4 * dm) + blend) / (1 + blend))
-        lc = observe(r, t, base + dm)
+        star, lc, cat_period[i] = _observe_star(r, pop, i)
         stars.append(star)
         lcs.append(lc)
-        cat_period[i] = _catalog_period(r, star)
+        rare = pop.rare[i]
         chemistry = {"M-Orich": "orich", "M-Crich": "crich"}.get(star.subclass, "normal")
-        if rare[i] == "rcb":
+        if rare == "rcb":
             chemistry = "hdef"
         flux[i], flux_err[i] = spectrum(
-            r, star.teff, ebv[i], chemistry,
-            balmer_emission=r.uniform(0.5, 2.0) if star.true_class == "M" else (3.0 if rare[i] == "nova" else 0.0),
+            r, star.teff, pop.ebv[i], chemistry,
+            balmer_emission=r.uniform(0.5, 2.0) if star.true_class == "M" else (3.0 if rare == "nova" else 0.0),
             halpha_emission=(r.uniform(0.3, 1.2) if star.subclass == "ROT-dwarf" else
                              r.uniform(0.0, 0.4) if star.subclass == "ROT-giant" else
-                             (6.0 if rare[i] == "nova" else 0.0)),
+                             (6.0 if rare == "nova" else 0.0)),
             vmag=float(np.median(lc.mag)))
 
-    meta = metadata(rng, stars, lcs, l_deg, b_deg, ebv, cat_period)
-    labels, wrong = _survey_labels(rng, true_class, config)
+    meta = metadata(rng, stars, lcs, pop.l_deg, pop.b_deg, pop.ebv, cat_period)
+    labels, wrong = _survey_labels(rng, pop.true_class, config)
     object_id = np.array([f"SIMV-{config.seed}-{i:07d}" for i in range(n)])
-    objects = pd.concat([pd.DataFrame({"object_id": object_id, "ra": ra, "dec": dec, "label": labels}), meta], axis=1)
-    truth = pd.DataFrame({"object_id": object_id, "true_class": true_class,
+    objects = pd.concat([pd.DataFrame({"object_id": object_id, "ra": pop.ra, "dec": pop.dec, "label": labels}), meta],
+                        axis=1)
+    truth = pd.DataFrame({"object_id": object_id, "true_class": pop.true_class,
                           "subclass": [s.subclass for s in stars], "wrong_label": wrong,
-                          "rare_type": rare.astype(str), "true_period": [s.period for s in stars]})
+                          "rare_type": pop.rare.astype(str), "true_period": [s.period for s in stars]})
     info = DatasetInfo(name=Path(out).name, simulated=True, seed=config.seed,
                        source=f"astrodisc simulate varstars --n {n} --seed {config.seed}",
                        extra={"limit_mag": LIMIT_MAG, "hjd_start": HJD_START})
     write_store(out, info, objects, lcs, (flux, flux_err), truth)
     return Path(out)
+
+
+def simulate_catalogue(config: SimConfig, chunk: int = 50_000, progress: bool = True) -> pd.DataFrame:
+    """The survey catalogue alone (object_id, ra, dec, label and the 38 metadata columns) of ``config.n`` stars,
+    drawn ``chunk`` stars at a time, each chunk from its own generator (seed, chunk number): light curves are
+    simulated for their catalogue values and dropped, no spectra are drawn, so 10^6 stars fit in memory (a few
+    minutes per 10^6 on one core). Not the same stars as :func:`simulate` with the same seed."""
+    frames = []
+    for number, lo in enumerate(tqdm(range(0, config.n, chunk), desc="simulate catalogue", disable=not progress)):
+        size = min(chunk, config.n - lo)
+        rng = np.random.default_rng([config.seed, number])
+        pop = _population(rng, size, config.rare_rate)
+        drawn = [_observe_star(np.random.default_rng(s), pop, i)
+                 for i, s in enumerate(np.random.SeedSequence([config.seed, number]).spawn(size))]
+        stars, lcs, cat_period = (list(column) for column in zip(*drawn))
+        meta = metadata(rng, stars, lcs, pop.l_deg, pop.b_deg, pop.ebv, np.asarray(cat_period))
+        labels, _ = _survey_labels(rng, pop.true_class, config)
+        ids = [f"SIMC-{config.seed}-{lo + i:07d}" for i in range(size)]
+        frames.append(pd.concat([pd.DataFrame({"object_id": ids, "ra": pop.ra, "dec": pop.dec, "label": labels}),
+                                 meta], axis=1))
+    return pd.concat(frames, ignore_index=True)
 
 
 def _survey_labels(rng: np.random.Generator, true_class: np.ndarray, config: SimConfig) -> tuple[np.ndarray, np.ndarray]:
