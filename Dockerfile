@@ -1,9 +1,18 @@
-# A plain mirror of the README quick start (`make demo`): same venv, same requirements, same demo build.
+# The public demo as an image: a plain mirror of the README quick start (`make demo`), served in public mode.
+# `make demo` = setup + demo-data + serve: the image runs the first two at build time, so the app only serves.
 FROM python:3.11-slim-bookworm
-RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+# Debian packages the way the Makefile installs them (make runs the Makefile itself).
+RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+RUN useradd --create-home --uid 10001 astrodisc
 WORKDIR /app
-COPY . /app
-# `make demo` = setup + demo-data + serve; the image builds the first two and serves at run time.
-RUN make demo-data
+COPY --chown=astrodisc:astrodisc . /app
+USER astrodisc
+# The venv, both simulated demo surveys and their artifacts, then the shipped data made read-only: the public
+# app reads them and writes only its per-session label databases (under /tmp).
+RUN make demo-data && chmod -R a-w data models
+ENV ASTRODISC_PUBLIC=1
 EXPOSE 8501
-CMD ["make", "demo"]
+HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://localhost:8501/_stcore/health', timeout=4)"]
+# What `make demo` runs after demo-data (Makefile, PORT 8501), in public mode.
+CMD [".venv/bin/python", "-m", "astrodisc", "serve", "--port", "8501", "--public"]

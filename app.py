@@ -1,21 +1,27 @@
 """astrodisc web app: `streamlit run app.py` (or `astrodisc serve`).
 
 Picks an artifact set in the sidebar, loads it once (cached), flags simulated data, then runs the chosen page.
+In public mode (``astrodisc.public_mode``) it first hardens the run and shows the public-demo notice.
 """
 
 import streamlit as st
 
-from astrodisc import app_state
+from astrodisc import app_state, public_mode
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
 
 st.set_page_config(page_title="astrodisc", page_icon=":material/auto_awesome:", layout="wide")
+try:
+    public_mode.harden_app()
+except UserError as err:  # a bad ASTRODISC_PUBLIC or astrodisc.toml: refuse to serve rather than guess
+    st.error(f"Cannot start: {err}")
+    st.stop()
 
 sets = app_state.find_artifact_sets()
 if not sets:
     st.title("astrodisc")
     st.info(
-        f"No built artifact set found under `{data_dir()}`.\n\n"
+        f"No built artifact set found under `{public_mode.shown_path(data_dir())}`.\n\n"
         "Build the demo (a simulated variable-star survey and its embeddings) with `make demo`, "
         "or build your own dataset with `astrodisc build`, then reload this page."
     )

@@ -23,7 +23,7 @@ time grow with N, never N^2 beyond what the index itself costs.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import faiss
 import numpy as np
@@ -41,16 +41,25 @@ OOD_RULE = ("ood = label_distance > threshold; threshold = the {quantile} quanti
 
 def mean_knn_distance(vectors: np.ndarray, index: faiss.Index, k: int = 10) -> np.ndarray:
     """(N,) float64 mean cosine distance (1 - similarity) of each row of ``vectors`` (N, D) to its
-    k nearest other rows of ``index`` (row i of ``vectors`` is row i of the index). A row whose
-    IVF probe found no other row gets +inf (isolated)."""
-    out = np.empty(len(vectors), dtype=np.float64)
-    for lo in range(0, len(vectors), BATCH):
-        rows = np.arange(lo, min(lo + BATCH, len(vectors)))
-        scores, _ = search(index, vectors[rows], k, exclude=rows)
-        found = np.isfinite(scores).any(axis=1)
-        out[rows] = np.inf
-        out[rows[found]] = 1.0 - np.nanmean(scores[found], axis=1)
+    k nearest other rows of ``index`` (row i of ``vectors`` is row i of the index), ``BATCH`` rows at a time."""
+    parts = [knn_distances(vectors[lo:hi], index, np.arange(lo, hi), k) for lo, hi in batches(len(vectors))]
+    return np.concatenate(parts) if parts else np.empty(0)
+
+
+def knn_distances(queries: np.ndarray, index: faiss.Index, rows: np.ndarray, k: int = 10) -> np.ndarray:
+    """(Q,) float64 mean cosine distance of each query (Q, D), itself row ``rows[i]`` of ``index``, to its k
+    nearest other rows; a query whose IVF probe found no other row gets +inf (isolated). Queries are
+    independent: any split of the rows into chunks gives the same distances."""
+    scores, _ = search(index, queries, k, exclude=rows)
+    found = np.isfinite(scores).any(axis=1)
+    out = np.full(len(rows), np.inf)
+    out[found] = 1.0 - np.nanmean(scores[found], axis=1)
     return out
+
+
+def batches(n: int) -> list[tuple[int, int]]:
+    """``[(lo, hi), ...]`` of at most ``BATCH`` rows covering 0..n: the chunks of one faiss call each."""
+    return [(lo, min(lo + BATCH, n)) for lo in range(0, n, BATCH)]
 
 
 def percentile_rank(values: np.ndarray) -> np.ndarray:
@@ -96,6 +105,43 @@ class LabelVote:
         """(N,) float64 in [0, 1], higher = own label more likely wrong; NaN where unlabelled."""
         return 1.0 - self.own_share
 
+    @classmethod
+    def unvoted(cls, n: int) -> LabelVote:
+        """The vote of ``n`` objects in a survey without labelled objects: nothing predicted."""
+        return cls(np.full(n, None, dtype=object), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
+
+    @classmethod
+    def concat(cls, parts: list[LabelVote]) -> LabelVote:
+        """The votes of consecutive chunks of rows, as one."""
+        return cls(*(np.concatenate([getattr(p, f.name) for p in parts]) for f in fields(cls)))
+
+
+@dataclass(frozen=True)
+class LabelCoding:
+    """The labels of N objects as class codes, and the rows of the labelled-only index."""
+
+    classes: np.ndarray  # (C,) str, sorted
+    own_code: np.ndarray  # (N,) int64: each object's label as an index into classes, -1 if unlabelled
+
+    @property
+    def labelled_rows(self) -> np.ndarray:
+        """(L,) int64 rows of the labelled objects, in the order of the labelled index."""
+        return np.flatnonzero(self.own_code >= 0)
+
+    @property
+    def position(self) -> np.ndarray:
+        """(N,) int64 row of each labelled object inside the labelled index, -1 if unlabelled."""
+        return np.where(self.own_code >= 0, np.cumsum(self.own_code >= 0) - 1, -1)
+
+
+def label_coding(labels: np.ndarray) -> LabelCoding:
+    """``labels`` (N,) of class names or missing values (None/NaN) as a :class:`LabelCoding`."""
+    labelled = ~pd.isna(pd.Series(labels, dtype=object)).to_numpy()
+    classes, codes = np.unique(np.asarray(labels, dtype=object)[labelled].astype(str), return_inverse=True)
+    own_code = np.full(len(labelled), -1, dtype=np.int64)
+    own_code[labelled] = codes
+    return LabelCoding(classes, own_code)
+
 
 def knn_predict(
     vectors: np.ndarray, labels: np.ndarray, *, k: int = 10, exact_below: int = 100_000, seed: int = 0
@@ -106,38 +152,43 @@ def knn_predict(
     from an index of the labelled rows only (:func:`astrodisc.index.build_index` with
     ``exact_below`` and ``seed``), so a sparsely labelled survey still gets k labelled votes.
     """
-    n = len(vectors)
-    labelled = ~pd.isna(pd.Series(labels, dtype=object)).to_numpy()
-    pred_label = np.full(n, None, dtype=object)
-    pred_prob = np.full(n, np.nan)
-    own_share = np.full(n, np.nan)
-    label_distance = np.full(n, np.nan)
-    labelled_rows = np.flatnonzero(labelled)
+    coding = label_coding(labels)
+    labelled_rows = coding.labelled_rows
     if labelled_rows.size == 0:
-        return LabelVote(pred_label, pred_prob, own_share, label_distance)
-    classes, codes = np.unique(np.asarray(labels, dtype=object)[labelled_rows].astype(str), return_inverse=True)
-    own_code = np.full(n, -1, dtype=np.int64)
-    own_code[labelled_rows] = codes
-    position = np.full(n, -1, dtype=np.int64)  # row of each labelled object inside the labelled index
-    position[labelled_rows] = np.arange(labelled_rows.size)
+        return LabelVote.unvoted(len(vectors))
     index = build_index(np.asarray(vectors[labelled_rows]), exact_below=exact_below, seed=seed)
-    for lo in range(0, n, BATCH):
-        rows = np.arange(lo, min(lo + BATCH, n))
-        scores, ids = search(index, vectors[rows], k, exclude=position[rows])
-        if ids.shape[1]:  # best first: column 0 is the nearest labelled other object (NaN if none was found)
-            label_distance[rows] = 1.0 - scores[:, 0].astype(np.float64)
-        valid = ids >= 0
-        weights = np.where(valid, np.maximum(np.nan_to_num(scores), 0.0) + WEIGHT_FLOOR, 0.0)
-        votes = np.zeros((len(rows), len(classes)))
-        np.add.at(votes, (np.repeat(np.arange(len(rows)), ids.shape[1]), codes[np.where(valid, ids, 0)].ravel()),
-                  weights.ravel())
-        total = votes.sum(axis=1)
-        voted = total > 0
-        best = np.argmax(votes, axis=1)
-        pred_label[rows[voted]] = classes[best[voted]]
-        pred_prob[rows[voted]] = votes[voted, best[voted]] / total[voted]
-        mine = voted & (own_code[rows] >= 0)
-        own_share[rows[mine]] = votes[mine, own_code[rows[mine]]] / total[mine]
+    position = coding.position
+    return LabelVote.concat([
+        vote(vectors[lo:hi], index, position[lo:hi], coding.own_code[lo:hi], coding.own_code[labelled_rows],
+             coding.classes, k)
+        for lo, hi in batches(len(vectors))])
+
+
+def vote(
+    queries: np.ndarray, index: faiss.Index, exclude: np.ndarray, own_code: np.ndarray, index_codes: np.ndarray,
+    classes: np.ndarray, k: int = 10,
+) -> LabelVote:
+    """The vote for Q objects ``queries`` (Q, D) among the labelled objects of ``index``, whose class codes are
+    ``index_codes`` (L,) into ``classes`` (C,). ``exclude`` (Q,): each query's own row in the index (-1 if it
+    is unlabelled); ``own_code`` (Q,): its own class code (-1 if unlabelled). Queries are independent."""
+    q = len(queries)
+    pred_label = np.full(q, None, dtype=object)
+    pred_prob, own_share, label_distance = np.full(q, np.nan), np.full(q, np.nan), np.full(q, np.nan)
+    scores, ids = search(index, queries, k, exclude=exclude)
+    if ids.shape[1]:  # best first: column 0 is the nearest labelled other object (NaN if none was found)
+        label_distance = 1.0 - scores[:, 0].astype(np.float64)
+    valid = ids >= 0
+    weights = np.where(valid, np.maximum(np.nan_to_num(scores), 0.0) + WEIGHT_FLOOR, 0.0)
+    votes = np.zeros((q, len(classes)))
+    np.add.at(votes, (np.repeat(np.arange(q), ids.shape[1]), index_codes[np.where(valid, ids, 0)].ravel()),
+              weights.ravel())
+    total = votes.sum(axis=1)
+    voted = total > 0
+    best = np.argmax(votes, axis=1)
+    pred_label[voted] = classes[best[voted]]
+    pred_prob[voted] = votes[voted, best[voted]] / total[voted]
+    mine = voted & (own_code >= 0)
+    own_share[mine] = votes[mine, own_code[mine]] / total[mine]
     return LabelVote(pred_label, pred_prob, own_share, label_distance)
 
 

@@ -11,14 +11,16 @@ starts with ``require_app``, which hands a run that skipped app.py back to it (s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import view_link
+from astrodisc import public_mode, view_link
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.open_store import Store, open_store
 from astrodisc.labels import LabelDB
@@ -31,6 +33,7 @@ OBJECT_PARAM = view_link.OBJECT  # query parameter holding the selected object's
 LASSO_KEY = "lasso_rows"  # catalogue rows of the map's last box/lasso selection
 FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
 FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
+DB = TypeVar("DB", LabelDB, SubsetDB)
 
 
 @dataclass(frozen=True)
@@ -88,13 +91,22 @@ def _subset_db(path: str) -> SubsetDB:
 
 
 def label_db() -> LabelDB:
-    """The label database at ``labels_path()`` (opened once per process and path)."""
-    return _label_db(str(labels_path()))
+    """The label database at ``labels_path()`` (opened once per process and path), or in public mode this
+    browser session's own (``public_mode.session_db_path``), so a public demo never writes the shared one."""
+    return _database(LabelDB, _label_db)
 
 
 def subset_db() -> SubsetDB:
     """The saved subsets, in the same database file as the labels."""
-    return _subset_db(str(labels_path()))
+    return _database(SubsetDB, _subset_db)
+
+
+def _database(kind: type[DB], shared: Callable[[str], DB]) -> DB:
+    """The shared database (``shared``: its opener, cached by path), or in public mode this session's, opened
+    afresh each time (a millisecond): nothing per session stays cached, and a file removed as stale comes back
+    empty rather than broken."""
+    public = public_mode.settings()
+    return kind(public_mode.session_db_path(public)) if public.enabled else shared(str(labels_path()))
 
 
 def open_set(artifact_set: ArtifactSet) -> Current:
@@ -200,7 +212,8 @@ def filter_catalog(catalog: pd.DataFrame, classes: list[str] | None = None, colu
     """Rows whose label is in ``classes`` (None keeps all; "unlabelled" matches missing labels) and whose
     numeric ``column`` lies in [low, high] (rows without a value drop out once a range is set).
 
-    The result keeps the catalogue's index, i.e. each object's row in the full catalogue.
+    The result keeps the catalogue's index, i.e. each object's row in the full catalogue. With nothing filtered
+    out it is the (shared, cached) catalogue itself, not a per-session copy.
     """
     keep = np.ones(len(catalog), dtype=bool)
     if classes is not None:
@@ -213,4 +226,4 @@ def filter_catalog(catalog: pd.DataFrame, classes: list[str] | None = None, colu
                 keep &= values >= low
             if high is not None:
                 keep &= values <= high
-    return catalog[keep]
+    return catalog if keep.all() else catalog[keep]

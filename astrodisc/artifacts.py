@@ -92,9 +92,25 @@ class Artifacts:
 
 
 def load_artifacts(out_dir: Path) -> Artifacts:
-    """Open the artifact set in ``out_dir``; a missing or inconsistent part is a UserError naming it."""
+    """Open the artifact set in ``out_dir``; a missing or inconsistent part is a UserError naming it.
+
+    ``out_dir`` is normally a link that a build replaces atomically (see :mod:`astrodisc.build`): it is
+    resolved once and every file is read from that one version, so the set read is never a mixture of
+    two builds. Should a build publish (and remove this version) while it is read, the new one is read."""
     root = Path(out_dir)
-    manifest_path = root / "manifest.json"
+    version = root.resolve()
+    while True:
+        try:
+            return _load_version(root, version)
+        except (OSError, UserError):
+            if root.resolve() == version:
+                raise
+            version = root.resolve()
+
+
+def _load_version(root: Path, version: Path) -> Artifacts:
+    """The artifact set of ``root`` read from the folder ``version`` it resolves to; messages name ``root``."""
+    manifest_path = version / "manifest.json"
     if not manifest_path.is_file():
         raise UserError(f"no complete artifact set in {root} (manifest.json missing): run `astrodisc build`")
     try:
@@ -102,18 +118,18 @@ def load_artifacts(out_dir: Path) -> Artifacts:
         spaces = list(manifest["spaces"])
     except (json.JSONDecodeError, KeyError, TypeError):
         raise UserError(f"unreadable manifest.json in {root}: rebuild with `astrodisc build`") from None
-    files = [root / "catalog.parquet"] + [root / sub / f"{s}.{ext}" for s in spaces
-                                          for sub, ext in (("embeddings", "npy"), ("index", "faiss"))]
-    missing = [str(p.relative_to(root)) for p in files if not p.is_file()]
+    files = [Path("catalog.parquet")] + [Path(sub) / f"{s}.{ext}" for s in spaces
+                                         for sub, ext in (("embeddings", "npy"), ("index", "faiss"))]
+    missing = [str(p) for p in files if not (version / p).is_file()]
     if missing:
         raise UserError(f"incomplete artifact set in {root}: missing {', '.join(missing)}")
-    catalog = pd.read_parquet(root / "catalog.parquet")
+    catalog = pd.read_parquet(version / "catalog.parquet")
     absent = [c for c in ("object_id",) + CATALOG_ADDED_COLUMNS if c not in catalog.columns]
     if absent:
         raise UserError(f"catalog.parquet in {root} lacks columns {', '.join(absent)}: "
                         "rebuild with `astrodisc build` (only the stages that changed rerun)")
-    embeddings = {s: np.load(root / "embeddings" / f"{s}.npy", mmap_mode="r") for s in spaces}
-    indexes = {s: load_index(root / "index" / f"{s}.faiss") for s in spaces}
+    embeddings = {s: np.load(version / "embeddings" / f"{s}.npy", mmap_mode="r") for s in spaces}
+    indexes = {s: load_index(version / "index" / f"{s}.faiss") for s in spaces}
     for s in spaces:
         if not len(catalog) == len(embeddings[s]) == indexes[s].ntotal:
             raise UserError(f"space {s!r} in {root} has {len(embeddings[s])} embeddings and {indexes[s].ntotal} "

@@ -29,7 +29,6 @@ import functools
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +40,7 @@ import numpy as np
 from tqdm import tqdm
 
 from astrodisc.atomic import save_json
+from astrodisc.build import remove_artifact_set
 from astrodisc.errors import UserError
 from astrodisc.index import build_index, index_description, recall_at_k, search
 from astrodisc.maps import extend_by_neighbours, sample_rows
@@ -200,7 +200,7 @@ def build_figures(dataset: Path, seed: int = 0) -> dict:
     """Seconds per stage, wall time and peak memory of ``astrodisc build --embeddings`` of ``dataset`` into
     ``dataset/artifacts``, from an empty artifact folder, in a process of its own."""
     artifacts = dataset / "artifacts"
-    shutil.rmtree(artifacts, ignore_errors=True)
+    remove_artifact_set(artifacts)
     command = [sys.executable, "-m", "astrodisc", "build", "--dataset", str(dataset), "--embeddings",
                str(dataset / EMBEDDINGS_DIR), "--out", str(artifacts), "--seed", str(seed)]
     start = time.perf_counter()

@@ -10,6 +10,7 @@ Stages, in order, each reading the files its upstream stages wrote::
     labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote),
                                             label_distance, ood (distance to the nearest labelled object,
                                             out-of-distribution flag; astrodisc.anomaly)
+                stages/labelled.faiss       the index of the labelled objects that the vote searched
                 stages/ood.json             the ood threshold and its rule (copied into the manifest)
     catalog     catalog.parquet             objects.parquet + every column above
     manifest.json                           written last: what was built from what, how, and how long
@@ -18,8 +19,24 @@ After Astronomaly (Lochner & Bassett 2021, A&C 36, 100481): each stage hashes it
 digests of the dataset and model files, or the hashes of its upstream stages) with its parameters,
 and is skipped when the hash matches the record in ``stages/<stage>.json`` and its outputs exist.
 A stage's record is deleted before it runs and written after its outputs, so an interrupted build
-resumes where it stopped and never trusts a half-finished stage. manifest.json is removed as soon
-as any stage runs, so a half-rebuilt folder never loads as a complete artifact set.
+resumes where it stopped and never trusts a half-finished stage.
+
+Publication is atomic. ``out`` is a symbolic link to a complete artifact set in a hidden sibling folder,
+``<parent>/.<name>.builds/v<ns>/``. The chain works in ``<parent>/.<name>.builds/staging/``, seeded from
+the current set by hard links (no second copy of a 10^6-object set; a copy only where links fail, across
+filesystems). Every file is written atomically (:mod:`astrodisc.atomic`), a new inode, so a linked file of
+the live set is never changed through the staging folder. When the manifest is written, the staging folder
+is renamed to a new version and a new link replaces ``out`` in one ``os.replace``; the older versions are
+then removed. A reader of ``out`` sees the complete old set or the complete new set, never a mixture
+(:func:`astrodisc.artifacts.load_artifacts` resolves the link once); after a kill the staging folder stays and
+the next build resumes in it. The staging lives beside ``out`` rather than inside it so that it is on the
+same filesystem (links and renames work), outlives the version it was seeded from, and stays out of
+``<data>/<dataset>/<model>/manifest.json``, where the app looks for artifact sets. An ``out`` left as a
+plain folder by an older build is moved into the versions on the first build (a moment without ``out``).
+
+The per-object work (the encoder, the k-NN searches of the anomaly and label stages) goes in chunks of rows
+to a :class:`astrodisc.distributed.Runner`: this process by default, or a Dask cluster. Stage hashes do not
+depend on it: a build on a cluster and a build here skip each other's stages.
 
 The dataset's hidden truth (``truth.parquet``) is never opened: only the store's own files
 (dataset.json, objects.parquet, lightcurves/, spectra/, images/) are read or hashed.
@@ -30,7 +47,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -42,9 +61,28 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astrodisc.anomaly import OOD_QUANTILE, OOD_RULE, anomaly_ranks, combine_ranks, knn_predict, ood_threshold
+from astrodisc.anomaly import (
+    BATCH,
+    OOD_QUANTILE,
+    OOD_RULE,
+    LabelVote,
+    combine_ranks,
+    knn_distances,
+    label_coding,
+    ood_threshold,
+    percentile_rank,
+    vote,
+)
 from astrodisc.atomic import save_json, save_npy, save_parquet
 from astrodisc.datasets.open_store import Store, open_store
+from astrodisc.distributed import (
+    LocalRunner,
+    Runner,
+    cached_index,
+    row_ranges,
+    rows_of,
+    running_on,
+)
 from astrodisc.errors import UserError
 from astrodisc.index import build_index, index_description, load_index, save_index
 from astrodisc.maps import cluster_map, default_min_cluster_size, fit_map
@@ -99,32 +137,37 @@ def build_artifacts(
     params: BuildParams = BuildParams(),
     seed: int = 0,
     progress: bool = True,
+    runner: Runner | None = None,
 ) -> Path:
     """Build (or bring up to date) the artifact set of ``dataset_dir`` under ``model_dir`` in ``out_dir``.
 
     ``embed(store, model_dir)`` returns ``{space: (N, D) array}`` with row i = object i and at least
     the ``fused`` space; it defaults to :func:`astrodisc.embed.embed_store`. Rows are L2-normalised
-    here. ``seed`` fixes the IVF k-means and the UMAP sample and layout. Returns ``out_dir``, whose
-    manifest.json lists each stage with ``ran`` = False where it was skipped as unchanged.
+    here. ``seed`` fixes the IVF k-means and the UMAP sample and layout. ``runner`` is where the
+    per-object work runs (default: this process; see :mod:`astrodisc.distributed`); ``embed`` runs inside
+    :func:`astrodisc.distributed.running_on` it. Returns ``out_dir``, a link to the new set (see the
+    module docstring), whose manifest.json lists each stage with ``ran`` = False where it was skipped.
     """
     dataset_dir, model_dir, out_dir = Path(dataset_dir), Path(model_dir), Path(out_dir)
     store = open_store(dataset_dir)
     if not model_dir.is_dir():
         raise UserError(f"model folder not found: {model_dir}")
+    runner = LocalRunner() if runner is None else runner
     if embed is None:
         from astrodisc.embed import embed_store  # noqa: PLC0415 - loads torch, only when embedding
 
         embed = functools.partial(embed_store, progress=progress)  # any kind of store
     n = len(store)
     min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
-    chain = _Chain(out_dir, progress)
-
+    versions = _Versions(out_dir)
+    model_digest = _files_digest(model_dir, _model_files(model_dir, versions.owned()))
+    work = versions.staging()
+    chain = _Chain(work, progress)
     embedded = chain.run(
         "embeddings",
-        {"dataset": _files_digest(dataset_dir, _store_files(dataset_dir)),
-         "model": _files_digest(model_dir, _model_files(model_dir, out_dir)),
+        {"dataset": _files_digest(dataset_dir, _store_files(dataset_dir)), "model": model_digest,
          "embed": _callable_name(embed), "code": _code_digest(*EMBED_CODE)},
-        lambda: _embed_stage(store, model_dir, embed, out_dir),
+        lambda: _embed_stage(store, model_dir, embed, work, runner),
     )
     spaces = [Path(p).stem for p in embedded.outputs]
     map_space = MAP_SPACE if MAP_SPACE in spaces else spaces[0]
@@ -132,42 +175,120 @@ def build_artifacts(
         "index",
         {"embeddings": embedded.hash, "exact_below": params.exact_below, "target_recall": params.target_recall,
          "seed": seed, "code": _code_digest("index")},
-        lambda: _index_stage(out_dir, spaces, params, seed),
+        lambda: _index_stage(work, spaces, params, seed),
     )
     mapped = chain.run(
         "map",
         {"embeddings": embedded.hash, "space": map_space, "sample_size": params.umap_sample_size,
          "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed,
          "code": _code_digest("maps", "index")},
-        lambda: _map_stage(out_dir, map_space, params, seed),
+        lambda: _map_stage(work, map_space, params, seed),
     )
     clustered = chain.run(
         "clusters",
         {"map": mapped.hash, "min_cluster_size": min_cluster_size, "min_samples": params.min_samples,
          "code": _code_digest("maps")},
-        lambda: _cluster_stage(out_dir, min_cluster_size, params.min_samples),
+        lambda: _cluster_stage(work, min_cluster_size, params.min_samples),
     )
     scored = chain.run(
         "anomaly",
         {"embeddings": embedded.hash, "index": indexed.hash, "k": params.k_anomaly, "combine": "max",
          "code": _code_digest("anomaly")},
-        lambda: _anomaly_stage(out_dir, spaces, params.k_anomaly),
+        lambda: _anomaly_stage(work, spaces, params.k_anomaly, runner),
     )
     voted = chain.run(
         "labels",
         {"embeddings": embedded.hash, "space": map_space, "k": params.k_label, "exact_below": params.exact_below,
          "target_recall": params.target_recall, "seed": seed, "ood_quantile": params.ood_quantile,
          "code": _code_digest("anomaly")},
-        lambda: _label_stage(store, out_dir, map_space, params, seed),
+        lambda: _label_stage(store, work, map_space, params, seed, runner),
     )
     chain.run(
         "catalog",
         {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)], "code": _code_digest("build")},
-        lambda: _catalog_stage(store, out_dir),
+        lambda: _catalog_stage(store, work),
     )
     resolved = replace(params, min_cluster_size=min_cluster_size)
-    _write_manifest(store, model_dir, out_dir, spaces, chain.records, resolved, seed)
+    _write_manifest(store, model_dir, work, spaces, chain.records, resolved, seed)
+    versions.publish()
     return out_dir
+
+
+def remove_artifact_set(out_dir: Path) -> None:
+    """Delete the artifact set at ``out_dir``: the link, every version and an unfinished staging folder
+    (``shutil.rmtree`` refuses the link itself). A plain folder of an older build goes too."""
+    out_dir = Path(out_dir)
+    shutil.rmtree(_Versions(out_dir).root, ignore_errors=True)
+    if out_dir.is_symlink():
+        out_dir.unlink()
+    else:
+        shutil.rmtree(out_dir, ignore_errors=True)
+
+
+class _Versions:
+    """The versions of the artifact set at ``out`` (layout and guarantees in the module docstring)."""
+
+    def __init__(self, out: Path):
+        self.out = out
+        self.root = out.parent / f".{out.name}.builds"  # on the same filesystem as out: links and renames work
+
+    def owned(self) -> list[Path]:
+        """The folders this artifact set occupies (resolved), which no input digest may read."""
+        return [p.resolve() for p in (self.out, self.root) if p.exists()]
+
+    def staging(self) -> Path:
+        """The staging folder: the one an interrupted build left (resumed as it is), else a new one seeded
+        from the current set by hard links. Seeding goes to a temporary name first, so a kill while seeding
+        never leaves a half-seeded folder to be trusted."""
+        staging = self.root / "staging"
+        if staging.is_dir():
+            return staging
+        if self.out.exists() and not self.out.is_dir():
+            raise UserError(f"{self.out} exists and is not an artifact folder")
+        if self.out.is_dir() and not self.out.is_symlink() and any(self.out.iterdir()) \
+                and not (self.out / "stages").is_dir():
+            raise UserError(f"{self.out} is a folder with other files in it, not an artifact set: choose a new --out")
+        seeding = self.root / ".seeding"
+        shutil.rmtree(seeding, ignore_errors=True)
+        if self.out.is_dir():
+            shutil.copytree(self.out.resolve(), seeding, copy_function=_link_or_copy)
+        else:
+            seeding.mkdir(parents=True)
+        os.rename(seeding, staging)
+        return staging
+
+    def publish(self) -> None:
+        """Make the staging folder the current set with one atomic ``os.replace`` of the link ``out``, then
+        remove the older versions."""
+        version = self.root / f"v{time.time_ns()}"
+        os.rename(self.root / "staging", version)
+        link = self.out.parent / f".{self.out.name}.link"
+        link.unlink(missing_ok=True)
+        link.symlink_to(version.relative_to(self.out.parent), target_is_directory=True)
+        if self.out.is_dir() and not self.out.is_symlink():  # the plain folder of an older build (or empty)
+            os.rename(self.out, self.root / f"plain-{time.time_ns()}")
+        os.replace(link, self.out)
+        _fsync_dir(self.out.parent)
+        for old in self.root.iterdir():
+            if old != version:
+                shutil.rmtree(old)
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    """Hard-link ``src`` to ``dst``; copy where a link cannot be made (another filesystem)."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename in it survives a power cut)."""
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _code_digest(*modules: str) -> str:
@@ -191,7 +312,8 @@ def _read_record(path: Path) -> StageRecord | None:
 
 
 class _Chain:
-    """Runs stages in order, skipping each whose input hash and outputs are unchanged."""
+    """Runs stages in order in ``out_dir`` (the staging folder), skipping each whose input hash and outputs are
+    unchanged."""
 
     def __init__(self, out_dir: Path, progress: bool):
         self.out_dir = out_dir
@@ -207,7 +329,6 @@ class _Chain:
             self._say(f"{name:<11} skipped (inputs unchanged)")
         else:
             record_path.unlink(missing_ok=True)
-            (self.out_dir / "manifest.json").unlink(missing_ok=True)
             self._say(f"{name:<11} running ...")
             start = time.perf_counter()
             outputs = tuple(str(p.relative_to(self.out_dir)) for p in compute())
@@ -223,8 +344,9 @@ class _Chain:
             print(f"[build] {line}", file=sys.stderr, flush=True)
 
 
-def _embed_stage(store: Store, model_dir: Path, embed: Embed, out_dir: Path) -> list[Path]:
-    vectors = embed(store, model_dir)
+def _embed_stage(store: Store, model_dir: Path, embed: Embed, out_dir: Path, runner: Runner) -> list[Path]:
+    with running_on(runner):
+        vectors = embed(store, model_dir)
     if MAP_SPACE not in vectors and len(vectors) != 1:
         raise ValueError(f"embed returned spaces {sorted(vectors)}: the {MAP_SPACE!r} space is required")
     unit = {space: _unit_rows(space, np.asarray(array), len(store)) for space, array in vectors.items()}
@@ -255,8 +377,12 @@ def _unit_rows(space: str, array: np.ndarray, n: int) -> np.ndarray:
     return (array / norms).astype(np.float32)
 
 
+def _embedding_path(out_dir: Path, space: str) -> Path:
+    return out_dir / "embeddings" / f"{space}.npy"
+
+
 def _load_embedding(out_dir: Path, space: str) -> np.ndarray:
-    return np.load(out_dir / "embeddings" / f"{space}.npy", mmap_mode="r")
+    return np.load(_embedding_path(out_dir, space), mmap_mode="r")
 
 
 def _index_stage(out_dir: Path, spaces: list[str], params: BuildParams, seed: int) -> list[Path]:
@@ -280,33 +406,72 @@ def _cluster_stage(out_dir: Path, min_cluster_size: int, min_samples: int) -> li
     return [_save_stage_frame(out_dir, "clusters", pd.DataFrame({"cluster": labels, "cluster_prob": probs}))]
 
 
-def _anomaly_stage(out_dir: Path, spaces: list[str], k: int) -> list[Path]:
-    vectors = {s: _load_embedding(out_dir, s) for s in spaces}
-    indexes = {s: load_index(out_dir / "index" / f"{s}.faiss") for s in spaces}
-    ranks = anomaly_ranks(vectors, indexes, k)
+def _anomaly_stage(out_dir: Path, spaces: list[str], k: int, runner: Runner) -> list[Path]:
+    ranks = {}
+    for space in spaces:
+        embeddings = _embedding_path(out_dir, space)
+        chunks = row_ranges(len(np.load(embeddings, mmap_mode="r")), runner, BATCH)
+        distances = runner.map_chunks(_knn_distance_chunk, chunks, embeddings=str(embeddings),
+                                      index=str(out_dir / "index" / f"{space}.faiss"), k=k)
+        ranks[space] = percentile_rank(np.concatenate([np.empty(0), *distances]))
     frame = pd.DataFrame({"anomaly_score": combine_ranks(ranks), **{f"anomaly_{s}": r for s, r in ranks.items()}})
     return [_save_stage_frame(out_dir, "anomaly", frame)]
 
 
-def _label_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
+def _knn_distance_chunk(rows: tuple[int, int], *, embeddings: str, index: str, k: int) -> np.ndarray:
+    """:func:`astrodisc.anomaly.knn_distances` of rows ``lo:hi``, read from their files (a task of any worker)."""
+    lo, hi = rows
+    return knn_distances(rows_of(embeddings, lo, hi), cached_index(index), np.arange(lo, hi), k)
+
+
+def _label_stage(
+    store: Store, out_dir: Path, space: str, params: BuildParams, seed: int, runner: Runner
+) -> list[Path]:
     """The k-NN vote of labelled neighbours (pred_label, pred_prob, mislabel_score) and, per object, the cosine
     distance to the nearest labelled other object (``label_distance``, in [0, 2]) with the out-of-distribution
     flag ``ood`` = label_distance > the ``params.ood_quantile`` quantile of the labelled objects' own distances
     (:func:`astrodisc.anomaly.ood_threshold`; no truth is read). The threshold and the rule go to
-    ``stages/ood.json`` and from there into the manifest."""
-    vote = knn_predict(_load_embedding(out_dir, space), store.objects["label"].to_numpy(dtype=object),
-                       k=params.k_label, exact_below=params.exact_below, seed=seed)
-    labelled = store.objects["label"].notna().to_numpy()
-    threshold = ood_threshold(vote.label_distance, labelled, params.ood_quantile)
-    ood = vote.label_distance > threshold  # NaN distance or threshold: not flagged
-    frame = pd.DataFrame({"pred_label": pd.Series(vote.pred_label, dtype=object), "pred_prob": vote.pred_prob,
-                          "mislabel_score": vote.mislabel_score, "label_distance": vote.label_distance, "ood": ood})
+    ``stages/ood.json`` and from there into the manifest. As :func:`astrodisc.anomaly.knn_predict`, with the
+    index of the labelled objects saved to ``stages/labelled.faiss`` so that the runner's workers can read it."""
+    embeddings = _embedding_path(out_dir, space)
+    n = len(np.load(embeddings, mmap_mode="r"))
+    coding = label_coding(store.objects["label"].to_numpy(dtype=object))
+    labelled_rows = coding.labelled_rows
+    index_path = out_dir / "stages" / "labelled.faiss"
+    index_path.unlink(missing_ok=True)
+    if labelled_rows.size == 0:
+        vote_of_all = LabelVote.unvoted(n)
+    else:
+        save_index(build_index(np.asarray(np.load(embeddings, mmap_mode="r")[labelled_rows]),
+                               exact_below=params.exact_below, target_recall=params.target_recall, seed=seed),
+                   index_path)
+        position = coding.position
+        chunks = [(lo, hi, position[lo:hi], coding.own_code[lo:hi]) for lo, hi in row_ranges(n, runner, BATCH)]
+        vote_of_all = LabelVote.concat(list(runner.map_chunks(
+            _vote_chunk, chunks, embeddings=str(embeddings), index=str(index_path),
+            index_codes=coding.own_code[labelled_rows], classes=coding.classes, k=params.k_label)))
+    labelled = coding.own_code >= 0
+    threshold = ood_threshold(vote_of_all.label_distance, labelled, params.ood_quantile)
+    ood = vote_of_all.label_distance > threshold  # NaN distance or threshold: not flagged
+    frame = pd.DataFrame({"pred_label": pd.Series(vote_of_all.pred_label, dtype=object),
+                          "pred_prob": vote_of_all.pred_prob, "mislabel_score": vote_of_all.mislabel_score,
+                          "label_distance": vote_of_all.label_distance, "ood": ood})
     summary = {"rule": OOD_RULE.format(quantile=params.ood_quantile), "quantile": params.ood_quantile,
                "threshold": None if np.isnan(threshold) else threshold, "space": space,
                "flagged": int(ood.sum()), "labelled_flagged": int(ood[labelled].sum())}
     summary_path = out_dir / "stages" / "ood.json"
     save_json(summary_path, summary)
-    return [_save_stage_frame(out_dir, "labels", frame), summary_path]
+    return [_save_stage_frame(out_dir, "labels", frame), summary_path] + ([index_path] if labelled_rows.size else [])
+
+
+def _vote_chunk(
+    chunk: tuple[int, int, np.ndarray, np.ndarray], *, embeddings: str, index: str, index_codes: np.ndarray,
+    classes: np.ndarray, k: int,
+) -> LabelVote:
+    """:func:`astrodisc.anomaly.vote` of rows ``lo:hi`` (with their positions in the labelled index and their own
+    class codes), read from their files (a task of any worker)."""
+    lo, hi, exclude, own_code = chunk
+    return vote(rows_of(embeddings, lo, hi), cached_index(index), exclude, own_code, index_codes, classes, k)
 
 
 def _catalog_stage(store: Store, out_dir: Path) -> list[Path]:
@@ -362,9 +527,10 @@ def _store_files(dataset_dir: Path) -> list[Path]:
     return files
 
 
-def _model_files(model_dir: Path, out_dir: Path) -> list[Path]:
-    out = out_dir.resolve()
-    return [p for p in model_dir.rglob("*") if _is_data_file(p) and not p.resolve().is_relative_to(out)]
+def _model_files(model_dir: Path, excluded: list[Path]) -> list[Path]:
+    """The files of ``model_dir`` except those under ``excluded`` folders (artifacts built inside it)."""
+    return [p for p in model_dir.rglob("*")
+            if _is_data_file(p) and not any(p.resolve().is_relative_to(x) for x in excluded)]
 
 
 def _is_data_file(path: Path) -> bool:

@@ -128,8 +128,11 @@ def cmd_build(args: argparse.Namespace) -> None:
         from astrodisc.precomputed import load_precomputed
 
         embed = load_precomputed
-    out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model or args.embeddings), args.out,
-                          embed=embed, seed=args.seed, progress=not args.quiet)
+    from astrodisc.distributed import open_runner
+
+    with open_runner(args.scheduler, args.workers) as runner:
+        out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model or args.embeddings), args.out,
+                              embed=embed, seed=args.seed, progress=not args.quiet, runner=runner)
     print(f"artifacts ready in {out}")
 
 
@@ -186,12 +189,22 @@ def cmd_bench(args: argparse.Namespace) -> None:
     bench(args)
 
 
-def cmd_serve(args: argparse.Namespace) -> None:
-    env = {**os.environ, "ASTRODISC_DATA": str(args.data)}
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(args.port),
+def serve_command(port: int, public: bool) -> list[str]:
+    """The ``streamlit run`` command line of ``astrodisc serve``; a public server adds its hardening flags."""
+    from astrodisc import public_mode
+
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    print(f"astrodisc on http://localhost:{args.port}")
-    raise SystemExit(subprocess.call(command, env=env, cwd=PROJECT_ROOT))
+    return command + (public_mode.streamlit_flags(public_mode.settings()) if public else [])
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    from astrodisc import public_mode
+
+    public = args.public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
+    env = {**os.environ, "ASTRODISC_DATA": str(args.data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
+    print(f"astrodisc on http://localhost:{args.port}" + (" (public demo)" if public else ""))
+    raise SystemExit(subprocess.call(serve_command(args.port, public), env=env, cwd=PROJECT_ROOT))
 
 
 def parser() -> argparse.ArgumentParser:
@@ -253,6 +266,10 @@ def parser() -> argparse.ArgumentParser:
                    "(N, D), row i = object i (e.g. from `astrodisc simulate embeddings`)")
     s.add_argument("--out", type=Path, required=True, help="artifact folder to write")
     s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--scheduler", default=None, help="run the per-object stages on the Dask cluster of this "
+                   "scheduler (e.g. tcp://host:8786; dataset, model and --out on a filesystem its workers share)")
+    s.add_argument("--workers", type=int, default=None, help="run the per-object stages on a local Dask cluster "
+                   "of this many processes")
 
     s = verb("evaluate", cmd_evaluate, "evaluate a built artifact set against held-out labels and hidden truth "
                                        "(the result also goes to <artifacts>/evaluation.json, which the app shows)")
@@ -286,6 +303,8 @@ def parser() -> argparse.ArgumentParser:
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--data", type=Path, default=data_dir(), help="data root with the artifact sets")
+    s.add_argument("--public", action="store_true", help="serve as a public demo (also ASTRODISC_PUBLIC=1): "
+                   "read-only data, labels per browser session, upload and rate limits, XSRF on, no tracebacks")
     return p
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from dataclasses import fields
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -11,10 +14,14 @@ from tqdm import tqdm
 from astrodisc.datasets.catalog_store import CatalogStore
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.open_store import Store
+from astrodisc.distributed import active_runner, row_ranges
 from astrodisc.encoders.clip_model import MODALITIES, fuse
-from astrodisc.preprocess import ModelInputs, model_inputs
 from astrodisc.errors import UserError
+from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
 from astrodisc.train import load_model, to_batch
+
+EMBED_CHUNK = 65_536  # objects per embedding task; a multiple of embed_inputs' batch, so one process batches as before
+IMAGE_CHUNK = 2048  # cutouts per embedding task (as many as before, when they were chunked for the progress bar)
 
 
 def embed_inputs(model, meta: np.ndarray, inputs: ModelInputs, batch_size: int = 1024,
@@ -42,32 +49,88 @@ def embed_inputs(model, meta: np.ndarray, inputs: ModelInputs, batch_size: int =
 def embed_store(store: Store, model_dir: Path, progress: bool = True) -> dict[str, np.ndarray]:
     """Embeddings of every object of ``store`` with the model in ``model_dir``; a variable-star dataset
     without spectra gets no ``spectra`` space, a galaxy dataset has the one space ``image``, a catalogue the one
-    space ``metadata``."""
+    space ``metadata``.
+
+    Variable stars: the light-curve features and then chunks of ``EMBED_CHUNK`` objects run on the
+    :func:`astrodisc.distributed.active_runner` (here, or on a Dask cluster whose workers each load the model
+    from ``model_dir``, which must then be on a filesystem they share)."""
     if isinstance(store, GalaxyStore):
         return embed_galaxies(store, model_dir, progress)
     if isinstance(store, CatalogStore):
         from astrodisc.train_tabular import embed_catalog  # noqa: PLC0415
 
         return embed_catalog(store, model_dir, progress)
-    model, scaler, _ = load_model(model_dir)
     inputs = model_inputs(store, progress)
-    spaces = embed_inputs(model, scaler.transform(inputs.meta_raw), inputs, progress=progress)
+    runner = active_runner()
+    chunks = [_input_rows(inputs, lo, hi) for lo, hi in row_ranges(len(inputs), runner, EMBED_CHUNK)]
+    parts = list(tqdm(runner.map_chunks(_embed_chunk, chunks, model_dir=str(Path(model_dir).resolve())),
+                      total=len(chunks), desc="embed", disable=not progress))
+    spaces = {space: np.concatenate([part[space] for part in parts]) for space in parts[0]}
     if not inputs.has_spec.any():
         spaces.pop("spectra")
     return spaces
 
 
+def _input_rows(inputs: ModelInputs, lo: int, hi: int) -> ModelInputs:
+    """Rows ``lo:hi`` of ``inputs`` (views, not copies)."""
+    return ModelInputs(**{f.name: getattr(inputs, f.name)[lo:hi] for f in fields(ModelInputs)})
+
+
+def _embed_chunk(inputs: ModelInputs, *, model_dir: str) -> dict[str, np.ndarray]:
+    """{space: (len(inputs), D) float32} of one chunk, with the model of ``model_dir`` (loaded once per process
+    and model version)."""
+    model, scaler = _cached_model(model_dir, _stamp(model_dir))
+    return embed_inputs(model, scaler.transform(inputs.meta_raw), inputs)
+
+
+@lru_cache(maxsize=2)
+def _cached_model(model_dir: str, stamp: int) -> tuple[torch.nn.Module, MetadataScaler]:
+    model, scaler, _ = load_model(Path(model_dir))
+    return model, scaler
+
+
 def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -> dict[str, np.ndarray]:
     """{"image": (N, D)} backbone features of every cutout's centre crop (the representation that the
-    probes, the similarity search and the map use, as Stein et al. 2021 search on it)."""
-    from astrodisc.train_images import ImageData, encode, load_image_model  # noqa: PLC0415
+    probes, the similarity search and the map use, as Stein et al. 2021 search on it), ``IMAGE_CHUNK`` cutouts
+    per task of the :func:`astrodisc.distributed.active_runner`."""
+    from astrodisc.train_images import load_image_model  # noqa: PLC0415
 
-    encoder, aug, config = load_image_model(model_dir)
+    encoder, _, config = load_image_model(model_dir)
     if encoder.config.in_channels != len(store.info.bands) or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit:
         raise UserError(f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
                         f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
                         f"{store.imaging.pixel_unit} cutouts")
-    data = ImageData(store)
-    rows = np.arange(len(data))
-    chunks = [rows[i:i + 2048] for i in range(0, len(rows), 2048)]
-    return {"image": np.concatenate([encode(encoder, data, c, aug) for c in tqdm(chunks, desc="embed", disable=not progress)])}
+    runner = active_runner()
+    chunks = [np.arange(lo, hi) for lo, hi in row_ranges(len(store), runner, IMAGE_CHUNK)]
+    parts = runner.map_chunks(_encode_chunk, chunks, root=str(Path(store.root).resolve()),
+                              model_dir=str(Path(model_dir).resolve()))
+    return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
+
+
+def _encode_chunk(rows: np.ndarray, *, root: str, model_dir: str) -> np.ndarray:
+    """(len(rows), D) features of the cutouts ``rows`` of the galaxy store at ``root`` (model and store opened
+    once per process)."""
+    from astrodisc.train_images import encode  # noqa: PLC0415
+
+    encoder, aug = _cached_image_model(model_dir, _stamp(model_dir))
+    return encode(encoder, _image_data(root, os.stat(Path(root) / "objects.parquet").st_mtime_ns), rows, aug)
+
+
+@lru_cache(maxsize=1)
+def _cached_image_model(model_dir: str, stamp: int) -> tuple[torch.nn.Module, object]:
+    from astrodisc.train_images import load_image_model  # noqa: PLC0415
+
+    encoder, aug, _ = load_image_model(Path(model_dir))
+    return encoder, aug
+
+
+@lru_cache(maxsize=1)
+def _image_data(root: str, stamp: int) -> object:
+    from astrodisc.train_images import ImageData  # noqa: PLC0415
+
+    return ImageData(GalaxyStore(Path(root)))
+
+
+def _stamp(model_dir: str) -> int:
+    """The newest modification time [ns] of a model folder's files: a retrained model is loaded again."""
+    return max((p.stat().st_mtime_ns for p in Path(model_dir).rglob("*")), default=0)

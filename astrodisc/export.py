@@ -6,9 +6,11 @@ VOTable is what TOPCAT and Aladin read; columns keep their names, NaN and None b
 from __future__ import annotations
 
 import io
+import warnings
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 from astropy.table import MaskedColumn, Table
 
 from astrodisc.errors import UserError
@@ -46,22 +48,53 @@ def astropy_table(table: pd.DataFrame) -> Table:
 MAX_TABLE_BYTES = 50 * 2**20  # largest table a user may upload
 
 
+def check_upload_size(data: bytes, name: str, max_bytes: int) -> None:
+    """A UserError if the uploaded file ``name`` is empty or larger than ``max_bytes``, sizes in words."""
+    if len(data) == 0:
+        raise UserError(f"{name} is empty")
+    if len(data) > max_bytes:
+        raise UserError(f"{name} is {_in_words(len(data))}; the limit is {_in_words(max_bytes)}")
+
+
+def _in_words(n_bytes: int) -> str:
+    """A size [bytes] as "12 MB", "3.4 kB" or "512 bytes"."""
+    for unit, size in (("MB", 2**20), ("kB", 2**10)):
+        if n_bytes >= size:
+            return f"{n_bytes / size:.3g} {unit}"
+    return f"{n_bytes} bytes"
+
+
 def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
     """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is larger than
     ``max_bytes`` (None: no limit, for local files), of another format or unreadable."""
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise UserError(f"{name}: cannot read {suffix or 'a file without suffix'}; give one of {', '.join(FORMATS)}")
-    if max_bytes is not None and len(data) > max_bytes:
-        raise UserError(f"{name} is {len(data) / 2**20:.0f} MB; the limit is {max_bytes // 2**20} MB")
+    if max_bytes is not None:
+        check_upload_size(data, name, max_bytes)
     try:
         if FORMATS[suffix] == "CSV":
-            return pd.read_csv(io.BytesIO(data))
+            return read_csv_rows(data, name)
         if FORMATS[suffix] == "Parquet":
-            return pd.read_parquet(io.BytesIO(data))
+            parquet = pq.read_table(io.BytesIO(data))
+            parquet.validate(full=True)  # e.g. text that is not UTF-8, which would only fail later
+            return parquet.to_pandas()
         return Table.read(io.BytesIO(data), format="votable").to_pandas()
+    except UserError:
+        raise
     except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
         raise UserError(f"{name} is not a readable {FORMATS[suffix]} table: {type(err).__name__}") from None
+
+
+def read_csv_rows(data: bytes, name: str, **options) -> pd.DataFrame:
+    """``pd.read_csv`` of ``data`` (with ``options``) taking no column as the index: a row with more fields than
+    the header is a UserError, where pandas would silently shift every column by one."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pd.errors.ParserWarning)
+        try:
+            return pd.read_csv(io.BytesIO(data), index_col=False, **options)
+        except pd.errors.ParserWarning:
+            raise UserError(f"{name}: some rows have more fields than the header has column names") from None
 
 
 def export_table(table: pd.DataFrame, path: Path) -> Path:

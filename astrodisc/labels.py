@@ -19,6 +19,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from astrodisc import sqlite_wal
@@ -90,6 +91,8 @@ def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], an
         raise UserError("a label table needs an object_id column (and any of label, interest, note)")
     if not {"label", "interest", "note"} & set(table.columns):
         raise UserError("a label table needs at least one of the columns label, interest, note")
+    if table["object_id"].isna().any():
+        raise UserError(f"row {int(np.argmax(table['object_id'].isna().to_numpy())) + 1} has no object_id")
     ids = table["object_id"].astype(str)
     unknown = sorted(set(ids) - known_ids)
     if unknown:
@@ -100,10 +103,11 @@ def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], an
             return table[column].iloc[i] if column in table.columns and pd.notna(table[column].iloc[i]) else None
 
         interest = value("interest")
-        if interest is not None and (float(interest) != int(float(interest))):
+        score = pd.to_numeric(pd.Series([interest]), errors="coerce").iloc[0] if interest is not None else None
+        if score is not None and not (np.isfinite(score) and float(score) == int(score)):
             raise UserError(f"row {i + 1}: interest must be an integer from 0 to 5, got {interest!r}")
         label = Label(dataset, object_id, annotator, session, label=None if value("label") is None else str(value("label")),
-                      interest=None if interest is None else int(float(interest)), note=str(value("note") or ""))
+                      interest=None if score is None else int(score), note=str(value("note") or ""))
         try:
             label.check()
         except UserError as err:

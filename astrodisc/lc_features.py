@@ -9,14 +9,15 @@ the Lafler-Kinman string length, the eclipse-like fraction of faint outliers).
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
 from tqdm import tqdm
 
 from astrodisc.datasets.store import LightCurve, VarStarStore
+from astrodisc.distributed import LocalRunner, active_runner, is_local, row_ranges
 from astrodisc.errors import UserError
 from astrodisc.period_search import fold, lomb_scargle
 
@@ -26,6 +27,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "lafler_kinman", "faint_fraction", "bright_fraction", "log_period_2nd", "power_2nd", "log_span",
 )
 MIN_EPOCHS = 10  # fewer finite epochs than this give no features (and no period to fold on)
+FEATURE_CHUNK = 256  # light curves per task of store_features
 
 
 def fourier_fit(phase: np.ndarray, mag: np.ndarray, n_harmonics: int = 3) -> np.ndarray:
@@ -78,24 +80,31 @@ def open_store(root: str) -> VarStarStore:
     return VarStarStore(root)
 
 
-def _store_row_features(args: tuple[str, int, int]) -> np.ndarray:
-    root, row, band = args
+def _chunk_features(rows: np.ndarray, *, root: str, band: int) -> np.ndarray:
+    """(len(rows), len(FEATURE_NAMES)) features of the store at ``root`` (opened once per process), NaN rows
+    where a curve is too short."""
     store = open_store(root)
-    try:
-        return features(store.lightcurve_at(row).in_band(band))
-    except UserError:
-        return np.full(len(FEATURE_NAMES), np.nan)
+    out = np.full((len(rows), len(FEATURE_NAMES)), np.nan)
+    for i, row in enumerate(rows):
+        try:
+            out[i] = features(store.lightcurve_at(int(row)).in_band(band))
+        except UserError:
+            pass
+    return out
 
 
 def store_features(store: VarStarStore, rows: np.ndarray | None = None, progress: bool = True,
                    workers: int | None = None) -> np.ndarray:
     """(len(rows), len(FEATURE_NAMES)) features of a store's light curves in its encoder band,
-    NaN rows where a curve is too short. Parallel over processes."""
+    NaN rows where a curve is too short. Chunks of ``FEATURE_CHUNK`` rows run on the active Dask cluster
+    (inside :func:`astrodisc.distributed.running_on`), else over ``workers`` local processes (default: every
+    core); each worker opens the store from its path."""
     rows = np.arange(len(store)) if rows is None else np.asarray(rows)
     band = store.info.bands.index(store.info.encoder_band)
-    jobs = [(str(store.root), int(r), band) for r in rows]
-    workers = workers or os.cpu_count() or 1
-    with ProcessPoolExecutor(workers) as pool:
-        out = list(tqdm(pool.map(_store_row_features, jobs, chunksize=64), total=len(jobs),
-                        desc="light-curve features", disable=not progress, mininterval=2))
+    runner = active_runner()
+    if is_local(runner):
+        runner = LocalRunner(workers or os.cpu_count() or 1)
+    chunks = [rows[lo:hi] for lo, hi in row_ranges(len(rows), runner, FEATURE_CHUNK)]
+    out = list(tqdm(runner.map_chunks(_chunk_features, chunks, root=str(Path(store.root).resolve()), band=band),
+                    total=len(chunks), desc="light-curve features", disable=not progress, mininterval=2))
     return np.vstack(out) if out else np.zeros((0, len(FEATURE_NAMES)))

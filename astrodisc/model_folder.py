@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import torch
 
 from astrodisc.atomic import save_json, write_atomic
 from astrodisc.errors import UserError
 
+T = TypeVar("T")
 KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies", "catalog": "catalogues"}
 
 
@@ -26,10 +29,28 @@ def read_model_config(model_dir: Path, kind: str) -> dict:
     model_dir = Path(model_dir)
     if not (model_dir / "config.json").is_file() or not (model_dir / "weights.pt").is_file():
         raise UserError(f"not a model folder (needs config.json and weights.pt): {model_dir}")
-    config = json.loads((model_dir / "config.json").read_text())
-    if config.get("kind") != kind:
-        raise UserError(f"model {model_dir.name} is for {config.get('kind')!r} data, not {KIND_NAMES[kind]}")
+    try:
+        config = json.loads((model_dir / "config.json").read_text())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise UserError(f"model {model_dir.name}: config.json is not valid JSON") from None
+    if not isinstance(config, dict) or config.get("kind") != kind:
+        found = config.get("kind") if isinstance(config, dict) else None
+        raise UserError(f"model {model_dir.name} is for {found!r} data, not {KIND_NAMES[kind]}")
     return config
+
+
+def load_model_folder(model_dir: Path, kind: str, build: Callable[[dict], tuple[torch.nn.Module, T]]
+                      ) -> tuple[torch.nn.Module, T, dict]:
+    """(model with its weights, extra, config) of a model folder made for ``kind`` data: ``build(config)`` makes
+    the untrained model and what else the config describes (a scaler, augmentation settings). A config.json that
+    lacks or garbles a setting (KeyError, TypeError, ValueError while building) is a UserError naming the folder."""
+    config = read_model_config(model_dir, kind)
+    try:
+        model, extra = build(config)
+    except (KeyError, TypeError, ValueError) as err:
+        raise UserError(f"model {Path(model_dir).name}: config.json lacks or garbles a setting "
+                        f"({type(err).__name__}: {err})") from None
+    return load_weights(model, model_dir), extra, config
 
 
 def load_weights(model: torch.nn.Module, model_dir: Path) -> torch.nn.Module:

@@ -18,9 +18,10 @@ from astrodisc.datasets.store import VarStarStore
 from astrodisc.encoders.clip_model import MODALITIES, Batch, Classifier, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
-from astrodisc.model_folder import load_weights, read_model_config, save_model_folder
+from astrodisc.model_folder import load_model_folder, save_model_folder
 from astrodisc.objectives import trimodal_clip_loss
 from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
+from astrodisc.splits import pretraining_rows
 
 
 def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
@@ -36,7 +37,8 @@ def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
 def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progress: bool = True) -> dict:
     """Pretrain the trimodal CLIP model on every object of a dataset (labels unused) and write a model folder.
 
-    The validation score is minus the CLIP loss on a seeded ``val_fraction`` of objects. Resumes from
+    The validation score is minus the CLIP loss on a seeded ``val_fraction`` of objects (or, for a dataset with
+    its own split, on its val rows; its test rows are never seen: :func:`astrodisc.splits.pretraining_rows`). Resumes from
     ``out_dir/checkpoint.pt`` when the same settings were interrupted or the epoch budget is raised.
     """
     store = VarStarStore(dataset_dir)
@@ -45,10 +47,7 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     inputs = model_inputs(store, progress)
-    rng = np.random.default_rng(config.seed)
-    order = rng.permutation(len(inputs))
-    n_val = max(2, int(config.val_fraction * len(order)))
-    val_rows, train_rows = np.sort(order[:n_val]), np.sort(order[n_val:])
+    train_rows, val_rows = pretraining_rows(store.objects, config.seed, config.val_fraction)
     scaler = MetadataScaler.fit(inputs.meta_raw[train_rows])
     meta = scaler.transform(inputs.meta_raw)
     torch.manual_seed(config.seed)  # the initial weights follow the seed too
@@ -78,10 +77,9 @@ def save_model(out_dir: Path, model: TrimodalCLIP, scaler: MetadataScaler, train
 
 def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
     """Load a variable-star model folder (weights with ``weights_only=True``)."""
-    config = read_model_config(model_dir, "varstars")
-    model = load_weights(TrimodalCLIP(ModelConfig(**config["model"])), model_dir)
-    scaler = MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))
-    return model, scaler, config
+    return load_model_folder(model_dir, "varstars", lambda config: (
+        TrimodalCLIP(ModelConfig(**config["model"])),
+        MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))))
 
 
 def train_classifier(backbone: TrimodalCLIP, modalities: tuple[str, ...], inputs: ModelInputs, meta: np.ndarray,

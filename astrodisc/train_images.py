@@ -23,8 +23,9 @@ from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
 from astrodisc.galaxy_augment import AugmentConfig, augment, inference_view
-from astrodisc.model_folder import load_weights, read_model_config, save_model_folder
+from astrodisc.model_folder import load_model_folder, save_model_folder
 from astrodisc.objectives import barlow_twins_loss, info_nce, moco_loss, nt_xent
+from astrodisc.splits import pretraining_rows
 
 OBJECTIVES = ("simclr", "moco", "barlow")
 Z_BINS = np.linspace(0.0, 0.4, 181)  # 180 redshift bins over 0 < z < 0.4, as Hayat et al. 2021
@@ -91,12 +92,6 @@ def encode(encoder: ResNetEncoder, data: ImageData, rows: np.ndarray, config: Au
     return np.concatenate(out) if out else np.zeros((0, encoder.feature_dim), np.float32)
 
 
-def _split(n: int, seed: int, val_fraction: float) -> tuple[np.ndarray, np.ndarray]:
-    order = np.random.default_rng(seed).permutation(n)
-    n_val = max(2, int(val_fraction * n))
-    return np.sort(order[n_val:]), np.sort(order[:n_val])
-
-
 def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, config: TrainConfig,
                     progress: bool = True) -> dict:
     """Self-supervised pretraining on every cutout of a galaxy dataset (labels unused); writes a model folder.
@@ -113,7 +108,7 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
     key_encoder = copy.deepcopy(model).requires_grad_(False) if pretrain.objective == "moco" else None
     queue = F.normalize(torch.randn(pretrain.queue_size, encoder_config.embed_dim), dim=-1)
     gen = torch.Generator().manual_seed(config.seed)
-    train_rows, val_rows = _split(len(data), config.seed, config.val_fraction)
+    train_rows, val_rows = pretraining_rows(store.objects, config.seed, config.val_fraction)
 
     def loss_of(rows: np.ndarray, generator: torch.Generator = gen, update_queue: bool = True) -> torch.Tensor:
         nonlocal queue
@@ -166,13 +161,14 @@ def save_image_model(out_dir: Path, model: ResNetEncoder, objective: str, aug: A
 
 def load_image_model(model_dir: Path) -> tuple[ResNetEncoder, AugmentConfig, dict]:
     """Load a galaxy model folder (weights with ``weights_only=True``)."""
-    config = read_model_config(model_dir, "galaxies")
-    encoder = config["encoder"]
-    model = load_weights(ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])})), model_dir)
-    augment_settings = config["augment"]
-    if augment_settings.get("size_scale") is not None:
-        augment_settings["size_scale"] = tuple(augment_settings["size_scale"])
-    return model, AugmentConfig(**augment_settings), config
+    def build(config: dict) -> tuple[ResNetEncoder, AugmentConfig]:
+        encoder, augment_settings = config["encoder"], config["augment"]
+        if augment_settings.get("size_scale") is not None:
+            augment_settings["size_scale"] = tuple(augment_settings["size_scale"])
+        return (ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])})),
+                AugmentConfig(**augment_settings))
+
+    return load_model_folder(model_dir, "galaxies", build)
 
 
 class Head(nn.Module):

@@ -23,10 +23,10 @@ from astrodisc.datasets.catalog_store import CatalogStore
 from astrodisc.encoders.tabular import TabularConfig, TabularEncoder, scarf_view
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
-from astrodisc.model_folder import load_weights, read_model_config, save_model_folder
+from astrodisc.model_folder import load_model_folder, save_model_folder
 from astrodisc.objectives import info_nce
 from astrodisc.preprocess import MetadataScaler
-from astrodisc.train_images import _split
+from astrodisc.splits import pretraining_rows
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, confi
     raw = store.features()
     if len(raw) < 8:
         raise UserError(f"{store.info.name} has {len(raw)} rows: contrastive training needs at least 8")
-    train_rows, val_rows = _split(len(raw), config.seed, config.val_fraction)
+    train_rows, val_rows = pretraining_rows(store.objects, config.seed, config.val_fraction)
     scaler = MetadataScaler.fit(raw[train_rows])
     x = torch.from_numpy(scaler.transform(raw))
     pool = x[torch.from_numpy(train_rows)]  # the marginals views draw from: training rows only
@@ -83,10 +83,9 @@ def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, confi
 
 def load_tabular_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler, dict]:
     """Load a catalogue model folder (weights with ``weights_only=True``)."""
-    config = read_model_config(model_dir, "catalog")
-    model = load_weights(TabularEncoder(TabularConfig(**config["encoder"])), model_dir)
-    scaler = MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))
-    return model, scaler, config
+    return load_model_folder(model_dir, "catalog", lambda config: (
+        TabularEncoder(TabularConfig(**config["encoder"])),
+        MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))))
 
 
 def encode_tabular(model: TabularEncoder, scaled: np.ndarray, batch_size: int = 8192,

@@ -34,7 +34,7 @@ from astropy.io import fits
 
 from astrodisc.datasets.store import WAVELENGTH_GRID, LightCurve
 from astrodisc.errors import UserError
-from astrodisc.export import MAX_TABLE_BYTES
+from astrodisc.export import MAX_TABLE_BYTES, check_upload_size, read_csv_rows
 from astrodisc.lc_features import MIN_EPOCHS
 
 MAX_UPLOAD_BYTES = MAX_TABLE_BYTES  # the project's one upload limit (50 MB)
@@ -433,6 +433,9 @@ def _png_pixels(data: bytes, name: str) -> np.ndarray:
             image.load()
     except UserError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise UserError(f"{name} declares far more pixels than a cutout (a decompression bomb?); a cutout is at "
+                        f"most {MAX_CUTOUT_PX} px on a side") from None
     except Exception as err:  # noqa: BLE001 - PIL's many failure types all mean "not a readable PNG"
         raise UserError(f"{name} is not a readable PNG ({type(err).__name__})") from None
     if image.mode == "RGBA":
@@ -549,19 +552,18 @@ def _check_suffix(name: str, suffixes: tuple[str, ...], what: str) -> None:
 
 
 def _check_size(data: bytes, name: str) -> None:
-    if len(data) == 0:
-        raise UserError(f"{name} is empty")
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise UserError(f"{name} is {len(data) / 2**20:.0f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB")
+    check_upload_size(data, name, MAX_UPLOAD_BYTES)
 
 
 def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     """A CSV table (comma, semicolon, tab or space separated; '#' comment lines skipped), header required."""
     _check_size(data, name)
     try:
-        table = pd.read_csv(io.BytesIO(data), comment="#", skipinitialspace=True)
+        table = read_csv_rows(data, name, comment="#", skipinitialspace=True)
         if table.shape[1] == 1:  # not commas: let Python's sniffer find the separator
-            table = pd.read_csv(io.BytesIO(data), sep=None, engine="python", comment="#", skipinitialspace=True)
+            table = read_csv_rows(data, name, sep=None, engine="python", comment="#", skipinitialspace=True)
+    except UserError:
+        raise
     except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
         raise UserError(f"{name} is not a readable CSV table ({type(err).__name__})") from None
     table.columns = [str(c).strip().strip("\"'").lower().replace(" ", "_").replace("-", "_") for c in table.columns]

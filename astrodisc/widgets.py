@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from types import ModuleType
 
 import pandas as pd
 import streamlit as st
 
+from astrodisc import public_mode
 from astrodisc.app_state import Current
 from astrodisc.export import FORMATS, table_bytes
 from astrodisc.render import category_names
@@ -18,11 +20,24 @@ MIME = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet", ".vot"
 
 
 def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
-    """One download button per export format (CSV, Parquet, VOTable) for ``table``, files named ``stem.*``."""
+    """One download button per export format (CSV, Parquet, VOTable) for ``table``, files named ``stem.*``.
+
+    In public mode the table is cut to ``max_export_rows``, a file is made only when its button is clicked,
+    each click counts as a heavy action, and the buttons are disabled while the session's budget is spent (a
+    disabled button leaves no file to fetch)."""
     suffixes = [s for s in FORMATS if s in MIME]
+    public = public_mode.settings()
+    blocked = public_mode.heavy_blocked()
+    if public.enabled and len(table) > public.max_export_rows:
+        st.caption(f"Public demo: exports hold the first {public.max_export_rows:,} of these {len(table):,} rows.")
+        table = table.head(public.max_export_rows)
+    if blocked is not None:
+        st.info(blocked, icon=":material/hourglass:")
     for column, suffix in zip(st.columns(len(suffixes)), suffixes):
-        column.download_button(f"{FORMATS[suffix]}", table_bytes(table, suffix), file_name=f"{stem}{suffix}",
-                               mime=MIME[suffix], key=f"{key}_{suffix[1:]}", on_click="ignore")
+        data = functools.partial(table_bytes, table, suffix) if public.enabled else table_bytes(table, suffix)
+        column.download_button(f"{FORMATS[suffix]}", data, file_name=f"{stem}{suffix}", mime=MIME[suffix],
+                               key=f"{key}_{suffix[1:]}", disabled=blocked is not None,
+                               on_click=public_mode.take_heavy if public.enabled else "ignore")
 
 
 def neighbour_cards(current: Current, view: ModuleType, rows: Sequence[int], scores: Sequence[float], *,

@@ -11,17 +11,18 @@ import uuid
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, label_queue
-from astrodisc.views import view_for
+from astrodisc import app_state, label_queue, public_mode
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
 from astrodisc.export import MAX_TABLE_BYTES, read_table
 from astrodisc.labels import INTEREST_SCORES, Label, labels_from_table, manifest_versions
+from astrodisc.views import view_for
 from astrodisc.widgets import download_buttons, prediction_text, show_outcome
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
 IMPORT_KEY = "label_import_outcome"
+IMPORT_LIMIT = public_mode.upload_limit(MAX_TABLE_BYTES)  # largest label table [bytes]
 NEW_CLASS = "a new class…"
 
 app_state.require_app()
@@ -98,8 +99,12 @@ def _on_undo() -> None:
 
 def _on_import() -> None:
     upload = st.session_state["labels_upload"]
+    refused = public_mode.take_heavy()
+    if refused is not None:
+        st.session_state[IMPORT_KEY] = (False, refused)
+        return
     try:
-        table = read_table(upload.getvalue(), upload.name)
+        table = read_table(upload.getvalue(), upload.name, max_bytes=IMPORT_LIMIT)
         imported = db.add_many(labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
                                                  f"import-{session}"))
     except UserError as err:
@@ -151,7 +156,7 @@ with st.expander(f"All labels of {dataset}: agreement and export"):
         download_buttons(standing, f"{dataset}-labels", key="labels_download")
     upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note)",
                               type=["csv", "parquet", "vot", "xml"], key="labels_upload",
-                              max_upload_size=MAX_TABLE_BYTES // 2**20)
+                              max_upload_size=max(1, IMPORT_LIMIT // 2**20))
     if upload is not None:
         st.button(f"Import {upload.name} as {annotator}", key="labels_import", on_click=_on_import)
     show_outcome(IMPORT_KEY)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, galaxy_view, render, view_link
+from astrodisc import app_state, galaxy_view, public_mode, render, view_link
 from astrodisc.errors import UserError
 from astrodisc.links import sky_links
 from astrodisc.samp import send_to_samp
@@ -284,9 +284,10 @@ with map_slot:
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
         st.dataframe(table, hide_index=True, key="lasso_table")
         download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
-        st.button("Send to TOPCAT / Aladin (SAMP)", key="samp_send", on_click=_on_samp,
-                  help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one")
-        show_outcome(SAMP_KEY)
+        if public_mode.offline_only("Sending to TOPCAT / Aladin (SAMP)"):
+            st.button("Send to TOPCAT / Aladin (SAMP)", key="samp_send", on_click=_on_samp,
+                      help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one")
+            show_outcome(SAMP_KEY)
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
         clear, narrow = st.columns(2)

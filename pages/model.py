@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from astrodisc import app_state, model_figures, model_report
+from astrodisc import app_state, model_figures, model_report, public_mode
 from astrodisc.artifacts import Artifacts
 from astrodisc.faithfulness import Faithfulness, map_faithfulness
 
@@ -29,14 +29,15 @@ current = app_state.current()
 artifacts, dataset = current.artifacts, current.store.info.name
 manifest, catalog = artifacts.manifest, artifacts.catalog
 model_dir = Path(manifest["model"]["path"])
+shown_model, shown_set = public_mode.shown_path(model_dir), public_mode.shown_path(artifacts.root)  # no server paths
 
 st.title(f"Model · {manifest['model']['name']}")
-st.caption(f"Model folder `{model_dir}` · artifact set `{artifacts.root}`")
+st.caption(f"Model folder `{shown_model}` · artifact set `{shown_set}`")
 
 st.header("Model card")
 card = model_report.read_model_card(model_dir)
 if card is None:
-    st.info(f"No model card: `{model_dir}` has no {model_report.MODEL_CARD_FILE} (`astrodisc train` writes one).")
+    st.info(f"No model card: `{shown_model}` has no {model_report.MODEL_CARD_FILE} (`astrodisc train` writes one).")
 else:
     with st.expander(model_report.MODEL_CARD_FILE, expanded=True):
         st.markdown(card)
@@ -44,7 +45,7 @@ else:
 st.header("Training")
 curve = model_report.read_training_curve(model_dir)
 if curve is None:
-    st.info(f"No training history: `{model_dir}` has no config.json with a `training.history` "
+    st.info(f"No training history: `{shown_model}` has no config.json with a `training.history` "
             "(`astrodisc train` records the loss of every epoch there).")
 else:
     st.plotly_chart(model_figures.training_curve_figure(curve), config=PLOTLY_CONFIG)
@@ -80,7 +81,7 @@ if ood.share_labelled is not None:
 st.header("Evaluation")
 evaluation = model_report.find_evaluation(artifacts.root, model_dir)
 if evaluation is None:
-    st.info(f"No evaluation of this model: `astrodisc evaluate --artifacts {artifacts.root}` (hours on 2 cores, "
+    st.info(f"No evaluation of this model: `astrodisc evaluate --artifacts {shown_set}` (hours on 2 cores, "
             f"resumable) writes `{model_report.EVALUATION_FILE}` into the artifact set, and this page shows it.")
 else:
     source = "this artifact set's" if evaluation.own else "the evaluation committed with the shipped model,"

@@ -8,13 +8,16 @@ sky position. Every result opens on the map.
 
 Layout only: files are read and checked by ``astrodisc.uploads``, embedded and searched by ``astrodisc.query``,
 positions parsed and matched by ``astrodisc.coordinates``. A bad file or position shows its one-line message
-and changes nothing. Choices are kept outside the widgets' own state, so they survive a visit to the map.
+and changes nothing; in public mode uploads are capped and rate-limited (``astrodisc.public_mode``). Choices
+are kept outside the widgets' own state, so they survive a visit to the map.
 """
+
+import hashlib
 
 import numpy as np
 import streamlit as st
 
-from astrodisc import app_state, render, uploads, widgets
+from astrodisc import app_state, public_mode, render, uploads, widgets
 from astrodisc.coordinates import EXAMPLES, CatalogueSky, parse_position
 from astrodisc.datasets.store import WAVELENGTH_GRID
 from astrodisc.errors import UserError
@@ -131,9 +134,9 @@ def upload_section() -> None:
         kind = st.radio("Your data", ["light curve", "spectrum"], key=KIND_KEY, horizontal=True, on_change=_keep,
                         args=(KIND_KEY,))
     query_space, suffixes, accepted = KINDS[kind]
+    limit = public_mode.upload_limit(uploads.MAX_UPLOAD_BYTES)
     upload = st.file_uploader(f"Upload a {kind}", type=[s.lstrip(".") for s in suffixes],
-                              key=f"search_upload_{kind.replace(' ', '_')}",
-                              max_upload_size=uploads.MAX_UPLOAD_BYTES // 2**20)
+                              key=f"search_upload_{kind.replace(' ', '_')}", max_upload_size=max(1, limit // 2**20))
     st.caption(accepted)
     ebv = 0.0
     if kind == "cutout":
@@ -153,8 +156,12 @@ def upload_section() -> None:
         st.info(f"Upload a {kind} to find the catalogue objects most like it.")
         return
     try:
-        description, query = _embedded(kind, upload.getvalue(), upload.name, float(ebv), str(artifacts.root),
-                                       _stamp())
+        data = upload.getvalue()
+        public_mode.check_upload(data, upload.name, limit)
+        request = (kind, hashlib.sha256(data).hexdigest(), float(ebv), str(artifacts.root))
+        if not public_mode.allow_heavy("upload", request):  # a rerun of the same upload is no new action
+            return
+        description, query = _embedded(kind, data, upload.name, float(ebv), str(artifacts.root), _stamp())
         rows, scores = search_neighbours(artifacts, query, target, k)
     except UserError as err:
         st.error(f"Not searched: {err}")

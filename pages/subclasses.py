@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import app_state, maps, render
-from astrodisc.views import view_for
+from astrodisc import app_state, maps, public_mode, render
 from astrodisc.artifacts import Artifacts
 from astrodisc.errors import UserError
 from astrodisc.labels import manifest_versions
 from astrodisc.subclass_profiles import (NOISE, Subcluster, class_rows, class_sizes, distributions, group_names,
                                          subcluster_labels, subcluster_note, subclusters_of)
+from astrodisc.views import view_for
 from astrodisc.widgets import show_outcome
 
 CLASS_KEY, SPACE_KEY, MAP_KEY = "subclass_class", "subclass_space", "subclass_map"
@@ -103,6 +103,8 @@ rows = class_rows(catalog, cls)
 if len(rows) < maps.MIN_SUBCLUSTER_MEMBERS:
     st.info(f"{cls} has {len(rows)} members: too few to split. A sub-cluster needs {maps.SUBCLUSTER_MIN_SIZE} "
             f"members, so a class needs at least {maps.MIN_SUBCLUSTER_MEMBERS}.")
+    st.stop()
+if not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited in public mode
     st.stop()
 with st.spinner(f"Clustering the {len(rows):,} {cls} members in the {space} space (UMAP, then HDBSCAN)…"):
     found = _subclusters(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)

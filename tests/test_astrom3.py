@@ -203,3 +203,24 @@ def test_processed_normalised_config_is_refused(processed, tmp_path):
         pq.write_table(pa.Table.from_pylist(rows), norm / "full_42" / split / "0000.parquet")
     with pytest.raises(UserError, match="_norm"):
         import_astrom3(norm, tmp_path / "n", AstroM3Selection("full", 42), progress=False)
+
+
+def test_pretraining_on_an_import_never_sees_its_test_stars(raw, tmp_path, monkeypatch):
+    """``astrodisc train`` on an AstroM3 import fits on the release's train stars and validates on its val
+    stars: the seed-42 test stars (DSCT, HADS) are in neither."""
+    import astrodisc.train as train_module
+    from astrodisc.fit import TrainConfig
+
+    store = VarStarStore(import_astrom3(raw, tmp_path / "s", AstroM3Selection("full", 42), progress=False))
+    seen: dict[str, np.ndarray] = {}
+
+    def record(model, loss, score, train_rows, *args, **kwargs):
+        seen["train"], seen["val_score"] = train_rows, score()
+        raise RuntimeError("recorded")
+
+    monkeypatch.setattr(train_module, "fit", record)
+    with pytest.raises(RuntimeError, match="recorded"):
+        train_module.pretrain_clip(store.root, tmp_path / "model", TrainConfig(epochs=1), progress=False)
+    labels = store.objects["label"].to_numpy()
+    assert sorted(labels[seen["train"]]) == ["EA", "EW", "RRAB", "SR"]
+    assert np.isfinite(seen["val_score"])

@@ -32,8 +32,8 @@ Decisions:
 * Processed spectra are interpolated onto WAVELENGTH_GRID as given (no header says air or vacuum).
 
 Pre-training and fine-tuning must use the same subset seed, or test stars leak into pre-training: the
-``split`` column records it. (``astrodisc train`` and ``evaluate`` do not read it yet; they draw their own
-seeded splits, see astrodisc/splits.py.)
+``split`` column records it, and ``astrodisc train`` and ``evaluate`` honour it (astrodisc/splits.py):
+pre-training sees only the train rows (validating on val), the evaluation uses this one split.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,7 +50,7 @@ import pandas as pd
 from astropy.coordinates import SkyCoord
 from tqdm import tqdm
 
-from astrodisc.datasets.importers import ImportedSample, _lightcurve, _objects, _table
+from astrodisc.datasets.importers import ImportedSample, _lightcurve, _objects, _table, check_member_size
 from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, DatasetInfo, LightCurve, write_store
 from astrodisc.errors import UserError
 from astrodisc.uploads import SpectrumUpload, read_spectrum
@@ -116,7 +117,11 @@ def read_raw(source: Path, selection: AstroM3Selection, progress: bool = True
     if not photometry.is_file():
         raise UserError(f"AstroM3 light curves not found: {photometry}")
     lightcurves, spectra = [], np.full((2, len(table), len(WAVELENGTH_GRID)), np.nan, np.float32)
-    with zipfile.ZipFile(photometry) as archive:
+    try:
+        archive = zipfile.ZipFile(photometry)
+    except (zipfile.BadZipFile, OSError) as err:
+        raise UserError(f"{photometry} is not a readable zip archive ({type(err).__name__})") from None
+    with archive:
         for i, row in enumerate(tqdm(table.itertuples(), total=len(table), desc="import AstroM3",
                                      disable=not progress, mininterval=2)):
             lightcurves.append(_raw_lightcurve(archive, str(row.asassn_name)))
@@ -157,9 +162,12 @@ def _raw_lightcurve(archive: zipfile.ZipFile, asassn_name: str) -> LightCurve:
     """One star's V light curve from photometry.zip: HJD [d], MAG [mag], MAG_ERR [mag] (fluxes unused)."""
     member = f"{LC_PREFIX}/{asassn_name.replace(' ', '')}.dat"
     try:
+        check_member_size(archive.getinfo(member).file_size, member, Path(archive.filename or "photometry.zip"))
         data = archive.read(member)
     except KeyError:
         raise UserError(f"photometry.zip has no light curve {member}") from None
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as err:
+        raise UserError(f"photometry.zip: {member} is damaged ({type(err).__name__})") from None
     body = b"\n".join(data.splitlines()[2:])  # two header lines
     table = _table(body, 5, member)
     return _lightcurve([(table[:, 0], table[:, 1], table[:, 2])],

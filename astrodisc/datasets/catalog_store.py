@@ -16,6 +16,8 @@ Written by :func:`import_catalog` from CSV, Parquet, VOTable or a FITS binary ta
 
 from __future__ import annotations
 
+import gzip
+import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from astrodisc.errors import UserError
 from astrodisc.export import read_table
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz")
+MAX_GZIP_RATIO = 200  # real tables compress a few times; gzip's own limit is ~1000 (all zeros)
+MAX_GZIP_SMALL_BYTES = 64 * 2**20  # any .fits.gz may unpack to this much, whatever its ratio
 RA_NAMES = ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg")  # looked for, case-insensitively, without --ra-column
 DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "dedeg", "dec_deg")
 ID_NAMES = ("object_id", "id", "source_id", "objid", "name")
@@ -58,6 +62,8 @@ def read_any_table(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"no such table file: {path}")
     if path.name.lower().endswith(FITS_SUFFIXES):
+        if path.name.lower().endswith(".gz"):
+            _check_unpacked_size(path)
         try:
             table = Table.read(path, format="fits")
         except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
@@ -65,6 +71,22 @@ def read_any_table(path: Path) -> pd.DataFrame:
         table.remove_columns([c for c in table.colnames if table[c].ndim > 1])
         return table.to_pandas()
     return read_table(path.read_bytes(), path.name, max_bytes=None)
+
+
+def _check_unpacked_size(path: Path) -> None:
+    """A UserError if the gzip file ``path`` is damaged or unpacks to more than MAX_GZIP_RATIO times its size (and
+    more than MAX_GZIP_SMALL_BYTES): a decompression bomb. Streams through the file, holding 1 MB at a time."""
+    limit = max(MAX_GZIP_RATIO * path.stat().st_size, MAX_GZIP_SMALL_BYTES)
+    unpacked = 0
+    try:
+        with gzip.open(path) as stream:
+            while chunk := stream.read(2**20):
+                unpacked += len(chunk)
+                if unpacked > limit:
+                    raise UserError(f"refusing {path.name}: it unpacks to more than {limit // 2**20} MB, over "
+                                    f"{MAX_GZIP_RATIO} times its size (a decompression bomb?)")
+    except (OSError, EOFError, zlib.error) as err:
+        raise UserError(f"{path.name} is not a readable gzip file: {type(err).__name__}") from None
 
 
 def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:
@@ -78,8 +100,8 @@ def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str
 
 
 def _as_float(column: pd.Series) -> np.ndarray:
-    """Float64 values of a numeric or boolean column; non-finite values (inf, masked, NA) become NaN."""
-    values = column.to_numpy(dtype=np.float64, na_value=np.nan)
+    """Float64 values of a column; non-finite and non-numeric values (inf, masked, NA, text) become NaN."""
+    values = pd.to_numeric(column, errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
     return np.where(np.isfinite(values), values, np.nan)
 
 
@@ -104,6 +126,7 @@ def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_
     every other numeric or boolean column as float64 with non-finite values as NaN. All-missing columns are
     dropped with a note; no ra/dec, missing ra/dec values, no numeric column or duplicate ids are UserErrors.
     """
+    frame = frame.reset_index(drop=True)  # rows are matched by position (a Parquet file may carry an index)
     ra, dec = _find(frame, ra_column, RA_NAMES), _find(frame, dec_column, DEC_NAMES)
     if ra is None or dec is None:
         raise UserError(f"the table has no ra/dec columns (looked for {'/'.join(RA_NAMES)} and {'/'.join(DEC_NAMES)}): "

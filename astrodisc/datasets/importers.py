@@ -32,6 +32,8 @@ from astrodisc.datasets.store import DatasetInfo, LightCurve, write_store
 from astrodisc.errors import UserError
 from astrodisc.paths import shared_dir
 
+MAX_MEMBER_BYTES = 256 * 2**20  # largest file unpacked from a survey archive [bytes]
+
 # A band's epochs: (time [days], mag [mag], mag_err [mag]), each (n,).
 Epochs = tuple[np.ndarray, np.ndarray, np.ndarray]
 
@@ -91,12 +93,29 @@ def _objects(object_id: list[str], ra: np.ndarray, dec: np.ndarray, survey_class
     return frame
 
 
+def check_member_size(size: int, member: str, archive: Path) -> None:
+    """A UserError if an archive member would unpack to more than MAX_MEMBER_BYTES (a decompression bomb)."""
+    if size > MAX_MEMBER_BYTES:
+        raise UserError(f"refusing {member} in {archive.name}: it unpacks to {size / 2**20:.0f} MB, "
+                        f"more than the {MAX_MEMBER_BYTES // 2**20} MB a light-curve file may have")
+
+
+def _first_line(error: Exception) -> str:
+    """The first line of an exception's message (pandas' and numpy's run over several)."""
+    return next(iter(str(error).splitlines()), "")
+
+
 def _tar_files(path: Path, suffix: str) -> Iterator[tuple[str, bytes]]:
-    """(member base name, contents) of each regular file in a tar archive whose name ends in ``suffix``."""
-    with tarfile.open(_require(path)) as archive:
-        for member in archive.getmembers():
-            if member.isfile() and member.name.endswith(suffix):
-                yield Path(member.name).name, archive.extractfile(member).read()
+    """(member base name, contents) of each regular file in a tar archive whose name ends in ``suffix``;
+    a damaged archive or an oversized member is a UserError."""
+    try:
+        with tarfile.open(_require(path)) as archive:
+            for member in archive.getmembers():
+                if member.isfile() and member.name.endswith(suffix):
+                    check_member_size(member.size, member.name, path)
+                    yield Path(member.name).name, archive.extractfile(member).read()
+    except (tarfile.TarError, EOFError, OSError) as error:
+        raise UserError(f"unreadable archive {path.name}: {type(error).__name__}") from None
 
 
 def _table(data: bytes, columns: int, name: str) -> np.ndarray:
@@ -180,13 +199,16 @@ def read_catalina(source_dir: Path) -> ImportedSample:
         if match is None:
             raise UserError(f"Catalina file name is not <class>_<id>.csv: {path.name}")
         try:
-            table = pd.read_csv(path, usecols=["MJD", "Mag", "Magerr", "RA", "Dec"])
+            table = pd.read_csv(path, usecols=["MJD", "Mag", "Magerr", "RA", "Dec"], dtype=float)
         except ValueError as error:
-            raise UserError(f"unreadable Catalina file {path.name}: {error}") from None
+            raise UserError(f"unreadable Catalina file {path.name}: {_first_line(error)}") from None
+        position = table["RA"].median(), table["Dec"].median()
+        if not (np.isfinite(position).all() and abs(position[1]) <= 90):
+            raise UserError(f"Catalina file {path.name} gives no valid RA/Dec [deg]")
         ids.append(match["id"])
         classes.append(match["cls"])
-        ra.append(table["RA"].median())
-        dec.append(table["Dec"].median())
+        ra.append(position[0])
+        dec.append(position[1])
         lightcurves.append(_lightcurve([(table["MJD"].to_numpy(), table["Mag"].to_numpy(),
                                          table["Magerr"].to_numpy())], lambda mag, err: (mag > 0) & (err >= 0)))
     info = DatasetInfo(name="catalina-periodic", bands=("V_CSS",), encoder_band="V_CSS", time_system="MJD",
@@ -299,6 +321,9 @@ def import_survey(name: str, out_dir: Path, source_dir: Path | None = None) -> P
         raise UserError(f"unknown survey {name!r}: choose one of {', '.join(SURVEYS)}")
     folder, reader = SURVEYS[name]
     source = Path(source_dir) if source_dir is not None else shared_dir() / "real" / "varstars" / folder
-    sample = reader(_require(source))
+    try:
+        sample = reader(_require(source))
+    except (ValueError, TypeError, KeyError, IndexError, StopIteration) as error:  # a malformed file, not a bug
+        raise UserError(f"unreadable {name} files in {source}: {type(error).__name__} {_first_line(error)}") from None
     write_store(Path(out_dir), sample.info, sample.objects, sample.lightcurves)
     return Path(out_dir)

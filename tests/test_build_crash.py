@@ -1,0 +1,104 @@
+"""A build killed mid-way leaves the previous artifact set loadable, and the next build resumes where it stopped."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from test_distributed import flat_map  # UMAP's stand-in
+
+from astrodisc.artifacts import load_artifacts
+from astrodisc.build import BuildParams, build_artifacts, remove_artifact_set
+from astrodisc.errors import UserError
+from astrodisc.precomputed import load_precomputed
+from astrodisc.synthetic import SyntheticConfig, write_synthetic
+
+OLD = BuildParams(exact_below=100_000)
+NEW = replace(OLD, exact_below=500, umap_min_dist=0.3)  # reruns index (finished before the kill) and map (killed in)
+KILLED_BUILD = """
+import sys, time
+from pathlib import Path
+import astrodisc.build as build
+from astrodisc.precomputed import load_precomputed
+build.fit_map = lambda *args, **kwargs: time.sleep(600)  # the map stage hangs until the test kills the build
+dataset, out, exact_below, min_dist = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
+build.build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, progress=True,
+                      params=build.BuildParams(exact_below=exact_below, umap_min_dist=min_dist))
+"""
+
+
+def _ran(out: Path) -> set[str]:
+    return {name for name, stage in load_artifacts(out).manifest["stages"].items() if stage["ran"]}
+
+
+def _build_killed_in_map(dataset: Path, out: Path) -> None:
+    """Run a build with ``NEW`` in a subprocess and SIGKILL it once it reports the map stage running."""
+    process = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(dataset), str(out), str(NEW.exact_below),
+                                str(NEW.umap_min_dist)], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    try:
+        for line in process.stderr:
+            if line.startswith("[build] map") and "running" in line:
+                break
+            assert time.monotonic() < deadline, "the build never reached its map stage"
+        else:
+            pytest.fail(f"the build ended (code {process.wait()}) before its map stage")
+    finally:
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+def test_a_killed_rebuild_leaves_the_old_set_and_the_next_build_resumes(tmp_path, monkeypatch):
+    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    dataset = write_synthetic(SyntheticConfig(n=1500, dim=16, n_clusters=6, labelled_share=0.2), tmp_path / "d")
+    out = tmp_path / "art"
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)
+    before = load_artifacts(out)
+    assert out.is_symlink() and before.manifest["params"]["exact_below"] == OLD.exact_below
+
+    _build_killed_in_map(dataset, out)
+    after_kill = load_artifacts(out)  # the old set, complete: the killed build touched none of it
+    assert after_kill.manifest == before.manifest
+    pd.testing.assert_frame_equal(after_kill.catalog, before.catalog)
+    np.testing.assert_array_equal(after_kill.embeddings["fused"], before.embeddings["fused"])
+    staging = tmp_path / ".art.builds" / "staging"
+    assert (staging / "stages" / "index.json").is_file() and not (staging / "stages" / "map.json").exists()
+
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=NEW, progress=False)
+    assert _ran(out) == {"map", "clusters", "anomaly", "labels", "catalog"}  # the killed build's index is kept
+    rebuilt = load_artifacts(out)
+    assert rebuilt.manifest["params"]["exact_below"] == NEW.exact_below
+    assert rebuilt.manifest["spaces"]["fused"]["index"]["type"] == "IndexIVFFlat"
+    assert [p.name for p in (tmp_path / ".art.builds").iterdir()] == [out.resolve().name]  # old versions removed
+    pd.testing.assert_frame_equal(rebuilt.catalog[["object_id", "label"]], before.catalog[["object_id", "label"]])
+
+    remove_artifact_set(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+
+
+def test_an_older_plain_artifact_folder_becomes_a_version(tmp_path, monkeypatch):
+    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    dataset = write_synthetic(SyntheticConfig(n=300, dim=8, n_clusters=3), tmp_path / "d")
+    out = tmp_path / "art"
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, progress=False)
+    plain = tmp_path / "plain"
+    os.rename(out.resolve(), plain)  # what a build before versioned sets left: a plain folder
+    out.unlink()
+    os.rename(plain, out)
+    inode = (out / "embeddings" / "fused.npy").stat().st_ino
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, progress=False)
+    assert out.is_symlink() and _ran(out) == set()
+    assert (out / "embeddings" / "fused.npy").stat().st_ino == inode  # hard-linked, not copied
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "notes.txt").write_text("mine")
+    with pytest.raises(UserError, match="not an artifact set"):
+        build_artifacts(dataset, dataset / "embeddings", tmp_path / "other", embed=load_precomputed, progress=False)
+    assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
