@@ -16,7 +16,13 @@ two cores). Parts (``--parts``):
   the embedding (among the placed objects) that stay among its 10 nearest on the map;
 - ``build``: ``astrodisc build --embeddings`` of 10^5 and 10^6 synthetic objects and of the 10^6-star
   survey, each from scratch in its own process: seconds per stage (from the manifest), wall time and peak
-  resident memory [GB] (``ru_maxrss``).
+  resident memory [GB] of the build process (its VmHWM, polled every 0.5 s: ``ru_maxrss`` of a child
+  started by vfork/exec inherits the parent's peak, here the 10^7-vector search part's).
+
+- ``browser``: the map of the synthetic builds of 10^5 and 10^6 objects in headless chromium
+  (:func:`astrodisc.bench_browser.browser_figures`, built first if missing): first draw (cold: the server's
+  first page, loading the artifacts; warm: a later visitor), click → neighbour cards and click → object
+  p50 / p95 over 10 clicks, server resident memory and the page's JavaScript heap.
 
 Datasets and builds go to the work folder (``--workdir``, default ``data/bench``) and are kept, so a rerun
 skips simulating and embedding; each timed build starts from an empty artifact folder.
@@ -25,6 +31,7 @@ skips simulating and embedding; each timed build starts from an empty artifact f
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -40,6 +47,7 @@ import numpy as np
 from tqdm import tqdm
 
 from astrodisc.atomic import save_json
+from astrodisc.browser import rss_mb
 from astrodisc.build import remove_artifact_set
 from astrodisc.errors import UserError
 from astrodisc.index import build_index, index_description, recall_at_k, search
@@ -62,7 +70,8 @@ BUILD_SIZES = (100_000, 1_000_000)
 SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are measured
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
-PARTS = ("search", "own", "map", "build")
+BROWSER_SIZES = (100_000, 1_000_000)
+PARTS = ("search", "own", "map", "build", "browser")
 
 
 @dataclass(frozen=True)
@@ -127,18 +136,22 @@ def search_figures(n: int, dim: int = 64, seed: int = 0) -> SearchFigures:
     truth = brute_force_top_k(x, queries, K)
     _, found = search(index, queries, K)
     p50, p95 = _latencies_ms(lambda q: search(index, q, K), queries)
-    exact = faiss.IndexFlatIP(dim)
-    exact.add(x)
-    slow = queries[:SLOW_QUERIES]
-    exact_p50, exact_p95 = _latencies_ms(lambda q: exact.search(q.reshape(1, -1), K), slow)
-    numpy_p50, numpy_p95 = _latencies_ms(lambda q: _numpy_query(x, q), slow)
+    exact_p50, exact_p95, numpy_p50, numpy_p95 = _exact_latencies_ms(x, queries[:SLOW_QUERIES])
     return SearchFigures(n, dim, index_description(index), round(build_s, 2), p50, p95, recall_at_k(found, truth),
                          exact_p50, exact_p95, numpy_p50, numpy_p95, exact_p50 / p50)
 
 
+def _exact_latencies_ms(x: np.ndarray, queries: np.ndarray) -> tuple[float, float, float, float]:
+    """p50, p95 [ms] of one exact faiss (``IndexFlatIP``) query over ``x`` (N, D), then of numpy brute force."""
+    exact = faiss.IndexFlatIP(x.shape[1])
+    exact.add(x)
+    return (*_latencies_ms(lambda q: exact.search(q.reshape(1, -1), K), queries),
+            *_latencies_ms(lambda q: _numpy_query(x, q), queries))
+
+
 def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
     """Recall@10 and latency of an IVF index (forced) over real embeddings ``path`` (N, D), each query a row
-    of the database itself (excluded from its own answer)."""
+    of the database itself (excluded from its own answer), beside exact faiss and numpy on the same rows."""
     x = np.ascontiguousarray(np.load(path), dtype=np.float32)
     rows = np.random.default_rng([seed, 1]).choice(len(x), size=min(len(x), 1000), replace=False)  # not the tuning rows
     index = build_index(x, exact_below=0, seed=seed)
@@ -146,8 +159,11 @@ def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
     truth = brute_force_top_k(x, x[rows], K + 1)
     truth = np.array([[i for i in t if i != r][:K] for t, r in zip(truth, rows)])
     p50, p95 = _latencies_ms(lambda q: search(index, q, K), x[rows[:QUERIES]])
+    exact_p50, exact_p95, numpy_p50, numpy_p95 = _exact_latencies_ms(x, x[rows[:SLOW_QUERIES]])
     return {"embeddings": str(path), "n": len(x), "dim": x.shape[1], "index": index_description(index),
-            "recall_at_10": recall_at_k(found, truth), "p50_ms": p50, "p95_ms": p95}
+            "recall_at_10": recall_at_k(found, truth), "p50_ms": p50, "p95_ms": p95,
+            "exact_faiss_p50_ms": exact_p50, "exact_faiss_p95_ms": exact_p95, "numpy_p50_ms": numpy_p50,
+            "numpy_p95_ms": numpy_p95, "speedup_p50": exact_p50 / p50}
 
 
 def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
@@ -205,23 +221,31 @@ def build_figures(dataset: Path, seed: int = 0) -> dict:
                str(dataset / EMBEDDINGS_DIR), "--out", str(artifacts), "--seed", str(seed)]
     start = time.perf_counter()
     process = subprocess.Popen(command)
-    _, status, usage = os.wait4(process.pid, 0)
+    peak_mb = 0.0
+    while process.poll() is None:  # VmHWM is the build's own peak; ru_maxrss would inherit this process's
+        with contextlib.suppress(OSError, LookupError):
+            peak_mb = max(peak_mb, rss_mb(process.pid, "VmHWM"))
+        time.sleep(0.5)
+    status = process.returncode
     wall = time.perf_counter() - start
     if status != 0:
         raise UserError(f"build of {dataset.name} failed (status {status})")
     manifest = json.loads((artifacts / "manifest.json").read_text())
     (space,) = manifest["spaces"]
     return {"dataset": dataset.name, "n": manifest["counts"]["objects"], "wall_s": round(wall, 1),
-            "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
+            "peak_rss_gb": round(peak_mb / 1024, 2),
             "stages_s": {name: r["seconds"] for name, r in manifest["stages"].items()},
             "index": manifest["spaces"][space]["index"], "clusters": manifest["counts"]["clusters"]}
 
 
 def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int, ...] = SEARCH_SIZES,
-        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None, survey_n: int = SURVEY_N) -> dict:
+        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None, survey_n: int = SURVEY_N,
+        browser_sizes: tuple[int, ...] = BROWSER_SIZES) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
-    after every measurement (a long run stopped early keeps what it measured)."""
-    out: dict = {"machine": {"cpu_count": os.cpu_count(), "platform": platform.platform()}}
+    after every measurement (a long run stopped early keeps what it measured). The other parts already in
+    ``out_path`` are kept, so one part can be measured again alone."""
+    out: dict = json.loads(out_path.read_text()) if Path(out_path).is_file() else {}
+    out["machine"] = {"cpu_count": os.cpu_count(), "platform": platform.platform()}
     demo = data_dir() / DEMO_EMBEDDINGS
     if ("own" in parts or "map" in parts) and not demo.is_file():
         raise UserError(f"the demo embeddings are missing ({demo}): run `astrodisc demo varstars` first")
@@ -235,12 +259,22 @@ def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int,
         "build": lambda: (build_figures(d()) for d in [*(functools.partial(synthetic_dataset, n, workdir)
                                                          for n in build_sizes), survey]),
     }
+    measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():
             out[part].append(asdict(figures) if isinstance(figures, SearchFigures) else figures)
             save_json(out_path, out)
     return out
+
+
+def _browser(dataset: Path) -> dict:
+    """:func:`astrodisc.bench_browser.browser_figures` of ``dataset``'s synthetic build (built now if missing)."""
+    from astrodisc.bench_browser import browser_figures  # noqa: PLC0415 - playwright, only for this part
+
+    if not (dataset / "artifacts" / "manifest.json").is_file():
+        build_figures(dataset)
+    return browser_figures(dataset.parent, dataset=dataset.name, model="artifacts", clicks=10)
 
 
 def bench(args: argparse.Namespace) -> None:
@@ -250,7 +284,7 @@ def bench(args: argparse.Namespace) -> None:
     if unknown:
         raise UserError(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}")
     result = run(args.out, parts, _sizes(args.search_sizes), _sizes(args.build_sizes), args.workdir,
-                 _sizes(args.survey_size)[0])
+                 _sizes(args.survey_size)[0], _sizes(args.browser_sizes))
     if args.json:
         print(json.dumps(result, indent=2))
     print(f"scale figures written to {args.out}", file=sys.stderr)

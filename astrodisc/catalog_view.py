@@ -1,6 +1,8 @@
 """The catalogue parts of the pages: an object is its row of numeric columns, each with its percentile in the
 catalogue; a sub-cluster is the median of its members' columns beside the whole catalogue's. Streamlit code;
-the tables come from the pure functions :func:`feature_table` and :func:`group_table`.
+the tables come from the pure functions :func:`feature_table` and :func:`group_table`, the columns from
+:func:`feature_columns` (a catalogue store's features, else the numeric columns of any store's object table, e.g.
+a synthetic survey's, which has no light curves).
 """
 
 from __future__ import annotations
@@ -10,10 +12,23 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.app_state import Current
+from astrodisc.datasets.catalog_store import CatalogStore
+from astrodisc.datasets.store import ObjectStore
 
 SPACES = ("metadata",)
 MIN_SEPARATION_ARCSEC = 0.0  # every catalogue row is its own object
 PREVIEW_COLUMNS = 3  # columns shown on a neighbour card
+POSITION_COLUMNS = ("ra", "dec")  # numeric, but where the object is rather than what it is
+
+
+def feature_columns(store: ObjectStore) -> tuple[str, ...]:
+    """The columns shown for an object: a catalogue store's features, else the numeric columns of the store's
+    object table other than ra/dec (in table order)."""
+    if isinstance(store, CatalogStore):
+        return store.feature_columns
+    objects = store.objects
+    return tuple(c for c in objects.columns if c not in POSITION_COLUMNS and pd.api.types.is_numeric_dtype(objects[c])
+                 and not pd.api.types.is_bool_dtype(objects[c]))
 
 
 def feature_table(catalog: pd.DataFrame, features: tuple[str, ...], row: int) -> pd.DataFrame:
@@ -42,7 +57,7 @@ def group_table(catalog: pd.DataFrame, features: tuple[str, ...], rows: np.ndarr
 
 def object_view(current: Current, row: int) -> None:
     """The numeric columns of catalogue ``row`` with their percentiles in the catalogue."""
-    table = feature_table(current.artifacts.catalog, current.store.feature_columns, row)
+    table = feature_table(current.artifacts.catalog, feature_columns(current.store), row)
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"percentile": st.column_config.ProgressColumn("percentile", min_value=0,
                                                                               max_value=100, format="%.0f")})
@@ -50,12 +65,12 @@ def object_view(current: Current, row: int) -> None:
 
 def neighbour_preview(current: Current, row: int) -> None:
     """The first ``PREVIEW_COLUMNS`` columns of catalogue ``row`` for its neighbour card."""
-    table = feature_table(current.artifacts.catalog, current.store.feature_columns[:PREVIEW_COLUMNS], row)
+    table = feature_table(current.artifacts.catalog, feature_columns(current.store)[:PREVIEW_COLUMNS], row)
     st.caption(" · ".join(f"{c} {v:.4g}" for c, v in zip(table["column"], table["value"])))
 
 
 def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:
     """The members' medians against the catalogue's, most distinctive column first (``rows``: catalogue rows;
     ``color`` and ``key`` are unused but keep the signature of the variable-star view)."""
-    st.dataframe(group_table(current.artifacts.catalog, current.store.feature_columns, rows), hide_index=True,
+    st.dataframe(group_table(current.artifacts.catalog, feature_columns(current.store), rows), hide_index=True,
                  width="stretch")

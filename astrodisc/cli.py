@@ -293,9 +293,11 @@ def parser() -> argparse.ArgumentParser:
                                  "extension faithfulness, build time and memory at 1e5 and 1e6 (takes ~30 min)")
     s.add_argument("--out", type=Path, default=Path("bench_scale.json"), help="JSON file to write")
     s.add_argument("--json", action="store_true", help="also print the JSON")
-    s.add_argument("--parts", default="search,own,map,build", help="comma-separated subset of search,own,map,build")
+    s.add_argument("--parts", default="search,own,map,build,browser",
+                   help="comma-separated subset of search,own,map,build,browser")
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
+    s.add_argument("--browser-sizes", default="1e5,1e6", help="objects of the synthetic maps opened in chromium")
     s.add_argument("--survey-size", default="1e6", help="stars of the simulated survey whose own embeddings are measured")
     s.add_argument("--workdir", type=Path, default=None,
                    help="where the bench's datasets and builds are kept (default: <data>/bench)")

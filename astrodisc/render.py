@@ -47,12 +47,15 @@ def is_categorical(catalog: pd.DataFrame, column: str) -> bool:
 
 
 def category_names(values: pd.Series, column: str) -> pd.Series:
-    """Display names of categories: missing values become "unlabelled", HDBSCAN's -1 cluster "noise"."""
+    """Display names of categories: missing values become "unlabelled", HDBSCAN's -1 cluster "noise". Each
+    distinct value is named once (a map of 10^6 objects is redrawn on every click)."""
+    codes, uniques = pd.factorize(values)  # code -1: missing
+    missing = "noise" if column == "cluster" else "unlabelled"
     if column == "cluster":
-        names = values.map(lambda v: "noise" if pd.isna(v) or int(v) == NOISE_CLUSTER else f"cluster {int(v)}")
+        names = [missing if int(v) == NOISE_CLUSTER else f"cluster {int(v)}" for v in uniques]
     else:
-        names = values.map(lambda v: "unlabelled" if pd.isna(v) else str(v))
-    return names.astype(str)
+        names = [str(v) for v in uniques]
+    return pd.Series(np.array(names + [missing], dtype=object)[codes], index=values.index)
 
 
 def category_colors(names: pd.Series) -> dict[str, str]:
@@ -121,8 +124,9 @@ def map_figure(
     points = lod_sample(catalog) if dense else catalog
     if is_categorical(catalog, color_by):
         names = category_names(catalog[color_by], color_by)
+        point_names = names.loc[points.index].to_numpy()
         for name, color in category_colors(names).items():
-            part = points[names.loc[points.index] == name]
+            part = points[point_names == name]
             fig.add_trace(_points(part, name, _hover_text(part, color_by), dict(color=color), axes=axes))
     else:
         values = pd.to_numeric(points[color_by], errors="coerce")
