@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import shutil
+import sys
+import types
 from dataclasses import replace
 from pathlib import Path
 
@@ -31,9 +33,14 @@ VOTE_COLUMNS = ["pred_label", "pred_prob", "mislabel_score", "label_distance", "
 
 @pytest.fixture(scope="module")
 def cluster():
-    runner = DaskRunner(n_workers=2)  # processes, one thread each
-    yield runner
-    runner.close()
+    """A 2-worker LocalCluster (processes, one thread each). Its workers are spawned, and spawn re-runs the
+    parent's ``__main__``: after an AppTest in this process that is the Streamlit script, so a bare one stands in
+    (``python -m astrodisc`` needs no such care: multiprocessing never re-runs a package's ``__main__``)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+        runner = DaskRunner(n_workers=2)
+        yield runner
+        runner.close()
 
 
 @pytest.fixture(scope="module")
