@@ -190,13 +190,10 @@ def require_app() -> None:
     st.rerun()
 
 
-def selected_row(catalog: pd.DataFrame) -> int | None:
+def selected_row(artifacts: Artifacts) -> int | None:
     """Catalogue row of the object named by the ``?object=`` query parameter, None if absent or unknown."""
     object_id = st.query_params.get(OBJECT_PARAM)
-    if object_id is None:
-        return None
-    hits = np.flatnonzero(catalog["object_id"].astype(str).to_numpy() == str(object_id))
-    return int(catalog.index[hits[0]]) if len(hits) else None
+    return None if object_id is None else artifacts.row_of(object_id)
 
 
 def select_object(object_id: str | None) -> None:

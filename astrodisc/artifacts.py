@@ -10,6 +10,8 @@ indexes. Example::
 
 from __future__ import annotations
 
+import functools
+
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +43,16 @@ class Artifacts:
     @property
     def spaces(self) -> tuple[str, ...]:
         return tuple(self.embeddings)
+
+    @functools.cached_property
+    def _rows_by_id(self) -> pd.Index:
+        """The catalogue's object ids as strings, hashed once (a lookup per click at 10^6 rows)."""
+        return pd.Index(self.catalog["object_id"].astype(str).to_numpy())
+
+    def row_of(self, object_id: str) -> int | None:
+        """Catalogue row of the object ``object_id`` (its first, were ids repeated), None if there is none."""
+        position = self._rows_by_id.get_indexer_for([str(object_id)])[0]
+        return None if position < 0 else int(self.catalog.index[position])
 
     @property
     def map_space(self) -> str:

@@ -199,17 +199,18 @@ def neighbours_shown(page, k: int, timeout_ms: int = 30_000) -> list[str]:
 
 
 def zoom_to_point(page, xy: np.ndarray, row: int, gap: float, settle_s: float = 0.5) -> tuple[float, float]:
-    """Zoom the map on point ``row`` until its nearest other point (``gap`` map units away) is MIN_GAP_PX away
-    on screen; returns the point's (x, y) screen position [px]."""
+    """Centre the map on point ``row``, zoomed in until its nearest other point (``gap`` map units away) is
+    MIN_GAP_PX away on screen (the map keeps its zoom from click to click, so the point may be out of view);
+    returns the point's (x, y) screen position [px]."""
     view = page.evaluate(READ_MAP)
     width, height = view["box"][2:]
-    px_per_unit = min(width / np.ptp(view["x"]), height / np.ptp(view["y"]))
-    if gap * px_per_unit < MIN_GAP_PX:
-        half = 0.5 * np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)
-        page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
-                                 [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
-        time.sleep(settle_s)
-        view = page.evaluate(READ_MAP)
+    span = np.array([np.ptp(view["x"]), np.ptp(view["y"])])
+    needed = np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)  # the span that puts the gap at 1.5 MIN_GAP_PX
+    half = 0.5 * (needed if gap * min(width / span[0], height / span[1]) < MIN_GAP_PX else span)
+    page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
+                             [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
+    time.sleep(settle_s)
+    view = page.evaluate(READ_MAP)
     screen = screen_positions(view, xy)
     gap_px = np.min(np.hypot(*(np.delete(screen, row, 0) - screen[row]).T))
     if gap_px < MIN_GAP_PX:

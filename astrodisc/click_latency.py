@@ -36,9 +36,8 @@ from astrodisc.datasets.store import read_info
 from astrodisc.views import view_for
 
 DEFAULT_K = 8  # the map page's default number of neighbours
-MAP_SHOWS_SELECTED = """row => [...document.querySelectorAll('.js-plotly-plot')].some(gd => gd._fullLayout
-  && gd._fullLayout.xaxis.title.text === 'UMAP 1' && (gd._fullData || []).some(t => t.name === 'selected'
-  && Number(Array.from(t.customdata)[0]) === row))"""  # the map's star is on catalogue ``row``
+MAP_SHOWS_SELECTED = """row => [...document.querySelectorAll('svg.astrodisc-marks .selected')].some(
+  mark => Number(mark.dataset.row) === row)"""  # the map's star (astrodisc.map_marks) is on catalogue ``row``
 
 
 @dataclass(frozen=True)

@@ -1,25 +1,27 @@
-"""Load test: concurrent browser sessions against the app on localhost, bounded in count and time (not in CI).
+"""Load test: concurrent Streamlit sessions against the app on localhost, bounded in count and time (not in CI).
 
-One headless chromium holds ``sessions`` browser contexts (one Streamlit session each), all driven from one
-asyncio loop (Playwright's async API), so the client costs one browser process rather than one per session.
-Each session walks the same round of interactions (they start apart by a random think time), with a think time
-of ``think_s`` between interactions, until ``minutes`` have passed or it has made ``max_interactions``:
+Each session speaks Streamlit's websocket protocol itself (:mod:`astrodisc.streamlit_client`: no browser, no
+rendering), so the client costs the machine little and what is measured is the server. All sessions run in one
+asyncio loop; each walks the same round of interactions (they start apart by a random think time), with a think
+time of ``think_s`` between interactions, until ``minutes`` have passed or it has made ``max_interactions``.
+An interaction is what a person does in the browser, sent as the widget states the frontend would send:
 
-    open_map          load the map page of the artifact set by its link (a full page load)
-    click_point       click a random marker of the map (the object, its neighbours and its panel open)
-    open_neighbour    press "open" on a random neighbour card
+    open_map          open the map page of the artifact set by its link (a new connection and its first run)
+    click_point       click a random marker of the map (the plotly selection of that point); the object opens:
+                      the URL names it and its neighbour cards are drawn
+    open_neighbour    press "open" on a random neighbour card; that object opens
     change_colouring  pick another "Colour by" column of COLOURINGS in the sidebar
     search_page       go to the Search page (sidebar navigation)
-    label_page        go to the Label page, then give the annotator name if not yet given
+    label_page        go to the Label page, then type the annotator name if its box is empty
     save_label        pick an interest score and press Save (skipped in public mode)
 
-Latency of an interaction: from the action to the end of the last script run it caused, read in the page
-(a MutationObserver on Streamlit's ``data-test-script-state``), after QUIET_S without a new run; for open_map,
-navigation start → map drawn and script idle. An interaction fails on a timeout, an exception shown on the
-page, or a rerun that never comes; console errors, page errors and websocket errors count as errors too.
-The server's resident memory is sampled every second; the server time per interaction is the server
-process's CPU time over the run divided by the interactions (Streamlit runs every session's script in one
-process, so this is the CPU it spends per interaction, whatever session it serves). Example::
+Latency of an interaction: from sending it (open_map: from connecting) to the finish of the last script run it
+caused, once QUIET_S passed without another. An interaction fails on a timeout, a lost connection, an exception
+shown, a run that did not finish successfully, or the page not answering as in the browser (the widget to use
+missing, the clicked object not opened, no "Saved"); the session then starts its round again from the map. The
+server's resident memory is sampled every second; the server time per interaction is the server process's CPU
+time over the run divided by the interactions (Streamlit runs every session's script in one process, so this is
+the CPU it spends per interaction, whatever session it serves). Example::
 
     python -m astrodisc.load_test --sessions 10 --minutes 5 --out docs/load.json
 """
@@ -32,52 +34,39 @@ import json
 import random
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
+import pandas as pd
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from streamlit.string_util import to_snake_case
 
-from astrodisc.app_state import find_artifact_sets
-from astrodisc.browser import (
-    EXCEPTIONS,
-    FIRST_DRAW,
-    MAP_POINTS,
-    READ_MAP,
-    SCRIPT_IDLE,
-    VIEWPORT,
-    cpu_s,
-    launch_chromium,
-    points_of,
-    rss_mb,
-    screen_positions,
-    serve_app,
-    set_url,
-)
+from astrodisc import public_mode
+from astrodisc.app_state import OBJECT_PARAM, find_artifact_sets
+from astrodisc.browser import cpu_s, rss_mb, serve_app, set_url
 from astrodisc.paths import data_dir
+from astrodisc.streamlit_client import (
+    Run,
+    SessionError,
+    StreamlitSession,
+    options,
+    plotly_click,
+    plotly_markers,
+    trigger,
+    widget_value,
+)
 
 ROUND = ("open_map", "click_point", "open_neighbour", "change_colouring", "click_point", "search_page",
          "label_page", "save_label")
-QUIET_S = 0.3  # no new script run for this long after the last one: the interaction is over
-TIMEOUT_MS = 60_000  # longest wait for any one interaction
+TIMEOUT_S = 60.0  # longest wait for any one interaction
 RSS_EVERY_S = 1.0
-HOVER_LABEL = "#astrodisc-map .hoverlayer .hovertext"  # the map's label of the point under the mouse
-BLUR = "() => document.activeElement && document.activeElement.blur()"
-HOVER_TRIES = 6  # markers tried for a hover label before a click counts as failed
 COLOURINGS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score", "period", "amplitude")
-# Counts the script runs of a page and when the last one ended [ms since navigation start].
-RUN_COUNTER = """(() => {
-  window.__runs = {started: 0, finished: 0, end: 0};
-  new MutationObserver(records => { for (const r of records) {
-    const state = r.target.getAttribute('data-test-script-state');
-    if (state === r.oldValue) continue;
-    if (state === 'running') window.__runs.started += 1;
-    if (state === 'notRunning') { window.__runs.finished += 1; window.__runs.end = performance.now(); }
-  } }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                          attributeFilter: ['data-test-script-state']});
-})()"""
-RUNS = "() => window.__runs"
-RERUN_DONE = f"started => window.__runs.started > started && ({SCRIPT_IDLE})()"
+# Widget keys of the pages (pages/map.py, pages/search.py, pages/label.py) and the neighbour cards' container.
+MAP_KEY, COLOUR_KEY, NEIGHBOURS, SEARCH_MODE_KEY = "map", "colour_by", "neighbours", "search_mode"
+ANNOTATOR_KEY, INTEREST_KEY, SAVE_KEY = "annotator", "label_interest", "save"
 
 
 @dataclass(frozen=True)
@@ -88,7 +77,7 @@ class LoadConfig:
     minutes: float = 5.0
     max_interactions: int = 1000  # per session
     think_s: tuple[float, float] = (3.0, 10.0)  # pause between interactions, uniform [s]: a person reads the panel
-    public: bool = False  # serve in public mode (ASTRODISC_PUBLIC=1): no label is saved
+    public: bool = False  # serve in public mode (ASTRODISC_PUBLIC=1, XSRF protection on): no label is saved
     seed: int = 0
 
 
@@ -102,167 +91,138 @@ class Interaction:
     error: str | None = None
 
 
+@dataclass(frozen=True)
+class Target:
+    """What the sessions open: the server's ``url``, the ``query`` string of the map link of the artifact set,
+    and the set's ``object_ids`` (N,) str by catalogue row (to check that a click opens the object clicked)."""
+
+    url: str
+    query: str
+    object_ids: np.ndarray
+
+
 @dataclass
 class Session:
-    """A session's page and what it has seen: its markers (rows, xy), whether it has an annotator, its errors."""
+    """One load session: its number, random choices, Streamlit session and that session's last run."""
 
     number: int
-    page: object
     rng: random.Random
-    markers: tuple[np.ndarray, np.ndarray] | None = None
-    annotated: bool = False
-    errors: list[str] = field(default_factory=list)  # console, page and websocket errors since the last look
+    client: StreamlitSession | None = None
+    run: Run | None = None
 
 
-class NoRerun(RuntimeError):
-    """The action caused no script run."""
+async def _rerun(session: Session, changes: Sequence[WidgetState] = (), page: str | None = None) -> float:
+    """Rerun ``session`` with widget ``changes`` (or on ``page``); its latency [s]."""
+    session.run = await session.client.rerun(changes, page, TIMEOUT_S)
+    return session.run.latency_s
 
 
-async def _rerun_latency(page, act) -> float:
-    """Run the coroutine function ``act`` (the action) and return seconds from just before it to the end of
-    the last script run it caused (none for QUIET_S)."""
-    started = (await page.evaluate(RUNS))["started"]
-    start_ms = await page.evaluate("performance.now()")
-    await act()
-    try:
-        await page.wait_for_function(RERUN_DONE, arg=started, timeout=TIMEOUT_MS, polling=100)
-    except Exception as err:
-        raise NoRerun(f"no script run finished within {TIMEOUT_MS / 1000:.0f} s ({str(err).splitlines()[0]})") from err
-    while True:
-        runs = await page.evaluate(RUNS)
-        await asyncio.sleep(QUIET_S)
-        if (await page.evaluate(RUNS))["started"] == runs["started"]:
-            await page.wait_for_function(SCRIPT_IDLE, timeout=TIMEOUT_MS, polling=100)
-            return ((await page.evaluate(RUNS))["end"] - start_ms) / 1000.0
+def _expect_open(session: Session, target: Target, row: int) -> None:
+    """SessionError unless the object of catalogue ``row`` is open: the URL names it, its neighbour cards drawn."""
+    wanted = str(target.object_ids[row])
+    opened = parse_qs(session.client.query_string).get(OBJECT_PARAM, ["none"])[0]
+    cards = len(session.run.find("button", within=NEIGHBOURS))
+    if opened != wanted or not cards:
+        raise SessionError(f"object {wanted} did not open (the URL names {opened}; {cards} neighbour cards)")
 
 
-async def _open_map(session: Session, url: str) -> float:
-    page = session.page
-    await page.goto(url)
-    drawn = await page.wait_for_function(FIRST_DRAW, timeout=TIMEOUT_MS, polling=100)
-    session.markers = points_of(await page.evaluate(MAP_POINTS))
-    return float(await drawn.json_value())
+async def _open_map(session: Session, target: Target) -> float:
+    if session.client is not None:  # the browser leaves the page it showed
+        await session.client.close()
+        session.client = None
+    session.client, session.run = await StreamlitSession.open(target.url, target.query, TIMEOUT_S)
+    session.run.one("plotly_chart", key=MAP_KEY)
+    return session.run.latency_s
 
 
-async def _click_point(session: Session) -> float:
-    from playwright.async_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415 - as in _drive
-
-    page = session.page
-    rows, xy = session.markers
-    for _ in range(HOVER_TRIES):  # untimed: a marker whose hover label shows (one under an overlay may not)
-        view = await page.evaluate(READ_MAP)
-        x, y = (float(v) for v in screen_positions(view, xy[[session.rng.randrange(len(rows))]])[0])
-        await page.evaluate(BLUR)
-        await page.mouse.move(x + 6, y + 6)
-        await page.mouse.move(x, y, steps=4)
-        try:
-            await page.locator(HOVER_LABEL).first.wait_for(timeout=TIMEOUT_MS / HOVER_TRIES)
-            return await _rerun_latency(page, lambda: page.mouse.click(x, y))
-        except PlaywrightTimeout:
-            continue
-    raise NoRerun(f"no hover label over {HOVER_TRIES} markers in {TIMEOUT_MS / 1000:.0f} s")
-
-
-async def _open_neighbour(session: Session) -> float:
-    buttons = session.page.locator(".st-key-neighbours button")
-    button = buttons.nth(session.rng.randrange(await buttons.count()))
-    return await _rerun_latency(session.page, button.click)
-
-
-async def _change_colouring(session: Session) -> float:
-    page = session.page
-    await page.locator("[data-testid='stSidebar'] input[aria-label='Colour by']").click()
-    options = page.get_by_role("option")
-    await options.first.wait_for(timeout=TIMEOUT_MS)
-    choices = [o for o in await options.all()
-               if await o.inner_text() in COLOURINGS and await o.get_attribute("aria-selected") != "true"]
-    if not choices:  # the menu opened on another list (a page still redrawing): a failed interaction, said so
-        await page.keyboard.press("Escape")
-        raise NoRerun(f"the Colour by menu offered none of {', '.join(COLOURINGS)}")
-    latency = await _rerun_latency(page, session.rng.choice(choices).click)
-    await page.evaluate(BLUR)  # untimed: the focused menu keeps the map from hovering, as a person clicks away
+async def _click_point(session: Session, target: Target) -> float:
+    chart = session.run.one("plotly_chart", key=MAP_KEY)
+    markers = plotly_markers(chart)
+    if not markers:
+        raise SessionError("the map has no marker to click")
+    marker = session.rng.choice(markers)
+    latency = await _rerun(session, [plotly_click(chart, marker)])
+    data = marker.customdata
+    _expect_open(session, target, int(data[0] if isinstance(data, list) else data))
     return latency
 
 
-async def _go_to(session: Session, title: str) -> float:
-    link = session.page.locator("[data-testid='stSidebarNav'] a", has_text=title)
-    return await _rerun_latency(session.page, link.click)
-
-
-async def _label_page(session: Session) -> float:
-    latency = await _go_to(session, "Label")
-    if not session.annotated:
-        name = session.page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']")
-        await name.fill(f"load-{session.number}")
-        latency += await _rerun_latency(session.page, lambda: name.press("Enter"))
-        session.annotated = True
+async def _open_neighbour(session: Session, target: Target) -> float:
+    buttons = session.run.find("button", within=NEIGHBOURS)
+    if not buttons:
+        raise SessionError("no neighbour card to open")
+    button = session.rng.choice(buttons)
+    latency = await _rerun(session, [trigger(button)])
+    _expect_open(session, target, int(button.key.rsplit("_", 1)[1]))  # the card's button key: open_<row>
     return latency
 
 
-async def _save_label(session: Session) -> float:
-    page = session.page
-    score = page.locator(".st-key-label_interest").get_by_role("radio", name=str(session.rng.randint(1, 5)),
-                                                                 exact=True)
-    await _rerun_latency(page, score.click)  # untimed: choosing is thinking
-    return await _rerun_latency(page, page.locator(".st-key-save button").click)
+async def _change_colouring(session: Session, target: Target) -> float:
+    box = session.run.one("selectbox", key=COLOUR_KEY)
+    shown = session.client.held(box)
+    choices = [o for o in options(box) if o in COLOURINGS and (shown is None or o != shown.string_value)]
+    if not choices:
+        raise SessionError(f"Colour by offers none of {', '.join(COLOURINGS)} but the one shown")
+    choice = session.rng.choice(choices)
+    latency = await _rerun(session, [widget_value(box, choice)])
+    shown = session.client.held(session.run.one("selectbox", key=COLOUR_KEY))
+    session.run.one("plotly_chart", key=MAP_KEY)
+    if shown is None or shown.string_value != choice:
+        raise SessionError(f"the map is not coloured by {choice} after picking it")
+    return latency
 
 
-async def _interact(session: Session, kind: str, url: str) -> float:
-    """Make one interaction of ``kind``; its latency [s]."""
-    if kind == "open_map":
-        return await _open_map(session, url)
-    if kind == "click_point":
-        return await _click_point(session)
-    if kind == "open_neighbour":
-        return await _open_neighbour(session)
-    if kind == "change_colouring":
-        return await _change_colouring(session)
-    if kind == "search_page":
-        return await _go_to(session, "Search")
-    if kind == "label_page":
-        return await _label_page(session)
-    return await _save_label(session)
+async def _search_page(session: Session, target: Target) -> float:
+    latency = await _rerun(session, page="Search")
+    session.run.one("radio", key=SEARCH_MODE_KEY)
+    return latency
 
 
-def _watch(session: Session, origin: str) -> None:
-    """Collect the page's console errors, uncaught page errors and websocket errors into ``session.errors``;
-    not a resource of another host than ``origin`` that failed to load (a sky-survey link offline)."""
-    page = session.page
-
-    def console(message) -> None:
-        source = message.location.get("url") or origin
-        if message.type == "error" and source.startswith(origin):
-            session.errors.append(f"console: {message.text[:300]}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: session.errors.append(f"page: {str(e)[:300]}"))
-    page.on("websocket", lambda ws: ws.on("socketerror", lambda e: session.errors.append(f"websocket: {e}")))
+async def _label_page(session: Session, target: Target) -> float:
+    latency = await _rerun(session, page="Label")
+    name = session.run.one("text_input", key=ANNOTATOR_KEY)
+    typed = session.client.held(name)
+    if typed is None or not typed.string_value:
+        latency += await _rerun(session, [widget_value(name, f"load-{session.number}")])
+    session.run.one("button", key=SAVE_KEY)
+    return latency
 
 
-async def _session(context, number: int, url: str, config: LoadConfig, deadline: float) -> list[Interaction]:
-    page = await context.new_page()
-    await page.add_init_script(RUN_COUNTER)
-    session = Session(number, page, random.Random(config.seed * 1000 + number))
-    _watch(session, urlsplit(url)._replace(path="", query="").geturl())
+async def _save_label(session: Session, target: Target) -> float:
+    scores = session.run.one("button_group", key=INTEREST_KEY)
+    await _rerun(session, [widget_value(scores, [session.rng.choice(options(scores))])])  # untimed: choosing
+    latency = await _rerun(session, [trigger(session.run.one("button", key=SAVE_KEY))])
+    told = [toast.proto.body for toast in session.run.find("toast")]
+    if not any(body.startswith("Saved") for body in told):
+        raise SessionError(f"the label was not saved (toasts: {told})")
+    return latency
+
+
+INTERACTIONS: dict[str, Callable[[Session, Target], Awaitable[float]]] = {
+    "open_map": _open_map, "click_point": _click_point, "open_neighbour": _open_neighbour,
+    "change_colouring": _change_colouring, "search_page": _search_page, "label_page": _label_page,
+    "save_label": _save_label}
+
+
+async def _session(number: int, target: Target, config: LoadConfig, deadline: float) -> list[Interaction]:
+    session = Session(number, random.Random(config.seed * 1000 + number))
     kinds = [k for k in ROUND if not (config.public and k == "save_label")]
     done: list[Interaction] = []
     step = 0
     await asyncio.sleep(session.rng.uniform(*config.think_s))
-    while time.monotonic() < deadline and len(done) < config.max_interactions:
-        try:
+    try:
+        while time.monotonic() < deadline and len(done) < config.max_interactions:
             kind = kinds[step]
-            latency = await _interact(session, kind, url)
-            if await page.locator(EXCEPTIONS).count():
-                shown = await page.locator(EXCEPTIONS).first.inner_text()
-                raise RuntimeError(f"exception on the page: {shown[:300]}")
-            error = "; ".join(session.errors) or None
-            done.append(Interaction(number, kind, latency, error))
-        except Exception as err:  # noqa: BLE001 - any failure is a result of the load test, recorded
-            done.append(Interaction(number, kind, None, f"{type(err).__name__}: {str(err).splitlines()[0][:300]}"))
-            step = -1  # start the round again, from the map
-        session.errors.clear()
-        step = (step + 1) % len(kinds)
-        await asyncio.sleep(session.rng.uniform(*config.think_s))
+            try:
+                done.append(Interaction(number, kind, await INTERACTIONS[kind](session, target)))
+            except Exception as err:  # noqa: BLE001 - any failure is a result of the load test, recorded
+                done.append(Interaction(number, kind, None, f"{type(err).__name__}: {str(err).splitlines()[0][:300]}"))
+                step = -1  # start the round again, from the map
+            step = (step + 1) % len(kinds)
+            await asyncio.sleep(session.rng.uniform(*config.think_s))
+    finally:
+        if session.client is not None:
+            await session.client.close()
     return done
 
 
@@ -283,29 +243,36 @@ def _percentiles(latencies: list[float]) -> dict:
             "p95_s": float(np.percentile(latencies, 95))}
 
 
-async def _drive(url: str, pid: int, config: LoadConfig) -> tuple[list[Interaction], list[float], float]:
-    """All sessions against the server at ``url`` (process ``pid``); the interactions, the RSS samples [MiB]
+async def _drive(target: Target, pid: int, config: LoadConfig) -> tuple[list[Interaction], list[float], float]:
+    """All sessions against the server of ``target`` (process ``pid``); the interactions, the RSS samples [MiB]
     and the server CPU time spent meanwhile [s]."""
-    from playwright.async_api import async_playwright
-
     samples: list[float] = []
     stop = asyncio.Event()
-    async with async_playwright() as p:
-        browser = await launch_chromium(p)
-        try:
-            contexts = [await browser.new_context(viewport=VIEWPORT) for _ in range(config.sessions)]
-            sampler = asyncio.create_task(_rss_sampler(pid, samples, stop))
-            cpu_start = cpu_s(pid)
-            deadline = time.monotonic() + 60.0 * config.minutes
-            runs = await asyncio.wait_for(
-                asyncio.gather(*(_session(c, i, url, config, deadline) for i, c in enumerate(contexts))),
-                timeout=60.0 * config.minutes + 2 * TIMEOUT_MS / 1000 + 60.0)  # the time bound, whatever happens
-            cpu = cpu_s(pid) - cpu_start
-            stop.set()
-            await sampler
-        finally:
-            await browser.close()
+    sampler = asyncio.create_task(_rss_sampler(pid, samples, stop))
+    cpu_start = cpu_s(pid)
+    deadline = time.monotonic() + 60.0 * config.minutes
+    try:
+        runs = await asyncio.wait_for(
+            asyncio.gather(*(_session(i, target, config, deadline) for i in range(config.sessions))),
+            timeout=60.0 * config.minutes + 2 * TIMEOUT_S + 60.0)  # the time bound, whatever happens
+        cpu = cpu_s(pid) - cpu_start
+    finally:
+        stop.set()
+        await sampler
     return [i for run in runs for i in run], samples, cpu
+
+
+def _server_env(config: LoadConfig, labels: Path) -> dict[str, str]:
+    """The app's environment: labels into the scratch database ``labels``; in public mode ASTRODISC_PUBLIC=1 and
+    the public server's options (``public_mode.streamlit_flags``: XSRF protection on, ...) as Streamlit's
+    environment variables, since ``serve_app`` passes only its own command-line options."""
+    env = {"ASTRODISC_LABELS": str(labels)}
+    if config.public:
+        flags = public_mode.streamlit_flags(public_mode.settings())
+        env[public_mode.PUBLIC_ENV] = "1"
+        env.update((f"STREAMLIT_{to_snake_case(name.removeprefix('--').replace('.', '_')).upper()}", value)
+                   for name, value in zip(flags[::2], flags[1::2]))
+    return env
 
 
 def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, model: str | None = None) -> dict:
@@ -313,18 +280,20 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
     against the map of artifact set ``dataset`` · ``model`` (default: the first); the summary as a dict."""
     chosen = next(s for s in find_artifact_sets(Path(data_root))
                   if dataset in (None, s.dataset) and model in (None, s.model))
+    object_ids = pd.read_parquet(chosen.path / "catalog.parquet", columns=["object_id"])["object_id"]
     with tempfile.TemporaryDirectory() as tmp:
-        env = {"ASTRODISC_LABELS": f"{tmp}/labels.sqlite", **({"ASTRODISC_PUBLIC": "1"} if config.public else {})}
+        env = _server_env(config, Path(tmp) / "labels.sqlite")
         with serve_app(Path(data_root), Path(tmp) / "streamlit.log", env=env, timeout_s=120) as server:
+            target = Target(server.url, urlsplit(set_url(server.url, chosen.dataset, chosen.model)).query,
+                            object_ids.astype(str).to_numpy())
             started = time.monotonic()
-            interactions, rss, cpu = asyncio.run(_drive(set_url(server.url, chosen.dataset, chosen.model),
-                                                        server.pid, config))
+            interactions, rss, cpu = asyncio.run(_drive(target, server.pid, config))
             wall = time.monotonic() - started
     ok = [i for i in interactions if i.latency_s is not None]
     errors = [i for i in interactions if i.error is not None]
     return {
-        "config": asdict(config), "artifact_set": chosen.label, "wall_s": wall,
-        "interactions": len(interactions), "errors": len(errors),
+        "config": asdict(config), "artifact_set": chosen.label, "client": "streamlit websocket protocol",
+        "wall_s": wall, "interactions": len(interactions), "errors": len(errors),
         "error_samples": [asdict(i) for i in errors[:20]],
         "latency_s": {"all": _percentiles([i.latency_s for i in ok]),
                       **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)}},

@@ -7,7 +7,7 @@ figures' data directly. Magnitudes always increase downward (reversed y axis), a
 The map figure carries, in every trace, ``customdata`` = the catalogue row index of each point, so a click or
 a lasso selection on the page maps back to objects::
 
-    fig = map_figure(catalog, "label", highlight_rows=[3, 17], selected_row=5)
+    fig = map_figure(catalog, "label")
     rows = fig.data[0].customdata   # catalogue rows of the first class's points
 """
 
@@ -81,21 +81,22 @@ def _hover_text(catalog: pd.DataFrame, color_by: str) -> np.ndarray:
 def map_figure(
     catalog: pd.DataFrame,
     color_by: str,
-    highlight_rows: Sequence[int] | None = None,
-    selected_row: int | None = None,
     *,
     thumbnails: Sequence[tuple[int, str]] = (),
     thumbnail_size: tuple[float, float] = (0.0, 0.0),
     point_opacity: float = 1.0,
-    marked_rows: Sequence[int] | None = None,
     axes: tuple[str, str] = MAP_AXES,
     axis_titles: tuple[str, str] = ("UMAP 1", "UMAP 2"),
     east_left: bool = False,
     height: int = 620,
     density_above: int = DENSITY_ABOVE,
+    meta: str | None = None,
 ) -> go.Figure:
     """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``), or any
     other pair of its columns (``axes``; e.g. a sky view in degrees with ``east_left`` reversing the x axis).
+    The marks of a click (the selected object, its neighbours, a box/lasso selection) are not in the figure:
+    :mod:`astrodisc.map_marks` draws them over it in the browser, so the figure stays the same from one click
+    to the next and the chart is not redrawn. Plotly's own selection styling is switched off (nothing dims).
 
     Args:
         catalog: the objects to draw; its index is the row of each object in the full catalogue (a filtered
@@ -104,20 +105,13 @@ def map_figure(
             per category: grey "unlabelled"/"noise" first (drawn underneath), then the others by size; numeric
             columns give one trace on a Viridis scale, highest values drawn last (on top), plus a grey trace of
             objects without a value.
-        highlight_rows: catalogue rows drawn as open rings on top (the selected object's neighbours).
-        selected_row: the catalogue row drawn as a red star on top.
         thumbnails: (catalogue row, image URI) pairs drawn as pictures centred on their points, under the
-            markers (which stay clickable, and the neighbour and selection overlays visible), fitted into a box of ``thumbnail_size``
+            markers (which stay clickable), fitted into a box of ``thumbnail_size``
             (width, height) map units, so they grow as the user zooms in.
-        point_opacity: opacity of the objects' markers (lowered over pictures, so the pictures show through);
-            the neighbour and selection overlays stay opaque.
-        marked_rows: catalogue rows drawn as open squares (a box/lasso selection made here or in a linked view).
+        point_opacity: opacity of the objects' markers (lowered over pictures, so the pictures show through).
         density_above: more objects than this are drawn as a density image of all of them under a clickable
-            sample of ``astrodisc.density_map.LOD_POINTS`` markers (:mod:`astrodisc.density_map`); the overlays
-            still find every row.
-
-    Returns:
-        the figure; overlay traces are named "neighbours", "in selection" and "selected".
+            sample of ``astrodisc.density_map.LOD_POINTS`` markers (:mod:`astrodisc.density_map`).
+        meta: the layout's ``meta``, a token by which the page's marks find this chart in the browser.
     """
     fig = go.Figure()
     dense = len(catalog) > density_above
@@ -138,28 +132,15 @@ def map_figure(
         if len(missing):
             fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
                                   dict(color=MISSING_COLOR), axes=axes))
-    fig.update_traces(marker_opacity=point_opacity)
-    if marked_rows is not None and len(marked_rows):
-        marked = catalog.loc[[r for r in marked_rows if r in catalog.index]]
-        fig.add_trace(_points(marked, "in selection", _hover_text(marked, color_by),
-                              dict(size=9, color="#ff7f0e", line=dict(width=1.5)), symbol="square-open", axes=axes))
-    if highlight_rows is not None and len(highlight_rows):
-        ring = catalog.loc[[r for r in highlight_rows if r in catalog.index]]
-        fig.add_trace(_points(ring, "neighbours", _hover_text(ring, color_by),
-                              dict(size=11, color="#111111", line=dict(width=1.5)),
-                              symbol="circle-open", axes=axes))
-    if selected_row is not None and selected_row in catalog.index:
-        star = catalog.loc[[selected_row]]
-        fig.add_trace(_points(star, "selected", _hover_text(star, color_by),
-                              dict(size=18, color="#e4002b", line=dict(width=1.5, color="white")),
-                              symbol="star", axes=axes))
+    fig.update_traces(marker_opacity=point_opacity, selected_marker_opacity=point_opacity,
+                      unselected_marker_opacity=point_opacity)
     fig.update_layout(images=[
         dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, axes[0]]), y=float(catalog.at[row, axes[1]]),
              sizex=thumbnail_size[0], sizey=thumbnail_size[1], xanchor="center", yanchor="middle", layer="below",
              sizing="contain")
         for row, uri in thumbnails if row in catalog.index] + ([_density_layer(catalog, axes)] if dense else []))
     fig.update_layout(
-        height=height, margin=_MARGIN, uirevision=axes[0], clickmode="event+select", hovermode="closest",
+        height=height, margin=_MARGIN, uirevision=axes[0], clickmode="event+select", hovermode="closest", meta=meta,
         legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
                     x=0, xanchor="left"),
         xaxis=dict(title=axis_titles[0], zeroline=False, autorange="reversed" if east_left else True),

@@ -173,7 +173,7 @@ def upload_section() -> None:
 # ---- a catalogue object -------------------------------------------------------------------------------------
 
 def object_section() -> None:
-    selected = app_state.selected_row(catalog)
+    selected = app_state.selected_row(current.artifacts)
     _kept(OBJECT_KEY, str(catalog.at[selected if selected is not None else catalog.index[0], "object_id"]))
     object_id = st.text_input("Object id", key=OBJECT_KEY, on_change=_keep, args=(OBJECT_KEY,)).strip()
     first, second, third = st.columns(3)

@@ -54,9 +54,15 @@ def _map_traces(at: AppTest) -> dict[str, go.Scattergl]:
 
 
 def _map_rows(at: AppTest) -> list[int]:
-    """Catalogue rows drawn on the map (every trace but the neighbour and selection overlays)."""
-    return sorted(int(r) for name, t in _map_traces(at).items() if name not in ("neighbours", "selected")
-                  for r in t.customdata)
+    """Catalogue rows drawn on the map."""
+    return sorted(int(r) for t in _map_traces(at).values() for r in t.customdata)
+
+
+def _marks(at: AppTest, chart: str = "map") -> dict[str, list[int]]:
+    """Catalogue rows of the marks the page draws over ``chart`` (astrodisc.map_marks), by kind."""
+    (element,) = [e for e in at.get("bidi_component") if e.proto.id.endswith(f"marks_{chart}")]
+    marks = json.loads(element.proto.json)["marks"]
+    return {kind: [m["row"] for m in marks if m["kind"] == kind] for kind in ("selection", "neighbour", "selected")}
 
 
 def _neighbour_ids(at: AppTest) -> list[str]:
@@ -98,7 +104,8 @@ def test_every_rerun_of_the_map_page_runs_through_app(tiny_data):
     assert next(s for s in at.sidebar.selectbox if s.label == "Colour by").value == "cluster"
     assert sum("Simulated data" in w.value for w in at.warning) == 1
     assert _map_rows(at) == list(range(len(catalog)))
-    assert len(_map_traces(at)) == catalog["cluster"].nunique(dropna=False) + 2  # + neighbour and selection rings
+    assert len(_map_traces(at)) == catalog["cluster"].nunique(dropna=False)
+    assert _marks(at)["selected"] == [int(catalog.index[catalog["object_id"] == "TINY-0007"][0])]
     assert any(m.value == "### `TINY-0007`" for m in at.markdown)
 
 
@@ -211,9 +218,9 @@ def test_selected_object_shows_its_neighbours(tiny_data, space, k):
     rows, _ = artifacts.neighbours(space, row, k)
     assert _neighbour_ids(at) == [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
     assert any(m.value == f"### `{object_id}`" for m in at.markdown)
-    traces = _map_traces(at)
-    assert traces["selected"].customdata.tolist() == [row]
-    assert sorted(traces["neighbours"].customdata.tolist()) == sorted(int(r) for r in rows)
+    marks = _marks(at)
+    assert marks["selected"] == [row]
+    assert sorted(marks["neighbour"]) == sorted(int(r) for r in rows)
     folded = _figures(at, "phase")
     assert tuple(folded[0].layout.xaxis.range) == (0.0, 2.0)
     assert np.isnan(artifacts.catalog.at[row, "period"])
@@ -395,20 +402,17 @@ def test_the_sky_view_is_linked_with_the_map_and_objects_link_out_by_position(ti
     at.run()
     (sky,) = _figures(at, "RA [deg]")
     shown = catalog[catalog["label"].isin(["EW", "SR"])]
-    drawn = {int(r): (x, y) for t in sky.data if t.name not in ("neighbours", "selected", "in selection")
-             for r, x, y in zip(t.customdata, t.x, t.y)}
+    drawn = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y)}
     assert sorted(drawn) == shown.index.tolist()
     assert all(drawn[r] == (catalog.at[r, "ra"], catalog.at[r, "dec"]) for r in drawn)
     assert sky.layout.xaxis.autorange == "reversed"  # east to the left
-    for figure in (sky, _figures(at, "UMAP 1")[0]):  # the selection is marked on both views
-        (marked,) = [t for t in figure.data if t.name == "in selection"]
-        assert sorted(int(r) for r in marked.customdata) == caught
+    for chart in ("sky", "map"):  # the selection is marked on both views
+        assert sorted(_marks(at, chart)["selection"]) == caught
 
     at.sidebar.radio(key="sky_frame").set_value("galactic").run()
     (sky,) = _figures(at, "Galactic l [deg]")
     lon, lat = sky_positions(catalog, "galactic")
-    points = {int(r): (x, y) for t in sky.data if t.name not in ("neighbours", "selected", "in selection")
-              for r, x, y in zip(t.customdata, t.x, t.y)}
+    points = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y)}
     assert all(np.allclose(points[r], (lon[r], lat[r])) for r in points)
 
     row = int(catalog.index[catalog["object_id"] == "TINY-0005"][0])

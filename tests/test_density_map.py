@@ -10,6 +10,7 @@ import pandas as pd
 from PIL import Image
 
 from astrodisc import render
+from astrodisc.map_marks import map_marks
 from astrodisc.density_map import LOD_POINTS, density_image, lod_sample
 
 
@@ -32,15 +33,17 @@ def test_density_image_covers_the_points_with_darker_cells_where_they_crowd():
     assert pixels[0, 0, 3] == 0  # an empty cell is transparent
 
 
-def test_a_large_map_draws_a_sample_over_a_density_image_and_keeps_every_overlay():
+def test_a_large_map_draws_a_sample_over_a_density_image_and_marks_any_row():
     catalog = _catalog(25_000)
     for colour in ("label", "anomaly_score"):
-        fig = render.map_figure(catalog, colour, highlight_rows=[7, 25_006], selected_row=2000, density_above=10_000)
+        fig = render.map_figure(catalog, colour, density_above=10_000)
         assert fig.layout.images[-1].source.startswith("data:image/png;base64,")
-        drawn = np.concatenate([t.customdata for t in fig.data if t.name not in ("neighbours", "selected")])
+        drawn = np.concatenate([t.customdata for t in fig.data])
         assert len(drawn) == LOD_POINTS and set(drawn) == set(lod_sample(catalog).index)
-        assert list(next(t for t in fig.data if t.name == "neighbours").customdata) == [7, 25_006]
-        assert list(next(t for t in fig.data if t.name == "selected").customdata) == [2000]
+    unsampled = sorted(set(catalog.index) - set(lod_sample(catalog).index))[:2]  # marks find rows off the sample
+    marks = map_marks(catalog, neighbour_rows=unsampled, selected_row=2000)
+    assert [(m.row, m.kind) for m in marks] == [(unsampled[0], "neighbour"), (unsampled[1], "neighbour"),
+                                                (2000, "selected")]
     small = render.map_figure(catalog.iloc[:3000], "label")  # below the threshold: every point, no image
     assert len(small.layout.images) == 0 and sum(len(t.customdata) for t in small.data) == 3000
 

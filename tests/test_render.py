@@ -31,8 +31,8 @@ def _catalog(n: int = 40, seed: int = 1) -> pd.DataFrame:
     })
 
 
-def _rows(fig: go.Figure, skip: tuple[str, ...] = ("neighbours", "selected")) -> np.ndarray:
-    return np.concatenate([np.asarray(t.customdata) for t in fig.data if t.name not in skip])
+def _rows(fig: go.Figure) -> np.ndarray:
+    return np.concatenate([np.asarray(t.customdata) for t in fig.data])
 
 
 def test_raw_lightcurve_reverses_magnitudes_and_keeps_every_epoch_per_band():
@@ -139,20 +139,6 @@ def test_map_continuous_colouring_uses_a_scale_and_greys_missing_values():
     assert sorted(missing.customdata) == [i for i in range(len(catalog)) if i % 7 == 0]
 
 
-def test_map_highlights_neighbours_and_selected_row_on_a_filtered_catalogue():
-    catalog = _catalog()
-    shown = catalog[catalog["label"] != "SR"]  # a filtered catalogue keeps the full-catalogue rows
-    fig = render.map_figure(shown, "label", highlight_rows=[1, 2, 4], selected_row=5)
-    traces = {t.name: t for t in fig.data}
-    assert sorted(_rows(fig).tolist()) == shown.index.tolist()
-    assert traces["neighbours"].customdata.tolist() == [1, 4]  # row 2 is an SR star, filtered out
-    np.testing.assert_allclose(traces["neighbours"].x, catalog.loc[[1, 4], "umap_x"])
-    assert traces["selected"].customdata.tolist() == [5]
-    assert traces["selected"].marker.symbol == "star"
-    assert traces["neighbours"].marker.symbol == "circle-open"
-    assert [t.name for t in fig.data][-2:] == ["neighbours", "selected"]  # drawn on top
-
-
 def test_thumbnail_rows_take_the_object_nearest_each_occupied_cells_centre():
     # a 2 x 2 grid over [0, 1]^2: cell (0, 0) holds rows 10 and 11, cell (1, 1) rows 12 and 13, others empty
     catalog = pd.DataFrame({"umap_x": [0.0, 0.2, 1.0, 0.9], "umap_y": [0.0, 0.3, 1.0, 0.7]}, index=[10, 11, 12, 13])
@@ -164,16 +150,17 @@ def test_thumbnail_rows_take_the_object_nearest_each_occupied_cells_centre():
     assert set(render.thumbnail_rows(many, 5)) <= set(many.index)
 
 
-def test_map_thumbnails_are_pictures_under_faint_markers_and_opaque_overlays():
+def test_map_thumbnails_are_pictures_under_faint_markers():
     catalog = _catalog()
     shown = catalog[catalog["label"] != "SR"]
     pictures = [(0, "data:image/png;base64,AAAA"), (2, "data:image/png;base64,BBBB")]  # row 2 is filtered out
-    fig = render.map_figure(shown, "label", highlight_rows=[1], thumbnails=pictures, thumbnail_size=(0.3, 0.2),
+    fig = render.map_figure(shown, "label", thumbnails=pictures, thumbnail_size=(0.3, 0.2),
                             point_opacity=0.3)
     assert len(fig.layout.images) == 1
     image = fig.layout.images[0]
     assert (image.x, image.y) == (catalog.at[0, "umap_x"], catalog.at[0, "umap_y"])
     assert (image.sizex, image.sizey, image.xref, image.layer) == (0.3, 0.2, "x", "below")
     assert image.source == pictures[0][1]
-    assert {t.marker.opacity for t in fig.data if t.name != "neighbours"} == {0.3}  # pictures show through
-    assert next(t for t in fig.data if t.name == "neighbours").marker.opacity is None
+    assert {t.marker.opacity for t in fig.data} == {0.3}  # pictures show through
+    # a click selects a point in plotly too: nothing dims (the page draws its own marks, astrodisc.map_marks)
+    assert {t.selected.marker.opacity for t in fig.data} == {t.unselected.marker.opacity for t in fig.data} == {0.3}
