@@ -297,7 +297,8 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
         "error_samples": [asdict(i) for i in errors[:20]],
         "latency_s": {"all": _percentiles([i.latency_s for i in ok]),
                       **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)}},
-        "server_rss_mb": {"start": rss[0], "max": max(rss), "end": rss[-1]},
+        "server_rss_mb": {"start": rss[0], "max": max(rss), "end": rss[-1],
+                          "each_minute": rss[::round(60 / RSS_EVERY_S)]},  # levels off if memory is bounded
         "server_cpu_s": cpu, "server_cpu_s_per_interaction": cpu / max(len(interactions), 1),
     }
 

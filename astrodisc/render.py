@@ -263,17 +263,11 @@ def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = Non
     """Lomb-Scargle power against period [days] (log axis), with the best, half, double and chosen periods marked
     by vertical line traces named after them.
 
-    A periodogram longer than ``PERIODOGRAM_POINTS`` is drawn as its upper envelope: the highest peak of
-    each run of consecutive frequencies, so no peak is lost and the browser gets a few thousand points.
+    A periodogram longer than ``PERIODOGRAM_POINTS`` is drawn as its upper envelope (``PeriodSearch.envelope``:
+    no peak is lost), so the browser gets a few thousand points.
     """
-    frequency = np.asarray(search.frequency, dtype=float)
-    power = np.asarray(search.power, dtype=float)
-    if len(frequency) > PERIODOGRAM_POINTS:
-        width = int(np.ceil(len(frequency) / PERIODOGRAM_POINTS))
-        pad = (-len(frequency)) % width
-        blocks = np.pad(np.nan_to_num(power, nan=-np.inf), (0, pad), constant_values=-np.inf).reshape(-1, width)
-        peak = np.arange(len(blocks)) * width + np.argmax(blocks, axis=1)
-        frequency, power = frequency[peak], power[peak]
+    drawn = search.envelope(PERIODOGRAM_POINTS)
+    frequency, power = np.asarray(drawn.frequency, dtype=float), np.asarray(drawn.power, dtype=float)
     fig = go.Figure(go.Scatter(x=1.0 / frequency, y=power, mode="lines", name="power", showlegend=False,
                                line=dict(width=1, color="#444444")))
     top = float(np.nanmax(power)) if len(power) else 1.0

@@ -37,7 +37,7 @@ LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
-KEPT_FIGURES_KEY, MARKS_KEY = "_kept_map_figures", "marks_"  # this session's map figures by chart; marks' key prefix
+MARKS_KEY = "marks_"  # key prefix of a chart's marks
 SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
@@ -181,16 +181,15 @@ def _write_view_to_link(view: view_link.MapView) -> None:
             st.query_params.pop(name, None)
 
 
-def _kept_figure(chart_key: str, view_key: tuple, build: Callable[[], go.Figure]) -> go.Figure:
-    """This session's figure of chart ``chart_key`` for ``view_key`` (what decides it: the colouring, filters,
-    narrowing, pictures), built once and kept while the view stays. A click then sends the very same figure,
-    which Streamlit does not redraw, and only the marks change (``astrodisc.map_marks``): at 10^6 objects
-    building the figure costs 0.3 s and redrawing it 0.5 s in chromium. One figure per chart and session."""
-    kept = st.session_state.setdefault(KEPT_FIGURES_KEY, {})
-    held = kept.get(chart_key)
-    if held is None or held[0] is not artifacts or held[1] != view_key:
-        held = kept[chart_key] = (artifacts, view_key, build())
-    return held[2]
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _shared_figure(set_label: str, built: float, chart_key: str, view_key: tuple,
+                   _build: Callable[[], go.Figure]) -> go.Figure:
+    """The figure of chart ``chart_key`` of a set (its label and manifest time ``built``) for ``view_key`` (what
+    decides it: colouring, filters, narrowing, pictures), built once and shared by every session showing that
+    view: a click then sends the very same figure, which Streamlit does not redraw, and only the marks change
+    (``astrodisc.map_marks``); at 10^6 objects building it costs 0.3 s and redrawing it 0.5 s in chromium. Never
+    changed once built, so sessions can share it; at most 16 are kept (a few MB each)."""
+    return _build()
 
 
 def _meta(chart_key: str) -> str:
@@ -293,6 +292,7 @@ with map_slot:
         st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
     picked = st.session_state.get(LASSO_KEY) or []
     view_key = (colour_by, class_filter, filter_column, low, high, tuple(focus or ()), bool(pictures))
+    figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
 
     def _map() -> go.Figure:
         thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
@@ -300,13 +300,13 @@ with map_slot:
                                  thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
                                  point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0, meta=_meta(MAP_KEY))
 
-    st.plotly_chart(_kept_figure(MAP_KEY, view_key, _map), key=MAP_KEY,
+    st.plotly_chart(_shared_figure(*figure_of, MAP_KEY, view_key, _map), key=MAP_KEY,
                     on_select=functools.partial(_on_select, MAP_KEY), selection_mode=("points", "box", "lasso"),
                     config={"displaylogo": False, "scrollZoom": True})
     draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
     if sky_frame is not None:
         on_sky = sky_view(shown, sky_frame)
-        sky_figure = _kept_figure(SKY_KEY, (*view_key, sky_frame), lambda: render.map_figure(
+        sky_figure = _shared_figure(*figure_of, SKY_KEY, (*view_key, sky_frame), lambda: render.map_figure(
             on_sky, colour_by, axes=SKY_AXES, axis_titles=SKY_FRAMES[sky_frame], east_left=True, height=420,
             meta=_meta(SKY_KEY)))
         st.plotly_chart(sky_figure, key=SKY_KEY, on_select=functools.partial(_on_select, SKY_KEY),

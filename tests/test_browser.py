@@ -22,7 +22,16 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from astrodisc import app_state, render
-from astrodisc.browser import READ_MAP, VIEWPORT, click_point, launch_chromium, map_page, neighbours_shown, serve
+from astrodisc.browser import (
+    READ_MAP,
+    VIEWPORT,
+    click_point,
+    launch_chromium,
+    map_page,
+    neighbours_shown,
+    screen_positions,
+    serve,
+)
 from astrodisc.artifacts import load_artifacts
 from astrodisc.paths import PROJECT_ROOT
 
@@ -30,6 +39,12 @@ pytestmark = pytest.mark.browser
 
 SHOTS = PROJECT_ROOT / "test-artifacts"
 DEFAULT_K = 8  # the page's default number of neighbours (fused space)
+KEPT = "__astrodiscKept"  # a property set on the map's plot element: still there after a click if not redrawn
+# The marks over the map (astrodisc.map_marks): kind, catalogue row and screen centre [px] of each.
+MARKS = """() => [...document.querySelectorAll('svg.astrodisc-marks .astrodisc-mark')].map(m => {
+  const box = m.getBoundingClientRect();
+  return {kind: m.classList[1], row: Number(m.dataset.row), at: [box.x + box.width / 2, box.y + box.height / 2]};
+})"""
 
 
 @contextmanager
@@ -109,10 +124,14 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
         page.screenshot(path=SHOTS / "page-initial.png")
         coloured, variance = _coloured_pixels(SHOTS / "map.png")
         assert coloured > 200 and variance > 10.0, "the WebGL map canvas looks blank"
+        page.evaluate(f"() => {{ document.getElementById('astrodisc-map').{KEPT} = true; }}")
         click_point(page, xy, row, gap)
 
         shown = neighbours_shown(page, DEFAULT_K)
         time.sleep(1.0)
+        marks = page.evaluate(MARKS)
+        clicked_at = screen_positions(page.evaluate(READ_MAP), xy[[row]])[0]
+        kept = page.evaluate(f"() => document.getElementById('astrodisc-map').{KEPT} === true")
         page.screenshot(path=SHOTS / "page-clicked.png")
         assert page.locator("[data-testid='stException']").count() == 0
         url = page.url
@@ -125,6 +144,11 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
     assert _query(url) == {"object": object_id, "dataset": "tiny-sim", "model": "fake-encoder"}
     assert _coloured_pixels(SHOTS / "map-clicked.png")[0] > 200
+    # the map was not redrawn (same chart, zoom kept); the star sits on the clicked point, rings on its neighbours
+    assert kept
+    (star,) = [m for m in marks if m["kind"] == "selected"]
+    assert star["row"] == row and np.hypot(*(np.array(star["at"]) - clicked_at)) < 2.0
+    assert {m["row"] for m in marks if m["kind"] == "neighbour"} <= {int(r) for r in rows}
 
 
 def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):

@@ -66,3 +66,18 @@ def test_fold_phases():
     phase = fold(np.array([-1e-17, 0.3]), 1.0, epoch=0.0)
     assert np.all((phase >= 0) & (phase < 1))
     assert brightest_epoch(time, np.array([15.0, 14.2, np.nan, 14.9, 15.1])) == 100.25
+
+
+def test_envelope_keeps_every_peak_in_a_short_periodogram():
+    rng = np.random.default_rng(5)
+    t = np.sort(rng.uniform(0, 900, 300))
+    mag = 12 + 0.3 * np.sin(2 * np.pi * t / 0.61) + rng.normal(0, 0.05, t.size)
+    search = lomb_scargle(t, mag)
+    short = search.envelope(4000)
+    assert len(search.frequency) > 4000 >= len(short.frequency)
+    assert short.power.max() == search.power.max()  # the highest peak survives, at its own frequency
+    assert short.frequency[np.argmax(short.power)] == search.frequency[np.argmax(search.power)]
+    width = int(np.ceil(len(search.frequency) / 4000))  # each kept point is the top of its run of frequencies
+    assert np.all(np.diff(np.flatnonzero(np.isin(search.frequency, short.frequency))) <= 2 * width)
+    assert (short.best_period, short.candidates) == (search.best_period, search.candidates)
+    assert short.envelope(4000) is short
