@@ -259,7 +259,7 @@ def folded_figure(lc: LightCurve, bands: Sequence[str], period: float, *, epoch:
     return fig
 
 
-def periodogram_figure(search: "PeriodSearch", chosen_period: float | None = None, *, height: int = 260) -> go.Figure:
+def periodogram_figure(search: PeriodSearch, chosen_period: float | None = None, *, height: int = 260) -> go.Figure:
     """Lomb-Scargle power against period [days] (log axis), with the best, half, double and chosen periods marked
     by vertical line traces named after them.
 
@@ -302,7 +302,7 @@ def spectrum_figure(wavelength: np.ndarray, flux: np.ndarray, flux_err: np.ndarr
     return fig
 
 
-def folded_profile_figure(profile: "FoldedProfile", *, color: str = PALETTE[0], title: str | None = None,
+def folded_profile_figure(profile: FoldedProfile, *, color: str = PALETTE[0], title: str | None = None,
                           height: int = 260) -> go.Figure:
     """A group's median folded light curve: the median normalised magnitude per phase bin and its 16-84 % band
     over the members, drawn over phase 0-2 with 0 (each member's maximum light) at the top."""

@@ -22,6 +22,7 @@ from PIL import Image
 from playwright.sync_api import sync_playwright
 
 from astrodisc import app_state, render
+from astrodisc.artifacts import load_artifacts
 from astrodisc.browser import (
     READ_MAP,
     VIEWPORT,
@@ -32,7 +33,6 @@ from astrodisc.browser import (
     screen_positions,
     serve,
 )
-from astrodisc.artifacts import load_artifacts
 from astrodisc.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

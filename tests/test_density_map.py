@@ -10,8 +10,8 @@ import pandas as pd
 from PIL import Image
 
 from astrodisc import render
-from astrodisc.map_marks import map_marks
 from astrodisc.density_map import LOD_POINTS, density_image, lod_sample
+from astrodisc.map_marks import map_marks
 
 
 def _catalog(n: int) -> pd.DataFrame:
