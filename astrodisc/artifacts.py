@@ -19,7 +19,6 @@ from pathlib import Path
 import faiss
 import numpy as np
 import pandas as pd
-from astropy.coordinates import angular_separation
 
 from astrodisc.errors import UserError
 from astrodisc.index import load_index, search
@@ -99,6 +98,8 @@ class Artifacts:
             return np.full(len(rows), np.inf)
         ra = np.radians(self.catalog["ra"].to_numpy(dtype=float))
         dec = np.radians(self.catalog["dec"].to_numpy(dtype=float))
+        from astropy.coordinates import angular_separation  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
         separation = angular_separation(ra[row], dec[row], ra[rows], dec[rows])
         return np.nan_to_num(np.degrees(separation) * 3600.0, nan=np.inf)
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 import io
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow.parquet as pq
-from astropy.table import MaskedColumn, Table
 
 from astrodisc.errors import UserError
+
+if TYPE_CHECKING:
+    from astropy.table import Table
 
 FORMATS: dict[str, str] = {".csv": "CSV", ".parquet": "Parquet", ".vot": "VOTable", ".xml": "VOTable"}
 
@@ -36,6 +39,8 @@ def table_bytes(table: pd.DataFrame, suffix: str) -> bytes:
 def astropy_table(table: pd.DataFrame) -> Table:
     """``table`` as an astropy Table; text columns become str columns masked where the value is missing
     (astropy's VOTable writer cannot take None, NaN or an all-missing object column)."""
+    from astropy.table import MaskedColumn, Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
     text = [c for c in table.columns if not (pd.api.types.is_numeric_dtype(table[c].dtype)
                                              or pd.api.types.is_bool_dtype(table[c].dtype))]
     plain = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "").astype(str) for c in text})
@@ -79,6 +84,8 @@ def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) 
             parquet = pq.read_table(io.BytesIO(data))
             parquet.validate(full=True)  # e.g. text that is not UTF-8, which would only fail later
             return parquet.to_pandas()
+        from astropy.table import Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
         return Table.read(io.BytesIO(data), format="votable").to_pandas()
     except UserError:
         raise

@@ -14,7 +14,6 @@ import base64
 import io
 
 import numpy as np
-from astropy.visualization import make_lupton_rgb
 from PIL import Image
 
 from astrodisc.datasets.galaxy_store import GalaxyImaging
@@ -40,6 +39,8 @@ def cutout_rgb(cutout: np.ndarray, imaging: GalaxyImaging) -> np.ndarray:
     bands = cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
     blue, green, red = (np.nan_to_num(b, nan=0.0) * w for b, w in zip(bands, CHANNEL_WEIGHTS))
     with np.errstate(invalid="ignore", divide="ignore"):  # blank (zero-intensity) pixels: 0/0, drawn black
+        from astropy.visualization import make_lupton_rgb  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
         return make_lupton_rgb(red, green, blue, minimum=0.0, stretch=LUPTON_STRETCH, Q=LUPTON_Q)
 
 

@@ -16,12 +16,14 @@ Example::
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
-import nifty_ls
 import numpy as np
-from astropy.timeseries import LombScargle
 
 from astrodisc.errors import UserError
+
+if TYPE_CHECKING:
+    from astropy.timeseries import LombScargle
 
 MIN_POINTS = 5
 TOP_PEAKS = 5  # highest periodogram peaks re-evaluated exactly before one is called best
@@ -109,6 +111,9 @@ def lomb_scargle(
 
     frequency = frequency_grid(baseline, min_period, max_period, samples_per_peak, max_frequencies)
     df = frequency[1] - frequency[0]
+    import nifty_ls  # noqa: PLC0415 - it loads astropy.timeseries (~0.5 s): on the first search, not the first map
+    from astropy.timeseries import LombScargle  # noqa: PLC0415 - idem
+
     model = LombScargle(time, mag, err, fit_mean=True, center_data=True)
     power = nifty_ls.lombscargle(time, mag, err, fmin=frequency[0], fmax=frequency[-1], Nf=len(frequency),
                                  nthreads=1).power

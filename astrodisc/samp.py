@@ -4,7 +4,6 @@ the successor of astropy.samp). The hub is found the standard way: $SAMP_HUB, el
 from __future__ import annotations
 
 import pandas as pd
-from pyvo.samp import SAMPHubError, SAMPProxyError, accessible_table, connection
 
 from astrodisc.errors import UserError
 from astrodisc.export import astropy_table
@@ -17,6 +16,8 @@ REPLY_TIMEOUT_S = "10"  # how long each client may take to load the table
 def send_to_samp(table: pd.DataFrame, name: str) -> int:
     """Send ``table`` as a VOTable named ``name`` to every client of the running hub; returns how many got it.
     A UserError says what to start when no hub or no client is there."""
+    from pyvo.samp import SAMPHubError, SAMPProxyError, accessible_table, connection  # noqa: PLC0415 - pyvo and astropy load in ~0.6 s; not on the map's first draw
+
     try:
         with connection(client_name=CLIENT_NAME, description="astrodisc: data discovery on embeddings") as conn:
             clients = list(conn.get_subscribed_clients(MTYPE))

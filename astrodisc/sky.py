@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from astropy.coordinates import SkyCoord
 
 SKY_FRAMES: dict[str, tuple[str, str]] = {  # frame: axis titles
     "icrs": ("RA [deg]", "Dec [deg]"),
@@ -34,6 +33,8 @@ def sky_positions(catalog: pd.DataFrame, frame: str) -> tuple[np.ndarray, np.nda
         return ra, dec
     known = np.isfinite(ra) & np.isfinite(dec)
     lon, lat = np.full(len(ra), np.nan), np.full(len(ra), np.nan)
+    from astropy.coordinates import SkyCoord  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
     galactic = SkyCoord(ra[known], dec[known], unit="deg", frame="icrs").galactic
     lon[known], lat[known] = galactic.l.deg, galactic.b.deg
     return lon, lat

@@ -23,7 +23,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from astropy.table import Table
 
 from astrodisc.artifacts import CATALOG_ADDED_COLUMNS
 from astrodisc.atomic import save_json, save_parquet
@@ -64,6 +63,8 @@ def read_any_table(path: Path) -> pd.DataFrame:
     if path.name.lower().endswith(FITS_SUFFIXES):
         if path.name.lower().endswith(".gz"):
             _check_unpacked_size(path)
+        from astropy.table import Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
+
         try:
             table = Table.read(path, format="fits")
         except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
