@@ -11,7 +11,6 @@ indexes. Example::
 from __future__ import annotations
 
 import functools
-
 import json
 from dataclasses import dataclass
 from pathlib import Path

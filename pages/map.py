@@ -62,7 +62,7 @@ def _on_select(chart_key: str) -> None:
     if selection.box or selection.lasso:
         st.session_state[LASSO_KEY] = sorted(set(rows))
     elif rows:
-        app_state.select_object(str(catalog.at[rows[0], "object_id"]))
+        _open_row(rows[0])
 
 
 def _on_clear_selection() -> None:
@@ -305,14 +305,14 @@ with map_slot:
                     config={"displaylogo": False, "scrollZoom": True})
     draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
     if sky_frame is not None:
-        on_sky = sky_view(shown, sky_frame)
         sky_figure = _shared_figure(*figure_of, SKY_KEY, (*view_key, sky_frame), lambda: render.map_figure(
-            on_sky, colour_by, axes=SKY_AXES, axis_titles=SKY_FRAMES[sky_frame], east_left=True, height=420,
-            meta=_meta(SKY_KEY)))
+            sky_view(shown, sky_frame), colour_by, axes=SKY_AXES, axis_titles=SKY_FRAMES[sky_frame],
+            east_left=True, height=420, meta=_meta(SKY_KEY)))
         st.plotly_chart(sky_figure, key=SKY_KEY, on_select=functools.partial(_on_select, SKY_KEY),
                         selection_mode=("points", "box", "lasso"), config={"displaylogo": False, "scrollZoom": True})
-        draw_marks(MARKS_KEY + SKY_KEY, _meta(SKY_KEY),
-                   map_marks(on_sky, neighbour_rows, selected, picked, axes=SKY_AXES), _open_row)
+        marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
+        draw_marks(MARKS_KEY + SKY_KEY, _meta(SKY_KEY),  # sky positions of the marked objects only
+                   map_marks(sky_view(marked, sky_frame), neighbour_rows, selected, picked, axes=SKY_AXES), _open_row)
     if picked:
         st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
