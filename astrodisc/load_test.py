@@ -275,6 +275,17 @@ def _server_env(config: LoadConfig, labels: Path) -> dict[str, str]:
     return env
 
 
+def _tracebacks(log: str) -> list[str]:
+    """The tracebacks in a server log: each from its "Traceback" line to the exception line that ends it."""
+    found, lines = [], log.splitlines()
+    for start, line in enumerate(lines):
+        if line.startswith("Traceback"):
+            end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")),
+                       len(lines) - 1)
+            found.append("\n".join(lines[start:end + 1]))
+    return found
+
+
 def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, model: str | None = None) -> dict:
     """Serve the app on ``data_root`` (labels into a scratch database) and drive ``config.sessions`` sessions
     against the map of artifact set ``dataset`` · ``model`` (default: the first); the summary as a dict."""
@@ -289,12 +300,14 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
             started = time.monotonic()
             interactions, rss, cpu = asyncio.run(_drive(target, server.pid, config))
             wall = time.monotonic() - started
+        server_errors = _tracebacks((Path(tmp) / "streamlit.log").read_text(errors="replace"))
     ok = [i for i in interactions if i.latency_s is not None]
     errors = [i for i in interactions if i.error is not None]
     return {
         "config": asdict(config), "artifact_set": chosen.label, "client": "streamlit websocket protocol",
         "wall_s": wall, "interactions": len(interactions), "errors": len(errors),
         "error_samples": [asdict(i) for i in errors[:20]],
+        "server_tracebacks": server_errors[:20],  # what the server logged (a public page shows it redacted)
         "latency_s": {"all": _percentiles([i.latency_s for i in ok]),
                       **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)}},
         "server_rss_mb": {"start": rss[0], "max": max(rss), "end": rss[-1],

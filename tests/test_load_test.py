@@ -8,7 +8,7 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from astrodisc.load_test import ROUND, LoadConfig, run_load
+from astrodisc.load_test import ROUND, LoadConfig, _tracebacks, run_load
 from astrodisc.streamlit_client import (
     SessionError,
     StreamlitSession,
@@ -23,6 +23,7 @@ def test_two_sessions_interact_without_errors(tiny_artifacts, public):
                                                            public=public))
     assert result["interactions"] > 0
     assert result["errors"] == 0, result["error_samples"]
+    assert result["server_tracebacks"] == []
     timed = {kind: figures for kind, figures in result["latency_s"].items() if figures["n"]}
     assert set(timed) == {"all", *ROUND} - ({"save_label"} if public else set())
     assert sum(timed[kind]["n"] for kind in set(ROUND) if kind in timed) == result["interactions"] == timed["all"]["n"]
@@ -116,3 +117,13 @@ def test_a_cached_element_comes_back_by_reference():
     _, second = _runs(socket, lambda run: [])
     assert list(socket.sent[1].cached_message_hashes) == ["h1"]
     assert second.one("markdown").proto.body == "a large element"
+
+
+def test_the_server_logs_tracebacks_come_out_whole_and_only_them():
+    log = ("2026-11-24 INFO starting\nTraceback (most recent call last):\n  File \"page.py\", line 3, in <module>\n"
+           "    boom()\nKeyError: 'x'\n2026-11-24 INFO next\nTraceback (most recent call last):\n"
+           "  File \"b.py\", line 1\nValueError: y\n")
+    assert _tracebacks(log) == [
+        "Traceback (most recent call last):\n  File \"page.py\", line 3, in <module>\n    boom()\nKeyError: 'x'",
+        "Traceback (most recent call last):\n  File \"b.py\", line 1\nValueError: y"]
+    assert _tracebacks("2026-11-24 INFO all well\n") == []
