@@ -179,15 +179,26 @@ def session_db_path(public: PublicSettings) -> Path:
 
 def remove_stale(folder: Path, age_s: float, now: float) -> list[Path]:
     """Delete the ``*.sqlite`` databases in ``folder`` (with their -wal and -shm files) none of whose files
-    changed in the last ``age_s`` seconds before ``now``; returns the deleted databases."""
+    changed in the last ``age_s`` seconds before ``now``; returns the deleted databases. Other sessions' SQLite
+    connections create and remove their -wal and -shm files at any moment: a file gone between listing and
+    reading its time is simply not there."""
     stale = []
     for db in folder.glob("*.sqlite"):
-        parts = [p for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")) if p.exists()]
-        if now - max(p.stat().st_mtime for p in parts) > age_s:
+        parts = (db, Path(f"{db}-wal"), Path(f"{db}-shm"))
+        times = [t for t in map(_changed_at, parts) if t is not None]
+        if times and now - max(times) > age_s:
             for part in parts:
                 part.unlink(missing_ok=True)
             stale.append(db)
     return stale
+
+
+def _changed_at(path: Path) -> float | None:
+    """Modification time of ``path`` [s since the epoch], None if there is no such file."""
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return None
 
 
 # ---- uploads ------------------------------------------------------------------------------------------------
