@@ -6,8 +6,8 @@ remount rebuilds the chart's WebGL context: 0.2-0.6 s in software-rendered chrom
 points, on every click. So the map page keeps its figure from click to click and draws the marks with this
 small component instead: an SVG layer laid over the plot area of the chart whose layout ``meta`` is the
 page's token, placed in data coordinates through the chart's own axes and redrawn on every zoom, pan or
-redraw of the chart (plotly's afterplot, relayout and relayouting events). A mark is clickable: a click on a ring or the star opens that object (the component's
-``open`` trigger), as a click on a marker does. The marks are the same objects the figure's overlays were::
+redraw of the chart (plotly's afterplot, relayout and relayouting events). A mark is clickable: a click on a
+ring or the star opens that object (the component's ``open`` trigger), as a click on a marker does::
 
     marks = map_marks(shown, neighbour_rows=[3, 17], selected_row=5)
     draw_marks("map_marks", meta="map-1", marks=marks, on_open=open_row)
@@ -22,8 +22,6 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.render import MAP_AXES
-
-KINDS = ("selection", "neighbour", "selected")  # drawing order: the star on top
 
 # The component's script: find the chart by its layout meta, keep one SVG layer over its plot area, redraw the
 # marks whenever plotly redraws (zoom, pan, resize) or new marks arrive. Axis pixel positions come from the
@@ -128,7 +126,7 @@ _COMPONENT = st.components.v2.component("astrodisc_map_marks", js=_JS, isolate_s
 @dataclass(frozen=True)
 class Mark:
     """One mark: the catalogue ``row`` it stands for, its map position (x, y) [map units], its ``kind``
-    (one of KINDS) and ``label`` (the object id, shown as the mark's tooltip)."""
+    ("selection", "neighbour" or "selected") and ``label`` (the object id, shown as the mark's tooltip)."""
 
     row: int
     x: float
