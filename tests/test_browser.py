@@ -32,6 +32,7 @@ from astrodisc.browser import (
     neighbours_shown,
     screen_positions,
     serve,
+    wait_until_idle,
 )
 from astrodisc.paths import PROJECT_ROOT
 
@@ -248,7 +249,8 @@ def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, 
             ana, ben = pages["ana"], pages["ben"]
             assert ana.get_by_role("heading", name=first).count() == 1
             ana.locator(".st-key-label_interest").get_by_role("radio", name="4", exact=True).click()
-            time.sleep(1.0)
+            time.sleep(0.5)  # the click's rerun starts; then wait for it to end, however slow the machine
+            wait_until_idle(ana)
             ana.mouse.click(1000, 40)  # out of any text field, so the key reaches the page
             ana.keyboard.press("s")
             ana.get_by_text("1 labelled by you").wait_for(timeout=30_000)
@@ -286,7 +288,9 @@ def test_label_import_refuses_a_faulty_table_whole_and_takes_a_good_one(server, 
             outcomes = []
             for path in (faulty, good):
                 page.locator(".st-key-labels_upload input[type='file']").set_input_files(str(path))
-                page.locator(".st-key-labels_import button").click()
+                # the upload reruns the page; click only once the button names this file, as a person would
+                import_button = page.locator(".st-key-labels_import button", has_text=f"Import {path.name}")
+                import_button.click(timeout=30_000)
                 message = page.get_by_text("Nothing imported" if path is faulty else "Imported 2 labels")
                 message.wait_for(timeout=30_000)
                 outcomes.append(message.inner_text())
