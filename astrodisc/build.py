@@ -33,6 +33,10 @@ the next build resumes in it. The staging lives beside ``out`` rather than insid
 same filesystem (links and renames work), outlives the version it was seeded from, and stays out of
 ``<data>/<dataset>/<model>/manifest.json``, where the app looks for artifact sets. An ``out`` left as a
 plain folder by an older build is moved into the versions on the first build (a moment without ``out``).
+One build at a time writes an ``out``: a build holds an exclusive ``flock`` on ``<parent>/.<name>.lock`` from
+its staging to its publication, and a second build into the same ``out`` stops at once with a message naming
+the first (its process id). The kernel drops the lock when its holder dies, however it dies, so a killed build
+never leaves a stale lock behind.
 
 The per-object work (the encoder, the k-NN searches of the anomaly and label stages) goes in chunks of rows
 to a :class:`astrodisc.distributed.Runner`: this process by default, or a Dask cluster. Stage hashes do not
@@ -44,6 +48,8 @@ The dataset's hidden truth (``truth.parquet``) is never opened: only the store's
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import hashlib
 import json
@@ -52,7 +58,7 @@ import platform
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -157,9 +163,16 @@ def build_artifacts(
         from astrodisc.embed import embed_store  # noqa: PLC0415 - loads torch, only when embedding
 
         embed = functools.partial(embed_store, progress=progress)  # any kind of store
+    versions = _Versions(out_dir)
+    with versions.locked():
+        return _build_locked(store, dataset_dir, model_dir, versions, embed, params, seed, progress, runner)
+
+
+def _build_locked(store: Store, dataset_dir: Path, model_dir: Path, versions: _Versions, embed: Embed,
+                  params: BuildParams, seed: int, progress: bool, runner: Runner) -> Path:
+    """The chain of :func:`build_artifacts`, run while this build holds the lock of ``versions.out``."""
     n = len(store)
     min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
-    versions = _Versions(out_dir)
     model_digest = _files_digest(model_dir, _model_files(model_dir, versions.owned()))
     work = versions.staging()
     chain = _Chain(work, progress)
@@ -211,14 +224,16 @@ def build_artifacts(
     resolved = replace(params, min_cluster_size=min_cluster_size)
     _write_manifest(store, model_dir, work, spaces, chain.records, resolved, seed)
     versions.publish()
-    return out_dir
+    return versions.out
 
 
 def remove_artifact_set(out_dir: Path) -> None:
     """Delete the artifact set at ``out_dir``: the link, every version and an unfinished staging folder
     (``shutil.rmtree`` refuses the link itself). A plain folder of an older build goes too."""
     out_dir = Path(out_dir)
-    shutil.rmtree(_Versions(out_dir).root, ignore_errors=True)
+    versions = _Versions(out_dir)
+    shutil.rmtree(versions.root, ignore_errors=True)
+    versions.lock.unlink(missing_ok=True)
     if out_dir.is_symlink():
         out_dir.unlink()
     else:
@@ -231,6 +246,29 @@ class _Versions:
     def __init__(self, out: Path):
         self.out = out
         self.root = out.parent / f".{out.name}.builds"  # on the same filesystem as out: links and renames work
+        self.lock = out.parent / f".{out.name}.lock"  # outside root, which publish() empties
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the exclusive lock of ``out`` while the block runs; a UserError at once if another build holds it."""
+        self.lock.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.lock, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                raise UserError(f"another build is writing {self.out} (process {holder}): wait for it to finish, "
+                                f"or build into another --out") from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                handle.truncate(0)
+                handle.flush()
 
     def owned(self) -> list[Path]:
         """The folders this artifact set occupies (resolved), which no input digest may read."""

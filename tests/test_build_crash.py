@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,8 +41,10 @@ def _ran(out: Path) -> set[str]:
     return {name for name, stage in load_artifacts(out).manifest["stages"].items() if stage["ran"]}
 
 
-def _build_killed_in_map(dataset: Path, out: Path) -> None:
-    """Run a build with ``NEW`` in a subprocess and SIGKILL it once it reports the map stage running."""
+@contextmanager
+def _build_hanging_in_map(dataset: Path, out: Path) -> Iterator[subprocess.Popen]:
+    """Run a build with ``NEW`` in a subprocess, yield it once it reports the map stage running (where it hangs),
+    SIGKILL it after the block."""
     process = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(dataset), str(out), str(NEW.exact_below),
                                 str(NEW.umap_min_dist)], stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 60
@@ -51,9 +55,15 @@ def _build_killed_in_map(dataset: Path, out: Path) -> None:
             assert time.monotonic() < deadline, "the build never reached its map stage"
         else:
             pytest.fail(f"the build ended (code {process.wait()}) before its map stage")
+        yield process
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def _build_killed_in_map(dataset: Path, out: Path) -> None:
+    with _build_hanging_in_map(dataset, out):
+        pass
 
 
 def test_a_killed_rebuild_leaves_the_old_set_and_the_next_build_resumes(tmp_path, monkeypatch):
@@ -102,3 +112,21 @@ def test_an_older_plain_artifact_folder_becomes_a_version(tmp_path, monkeypatch)
     with pytest.raises(UserError, match="not an artifact set"):
         build_artifacts(dataset, dataset / "embeddings", tmp_path / "other", embed=load_precomputed, progress=False)
     assert (tmp_path / "other" / "notes.txt").read_text() == "mine"
+
+
+def test_a_second_build_into_the_same_out_stops_at_once_and_the_lock_dies_with_its_holder(tmp_path, monkeypatch):
+    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    dataset = write_synthetic(SyntheticConfig(n=400, dim=8, n_clusters=3), tmp_path / "d")
+    out = tmp_path / "art"
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)
+    before = load_artifacts(out).manifest
+    staging = tmp_path / ".art.builds" / "staging"
+    with _build_hanging_in_map(dataset, out) as first:
+        staged = sorted(p.relative_to(staging) for p in staging.rglob("*"))
+        with pytest.raises(UserError, match=rf"another build is writing .*art \(process {first.pid}\)"):
+            build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)
+        assert sorted(p.relative_to(staging) for p in staging.rglob("*")) == staged  # the second build touched nothing
+        assert load_artifacts(out).manifest == before
+    # SIGKILLed: the kernel dropped its lock, and the next build resumes its staging
+    build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=NEW, progress=False)
+    assert _ran(out) == {"map", "clusters", "anomaly", "labels", "catalog"}
