@@ -16,8 +16,6 @@ Written by :func:`import_catalog` from CSV, Parquet, VOTable or a FITS binary ta
 
 from __future__ import annotations
 
-import gzip
-import zlib
 from dataclasses import asdict
 from pathlib import Path
 
@@ -26,13 +24,12 @@ import pandas as pd
 
 from astrodisc.artifacts import CATALOG_ADDED_COLUMNS
 from astrodisc.atomic import save_json, save_parquet
+from astrodisc.datasets.gzip_guard import check_unpacked_size
 from astrodisc.datasets.store import DatasetInfo, ObjectStore
 from astrodisc.errors import UserError
 from astrodisc.export import read_table
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz")
-MAX_GZIP_RATIO = 200  # real tables compress a few times; gzip's own limit is ~1000 (all zeros)
-MAX_GZIP_SMALL_BYTES = 64 * 2**20  # any .fits.gz may unpack to this much, whatever its ratio
 RA_NAMES = ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg")  # looked for, case-insensitively, without --ra-column
 DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "dedeg", "dec_deg")
 ID_NAMES = ("object_id", "id", "source_id", "objid", "name")
@@ -62,7 +59,7 @@ def read_any_table(path: Path) -> pd.DataFrame:
         raise UserError(f"no such table file: {path}")
     if path.name.lower().endswith(FITS_SUFFIXES):
         if path.name.lower().endswith(".gz"):
-            _check_unpacked_size(path)
+            check_unpacked_size(path)
         from astropy.table import Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
 
         try:
@@ -72,22 +69,6 @@ def read_any_table(path: Path) -> pd.DataFrame:
         table.remove_columns([c for c in table.colnames if table[c].ndim > 1])
         return table.to_pandas()
     return read_table(path.read_bytes(), path.name, max_bytes=None)
-
-
-def _check_unpacked_size(path: Path) -> None:
-    """A UserError if the gzip file ``path`` is damaged or unpacks to more than MAX_GZIP_RATIO times its size (and
-    more than MAX_GZIP_SMALL_BYTES): a decompression bomb. Streams through the file, holding 1 MB at a time."""
-    limit = max(MAX_GZIP_RATIO * path.stat().st_size, MAX_GZIP_SMALL_BYTES)
-    unpacked = 0
-    try:
-        with gzip.open(path) as stream:
-            while chunk := stream.read(2**20):
-                unpacked += len(chunk)
-                if unpacked > limit:
-                    raise UserError(f"refusing {path.name}: it unpacks to more than {limit // 2**20} MB, over "
-                                    f"{MAX_GZIP_RATIO} times its size (a decompression bomb?)")
-    except (OSError, EOFError, zlib.error) as err:
-        raise UserError(f"{path.name} is not a readable gzip file: {type(err).__name__}") from None
 
 
 def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:

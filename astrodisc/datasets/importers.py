@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from astrodisc.datasets.gzip_guard import check_unpacked_size
 from astrodisc.datasets.store import DatasetInfo, LightCurve, write_store
 from astrodisc.errors import UserError
 from astrodisc.paths import shared_dir
@@ -52,6 +53,12 @@ class ImportedSample:
 def _require(path: Path) -> Path:
     if not path.exists():
         raise UserError(f"survey file not found: {path}")
+    return path
+
+
+def _require_gzip(path: Path) -> Path:
+    """``path``, a survey's gzip table, once it is known to exist and not to be a decompression bomb."""
+    check_unpacked_size(_require(path))
     return path
 
 
@@ -152,7 +159,7 @@ def read_stripe82(source_dir: Path) -> ImportedSample:
     straddle V's 551 nm about equally in wavelength); ``amplitude`` is therefore table2's r amplitude.
     Times are MJD of the SDSS observations; magnitudes are SDSS (AB) PSF magnitudes.
     """
-    table2 = pd.read_csv(_require(source_dir / "table2.dat.gz"), sep=r"\s+").rename(columns={"#id": "id"})
+    table2 = pd.read_csv(_require_gzip(source_dir / "table2.dat.gz"), sep=r"\s+").rename(columns={"#id": "id"})
     ids = table2["id"].astype(str).tolist()
     stars = {name.removesuffix(".dat"): _table(data, 17, name) for name, data in
              _tar_files(source_dir / "table1.tar.gz", ".dat")}
@@ -285,7 +292,7 @@ def read_linear(source_dir: Path) -> ImportedSample:
     The single band is LINEAR's unfiltered magnitude calibrated to SDSS r (Sesar et al. 2011, AJ 142,
     190); it is named as the encoder band although no epochs are stored.
     """
-    table = pd.read_csv(_require(source_dir / "LINEARattributesFinalApr2013.dat.gz"), sep=r"\s+", comment="#",
+    table = pd.read_csv(_require_gzip(source_dir / "LINEARattributesFinalApr2013.dat.gz"), sep=r"\s+", comment="#",
                         header=None, names=list(LINEAR_COLUMNS))
     objects = _objects(table["LINEARobjectID"].astype(str).tolist(), table["ra"], table["dec"],
                        table["LCtype"].astype(str).tolist(), LINEAR_LABELS,
