@@ -140,11 +140,17 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     from astrodisc.artifacts import load_artifacts
 
     artifacts = _existing_dir(args.artifacts)
-    if load_artifacts(artifacts).manifest["dataset"].get("kind") == "galaxies":
+    kind = load_artifacts(artifacts).manifest["dataset"].get("kind")
+    if kind == "galaxies":
         from astrodisc.evaluate_galaxies import GalaxyEvalConfig, evaluate_galaxies
 
         config = GalaxyEvalConfig(fast=args.fast, seeds=args.seeds, frozen_only=args.frozen)
         result = evaluate_galaxies(artifacts, config, progress=not args.quiet)
+    elif kind == "catalog":
+        from astrodisc.evaluate_catalog import CatalogEvalConfig, evaluate_catalog
+
+        result = evaluate_catalog(artifacts, CatalogEvalConfig(fast=args.fast, seeds=args.seeds),
+                                  progress=not args.quiet)
     else:
         from astrodisc.evaluate import EvalConfig, evaluate
 

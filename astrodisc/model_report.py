@@ -10,7 +10,7 @@ Where an evaluation is found (the convention):
    ``models/`` that the artifact set was built with (e.g. ``docs/evaluation-heldout.json`` for
    ``models/varstars-clip``): measured on the survey its ``"dataset"`` names, usually a held-out one.
 
-Both kinds of evaluation JSON are read: variable stars (``classification[modality][fraction][arm]``,
+Both kinds of evaluation JSON are read: variable stars and catalogues (``classification[modality][fraction][arm]``,
 ``classical_baseline``) and galaxies (``morphology[arm][fraction]``). Accuracies are fractions in [0, 1].
 No truth is read here: the evaluation JSON holds only its summaries.
 """
@@ -30,8 +30,11 @@ from astrodisc.paths import PROJECT_ROOT, models_dir
 EVALUATION_FILE = "evaluation.json"
 MODEL_CARD_FILE = "MODEL_CARD.md"
 ARMS = {"pretrained_linear_probe": "probe", "probe": "probe", "pretrained_finetune": "finetune",
-        "finetune": "finetune", "scratch": "scratch"}  # evaluation JSON key -> arm
-ARM_TITLES = {"probe": "pretrained, linear probe", "finetune": "pretrained, fine-tuned", "scratch": "from scratch"}
+        "finetune": "finetune", "scratch": "scratch", "untrained_probe": "untrained", "raw_probe": "raw",
+        "knn": "knn", "raw_knn": "raw_knn"}  # evaluation JSON key -> arm (the last four: catalogues)
+ARM_TITLES = {"probe": "pretrained, linear probe", "finetune": "pretrained, fine-tuned", "scratch": "from scratch",
+              "untrained": "same network untrained, linear probe", "raw": "the columns, linear probe",
+              "knn": "pretrained, k-NN", "raw_knn": "the columns, k-NN"}
 
 
 def read_model_card(model_dir: Path) -> str | None:
