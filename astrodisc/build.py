@@ -81,6 +81,7 @@ from astrodisc.anomaly import (
 )
 from astrodisc.atomic import save_json, save_npy, save_parquet
 from astrodisc.datasets.open_store import Store, open_store
+from astrodisc.digests import dataset_digest, files_digest, is_data_file
 from astrodisc.distributed import (
     LocalRunner,
     Runner,
@@ -96,10 +97,8 @@ from astrodisc.maps import cluster_map, default_min_cluster_size, fit_map
 Embed = Callable[[Store, Path], dict[str, np.ndarray]]
 
 MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (a single-space model: that space)
-STORE_FILES = ("dataset.json", "objects.parquet")
 EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train", "train_images",
               "galaxy_augment", "train_tabular")  # what embeddings depend on
-STORE_DIRS = ("lightcurves", "spectra", "images")
 NORM_TOLERANCE = 1e-3
 VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
                       "hdbscan", "torch", "astrodisc")
@@ -173,12 +172,12 @@ def _build_locked(store: Store, dataset_dir: Path, model_dir: Path, versions: _V
     """The chain of :func:`build_artifacts`, run while this build holds the lock of ``versions.out``."""
     n = len(store)
     min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
-    model_digest = _files_digest(model_dir, _model_files(model_dir, versions.owned()))
+    model_digest = files_digest(model_dir, _model_files(model_dir, versions.owned()))
     work = versions.staging()
     chain = _Chain(work, progress)
     embedded = chain.run(
         "embeddings",
-        {"dataset": _files_digest(dataset_dir, _store_files(dataset_dir)), "model": model_digest,
+        {"dataset": dataset_digest(dataset_dir), "model": model_digest,
          "embed": _callable_name(embed), "code": _code_digest(*EMBED_CODE)},
         lambda: _embed_stage(store, model_dir, embed, work, runner),
     )
@@ -556,35 +555,10 @@ def _write_manifest(
     })
 
 
-def _store_files(dataset_dir: Path) -> list[Path]:
-    """The dataset files the chain may read: never truth.parquet, never artifacts kept beside the store."""
-    files = [dataset_dir / name for name in STORE_FILES]
-    for folder in STORE_DIRS:
-        if (dataset_dir / folder).is_dir():
-            files += [p for p in (dataset_dir / folder).rglob("*") if _is_data_file(p)]
-    return files
-
-
 def _model_files(model_dir: Path, excluded: list[Path]) -> list[Path]:
     """The files of ``model_dir`` except those under ``excluded`` folders (artifacts built inside it)."""
     return [p for p in model_dir.rglob("*")
-            if _is_data_file(p) and not any(p.resolve().is_relative_to(x) for x in excluded)]
-
-
-def _is_data_file(path: Path) -> bool:
-    """A regular file that is not hidden (atomic writes leave ``.name.tmp`` files only while writing)."""
-    return path.is_file() and not path.name.startswith(".")
-
-
-def _files_digest(root: Path, paths: list[Path], chunk: int = 1 << 23) -> str:
-    """BLAKE2b of the names (relative to ``root``) and contents of ``paths``: moving a folder keeps it."""
-    digest = hashlib.blake2b(digest_size=16)
-    for path in sorted(paths):
-        digest.update(f"{path.relative_to(root)}\0{path.stat().st_size}\0".encode())
-        with open(path, "rb") as handle:
-            while block := handle.read(chunk):
-                digest.update(block)
-    return digest.hexdigest()
+            if is_data_file(p) and not any(p.resolve().is_relative_to(x) for x in excluded)]
 
 
 def _callable_name(func: Callable) -> str:

@@ -88,6 +88,8 @@ def prepare_checkpoint(out_dir: Path, settings: dict) -> Path:
 
     A checkpoint of other settings is deleted rather than resumed; one that differs only in the epoch
     budget or the patience is resumed, so a run can be trained longer (across sessions) by raising ``epochs``.
+    The trainers put the content digest of their dataset in ``settings`` (:func:`astrodisc.digests.dataset_digest`),
+    so changed data restarts a run whatever its name and size.
     """
     checkpoint = Path(out_dir) / "checkpoint.pt"
     settings_file = Path(out_dir) / "checkpoint.json"

@@ -15,6 +15,7 @@ import torch
 from torch.nn import functional as F
 
 from astrodisc.datasets.store import VarStarStore
+from astrodisc.digests import dataset_digest
 from astrodisc.encoders.clip_model import MODALITIES, Batch, Classifier, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
@@ -60,7 +61,8 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
         scores = [float(loss_of(to_batch(inputs, meta, val_rows[i: i + 512]))) for i in range(0, len(val_rows), 512)]
         return -float(np.mean(scores))
 
-    settings = {"train": asdict(config), "dataset": store.info.name, "n_objects": len(inputs)}
+    settings = {"train": asdict(config), "dataset": store.info.name, "n_objects": len(inputs),
+                "data_digest": dataset_digest(dataset_dir)}
     checkpoint = prepare_checkpoint(out_dir, settings)
     state = fit(model, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config,
                 "CLIP pretraining", progress, checkpoint)

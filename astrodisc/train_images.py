@@ -19,6 +19,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from astrodisc.datasets.galaxy_store import GalaxyStore
+from astrodisc.digests import dataset_digest
 from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
@@ -141,7 +142,8 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = {"pretrain": asdict(pretrain), "train": asdict(config), "dataset": store.info.name, "n_objects": len(data)}
+    settings = {"pretrain": asdict(pretrain), "train": asdict(config), "dataset": store.info.name, "n_objects": len(data),
+                "data_digest": dataset_digest(dataset_dir)}
     checkpoint = prepare_checkpoint(out_dir, settings)
     # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
     # with it (the queue is not: it refills within queue_size / batch_size steps)

@@ -20,6 +20,7 @@ import torch
 from tqdm import tqdm
 
 from astrodisc.datasets.catalog_store import CatalogStore
+from astrodisc.digests import dataset_digest
 from astrodisc.encoders.tabular import TabularConfig, TabularEncoder, scarf_view
 from astrodisc.errors import UserError
 from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
@@ -70,7 +71,7 @@ def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, confi
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = {"scarf": asdict(scarf), "train": asdict(config), "dataset": store.info.name, "n_objects": len(raw),
-                "features": list(store.feature_columns)}
+                "features": list(store.feature_columns), "data_digest": dataset_digest(dataset_dir)}
     checkpoint = prepare_checkpoint(out_dir, settings)
     state = fit(model, loss_of, score_of, train_rows, config, "SCARF pretraining", progress, checkpoint)
     save_model_folder(out_dir, model, {
