@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ import numpy as np
 
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.view_link import DATASET, MODEL
+from astrodisc.warm_up import wait_healthy
 from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 CHROMIUM = "/usr/bin/chromium"
@@ -104,18 +104,10 @@ def serve_app(data_root: Path, log_path: Path, env: dict[str, str] | None = None
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + timeout_s
-            while True:
-                try:
-                    if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).read() == b"ok":
-                        break
-                except OSError:
-                    pass
-                if process.poll() is not None:
-                    raise RuntimeError(f"streamlit exited: {log_path.read_text()}")
-                if time.monotonic() > deadline:
-                    raise TimeoutError(f"streamlit did not answer within {timeout_s:.0f} s")
-                time.sleep(0.3)
+            try:
+                wait_healthy(url, process, timeout_s)
+            except RuntimeError as err:
+                raise RuntimeError(f"{err}: {log_path.read_text()}") from None
             yield Server(url, process.pid)
         finally:
             process.terminate()

@@ -9,12 +9,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from astrodisc.errors import UserError
 from astrodisc.paths import PROJECT_ROOT, data_dir
+
+WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
 
 
 def _existing_dir(text: str) -> Path:
@@ -205,12 +209,34 @@ def serve_command(port: int, public: bool) -> list[str]:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
+    """Run the server until it stops (a SIGTERM, as ``docker stop`` sends, is passed on to it); unless
+    ``--no-warm-up``, a thread opens its default page once it is up (:mod:`astrodisc.warm_up`)."""
     from astrodisc import public_mode
 
     public = args.public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
     env = {**os.environ, "ASTRODISC_DATA": str(args.data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
-    print(f"astrodisc on http://localhost:{args.port}" + (" (public demo)" if public else ""))
-    raise SystemExit(subprocess.call(serve_command(args.port, public), env=env, cwd=PROJECT_ROOT))
+    print(f"astrodisc on http://localhost:{args.port}" + (" (public demo)" if public else ""), flush=True)
+    server = subprocess.Popen(serve_command(args.port, public), env=env, cwd=PROJECT_ROOT)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+    if not args.no_warm_up:
+        threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{args.port}", server), daemon=True).start()
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached the server too: let it finish stopping
+        code = server.wait()
+    raise SystemExit(code)
+
+
+def _warm_up(url: str, server: subprocess.Popen) -> None:
+    """Open the server's default page once it is healthy; a failure is reported and the server goes on."""
+    from astrodisc.streamlit_client import SessionError
+    from astrodisc.warm_up import wait_healthy, warm_up
+
+    try:
+        wait_healthy(url, server, WARM_UP_WAIT_S)
+        print(f"warmed up: the first page ran in {warm_up(url):.1f} s", flush=True)
+    except (SessionError, RuntimeError, TimeoutError) as err:
+        print(f"warm-up failed, the app still serves: {err}", flush=True)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -313,6 +339,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=data_dir(), help="data root with the artifact sets")
     s.add_argument("--public", action="store_true", help="serve as a public demo (also ASTRODISC_PUBLIC=1): "
                    "read-only data, labels per browser session, upload and rate limits, XSRF on, no tracebacks")
+    s.add_argument("--no-warm-up", action="store_true", help="do not open the default page once the server is up "
+                   "(by default it is, so the first visitor does not pay the imports and the artifact load)")
     return p
 
 

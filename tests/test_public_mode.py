@@ -151,10 +151,19 @@ def test_a_public_server_has_xsrf_on_and_no_error_details(monkeypatch, tmp_path)
     assert "--client.showErrorDetails" not in cli.serve_command(8501, public=False)
 
     calls = []
-    monkeypatch.setattr(cli.subprocess, "call", lambda command, env, cwd: calls.append((command, env)) or 0)
+
+    class Server:  # what cmd_serve starts, recorded instead of run
+        def __init__(self, command, env, cwd):
+            calls.append((command, env))
+
+        def wait(self) -> int:
+            return 0
+
+    monkeypatch.setattr(cli.subprocess, "Popen", Server)
+    monkeypatch.setattr(cli.signal, "signal", lambda *_: None)  # keep pytest's own SIGTERM handling
     monkeypatch.setenv(public_mode.PUBLIC_ENV, "1")  # as the container sets it: plain `serve` is public too
     with pytest.raises(SystemExit):
-        cli.main(["serve", "--port", "8502", "--data", str(tmp_path)])
+        cli.main(["serve", "--port", "8502", "--data", str(tmp_path), "--no-warm-up"])
     (served, env), = calls
     assert served == cli.serve_command(8502, public=True) and env[public_mode.PUBLIC_ENV] == "1"
 
