@@ -228,15 +228,16 @@ def _build_locked(store: Store, dataset_dir: Path, model_dir: Path, versions: _V
 
 def remove_artifact_set(out_dir: Path) -> None:
     """Delete the artifact set at ``out_dir``: the link, every version and an unfinished staging folder
-    (``shutil.rmtree`` refuses the link itself). A plain folder of an older build goes too."""
+    (``shutil.rmtree`` refuses the link itself). A plain folder of an older build goes too. A UserError while a
+    build is writing it; the empty lock file ``.<name>.lock`` is left."""
     out_dir = Path(out_dir)
     versions = _Versions(out_dir)
-    shutil.rmtree(versions.root, ignore_errors=True)
-    versions.lock.unlink(missing_ok=True)
-    if out_dir.is_symlink():
-        out_dir.unlink()
-    else:
-        shutil.rmtree(out_dir, ignore_errors=True)
+    with versions.locked():  # never under a running build; the lock file stays (removing it would split the lock)
+        shutil.rmtree(versions.root, ignore_errors=True)
+        if out_dir.is_symlink():
+            out_dir.unlink()
+        else:
+            shutil.rmtree(out_dir, ignore_errors=True)
 
 
 class _Versions:

@@ -1,9 +1,9 @@
 """Content digests of a dataset store and of model folders: what the build's stage hashes and the training
 checkpoints compare, so that a changed file (not only a changed name or row count) reruns what read it.
 
-Only the store's own files are read (dataset.json, objects.parquet, lightcurves/, spectra/, images/), never
-truth.parquet nor artifact sets kept beside the store. Names are taken relative to the folder, so moving a
-dataset or a model keeps its digest.
+Only the store's own files are read (dataset.json, objects.parquet, lightcurves/, spectra/, images/), never a
+simulator's hidden truth nor artifact sets kept beside the store. Names are taken relative to the folder, so
+moving a dataset or a model keeps its digest.
 """
 
 from __future__ import annotations

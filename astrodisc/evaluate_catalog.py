@@ -4,9 +4,9 @@ What a catalogue user needs to know is whether pretraining bought anything over 
 every arm reads the same rows and is scored on the same test split:
 
 - ``probe``: a linear probe on the artifact set's embedding (the pretrained encoder's features);
-- ``untrained_probe``: the same probe on the same network at its random initialisation (seeded per split), so a
-  gain of ``probe`` over it is what pretraining learned, not what any random non-linear expansion of the
-  columns gives;
+- ``untrained_probe``: the same probe on the same network at its random initialisation (seeded per split; rows
+  scaled to unit length as the build scales the embedding's), so a gain of ``probe`` over it is what
+  pretraining learned, not what any random non-linear expansion of the columns gives;
 - ``raw_probe``: the same probe on the encoder's input, the scaled columns with their missing-value flags;
 - ``knn`` and ``raw_knn``: the majority of the k cosine-nearest training objects (the app's neighbours, and the
   build's vote) in the embedding and in the scaled columns;
@@ -71,12 +71,15 @@ def evaluate_catalog(artifacts_dir: Path, config: CatalogEvalConfig = CatalogEva
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
     labels = store.objects["label"].to_numpy(object)
     splits = evaluation_splits(store.objects, labels, config.seeds)
-    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(
-        [store.root / "objects.parquet", model_dir / "weights.pt"], ["catalog", config.k]))
+    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(  # this file: a changed arm reruns
+        [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
+        ["catalog", config.k]))
 
     def untrained(seed: int) -> np.ndarray:
+        """The untrained network's features, rows scaled to unit length as the build scales the embedding's."""
         torch.manual_seed(seed)
-        return encode_tabular(TabularEncoder(model.config), scaled)
+        features = encode_tabular(TabularEncoder(model.config), scaled)
+        return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
     arms = {"probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
             "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),

@@ -17,6 +17,7 @@ from astrodisc.datasets.importers import LINEAR_COLUMNS, LINEAR_LABELS
 from astrodisc.paths import shared_dir
 
 DOCS = Path(__file__).resolve().parent
+MARKER = ".made-by-linear_as_catalogue"  # what lets a rerun replace the folder
 SOURCE = shared_dir() / "real" / "varstars" / "linear" / "LINEARattributesFinalApr2013.dat.gz"
 
 
@@ -29,8 +30,12 @@ def linear_table(csv: Path) -> None:
 
 
 def run(work: Path) -> None:
+    """Redo everything in ``work``: a folder this script made before (it holds MARKER), or a new or empty one."""
+    if work.is_dir() and any(work.iterdir()) and not (work / MARKER).is_file():
+        raise SystemExit(f"{work} holds files this script did not make: choose a new or empty folder")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
+    (work / MARKER).touch()
     linear_table(work / "linear.csv")
     dataset, model = work / "linear-catalogue", work / "linear-scarf"
     for argv in (["import", "catalog", "--table", str(work / "linear.csv"), "--out", str(dataset)],

@@ -91,7 +91,8 @@ def test_a_killed_rebuild_leaves_the_old_set_and_the_next_build_resumes(tmp_path
     pd.testing.assert_frame_equal(rebuilt.catalog[["object_id", "label"]], before.catalog[["object_id", "label"]])
 
     remove_artifact_set(out)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["d"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".art.lock", "d"]  # the lock file stays, empty
+    assert (tmp_path / ".art.lock").stat().st_size == 0
 
 
 def test_an_older_plain_artifact_folder_becomes_a_version(tmp_path, monkeypatch):
@@ -126,6 +127,8 @@ def test_a_second_build_into_the_same_out_stops_at_once_and_the_lock_dies_with_i
         with pytest.raises(UserError, match=rf"another build is writing .*art \(process {first.pid}\)"):
             build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)
         assert sorted(p.relative_to(staging) for p in staging.rglob("*")) == staged  # the second build touched nothing
+        with pytest.raises(UserError, match="another build is writing"):
+            remove_artifact_set(out)  # nor is the set removed under a running build
         assert load_artifacts(out).manifest == before
     # SIGKILLed: the kernel dropped its lock, and the next build resumes its staging
     build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=NEW, progress=False)

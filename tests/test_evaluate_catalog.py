@@ -10,8 +10,11 @@ import numpy as np
 from test_distributed import fast_map  # noqa: F401 - fixture: UMAP's stand-in
 from test_tabular_encoder import grouped_catalogue
 
+from astrodisc import evaluate_catalog
 from astrodisc.cli import main
+from astrodisc.datasets.catalog_store import CatalogStore
 from astrodisc.model_report import EVALUATION_FILE, label_efficiency
+from astrodisc.splits import evaluation_splits
 
 ARMS = {"probe", "untrained", "raw", "knn", "raw_knn"}
 
@@ -39,10 +42,34 @@ def _accuracies(artifacts) -> dict[tuple[str, float], float]:
     return accuracies
 
 
-def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fast_map):  # noqa: F811
+def _recording(monkeypatch) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(training rows, scored rows) of every probe, k-NN and boosting fit the evaluation makes."""
+    fits = []
+
+    def record(name: str, rows_of):
+        original = getattr(evaluate_catalog, name)
+
+        def wrapped(*args, **kwargs):
+            fits.append(rows_of(*args))
+            return original(*args, **kwargs)
+        monkeypatch.setattr(evaluate_catalog, name, wrapped)
+
+    record("linear_probe", lambda features, labels, train, test, seed: (train, test))
+    record("knn_scores", lambda features, labels, train, test, k: (train, test))
+    record("evaluate_baseline", lambda features, labels, split, seed: (split.train, split.test))
+    return fits
+
+
+def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fast_map, monkeypatch):  # noqa: F811
     _, group = grouped_catalogue(1500, seed=2)
     names = np.array(["G0", "G1", "G2"])
-    real = _accuracies(_built(tmp_path, names[group], "real"))
+    fits = _recording(monkeypatch)
+    artifacts = _built(tmp_path, names[group], "real")
+    real = _accuracies(artifacts)
+    split, = evaluation_splits(CatalogStore(artifacts.parent).objects, names[group], 1)  # --fast: one seed
+    assert len(fits) == 2 * 5 + 1  # two label fractions x (three probes, two k-NN arms) + boosting on all labels
+    for train, scored in fits:  # every fit trains on training rows only and is scored on the whole test split
+        assert np.isin(train, split.train).all() and np.array_equal(np.sort(scored), split.test)
     shuffled = _accuracies(_built(tmp_path, names[np.random.default_rng(0).permutation(group)], "shuffled"))
     # three groups about equally common: chance is 1/3; the test split holds 150 rows (std of chance ~0.04)
     assert min(real.values()) > 0.7, real

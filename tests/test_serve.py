@@ -31,7 +31,8 @@ def test_serve_warms_its_default_page_and_a_sigterm_stops_the_server(tiny_artifa
     port = free_port()
     serve = subprocess.Popen([sys.executable, "-m", "astrodisc", "serve", "--port", str(port), "--data",
                               str(tiny_artifacts.data_root)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                             start_new_session=True)  # a group of its own: a failed test kills the server too
     url = f"http://127.0.0.1:{port}"
     try:
         output: queue.Queue[str] = queue.Queue()
@@ -45,6 +46,8 @@ def test_serve_warms_its_default_page_and_a_sigterm_stops_the_server(tiny_artifa
         assert serve.wait(timeout=30) == 0
         assert not _answers(url)  # the server went with it, not left running as an orphan
     finally:
-        if serve.poll() is None:
-            serve.kill()
-            serve.wait()
+        try:
+            os.killpg(serve.pid, signal.SIGKILL)  # whatever of the group is left (nothing, when the test passed)
+        except ProcessLookupError:
+            pass
+        serve.wait()

@@ -96,20 +96,25 @@ def test_a_model_of_other_columns_is_refused(tmp_path):
         embed_catalog(CatalogStore(second), tmp_path / "model", progress=False)
 
 
-def test_a_checkpoint_resumes_on_the_same_rows_and_restarts_when_one_value_changed(tmp_path):
+def test_a_checkpoint_resumes_on_the_same_rows_and_restarts_when_one_value_changed(tmp_path, monkeypatch):
     table, _ = grouped_catalogue(300, seed=3)
     table.to_parquet(tmp_path / "cat.parquet")
     dataset, _ = import_catalog(tmp_path / "cat.parquet", tmp_path / "ds")
+    loaded = []  # checkpoints read back: a resumed run reads one
+    load = torch.load
+    monkeypatch.setattr(torch, "load", lambda path, **kwargs: loaded.append(path) or load(path, **kwargs))
 
-    def train(epochs: int) -> list[dict]:
+    def train(epochs: int) -> tuple[list[dict], int]:
         config = TrainConfig(epochs=epochs, batch_size=64, patience=10)
-        return pretrain_tabular(dataset, tmp_path / "model", ScarfConfig(), config, progress=False)["history"]
+        before = len(loaded)
+        history = pretrain_tabular(dataset, tmp_path / "model", ScarfConfig(), config, progress=False)["history"]
+        return history, len(loaded) - before
 
-    first = train(2)
-    longer = train(3)  # the same data, a raised budget: epochs 1-2 are the checkpoint's
-    assert longer[:2] == first and len(longer) == 3
+    first, _ = train(2)
+    longer, resumed = train(3)  # the same data, a raised budget: resumed from epoch 2's checkpoint
+    assert resumed == 1 and longer[:2] == first and len(longer) == 3
     objects = pd.read_parquet(dataset / "objects.parquet")
     objects.loc[7, "col0"] = 99.0  # same name, same row count, one value changed
     objects.to_parquet(dataset / "objects.parquet")
-    restarted = train(3)
-    assert len(restarted) == 3 and restarted != longer  # trained again from epoch 1, not resumed
+    restarted, resumed = train(3)
+    assert resumed == 0 and len(restarted) == 3 and restarted != longer  # trained again from epoch 1
