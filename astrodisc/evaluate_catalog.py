@@ -8,8 +8,8 @@ every arm reads the same rows and is scored on the same test split:
   scaled to unit length as the build scales the embedding's), so a gain of ``probe`` over it is what
   pretraining learned, not what any random non-linear expansion of the columns gives;
 - ``raw_probe``: the same probe on the encoder's input, the scaled columns with their missing-value flags;
-- ``knn`` and ``raw_knn``: the majority of the k cosine-nearest training objects (the app's neighbours, and the
-  build's vote) in the embedding and in the scaled columns;
+- ``knn`` and ``raw_knn``: the plain majority of the k cosine-nearest training objects (the neighbours the app
+  shows; the build's vote weighs them by similarity) in the embedding and in the scaled columns;
 - ``classical_baseline`` (all labels): gradient boosting on the unscaled columns, NaN as missing.
 
 Protocol as for variable stars (:mod:`astrodisc.splits`): labelled objects split 80/10/10 by object id,
@@ -51,9 +51,14 @@ class CatalogEvalConfig:
         return CatalogEvalConfig(True, 1, (0.1, 1.0), self.k) if self.fast else self
 
 
+def unit_rows(features: np.ndarray) -> np.ndarray:
+    """(N, F) ``features`` with every row scaled to unit length (a zero row stays zero)."""
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+
+
 def knn_scores(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> dict:
-    """Scores of the majority vote of the ``k`` cosine-nearest training rows of (N, F) ``features``."""
-    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+    """Scores of the plain majority vote of the ``k`` cosine-nearest training rows of (N, F) ``features``."""
+    unit = unit_rows(features)
     vote = KNeighborsClassifier(n_neighbors=min(k, len(train))).fit(unit[train], labels[train].astype(str))
     return classification_scores(labels[test].astype(str), vote.predict(unit[test]))
 
@@ -78,8 +83,7 @@ def evaluate_catalog(artifacts_dir: Path, config: CatalogEvalConfig = CatalogEva
     def untrained(seed: int) -> np.ndarray:
         """The untrained network's features, rows scaled to unit length as the build scales the embedding's."""
         torch.manual_seed(seed)
-        features = encode_tabular(TabularEncoder(model.config), scaled)
-        return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+        return unit_rows(encode_tabular(TabularEncoder(model.config), scaled))
 
     arms = {"probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
             "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
