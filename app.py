@@ -1,14 +1,16 @@
 """astrodisc web app: `streamlit run app.py` (or `astrodisc serve`).
 
 Picks an artifact set in the sidebar, loads it once (cached), flags simulated data, then runs the chosen page.
-In public mode (``astrodisc.public_mode``) it first hardens the run and shows the public-demo notice.
+In public mode (``astrodisc.public_mode``) it first hardens the run and shows the public-demo notice. Before
+anything reads the link, a parameter longer than ``view_link.MAX_VALUE_CHARS`` is dropped from it, with a note.
 """
 
 import streamlit as st
 
-from astrodisc import app_state, public_mode
+from astrodisc import app_state, public_mode, view_link
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
+from astrodisc.widgets import link_notes
 
 st.set_page_config(page_title="astrodisc", page_icon=":material/auto_awesome:", layout="wide")
 try:
@@ -16,6 +18,12 @@ try:
 except UserError as err:  # a bad ASTRODISC_PUBLIC or astrodisc.toml: refuse to serve rather than guess
     st.error(f"Cannot start: {err}")
     st.stop()
+
+refused = view_link.overlong({name: st.query_params.get_all(name) for name in st.query_params})
+for name in refused:  # before any use: no page sees a value longer than the bound
+    st.query_params.pop(name)
+if refused:
+    link_notes([view_link.overlong_note(refused)])
 
 sets = app_state.find_artifact_sets()
 if not sets:

@@ -18,6 +18,7 @@ and without re-ranking after each batch.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,15 +38,65 @@ def relevance(embedding: np.ndarray, anomaly_score: np.ndarray, scored_rows: np.
               interest: np.ndarray, bandwidth: float = BANDWIDTH) -> np.ndarray:
     """(N,) ranking score from (N, D) unit-norm ``embedding``, the anomaly score, and interest scores 0-5 given
     to ``scored_rows`` (see the module docstring); with nothing scored, the anomaly rank."""
-    base = anomaly_rank(anomaly_score)
-    if len(scored_rows) == 0:
-        return base
-    distance = 1.0 - embedding @ embedding[scored_rows].T  # (N, L) cosine distance
-    weights = np.exp(-0.5 * (distance / bandwidth) ** 2)
-    total = weights.sum(axis=1)
-    predicted = (weights @ (np.asarray(interest, float) / 5.0)) / np.maximum(total, 1e-12)
-    confidence = total / (total + 1.0)
-    return confidence * predicted + (1.0 - confidence) * base
+    field = InterestField(embedding, bandwidth)
+    field.update(scored_rows, interest)
+    return field.relevance(anomaly_score)
+
+
+class InterestField:
+    """The kernel sums behind ``relevance`` kept from call to call: the summed kernel weight of the scored
+    objects at every object, (N,), and the weighted sum of their scores, (N,). Both are sums over scored
+    objects, so ``update`` adds the objects newly scored and takes away those whose score changed or was
+    withdrawn: one new interest score costs N x D, not N x (all scores) x D (10^5 scores on 10^5 objects
+    would be a 10^5 x 10^5 kernel at every step of a labeling session)."""
+
+    CHUNK = 2_048  # scored objects per kernel block: (N, CHUNK) float32 at a time
+
+    def __init__(self, embedding: np.ndarray, bandwidth: float = BANDWIDTH):
+        self.embedding = np.asarray(embedding, np.float32)
+        self.bandwidth = bandwidth
+        self.scores: dict[int, float] = {}  # catalogue row -> interest 0-5 now in the sums
+        self.total = np.zeros(len(self.embedding))
+        self.weighted = np.zeros(len(self.embedding))
+        self.lock = threading.Lock()  # one field may serve several app sessions of one annotator
+        self._ranked: tuple[np.ndarray, np.ndarray] | None = None  # (anomaly score, its rank) last asked for
+
+    def update(self, scored_rows: np.ndarray, interest: np.ndarray) -> None:
+        """Make the sums those of exactly these scores (``interest`` 0-5 of catalogue ``scored_rows``)."""
+        wanted = dict(zip(np.asarray(scored_rows, int).tolist(), np.asarray(interest, float).tolist(), strict=True))
+        with self.lock:
+            withdrawn = [r for r, score in self.scores.items() if wanted.get(r) != score]
+            added = [r for r, score in wanted.items() if self.scores.get(r) != score]
+            self._add(withdrawn, [self.scores[r] for r in withdrawn], -1.0)
+            self._add(added, [wanted[r] for r in added], 1.0)
+            self.scores = wanted
+            if not wanted:  # no drift left over from additions and removals that cancel
+                self.total[:], self.weighted[:] = 0.0, 0.0
+
+    def _add(self, rows: list[int], interest: list[float], sign: float) -> None:
+        for start in range(0, len(rows), self.CHUNK):
+            block = np.asarray(rows[start:start + self.CHUNK])
+            weights = self.embedding @ self.embedding[block].T  # (N, chunk) cosine similarity, then in place:
+            weights -= 1.0  # minus the cosine distance
+            weights *= np.float32(1.0 / self.bandwidth)
+            np.square(weights, out=weights)
+            weights *= np.float32(-0.5)
+            np.exp(weights, out=weights)  # the Gaussian kernel
+            self.total += sign * weights.sum(axis=1, dtype=np.float64)
+            self.weighted += sign * (weights @ (np.asarray(interest[start:start + self.CHUNK]) / 5.0))
+
+    def relevance(self, anomaly_score: np.ndarray) -> np.ndarray:
+        """(N,) the blend of predicted interest and anomaly rank for the scores now in the sums."""
+        anomaly_score = np.asarray(anomaly_score, float)
+        if self._ranked is None or not np.array_equal(self._ranked[0], anomaly_score, equal_nan=True):
+            self._ranked = (anomaly_score.copy(), anomaly_rank(anomaly_score))  # a sort: kept while the score is
+        base = self._ranked[1]
+        if not self.scores:
+            return base
+        total = np.maximum(self.total, 0.0)
+        predicted = self.weighted / np.maximum(total, 1e-12)
+        confidence = total / (total + 1.0)
+        return confidence * predicted + (1.0 - confidence) * base
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from astrodisc import public_mode, view_link
+from astrodisc import label_queue, public_mode, view_link
+from astrodisc.active_learning import InterestField
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.open_store import Store, open_store
 from astrodisc.labels import LabelDB
@@ -106,7 +107,32 @@ def _database(kind: type[DB], shared: Callable[[str], DB]) -> DB:
     afresh each time (a millisecond): nothing per session stays cached, and a file removed as stale comes back
     empty rather than broken."""
     public = public_mode.settings()
-    return kind(public_mode.session_db_path(public)) if public.enabled else shared(str(labels_path()))
+    if public.enabled:
+        return kind(public_mode.session_db_path(public), max_bytes=public_mode.session_db_limit())
+    return shared(str(labels_path()))
+
+
+@st.cache_resource(max_entries=4)
+def _catalogue_index(path: str, stamp: float) -> pd.Index:
+    return label_queue.catalogue_index(_load(path, stamp).catalog["object_id"])
+
+
+def catalogue_index(current: Current) -> pd.Index:
+    """``label_queue.catalogue_index`` of the catalogue, kept per process while the artifact set is."""
+    path = current.artifact_set.path
+    return _catalogue_index(str(path), (path / "manifest.json").stat().st_mtime)
+
+
+@st.cache_resource(max_entries=8)
+def _interest_field(path: str, stamp: float, space: str, annotator: str) -> InterestField:
+    return InterestField(np.asarray(_load(path, stamp).embeddings[space]))
+
+
+def interest_field(current: Current, annotator: str) -> InterestField:
+    """The learning queue's kernel sums over the map space's embedding for ``annotator``, kept per process (a
+    new interest score then costs one kernel column, not all of them: ``active_learning.InterestField``)."""
+    path = current.artifact_set.path
+    return _interest_field(str(path), (path / "manifest.json").stat().st_mtime, current.artifacts.map_space, annotator)
 
 
 def open_set(artifact_set: ArtifactSet) -> Current:

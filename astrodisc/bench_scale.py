@@ -26,6 +26,9 @@ two cores). Parts (``--parts``):
 
 Datasets and builds go to the work folder (``--workdir``, default ``data/bench``) and are kept, so a rerun
 skips simulating and embedding; each timed build starts from an empty artifact folder.
+- ``labels``: the label database with 10^6 labels on 10^5 objects (:mod:`astrodisc.bench_labels`): the full
+  latest labels, the Label page's next object and an export, each right after a new label, and a 261,111-row
+  import
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ import numpy as np
 from tqdm import tqdm
 
 from astrodisc.atomic import save_json
+from astrodisc.bench_labels import label_figures
 from astrodisc.browser import rss_mb
 from astrodisc.build import remove_artifact_set
 from astrodisc.errors import UserError
@@ -72,7 +76,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser")
+PARTS = ("search", "own", "map", "build", "browser", "labels")
 
 
 @dataclass(frozen=True)
@@ -265,6 +269,7 @@ def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int,
                                                          for n in build_sizes), survey]),
     }
     measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
+    measures["labels"] = lambda: [label_figures(workdir=workdir)]
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():

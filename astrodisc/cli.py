@@ -19,6 +19,8 @@ from astrodisc.errors import UserError
 from astrodisc.paths import PROJECT_ROOT, data_dir
 
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
+FORCE_HELP = ("replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
+              "stays until the new one is complete, and is swapped for it in one step")
 
 
 def _existing_dir(text: str) -> Path:
@@ -29,25 +31,33 @@ def _existing_dir(text: str) -> Path:
 
 
 def cmd_simulate(args: argparse.Namespace) -> None:
+    """Simulate a survey into --out, whole or not at all; a dataset already there is replaced only with --force."""
+    from astrodisc.datasets.staging import staged_dataset
+
     if args.n < 10:
         raise UserError("--n must be at least 10")
+    with staged_dataset(args.out, args.force) as work:
+        what = _simulate_into(args, work)
+    print(f"wrote {args.n} {what} to {args.out}")
+
+
+def _simulate_into(args: argparse.Namespace, out: Path) -> str:
+    """Simulate the survey ``args`` ask for into the folder ``out``; returns what it holds, in words."""
     if args.kind == "galaxies":
         from astrodisc.datasets.galaxies_sim import SimConfig as SkyConfig
         from astrodisc.datasets.galaxies_sim import simulate as simulate_sky
 
-        out = simulate_sky(SkyConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
-        print(f"wrote {args.n} simulated galaxies to {out}")
-        return
+        simulate_sky(SkyConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+        return "simulated galaxies"
     if args.kind == "embeddings":
         from astrodisc.synthetic import SyntheticConfig, write_synthetic
 
-        out = write_synthetic(SyntheticConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
-        print(f"wrote {args.n} synthetic embeddings and their catalogue to {out}")
-        return
+        write_synthetic(SyntheticConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+        return "synthetic embeddings and their catalogue"
     from astrodisc.datasets.varstars_sim import SimConfig, simulate
 
-    out = simulate(SimConfig(n=args.n, seed=args.seed), args.out, progress=not args.quiet)
-    print(f"wrote {args.n} simulated variable stars to {out}")
+    simulate(SimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+    return "simulated variable stars"
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -57,7 +67,7 @@ def cmd_import(args: argparse.Namespace) -> None:
         if args.table is None:
             raise UserError("catalog needs --table FILE (CSV, Parquet, VOTable or FITS table with ra/dec)")
         out, notes = import_catalog(args.table, args.out, id_column=args.id_column, class_column=args.class_column,
-                                    ra_column=args.ra_column, dec_column=args.dec_column)
+                                    ra_column=args.ra_column, dec_column=args.dec_column, force=args.force)
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     elif args.survey == "galaxy-folder":
@@ -65,24 +75,24 @@ def cmd_import(args: argparse.Namespace) -> None:
 
         if args.source is None or args.catalogue is None:
             raise UserError("galaxy-folder needs --source FOLDER and --catalogue CSV (file_loc, ra, dec, ...)")
-        out = import_cutout_folder(args.source, args.catalogue, args.out, progress=not args.quiet)
+        out = import_cutout_folder(args.source, args.catalogue, args.out, progress=not args.quiet, force=args.force)
     elif args.survey == "galaxy10":
         from astrodisc.datasets.galaxy_importers import import_galaxy10_decals
 
         if args.source is None:
             raise UserError("galaxy10 needs --source Galaxy10_DECals.h5")
-        out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet)
+        out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet, force=args.force)
     elif args.survey == "astrom3":
         from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
 
         if args.source is None:
             raise UserError("astrom3 needs --source DIR (a local copy of the raw or processed release)")
         out = import_astrom3(_existing_dir(str(args.source)), args.out, AstroM3Selection(args.subset, args.seed),
-                             progress=not args.quiet)
+                             progress=not args.quiet, force=args.force)
     else:
         from astrodisc.datasets.importers import import_survey
 
-        out = import_survey(args.survey, args.out, args.source)
+        out = import_survey(args.survey, args.out, args.source, force=args.force)
     print(f"imported {args.survey} into {out}")
 
 
@@ -129,9 +139,17 @@ def cmd_build(args: argparse.Namespace) -> None:
         raise UserError("give either --model FOLDER (an encoder) or --embeddings FOLDER (precomputed <space>.npy)")
     embed = None
     if args.embeddings is not None:
+        from astrodisc.datasets.open_store import open_store
         from astrodisc.precomputed import load_precomputed
 
+        # checked before the build makes its staging folder and lock: refused files leave nothing behind
+        load_precomputed(open_store(_existing_dir(args.dataset)), _existing_dir(args.embeddings))
         embed = load_precomputed
+    else:
+        from astrodisc.datasets.open_store import open_store
+        from astrodisc.embed import check_model
+
+        check_model(open_store(_existing_dir(args.dataset)), _existing_dir(args.model))  # before staging and lock
     from astrodisc.distributed import open_runner
 
     with open_runner(args.scheduler, args.workers) as runner:
@@ -188,7 +206,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         dataset = Path(args.data) if args.data else data_dir() / DEMOS[kind][0]
         model = _existing_dir(args.model or str(PROJECT_ROOT / "models" / DEMOS[kind][1]))
         if not (dataset / "dataset.json").is_file():
-            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=42, out=dataset, quiet=args.quiet))
+            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=42, out=dataset, quiet=args.quiet, force=False))
         build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
         print(f"demo ready: {dataset / model.name}")
 
@@ -199,11 +217,26 @@ def cmd_bench(args: argparse.Namespace) -> None:
     bench(args)
 
 
+def cmd_labels(args: argparse.Namespace) -> None:
+    """Back up the label database to ``args.file``, or restore it from there."""
+    from astrodisc import label_backup
+    from astrodisc.paths import labels_path
+
+    database = args.db or labels_path()
+    if args.action == "backup":
+        rows = label_backup.backup(database, args.file, force=args.force)
+        print(f"backed up {rows:,} label rows of {database} to {args.file}")
+    else:
+        rows, kept = label_backup.restore(args.file, database)
+        print(f"restored {rows:,} label rows from {args.file} into {database}"
+              + (f"; the replaced database is kept as {kept}" if kept else ""))
+
+
 def serve_command(port: int, public: bool) -> list[str]:
     """The ``streamlit run`` command line of ``astrodisc serve``; a public server adds its hardening flags."""
     from astrodisc import public_mode
 
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
+    command = [sys.executable, "-m", "astrodisc.streamlit_server", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
                "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     return command + (public_mode.streamlit_flags(public_mode.settings()) if public else [])
 
@@ -255,11 +288,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    s.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     s = verb("import", cmd_import, "import a real survey sample into the dataset store")
     s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10", "astrom3",
                                            "catalog"])
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
+    s.add_argument("--force", action="store_true", help=FORCE_HELP)
     s.add_argument("--source", type=Path, default=None,
                    help="folder of the survey files (default: shared/real); the cutout folder or the Galaxy10 .h5 file")
     s.add_argument("--catalogue", type=Path, default=None, help="galaxy-folder: CSV with file_loc, ra, dec "
@@ -322,17 +357,27 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, default=20_000, help="objects in a newly simulated demo survey")
 
     s = verb("bench", cmd_bench, "scale figures as JSON: search latency and recall at 1e4-1e7 objects, map "
-                                 "extension faithfulness, build time and memory at 1e5 and 1e6 (takes ~30 min)")
+                                 "extension faithfulness, build time and memory at 1e5 and 1e6, the label database "
+                                 "with 1e6 labels (takes ~35 min)")
     s.add_argument("--out", type=Path, default=Path("bench_scale.json"), help="JSON file to write")
     s.add_argument("--json", action="store_true", help="also print the JSON")
-    s.add_argument("--parts", default="search,own,map,build,browser",
-                   help="comma-separated subset of search,own,map,build,browser")
+    s.add_argument("--parts", default="search,own,map,build,browser,labels",
+                   help="comma-separated subset of search,own,map,build,browser,labels")
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
     s.add_argument("--browser-sizes", default="1e5,1e6", help="objects of the synthetic maps opened in chromium")
     s.add_argument("--survey-size", default="1e6", help="stars of the simulated survey whose own embeddings are measured")
     s.add_argument("--workdir", type=Path, default=None,
                    help="where the bench's datasets and builds are kept (default: <data>/bench)")
+
+    s = verb("labels", cmd_labels, "back up or restore the label database (labels and saved subsets)")
+    s.add_argument("action", choices=["backup", "restore"],
+                   help="backup: copy the database to FILE while the app may write; restore: put FILE's labels "
+                        "back (the replaced database is kept beside it)")
+    s.add_argument("file", type=Path, help="the backup file to write (backup) or read (restore)")
+    s.add_argument("--db", type=Path, default=None, help="the label database (default: ASTRODISC_LABELS or "
+                                                         "<data>/labels.sqlite)")
+    s.add_argument("--force", action="store_true", help="backup: replace FILE if it exists")
 
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)

@@ -96,15 +96,37 @@ def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -
     from astrodisc.train_images import load_image_model  # noqa: PLC0415
 
     encoder, _, config = load_image_model(model_dir)
-    if encoder.config.in_channels != len(store.info.bands) or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit:
-        raise UserError(f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
-                        f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
-                        f"{store.imaging.pixel_unit} cutouts")
+    _check_reads(store, model_dir, encoder, config)
     runner = active_runner()
     chunks = [np.arange(lo, hi) for lo, hi in row_ranges(len(store), runner, IMAGE_CHUNK)]
     parts = runner.map_chunks(_encode_chunk, chunks, root=str(Path(store.root).resolve()),
                               model_dir=str(Path(model_dir).resolve()))
     return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
+
+
+def _check_reads(store: GalaxyStore, model_dir: Path, encoder: torch.nn.Module, config: dict) -> None:
+    """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit."""
+    if encoder.config.in_channels != len(store.info.bands) or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit:
+        raise UserError(f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
+                        f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
+                        f"{store.imaging.pixel_unit} cutouts")
+
+
+def check_model(store: Store, model_dir: Path) -> None:
+    """Load the model of ``model_dir`` as ``embed_store`` would for ``store``: a UserError if it cannot (weights
+    refused, a model of another kind, cutouts of other bands). ``astrodisc build`` asks before it makes its
+    staging folder and lock, so a refused model leaves nothing behind."""
+    if isinstance(store, GalaxyStore):
+        from astrodisc.train_images import load_image_model  # noqa: PLC0415
+
+        encoder, _, config = load_image_model(model_dir)
+        _check_reads(store, model_dir, encoder, config)
+    elif isinstance(store, CatalogStore):
+        from astrodisc.train_tabular import load_tabular_model  # noqa: PLC0415
+
+        load_tabular_model(model_dir)
+    else:
+        load_model(Path(model_dir))
 
 
 def _encode_chunk(rows: np.ndarray, *, root: str, model_dir: str) -> np.ndarray:

@@ -5,14 +5,18 @@ VOTable is what TOPCAT and Aladin read; columns keep their names, NaN and None b
 
 from __future__ import annotations
 
+import csv
 import io
 import warnings
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 
+from astrodisc.datasets.csv_dialect import check_csv_dialect
 from astrodisc.errors import UserError
 
 if TYPE_CHECKING:
@@ -28,12 +32,51 @@ def table_bytes(table: pd.DataFrame, suffix: str) -> bytes:
         raise UserError(f"cannot export as {suffix!r}: choose one of {', '.join(FORMATS)}")
     buffer = io.BytesIO()
     if kind == "CSV":
-        table.to_csv(buffer, index=False)
+        inert_cells(table).to_csv(buffer, index=False, quoting=csv.QUOTE_NONNUMERIC)  # a text's \r stays in it
     elif kind == "Parquet":
         table.to_parquet(buffer, index=False)
     else:
         astropy_table(table).write(buffer, format="votable")
     return buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes a spreadsheet read a cell as a formula (OWASP)
+
+
+def inert_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """``table`` with every text cell that a spreadsheet would run as a formula (one starting with one of
+    FORMULA_STARTS, after any leading apostrophes) given a leading apostrophe, as OWASP's CSV-injection advice
+    says; numbers are left alone, so a declination of -12.5 stays a number. ``restored_cells`` undoes it."""
+    return _map_text(table, lambda text: (_formula_like(text), "'" + text))
+
+
+def restored_cells(table: pd.DataFrame) -> pd.DataFrame:
+    """The inverse of ``inert_cells``: the apostrophe it added taken off again, so an export read back gives the
+    text written (a cell that only looks made inert, ``'=1``, is read as ``=1``, as a spreadsheet shows it)."""
+    return _map_text(table, lambda text: (text.str.startswith("'") & _formula_like(text.str[1:]), text.str[1:]))
+
+
+def _formula_like(text: pd.Series) -> pd.Series:
+    """Whether each str of ``text`` starts, after any apostrophes, as a formula does."""
+    return text.str.lstrip("'").str.startswith(FORMULA_STARTS)
+
+
+def _map_text(table: pd.DataFrame, change: Callable[[pd.Series], tuple[pd.Series, pd.Series]]) -> pd.DataFrame:
+    """``table`` with the str cells of its text columns replaced where ``change`` says: given a column's str
+    cells, it returns (which to replace, their replacements); other cells are kept."""
+    changed = {}
+    for column in table.columns:
+        if pd.api.types.is_numeric_dtype(table[column].dtype) or pd.api.types.is_bool_dtype(table[column].dtype):
+            continue
+        values = table[column]
+        is_text = np.fromiter((isinstance(v, str) for v in values.tolist()), bool, len(values))
+        text = values[is_text].astype(str)
+        replace, replacement = change(text)
+        if replace.any():
+            where = pd.Series(False, index=values.index)
+            where[replace[replace].index] = True
+            changed[column] = values.astype(object).mask(where, replacement.reindex(values.index))
+    return table.assign(**changed) if changed else table
 
 
 def astropy_table(table: pd.DataFrame) -> Table:
@@ -69,9 +112,12 @@ def _in_words(n_bytes: int) -> str:
     return f"{n_bytes} bytes"
 
 
-def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
+def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES,
+               text_columns: Collection[str] = ()) -> pd.DataFrame:
     """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is larger than
-    ``max_bytes`` (None: no limit, for local files), of another format or unreadable."""
+    ``max_bytes`` (None: no limit, for local files), of another format or unreadable. In a CSV, the
+    ``text_columns`` are read as the text written (``007``, ``1.5`` and ``NA`` stay text; an empty cell is
+    missing) and cells made inert by ``inert_cells`` are restored."""
     suffix = Path(name).suffix.lower()
     if suffix not in FORMATS:
         raise UserError(f"{name}: cannot read {suffix or 'a file without suffix'}; give one of {', '.join(FORMATS)}")
@@ -79,7 +125,7 @@ def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) 
         check_upload_size(data, name, max_bytes)
     try:
         if FORMATS[suffix] == "CSV":
-            return read_csv_rows(data, name)
+            return restored_cells(read_csv_rows(data, name, **_text_options(data, text_columns)))
         if FORMATS[suffix] == "Parquet":
             parquet = pq.read_table(io.BytesIO(data))
             parquet.validate(full=True)  # e.g. text that is not UTF-8, which would only fail later
@@ -93,9 +139,26 @@ def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES) 
         raise UserError(f"{name} is not a readable {FORMATS[suffix]} table: {type(err).__name__}") from None
 
 
+MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")  # pandas' default missing values
+
+
+def _text_options(data: bytes, text_columns: Collection[str]) -> dict:
+    """``pd.read_csv`` options that read ``text_columns`` verbatim (only an empty cell missing) and the other
+    columns as pandas does by default."""
+    if not text_columns:
+        return {}
+    header = read_csv_rows(data, "the table", nrows=0).columns
+    text = [c for c in header if c in text_columns]
+    return {"dtype": dict.fromkeys(text, str), "keep_default_na": False,
+            "na_values": {c: [""] if c in text else list(MISSING_WORDS) for c in header}}
+
+
 def read_csv_rows(data: bytes, name: str, **options) -> pd.DataFrame:
     """``pd.read_csv`` of ``data`` (with ``options``) taking no column as the index: a row with more fields than
-    the header is a UserError, where pandas would silently shift every column by one."""
+    the header is a UserError, where pandas would silently shift every column by one, and so is a dialect that
+    would misread (``csv_dialect``: semicolons with decimal commas, UTF-16)."""
+    check_csv_dialect(data, name)
     with warnings.catch_warnings():
         warnings.simplefilter("error", pd.errors.ParserWarning)
         try:

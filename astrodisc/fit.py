@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,9 @@ import torch
 from tqdm import tqdm
 
 from astrodisc.atomic import save_json, write_atomic
+from astrodisc.errors import UserError
+
+CHECKPOINT_KEYS = ("model", "optimizer", "best_model", "state")  # what fit() saves in checkpoint.pt
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,12 @@ def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], s
     state = {"epoch": 0, "best": -np.inf, "best_epoch": 0, "history": [], "seconds": 0.0}
     best_weights = {k: v.clone() for k, v in model.state_dict().items()}
     if checkpoint is not None and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=True)
-        model.load_state_dict(saved["model"])
-        opt.load_state_dict(saved["optimizer"])
+        saved = load_checkpoint(checkpoint)
+        try:
+            model.load_state_dict(saved["model"])
+            opt.load_state_dict(saved["optimizer"])
+        except (RuntimeError, ValueError, KeyError, TypeError):
+            raise UserError(_unusable(checkpoint, "it does not fit this model")) from None
         best_weights = saved["best_model"]
         state = json.loads(saved["state"])
         rng = np.random.default_rng([config.seed, state["epoch"]])
@@ -83,21 +90,53 @@ def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], s
     return state
 
 
+def load_checkpoint(checkpoint: Path) -> dict:
+    """What :func:`fit` saved in ``checkpoint`` (model, optimizer and best weights, the JSON training state), loaded
+    with ``weights_only=True``: a pickle posing as a checkpoint is refused, never run. A UserError for any file
+    that is not such a checkpoint."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            saved = torch.load(checkpoint, weights_only=True)
+        if not isinstance(saved, dict) or not set(CHECKPOINT_KEYS) <= set(saved):
+            raise ValueError("not a checkpoint of astrodisc.fit")
+        if not isinstance(json.loads(saved["state"]).get("epoch"), int):
+            raise ValueError("no epoch in its training state")
+    except Exception:  # noqa: BLE001 - weights_only refuses anything but tensors and plain containers: never executed
+        raise UserError(_unusable(checkpoint, "it is not a plain tensor checkpoint that astrodisc wrote")) from None
+    return saved
+
+
+def _unusable(checkpoint: Path, why: str) -> str:
+    return f"cannot resume from {checkpoint}: {why}; delete it to train from the start"
+
+
 def prepare_checkpoint(out_dir: Path, settings: dict) -> Path:
     """The checkpoint path in ``out_dir`` for a run of ``settings`` (with a ``train`` entry of TrainConfig).
 
     A checkpoint of other settings is deleted rather than resumed; one that differs only in the epoch
     budget or the patience is resumed, so a run can be trained longer (across sessions) by raising ``epochs``.
+    ``checkpoint.json`` is written only for a run that starts afresh (a resumed run's differs at most in those two
+    settings, which the comparison ignores), so a resume that :func:`fit` refuses (:func:`load_checkpoint`: a file
+    that is no checkpoint) has written nothing.
     The trainers put the content digest of their dataset in ``settings`` (:func:`astrodisc.digests.dataset_digest`),
     so changed data restarts a run whatever its name and size.
     """
     checkpoint = Path(out_dir) / "checkpoint.pt"
     settings_file = Path(out_dir) / "checkpoint.json"
-    if checkpoint.is_file() and (not settings_file.is_file()
-                                 or _resumable(json.loads(settings_file.read_text())) != _resumable(settings)):
+    if checkpoint.is_file() and _saved_settings(settings_file) != _resumable(settings):
         checkpoint.unlink()
-    save_json(settings_file, settings)
+    if not checkpoint.is_file():
+        save_json(settings_file, settings)
     return checkpoint
+
+
+def _saved_settings(settings_file: Path) -> dict | None:
+    """The resumable settings recorded in ``settings_file``; None if it is missing or garbled (nothing to resume)."""
+    try:
+        return _resumable(json.loads(settings_file.read_text()))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
 
 
 def _resumable(settings: dict) -> dict:

@@ -9,6 +9,9 @@ What changes (the README's threat model says why):
   share one budget per session, a sliding window of ``heavy_actions`` per ``window_s`` (``admit``, a pure
   function over timestamps; ``allow_heavy``, ``take_heavy`` and ``heavy_blocked`` apply it to the session);
 * exports are capped at ``max_export_rows`` rows and made only when clicked;
+* a label import takes at most ``max_import_rows`` rows, and a session's database at most ``session_mb``
+  (``import_row_limit``, ``session_db_limit``); the database is made by the session's first label or saved
+  subset, not by a visit, and databases untouched for ``session_ttl_h`` are removed;
 * SAMP (which talks to a hub on the *server*) is off (``offline_only``) and server paths are not shown
   (``shown_path``);
 * Streamlit's own hardening (XSRF protection, CORS, no error details, viewer toolbar, upload cap, no file
@@ -63,6 +66,8 @@ class PublicSettings:
     heavy_actions: int = 5  # heavy actions per window and browser session
     window_s: float = 60.0  # the rate limit's sliding window [s]
     max_export_rows: int = 5_000  # rows of an exported table
+    max_import_rows: int = 5_000  # rows of an imported label table
+    session_mb: int = 20  # largest session database (labels and saved subsets) [MB]
     session_dir: Path = Path(tempfile.gettempdir()) / "astrodisc-public"  # the sessions' label databases
     session_ttl_h: float = 24.0  # a session database untouched this long [h] is deleted
 
@@ -95,7 +100,8 @@ def settings() -> PublicSettings:
     flag = os.environ.get(PUBLIC_ENV)
     if flag is not None:
         result = replace(result, enabled=_switch(flag))
-    for name in ("upload_mb", "heavy_actions", "window_s", "max_export_rows", "session_ttl_h"):
+    for name in ("upload_mb", "heavy_actions", "window_s", "max_export_rows", "max_import_rows", "session_mb",
+                 "session_ttl_h"):
         if getattr(result, name) <= 0:
             raise UserError(f"public.{name} must be positive, got {getattr(result, name)!r}")
     return result
@@ -136,6 +142,24 @@ def streamlit_flags(public: PublicSettings) -> list[str]:
             "--server.runOnSave", "false"]
 
 
+def close_metrics() -> None:
+    """Make Streamlit's ``/_stcore/metrics`` (every session's upload sizes, cache and memory figures, readable by
+    anyone) answer 404, in a server not yet started: Streamlit has no option for it, so the route factory its
+    Starlette app calls is replaced (``test_serve`` proves the route is there otherwise and gone after this)."""
+    from starlette.responses import PlainTextResponse  # noqa: PLC0415 - only in the server launcher
+    from starlette.routing import Route  # noqa: PLC0415
+    from streamlit.web.server.starlette import starlette_app, starlette_routes  # noqa: PLC0415
+
+    async def closed(request: object) -> PlainTextResponse:
+        return PlainTextResponse("not found", status_code=404)
+
+    def no_metrics(runtime: object, base_url: str | None) -> list[Route]:
+        path = starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url)
+        return [Route(path, closed, methods=["GET", "OPTIONS"])]
+
+    starlette_app.create_metrics_routes = no_metrics
+
+
 def harden_app() -> None:
     """In public mode, at the top of every script run: no error details and the viewer toolbar (the options a
     script may set, for a server started without ``streamlit_flags``), stop unless XSRF protection is on, and
@@ -167,7 +191,8 @@ def offline_only(what: str) -> bool:
 
 def session_db_path(public: PublicSettings) -> Path:
     """This browser session's database (labels and saved subsets) under ``public.session_dir``, named by a
-    random id; creating one deletes the databases untouched for ``session_ttl_h``."""
+    random id; naming one deletes the databases untouched for ``session_ttl_h``. The file itself is made by the
+    session's first write (``sqlite_wal``): a visit that only looks leaves nothing behind."""
     path = st.session_state.get(SESSION_DB_KEY)
     if path is None:
         public.session_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -199,6 +224,18 @@ def _changed_at(path: Path) -> float | None:
         return path.stat().st_mtime
     except FileNotFoundError:
         return None
+
+
+def session_db_limit() -> int | None:
+    """The largest session database [bytes] in public mode (None outside it)."""
+    public = settings()
+    return public.session_mb * 2**20 if public.enabled else None
+
+
+def import_row_limit() -> int | None:
+    """The most rows a label import may hold in public mode (None outside it)."""
+    public = settings()
+    return public.max_import_rows if public.enabled else None
 
 
 # ---- uploads ------------------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from astrodisc import sqlite_wal
 from astrodisc.errors import UserError
 
 MAX_NAME_LENGTH = 80
-_SCHEMA = """
+SCHEMA = sqlite_wal.Schema("saved subsets", ("""
 CREATE TABLE IF NOT EXISTS subsets (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     dataset TEXT NOT NULL,
@@ -31,8 +31,8 @@ CREATE TABLE IF NOT EXISTS subsets (
     object_ids TEXT,
     created_utc REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS subsets_by_name ON subsets (dataset, name);
-"""
+CREATE INDEX IF NOT EXISTS subsets_by_name ON subsets (dataset, name)
+""",))
 
 
 @dataclass(frozen=True)
@@ -57,17 +57,17 @@ class Subset:
 
 
 class SubsetDB:
-    """The saved subsets in the database at ``path`` (created on first use, WAL mode)."""
+    """The saved subsets in the database at ``path`` (WAL mode; made by the first subset saved)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, max_bytes: int | None = None):
         self.path = Path(path)
-        sqlite_wal.create(self.path, _SCHEMA, "saved subsets")
+        self.max_bytes = max_bytes  # refuse saves once the database holds more [bytes] (public mode)
 
     def save(self, subset: Subset) -> int:
         """Store ``subset`` (checked first; its name stripped); returns its id."""
         subset.check()
         ids = None if subset.object_ids is None else json.dumps(list(subset.object_ids))
-        with sqlite_wal.transaction(self.path) as db:
+        with sqlite_wal.transaction(self.path, SCHEMA, self.max_bytes) as db:
             cursor = db.execute(
                 "INSERT INTO subsets (dataset, name, author, view, object_ids, created_utc) VALUES (?, ?, ?, ?, ?, ?)",
                 (subset.dataset, subset.name.strip(), subset.author, json.dumps(subset.view, sort_keys=True), ids,
@@ -77,14 +77,14 @@ class SubsetDB:
     def names(self, dataset: str) -> list[str]:
         """Names of the subsets saved for ``dataset``, newest first."""
         frame = sqlite_wal.read_frame(
-            self.path, "SELECT name, MAX(id) AS newest FROM subsets WHERE dataset = ? GROUP BY name ORDER BY newest DESC",
+            self.path, SCHEMA, "SELECT name, MAX(id) AS newest FROM subsets WHERE dataset = ? GROUP BY name ORDER BY newest DESC",
             [dataset])
         return frame["name"].tolist()
 
     def open(self, dataset: str, name: str) -> Subset:
         """The standing (newest) version of subset ``name`` of ``dataset``; an unknown name is a UserError."""
         frame = sqlite_wal.read_frame(
-            self.path, "SELECT * FROM subsets WHERE dataset = ? AND name = ? ORDER BY id DESC LIMIT 1", [dataset, name])
+            self.path, SCHEMA, "SELECT * FROM subsets WHERE dataset = ? AND name = ? ORDER BY id DESC LIMIT 1", [dataset, name])
         if frame.empty:
             raise UserError(f"no saved subset {name!r} in {dataset}")
         row = frame.iloc[0]

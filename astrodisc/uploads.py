@@ -32,6 +32,7 @@ import pandas as pd
 from astropy import units as u
 from astropy.io import fits
 
+from astrodisc.datasets.galaxy_store import MIN_CUTOUT_PX
 from astrodisc.datasets.store import WAVELENGTH_GRID, LightCurve
 from astrodisc.errors import UserError
 from astrodisc.export import MAX_TABLE_BYTES, check_upload_size, read_csv_rows
@@ -528,6 +529,9 @@ def _band_first(array: np.ndarray, name: str, bands: tuple[str, ...], band_axis:
     _, h, w = array.shape
     if max(h, w) > MAX_CUTOUT_PX:
         raise UserError(f"{name} is {h}×{w} px; a cutout is at most {MAX_CUTOUT_PX} px on a side")
+    if min(h, w) < MIN_CUTOUT_PX:
+        raise UserError(f"{name} is {h}×{w} px, too small to hold a galaxy; a cutout is at least {MIN_CUTOUT_PX} px "
+                        "on a side")
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
     array = np.ascontiguousarray(array[:, top:top + side, left:left + side], dtype=np.float32)

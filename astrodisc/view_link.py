@@ -4,13 +4,15 @@ the selected object and a saved subset.
     ?dataset=varstars-demo&model=varstars-clip&colour=period&classes=M,SR&range=amplitude:0.5:3&object=SIM-000042
 
 Reading is forgiving, because links outlive builds: a parameter naming a column or class this catalogue lacks
-is dropped with a note for the page to show, never an error. Pure functions of mappings and tables; the pages
-do the reading and writing of ``st.query_params``.
+is dropped with a note for the page to show, never an error. Reading is bounded: a parameter whose name or
+value is longer than ``MAX_VALUE_CHARS`` is refused whole before any use (:func:`overlong`; app.py drops it from
+every link with a one-line note), so no link value costs more than a few microseconds to parse or a short line
+to show. Pure functions of mappings and tables; the pages do the reading and writing of ``st.query_params``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +21,12 @@ import pandas as pd
 DATASET, MODEL, COLOUR, CLASSES, RANGE, OBJECT, SUBSET = "dataset", "model", "colour", "classes", "range", "object", "subset"
 VIEW_PARAMS: tuple[str, ...] = (COLOUR, CLASSES, RANGE)  # the map view's own parameters (a dataset's columns)
 CLASS_SEPARATOR = ","
+# Longest link parameter name or value [characters]. The longest value the app writes is ``classes``, the kept
+# class names joined by commas: 155 characters for Galaxy10's ten, so 1,024 holds some 100 classes of nine
+# characters; object ids (<= 30), subset names (<= 80, subsets.MAX_NAME_LENGTH) and ranges (a column name and two
+# numbers, < 100) are far below it. A 1,024-character value parses in microseconds and shows as one line.
+MAX_VALUE_CHARS = 1024
+SHOWN_NAME_CHARS = 40  # a refused parameter's name is shown cut to this
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,10 @@ def from_query(params: Mapping[str, str], catalog: pd.DataFrame, class_names: li
     the map can be coloured by, ``numeric`` the columns a range may be set on.
     """
     notes: list[str] = []
+    refused = overlong({name: [value] for name, value in params.items()})
+    if refused:
+        notes.append(overlong_note(refused))
+        params = {name: value for name, value in params.items() if name not in refused}
     colour = params.get(COLOUR)
     if colour is not None and colour not in colours:
         notes.append(f"no column {colour!r} to colour by")
@@ -77,6 +89,28 @@ def from_query(params: Mapping[str, str], catalog: pd.DataFrame, class_names: li
                 range_column = column
                 low, high = float(np.clip(low, values.min(), values.max())), float(np.clip(high, values.min(), values.max()))
     return MapView(colour, classes, range_column, low, high), notes
+
+
+def overlong(params: Mapping[str, Sequence[str]], limit: int = MAX_VALUE_CHARS) -> dict[str, int]:
+    """{name: length} of each parameter of ``params`` (name: its values) whose name or any value is longer than
+    ``limit`` characters, the length being the longest of them. One ``len`` per value: microseconds whatever
+    the values hold.
+
+    >>> overlong({"object": ["SIM-1"], "range": ["x" * 100_000]})
+    {'range': 100000}
+    """
+    lengths = {name: max([len(name), *map(len, values)]) for name, values in params.items()}
+    return {name: length for name, length in lengths.items() if length > limit}
+
+
+def overlong_note(refused: Mapping[str, int], limit: int = MAX_VALUE_CHARS) -> str:
+    """One line of plain text naming the parameters :func:`overlong` refused (names cut to SHOWN_NAME_CHARS)."""
+    shown = [f"{_cut(name)} ({length:,} characters)" for name, length in refused.items()]
+    return f"{', '.join(shown)}: longer than {limit:,} characters"
+
+
+def _cut(name: str) -> str:
+    return name if len(name) <= SHOWN_NAME_CHARS else name[:SHOWN_NAME_CHARS] + "…"
 
 
 def _parse_range(text: str) -> tuple[str | None, float, float]:

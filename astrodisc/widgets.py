@@ -1,4 +1,5 @@
-"""Small Streamlit widgets the pages share."""
+"""Small Streamlit widgets the pages share. Text a visitor or a link supplied is shown through
+``astrodisc.page_text.inert``."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import streamlit as st
 from astrodisc import public_mode
 from astrodisc.app_state import Current
 from astrodisc.export import FORMATS, table_bytes
+from astrodisc.page_text import inert
 from astrodisc.render import category_names
 
 NEIGHBOUR_PREFIX = "neighbour: "  # each neighbour card's first line (browser tests and the benchmark find cards by it)
@@ -76,8 +78,15 @@ def prediction_text(catalog: pd.DataFrame, row: int) -> str:
 
 
 def show_outcome(key: str) -> None:
-    """Show, once, the (succeeded, message) a callback left under ``key`` in session state."""
+    """Show, once, the (succeeded, message) a callback left under ``key`` in session state. The message is plain
+    text (it may quote what a visitor typed or uploaded) and is shown as such."""
     outcome = st.session_state.pop(key, None)
     if outcome is not None:
         succeeded, message = outcome
-        (st.success if succeeded else st.error)(message)
+        (st.success if succeeded else st.error)(inert(message))
+
+
+def link_notes(notes: Sequence[str]) -> None:
+    """One warning per note on what a link asked for and did not get (plain text quoting the link's values)."""
+    for note in notes:
+        st.warning(f"From the link: {inert(note)} (shown without it).")

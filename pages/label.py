@@ -15,14 +15,15 @@ from astrodisc import app_state, label_queue, public_mode
 from astrodisc.agreement import agreement
 from astrodisc.errors import UserError
 from astrodisc.export import MAX_TABLE_BYTES, read_table
-from astrodisc.labels import INTEREST_SCORES, Label, labels_from_table, manifest_versions
+from astrodisc.labels import INTEREST_SCORES, LABEL_TEXT_COLUMNS, Label, labels_from_table, manifest_versions
+from astrodisc.page_text import inert
 from astrodisc.views import view_for
-from astrodisc.widgets import download_buttons, prediction_text, show_outcome
+from astrodisc.widgets import download_buttons, prediction_text
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
-IMPORT_KEY = "label_import_outcome"
 IMPORT_LIMIT = public_mode.upload_limit(MAX_TABLE_BYTES)  # largest label table [bytes]
+IMPORT_KEY = "label_import_asked"
 NEW_CLASS = "a new class…"
 
 app_state.require_app()
@@ -46,16 +47,15 @@ if not annotator:
     st.stop()
 session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
 skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
-standing = db.latest(dataset)  # every annotator's standing labels: read once per rerun
-mine = standing[standing["annotator"] == annotator]
-queue = label_queue.queue_rows(catalog, order, current.artifacts.embeddings[current.artifacts.map_space], mine)
-done = set(mine["object_id"].astype(str))
-row = label_queue.next_row(queue, catalog["object_id"], done, skipped)
-st.caption(f"{annotator} · session {session} · {len(done)} labelled by you in {dataset} · "
-           f"{len(skipped)} skipped this session · queue of {len(queue):,} by {order}")
+step = label_queue.next_object(db, dataset, annotator, catalog, order, skipped=skipped,
+                               field=app_state.interest_field(current, annotator),
+                               index=app_state.catalogue_index(current))
+row = step.row
+st.caption(f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
+           f"{len(skipped)} skipped this session · queue of {step.queued:,} by {order}")
 message = st.session_state.pop(MESSAGE_KEY, None)
 if message:
-    st.toast(message)
+    st.toast(inert(message))
 if row is None:
     st.success("You have been through the whole queue.")
     st.stop()
@@ -97,20 +97,25 @@ def _on_undo() -> None:
     st.session_state[MESSAGE_KEY] = "Nothing to undo in this session" if undone is None else "Undid the last label"
 
 
-def _on_import() -> None:
-    upload = st.session_state["labels_upload"]
+def _import(upload) -> None:
+    """Import the uploaded label table as this annotator's, in one transaction, with a progress bar."""
     refused = public_mode.take_heavy()
     if refused is not None:
-        st.session_state[IMPORT_KEY] = (False, refused)
+        st.error(refused)
         return
+    bar = st.progress(0.0, text=f"Reading {inert(upload.name)}")
     try:
-        table = read_table(upload.getvalue(), upload.name, max_bytes=IMPORT_LIMIT)
-        imported = db.add_many(labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
-                                                 f"import-{session}"))
+        table = read_table(upload.getvalue(), upload.name, max_bytes=IMPORT_LIMIT, text_columns=LABEL_TEXT_COLUMNS)
+        labels = labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
+                                   f"import-{session}", max_rows=public_mode.import_row_limit())
+        imported = db.add_many(labels, progress=lambda done, total: bar.progress(
+            done / total, text=f"Writing {done:,} of {total:,} labels"))
     except UserError as err:
-        st.session_state[IMPORT_KEY] = (False, f"Nothing imported: {err}")
+        st.error(inert(f"Nothing imported: {err}"))
         return
-    st.session_state[IMPORT_KEY] = (True, f"Imported {len(imported)} labels from {upload.name}")
+    finally:
+        bar.empty()
+    st.success(f"Imported {len(imported):,} labels from {inert(upload.name)}")
 
 
 left, right = st.columns([3, 2], gap="medium")
@@ -119,11 +124,12 @@ with right:
     if not blind:
         if "pred_label" in catalog:
             st.markdown(f"model: {prediction_text(catalog, row)}")
-        others = standing[(standing["object_id"] == object_id) & (standing["annotator"] != annotator)]
+        others = db.latest(dataset, object_id=object_id)
+        others = others[others["annotator"] != annotator]
         for _, other in others.iterrows():
             label = other["label"] if pd.notna(other["label"]) else "—"
             interest = int(other["interest"]) if pd.notna(other["interest"]) else "—"
-            st.caption(f"{other['annotator']}: {label} · interest {interest}")
+            st.caption(f"{inert(other['annotator'])}: {inert(label)} · interest {interest}")
     classes = list(store.info.classes) + [NEW_CLASS]
     st.selectbox("Class", classes, index=None, key=CLASS_KEY, placeholder="choose a class")
     if st.session_state.get(CLASS_KEY) == NEW_CLASS:
@@ -140,8 +146,10 @@ with right:
 with left:
     view.object_view(current, row)
 
-with st.expander(f"All labels of {dataset}: agreement and export"):
-    st.caption(f"{len(standing)} standing labels by {standing['annotator'].nunique()} annotators "
+def _all_labels() -> None:
+    """Every annotator's standing labels of the dataset: counts, agreement, export and import."""
+    standing = db.latest(dataset)
+    st.caption(f"{len(standing):,} standing labels by {standing['annotator'].nunique()} annotators "
                f"(the latest of each annotator for each object)")
     if len(standing):
         result = agreement(standing)
@@ -154,9 +162,21 @@ with st.expander(f"All labels of {dataset}: agreement and export"):
             st.caption(f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
                        f"{result['fleiss_kappa']:.3f}")
         download_buttons(standing, f"{dataset}-labels", key="labels_download")
-    upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note)",
+    limit = public_mode.import_row_limit()
+    upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note"
+                              + (f"; at most {limit:,} rows here)" if limit else ")"),
                               type=["csv", "parquet", "vot", "xml"], key="labels_upload",
                               max_upload_size=max(1, IMPORT_LIMIT // 2**20))
     if upload is not None:
-        st.button(f"Import {upload.name} as {annotator}", key="labels_import", on_click=_on_import)
-    show_outcome(IMPORT_KEY)
+        st.button(f"Import {inert(upload.name)} as {inert(annotator)}", key="labels_import", on_click=st.session_state.update,
+                  kwargs={IMPORT_KEY: True})
+        if st.session_state.pop(IMPORT_KEY, False):  # asked for in the click's callback, done here with progress
+            _import(upload)
+
+
+# read only while open: with 10^6 labels the whole table takes a second to read (``astrodisc bench labels``)
+all_labels = st.expander(f"All labels of {dataset}: agreement, export and import", key="all_labels",
+                         on_change="rerun")
+if all_labels.open:
+    with all_labels:
+        _all_labels()

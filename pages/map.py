@@ -17,12 +17,14 @@ from astrodisc import app_state, galaxy_view, public_mode, render, view_link
 from astrodisc.errors import UserError
 from astrodisc.links import sky_links
 from astrodisc.map_marks import draw_marks, map_marks
+from astrodisc.page_text import inert
 from astrodisc.samp import send_to_samp
 from astrodisc.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
 from astrodisc.subsets import Subset
 from astrodisc.views import view_for
 from astrodisc.widgets import (
     download_buttons,
+    link_notes,
     neighbour_cards,
     prediction_text,
     show_outcome,
@@ -239,8 +241,7 @@ with st.sidebar.expander("Saved subsets"):
         st.button("Open", key="subset_open", on_click=_on_open_subset)
     show_outcome(SUBSET_OUTCOME_KEY)
 
-for note in st.session_state.pop(LINK_NOTES_KEY, []):
-    st.warning(f"From the link: {note} (shown without it).")
+link_notes(st.session_state.pop(LINK_NOTES_KEY, []))
 class_filter = tuple(chosen) if len(chosen) < len(classes) else None
 _write_view_to_link(view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter,
                                       filter_column, low, high))
@@ -251,7 +252,7 @@ if focus:
 selected = app_state.selected_row(artifacts)
 requested = st.query_params.get(app_state.OBJECT_PARAM)
 if requested is not None and selected is None:
-    st.warning(f"Object `{requested}` is not in {info.name}.")
+    st.warning(f"Object '{inert(requested)}' is not in {info.name}.")
 
 st.subheader(f"{info.name} · {current.artifact_set.model}")
 left, right = st.columns([3, 2], gap="medium")

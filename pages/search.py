@@ -21,6 +21,7 @@ from astrodisc import app_state, public_mode, render, uploads, widgets
 from astrodisc.coordinates import EXAMPLES, CatalogueSky, parse_position
 from astrodisc.datasets.store import WAVELENGTH_GRID
 from astrodisc.errors import UserError
+from astrodisc.page_text import inert
 from astrodisc.query import Query, embed_upload, model_dir, search_neighbours
 from astrodisc.views import view_for
 
@@ -125,7 +126,7 @@ def upload_section() -> None:
     try:
         model_dir(artifacts)
     except UserError as err:
-        st.warning(str(err))
+        st.warning(inert(err))
         return
     if store.kind == "galaxies":
         kind = "cutout"
@@ -164,9 +165,9 @@ def upload_section() -> None:
         description, query = _embedded(kind, data, upload.name, float(ebv), str(artifacts.root), _stamp())
         rows, scores = search_neighbours(artifacts, query, target, k)
     except UserError as err:
-        st.error(f"Not searched: {err}")
+        st.error(f"Not searched: {inert(err)}")
         return
-    st.caption(f"Your {description} · a query in the {query.space} space, searched in the {target} space")
+    st.caption(f"Your {inert(description)} · a query in the {query.space} space, searched in the {target} space")
     neighbour_cards(rows, scores)
 
 
@@ -186,14 +187,14 @@ def object_section() -> None:
         k = _k_slider("search_k_object")
     hits = np.flatnonzero(catalog["object_id"].astype(str).to_numpy() == object_id)
     if not len(hits):
-        st.error(f"No object {object_id!r} in {info.name}.")
+        st.error(f"No object {inert(repr(object_id))} in {info.name}.")
         return
     row = int(catalog.index[hits[0]])
     try:
         rows, scores = artifacts.neighbours(target, row, k, query_space=query_space,
                                             min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
     except UserError as err:
-        st.error(f"Not searched: {err}")
+        st.error(f"Not searched: {inert(err)}")
         return
     st.markdown(f"query: `{object_id}` ({_label(row)}), its {query_space} embedding searched in the {target} space")
     st.button("open the query object on the map", key="search_open_query", on_click=_open_on_map, args=(object_id,))
@@ -220,7 +221,7 @@ def position_section() -> None:
         position = parse_position(text)
         match = _catalogue_sky(str(artifacts.root), _stamp(), catalog).nearest(position)
     except UserError as err:
-        st.error(f"Not searched: {err}")
+        st.error(f"Not searched: {inert(err)}")
         return
     object_id = str(catalog.at[match.row, "object_id"])
     st.markdown(f"nearest: `{object_id}`")

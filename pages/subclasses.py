@@ -18,6 +18,7 @@ from astrodisc import app_state, maps, public_mode, render
 from astrodisc.artifacts import Artifacts
 from astrodisc.errors import UserError
 from astrodisc.labels import manifest_versions
+from astrodisc.page_text import inert
 from astrodisc.subclass_profiles import (NOISE, Subcluster, class_rows, class_sizes, distributions, group_names,
                                          subcluster_labels, subcluster_note, subclusters_of)
 from astrodisc.views import view_for
@@ -127,7 +128,7 @@ st.markdown("#### Sub-clusters side by side")
 for cell, group in zip(_cells(len(groups)), groups):
     with cell.container(border=True):
         st.markdown(f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
-                    f"{group.size:,} members ({group.size / len(rows):.0%} of {cls})", unsafe_allow_html=True)
+                    f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)})", unsafe_allow_html=True)
         view.subcluster_view(current, group.rows, colors[group.name], key=f"subclass_{group.number}")
 
 st.markdown("#### Metadata distributions")

@@ -13,6 +13,7 @@ from astrodisc import app_state, render
 from astrodisc.artifacts import load_artifacts
 from astrodisc.datasets.galaxy_store import GalaxyStore
 from astrodisc.datasets.store import VarStarStore
+from astrodisc.page_text import shown
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.period_search import lomb_scargle
 from astrodisc.widgets import NEIGHBOUR_PREFIX
@@ -167,7 +168,7 @@ def test_the_map_view_survives_a_visit_to_another_page(tiny_data):
 
 def test_a_link_naming_what_this_catalogue_lacks_shows_the_rest_and_says_so(tiny_data):
     at = _run({"colour": "no_such_column", "classes": "EW,XYZ", "range": "amplitude:oops"})
-    notes = " ".join(w.value for w in at.warning)
+    notes = " ".join(shown(w.value) for w in at.warning)  # the text a reader sees (link values are escaped)
     assert "no_such_column" in notes and "'XYZ'" in notes and "unreadable range" in notes
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
     assert _map_rows(at) == catalog.index[catalog["label"] == "EW"].tolist()  # the part that made sense stays
@@ -492,6 +493,9 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
     again = _label_page(monkeypatch, tiny_data, tmp_path)  # a new browser session: resumes after the label
     again.sidebar.selectbox(key="queue_order").set_value("anomaly score").run()
     assert _shown_object(again) == queue[1]
+    assert not any("standing labels" in c.value for c in again.caption)  # all labels are read only when opened
+    again.session_state["all_labels"] = True  # the expander opened
+    again.run()
     assert any(c.value.startswith("1 standing labels by 1 annotators") for c in again.caption)
     assert len(again.get("download_button")) == 3  # CSV, Parquet, VOTable
 
@@ -539,6 +543,8 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     at.selectbox(key="label_class").set_value("EW").run()
     at.button_group(key="label_interest").set_value(2).run()
     at.button(key="save").click().run()  # ben disagrees with ana on the class, agrees on the interest
+    at.session_state["all_labels"] = True  # the expander opened
+    at.run()
     (table,) = [d for d in at.dataframe if "Cohen κ (class)" in d.value.columns]
     assert table.value.iloc[0]["annotators"] == "ana · ben" and table.value.iloc[0]["objects (class)"] == 1
 

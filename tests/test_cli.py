@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import pickle
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from astrodisc.cli import main
+from astrodisc.paths import PROJECT_ROOT
 from astrodisc.datasets.varstars_sim import SimConfig, simulate
 
 
@@ -97,3 +100,26 @@ def test_simulate_writes_a_store(tmp_path):
 
 def test_demo_of_both_kinds_takes_no_single_dataset_folder(tmp_path):
     _one_line_error(run("demo", "--data", str(tmp_path / "d")), "--data and --model name one demo")
+
+
+def _tree(root: Path) -> dict[str, bytes | None]:
+    """Every file (its bytes) and folder (None) under ``root``."""
+    return {str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None) for p in sorted(root.rglob("*"))}
+
+
+@pytest.mark.parametrize("model", ["galaxies-moco", "pickled"])
+def test_a_build_with_a_model_it_cannot_use_leaves_nothing_behind(tiny_artifacts, tmp_path, capsys, model):
+    """A model of another kind, or weights that are a pickle: refused in one line before the build makes its
+    staging folder and lock (it used to leave ``.<out>.builds/`` and ``.<out>.lock``)."""
+    dataset = tmp_path / "stars"
+    shutil.copytree(tiny_artifacts.dataset_dir, dataset, symlinks=True)
+    model_dir = PROJECT_ROOT / "models" / model
+    if model == "pickled":
+        model_dir = tmp_path / "pickled"
+        shutil.copytree(PROJECT_ROOT / "models" / "varstars-clip", model_dir)
+        (model_dir / "weights.pt").write_bytes(pickle.dumps({"a": [1, 2, 3]}))
+    before = _tree(tmp_path)
+    assert main(["build", "--dataset", str(dataset), "--model", str(model_dir), "--out", str(dataset / "new"),
+                 "--quiet"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    assert _tree(tmp_path) == before

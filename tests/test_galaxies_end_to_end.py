@@ -40,7 +40,9 @@ def _view_invariance(encoder: ResNetEncoder, data: ImageData, aug: AugmentConfig
 def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objective):
     root, dataset = sky
     out = root / objective
-    assert main(["train", "--dataset", str(dataset), "--out", str(out), "--objective", objective, "--epochs", "3",
+    # 4 epochs: at 3, MoCo (its queue of keys filling over the first epochs) kept its best validation loss at
+    # epoch 1 on this machine, 0.052 above the untrained network's invariance, at the edge of the bound below
+    assert main(["train", "--dataset", str(dataset), "--out", str(out), "--objective", objective, "--epochs", "4",
                  "--batch-size", "128", "--quiet"]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["kind"] == "galaxies" and config["objective"] == objective

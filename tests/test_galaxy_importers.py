@@ -109,7 +109,7 @@ def test_fits_folder_round_trips_fluxes_and_catalogue(fits_folder, tmp_path):
 def test_explicit_stamp_size_crops_every_cutout_and_replaces_a_store(fits_folder, tmp_path):
     folder, csv, cubes = fits_folder
     import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
-    store = GalaxyStore(import_cutout_folder(folder, csv, tmp_path / "out", stamp_px=16, progress=False))
+    store = GalaxyStore(import_cutout_folder(folder, csv, tmp_path / "out", stamp_px=16, progress=False, force=True))
     assert store.cutouts.shape == (5, 3, 16, 16)
     np.testing.assert_array_equal(store.image("A1"), cubes["a"][:, 8:24, 8:24])
 
@@ -192,7 +192,7 @@ def test_galaxy10_rejects_a_wrong_layout(tmp_path):
     with pytest.raises(UserError, match=r"bad\.h5.*'images' is float32"):
         import_galaxy10_decals(path, tmp_path / "out", progress=False)
     with h5py.File(path, "w") as file:
-        file.create_dataset("images", data=np.zeros((2, 8, 8, 3), np.uint8))
+        file.create_dataset("images", data=np.zeros((2, 16, 16, 3), np.uint8))
         file.create_dataset("ans", data=np.array([0, 10], np.uint8))
         file.create_dataset("ra", data=np.zeros(2))
         file.create_dataset("dec", data=np.zeros(2))
@@ -245,14 +245,14 @@ def _bad_band_order(folder: Path) -> str:
 
 def _bad_bomb(folder: Path) -> str:
     (folder / "good.fits").unlink()
-    _write_png(folder / "good.png", np.zeros((8, 8, 3), np.uint8))
+    _write_png(folder / "good.png", np.zeros((16, 16, 3), np.uint8))
     _png_bomb(folder / "bad.png")
     return "bad.png"
 
 
 def _bad_truncated_png(folder: Path) -> str:
     (folder / "good.fits").unlink()
-    _write_png(folder / "good.png", np.zeros((8, 8, 3), np.uint8))
+    _write_png(folder / "good.png", np.zeros((16, 16, 3), np.uint8))
     path = _write_png(folder / "bad.png", np.random.default_rng(0).integers(0, 256, (64, 64, 3), dtype=np.uint8))
     path.write_bytes(path.read_bytes()[:3000])
     return "bad.png"

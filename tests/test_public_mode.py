@@ -186,6 +186,8 @@ def test_labels_and_subsets_stay_in_their_session_and_out_of_the_shared_database
     other = _session(LABEL_PAGE)  # another browser, same annotator name
     other.sidebar.text_input(key="annotator").input("ana").run()
     assert _shown_object(other) == first  # nothing labelled here: the queue starts afresh
+    other.session_state["all_labels"] = True  # the expander of all labels opened
+    other.run()
     assert any(c.value.startswith("0 standing labels") for c in other.caption)
     theirs = Path(other.session_state[SESSION_DB_KEY])
     assert theirs != mine and LabelDB(theirs).latest("tiny-sim").empty
@@ -236,6 +238,8 @@ def test_a_label_table_over_the_upload_limit_is_refused_and_nothing_is_stored(pu
     table = pd.DataFrame({"object_id": ["TINY-0000"] * 60_000, "note": ["x" * 20] * 60_000})
     data = table.to_csv(index=False).encode()
     assert len(data) > 2**20
+    at.session_state["all_labels"] = True  # the expander of all labels opened
+    at.run()
     at.file_uploader(key="labels_upload").set_value(("big.csv", data, "text/csv")).run()
     at.button(key="labels_import").click().run()
     _ok(at)
@@ -243,6 +247,35 @@ def test_a_label_table_over_the_upload_limit_is_refused_and_nothing_is_stored(pu
     assert error.startswith("Nothing imported: big.csv is ") and error.endswith("; the limit is 1 MB"), error
     assert LabelDB(Path(at.session_state[SESSION_DB_KEY])).history("tiny-sim").empty and not public.exists()
     assert len(at.session_state[ACTIONS_KEY]) == 1  # an import is a heavy action, refused or not
+
+
+def test_a_label_import_above_the_row_cap_is_refused_whole(public, monkeypatch, tmp_path):
+    config = Path(os.environ[public_mode.CONFIG_ENV])
+    config.write_text(config.read_text() + "max_import_rows = 3\n")
+    at = _session(LABEL_PAGE)
+    at.sidebar.text_input(key="annotator").input("ana").run()
+    at.session_state["all_labels"] = True
+    at.run()
+    assert any("at most 3 rows here" in u.label for u in at.get("file_uploader"))
+    data = pd.DataFrame({"object_id": ["TINY-0000"] * 4, "label": "EW"}).to_csv(index=False).encode()
+    at.file_uploader(key="labels_upload").set_value(("four.csv", data, "text/csv")).run()
+    at.button(key="labels_import").click().run()
+    _ok(at)
+    assert [e.value for e in at.error] == ["Nothing imported: the table has 4 rows; an import here takes at most 3"]
+    assert not Path(at.session_state[SESSION_DB_KEY]).exists()  # nothing written, not even a database
+
+
+def test_a_visit_that_only_looks_leaves_no_database_behind(public):
+    sessions = public.parent.parent / "sessions"
+    for page in (None, LABEL_PAGE, SUBCLASS_PAGE, "pages/search.py", "pages/model.py"):
+        at = _session(page)
+        if page == LABEL_PAGE:
+            at.sidebar.text_input(key="annotator").input("ana").run()
+            at.button(key="skip").click().run()
+            at.button(key="undo").click().run()  # nothing to undo: still nothing to keep
+            _ok(at)
+    assert not list(sessions.glob("*.sqlite*")) and not public.exists()
+    assert public_mode.session_db_limit() == PublicSettings().session_mb * 2**20
 
 
 def test_a_public_run_shows_no_error_details_and_refuses_to_serve_without_xsrf_protection(public):

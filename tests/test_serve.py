@@ -11,7 +11,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 from conftest import Fixture
 
@@ -27,27 +31,49 @@ def _answers(url: str) -> bool:
         return False
 
 
-def test_serve_warms_its_default_page_and_a_sigterm_stops_the_server(tiny_artifacts: Fixture):
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+@contextmanager
+def _serving(data_root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
+    """``astrodisc serve`` on a free port until it says it warmed up: (its url, the process, its output lines)."""
     port = free_port()
     serve = subprocess.Popen([sys.executable, "-m", "astrodisc", "serve", "--port", str(port), "--data",
-                              str(tiny_artifacts.data_root)], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
+                              str(data_root), *options], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
                              stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
                              start_new_session=True)  # a group of its own: a failed test kills the server too
-    url = f"http://127.0.0.1:{port}"
     try:
         output: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [output.put(line.rstrip()) for line in serve.stdout], daemon=True).start()
         lines, deadline = [], time.monotonic() + 180
         while not (lines and lines[-1].startswith(("warmed up", "warm-up failed"))):
             lines.append(output.get(timeout=max(0.0, deadline - time.monotonic())))
-        assert lines[-1].startswith("warmed up: the first page ran in"), "\n".join(lines)
-        assert _answers(url)
-        serve.send_signal(signal.SIGTERM)
-        assert serve.wait(timeout=30) == 0
-        assert not _answers(url)  # the server went with it, not left running as an orphan
+        yield f"http://127.0.0.1:{port}", serve, lines
     finally:
         try:
             os.killpg(serve.pid, signal.SIGKILL)  # whatever of the group is left (nothing, when the test passed)
         except ProcessLookupError:
             pass
         serve.wait()
+
+
+def test_serve_warms_its_default_page_and_a_sigterm_stops_the_server(tiny_artifacts: Fixture):
+    with _serving(tiny_artifacts.data_root) as (url, serve, lines):
+        assert lines[-1].startswith("warmed up: the first page ran in"), "\n".join(lines)
+        assert _answers(url)
+        assert _status(f"{url}/_stcore/metrics") == 200  # Streamlit's metrics, open on a labeling server
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        assert not _answers(url)  # the server went with it, not left running as an orphan
+
+
+def test_a_public_server_closes_streamlits_metrics(tiny_artifacts: Fixture):
+    with _serving(tiny_artifacts.data_root, "--public") as (url, _, lines):
+        assert lines[-1].startswith("warmed up: the first page ran in"), "\n".join(lines)
+        assert _answers(url) and _status(f"{url}/_stcore/metrics") == 404
+        assert _status(f"{url}/_stcore/metrics?families=session_uploaded_file_bytes") == 404

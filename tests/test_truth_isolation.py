@@ -21,8 +21,7 @@ ALLOWED_IMPORTERS = {"astrodisc/evaluate.py", "astrodisc/evaluate_galaxies.py", 
 # the store defines the name, the simulator writes the file, the reader reads it
 ALLOWED_NAMERS = {"astrodisc/datasets/store.py", "astrodisc/datasets/varstars_sim.py", "astrodisc/truth.py",
                   "astrodisc/datasets/galaxies_sim.py", "astrodisc/datasets/galaxy_store.py",  # writes the simulated sky's truth beside its cutouts
-                  "astrodisc/datasets/galaxy_importers.py",  # deletes a stale truth when a real import replaces a store
-                  "astrodisc/synthetic.py"}  # writes the synthetic survey's groups beside its embeddings
+                  "astrodisc/synthetic.py"}  # (a real import no longer deletes a stale truth: it writes a new folder)  # writes the synthetic survey's groups beside its embeddings
 
 
 def _sources() -> list[Path]:

@@ -50,7 +50,9 @@ import pandas as pd
 from astropy.coordinates import SkyCoord
 from tqdm import tqdm
 
+from astrodisc.datasets.csv_files import read_csv_file
 from astrodisc.datasets.importers import ImportedSample, _lightcurve, _objects, _table, check_member_size
+from astrodisc.datasets.staging import staged_dataset
 from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, DatasetInfo, LightCurve, write_store
 from astrodisc.errors import UserError
 from astrodisc.uploads import SpectrumUpload, read_spectrum
@@ -83,17 +85,20 @@ class AstroM3Selection:
         return f"{self.subset}_{self.seed}"
 
 
-def import_astrom3(source: Path, out_dir: Path, selection: AstroM3Selection, progress: bool = True) -> Path:
-    """Read the raw or processed AstroM³ release at ``source`` for ``selection`` and write a store at ``out_dir``."""
+def import_astrom3(source: Path, out_dir: Path, selection: AstroM3Selection, progress: bool = True,
+                   force: bool = False) -> Path:
+    """Read the raw or processed AstroM³ release at ``source`` for ``selection`` and write a store at ``out_dir``,
+    whole or not at all, replacing a dataset there only with ``force`` (:mod:`astrodisc.datasets.staging`)."""
     source = Path(source)
-    if (source / "splits").is_dir():
-        sample, spectra = read_raw(source, selection, progress)
-    elif (source / selection.config).is_dir():
-        sample, spectra = read_processed(source, selection, progress)
-    else:
-        raise UserError(f"{source} is not an AstroM3 copy: expected splits/ (raw release) or "
-                        f"{selection.config}/ (processed Parquet release)")
-    write_store(Path(out_dir), sample.info, sample.objects, sample.lightcurves, spectra)
+    with staged_dataset(Path(out_dir), force) as work:
+        if (source / "splits").is_dir():
+            sample, spectra = read_raw(source, selection, progress)
+        elif (source / selection.config).is_dir():
+            sample, spectra = read_processed(source, selection, progress)
+        else:
+            raise UserError(f"{source} is not an AstroM3 copy: expected splits/ (raw release) or "
+                            f"{selection.config}/ (processed Parquet release)")
+        write_store(work, sample.info, sample.objects, sample.lightcurves, spectra)
     return Path(out_dir)
 
 
@@ -151,7 +156,7 @@ def _classes(info: dict, name: str) -> dict[str, str]:
 def _split_csv(path: Path) -> pd.DataFrame:
     if not path.is_file():
         raise UserError(f"AstroM3 split file not found: {path}")
-    table = pd.read_csv(path)
+    table = read_csv_file(path, "AstroM3 split file")
     missing = [c for c in ("asassn_name", "edr3_source_id", "target", "spec_filename") if c not in table.columns]
     if missing:
         raise UserError(f"{path} lacks columns {', '.join(missing)}")

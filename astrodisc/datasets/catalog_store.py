@@ -16,6 +16,7 @@ Written by :func:`import_catalog` from CSV, Parquet, VOTable or a FITS binary ta
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import asdict
 from pathlib import Path
 
@@ -24,10 +25,12 @@ import pandas as pd
 
 from astrodisc.artifacts import CATALOG_ADDED_COLUMNS
 from astrodisc.atomic import save_json, save_parquet
+from astrodisc.datasets.csv_dialect import check_csv_dialect
 from astrodisc.datasets.gzip_guard import check_unpacked_size
+from astrodisc.datasets.staging import staged_dataset
 from astrodisc.datasets.store import DatasetInfo, ObjectStore
 from astrodisc.errors import UserError
-from astrodisc.export import read_table
+from astrodisc.export import MAX_TABLE_BYTES, read_table
 
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz")
 RA_NAMES = ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg")  # looked for, case-insensitively, without --ra-column
@@ -51,24 +54,35 @@ class CatalogStore(ObjectStore):
         return self.objects[list(self.feature_columns)].to_numpy(np.float32, na_value=np.nan)
 
 
-def read_any_table(path: Path) -> pd.DataFrame:
+def read_any_table(path: Path, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
     """A local table file as a DataFrame: FITS binary tables through astropy (multidimensional columns dropped),
-    CSV, Parquet and VOTable through :func:`astrodisc.export.read_table`, without the upload size limit."""
+    CSV, Parquet and VOTable through :func:`astrodisc.export.read_table`. A file larger on disk than ``max_bytes``
+    (None: no limit) is refused from its size alone, before a byte of it is read; so is a CSV whose dialect would
+    misread (:mod:`astrodisc.datasets.csv_dialect`)."""
     path = Path(path)
     if not path.is_file():
         raise UserError(f"no such table file: {path}")
+    size = path.stat().st_size
+    if max_bytes is not None and size > max_bytes:
+        raise UserError(f"refusing {path.name}: it is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB "
+                        "a catalogue table may have; keep the rows and columns you need")
     if path.name.lower().endswith(FITS_SUFFIXES):
         if path.name.lower().endswith(".gz"):
             check_unpacked_size(path)
         from astropy.table import Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
 
         try:
-            table = Table.read(path, format="fits")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # astropy's header complaints: the file is refused or read anyway
+                table = Table.read(path, format="fits")
         except Exception as err:  # noqa: BLE001 - any parser failure is the file's fault, reported in one line
             raise UserError(f"{path.name} is not a readable FITS table: {type(err).__name__}") from None
         table.remove_columns([c for c in table.colnames if table[c].ndim > 1])
         return table.to_pandas()
-    return read_table(path.read_bytes(), path.name, max_bytes=None)
+    data = path.read_bytes()
+    if path.suffix.lower() == ".csv":
+        check_csv_dialect(data, path.name)
+    return read_table(data, path.name, max_bytes=None)
 
 
 def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:
@@ -146,16 +160,19 @@ def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_
 
 
 def import_catalog(table_path: Path, out_dir: Path, *, id_column: str | None = None, class_column: str | None = None,
-                   ra_column: str | None = None, dec_column: str | None = None) -> tuple[Path, list[str]]:
-    """Write the catalogue store of the table file ``table_path`` to ``out_dir`` (dataset.json last);
-    returns ``out_dir`` and the notes of :func:`catalog_objects`."""
+                   ra_column: str | None = None, dec_column: str | None = None,
+                   force: bool = False) -> tuple[Path, list[str]]:
+    """Write the catalogue store of the table file ``table_path`` to ``out_dir`` (whole or not at all, replacing a
+    dataset there only with ``force``: :func:`astrodisc.datasets.staging.staged_dataset`); returns ``out_dir``
+    and the notes of :func:`catalog_objects`."""
     table_path, out_dir = Path(table_path), Path(out_dir)
-    objects, notes = catalog_objects(read_any_table(table_path), id_column=id_column, class_column=class_column,
-                                     ra_column=ra_column, dec_column=dec_column)
-    features = [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")]
-    classes = tuple(sorted(objects["label"].dropna().unique()))
-    info = DatasetInfo(name=out_dir.name, kind="catalog", classes=classes, bands=(), encoder_band="", time_system="",
-                       mag_system="", source=table_path.name, extra={"features": features})
-    save_parquet(out_dir / "objects.parquet", objects)
-    save_json(out_dir / "dataset.json", asdict(info))
+    with staged_dataset(out_dir, force) as work:
+        objects, notes = catalog_objects(read_any_table(table_path), id_column=id_column, class_column=class_column,
+                                         ra_column=ra_column, dec_column=dec_column)
+        features = [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")]
+        classes = tuple(sorted(objects["label"].dropna().unique()))
+        info = DatasetInfo(name=out_dir.name, kind="catalog", classes=classes, bands=(), encoder_band="",
+                           time_system="", mag_system="", source=table_path.name, extra={"features": features})
+        save_parquet(work / "objects.parquet", objects)
+        save_json(work / "dataset.json", asdict(info))
     return out_dir, notes

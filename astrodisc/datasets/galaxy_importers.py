@@ -4,8 +4,8 @@
 * :func:`import_galaxy10_decals`: the Galaxy10 DECaLS HDF5 file (17,736 labelled 256 x 256 colour composites).
 
 Every file is validated before it is used, and a bad one stops the import with a UserError naming it.
-Cutouts go through a CutoutWriter (a hidden ``.partial`` file, removed on failure) and dataset.json is
-written last, so an import that fails never leaves a folder that opens as a dataset.
+Each import writes into a staging folder published whole (:mod:`astrodisc.datasets.staging`), so an import
+that fails leaves nothing behind, and a dataset already at ``out`` is replaced only with ``force``.
 """
 
 from __future__ import annotations
@@ -22,14 +22,18 @@ from astropy.io import fits
 from PIL import Image
 from tqdm import tqdm
 
+from astrodisc.datasets.csv_files import read_csv_file
 from astrodisc.datasets.galaxy_store import (
     DECAM_EXTINCTION,
+    MIN_CUTOUT_PX,
     MORPHOLOGIES,
     CutoutWriter,
     GalaxyImaging,
     finish_galaxy_store,
 )
-from astrodisc.datasets.store import TRUTH_FILE, DatasetInfo
+from astrodisc.datasets.gzip_guard import check_unpacked_size
+from astrodisc.datasets.staging import staged_dataset
+from astrodisc.datasets.store import DatasetInfo
 from astrodisc.errors import UserError
 
 DEFAULT_PIXEL_SCALE = 0.262  # arcsec/pixel, DECaLS
@@ -57,19 +61,14 @@ GALAXY10_CHUNK = 256  # images per HDF5 read: 256 x 256 x 256 x 3 bytes = 50 MB
 
 @contextmanager
 def _writing(out: Path, n: int, bands: int, stamp_px: int, dtype: type) -> Iterator[CutoutWriter]:
-    """A CutoutWriter whose partial file is removed if the body fails, and renamed into place if it succeeds.
-
-    A store already in ``out`` is superseded just before the rename: its dataset.json (and hidden truth)
-    go first, so the folder never pairs old tables with new cutouts.
-    """
+    """A CutoutWriter whose partial file is removed if the body fails, and renamed into place if it succeeds
+    (``out`` is a fresh staging folder: :mod:`astrodisc.datasets.staging` publishes it whole)."""
     writer = CutoutWriter(out, n, bands, stamp_px, dtype)
     try:
         yield writer
     except BaseException:
         writer.tmp.unlink(missing_ok=True)
         raise
-    for stale in ("dataset.json", TRUTH_FILE):
-        (Path(out) / stale).unlink(missing_ok=True)
     writer.close()
 
 
@@ -134,9 +133,21 @@ def _flux_factor(hdul: fits.HDUList, hdu: Hdu, name: str) -> float:
     return factor
 
 
+def _check_cutout_size(name: str, height: int, width: int) -> None:
+    """A UserError for a picture too large for a cutout (more than MAX_IMAGE_PIXELS per band) or too small to hold
+    a galaxy (under MIN_CUTOUT_PX on a side)."""
+    if height * width > MAX_IMAGE_PIXELS:
+        raise UserError(f"refusing {name}: {width} x {height} pixels is too large for a cutout")
+    if min(height, width) < MIN_CUTOUT_PX:
+        raise UserError(f"refusing {name}: {width} x {height} pixels is too small to hold a galaxy (a cutout has at "
+                        f"least {MIN_CUTOUT_PX} px on a side)")
+
+
 @contextmanager
 def _open_fits(path: Path) -> Iterator[fits.HDUList]:
-    """The HDU list of a FITS file, or a UserError naming it if it is unreadable or truncated."""
+    """The HDU list of a FITS file, or a UserError naming it if it is unreadable, truncated or a gzip bomb."""
+    if path.name.lower().endswith(".gz"):
+        check_unpacked_size(path)
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -166,8 +177,7 @@ def _fits_shape(path: Path, bands: tuple[str, ...]) -> tuple[int, int, float | N
         except (ValueError, KeyError, TypeError) as error:
             raise UserError(f"unreadable FITS header in {path.name}: {error}") from None
         height, width = planes[0].shape[-2:]
-        if height * width > MAX_IMAGE_PIXELS:
-            raise UserError(f"refusing {path.name}: {width} x {height} pixels is too large for a cutout")
+        _check_cutout_size(path.name, height, width)
         _check_bands(hdul, path.name, bands)
         _flux_factor(hdul, planes[0], path.name)
         return height, width, scale
@@ -199,8 +209,7 @@ def _open_image(path: Path) -> Iterator[Image.Image]:
     except (OSError, ValueError, SyntaxError) as error:
         raise UserError(f"unreadable image file {path.name}: {error}") from None
     with image:
-        if image.width * image.height > min(MAX_IMAGE_PIXELS, Image.MAX_IMAGE_PIXELS or MAX_IMAGE_PIXELS):
-            raise UserError(f"refusing {path.name}: {image.width} x {image.height} pixels is too large for a cutout")
+        _check_cutout_size(path.name, image.height, image.width)
         if image.mode not in COLOUR_MODES:
             raise UserError(f"{path.name} is not a colour image (Pillow mode {image.mode}): expected RGB")
         yield image
@@ -251,10 +260,8 @@ def _read_catalogue(catalogue_csv: Path, folder: Path) -> tuple[pd.DataFrame, li
     and each row's cutout file."""
     if not catalogue_csv.is_file():
         raise UserError(f"catalogue not found: {catalogue_csv}")
-    try:
-        table = pd.read_csv(catalogue_csv, dtype={"file_loc": "string", "label": "string", "object_id": "string"})
-    except (OSError, ValueError, UnicodeDecodeError) as error:
-        raise UserError(f"unreadable catalogue {catalogue_csv.name}: {error}") from None
+    table = read_csv_file(catalogue_csv, "catalogue", dtype={"file_loc": "string", "label": "string",
+                                                           "object_id": "string"})
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in ("file_loc", "ra", "dec") if c not in table]
     if missing:
@@ -314,8 +321,10 @@ def _common_pixel_scale(scales: list[float | None], files: list[Path]) -> float:
 
 
 def import_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None = None,
-                         bands: tuple[str, ...] = ("g", "r", "z"), progress: bool = True) -> Path:
-    """Import a folder of cutouts listed by a CSV catalogue into a galaxy store at ``out``; returns ``out``.
+                         bands: tuple[str, ...] = ("g", "r", "z"), progress: bool = True, force: bool = False) -> Path:
+    """Import a folder of cutouts listed by a CSV catalogue into a galaxy store at ``out``; returns ``out``. The
+    store is written whole or not at all, replacing a dataset at ``out`` only with ``force``
+    (:mod:`astrodisc.datasets.staging`).
 
     The catalogue has ``file_loc`` (path relative to ``folder`` or absolute), ``ra``, ``dec`` [deg] and
     optionally ``label``, ``redshift`` (-> ``z_spec``), ``e_bv`` [mag] and ``object_id`` (else the file
@@ -330,14 +339,23 @@ def import_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px:
       them is refused.
     * PNG/JPEG: colour images stored as uint8 R, G, B composites (``pixel_unit`` "rgb8"), 0.262 arcsec pixels.
 
+    A picture under MIN_CUTOUT_PX (16) on a side is refused: it cannot hold a resolved galaxy.
     Cutouts are centre-cropped or zero-padded to ``stamp_px`` (default: the most common size, at most 256).
     ``classes`` are the catalogue's sorted labels (MORPHOLOGIES if it has none).
     """
     folder, catalogue_csv, out = Path(folder), Path(catalogue_csv), Path(out)
     if not folder.is_dir():
         raise UserError(f"cutout folder not found: {folder}")
-    if stamp_px is not None and stamp_px < 1:
-        raise UserError(f"stamp size must be positive, got {stamp_px}")
+    if stamp_px is not None and stamp_px < MIN_CUTOUT_PX:
+        raise UserError(f"stamp size must be at least {MIN_CUTOUT_PX} px, got {stamp_px}")
+    with staged_dataset(out, force) as work:
+        _write_cutout_folder(folder, catalogue_csv, work, stamp_px, bands, progress)
+    return out
+
+
+def _write_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None,
+                         bands: tuple[str, ...], progress: bool) -> None:
+    """The work of :func:`import_cutout_folder`, writing the store into the (staging) folder ``out``."""
     objects, files = _read_catalogue(catalogue_csv, folder)
     kinds = {_file_kind(p): p for p in files}
     if len(kinds) > 1:
@@ -372,7 +390,6 @@ def import_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px:
                        source=f"cutout folder {folder} with catalogue {catalogue_csv.name}",
                        extra={"stamp_px": size, "nonfinite_pixels_replaced": int(nonfinite.sum())})
     finish_galaxy_store(out, info, imaging, objects)
-    return out
 
 
 # --------------------------------------------------------------------------------------------- Galaxy10 DECaLS
@@ -387,8 +404,10 @@ def _h5_column(file, key: str, n: int, path: Path) -> np.ndarray:  # file: h5py.
     return column[()]
 
 
-def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limit: int | None = None) -> Path:
-    """Import Galaxy10 DECaLS (``Galaxy10_DECals.h5``) into a galaxy store at ``out``; returns ``out``.
+def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limit: int | None = None,
+                           force: bool = False) -> Path:
+    """Import Galaxy10 DECaLS (``Galaxy10_DECals.h5``) into a galaxy store at ``out``, whole or not at all,
+    replacing a dataset there only with ``force`` (:mod:`astrodisc.datasets.staging`); returns ``out``.
 
     The file holds ``images`` (N, 256, 256, 3) uint8 colour composites of DECaLS g, r, z imaging (not
     fluxes), ``ans`` (N,) the class index into GALAXY10_CLASSES, ``ra``, ``dec`` [deg], ``redshift``
@@ -397,13 +416,20 @@ def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limi
     the pixel scale is the median ``pxscale`` (0.262 arcsec without it). ``object_id`` is
     ``galaxy10-<row>`` (row in the file); ``limit`` keeps the first rows. Images are read in chunks.
     """
-    import h5py  # only this importer needs it
-
     h5_path, out = Path(h5_path), Path(out)
     if not h5_path.is_file():
         raise UserError(f"Galaxy10 file not found: {h5_path}")
     if limit is not None and limit < 1:
         raise UserError(f"limit must be positive, got {limit}")
+    with staged_dataset(out, force) as work:
+        _write_galaxy10(h5_path, work, progress, limit)
+    return out
+
+
+def _write_galaxy10(h5_path: Path, out: Path, progress: bool, limit: int | None) -> None:
+    """The work of :func:`import_galaxy10_decals`, writing the store into the (staging) folder ``out``."""
+    import h5py  # only this importer needs it
+
     try:
         file = h5py.File(h5_path, "r")
     except OSError as error:
@@ -415,6 +441,7 @@ def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limi
         if images.ndim != 4 or images.shape[3] != 3 or images.shape[1] != images.shape[2] or images.dtype != np.uint8:
             raise UserError(f"{h5_path.name}: 'images' is {images.dtype} {images.shape}, expected uint8 (N, S, S, 3)")
         total, size = images.shape[0], images.shape[1]
+        _check_cutout_size(h5_path.name, size, size)
         n = total if limit is None else min(limit, total)
         ans = _h5_column(file, "ans", total, h5_path)[:n]
         if ans.size and (np.any(ans != np.round(ans)) or ans.min() < 0 or ans.max() >= len(GALAXY10_CLASSES)):
@@ -447,4 +474,3 @@ def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limi
                               f"colour composites): {h5_path.name}",
                        extra={"stamp_px": size, "rows_in_file": total})
     finish_galaxy_store(out, info, GalaxyImaging(pixel_scale, "rgb8"), objects)
-    return out

@@ -33,6 +33,7 @@ MORPHOLOGIES: tuple[str, ...] = ("elliptical", "spiral", "edge_on", "irregular",
 # A_band / E(B-V) of the DECam bands (Schlafly & Finkbeiner 2011, as used by the Legacy Surveys).
 DECAM_EXTINCTION: dict[str, float] = {"g": 3.214, "r": 2.165, "i": 1.592, "z": 1.211, "Y": 1.064}
 CUTOUTS = Path("images") / "cutouts.npy"
+MIN_CUTOUT_PX = 16  # shortest side of a cutout [px]: a smaller picture cannot hold a resolved galaxy
 DUPLICATE_RADIUS_ARCSEC = 2.0  # two catalogue entries closer than this on the sky are one galaxy
 
 
@@ -65,7 +66,7 @@ class GalaxyStore(ObjectStore):
     @cached_property
     def cutouts(self) -> np.ndarray:
         """(N, B, S, S) memmap of every cutout (see the module docstring for units)."""
-        return np.load(self.root / CUTOUTS, mmap_mode="r")
+        return np.load(self.root / CUTOUTS, mmap_mode="r", allow_pickle=False)
 
     @property
     def stamp_px(self) -> int:
@@ -106,7 +107,7 @@ def finish_galaxy_store(root: Path, info: DatasetInfo, imaging: GalaxyImaging, o
                         truth: pd.DataFrame | None = None) -> None:
     """Write the tables of a galaxy store whose cutouts a CutoutWriter already wrote (dataset.json last)."""
     root = Path(root)
-    cutouts = np.load(root / CUTOUTS, mmap_mode="r")
+    cutouts = np.load(root / CUTOUTS, mmap_mode="r", allow_pickle=False)
     if len(cutouts) != len(objects):
         raise ValueError(f"{len(cutouts)} cutouts for {len(objects)} objects")
     if not objects["object_id"].astype(str).is_unique:

@@ -28,7 +28,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from astrodisc.datasets.csv_files import first_line, read_csv_file
 from astrodisc.datasets.gzip_guard import check_unpacked_size
+from astrodisc.datasets.staging import staged_dataset
 from astrodisc.datasets.store import DatasetInfo, LightCurve, write_store
 from astrodisc.errors import UserError
 from astrodisc.paths import shared_dir
@@ -105,11 +107,6 @@ def check_member_size(size: int, member: str, archive: Path) -> None:
     if size > MAX_MEMBER_BYTES:
         raise UserError(f"refusing {member} in {archive.name}: it unpacks to {size / 2**20:.0f} MB, "
                         f"more than the {MAX_MEMBER_BYTES // 2**20} MB a light-curve file may have")
-
-
-def _first_line(error: Exception) -> str:
-    """The first line of an exception's message (pandas' and numpy's run over several)."""
-    return next(iter(str(error).splitlines()), "")
 
 
 def _tar_files(path: Path, suffix: str) -> Iterator[tuple[str, bytes]]:
@@ -205,10 +202,7 @@ def read_catalina(source_dir: Path) -> ImportedSample:
         match = CATALINA_FILE.match(path.name)
         if match is None:
             raise UserError(f"Catalina file name is not <class>_<id>.csv: {path.name}")
-        try:
-            table = pd.read_csv(path, usecols=["MJD", "Mag", "Magerr", "RA", "Dec"], dtype=float)
-        except ValueError as error:
-            raise UserError(f"unreadable Catalina file {path.name}: {_first_line(error)}") from None
+        table = read_csv_file(path, "Catalina file", usecols=["MJD", "Mag", "Magerr", "RA", "Dec"], dtype=float)
         position = table["RA"].median(), table["Dec"].median()
         if not (np.isfinite(position).all() and abs(position[1]) <= 90):
             raise UserError(f"Catalina file {path.name} gives no valid RA/Dec [deg]")
@@ -319,8 +313,9 @@ SURVEYS: dict[str, tuple[str, Callable[[Path], ImportedSample]]] = {  # name: (f
 }
 
 
-def import_survey(name: str, out_dir: Path, source_dir: Path | None = None) -> Path:
-    """Read survey ``name`` (stripe82, catalina, macho, linear) and write it as a store at ``out_dir``.
+def import_survey(name: str, out_dir: Path, source_dir: Path | None = None, force: bool = False) -> Path:
+    """Read survey ``name`` (stripe82, catalina, macho, linear) and write it as a store at ``out_dir``, whole or not
+    at all, replacing a dataset there only with ``force`` (:func:`astrodisc.datasets.staging.staged_dataset`).
 
     ``source_dir`` defaults to ``shared_dir()/real/varstars/<folder>``. Returns ``out_dir``.
     """
@@ -328,9 +323,10 @@ def import_survey(name: str, out_dir: Path, source_dir: Path | None = None) -> P
         raise UserError(f"unknown survey {name!r}: choose one of {', '.join(SURVEYS)}")
     folder, reader = SURVEYS[name]
     source = Path(source_dir) if source_dir is not None else shared_dir() / "real" / "varstars" / folder
-    try:
-        sample = reader(_require(source))
-    except (ValueError, TypeError, KeyError, IndexError, StopIteration) as error:  # a malformed file, not a bug
-        raise UserError(f"unreadable {name} files in {source}: {type(error).__name__} {_first_line(error)}") from None
-    write_store(Path(out_dir), sample.info, sample.objects, sample.lightcurves)
+    with staged_dataset(Path(out_dir), force) as work:
+        try:
+            sample = reader(_require(source))
+        except (ValueError, TypeError, KeyError, IndexError, StopIteration) as error:  # a malformed file, not a bug
+            raise UserError(f"unreadable {name} files in {source}: {type(error).__name__} {first_line(error)}") from None
+        write_store(work, sample.info, sample.objects, sample.lightcurves)
     return Path(out_dir)

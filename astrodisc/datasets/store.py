@@ -126,7 +126,7 @@ class VarStarStore(ObjectStore):
     kind, kind_name = "varstars", "variable stars"
 
     def _lc(self, name: str) -> np.ndarray:
-        return np.load(self.root / "lightcurves" / f"{name}.npy", mmap_mode="r")
+        return np.load(self.root / "lightcurves" / f"{name}.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def _lc_arrays(self) -> tuple[np.ndarray, ...]:
@@ -148,11 +148,11 @@ class VarStarStore(ObjectStore):
     @cached_property
     def spectra_flux(self) -> np.ndarray:
         """(N, len(WAVELENGTH_GRID)) float32 memmap; NaN rows are objects without a spectrum."""
-        return np.load(self.root / "spectra" / "flux.npy", mmap_mode="r")
+        return np.load(self.root / "spectra" / "flux.npy", mmap_mode="r", allow_pickle=False)
 
     @cached_property
     def spectra_err(self) -> np.ndarray:
-        return np.load(self.root / "spectra" / "flux_err.npy", mmap_mode="r")
+        return np.load(self.root / "spectra" / "flux_err.npy", mmap_mode="r", allow_pickle=False)
 
     def spectrum(self, object_id: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """(wavelength [A], flux, flux_err) of one object, or None without a spectrum."""

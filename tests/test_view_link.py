@@ -1,0 +1,58 @@
+"""The link's length bound (astrodisc.view_link): a value over MAX_VALUE_CHARS is refused whole, in
+microseconds whatever it holds, and every link the app writes for a view stays under the bound."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from astrodisc import view_link
+from astrodisc.view_link import MAX_VALUE_CHARS, MapView, from_query, overlong, overlong_note, to_query
+
+HUGE = 100_000  # the probe's link values [characters]
+CLASSES = ["EW", "RRAB", "DSCT", "SR"]
+CATALOG = pd.DataFrame({"label": ["EW", "SR", "RRAB"], "amplitude": [0.2, 0.5, 0.9]})
+
+
+@pytest.mark.parametrize("value", ["x" * HUGE, "[" * HUGE, "a:" * (HUGE // 2), "," * HUGE])
+@pytest.mark.parametrize("name", [view_link.RANGE, view_link.SUBSET, view_link.CLASSES, view_link.OBJECT])
+def test_a_100_kB_value_is_refused_in_microseconds(name, value):
+    params = {view_link.DATASET: ["tiny-sim"], name: [value]}
+    started = time.perf_counter()
+    refused = overlong(params)
+    elapsed = time.perf_counter() - started
+    assert refused == {name: HUGE}
+    assert elapsed < 1e-3  # a len() per value: microseconds (1 ms leaves room for a busy machine)
+
+
+def test_a_value_at_the_bound_is_kept_and_one_past_it_refused():
+    assert overlong({"object": ["x" * MAX_VALUE_CHARS]}) == {}
+    assert overlong({"object": ["x" * (MAX_VALUE_CHARS + 1)]}) == {"object": MAX_VALUE_CHARS + 1}
+    assert overlong({"n" * (MAX_VALUE_CHARS + 1): ["1"]}) == {"n" * (MAX_VALUE_CHARS + 1): MAX_VALUE_CHARS + 1}
+    assert overlong({"object": ["a", "b" * (MAX_VALUE_CHARS + 1)]}) == {"object": MAX_VALUE_CHARS + 1}  # any value
+
+
+def test_the_note_is_one_line_naming_each_refused_parameter_shortly():
+    note = overlong_note({"range": HUGE, "n" * 500: 500})
+    assert "\n" not in note and len(note) < 200
+    assert note == f"range ({HUGE:,} characters), {'n' * view_link.SHOWN_NAME_CHARS}… (500 characters): " \
+                   f"longer than {MAX_VALUE_CHARS:,} characters"
+
+
+def test_from_query_drops_an_overlong_value_with_a_note_before_reading_it():
+    view, notes = from_query({view_link.RANGE: "amplitude:0.3:" + "9" * HUGE, view_link.COLOUR: "amplitude"},
+                             CATALOG, CLASSES, ["label", "amplitude"], ["amplitude"])
+    assert view == MapView(colour="amplitude")
+    assert notes == [overlong_note({view_link.RANGE: HUGE + len("amplitude:0.3:")})]
+
+
+def test_the_links_the_app_writes_stay_under_the_bound():
+    """The longest value the app writes is ``classes``: a hundred nine-character class names still fit."""
+    names = tuple(f"class-{i:03d}" for i in range(100))
+    query = to_query(MapView(colour="n" * 64, classes=names, range_column="c" * 64, low=-1.2345678e-300,
+                             high=np.finfo(float).max))
+    assert max(map(len, query.values())) <= MAX_VALUE_CHARS
+    assert overlong({name: [value] for name, value in query.items()}) == {}
