@@ -45,8 +45,10 @@ except (UserError, OSError, ValueError, KeyError) as err:
     st.stop()
 
 if current.store.info.simulated:
-    st.warning(f"**Simulated data** — `{current.store.info.name}` is a simulated survey, not real observations.",
-               icon=":material/science:")
+    st.warning(
+        f"**Simulated data** — `{current.store.info.name}` is a simulated survey, not real observations.",
+        icon=":material/science:",
+    )
 
 # Pages live in pages/, driven by st.navigation. Streamlit 1.67 has no option to turn off its old pages/-folder
 # mode: until a process's first st.navigation call (and on every AppTest run) it runs a requested page, e.g. a

@@ -34,8 +34,13 @@ def anomaly_rank(anomaly_score: np.ndarray) -> np.ndarray:
     return ranks / max(1, len(ranks) - 1)
 
 
-def relevance(embedding: np.ndarray, anomaly_score: np.ndarray, scored_rows: np.ndarray,
-              interest: np.ndarray, bandwidth: float = BANDWIDTH) -> np.ndarray:
+def relevance(
+    embedding: np.ndarray,
+    anomaly_score: np.ndarray,
+    scored_rows: np.ndarray,
+    interest: np.ndarray,
+    bandwidth: float = BANDWIDTH,
+) -> np.ndarray:
     """(N,) ranking score from (N, D) unit-norm ``embedding``, the anomaly score, and interest scores 0-5 given
     to ``scored_rows`` (see the module docstring); with nothing scored, the anomaly rank."""
     field = InterestField(embedding, bandwidth)
@@ -75,7 +80,7 @@ class InterestField:
 
     def _add(self, rows: list[int], interest: list[float], sign: float) -> None:
         for start in range(0, len(rows), self.CHUNK):
-            block = np.asarray(rows[start:start + self.CHUNK])
+            block = np.asarray(rows[start : start + self.CHUNK])
             weights = self.embedding @ self.embedding[block].T  # (N, chunk) cosine similarity, then in place:
             weights -= 1.0  # minus the cosine distance
             weights *= np.float32(1.0 / self.bandwidth)
@@ -83,7 +88,7 @@ class InterestField:
             weights *= np.float32(-0.5)
             np.exp(weights, out=weights)  # the Gaussian kernel
             self.total += sign * weights.sum(axis=1, dtype=np.float64)
-            self.weighted += sign * (weights @ (np.asarray(interest[start:start + self.CHUNK]) / 5.0))
+            self.weighted += sign * (weights @ (np.asarray(interest[start : start + self.CHUNK]) / 5.0))
 
     def relevance(self, anomaly_score: np.ndarray) -> np.ndarray:
         """(N,) the blend of predicted interest and anomaly rank for the scores now in the sums."""
@@ -111,8 +116,9 @@ class HuntResult:
         return self.found_with_retraining / self.found_without if self.found_without else None
 
 
-def simulate_user(embedding: np.ndarray, anomaly_score: np.ndarray, is_interesting: np.ndarray,
-                  budget: int = 100, batch: int = 10) -> HuntResult:
+def simulate_user(
+    embedding: np.ndarray, anomaly_score: np.ndarray, is_interesting: np.ndarray, budget: int = 100, batch: int = 10
+) -> HuntResult:
     """A user reviews ``budget`` objects from the top of the queue, ``batch`` at a time, scoring the
     interesting ones 5 and the rest 0; with retraining the queue is re-ranked after each batch, without it
     stays the anomaly ranking. Returns how many interesting objects each way found."""

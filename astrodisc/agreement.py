@@ -44,7 +44,8 @@ def agreement(latest: pd.DataFrame) -> dict:
     annotators (over the objects both gave one), and Fleiss' kappa over the objects every annotator labelled
     (when there are more than two annotators). Unsure marks and missing values are left out."""
     classes = latest[latest["label"].notna() & (latest["unsure"] == 0)].pivot(
-        index="object_id", columns="annotator", values="label")
+        index="object_id", columns="annotator", values="label"
+    )
     interest = latest[latest["interest"].notna()].pivot(index="object_id", columns="annotator", values="interest")
     annotators = sorted(set(latest["annotator"]))
     pairs = []

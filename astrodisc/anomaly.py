@@ -35,8 +35,10 @@ from astrodisc.index import build_index, search
 BATCH = 65_536  # queries per faiss call
 WEIGHT_FLOOR = 1e-6
 OOD_QUANTILE = 0.99  # label distances above this quantile of the labelled objects' own are out of distribution
-OOD_RULE = ("ood = label_distance > threshold; threshold = the {quantile} quantile (numpy linear interpolation) "
-            "of the labelled objects' own label_distance, each to its nearest other labelled object")
+OOD_RULE = (
+    "ood = label_distance > threshold; threshold = the {quantile} quantile (numpy linear interpolation) "
+    "of the labelled objects' own label_distance, each to its nearest other labelled object"
+)
 
 
 def mean_knn_distance(vectors: np.ndarray, index: faiss.Index, k: int = 10) -> np.ndarray:
@@ -82,9 +84,7 @@ def combine_ranks(ranks: Mapping[str, np.ndarray]) -> np.ndarray:
     return percentile_rank(np.max(np.stack(list(ranks.values())), axis=0))
 
 
-def knn_anomaly_score(
-    spaces: Mapping[str, np.ndarray], indexes: Mapping[str, faiss.Index], k: int = 10
-) -> np.ndarray:
+def knn_anomaly_score(spaces: Mapping[str, np.ndarray], indexes: Mapping[str, faiss.Index], k: int = 10) -> np.ndarray:
     """(N,) float64 in [0, 1], higher = more anomalous: :func:`combine_ranks` of :func:`anomaly_ranks`."""
     return combine_ranks(anomaly_ranks(spaces, indexes, k))
 
@@ -158,15 +158,30 @@ def knn_predict(
         return LabelVote.unvoted(len(vectors))
     index = build_index(np.asarray(vectors[labelled_rows]), exact_below=exact_below, seed=seed)
     position = coding.position
-    return LabelVote.concat([
-        vote(vectors[lo:hi], index, position[lo:hi], coding.own_code[lo:hi], coding.own_code[labelled_rows],
-             coding.classes, k)
-        for lo, hi in batches(len(vectors))])
+    return LabelVote.concat(
+        [
+            vote(
+                vectors[lo:hi],
+                index,
+                position[lo:hi],
+                coding.own_code[lo:hi],
+                coding.own_code[labelled_rows],
+                coding.classes,
+                k,
+            )
+            for lo, hi in batches(len(vectors))
+        ]
+    )
 
 
 def vote(
-    queries: np.ndarray, index: faiss.Index, exclude: np.ndarray, own_code: np.ndarray, index_codes: np.ndarray,
-    classes: np.ndarray, k: int = 10,
+    queries: np.ndarray,
+    index: faiss.Index,
+    exclude: np.ndarray,
+    own_code: np.ndarray,
+    index_codes: np.ndarray,
+    classes: np.ndarray,
+    k: int = 10,
 ) -> LabelVote:
     """The vote for Q objects ``queries`` (Q, D) among the labelled objects of ``index``, whose class codes are
     ``index_codes`` (L,) into ``classes`` (C,). ``exclude`` (Q,): each query's own row in the index (-1 if it
@@ -180,8 +195,9 @@ def vote(
     valid = ids >= 0
     weights = np.where(valid, np.maximum(np.nan_to_num(scores), 0.0) + WEIGHT_FLOOR, 0.0)
     votes = np.zeros((q, len(classes)))
-    np.add.at(votes, (np.repeat(np.arange(q), ids.shape[1]), index_codes[np.where(valid, ids, 0)].ravel()),
-              weights.ravel())
+    np.add.at(
+        votes, (np.repeat(np.arange(q), ids.shape[1]), index_codes[np.where(valid, ids, 0)].ravel()), weights.ravel()
+    )
     total = votes.sum(axis=1)
     voted = total > 0
     best = np.argmax(votes, axis=1)

@@ -139,8 +139,9 @@ def open_set(artifact_set: ArtifactSet) -> Current:
     """Load (once per process, until the manifest or dataset changes) the artifacts and store of a set."""
     stamp = (artifact_set.path / "manifest.json").stat().st_mtime
     store_stamp = (artifact_set.dataset_dir / "dataset.json").stat().st_mtime
-    return Current(artifact_set, _load(str(artifact_set.path), stamp),
-                   _open_store(str(artifact_set.dataset_dir), store_stamp))
+    return Current(
+        artifact_set, _load(str(artifact_set.path), stamp), _open_store(str(artifact_set.dataset_dir), store_stamp)
+    )
 
 
 def picker(sets: list[ArtifactSet]) -> ArtifactSet:
@@ -155,8 +156,12 @@ def picker(sets: list[ArtifactSet]) -> ArtifactSet:
     labels = [s.label for s in sets]
     picked = st.session_state.get(PICKED_KEY)
     if picked is None:
-        linked = [s.label for s in sets if s.dataset == st.query_params.get(view_link.DATASET)
-                  and st.query_params.get(view_link.MODEL) in (None, s.model)]
+        linked = [
+            s.label
+            for s in sets
+            if s.dataset == st.query_params.get(view_link.DATASET)
+            and st.query_params.get(view_link.MODEL) in (None, s.model)
+        ]
         picked = linked[0] if linked else None
     index = labels.index(picked) if picked in labels else 0
     label = st.selectbox("Dataset · model", labels, index=index, key=PICKER_KEY, on_change=_on_pick)
@@ -190,11 +195,15 @@ def current() -> Current:
 
 def navigation() -> st.Page:
     """Register the app's pages with ``st.navigation``; returns the page this run should show."""
-    return st.navigation([st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
-                          st.Page("pages/label.py", title="Label", icon=":material/label:"),
-                          st.Page("pages/subclasses.py", title="Subclasses", icon=":material/account_tree:"),
-                          st.Page("pages/search.py", title="Search", icon=":material/search:"),
-                          st.Page("pages/model.py", title="Model", icon=":material/monitoring:")])
+    return st.navigation(
+        [
+            st.Page("pages/map.py", title="Map", icon=":material/map:", default=True),
+            st.Page("pages/label.py", title="Label", icon=":material/label:"),
+            st.Page("pages/subclasses.py", title="Subclasses", icon=":material/account_tree:"),
+            st.Page("pages/search.py", title="Search", icon=":material/search:"),
+            st.Page("pages/model.py", title="Model", icon=":material/monitoring:"),
+        ]
+    )
 
 
 def run_page(page: st.Page) -> None:
@@ -230,8 +239,13 @@ def select_object(object_id: str | None) -> None:
         st.query_params[OBJECT_PARAM] = str(object_id)
 
 
-def filter_catalog(catalog: pd.DataFrame, classes: list[str] | None = None, column: str | None = None,
-                   low: float | None = None, high: float | None = None) -> pd.DataFrame:
+def filter_catalog(
+    catalog: pd.DataFrame,
+    classes: list[str] | None = None,
+    column: str | None = None,
+    low: float | None = None,
+    high: float | None = None,
+) -> pd.DataFrame:
     """Rows whose label is in ``classes`` (None keeps all; "unlabelled" matches missing labels) and whose
     numeric ``column`` lies in [low, high] (rows without a value drop out once a range is set).
 

@@ -23,8 +23,16 @@ from astrodisc.errors import UserError
 from astrodisc.index import load_index, search
 
 CATALOG_ADDED_COLUMNS: tuple[str, ...] = (
-    "umap_x", "umap_y", "cluster", "cluster_prob", "anomaly_score", "mislabel_score", "pred_label", "pred_prob",
-    "label_distance", "ood",
+    "umap_x",
+    "umap_y",
+    "cluster",
+    "cluster_prob",
+    "anomaly_score",
+    "mislabel_score",
+    "pred_label",
+    "pred_prob",
+    "label_distance",
+    "ood",
 )
 
 
@@ -77,8 +85,10 @@ class Artifacts:
             raise UserError(f"row {row} is outside the catalog of {len(self.catalog)} objects")
         query = self.embeddings[query_space][row]
         if query.shape[0] != self.indexes[space].d:
-            raise UserError(f"spaces {query_space!r} (D={query.shape[0]}) and {space!r} "
-                            f"(D={self.indexes[space].d}) are not one shared space")
+            raise UserError(
+                f"spaces {query_space!r} (D={query.shape[0]}) and {space!r} "
+                f"(D={self.indexes[space].d}) are not one shared space"
+            )
         asked = k
         while True:
             scores, ids = search(self.indexes[space], query, asked, exclude=np.array([row]))
@@ -130,20 +140,25 @@ def _load_version(root: Path, version: Path) -> Artifacts:
         spaces = list(manifest["spaces"])
     except (json.JSONDecodeError, KeyError, TypeError):
         raise UserError(f"unreadable manifest.json in {root}: rebuild with `astrodisc build`") from None
-    files = [Path("catalog.parquet")] + [Path(sub) / f"{s}.{ext}" for s in spaces
-                                         for sub, ext in (("embeddings", "npy"), ("index", "faiss"))]
+    files = [Path("catalog.parquet")] + [
+        Path(sub) / f"{s}.{ext}" for s in spaces for sub, ext in (("embeddings", "npy"), ("index", "faiss"))
+    ]
     missing = [str(p) for p in files if not (version / p).is_file()]
     if missing:
         raise UserError(f"incomplete artifact set in {root}: missing {', '.join(missing)}")
     catalog = pd.read_parquet(version / "catalog.parquet")
     absent = [c for c in ("object_id",) + CATALOG_ADDED_COLUMNS if c not in catalog.columns]
     if absent:
-        raise UserError(f"catalog.parquet in {root} lacks columns {', '.join(absent)}: "
-                        "rebuild with `astrodisc build` (only the stages that changed rerun)")
+        raise UserError(
+            f"catalog.parquet in {root} lacks columns {', '.join(absent)}: "
+            "rebuild with `astrodisc build` (only the stages that changed rerun)"
+        )
     embeddings = {s: np.load(version / "embeddings" / f"{s}.npy", mmap_mode="r") for s in spaces}
     indexes = {s: load_index(version / "index" / f"{s}.faiss") for s in spaces}
     for s in spaces:
         if not len(catalog) == len(embeddings[s]) == indexes[s].ntotal:
-            raise UserError(f"space {s!r} in {root} has {len(embeddings[s])} embeddings and {indexes[s].ntotal} "
-                            f"indexed rows for {len(catalog)} catalog rows: rebuild with `astrodisc build`")
+            raise UserError(
+                f"space {s!r} in {root} has {len(embeddings[s])} embeddings and {indexes[s].ntotal} "
+                f"indexed rows for {len(catalog)} catalog rows: rebuild with `astrodisc build`"
+            )
     return Artifacts(root, manifest, catalog, embeddings, indexes)

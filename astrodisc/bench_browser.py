@@ -38,7 +38,7 @@ from astrodisc.datasets.store import read_info
 from astrodisc.density_map import DENSITY_ABOVE
 
 JS_HEAP = "() => performance.memory ? performance.memory.usedJSHeapSize : null"  # [bytes]; chromium only
-MIB = 2.0 ** 20
+MIB = 2.0**20
 
 
 @dataclass(frozen=True)
@@ -61,20 +61,29 @@ class BrowserFigures:
     js_heap_mb: float | None  # the page's used JavaScript heap after the clicks (None if not reported)
 
 
-def browser_figures(data_root: Path, dataset: str | None = None, model: str | None = None, clicks: int = 10,
-                    seed: int = 0, timeout_s: float = 300.0) -> dict:
+def browser_figures(
+    data_root: Path,
+    dataset: str | None = None,
+    model: str | None = None,
+    clicks: int = 10,
+    seed: int = 0,
+    timeout_s: float = 300.0,
+) -> dict:
     """Serve the app on ``data_root``, open the map of its artifact set ``dataset`` · ``model`` (default: the first
     under ``data_root``) in headless chromium and measure it (see the module docstring); a BrowserFigures as a
     dict. ``timeout_s`` bounds the server start and each first draw."""
     from playwright.sync_api import sync_playwright
 
-    chosen = next(s for s in find_artifact_sets(Path(data_root))
-                  if dataset in (None, s.dataset) and model in (None, s.model))
+    chosen = next(
+        s for s in find_artifact_sets(Path(data_root)) if dataset in (None, s.dataset) and model in (None, s.model)
+    )
     artifacts = load_artifacts(chosen.path)
     kind = read_info(chosen.dataset_dir).kind
-    with tempfile.TemporaryDirectory() as tmp, \
-            serve_app(Path(data_root), Path(tmp) / "streamlit.log", timeout_s=timeout_s) as server, \
-            sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve_app(Path(data_root), Path(tmp) / "streamlit.log", timeout_s=timeout_s) as server,
+        sync_playwright() as p,
+    ):
         browser = launch_chromium(p)
         try:
             url = set_url(server.url, chosen.dataset, chosen.model)
@@ -87,7 +96,18 @@ def browser_figures(data_root: Path, dataset: str | None = None, model: str | No
             rss = rss_mb(server.pid)
         finally:
             browser.close()
-    return asdict(BrowserFigures(
-        chosen.dataset, chosen.model, len(artifacts.catalog), len(artifacts.catalog) > DENSITY_ABOVE, markers,
-        cold, warm, clicks, *(float(np.percentile(t, q)) for t in (cards, done) for q in (50, 95)), rss,
-        None if heap is None else heap / MIB))
+    return asdict(
+        BrowserFigures(
+            chosen.dataset,
+            chosen.model,
+            len(artifacts.catalog),
+            len(artifacts.catalog) > DENSITY_ABOVE,
+            markers,
+            cold,
+            warm,
+            clicks,
+            *(float(np.percentile(t, q)) for t in (cards, done) for q in (50, 95)),
+            rss,
+            None if heap is None else heap / MIB,
+        )
+    )

@@ -62,23 +62,31 @@ def write_history(path: Path, n_objects: int, n_labels: int, retracted: float, s
         for statement in SCHEMA.migrations[0].split(";"):
             db.execute(statement)
         db.execute("INSERT INTO schema_versions VALUES (?, 1)", (SCHEMA.component,))
-        db.executemany("INSERT INTO labels (dataset, object_id, annotator, session, label, interest, note, created_utc)"
-                       " VALUES (?, ?, ?, 'bench', ?, ?, ?, ?)",
-                       ((DATASET, o, a, c, None if i < 0 else int(i), n, float(t)) for t, (o, a, c, i, n)
-                        in enumerate(zip(objects, annotators, classes, interest, notes, strict=True))))
+        db.executemany(
+            "INSERT INTO labels (dataset, object_id, annotator, session, label, interest, note, created_utc)"
+            " VALUES (?, ?, ?, 'bench', ?, ?, ?, ?)",
+            (
+                (DATASET, o, a, c, None if i < 0 else int(i), n, float(t))
+                for t, (o, a, c, i, n) in enumerate(zip(objects, annotators, classes, interest, notes, strict=True))
+            ),
+        )
         undone = np.sort(rng.choice(n_labels, int(retracted * n_labels), replace=False)) + 1  # ids start at 1
-        db.executemany("INSERT INTO labels (dataset, object_id, annotator, session, retracts, created_utc)"
-                       " VALUES (?, ?, ?, 'bench', ?, ?)",
-                       ((DATASET, objects[i - 1], annotators[i - 1], int(i), float(n_labels + k))
-                        for k, i in enumerate(undone)))
+        db.executemany(
+            "INSERT INTO labels (dataset, object_id, annotator, session, retracts, created_utc)"
+            " VALUES (?, ?, ?, 'bench', ?, ?)",
+            ((DATASET, objects[i - 1], annotators[i - 1], int(i), float(n_labels + k)) for k, i in enumerate(undone)),
+        )
         db.execute("COMMIT")
     finally:
         db.close()
 
 
 def _summary(seconds: list[float]) -> dict[str, float]:
-    return {"p50": round(float(np.percentile(seconds, 50)), 4), "p95": round(float(np.percentile(seconds, 95)), 4),
-            "max": round(float(np.max(seconds)), 4)}
+    return {
+        "p50": round(float(np.percentile(seconds, 50)), 4),
+        "p95": round(float(np.percentile(seconds, 95)), 4),
+        "max": round(float(np.max(seconds)), 4),
+    }
 
 
 def _timed(func: Callable[[], object]) -> float:
@@ -90,15 +98,27 @@ def _timed(func: Callable[[], object]) -> float:
 def import_table(n_rows: int, n_objects: int, seed: int = 1) -> bytes:
     """CSV bytes of ``n_rows`` labels (object_id, label, interest, note) on the bench's objects."""
     rng = np.random.default_rng(seed)
-    table = pd.DataFrame({"object_id": object_ids(n_objects)[rng.integers(0, n_objects, n_rows)],
-                          "label": np.asarray(CLASSES)[rng.integers(0, len(CLASSES), n_rows)],
-                          "interest": rng.integers(0, 6, n_rows), "note": "imported"})
+    table = pd.DataFrame(
+        {
+            "object_id": object_ids(n_objects)[rng.integers(0, n_objects, n_rows)],
+            "label": np.asarray(CLASSES)[rng.integers(0, len(CLASSES), n_rows)],
+            "interest": rng.integers(0, 6, n_rows),
+            "note": "imported",
+        }
+    )
     return table.to_csv(index=False).encode()
 
 
-def label_figures(n_objects: int = 100_000, n_labels: int = 1_000_000, retracted: float = 0.05,
-                  repeats: int = 20, import_rows: int = 261_111, dim: int = 32, seed: int = 0,
-                  workdir: Path | None = None) -> dict:
+def label_figures(
+    n_objects: int = 100_000,
+    n_labels: int = 1_000_000,
+    retracted: float = 0.05,
+    repeats: int = 20,
+    import_rows: int = 261_111,
+    dim: int = 32,
+    seed: int = 0,
+    workdir: Path | None = None,
+) -> dict:
     """The figures of the module docstring, as a JSON-ready dict."""
     with tempfile.TemporaryDirectory(dir=workdir) as scratch:
         path = Path(scratch) / "labels.sqlite"
@@ -116,11 +136,14 @@ def label_figures(n_objects: int = 100_000, n_labels: int = 1_000_000, retracted
         times: dict[str, list[float]] = {"latest_s": [], "next_object_s": [], "export_s": []}
         for k in range(repeats):
             step = next_object(db, DATASET, "ana", catalog, LEARNING, field=field, index=index)
-            object_id = str(catalog.at[step.row, "object_id"]) if step.row is not None else str(catalog.at[k, "object_id"])
+            object_id = (
+                str(catalog.at[step.row, "object_id"]) if step.row is not None else str(catalog.at[k, "object_id"])
+            )
             db.add(Label(DATASET, object_id, "ana", "bench-session", label=CLASSES[k % len(CLASSES)], interest=k % 6))
             times["latest_s"].append(_timed(lambda: db.latest(DATASET)))
-            times["next_object_s"].append(_timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING,
-                                                                     field=field, index=index)))
+            times["next_object_s"].append(
+                _timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING, field=field, index=index))
+            )
             times["export_s"].append(_timed(lambda: table_bytes(db.latest(DATASET), ".csv")))
         standing, annotators = db.counts(DATASET)
         data = import_table(import_rows, n_objects)
@@ -133,10 +156,21 @@ def label_figures(n_objects: int = 100_000, n_labels: int = 1_000_000, retracted
         import_s = time.perf_counter() - start
         backup_s = _timed(lambda: label_backup.backup(path, Path(scratch) / "backup.sqlite"))
         history_rows = len(db.history(DATASET))
-    return {"objects": n_objects, "labels": n_labels, "retracted": retracted, "annotators": len(ANNOTATORS),
-            "standing_labels": standing, "standing_annotators": annotators, "history_rows_at_end": history_rows,
-            "history_written_s": round(written_s, 1), "migration_s": round(migration_s, 2),
-            "queue_cold_s": round(queue_cold_s, 2), "repeats": repeats,
-            **{name: _summary(values) for name, values in times.items()},
-            "import_rows": import_rows, "import_checked_s": round(checked_s, 2), "import_s": round(import_s, 2),
-            "backup_s": round(backup_s, 2)}
+    return {
+        "objects": n_objects,
+        "labels": n_labels,
+        "retracted": retracted,
+        "annotators": len(ANNOTATORS),
+        "standing_labels": standing,
+        "standing_annotators": annotators,
+        "history_rows_at_end": history_rows,
+        "history_written_s": round(written_s, 1),
+        "migration_s": round(migration_s, 2),
+        "queue_cold_s": round(queue_cold_s, 2),
+        "repeats": repeats,
+        **{name: _summary(values) for name, values in times.items()},
+        "import_rows": import_rows,
+        "import_checked_s": round(checked_s, 2),
+        "import_s": round(import_s, 2),
+        "backup_s": round(backup_s, 2),
+    }

@@ -102,7 +102,7 @@ def brute_force_top_k(x: np.ndarray, queries: np.ndarray, k: int, chunk: int = 2
     best_scores = np.full((len(queries), 0), -np.inf, dtype=np.float32)
     best_ids = np.zeros((len(queries), 0), dtype=np.int64)
     for lo in range(0, len(x), chunk):
-        block = np.asarray(x[lo:lo + chunk])
+        block = np.asarray(x[lo : lo + chunk])
         scores = np.concatenate([best_scores, queries @ block.T], axis=1)
         rows = np.broadcast_to(np.arange(lo, lo + len(block)), (len(queries), len(block)))
         ids = np.concatenate([best_ids, rows], axis=1)
@@ -145,8 +145,20 @@ def search_figures(n: int, dim: int = 64, seed: int = 0) -> SearchFigures:
     _, found = search(index, queries, K)
     p50, p95 = _latencies_ms(lambda q: search(index, q, K), queries, warmup=x[:QUERIES])
     exact_p50, exact_p95, numpy_p50, numpy_p95 = _exact_latencies_ms(x, queries[:SLOW_QUERIES])
-    return SearchFigures(n, dim, index_description(index), round(build_s, 2), p50, p95, recall_at_k(found, truth),
-                         exact_p50, exact_p95, numpy_p50, numpy_p95, exact_p50 / p50)
+    return SearchFigures(
+        n,
+        dim,
+        index_description(index),
+        round(build_s, 2),
+        p50,
+        p95,
+        recall_at_k(found, truth),
+        exact_p50,
+        exact_p95,
+        numpy_p50,
+        numpy_p95,
+        exact_p50 / p50,
+    )
 
 
 def _exact_latencies_ms(x: np.ndarray, queries: np.ndarray) -> tuple[float, float, float, float]:
@@ -154,8 +166,10 @@ def _exact_latencies_ms(x: np.ndarray, queries: np.ndarray) -> tuple[float, floa
     exact = faiss.IndexFlatIP(x.shape[1])
     exact.add(x)
     warmup = x[:SLOW_WARMUP]
-    return (*_latencies_ms(lambda q: exact.search(q.reshape(1, -1), K), queries, warmup),
-            *_latencies_ms(lambda q: _numpy_query(x, q), queries, warmup))
+    return (
+        *_latencies_ms(lambda q: exact.search(q.reshape(1, -1), K), queries, warmup),
+        *_latencies_ms(lambda q: _numpy_query(x, q), queries, warmup),
+    )
 
 
 def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
@@ -167,12 +181,22 @@ def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
     _, found = search(index, x[rows], K, exclude=rows)
     truth = brute_force_top_k(x, x[rows], K + 1)
     truth = np.array([[i for i in t if i != r][:K] for t, r in zip(truth, rows)])
-    p50, p95 = _latencies_ms(lambda q: search(index, q, K), x[rows[:QUERIES]], warmup=x[rows[QUERIES:2 * QUERIES]])
+    p50, p95 = _latencies_ms(lambda q: search(index, q, K), x[rows[:QUERIES]], warmup=x[rows[QUERIES : 2 * QUERIES]])
     exact_p50, exact_p95, numpy_p50, numpy_p95 = _exact_latencies_ms(x, x[rows[:SLOW_QUERIES]])
-    return {"embeddings": str(path), "n": len(x), "dim": x.shape[1], "index": index_description(index),
-            "recall_at_10": recall_at_k(found, truth), "p50_ms": p50, "p95_ms": p95,
-            "exact_faiss_p50_ms": exact_p50, "exact_faiss_p95_ms": exact_p95, "numpy_p50_ms": numpy_p50,
-            "numpy_p95_ms": numpy_p95, "speedup_p50": exact_p50 / p50}
+    return {
+        "embeddings": str(path),
+        "n": len(x),
+        "dim": x.shape[1],
+        "index": index_description(index),
+        "recall_at_10": recall_at_k(found, truth),
+        "p50_ms": p50,
+        "p95_ms": p95,
+        "exact_faiss_p50_ms": exact_p50,
+        "exact_faiss_p95_ms": exact_p95,
+        "numpy_p50_ms": numpy_p50,
+        "numpy_p95_ms": numpy_p95,
+        "speedup_p50": exact_p50 / p50,
+    }
 
 
 def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
@@ -199,18 +223,26 @@ def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
         low = NearestNeighbors(n_neighbors=K + 1).fit(xy).kneighbors(xy, return_distance=False)
         return float(np.mean([len(np.intersect1d(h, l)) - 1 for h, l in zip(high, low)]) / K)
 
-    return {"embeddings": str(path), "fitted": len(fitted), "placed": len(rest), "map_extent": extent,
-            "median_displacement_over_extent": float(np.median(shift) / extent),
-            "p90_displacement_over_extent": float(np.percentile(shift, 90) / extent),
-            "knn10_preserved_transform": preserved(by_transform), "knn10_preserved_neighbours": preserved(by_neighbours),
-            "transform_s_per_1000": 1000 * transform_s / len(rest),
-            "neighbours_s_per_1000": 1000 * neighbours_s / len(rest)}
+    return {
+        "embeddings": str(path),
+        "fitted": len(fitted),
+        "placed": len(rest),
+        "map_extent": extent,
+        "median_displacement_over_extent": float(np.median(shift) / extent),
+        "p90_displacement_over_extent": float(np.percentile(shift, 90) / extent),
+        "knn10_preserved_transform": preserved(by_transform),
+        "knn10_preserved_neighbours": preserved(by_neighbours),
+        "transform_s_per_1000": 1000 * transform_s / len(rest),
+        "neighbours_s_per_1000": 1000 * neighbours_s / len(rest),
+    }
 
 
 def synthetic_dataset(n: int, workdir: Path, seed: int = 0) -> Path:
     """The synthetic survey of ``n`` objects in ``workdir`` (written on first use)."""
     dataset = workdir / f"synthetic-{n}"
-    return dataset if (dataset / "dataset.json").is_file() else write_synthetic(SyntheticConfig(n=n, seed=seed), dataset)
+    return (
+        dataset if (dataset / "dataset.json").is_file() else write_synthetic(SyntheticConfig(n=n, seed=seed), dataset)
+    )
 
 
 def survey_dataset(n: int, workdir: Path) -> Path:
@@ -226,8 +258,20 @@ def build_figures(dataset: Path, seed: int = 0) -> dict:
     ``dataset/artifacts``, from an empty artifact folder, in a process of its own."""
     artifacts = dataset / "artifacts"
     remove_artifact_set(artifacts)
-    command = [sys.executable, "-m", "astrodisc", "build", "--dataset", str(dataset), "--embeddings",
-               str(dataset / EMBEDDINGS_DIR), "--out", str(artifacts), "--seed", str(seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "astrodisc",
+        "build",
+        "--dataset",
+        str(dataset),
+        "--embeddings",
+        str(dataset / EMBEDDINGS_DIR),
+        "--out",
+        str(artifacts),
+        "--seed",
+        str(seed),
+    ]
     start = time.perf_counter()
     process = subprocess.Popen(command)
     peak_mb = 0.0
@@ -241,15 +285,26 @@ def build_figures(dataset: Path, seed: int = 0) -> dict:
         raise UserError(f"build of {dataset.name} failed (status {status})")
     manifest = json.loads((artifacts / "manifest.json").read_text())
     (space,) = manifest["spaces"]
-    return {"dataset": dataset.name, "n": manifest["counts"]["objects"], "wall_s": round(wall, 1),
-            "peak_rss_gb": round(peak_mb / 1024, 2),
-            "stages_s": {name: r["seconds"] for name, r in manifest["stages"].items()},
-            "index": manifest["spaces"][space]["index"], "clusters": manifest["counts"]["clusters"]}
+    return {
+        "dataset": dataset.name,
+        "n": manifest["counts"]["objects"],
+        "wall_s": round(wall, 1),
+        "peak_rss_gb": round(peak_mb / 1024, 2),
+        "stages_s": {name: r["seconds"] for name, r in manifest["stages"].items()},
+        "index": manifest["spaces"][space]["index"],
+        "clusters": manifest["counts"]["clusters"],
+    }
 
 
-def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int, ...] = SEARCH_SIZES,
-        build_sizes: tuple[int, ...] = BUILD_SIZES, workdir: Path | None = None, survey_n: int = SURVEY_N,
-        browser_sizes: tuple[int, ...] = BROWSER_SIZES) -> dict:
+def run(
+    out_path: Path,
+    parts: tuple[str, ...] = PARTS,
+    search_sizes: tuple[int, ...] = SEARCH_SIZES,
+    build_sizes: tuple[int, ...] = BUILD_SIZES,
+    workdir: Path | None = None,
+    survey_n: int = SURVEY_N,
+    browser_sizes: tuple[int, ...] = BROWSER_SIZES,
+) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
     after every measurement (a long run stopped early keeps what it measured). The other parts already in
     ``out_path`` are kept, so one part can be measured again alone."""
@@ -265,8 +320,10 @@ def run(out_path: Path, parts: tuple[str, ...] = PARTS, search_sizes: tuple[int,
         "search": lambda: (search_figures(n) for n in search_sizes),
         "own": lambda: (own_embeddings_recall(p) for p in (demo, survey() / EMBEDDINGS_DIR / f"{SURVEY_SPACE}.npy")),
         "map": lambda: [map_extension_faithfulness(demo)],
-        "build": lambda: (build_figures(d()) for d in [*(functools.partial(synthetic_dataset, n, workdir)
-                                                         for n in build_sizes), survey]),
+        "build": lambda: (
+            build_figures(d())
+            for d in [*(functools.partial(synthetic_dataset, n, workdir) for n in build_sizes), survey]
+        ),
     }
     measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
     measures["labels"] = lambda: [label_figures(workdir=workdir)]
@@ -293,8 +350,15 @@ def bench(args: argparse.Namespace) -> None:
     unknown = sorted(set(parts) - set(PARTS))
     if unknown:
         raise UserError(f"unknown part(s) {', '.join(unknown)}: choose from {', '.join(PARTS)}")
-    result = run(args.out, parts, _sizes(args.search_sizes), _sizes(args.build_sizes), args.workdir,
-                 _sizes(args.survey_size)[0], _sizes(args.browser_sizes))
+    result = run(
+        args.out,
+        parts,
+        _sizes(args.search_sizes),
+        _sizes(args.build_sizes),
+        args.workdir,
+        _sizes(args.survey_size)[0],
+        _sizes(args.browser_sizes),
+    )
     if args.json:
         print(json.dumps(result, indent=2))
     print(f"scale figures written to {args.out}", file=sys.stderr)

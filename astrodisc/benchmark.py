@@ -47,7 +47,9 @@ def run(app: bool = True) -> dict:
     lomb_scargle(t, mag, err)  # warm-up
     out = {"period_search_ms": 1000 * _median_seconds(lambda: lomb_scargle(t, mag, err), 10)}
     with tempfile.TemporaryDirectory() as tmp:
-        seconds = _median_seconds(lambda: simulate(SimConfig(n=200, seed=1, workers=1), Path(tmp) / "s", progress=False), 1)
+        seconds = _median_seconds(
+            lambda: simulate(SimConfig(n=200, seed=1, workers=1), Path(tmp) / "s", progress=False), 1
+        )
     out["simulate_galaxies_per_s"] = 200 / seconds
     model = ResNetEncoder(ResNetConfig())
     x = torch.randn(256, 3, 56, 56)

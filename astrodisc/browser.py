@@ -30,8 +30,14 @@ from astrodisc.warm_up import wait_healthy
 from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--enable-unsafe-swiftshader"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-unsafe-swiftshader",
+]
 VIEWPORT = {"width": 1400, "height": 1000}
 MIN_GAP_PX = 30.0  # a clicked point's nearest other point is at least this far on screen
 NEIGHBOUR_TEXT = ".st-key-neighbours [data-testid='stMarkdownContainer'] p"  # the neighbour cards' lines
@@ -46,8 +52,7 @@ READ_MAP = """() => {
   return {x: gd._fullLayout.xaxis.range, y: gd._fullLayout.yaxis.range,
           box: [box.left, box.top, box.width, box.height]};
 }"""
-ZOOM_MAP = "([x, y]) => Plotly.relayout(document.getElementById('astrodisc-map'), " \
-           "{'xaxis.range': x, 'yaxis.range': y})"
+ZOOM_MAP = "([x, y]) => Plotly.relayout(document.getElementById('astrodisc-map'), {'xaxis.range': x, 'yaxis.range': y})"
 # The map's plot is there and every one of its layout images (a density image, galaxy pictures) is in the DOM.
 MAP_DRAWN = f"""() => {{
   const view = ({READ_MAP})();
@@ -81,8 +86,7 @@ class Server:
 
 
 @contextmanager
-def serve(data_root: Path, log_path: Path, env: dict[str, str] | None = None,
-          timeout_s: float = 30.0) -> Iterator[str]:
+def serve(data_root: Path, log_path: Path, env: dict[str, str] | None = None, timeout_s: float = 30.0) -> Iterator[str]:
     """A freshly started ``streamlit run app.py`` on a free port with ASTRODISC_DATA at ``data_root`` (and
     ``env`` added); yields its URL once healthy (its output in ``log_path``) and stops it on exit."""
     with serve_app(data_root, log_path, env, timeout_s) as server:
@@ -90,17 +94,33 @@ def serve(data_root: Path, log_path: Path, env: dict[str, str] | None = None,
 
 
 @contextmanager
-def serve_app(data_root: Path, log_path: Path, env: dict[str, str] | None = None,
-              timeout_s: float = 30.0) -> Iterator[Server]:
+def serve_app(
+    data_root: Path, log_path: Path, env: dict[str, str] | None = None, timeout_s: float = 30.0
+) -> Iterator[Server]:
     """As :func:`serve`, yielding the :class:`Server` (URL and process id)."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, env={**os.environ, "ASTRODISC_DATA": str(data_root), **(env or {})},
-            stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, "ASTRODISC_DATA": str(data_root), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         url = f"http://127.0.0.1:{port}"
         try:
@@ -183,11 +203,15 @@ def wait_until_idle(page, settle_s: float = 0.5, timeout_ms: int = 120_000) -> N
 def neighbours_shown(page, k: int, timeout_ms: int = 30_000) -> list[str]:
     """Object ids of the neighbour cards, once ``k`` of them are drawn."""
     page.wait_for_function(
-        f"[...document.querySelectorAll(\"{NEIGHBOUR_TEXT}\")]"
+        f'[...document.querySelectorAll("{NEIGHBOUR_TEXT}")]'
         f".filter(e => e.innerText.startsWith('{NEIGHBOUR_PREFIX}')).length === {k}",
-        timeout=timeout_ms)
-    return [t.removeprefix(NEIGHBOUR_PREFIX).strip() for t in page.locator(NEIGHBOUR_TEXT).all_inner_texts()
-            if t.startswith(NEIGHBOUR_PREFIX)]
+        timeout=timeout_ms,
+    )
+    return [
+        t.removeprefix(NEIGHBOUR_PREFIX).strip()
+        for t in page.locator(NEIGHBOUR_TEXT).all_inner_texts()
+        if t.startswith(NEIGHBOUR_PREFIX)
+    ]
 
 
 def zoom_to_point(page, xy: np.ndarray, row: int, gap: float, settle_s: float = 0.5) -> tuple[float, float]:
@@ -199,8 +223,9 @@ def zoom_to_point(page, xy: np.ndarray, row: int, gap: float, settle_s: float = 
     span = np.array([np.ptp(view["x"]), np.ptp(view["y"])])
     needed = np.array([width, height]) * gap / (1.5 * MIN_GAP_PX)  # the span that puts the gap at 1.5 MIN_GAP_PX
     half = 0.5 * (needed if gap * min(width / span[0], height / span[1]) < MIN_GAP_PX else span)
-    page.evaluate(ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]],
-                             [xy[row, 1] - half[1], xy[row, 1] + half[1]]])
+    page.evaluate(
+        ZOOM_MAP, [[xy[row, 0] - half[0], xy[row, 0] + half[0]], [xy[row, 1] - half[1], xy[row, 1] + half[1]]]
+    )
     time.sleep(settle_s)
     view = page.evaluate(READ_MAP)
     screen = screen_positions(view, xy)

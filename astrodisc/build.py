@@ -97,11 +97,30 @@ from astrodisc.maps import cluster_map, default_min_cluster_size, fit_map
 Embed = Callable[[Store, Path], dict[str, np.ndarray]]
 
 MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (a single-space model: that space)
-EMBED_CODE = ("embed", "preprocess", "encoders", "lc_features", "period_search", "train", "train_images",
-              "galaxy_augment", "train_tabular")  # what embeddings depend on
+EMBED_CODE = (
+    "embed",
+    "preprocess",
+    "encoders",
+    "lc_features",
+    "period_search",
+    "train",
+    "train_images",
+    "galaxy_augment",
+    "train_tabular",
+)  # what embeddings depend on
 NORM_TOLERANCE = 1e-3
-VERSIONED_PACKAGES = ("numpy", "pandas", "pyarrow", "scipy", "scikit-learn", "faiss-cpu", "umap-learn",
-                      "hdbscan", "torch", "astrodisc")
+VERSIONED_PACKAGES = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "scipy",
+    "scikit-learn",
+    "faiss-cpu",
+    "umap-learn",
+    "hdbscan",
+    "torch",
+    "astrodisc",
+)
 
 
 @dataclass(frozen=True)
@@ -167,8 +186,17 @@ def build_artifacts(
         return _build_locked(store, dataset_dir, model_dir, versions, embed, params, seed, progress, runner)
 
 
-def _build_locked(store: Store, dataset_dir: Path, model_dir: Path, versions: _Versions, embed: Embed,
-                  params: BuildParams, seed: int, progress: bool, runner: Runner) -> Path:
+def _build_locked(
+    store: Store,
+    dataset_dir: Path,
+    model_dir: Path,
+    versions: _Versions,
+    embed: Embed,
+    params: BuildParams,
+    seed: int,
+    progress: bool,
+    runner: Runner,
+) -> Path:
     """The chain of :func:`build_artifacts`, run while this build holds the lock of ``versions.out``."""
     n = len(store)
     min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
@@ -177,42 +205,74 @@ def _build_locked(store: Store, dataset_dir: Path, model_dir: Path, versions: _V
     chain = _Chain(work, progress)
     embedded = chain.run(
         "embeddings",
-        {"dataset": dataset_digest(dataset_dir), "model": model_digest,
-         "embed": _callable_name(embed), "code": _code_digest(*EMBED_CODE)},
+        {
+            "dataset": dataset_digest(dataset_dir),
+            "model": model_digest,
+            "embed": _callable_name(embed),
+            "code": _code_digest(*EMBED_CODE),
+        },
         lambda: _embed_stage(store, model_dir, embed, work, runner),
     )
     spaces = [Path(p).stem for p in embedded.outputs]
     map_space = MAP_SPACE if MAP_SPACE in spaces else spaces[0]
     indexed = chain.run(
         "index",
-        {"embeddings": embedded.hash, "exact_below": params.exact_below, "target_recall": params.target_recall,
-         "seed": seed, "code": _code_digest("index")},
+        {
+            "embeddings": embedded.hash,
+            "exact_below": params.exact_below,
+            "target_recall": params.target_recall,
+            "seed": seed,
+            "code": _code_digest("index"),
+        },
         lambda: _index_stage(work, spaces, params, seed),
     )
     mapped = chain.run(
         "map",
-        {"embeddings": embedded.hash, "space": map_space, "sample_size": params.umap_sample_size,
-         "n_neighbors": params.umap_n_neighbors, "min_dist": params.umap_min_dist, "metric": "cosine", "seed": seed,
-         "code": _code_digest("maps", "index")},
+        {
+            "embeddings": embedded.hash,
+            "space": map_space,
+            "sample_size": params.umap_sample_size,
+            "n_neighbors": params.umap_n_neighbors,
+            "min_dist": params.umap_min_dist,
+            "metric": "cosine",
+            "seed": seed,
+            "code": _code_digest("maps", "index"),
+        },
         lambda: _map_stage(work, map_space, params, seed),
     )
     clustered = chain.run(
         "clusters",
-        {"map": mapped.hash, "min_cluster_size": min_cluster_size, "min_samples": params.min_samples,
-         "code": _code_digest("maps")},
+        {
+            "map": mapped.hash,
+            "min_cluster_size": min_cluster_size,
+            "min_samples": params.min_samples,
+            "code": _code_digest("maps"),
+        },
         lambda: _cluster_stage(work, min_cluster_size, params.min_samples),
     )
     scored = chain.run(
         "anomaly",
-        {"embeddings": embedded.hash, "index": indexed.hash, "k": params.k_anomaly, "combine": "max",
-         "code": _code_digest("anomaly")},
+        {
+            "embeddings": embedded.hash,
+            "index": indexed.hash,
+            "k": params.k_anomaly,
+            "combine": "max",
+            "code": _code_digest("anomaly"),
+        },
         lambda: _anomaly_stage(work, spaces, params.k_anomaly, runner),
     )
     voted = chain.run(
         "labels",
-        {"embeddings": embedded.hash, "space": map_space, "k": params.k_label, "exact_below": params.exact_below,
-         "target_recall": params.target_recall, "seed": seed, "ood_quantile": params.ood_quantile,
-         "code": _code_digest("anomaly")},
+        {
+            "embeddings": embedded.hash,
+            "space": map_space,
+            "k": params.k_label,
+            "exact_below": params.exact_below,
+            "target_recall": params.target_recall,
+            "seed": seed,
+            "ood_quantile": params.ood_quantile,
+            "code": _code_digest("anomaly"),
+        },
         lambda: _label_stage(store, work, map_space, params, seed, runner),
     )
     chain.run(
@@ -258,8 +318,10 @@ class _Versions:
             except BlockingIOError:
                 handle.seek(0)
                 holder = handle.read().strip() or "unknown"
-                raise UserError(f"another build is writing {self.out} (process {holder}): wait for it to finish, "
-                                f"or build into another --out") from None
+                raise UserError(
+                    f"another build is writing {self.out} (process {holder}): wait for it to finish, "
+                    f"or build into another --out"
+                ) from None
             handle.seek(0)
             handle.truncate()
             handle.write(str(os.getpid()))
@@ -283,8 +345,12 @@ class _Versions:
             return staging
         if self.out.exists() and not self.out.is_dir():
             raise UserError(f"{self.out} exists and is not an artifact folder")
-        if self.out.is_dir() and not self.out.is_symlink() and any(self.out.iterdir()) \
-                and not (self.out / "stages").is_dir():
+        if (
+            self.out.is_dir()
+            and not self.out.is_symlink()
+            and any(self.out.iterdir())
+            and not (self.out / "stages").is_dir()
+        ):
             raise UserError(f"{self.out} is a folder with other files in it, not an artifact set: choose a new --out")
         seeding = self.root / ".seeding"
         shutil.rmtree(seeding, ignore_errors=True)
@@ -370,8 +436,7 @@ class _Chain:
             self._say(f"{name:<11} running ...")
             start = time.perf_counter()
             outputs = tuple(str(p.relative_to(self.out_dir)) for p in compute())
-            record = StageRecord(name, key, inputs, outputs, round(time.perf_counter() - start, 3),
-                                 _now(), ran=True)
+            record = StageRecord(name, key, inputs, outputs, round(time.perf_counter() - start, 3), _now(), ran=True)
             save_json(record_path, {k: v for k, v in asdict(record).items() if k != "ran"})
             self._say(f"{name:<11} done in {record.seconds:.1f} s")
         self.records.append(record)
@@ -427,14 +492,26 @@ def _index_stage(out_dir: Path, spaces: list[str], params: BuildParams, seed: in
     paths = [out_dir / "index" / f"{space}.faiss" for space in spaces]
     _remove_stale(out_dir / "index", paths)
     for space, path in zip(spaces, paths):
-        save_index(build_index(_load_embedding(out_dir, space), exact_below=params.exact_below,
-                               target_recall=params.target_recall, seed=seed), path)
+        save_index(
+            build_index(
+                _load_embedding(out_dir, space),
+                exact_below=params.exact_below,
+                target_recall=params.target_recall,
+                seed=seed,
+            ),
+            path,
+        )
     return paths
 
 
 def _map_stage(out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
-    xy = fit_map(_load_embedding(out_dir, space), sample_size=params.umap_sample_size, seed=seed,
-                 n_neighbors=params.umap_n_neighbors, min_dist=params.umap_min_dist)
+    xy = fit_map(
+        _load_embedding(out_dir, space),
+        sample_size=params.umap_sample_size,
+        seed=seed,
+        n_neighbors=params.umap_n_neighbors,
+        min_dist=params.umap_min_dist,
+    )
     return [_save_stage_frame(out_dir, "map", pd.DataFrame({"umap_x": xy[:, 0], "umap_y": xy[:, 1]}))]
 
 
@@ -449,8 +526,13 @@ def _anomaly_stage(out_dir: Path, spaces: list[str], k: int, runner: Runner) -> 
     for space in spaces:
         embeddings = _embedding_path(out_dir, space)
         chunks = row_ranges(len(np.load(embeddings, mmap_mode="r")), runner, BATCH)
-        distances = runner.map_chunks(_knn_distance_chunk, chunks, embeddings=str(embeddings),
-                                      index=str(out_dir / "index" / f"{space}.faiss"), k=k)
+        distances = runner.map_chunks(
+            _knn_distance_chunk,
+            chunks,
+            embeddings=str(embeddings),
+            index=str(out_dir / "index" / f"{space}.faiss"),
+            k=k,
+        )
         ranks[space] = percentile_rank(np.concatenate([np.empty(0), *distances]))
     frame = pd.DataFrame({"anomaly_score": combine_ranks(ranks), **{f"anomaly_{s}": r for s, r in ranks.items()}})
     return [_save_stage_frame(out_dir, "anomaly", frame)]
@@ -462,9 +544,7 @@ def _knn_distance_chunk(rows: tuple[int, int], *, embeddings: str, index: str, k
     return knn_distances(rows_of(embeddings, lo, hi), cached_index(index), np.arange(lo, hi), k)
 
 
-def _label_stage(
-    store: Store, out_dir: Path, space: str, params: BuildParams, seed: int, runner: Runner
-) -> list[Path]:
+def _label_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int, runner: Runner) -> list[Path]:
     """The k-NN vote of labelled neighbours (pred_label, pred_prob, mislabel_score) and, per object, the cosine
     distance to the nearest labelled other object (``label_distance``, in [0, 2]) with the out-of-distribution
     flag ``ood`` = label_distance > the ``params.ood_quantile`` quantile of the labelled objects' own distances
@@ -480,31 +560,63 @@ def _label_stage(
     if labelled_rows.size == 0:
         vote_of_all = LabelVote.unvoted(n)
     else:
-        save_index(build_index(np.asarray(np.load(embeddings, mmap_mode="r")[labelled_rows]),
-                               exact_below=params.exact_below, target_recall=params.target_recall, seed=seed),
-                   index_path)
+        save_index(
+            build_index(
+                np.asarray(np.load(embeddings, mmap_mode="r")[labelled_rows]),
+                exact_below=params.exact_below,
+                target_recall=params.target_recall,
+                seed=seed,
+            ),
+            index_path,
+        )
         position = coding.position
         chunks = [(lo, hi, position[lo:hi], coding.own_code[lo:hi]) for lo, hi in row_ranges(n, runner, BATCH)]
-        vote_of_all = LabelVote.concat(list(runner.map_chunks(
-            _vote_chunk, chunks, embeddings=str(embeddings), index=str(index_path),
-            index_codes=coding.own_code[labelled_rows], classes=coding.classes, k=params.k_label)))
+        vote_of_all = LabelVote.concat(
+            list(
+                runner.map_chunks(
+                    _vote_chunk,
+                    chunks,
+                    embeddings=str(embeddings),
+                    index=str(index_path),
+                    index_codes=coding.own_code[labelled_rows],
+                    classes=coding.classes,
+                    k=params.k_label,
+                )
+            )
+        )
     labelled = coding.own_code >= 0
     threshold = ood_threshold(vote_of_all.label_distance, labelled, params.ood_quantile)
     ood = vote_of_all.label_distance > threshold  # NaN distance or threshold: not flagged
-    frame = pd.DataFrame({"pred_label": pd.Series(vote_of_all.pred_label, dtype=object),
-                          "pred_prob": vote_of_all.pred_prob, "mislabel_score": vote_of_all.mislabel_score,
-                          "label_distance": vote_of_all.label_distance, "ood": ood})
-    summary = {"rule": OOD_RULE.format(quantile=params.ood_quantile), "quantile": params.ood_quantile,
-               "threshold": None if np.isnan(threshold) else threshold, "space": space,
-               "flagged": int(ood.sum()), "labelled_flagged": int(ood[labelled].sum())}
+    frame = pd.DataFrame(
+        {
+            "pred_label": pd.Series(vote_of_all.pred_label, dtype=object),
+            "pred_prob": vote_of_all.pred_prob,
+            "mislabel_score": vote_of_all.mislabel_score,
+            "label_distance": vote_of_all.label_distance,
+            "ood": ood,
+        }
+    )
+    summary = {
+        "rule": OOD_RULE.format(quantile=params.ood_quantile),
+        "quantile": params.ood_quantile,
+        "threshold": None if np.isnan(threshold) else threshold,
+        "space": space,
+        "flagged": int(ood.sum()),
+        "labelled_flagged": int(ood[labelled].sum()),
+    }
     summary_path = out_dir / "stages" / "ood.json"
     save_json(summary_path, summary)
     return [_save_stage_frame(out_dir, "labels", frame), summary_path] + ([index_path] if labelled_rows.size else [])
 
 
 def _vote_chunk(
-    chunk: tuple[int, int, np.ndarray, np.ndarray], *, embeddings: str, index: str, index_codes: np.ndarray,
-    classes: np.ndarray, k: int,
+    chunk: tuple[int, int, np.ndarray, np.ndarray],
+    *,
+    embeddings: str,
+    index: str,
+    index_codes: np.ndarray,
+    classes: np.ndarray,
+    k: int,
 ) -> LabelVote:
     """:func:`astrodisc.anomaly.vote` of rows ``lo:hi`` (with their positions in the labelled index and their own
     class codes), read from their files (a task of any worker)."""
@@ -532,34 +644,43 @@ def _load_stage_frame(out_dir: Path, name: str) -> pd.DataFrame:
 
 
 def _write_manifest(
-    store: Store, model_dir: Path, out_dir: Path, spaces: list[str], records: list[StageRecord],
-    params: BuildParams, seed: int,
+    store: Store,
+    model_dir: Path,
+    out_dir: Path,
+    spaces: list[str],
+    records: list[StageRecord],
+    params: BuildParams,
+    seed: int,
 ) -> None:
     catalog = pd.read_parquet(out_dir / "catalog.parquet", columns=["label", "cluster"])
     indexes = {s: load_index(out_dir / "index" / f"{s}.faiss") for s in spaces}
-    save_json(out_dir / "manifest.json", {
-        "dataset": {"name": store.info.name, "kind": store.info.kind, "path": str(store.root.resolve())},
-        "model": {"name": model_dir.name, "path": str(model_dir.resolve())},
-        "spaces": {s: {"dim": indexes[s].d, "index": index_description(indexes[s])} for s in spaces},
-        "counts": {
-            "objects": len(catalog),
-            "labelled": int(catalog["label"].notna().sum()),
-            "clusters": int(catalog["cluster"].max() + 1) if len(catalog) else 0,
-            "noise": int((catalog["cluster"] == -1).sum()),
+    save_json(
+        out_dir / "manifest.json",
+        {
+            "dataset": {"name": store.info.name, "kind": store.info.kind, "path": str(store.root.resolve())},
+            "model": {"name": model_dir.name, "path": str(model_dir.resolve())},
+            "spaces": {s: {"dim": indexes[s].d, "index": index_description(indexes[s])} for s in spaces},
+            "counts": {
+                "objects": len(catalog),
+                "labelled": int(catalog["label"].notna().sum()),
+                "clusters": int(catalog["cluster"].max() + 1) if len(catalog) else 0,
+                "noise": int((catalog["cluster"] == -1).sum()),
+            },
+            "ood": json.loads((out_dir / "stages" / "ood.json").read_text()),
+            "params": asdict(params),
+            "seed": seed,
+            "stages": {r.name: asdict(r) for r in records},
+            "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}},
+            "created": _now(),
         },
-        "ood": json.loads((out_dir / "stages" / "ood.json").read_text()),
-        "params": asdict(params),
-        "seed": seed,
-        "stages": {r.name: asdict(r) for r in records},
-        "versions": {"python": platform.python_version(), **{p: _version(p) for p in VERSIONED_PACKAGES}},
-        "created": _now(),
-    })
+    )
 
 
 def _model_files(model_dir: Path, excluded: list[Path]) -> list[Path]:
     """The files of ``model_dir`` except those under ``excluded`` folders (artifacts built inside it)."""
-    return [p for p in model_dir.rglob("*")
-            if is_data_file(p) and not any(p.resolve().is_relative_to(x) for x in excluded)]
+    return [
+        p for p in model_dir.rglob("*") if is_data_file(p) and not any(p.resolve().is_relative_to(x) for x in excluded)
+    ]
 
 
 def _callable_name(func: Callable) -> str:

@@ -27,8 +27,13 @@ def feature_columns(store: ObjectStore) -> tuple[str, ...]:
     if isinstance(store, CatalogStore):
         return store.feature_columns
     objects = store.objects
-    return tuple(c for c in objects.columns if c not in POSITION_COLUMNS and pd.api.types.is_numeric_dtype(objects[c])
-                 and not pd.api.types.is_bool_dtype(objects[c]))
+    return tuple(
+        c
+        for c in objects.columns
+        if c not in POSITION_COLUMNS
+        and pd.api.types.is_numeric_dtype(objects[c])
+        and not pd.api.types.is_bool_dtype(objects[c])
+    )
 
 
 def feature_table(catalog: pd.DataFrame, features: tuple[str, ...], row: int) -> pd.DataFrame:
@@ -50,17 +55,28 @@ def group_table(catalog: pd.DataFrame, features: tuple[str, ...], rows: np.ndarr
     members = catalog.loc[np.asarray(rows), list(features)].median()
     everyone = catalog[list(features)].median()
     spread = catalog[list(features)].std().replace(0.0, np.nan)
-    table = pd.DataFrame({"column": list(features), "members": members.to_numpy(), "catalogue": everyone.to_numpy(),
-                          "shift": ((members - everyone) / spread).to_numpy()})
+    table = pd.DataFrame(
+        {
+            "column": list(features),
+            "members": members.to_numpy(),
+            "catalogue": everyone.to_numpy(),
+            "shift": ((members - everyone) / spread).to_numpy(),
+        }
+    )
     return table.sort_values("shift", key=np.abs, ascending=False, na_position="last").reset_index(drop=True)
 
 
 def object_view(current: Current, row: int) -> None:
     """The numeric columns of catalogue ``row`` with their percentiles in the catalogue."""
     table = feature_table(current.artifacts.catalog, feature_columns(current.store), row)
-    st.dataframe(table, hide_index=True, width="stretch",
-                 column_config={"percentile": st.column_config.ProgressColumn("percentile", min_value=0,
-                                                                              max_value=100, format="%.0f")})
+    st.dataframe(
+        table,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "percentile": st.column_config.ProgressColumn("percentile", min_value=0, max_value=100, format="%.0f")
+        },
+    )
 
 
 def neighbour_preview(current: Current, row: int) -> None:
@@ -72,5 +88,6 @@ def neighbour_preview(current: Current, row: int) -> None:
 def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:
     """The members' medians against the catalogue's, most distinctive column first (``rows``: catalogue rows;
     ``color`` and ``key`` are unused but keep the signature of the variable-star view)."""
-    st.dataframe(group_table(current.artifacts.catalog, feature_columns(current.store), rows), hide_index=True,
-                 width="stretch")
+    st.dataframe(
+        group_table(current.artifacts.catalog, feature_columns(current.store), rows), hide_index=True, width="stretch"
+    )

@@ -19,8 +19,10 @@ from astrodisc.errors import UserError
 from astrodisc.paths import PROJECT_ROOT, data_dir
 
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
-FORCE_HELP = ("replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
-              "stays until the new one is complete, and is swapped for it in one step")
+FORCE_HELP = (
+    "replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
+    "stays until the new one is complete, and is swapped for it in one step"
+)
 
 
 def _existing_dir(text: str) -> Path:
@@ -66,8 +68,15 @@ def cmd_import(args: argparse.Namespace) -> None:
 
         if args.table is None:
             raise UserError("catalog needs --table FILE (CSV, Parquet, VOTable or FITS table with ra/dec)")
-        out, notes = import_catalog(args.table, args.out, id_column=args.id_column, class_column=args.class_column,
-                                    ra_column=args.ra_column, dec_column=args.dec_column, force=args.force)
+        out, notes = import_catalog(
+            args.table,
+            args.out,
+            id_column=args.id_column,
+            class_column=args.class_column,
+            ra_column=args.ra_column,
+            dec_column=args.dec_column,
+            force=args.force,
+        )
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     elif args.survey == "galaxy-folder":
@@ -87,8 +96,13 @@ def cmd_import(args: argparse.Namespace) -> None:
 
         if args.source is None:
             raise UserError("astrom3 needs --source DIR (a local copy of the raw or processed release)")
-        out = import_astrom3(_existing_dir(str(args.source)), args.out, AstroM3Selection(args.subset, args.seed),
-                             progress=not args.quiet, force=args.force)
+        out = import_astrom3(
+            _existing_dir(str(args.source)),
+            args.out,
+            AstroM3Selection(args.subset, args.seed),
+            progress=not args.quiet,
+            force=args.force,
+        )
     else:
         from astrodisc.datasets.importers import import_survey
 
@@ -111,8 +125,10 @@ def cmd_train(args: argparse.Namespace) -> None:
     kind = read_info(_existing_dir(args.dataset)).kind
     objective = args.objective or {"varstars": "clip", "galaxies": "simclr", "catalog": "scarf"}[kind]
     if objective not in {"varstars": ("clip",), "galaxies": ("simclr", "moco", "barlow"), "catalog": ("scarf",)}[kind]:
-        raise UserError(f"objective {objective} does not fit a {kind} dataset: variable stars take clip, "
-                        "galaxies simclr, moco or barlow, catalogues scarf")
+        raise UserError(
+            f"objective {objective} does not fit a {kind} dataset: variable stars take clip, "
+            "galaxies simclr, moco or barlow, catalogues scarf"
+        )
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     if kind == "catalog":
         from astrodisc.train_tabular import ScarfConfig, pretrain_tabular
@@ -121,14 +137,19 @@ def cmd_train(args: argparse.Namespace) -> None:
     elif kind == "galaxies":
         from astrodisc.train_images import PretrainConfig, pretrain_images
 
-        state = pretrain_images(args.dataset, args.out, PretrainConfig(objective=objective), config, progress=not args.quiet)
+        state = pretrain_images(
+            args.dataset, args.out, PretrainConfig(objective=objective), config, progress=not args.quiet
+        )
     else:
         from astrodisc.train import pretrain_clip
 
         state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
-    write_model_card(args.out, f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
-                               f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
-                               f"--patience {args.patience}")
+    write_model_card(
+        args.out,
+        f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
+        f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
+        f"--patience {args.patience}",
+    )
     print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val loss {-state['best']:.4f}) -> {args.out}")
 
 
@@ -153,8 +174,15 @@ def cmd_build(args: argparse.Namespace) -> None:
     from astrodisc.distributed import open_runner
 
     with open_runner(args.scheduler, args.workers) as runner:
-        out = build_artifacts(_existing_dir(args.dataset), _existing_dir(args.model or args.embeddings), args.out,
-                              embed=embed, seed=args.seed, progress=not args.quiet, runner=runner)
+        out = build_artifacts(
+            _existing_dir(args.dataset),
+            _existing_dir(args.model or args.embeddings),
+            args.out,
+            embed=embed,
+            seed=args.seed,
+            progress=not args.quiet,
+            runner=runner,
+        )
     print(f"artifacts ready in {out}")
 
 
@@ -171,14 +199,16 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     elif kind == "catalog":
         from astrodisc.evaluate_catalog import CatalogEvalConfig, evaluate_catalog
 
-        result = evaluate_catalog(artifacts, CatalogEvalConfig(fast=args.fast, seeds=args.seeds),
-                                  progress=not args.quiet)
+        result = evaluate_catalog(
+            artifacts, CatalogEvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet
+        )
     else:
         from astrodisc.evaluate import EvalConfig, evaluate
 
         modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
-        result = evaluate(artifacts, EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
-                          progress=not args.quiet)
+        result = evaluate(
+            artifacts, EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities), progress=not args.quiet
+        )
     from astrodisc.model_report import save_evaluation
 
     saved = save_evaluation(artifacts, result)  # the Model page shows the artifact set's own evaluation.json
@@ -191,8 +221,10 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
 
 
 # The built-in demos: kind -> (dataset folder under data_dir(), shipped model folder under models/).
-DEMOS: dict[str, tuple[str, str]] = {"varstars": ("varstars-demo", "varstars-clip"),
-                                     "galaxies": ("galaxies-demo", "galaxies-moco")}
+DEMOS: dict[str, tuple[str, str]] = {
+    "varstars": ("varstars-demo", "varstars-clip"),
+    "galaxies": ("galaxies-demo", "galaxies-moco"),
+}
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -228,16 +260,29 @@ def cmd_labels(args: argparse.Namespace) -> None:
         print(f"backed up {rows:,} label rows of {database} to {args.file}")
     else:
         rows, kept = label_backup.restore(args.file, database)
-        print(f"restored {rows:,} label rows from {args.file} into {database}"
-              + (f"; the replaced database is kept as {kept}" if kept else ""))
+        print(
+            f"restored {rows:,} label rows from {args.file} into {database}"
+            + (f"; the replaced database is kept as {kept}" if kept else "")
+        )
 
 
 def serve_command(port: int, public: bool) -> list[str]:
     """The ``streamlit run`` command line of ``astrodisc serve``; a public server adds its hardening flags."""
     from astrodisc import public_mode
 
-    command = [sys.executable, "-m", "astrodisc.streamlit_server", "run", str(PROJECT_ROOT / "app.py"), "--server.port", str(port),
-               "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    command = [
+        sys.executable,
+        "-m",
+        "astrodisc.streamlit_server",
+        "run",
+        str(PROJECT_ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     return command + (public_mode.streamlit_flags(public_mode.settings()) if public else [])
 
 
@@ -283,44 +328,80 @@ def parser() -> argparse.ArgumentParser:
         return sub
 
     s = verb("simulate", cmd_simulate, "simulate a survey with hidden ground truth")
-    s.add_argument("kind", choices=["varstars", "galaxies", "embeddings"],
-                   help="kind of survey (embeddings: a catalogue with ready synthetic embeddings, for scale tests)")
+    s.add_argument(
+        "kind",
+        choices=["varstars", "galaxies", "embeddings"],
+        help="kind of survey (embeddings: a catalogue with ready synthetic embeddings, for scale tests)",
+    )
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
 
     s = verb("import", cmd_import, "import a real survey sample into the dataset store")
-    s.add_argument("survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10", "astrom3",
-                                           "catalog"])
+    s.add_argument(
+        "survey", choices=["stripe82", "catalina", "macho", "linear", "galaxy-folder", "galaxy10", "astrom3", "catalog"]
+    )
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
-    s.add_argument("--source", type=Path, default=None,
-                   help="folder of the survey files (default: shared/real); the cutout folder or the Galaxy10 .h5 file")
-    s.add_argument("--catalogue", type=Path, default=None, help="galaxy-folder: CSV with file_loc, ra, dec "
-                   "[, label, redshift, object_id]")
-    s.add_argument("--table", type=Path, default=None, help="catalog: the table (CSV, Parquet, VOTable or FITS) whose "
-                   "numeric columns become the metadata modality")
-    s.add_argument("--id-column", default=None, help="catalog: object id column (default: object_id/id/source_id, else row numbers)")
+    s.add_argument(
+        "--source",
+        type=Path,
+        default=None,
+        help="folder of the survey files (default: shared/real); the cutout folder or the Galaxy10 .h5 file",
+    )
+    s.add_argument(
+        "--catalogue",
+        type=Path,
+        default=None,
+        help="galaxy-folder: CSV with file_loc, ra, dec [, label, redshift, object_id]",
+    )
+    s.add_argument(
+        "--table",
+        type=Path,
+        default=None,
+        help="catalog: the table (CSV, Parquet, VOTable or FITS) whose numeric columns become the metadata modality",
+    )
+    s.add_argument(
+        "--id-column",
+        default=None,
+        help="catalog: object id column (default: object_id/id/source_id, else row numbers)",
+    )
     s.add_argument("--class-column", default=None, help="catalog: class column (default: label or class if present)")
     s.add_argument("--ra-column", default=None, help="catalog: right ascension [deg] (default: ra, raj2000, ...)")
     s.add_argument("--dec-column", default=None, help="catalog: declination [deg] (default: dec, dej2000, ...)")
     s.add_argument("--subset", default="full", help="astrom3: label subset full, sub50, sub25 or sub10 (default full)")
-    s.add_argument("--seed", type=int, default=42, help="astrom3: split seed 42, 0, 66, 12 or 123 (default 42); "
-                   "pre-train and fine-tune on the same seed, or test stars leak")
+    s.add_argument(
+        "--seed",
+        type=int,
+        default=42,
+        help="astrom3: split seed 42, 0, 66, 12 or 123 (default 42); "
+        "pre-train and fine-tune on the same seed, or test stars leak",
+    )
 
-    s = verb("fetch", cmd_fetch, "download a registered public dataset (resumable, checksummed); the only "
-                                 "command that uses the network")
+    s = verb(
+        "fetch",
+        cmd_fetch,
+        "download a registered public dataset (resumable, checksummed); the only command that uses the network",
+    )
     s.add_argument("dataset", help="registered dataset, e.g. stripe82 (an unknown name lists them)")
     s.add_argument("--to", type=Path, required=True, help="folder to download into")
     s.add_argument("--no-verify", action="store_true", help="accept files whose checksum astrodisc does not know")
 
-    s = verb("train", cmd_train, "pretrain encoders on a dataset (trimodal CLIP for variable stars, "
-                                 "SimCLR / MoCo v2 / Barlow Twins for galaxy images, SCARF for catalogues)")
+    s = verb(
+        "train",
+        cmd_train,
+        "pretrain encoders on a dataset (trimodal CLIP for variable stars, "
+        "SimCLR / MoCo v2 / Barlow Twins for galaxy images, SCARF for catalogues)",
+    )
     s.add_argument("--dataset", required=True, help="dataset folder")
     s.add_argument("--out", type=Path, required=True, help="model folder to write")
-    s.add_argument("--objective", choices=["clip", "simclr", "moco", "barlow", "scarf"], default=None,
-                   help="default: clip for variable stars, simclr for galaxies, scarf for catalogues")
+    s.add_argument(
+        "--objective",
+        choices=["clip", "simclr", "moco", "barlow", "scarf"],
+        default=None,
+        help="default: clip for variable stars, simclr for galaxies, scarf for catalogues",
+    )
     s.add_argument("--epochs", type=int, default=40)
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--batch-size", type=int, default=256)
@@ -329,26 +410,49 @@ def parser() -> argparse.ArgumentParser:
     s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
     s.add_argument("--dataset", required=True, help="dataset folder")
     s.add_argument("--model", default=None, help="model folder")
-    s.add_argument("--embeddings", default=None, help="instead of --model: folder of precomputed <space>.npy "
-                   "(N, D), row i = object i (e.g. from `astrodisc simulate embeddings`)")
+    s.add_argument(
+        "--embeddings",
+        default=None,
+        help="instead of --model: folder of precomputed <space>.npy "
+        "(N, D), row i = object i (e.g. from `astrodisc simulate embeddings`)",
+    )
     s.add_argument("--out", type=Path, required=True, help="artifact folder to write")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--scheduler", default=None, help="run the per-object stages on the Dask cluster of this "
-                   "scheduler (e.g. tcp://host:8786; dataset, model and --out on a filesystem its workers share)")
-    s.add_argument("--workers", type=int, default=None, help="run the per-object stages on a local Dask cluster "
-                   "of this many processes")
+    s.add_argument(
+        "--scheduler",
+        default=None,
+        help="run the per-object stages on the Dask cluster of this "
+        "scheduler (e.g. tcp://host:8786; dataset, model and --out on a filesystem its workers share)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="run the per-object stages on a local Dask cluster of this many processes",
+    )
 
-    s = verb("evaluate", cmd_evaluate, "evaluate a built artifact set against held-out labels and hidden truth "
-                                       "(the result also goes to <artifacts>/evaluation.json, which the app shows)")
+    s = verb(
+        "evaluate",
+        cmd_evaluate,
+        "evaluate a built artifact set against held-out labels and hidden truth "
+        "(the result also goes to <artifacts>/evaluation.json, which the app shows)",
+    )
     s.add_argument("--artifacts", required=True, help="artifact folder (from build)")
     s.add_argument("--json", action="store_true", help="print the result as JSON")
     s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
     s.add_argument("--fast", action="store_true", help="fewer epochs and fractions (for tests)")
     s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
-    s.add_argument("--frozen", action="store_true", help="galaxies: only what reads the frozen embedding (linear "
-                   "probe, k-NN redshift, similarity, anomaly, subclasses), minutes instead of hours: to compare encoders")
-    s.add_argument("--modalities", default="photometry,spectra,metadata,all",
-                   help="variable stars: rows of the classification grid (default: all four)")
+    s.add_argument(
+        "--frozen",
+        action="store_true",
+        help="galaxies: only what reads the frozen embedding (linear "
+        "probe, k-NN redshift, similarity, anomaly, subclasses), minutes instead of hours: to compare encoders",
+    )
+    s.add_argument(
+        "--modalities",
+        default="photometry,spectra,metadata,all",
+        help="variable stars: rows of the classification grid (default: all four)",
+    )
 
     s = verb("demo", cmd_demo, "make the demo surveys and their artifacts with the shipped encoders when missing")
     s.add_argument("kind", nargs="?", choices=["all", *DEMOS], default="all", help="which demo (default: all)")
@@ -356,36 +460,61 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--model", default=None, help="model folder (default: the shipped models/<kind>-...)")
     s.add_argument("--n", type=int, default=20_000, help="objects in a newly simulated demo survey")
 
-    s = verb("bench", cmd_bench, "scale figures as JSON: search latency and recall at 1e4-1e7 objects, map "
-                                 "extension faithfulness, build time and memory at 1e5 and 1e6, the label database "
-                                 "with 1e6 labels (takes ~35 min)")
+    s = verb(
+        "bench",
+        cmd_bench,
+        "scale figures as JSON: search latency and recall at 1e4-1e7 objects, map "
+        "extension faithfulness, build time and memory at 1e5 and 1e6, the label database "
+        "with 1e6 labels (takes ~35 min)",
+    )
     s.add_argument("--out", type=Path, default=Path("bench_scale.json"), help="JSON file to write")
     s.add_argument("--json", action="store_true", help="also print the JSON")
-    s.add_argument("--parts", default="search,own,map,build,browser,labels",
-                   help="comma-separated subset of search,own,map,build,browser,labels")
+    s.add_argument(
+        "--parts",
+        default="search,own,map,build,browser,labels",
+        help="comma-separated subset of search,own,map,build,browser,labels",
+    )
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
     s.add_argument("--browser-sizes", default="1e5,1e6", help="objects of the synthetic maps opened in chromium")
-    s.add_argument("--survey-size", default="1e6", help="stars of the simulated survey whose own embeddings are measured")
-    s.add_argument("--workdir", type=Path, default=None,
-                   help="where the bench's datasets and builds are kept (default: <data>/bench)")
+    s.add_argument(
+        "--survey-size", default="1e6", help="stars of the simulated survey whose own embeddings are measured"
+    )
+    s.add_argument(
+        "--workdir",
+        type=Path,
+        default=None,
+        help="where the bench's datasets and builds are kept (default: <data>/bench)",
+    )
 
     s = verb("labels", cmd_labels, "back up or restore the label database (labels and saved subsets)")
-    s.add_argument("action", choices=["backup", "restore"],
-                   help="backup: copy the database to FILE while the app may write; restore: put FILE's labels "
-                        "back (the replaced database is kept beside it)")
+    s.add_argument(
+        "action",
+        choices=["backup", "restore"],
+        help="backup: copy the database to FILE while the app may write; restore: put FILE's labels "
+        "back (the replaced database is kept beside it)",
+    )
     s.add_argument("file", type=Path, help="the backup file to write (backup) or read (restore)")
-    s.add_argument("--db", type=Path, default=None, help="the label database (default: ASTRODISC_LABELS or "
-                                                         "<data>/labels.sqlite)")
+    s.add_argument(
+        "--db", type=Path, default=None, help="the label database (default: ASTRODISC_LABELS or <data>/labels.sqlite)"
+    )
     s.add_argument("--force", action="store_true", help="backup: replace FILE if it exists")
 
     s = verb("serve", cmd_serve, "serve the app")
     s.add_argument("--port", type=int, default=8501)
     s.add_argument("--data", type=Path, default=data_dir(), help="data root with the artifact sets")
-    s.add_argument("--public", action="store_true", help="serve as a public demo (also ASTRODISC_PUBLIC=1): "
-                   "read-only data, labels per browser session, upload and rate limits, XSRF on, no tracebacks")
-    s.add_argument("--no-warm-up", action="store_true", help="do not open the default page once the server is up "
-                   "(by default it is, so the first visitor does not pay the imports and the artifact load)")
+    s.add_argument(
+        "--public",
+        action="store_true",
+        help="serve as a public demo (also ASTRODISC_PUBLIC=1): "
+        "read-only data, labels per browser session, upload and rate limits, XSRF on, no tracebacks",
+    )
+    s.add_argument(
+        "--no-warm-up",
+        action="store_true",
+        help="do not open the default page once the server is up "
+        "(by default it is, so the first visitor does not pay the imports and the artifact load)",
+    )
     return p
 
 

@@ -84,9 +84,11 @@ def time_click(page, xy: np.ndarray, index: int, gap: float, target: ClickTarget
     start = time.perf_counter()
     page.mouse.click(x, y)
     page.wait_for_function(
-        f"JSON.stringify([...document.querySelectorAll(\"{NEIGHBOUR_TEXT}\")].map(e => e.innerText)"
+        f'JSON.stringify([...document.querySelectorAll("{NEIGHBOUR_TEXT}")].map(e => e.innerText)'
         f".filter(t => t.startsWith('{NEIGHBOUR_PREFIX}'))) === "
-        f"{json.dumps(json.dumps(cards_shown, separators=(',', ':')))}", timeout=60_000)
+        f"{json.dumps(json.dumps(cards_shown, separators=(',', ':')))}",
+        timeout=60_000,
+    )
     cards = time.perf_counter() - start
     page.wait_for_function(MAP_SHOWS_SELECTED, arg=target.row, timeout=60_000)  # the map redrawn
     page.get_by_role("heading", name=target.object_id, exact=True).wait_for(timeout=60_000)  # the object panel
@@ -97,8 +99,9 @@ def time_click(page, xy: np.ndarray, index: int, gap: float, target: ClickTarget
     return cards, done
 
 
-def click_timings(page, artifacts: Artifacts, kind: str, clicks: int, seed: int = 0,
-                  warmup: int = 2) -> tuple[np.ndarray, np.ndarray]:
+def click_timings(
+    page, artifacts: Artifacts, kind: str, clicks: int, seed: int = 0, warmup: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
     """Click ``warmup`` (untimed) then ``clicks`` distinct random markers of the map on ``page`` (a map page of
     ``artifacts``, a store of ``kind``); returns the seconds (clicks,) to the neighbour cards and to the page done
     (see time_click)."""
@@ -107,8 +110,9 @@ def click_timings(page, artifacts: Artifacts, kind: str, clicks: int, seed: int 
     picks = np.random.default_rng(seed).choice(np.flatnonzero(gaps > 0), size=clicks + warmup, replace=False)
     timings = []
     for index in picks:
-        timings.append(time_click(page, xy, int(index), float(gaps[index]),
-                                  click_target(artifacts, kind, int(rows[index]))))
+        timings.append(
+            time_click(page, xy, int(index), float(gaps[index]), click_target(artifacts, kind, int(rows[index])))
+        )
         time.sleep(0.5)
     cards, done = np.array(timings[warmup:]).T
     return cards, done
@@ -120,10 +124,18 @@ def measure(artifact_dir: Path, clicks: int = 30, seed: int = 0, warmup: int = 2
     artifact_dir = Path(artifact_dir)
     artifacts = load_artifacts(artifact_dir)
     kind = read_info(artifact_dir.parent).kind
-    with tempfile.TemporaryDirectory() as tmp, \
-            serve(artifact_dir.parent.parent, Path(tmp) / "streamlit.log", timeout_s=120) as url, \
-            map_page(set_url(url, artifact_dir.parent.name, artifact_dir.name), timeout_ms=120_000) as page:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(artifact_dir.parent.parent, Path(tmp) / "streamlit.log", timeout_s=120) as url,
+        map_page(set_url(url, artifact_dir.parent.name, artifact_dir.name), timeout_ms=120_000) as page,
+    ):
         times, done = click_timings(page, artifacts, kind, clicks, seed, warmup)
-    return ClickLatency(len(artifacts.catalog), len(times), float(np.percentile(times, 50)),
-                        float(np.percentile(times, 95)), float(times.max()), float(np.percentile(done, 50)),
-                        float(np.percentile(done, 95)))
+    return ClickLatency(
+        len(artifacts.catalog),
+        len(times),
+        float(np.percentile(times, 50)),
+        float(np.percentile(times, 95)),
+        float(times.max()),
+        float(np.percentile(done, 50)),
+        float(np.percentile(done, 95)),
+    )

@@ -57,7 +57,9 @@ class Runner(Protocol):
 def row_ranges(n: int, runner: Runner, max_rows: int) -> list[tuple[int, int]]:
     """``[(lo, hi), ...]`` covering rows 0..n: ``max_rows`` per chunk, fewer on a cluster so that every worker
     gets about ``CHUNKS_PER_WORKER`` chunks (the serial runner keeps ``max_rows``, its batches of old)."""
-    size = max_rows if runner.workers == 1 else min(max_rows, max(1, math.ceil(n / (CHUNKS_PER_WORKER * runner.workers))))
+    size = (
+        max_rows if runner.workers == 1 else min(max_rows, max(1, math.ceil(n / (CHUNKS_PER_WORKER * runner.workers))))
+    )
     return [(lo, min(lo + size, n)) for lo in range(0, n, size)]
 
 
@@ -107,21 +109,25 @@ class DaskRunner:
             from dask.distributed import Client, LocalCluster  # noqa: PLC0415 - only when asked for
 
             if self.address is None:
-                self._cluster = LocalCluster(n_workers=self.n_workers, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0")
+                self._cluster = LocalCluster(
+                    n_workers=self.n_workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
                 self._client = Client(self._cluster)
             else:
                 try:
                     self._client = Client(self.address, timeout=CONNECT_TIMEOUT_S)
                 except (OSError, TimeoutError, ValueError) as exc:
-                    raise UserError(f"cannot reach the Dask scheduler at {self.address} "
-                                    f"within {CONNECT_TIMEOUT_S:g} s ({type(exc).__name__})") from None
+                    raise UserError(
+                        f"cannot reach the Dask scheduler at {self.address} "
+                        f"within {CONNECT_TIMEOUT_S:g} s ({type(exc).__name__})"
+                    ) from None
         return self._client
 
     def map_chunks(self, func: Callable[..., Result], chunks: Sequence[Chunk], **shared: Any) -> Iterator[Result]:
         client = self.client()
-        sent = {k: client.scatter([v], broadcast=True)[0] if isinstance(v, np.ndarray) else v
-                for k, v in shared.items()}
+        sent = {
+            k: client.scatter([v], broadcast=True)[0] if isinstance(v, np.ndarray) else v for k, v in shared.items()
+        }
         futures = client.map(func, list(chunks), pure=False, **sent)
         for future in futures:
             yield future.result()

@@ -24,8 +24,14 @@ EMBED_CHUNK = 65_536  # objects per embedding task; a multiple of embed_inputs' 
 IMAGE_CHUNK = 2048  # cutouts per embedding task (as many as before, when they were chunked for the progress bar)
 
 
-def embed_inputs(model, meta: np.ndarray, inputs: ModelInputs, batch_size: int = 1024,
-                 progress: bool = False, representations: bool = False) -> dict[str, np.ndarray]:
+def embed_inputs(
+    model,
+    meta: np.ndarray,
+    inputs: ModelInputs,
+    batch_size: int = 1024,
+    progress: bool = False,
+    representations: bool = False,
+) -> dict[str, np.ndarray]:
     """{space: (N, D) float32}: L2-normalised shared-space embeddings per modality plus ``fused``
     (or, with ``representations``, the encoder outputs (N, hidden) per modality, for probes)."""
     out: dict[str, list[np.ndarray]] = {m: [] for m in MODALITIES}
@@ -63,8 +69,14 @@ def embed_store(store: Store, model_dir: Path, progress: bool = True) -> dict[st
     inputs = model_inputs(store, progress)
     runner = active_runner()
     chunks = [_input_rows(inputs, lo, hi) for lo, hi in row_ranges(len(inputs), runner, EMBED_CHUNK)]
-    parts = list(tqdm(runner.map_chunks(_embed_chunk, chunks, model_dir=str(Path(model_dir).resolve())),
-                      total=len(chunks), desc="embed", disable=not progress))
+    parts = list(
+        tqdm(
+            runner.map_chunks(_embed_chunk, chunks, model_dir=str(Path(model_dir).resolve())),
+            total=len(chunks),
+            desc="embed",
+            disable=not progress,
+        )
+    )
     spaces = {space: np.concatenate([part[space] for part in parts]) for space in parts[0]}
     if not inputs.has_spec.any():
         spaces.pop("spectra")
@@ -99,17 +111,23 @@ def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -
     _check_reads(store, model_dir, encoder, config)
     runner = active_runner()
     chunks = [np.arange(lo, hi) for lo, hi in row_ranges(len(store), runner, IMAGE_CHUNK)]
-    parts = runner.map_chunks(_encode_chunk, chunks, root=str(Path(store.root).resolve()),
-                              model_dir=str(Path(model_dir).resolve()))
+    parts = runner.map_chunks(
+        _encode_chunk, chunks, root=str(Path(store.root).resolve()), model_dir=str(Path(model_dir).resolve())
+    )
     return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
 
 
 def _check_reads(store: GalaxyStore, model_dir: Path, encoder: torch.nn.Module, config: dict) -> None:
     """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit."""
-    if encoder.config.in_channels != len(store.info.bands) or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit:
-        raise UserError(f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
-                        f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
-                        f"{store.imaging.pixel_unit} cutouts")
+    if (
+        encoder.config.in_channels != len(store.info.bands)
+        or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit
+    ):
+        raise UserError(
+            f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
+            f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
+            f"{store.imaging.pixel_unit} cutouts"
+        )
 
 
 def check_model(store: Store, model_dir: Path) -> None:

@@ -37,7 +37,10 @@ from astrodisc.train import TrainConfig, load_model, predict, train_classifier
 from astrodisc.truth import has_truth, read_truth
 
 MODALITY_SETS: dict[str, tuple[str, ...]] = {
-    "photometry": ("photometry",), "spectra": ("spectra",), "metadata": ("metadata",), "all": MODALITIES,
+    "photometry": ("photometry",),
+    "spectra": ("spectra",),
+    "metadata": ("metadata",),
+    "all": MODALITIES,
 }
 
 
@@ -70,13 +73,24 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = evaluation_splits(store.objects, labels, config.seeds)
     cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
-    result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
-                    "n_objects": len(store), "n_labelled": int(is_labelled(labels).sum())}
+    result: dict = {
+        "dataset": store.info.name,
+        "model": model_dir.name,
+        "protocol": asdict(config),
+        "n_objects": len(store),
+        "n_labelled": int(is_labelled(labels).sum()),
+    }
     result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
     feats = cached_lc_features(store, progress)
-    result["classical_baseline"] = mean_std([
-        cache.get(f"classical-{seed}", lambda s=split, seed=seed: evaluate_baseline(
-            np.nan_to_num(feats, nan=-99.0), labels, s, seed)) for seed, split in enumerate(splits)])
+    result["classical_baseline"] = mean_std(
+        [
+            cache.get(
+                f"classical-{seed}",
+                lambda s=split, seed=seed: evaluate_baseline(np.nan_to_num(feats, nan=-99.0), labels, s, seed),
+            )
+            for seed, split in enumerate(splits)
+        ]
+    )
     if has_truth(store):
         truth = read_truth(store)
         catalog = art.catalog
@@ -93,8 +107,17 @@ def _digest(store: VarStarStore, model_dir: Path, config: EvalConfig) -> str:
     return cells_digest(paths, [config.fast, config.epochs, config.patience])
 
 
-def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, labels: np.ndarray,
-                    classes: list[str], splits: list[Split], config: EvalConfig, cache: ResultCache, progress: bool) -> dict:
+def _classification(
+    model: TrimodalCLIP,
+    inputs: ModelInputs,
+    meta: np.ndarray,
+    labels: np.ndarray,
+    classes: list[str],
+    splits: list[Split],
+    config: EvalConfig,
+    cache: ResultCache,
+    progress: bool,
+) -> dict:
     reps = embed_inputs(model, meta, inputs, representations=True)
     unknown = set(config.modalities) - set(MODALITY_SETS)
     if unknown:
@@ -111,8 +134,11 @@ def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, 
         probe_runs, scratch_runs, finetune_runs = [], [], []
         for seed, split in enumerate(splits):
             train = label_fraction(split.train, frac, seed)
-            probe_runs.append(cache.get(f"probe-{name}-{frac}-{seed}",
-                                        lambda: linear_probe(features, labels, train, split.test, seed)))
+            probe_runs.append(
+                cache.get(
+                    f"probe-{name}-{frac}-{seed}", lambda: linear_probe(features, labels, train, split.test, seed)
+                )
+            )
 
             def network(init: dict | None, seed: int = seed, train: np.ndarray = train, split: Split = split) -> dict:
                 torch.manual_seed(seed)
@@ -131,7 +157,9 @@ def _classification(model: TrimodalCLIP, inputs: ModelInputs, meta: np.ndarray, 
         row["scratch"] = mean_std(scratch_runs)
         if finetune_runs:
             row["pretrained_finetune"] = mean_std(finetune_runs)
-            row["finetune_gain_points"] = 100 * (row["pretrained_finetune"]["accuracy"]["mean"] - row["scratch"]["accuracy"]["mean"])
+            row["finetune_gain_points"] = 100 * (
+                row["pretrained_finetune"]["accuracy"]["mean"] - row["scratch"]["accuracy"]["mean"]
+            )
     return out
 
 
@@ -145,8 +173,12 @@ def _rediscovery(fused: np.ndarray, labels: np.ndarray, truth) -> dict:
             continue
         clusters, _ = subclusters(np.asarray(fused[members]), seed=0)
         scores = ari_and_purity(truth["subclass"].to_numpy()[members], clusters)
-        out[cls] = {**scores, "n_members": int(len(members)), "n_clusters": int(clusters.max() + 1),
-                    "noise_fraction": float(np.mean(clusters == -1))}
+        out[cls] = {
+            **scores,
+            "n_members": int(len(members)),
+            "n_clusters": int(clusters.max() + 1),
+            "noise_fraction": float(np.mean(clusters == -1)),
+        }
     return out
 
 
@@ -159,8 +191,12 @@ def _anomaly(score: np.ndarray, truth, inputs: ModelInputs, lc_feats: np.ndarray
     baseline = -IsolationForest(n_estimators=300, random_state=0).fit(raw).score_samples(raw)
     return {
         "n_rare": int(rare.sum()),
-        "auroc": auroc(rare, score), "precision_at_50": precision_at(rare, score, 50),
-        "baseline_isolation_forest": {"auroc": auroc(rare, baseline), "precision_at_50": precision_at(rare, baseline, 50)},
+        "auroc": auroc(rare, score),
+        "precision_at_50": precision_at(rare, score, 50),
+        "baseline_isolation_forest": {
+            "auroc": auroc(rare, baseline),
+            "precision_at_50": precision_at(rare, baseline, 50),
+        },
     }
 
 
@@ -194,8 +230,11 @@ def _sim_to_real(model: TrimodalCLIP, scaler: MetadataScaler) -> dict:
         np.fill_diagonal(sims, -np.inf)
         neighbours = np.argsort(-sims, axis=1)[:, :5]
         votes = [max(set(y[n]), key=list(y[n]).count) for n in neighbours]
-        out[survey] = {"knn5_accuracy": float(np.mean(np.array(votes) == y)), "n": int(len(y)),
-                       "majority_class_rate": float(max(np.unique(y, return_counts=True)[1]) / len(y))}
+        out[survey] = {
+            "knn5_accuracy": float(np.mean(np.array(votes) == y)),
+            "n": int(len(y)),
+            "majority_class_rate": float(max(np.unique(y, return_counts=True)[1]) / len(y)),
+        }
     if not out:
         raise UserError("no real survey could be read for sim_to_real")
     return out

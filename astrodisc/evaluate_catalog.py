@@ -63,8 +63,9 @@ def knn_scores(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test
     return classification_scores(labels[test].astype(str), vote.predict(unit[test]))
 
 
-def evaluate_catalog(artifacts_dir: Path, config: CatalogEvalConfig = CatalogEvalConfig(),
-                     progress: bool = True) -> dict:
+def evaluate_catalog(
+    artifacts_dir: Path, config: CatalogEvalConfig = CatalogEvalConfig(), progress: bool = True
+) -> dict:
     """The evaluation JSON object of one catalogue artifact set (see the module docstring)."""
     config = config.effective()
     art = load_artifacts(artifacts_dir)
@@ -76,36 +77,61 @@ def evaluate_catalog(artifacts_dir: Path, config: CatalogEvalConfig = CatalogEva
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
     labels = store.objects["label"].to_numpy(object)
     splits = evaluation_splits(store.objects, labels, config.seeds)
-    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(  # this file: a changed arm reruns
-        [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
-        ["catalog", config.k]))
+    cache = ResultCache(
+        Path(artifacts_dir) / "evaluation-cache",
+        cells_digest(  # this file: a changed arm reruns
+            [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
+            ["catalog", config.k],
+        ),
+    )
 
     def untrained(seed: int) -> np.ndarray:
         """The untrained network's features, rows scaled to unit length as the build scales the embedding's."""
         torch.manual_seed(seed)
         return unit_rows(encode_tabular(TabularEncoder(model.config), scaled))
 
-    arms = {"probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
-            "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
-            "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test, seed),
-            "knn": lambda seed, train, test: knn_scores(embedding, labels, train, test, config.k),
-            "raw_knn": lambda seed, train, test: knn_scores(scaled, labels, train, test, config.k)}
+    arms = {
+        "probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
+        "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
+        "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test, seed),
+        "knn": lambda seed, train, test: knn_scores(embedding, labels, train, test, config.k),
+        "raw_knn": lambda seed, train, test: knn_scores(scaled, labels, train, test, config.k),
+    }
     classification = {}
     for fraction in config.fractions:
         cells = {}
         for arm, score in arms.items():
-            runs = [cache.get(f"{arm}-{fraction}-{seed}", lambda s=seed, sp=split: score(
-                s, label_fraction(sp.train, fraction, s), sp.test)) for seed, split in enumerate(splits)]
+            runs = [
+                cache.get(
+                    f"{arm}-{fraction}-{seed}",
+                    lambda s=seed, sp=split: score(s, label_fraction(sp.train, fraction, s), sp.test),
+                )
+                for seed, split in enumerate(splits)
+            ]
             cells[arm] = mean_std(runs)
         cells["n_train_labels"] = len(label_fraction(splits[0].train, fraction, 0))
         classification[str(fraction)] = cells
         if progress:
-            print(f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe']['accuracy']['mean']:.3f}, "
-                  f"untrained {cells['untrained_probe']['accuracy']['mean']:.3f}, "
-                  f"columns {cells['raw_probe']['accuracy']['mean']:.3f}", flush=True)
-    baseline = mean_std([cache.get(f"classical-{seed}", lambda s=seed, sp=split: evaluate_baseline(
-        raw, labels, sp, s)) for seed, split in enumerate(splits)])
-    return {"dataset": store.info.name, "model": model_dir.name, "kind": "catalog", "protocol": asdict(config),
-            "n_objects": len(store), "n_labelled": int(is_labelled(labels).sum()),
-            "features": list(store.feature_columns), "classification": {TASK: classification},
-            "classical_baseline": baseline}
+            print(
+                f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe']['accuracy']['mean']:.3f}, "
+                f"untrained {cells['untrained_probe']['accuracy']['mean']:.3f}, "
+                f"columns {cells['raw_probe']['accuracy']['mean']:.3f}",
+                flush=True,
+            )
+    baseline = mean_std(
+        [
+            cache.get(f"classical-{seed}", lambda s=seed, sp=split: evaluate_baseline(raw, labels, sp, s))
+            for seed, split in enumerate(splits)
+        ]
+    )
+    return {
+        "dataset": store.info.name,
+        "model": model_dir.name,
+        "kind": "catalog",
+        "protocol": asdict(config),
+        "n_objects": len(store),
+        "n_labelled": int(is_labelled(labels).sum()),
+        "features": list(store.feature_columns),
+        "classification": {TASK: classification},
+        "classical_baseline": baseline,
+    }

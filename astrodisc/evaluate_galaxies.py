@@ -39,7 +39,15 @@ from astrodisc.galaxy_augment import AugmentConfig
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
 from astrodisc.splits import Split, evaluation_splits, is_labelled, label_fraction
-from astrodisc.train_images import ImageData, encode, head_logits, load_image_model, targets_for, train_head, z_from_logits
+from astrodisc.train_images import (
+    ImageData,
+    encode,
+    head_logits,
+    load_image_model,
+    targets_for,
+    train_head,
+    z_from_logits,
+)
 from astrodisc.truth import read_truth
 
 ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
@@ -65,7 +73,9 @@ class GalaxyEvalConfig:
         return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128, self.frozen_only) if self.fast else self
 
 
-def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEvalConfig(), progress: bool = True) -> dict:
+def evaluate_galaxies(
+    artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEvalConfig(), progress: bool = True
+) -> dict:
     config = config.effective()
     art = load_artifacts(artifacts_dir)
     store = GalaxyStore(art.manifest["dataset"]["path"])
@@ -75,12 +85,21 @@ def evaluate_galaxies(artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEval
     labels = store.objects["label"].to_numpy(object)
     classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
-    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", cells_digest(
-        [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
-        ["galaxies", config.fast, config.epochs, config.patience, config.min_steps]))
+    cache = ResultCache(
+        Path(artifacts_dir) / "evaluation-cache",
+        cells_digest(
+            [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
+            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],
+        ),
+    )
     features = encode(encoder, data, np.arange(len(data)), aug)
-    result: dict = {"dataset": store.info.name, "model": model_dir.name, "protocol": asdict(config),
-                    "n_objects": len(store), "n_test": int(np.mean([len(s.test) for s in splits]))}
+    result: dict = {
+        "dataset": store.info.name,
+        "model": model_dir.name,
+        "protocol": asdict(config),
+        "n_objects": len(store),
+        "n_test": int(np.mean([len(s.test) for s in splits])),
+    }
     runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
     result["morphology"] = runner.morphology(features, splits)
     result["photo_z"] = runner.photo_z(features, splits)
@@ -119,15 +138,22 @@ class _Runner:
     cache: ResultCache
     progress: bool
 
-    def _train(self, task: str, values: np.ndarray, rows: np.ndarray, split: Split, seed: int, pretrained: bool) -> np.ndarray:
+    def _train(
+        self, task: str, values: np.ndarray, rows: np.ndarray, split: Split, seed: int, pretrained: bool
+    ) -> np.ndarray:
         """Test-split logits of a head fine-tuned on the pretrained encoder or trained from scratch."""
         torch.manual_seed(seed)
         encoder = copy.deepcopy(self.encoder) if pretrained else ResNetEncoder(self.encoder.config)
         y, n_out = targets_for(task, values, self.classes)
         steps_per_epoch = max(1, -(-len(rows) // self.config.batch_size))
         epochs = max(self.config.epochs, -(-self.config.min_steps // steps_per_epoch))
-        train = TrainConfig(epochs=epochs, batch_size=self.config.batch_size, lr=3e-4 if pretrained else 1e-3,
-                            patience=self.config.patience, seed=seed)
+        train = TrainConfig(
+            epochs=epochs,
+            batch_size=self.config.batch_size,
+            lr=3e-4 if pretrained else 1e-3,
+            patience=self.config.patience,
+            seed=seed,
+        )
         head = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
         return head_logits(head, self.data, split.test, self.aug)
 
@@ -139,19 +165,23 @@ class _Runner:
             rows = label_fraction(split.train, fraction, seed)
             test_labels = self.labels[split.test].astype(str)
             for arm in ("probe",) + self.config.trained_arms:
+
                 def run(arm=arm) -> dict:
                     if arm == "probe":
                         return linear_probe(features, self.labels, rows, split.test, seed)
                     logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
                     return classification_scores(test_labels, np.array(self.classes)[logits.argmax(1)])
+
                 out.setdefault(arm, {}).setdefault(str(fraction), []).append(
-                    self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run))
+                    self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run)
+                )
         table = {arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()}
         if "scratch" not in table:
             return table
         target = table["scratch"][str(max(self.config.fractions))]["accuracy"]["mean"]
-        table["label_efficiency"] = {arm: label_efficiency(self.config.fractions, table[arm], target)
-                                     for arm in ("probe", "finetune")}
+        table["label_efficiency"] = {
+            arm: label_efficiency(self.config.fractions, table[arm], target) for arm in ("probe", "finetune")
+        }
         table["label_efficiency"]["scratch_all_labels_accuracy"] = target
         return table
 
@@ -159,11 +189,22 @@ class _Runner:
         z = self.data.store.objects["z_spec"].to_numpy(float)
         arms: dict[str, list[dict]] = {arm: [] for arm in ("knn",) + self.config.trained_arms}
         for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
-            arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", lambda: photo_z_scores(
-                z[split.test], knn_redshift(features, z, split.train, split.test))))
+            arms["knn"].append(
+                self.cache.get(
+                    f"photoz-knn-{seed}",
+                    lambda: photo_z_scores(z[split.test], knn_redshift(features, z, split.train, split.test)),
+                )
+            )
             for arm in self.config.trained_arms:
-                arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", lambda arm=arm: photo_z_scores(
-                    z[split.test], z_from_logits(self._train("photo_z", z, split.train, split, seed, arm == "finetune")))))
+                arms[arm].append(
+                    self.cache.get(
+                        f"photoz-{arm}-{seed}",
+                        lambda arm=arm: photo_z_scores(
+                            z[split.test],
+                            z_from_logits(self._train("photo_z", z, split.train, split, seed, arm == "finetune")),
+                        ),
+                    )
+                )
         return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
 
 
@@ -189,8 +230,7 @@ def knn_redshift(features: np.ndarray, z: np.ndarray, train: np.ndarray, test: n
     return np.median(z[train][idx], axis=1)
 
 
-def _similarity(art: Artifacts, space: str, labels: np.ndarray, splits: list[Split],
-                k: int = 10) -> dict:
+def _similarity(art: Artifacts, space: str, labels: np.ndarray, splits: list[Split], k: int = 10) -> dict:
     """Precision@k of test queries' neighbours as the app finds them (the index of ``space``; the query and
     its duplicates within 2 arcsec on the sky excluded) that share the query's morphology."""
     runs = []
@@ -207,8 +247,12 @@ def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig
     """Lens AUROC and precision@50 of the learned anomaly score and of an Isolation Forest on PCA(50) of the
     asinh-scaled pixels, overall and per arc S/N bin (negatives: objects with no injected anomaly)."""
     plain = AugmentConfig(redden=data.is_flux)
-    pixels = np.concatenate([data.inference(np.arange(i, min(i + 1024, len(data))), plain).flatten(1).numpy()
-                             for i in range(0, len(data), 1024)])
+    pixels = np.concatenate(
+        [
+            data.inference(np.arange(i, min(i + 1024, len(data))), plain).flatten(1).numpy()
+            for i in range(0, len(data), 1024)
+        ]
+    )
     reduced = PCA(50, random_state=0).fit_transform(pixels)
     baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
     kind = truth["anomaly"].to_numpy()
@@ -216,12 +260,16 @@ def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig
     out = {}
     for name, s in (("learned", score), ("pixel_isolation_forest", baseline)):
         clean_or_lens = (kind == "none") | (kind == "lens")
-        row = {"lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
-               "lens_precision_at_50": precision_at(kind == "lens", s, 50),
-               "any_anomaly_auroc": auroc(kind != "none", s)}
+        row = {
+            "lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
+            "lens_precision_at_50": precision_at(kind == "lens", s, 50),
+            "any_anomaly_auroc": auroc(kind != "none", s),
+        }
         for lo, hi in ARC_SNR_BINS:
             keep = (kind == "none") | ((kind == "lens") & (snr >= lo) & (snr < hi))
-            row[f"lens_auroc_snr_{lo:g}_{hi:g}"] = auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
+            row[f"lens_auroc_snr_{lo:g}_{hi:g}"] = (
+                auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
+            )
         out[name] = row
     out["n_lenses"] = int((kind == "lens").sum())
     return out
@@ -235,14 +283,20 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
     kind, snr = truth["anomaly"].to_numpy(), truth["arc_snr"].to_numpy()
     is_lens = kind == "lens"
     hosts = np.isin(truth["label"].to_numpy(object), truth["label"].to_numpy(object)[is_lens])
-    out: dict = {"k": k, "n_lenses": int(is_lens.sum()), "base_rate": float(is_lens.mean()),
-                 "base_rate_host_morphology": float(is_lens[hosts].mean()) if is_lens.any() else 0.0}
+    out: dict = {
+        "k": k,
+        "n_lenses": int(is_lens.sum()),
+        "base_rate": float(is_lens.mean()),
+        "base_rate_host_morphology": float(is_lens[hosts].mean()) if is_lens.any() else 0.0,
+    }
     for lo, hi in ((5.0, 100.0),) + ARC_SNR_BINS:
         queries = np.flatnonzero(is_lens & (snr >= lo) & (snr < hi))
         if len(queries) == 0:
             continue
-        found = [is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
-                 for q in queries]
+        found = [
+            is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
+            for q in queries
+        ]
         out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
     return out
 
@@ -251,5 +305,10 @@ def _rediscovery(embedding: np.ndarray, truth) -> dict:
     """Spiral subclasses (unbarred, barred, ring) among sub-clusters of the spirals' embeddings."""
     spirals = np.flatnonzero(truth["label"].to_numpy() == "spiral")
     clusters, _ = subclusters(embedding[spirals], seed=0)
-    return {"spiral_subclasses": {**ari_and_purity(truth["subclass"].to_numpy()[spirals], clusters),
-                                  "n_members": int(len(spirals)), "n_clusters": int(clusters.max() + 1)}}
+    return {
+        "spiral_subclasses": {
+            **ari_and_purity(truth["subclass"].to_numpy()[spirals], clusters),
+            "n_members": int(len(spirals)),
+            "n_clusters": int(clusters.max() + 1),
+        }
+    }

@@ -32,11 +32,20 @@ def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> 
     """The simulated hunt on the embedding of the space the map was made from."""
     art = load_artifacts(artifacts_dir)
     space = art.map_space
-    result = simulate_user(np.asarray(art.embeddings[space], dtype=np.float32),
-                           art.catalog["anomaly_score"].to_numpy(dtype=float), np.asarray(is_interesting, bool))
-    return {"space": space, "reviewed": result.reviewed, "interesting_in_survey": result.n_interesting,
-            "found_with_retraining": result.found_with_retraining, "found_without_retraining": result.found_without,
-            "gain": result.gain, "bandwidth": BANDWIDTH}
+    result = simulate_user(
+        np.asarray(art.embeddings[space], dtype=np.float32),
+        art.catalog["anomaly_score"].to_numpy(dtype=float),
+        np.asarray(is_interesting, bool),
+    )
+    return {
+        "space": space,
+        "reviewed": result.reviewed,
+        "interesting_in_survey": result.n_interesting,
+        "found_with_retraining": result.found_with_retraining,
+        "found_without_retraining": result.found_without,
+        "gain": result.gain,
+        "bandwidth": BANDWIDTH,
+    }
 
 
 def main(artifacts_dir: str) -> None:

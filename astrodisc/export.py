@@ -84,8 +84,11 @@ def astropy_table(table: pd.DataFrame) -> Table:
     (astropy's VOTable writer cannot take None, NaN or an all-missing object column)."""
     from astropy.table import MaskedColumn, Table  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
 
-    text = [c for c in table.columns if not (pd.api.types.is_numeric_dtype(table[c].dtype)
-                                             or pd.api.types.is_bool_dtype(table[c].dtype))]
+    text = [
+        c
+        for c in table.columns
+        if not (pd.api.types.is_numeric_dtype(table[c].dtype) or pd.api.types.is_bool_dtype(table[c].dtype))
+    ]
     plain = table.assign(**{c: table[c].astype(object).where(table[c].notna(), "").astype(str) for c in text})
     out = Table.from_pandas(plain)
     for c in text:
@@ -112,8 +115,9 @@ def _in_words(n_bytes: int) -> str:
     return f"{n_bytes} bytes"
 
 
-def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES,
-               text_columns: Collection[str] = ()) -> pd.DataFrame:
+def read_table(
+    data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES, text_columns: Collection[str] = ()
+) -> pd.DataFrame:
     """The table in an uploaded file ``name`` (its suffix picks the format); a UserError if it is larger than
     ``max_bytes`` (None: no limit, for local files), of another format or unreadable. In a CSV, the
     ``text_columns`` are read as the text written (``007``, ``1.5`` and ``NA`` stay text; an empty cell is
@@ -139,8 +143,27 @@ def read_table(data: bytes, name: str, max_bytes: int | None = MAX_TABLE_BYTES,
         raise UserError(f"{name} is not a readable {FORMATS[suffix]} table: {type(err).__name__}") from None
 
 
-MISSING_WORDS = ("", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
-                 "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null")  # pandas' default missing values
+MISSING_WORDS = (
+    "",
+    "#N/A",
+    "#N/A N/A",
+    "#NA",
+    "-1.#IND",
+    "-1.#QNAN",
+    "-NaN",
+    "-nan",
+    "1.#IND",
+    "1.#QNAN",
+    "<NA>",
+    "N/A",
+    "NA",
+    "NULL",
+    "NaN",
+    "None",
+    "n/a",
+    "nan",
+    "null",
+)  # pandas' default missing values
 
 
 def _text_options(data: bytes, text_columns: Collection[str]) -> dict:
@@ -150,8 +173,11 @@ def _text_options(data: bytes, text_columns: Collection[str]) -> dict:
         return {}
     header = read_csv_rows(data, "the table", nrows=0).columns
     text = [c for c in header if c in text_columns]
-    return {"dtype": dict.fromkeys(text, str), "keep_default_na": False,
-            "na_values": {c: [""] if c in text else list(MISSING_WORDS) for c in header}}
+    return {
+        "dtype": dict.fromkeys(text, str),
+        "keep_default_na": False,
+        "na_values": {c: [""] if c in text else list(MISSING_WORDS) for c in header},
+    }
 
 
 def read_csv_rows(data: bytes, name: str, **options) -> pd.DataFrame:

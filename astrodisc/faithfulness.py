@@ -43,7 +43,12 @@ class Faithfulness:
 
 
 def knn_preservation(
-    index: faiss.Index, vectors: np.ndarray, xy: np.ndarray, *, k: int = K, sample_size: int = SAMPLE_SIZE,
+    index: faiss.Index,
+    vectors: np.ndarray,
+    xy: np.ndarray,
+    *,
+    k: int = K,
+    sample_size: int = SAMPLE_SIZE,
     seed: int = 0,
 ) -> Faithfulness:
     """k-NN preservation of the map ``xy`` (N, 2) of the embedding ``vectors`` (N, D), unit rows.
@@ -64,10 +69,12 @@ def knn_preservation(
     return Faithfulness(k, rows, np.asarray(kept, dtype=np.float64) / k)
 
 
-def map_faithfulness(artifacts: Artifacts, *, k: int = K, sample_size: int = SAMPLE_SIZE,
-                     seed: int = 0) -> Faithfulness:
+def map_faithfulness(
+    artifacts: Artifacts, *, k: int = K, sample_size: int = SAMPLE_SIZE, seed: int = 0
+) -> Faithfulness:
     """:func:`knn_preservation` of an artifact set's map, in the space the build mapped (``map_space``)."""
     space = artifacts.map_space
     xy = artifacts.catalog[["umap_x", "umap_y"]].to_numpy(dtype=np.float32)
-    return knn_preservation(artifacts.indexes[space], artifacts.embeddings[space], xy, k=k,
-                            sample_size=sample_size, seed=seed)
+    return knn_preservation(
+        artifacts.indexes[space], artifacts.embeddings[space], xy, k=k, sample_size=sample_size, seed=seed
+    )

@@ -60,26 +60,55 @@ class RemoteDataset:
     about: str
 
 
-REGISTRY: dict[str, RemoteDataset] = {d.name: d for d in (
-    RemoteDataset("stripe82", ASTROML_DATA_URL, (
-        RemoteFile("S82_RRLyr/table1.tar.gz", "table1.tar.gz",
-                   "f6e767f6b3713f9024e1a33d530cc054f9decb071483ebc794465c478de6c53a", 1_221_152),
-        RemoteFile("S82_RRLyr/table2.dat.gz", "table2.dat.gz",
-                   "17dfa90d65d2c91b15b21d76f00d7067266058cc9b2885b44d366f464fcb7614", 63_872)),
-        "SDSS Stripe 82 RR Lyrae (Sesar et al. 2010), astroML-data; read with `astrodisc import stripe82`"),
-    RemoteDataset("linear", ASTROML_DATA_URL, (
-        RemoteFile("LINEARattributesFinalApr2013.dat.gz", "LINEARattributesFinalApr2013.dat.gz",
-                   "a4f71e2b3f7d3a86f5ecc60852c95e8f783e2e58a57a40b4e9ad6474d4612f47", 269_051),),
-        "LINEAR periodic variables (Palaversa et al. 2013), astroML-data; read with `astrodisc import linear`"),
-    RemoteDataset("astrom3-photometry", ASTROM3_URL, (
-        RemoteFile("photometry.zip", "photometry.zip", None, None),),
-        "AstroM3 ASAS-SN light curves (~95 MB; checksum unknown: needs --no-verify); the spectra/ and splits/ "
-        "folders of the release are thousands of files: clone the Hugging Face repository for those"),
-)}
+REGISTRY: dict[str, RemoteDataset] = {
+    d.name: d
+    for d in (
+        RemoteDataset(
+            "stripe82",
+            ASTROML_DATA_URL,
+            (
+                RemoteFile(
+                    "S82_RRLyr/table1.tar.gz",
+                    "table1.tar.gz",
+                    "f6e767f6b3713f9024e1a33d530cc054f9decb071483ebc794465c478de6c53a",
+                    1_221_152,
+                ),
+                RemoteFile(
+                    "S82_RRLyr/table2.dat.gz",
+                    "table2.dat.gz",
+                    "17dfa90d65d2c91b15b21d76f00d7067266058cc9b2885b44d366f464fcb7614",
+                    63_872,
+                ),
+            ),
+            "SDSS Stripe 82 RR Lyrae (Sesar et al. 2010), astroML-data; read with `astrodisc import stripe82`",
+        ),
+        RemoteDataset(
+            "linear",
+            ASTROML_DATA_URL,
+            (
+                RemoteFile(
+                    "LINEARattributesFinalApr2013.dat.gz",
+                    "LINEARattributesFinalApr2013.dat.gz",
+                    "a4f71e2b3f7d3a86f5ecc60852c95e8f783e2e58a57a40b4e9ad6474d4612f47",
+                    269_051,
+                ),
+            ),
+            "LINEAR periodic variables (Palaversa et al. 2013), astroML-data; read with `astrodisc import linear`",
+        ),
+        RemoteDataset(
+            "astrom3-photometry",
+            ASTROM3_URL,
+            (RemoteFile("photometry.zip", "photometry.zip", None, None),),
+            "AstroM3 ASAS-SN light curves (~95 MB; checksum unknown: needs --no-verify); the spectra/ and splits/ "
+            "folders of the release are thousands of files: clone the Hugging Face repository for those",
+        ),
+    )
+}
 
 
-def fetch(name: str, to: Path, verify: bool = True, registry: dict[str, RemoteDataset] | None = None,
-          progress: bool = True) -> list[Path]:
+def fetch(
+    name: str, to: Path, verify: bool = True, registry: dict[str, RemoteDataset] | None = None, progress: bool = True
+) -> list[Path]:
     """Download every file of dataset ``name`` into folder ``to``; returns their paths.
 
     A file already present with its registered checksum is not fetched again. ``verify=False`` accepts
@@ -91,8 +120,10 @@ def fetch(name: str, to: Path, verify: bool = True, registry: dict[str, RemoteDa
     dataset = registry[name]
     unknown = [f.name for f in dataset.files if f.sha256 is None]
     if unknown and verify:
-        raise UserError(f"the checksum of {', '.join(unknown)} is not known to astrodisc, so it cannot be "
-                        f"verified: rerun with --no-verify to accept it unchecked")
+        raise UserError(
+            f"the checksum of {', '.join(unknown)} is not known to astrodisc, so it cannot be "
+            f"verified: rerun with --no-verify to accept it unchecked"
+        )
     base = os.environ.get(BASE_ENV, dataset.base_url)
     base = base if base.endswith("/") else base + "/"
     paths = []
@@ -117,15 +148,19 @@ def download(url: str, target: Path, remote: RemoteFile, progress: bool = True) 
                 raise UserError(f"{url}: HTTP {err.code} {err.reason}") from None
             if attempt == RETRIES:
                 reason = getattr(err, "reason", None) or err
-                raise UserError(f"cannot download {remote.name} from {urlsplit(url).netloc} after "
-                                f"{RETRIES + 1} attempts ({reason}): no network? {part.name} is kept for a "
-                                f"later run to resume") from None
-            time.sleep(RETRY_BACKOFF_S * 2 ** attempt)
+                raise UserError(
+                    f"cannot download {remote.name} from {urlsplit(url).netloc} after "
+                    f"{RETRIES + 1} attempts ({reason}): no network? {part.name} is kept for a "
+                    f"later run to resume"
+                ) from None
+            time.sleep(RETRY_BACKOFF_S * 2**attempt)
     digest = sha256_of(part)
     if remote.sha256 is not None and digest != remote.sha256:
         part.unlink()
-        raise UserError(f"checksum mismatch for {remote.name}: expected sha256 {remote.sha256[:12]}…, got "
-                        f"{digest[:12]}…; the download was deleted")
+        raise UserError(
+            f"checksum mismatch for {remote.name}: expected sha256 {remote.sha256[:12]}…, got "
+            f"{digest[:12]}…; the download was deleted"
+        )
     os.replace(part, target)  # the part file was fsynced: the target appears whole or not at all
     return target
 
@@ -147,9 +182,18 @@ def _continue(url: str, part: Path, remote: RemoteFile, progress: bool) -> None:
             offset = 0
         length = response.headers.get("Content-Length")
         total = offset + int(length) if length is not None else remote.size
-        with open(part, "ab" if offset else "wb") as out, \
-                tqdm(total=total, initial=offset, unit="B", unit_scale=True, desc=remote.name,
-                     disable=not progress, mininterval=1) as bar:
+        with (
+            open(part, "ab" if offset else "wb") as out,
+            tqdm(
+                total=total,
+                initial=offset,
+                unit="B",
+                unit_scale=True,
+                desc=remote.name,
+                disable=not progress,
+                mininterval=1,
+            ) as bar,
+        ):
             while chunk := response.read(CHUNK_BYTES):
                 out.write(chunk)
                 bar.update(len(chunk))

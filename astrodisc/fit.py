@@ -30,9 +30,17 @@ class TrainConfig:
     val_fraction: float = 0.1
 
 
-def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], score_of: Callable[[], float],
-        train_rows: np.ndarray, config: TrainConfig, desc: str, progress: bool, checkpoint: Path | None = None,
-        after_step: Callable[[], None] | None = None) -> dict:
+def fit(
+    model: torch.nn.Module,
+    loss_of: Callable[[np.ndarray], torch.Tensor],
+    score_of: Callable[[], float],
+    train_rows: np.ndarray,
+    config: TrainConfig,
+    desc: str,
+    progress: bool,
+    checkpoint: Path | None = None,
+    after_step: Callable[[], None] | None = None,
+) -> dict:
     """The one loop: AdamW, shuffled mini-batches of sorted row indices passed to ``loss_of``, a validation
     score after each epoch (higher is better), early stopping with the best weights restored, and an
     atomic checkpoint per epoch to resume from. ``after_step`` runs after every optimiser step (e.g. a
@@ -59,7 +67,7 @@ def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], s
         order = rng.permutation(train_rows)
         losses = []
         for i in range(0, len(order) - 1, config.batch_size):
-            rows = order[i: i + config.batch_size]
+            rows = order[i : i + config.batch_size]
             if len(rows) < 2:
                 continue
             loss = loss_of(np.sort(rows))
@@ -82,8 +90,12 @@ def fit(model: torch.nn.Module, loss_of: Callable[[np.ndarray], torch.Tensor], s
         bar.update(1)
         bar.set_postfix(loss=f"{np.mean(losses):.3f}", val=f"{score:.3f}")
         if checkpoint is not None:
-            payload = {"model": model.state_dict(), "optimizer": opt.state_dict(), "best_model": best_weights,
-                       "state": json.dumps(state)}
+            payload = {
+                "model": model.state_dict(),
+                "optimizer": opt.state_dict(),
+                "best_model": best_weights,
+                "state": json.dumps(state),
+            }
             write_atomic(checkpoint, lambda p: torch.save(payload, p))
     bar.close()
     model.load_state_dict(best_weights)

@@ -74,7 +74,7 @@ def jitter_crop(x: torch.Tensor, gen: torch.Generator, out_px: int, max_shift_px
 def center_crop(x: torch.Tensor, out_px: int) -> torch.Tensor:
     """(N, B, out_px, out_px) central crop; when sizes differ in parity the extra pixel is left on the far side."""
     start = _crop_start(x.shape[-1], out_px)
-    return x[..., start:start + out_px, start:start + out_px].clone()
+    return x[..., start : start + out_px, start : start + out_px].clone()
 
 
 def add_survey_noise(x: torch.Tensor, gen: torch.Generator, sky_sigma: torch.Tensor) -> torch.Tensor:
@@ -96,8 +96,9 @@ def deredden(x: torch.Tensor, ebv: torch.Tensor, coeff: Sequence[float] | torch.
     return x * _extinction(coeff, ebv, +1.0)
 
 
-def redden(x: torch.Tensor, gen: torch.Generator, ebv_pool: torch.Tensor,
-           coeff: Sequence[float] | torch.Tensor) -> torch.Tensor:
+def redden(
+    x: torch.Tensor, gen: torch.Generator, ebv_pool: torch.Tensor, coeff: Sequence[float] | torch.Tensor
+) -> torch.Tensor:
     """Apply the extinction of an E(B-V) [mag] drawn per sample from ``ebv_pool`` (the survey's values) to a
     de-reddened batch: band b times 10**(-0.4 coeff[b] E(B-V))."""
     if len(ebv_pool) == 0:
@@ -160,8 +161,15 @@ class AugmentConfig:
         return replace(self, noise=False, redden=False)
 
 
-def augment(x: torch.Tensor, gen: torch.Generator, config: AugmentConfig, sky_sigma: torch.Tensor,
-            ebv: torch.Tensor, ebv_pool: torch.Tensor, coeff: Sequence[float] | torch.Tensor) -> torch.Tensor:
+def augment(
+    x: torch.Tensor,
+    gen: torch.Generator,
+    config: AugmentConfig,
+    sky_sigma: torch.Tensor,
+    ebv: torch.Tensor,
+    ebv_pool: torch.Tensor,
+    coeff: Sequence[float] | torch.Tensor,
+) -> torch.Tensor:
     """One random view (N, B, crop_px, crop_px), asinh-scaled: deredden, redden, rotate/flip, size scale,
     PSF blur, survey noise, jittered crop, asinh. ``sky_sigma`` (N, B) [pixel unit], ``ebv`` (N,) [mag]."""
     if config.redden:
@@ -177,8 +185,13 @@ def augment(x: torch.Tensor, gen: torch.Generator, config: AugmentConfig, sky_si
     return asinh_scale(jitter_crop(x, gen, config.crop_px, config.jitter_px), sky_sigma)
 
 
-def inference_view(x: torch.Tensor, config: AugmentConfig, sky_sigma: torch.Tensor, ebv: torch.Tensor,
-                   coeff: Sequence[float] | torch.Tensor) -> torch.Tensor:
+def inference_view(
+    x: torch.Tensor,
+    config: AugmentConfig,
+    sky_sigma: torch.Tensor,
+    ebv: torch.Tensor,
+    coeff: Sequence[float] | torch.Tensor,
+) -> torch.Tensor:
     """The deterministic view for embedding: deredden (if config.redden), central crop, asinh scale."""
     if config.redden:
         x = deredden(x, ebv, coeff)

@@ -40,8 +40,12 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
     classes = sorted(set(labels))
     z = store.objects["z_spec"].to_numpy(float)
     size = truth["re_arcsec"].to_numpy(float)
-    out: dict = {"dataset": store.info.name, "n": len(store), "seed": seed,
-                 "majority_accuracy": float(np.mean(labels[split.test] == max(classes, key=list(labels).count)))}
+    out: dict = {
+        "dataset": store.info.name,
+        "n": len(store),
+        "seed": seed,
+        "majority_accuracy": float(np.mean(labels[split.test] == max(classes, key=list(labels).count))),
+    }
 
     def gbm_morphology(x: np.ndarray) -> float:
         clf = HistGradientBoostingClassifier(random_state=seed).fit(x[split.train], labels[split.train])
@@ -62,8 +66,11 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
         y, n_out = targets_for(task, values, classes)
         head = train_head(encoder, data, task, y, n_out, split.train, split.val, aug, config, progress)
         logits = head_logits(head, data, split.test, aug)
-        out[f"{task}_cnn_from_scratch"] = (photo_z_scores(z[split.test], z_from_logits(logits)) if task == "photo_z" else
-                                           classification_scores(labels[split.test], np.array(classes)[logits.argmax(1)]))
+        out[f"{task}_cnn_from_scratch"] = (
+            photo_z_scores(z[split.test], z_from_logits(logits))
+            if task == "photo_z"
+            else classification_scores(labels[split.test], np.array(classes)[logits.argmax(1)])
+        )
     return out
 
 

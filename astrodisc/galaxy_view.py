@@ -35,8 +35,7 @@ def map_thumbnails(current: Current, shown: pd.DataFrame, cells: int) -> list[tu
     """(catalogue row, picture URI) of one galaxy per occupied cell of a ``cells`` x ``cells`` grid over the map."""
     store = current.store
     rows = render.thumbnail_rows(shown, cells)
-    return [(row, _picture_uri(store, str(store.root), str(shown.at[row, "object_id"]), MAP_THUMB_PX))
-            for row in rows]
+    return [(row, _picture_uri(store, str(store.root), str(shown.at[row, "object_id"]), MAP_THUMB_PX)) for row in rows]
 
 
 def object_view(current: Current, row: int) -> None:
@@ -45,8 +44,12 @@ def object_view(current: Current, row: int) -> None:
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     cutout = store.image(object_id)
     side = store.stamp_px * store.imaging.pixel_scale_arcsec
-    st.image(picture(store, str(store.root), object_id, PANEL_PX), width=PANEL_PX, output_format="PNG",
-             caption=f"{'+'.join(info.bands)} composite · {side:.1f}″ × {side:.1f}″ · north up")
+    st.image(
+        picture(store, str(store.root), object_id, PANEL_PX),
+        width=PANEL_PX,
+        output_format="PNG",
+        caption=f"{'+'.join(info.bands)} composite · {side:.1f}″ × {side:.1f}″ · north up",
+    )
     if store.imaging.is_flux:
         with st.expander("Each band (asinh scale)"):
             columns = st.columns(len(info.bands))
@@ -54,8 +57,9 @@ def object_view(current: Current, row: int) -> None:
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
 
 
-def selection_gallery(current: Current, rows: list[int], columns: int = 6, most: int = 24,
-                      what: str = "selected galaxies") -> None:
+def selection_gallery(
+    current: Current, rows: list[int], columns: int = 6, most: int = 24, what: str = "selected galaxies"
+) -> None:
     """Pictures of the first ``most`` galaxies of ``rows`` (a box/lasso selection: ``what`` names them in the
     caption), ``columns`` to a row, captioned by id."""
     catalog, store = current.artifacts.catalog, current.store
@@ -63,10 +67,14 @@ def selection_gallery(current: Current, rows: list[int], columns: int = 6, most:
     if len(rows) > most:
         st.caption(f"the first {most} of {len(rows)} {what}")
     for start in range(0, len(shown), columns):
-        for cell, row in zip(st.columns(columns), shown[start:start + columns]):
+        for cell, row in zip(st.columns(columns), shown[start : start + columns]):
             object_id = str(catalog.at[row, "object_id"])
-            cell.image(picture(store, str(store.root), object_id, CARD_PX), caption=object_id, width="stretch",
-                       output_format="PNG")
+            cell.image(
+                picture(store, str(store.root), object_id, CARD_PX),
+                caption=object_id,
+                width="stretch",
+                output_format="PNG",
+            )
 
 
 def neighbour_preview(current: Current, row: int) -> None:
@@ -80,5 +88,6 @@ def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) ->
     """Pictures of a sub-cluster's ``SUBCLUSTER_GALLERY`` most typical members (``rows``: catalogue rows, most
     typical first), three to a row; ``color`` and ``key`` are unused (pictures carry their own colours and need
     no key) but keep the signature of the variable-star view."""
-    selection_gallery(current, [int(r) for r in rows], columns=3, most=SUBCLUSTER_GALLERY,
-                      what="galaxies, most typical first")
+    selection_gallery(
+        current, [int(r) for r in rows], columns=3, most=SUBCLUSTER_GALLERY, what="galaxies, most typical first"
+    )

@@ -28,7 +28,11 @@ MIN_TRAIN_PER_LIST = 39  # faiss warns below 39 training vectors per centroid
 
 
 def build_index(
-    vectors: np.ndarray, *, exact_below: int = 100_000, target_recall: float = 0.99, seed: int = 0,
+    vectors: np.ndarray,
+    *,
+    exact_below: int = 100_000,
+    target_recall: float = 0.99,
+    seed: int = 0,
     train_per_list: int | None = None,
 ) -> faiss.Index:
     """Index ``vectors`` (N, D) float32 of unit norm for inner-product search.

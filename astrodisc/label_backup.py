@@ -52,8 +52,9 @@ def restore(backup_file: Path, database: Path) -> tuple[int, Path | None]:
         sqlite_wal.create(checked, SCHEMA)  # an older backup is migrated here, before the live file is touched
         kept = None
         if database.is_file():
-            kept = database.with_name(f"{database.stem}.before-restore-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}"
-                                      f"{database.suffix}")
+            kept = database.with_name(
+                f"{database.stem}.before-restore-{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}{database.suffix}"
+            )
             _copy(database, kept)
         database.parent.mkdir(parents=True, exist_ok=True)
         _copy(checked, database)

@@ -26,9 +26,14 @@ QUEUE_ORDERS: tuple[str, ...] = (LEARNING, "anomaly score", "least confident pre
 RANDOM_SEED = 0  # every annotator gets the same random order, so their labels overlap for agreement
 
 
-def queue_rows(catalog: pd.DataFrame, order: str, embedding: np.ndarray | None = None,
-               scored: pd.DataFrame | None = None, field: InterestField | None = None,
-               index: pd.Index | None = None) -> np.ndarray:
+def queue_rows(
+    catalog: pd.DataFrame,
+    order: str,
+    embedding: np.ndarray | None = None,
+    scored: pd.DataFrame | None = None,
+    field: InterestField | None = None,
+    index: pd.Index | None = None,
+) -> np.ndarray:
     """Catalogue rows in the order ``order`` (one of QUEUE_ORDERS): the anomaly score re-ranked by the
     interest scores given so far (``scored``: object_id and interest columns; ``embedding``: (N, D) unit rows
     of the catalogue; see ``active_learning.relevance``), highest anomaly score first, lowest prediction
@@ -60,8 +65,13 @@ def queue_rows(catalog: pd.DataFrame, order: str, embedding: np.ndarray | None =
     return rows
 
 
-def next_row(queue: np.ndarray, object_ids: pd.Series, done: Collection[str], skipped: Collection[str],
-             index: pd.Index | None = None) -> int | None:
+def next_row(
+    queue: np.ndarray,
+    object_ids: pd.Series,
+    done: Collection[str],
+    skipped: Collection[str],
+    index: pd.Index | None = None,
+) -> int | None:
     """The first row of ``queue`` whose object the annotator has neither labelled (``done``) nor skipped this
     session; None when the queue is through. ``index``: ``catalogue_index(object_ids)``, if kept."""
     index = catalogue_index(object_ids) if index is None else index
@@ -98,9 +108,17 @@ class NextObject:
     queued: int
 
 
-def next_object(db: LabelDB, dataset: str, annotator: str, catalog: pd.DataFrame, order: str,
-                embedding: np.ndarray | None = None, skipped: Collection[str] = (),
-                field: InterestField | None = None, index: pd.Index | None = None) -> NextObject:
+def next_object(
+    db: LabelDB,
+    dataset: str,
+    annotator: str,
+    catalog: pd.DataFrame,
+    order: str,
+    embedding: np.ndarray | None = None,
+    skipped: Collection[str] = (),
+    field: InterestField | None = None,
+    index: pd.Index | None = None,
+) -> NextObject:
     """The next object of ``annotator``'s queue in ``order`` (see ``queue_rows``), past what they labelled or
     skipped. What the app keeps between labels makes it cheap at scale: ``field``, the learning order's sums,
     and ``index``, ``catalogue_index(catalog["object_id"])``."""

@@ -30,9 +30,11 @@ from astrodisc import sqlite_wal
 from astrodisc.errors import UserError
 
 INTEREST_SCORES = range(0, 6)  # 0 = nothing to see ... 5 = drop everything
-SCHEMA = sqlite_wal.Schema("labels", (
-    # 1: the history (append-only: a row per act of labelling; undo appends a row that retracts another)
-    """
+SCHEMA = sqlite_wal.Schema(
+    "labels",
+    (
+        # 1: the history (append-only: a row per act of labelling; undo appends a row that retracts another)
+        """
     CREATE TABLE IF NOT EXISTS labels (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         dataset TEXT NOT NULL,
@@ -51,10 +53,10 @@ SCHEMA = sqlite_wal.Schema("labels", (
     CREATE INDEX IF NOT EXISTS labels_by_object ON labels (dataset, object_id);
     CREATE INDEX IF NOT EXISTS labels_by_session ON labels (annotator, session)
     """,
-    # 2: the standing label of each (dataset, object, annotator), a copy of its row kept in the transaction that
-    # changes it, so reading the latest labels costs the number of standing labels, not a scan of the history
-    # for each row, nor a lookup in the history for each standing label
-    """
+        # 2: the standing label of each (dataset, object, annotator), a copy of its row kept in the transaction that
+        # changes it, so reading the latest labels costs the number of standing labels, not a scan of the history
+        # for each row, nor a lookup in the history for each standing label
+        """
     CREATE INDEX IF NOT EXISTS labels_by_retracts ON labels (retracts) WHERE retracts IS NOT NULL;
     CREATE TABLE standing (
         id INTEGER NOT NULL REFERENCES labels(id),
@@ -77,19 +79,41 @@ SCHEMA = sqlite_wal.Schema("labels", (
         SELECT MAX(id) FROM labels l WHERE retracts IS NULL
         AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id) GROUP BY dataset, object_id, annotator)
     """,
-))
-COLUMNS: tuple[str, ...] = ("id", "dataset", "object_id", "annotator", "session", "label", "interest", "unsure",
-                            "note", "dataset_version", "model_version", "created_utc")  # of a standing label
+    ),
+)
+COLUMNS: tuple[str, ...] = (
+    "id",
+    "dataset",
+    "object_id",
+    "annotator",
+    "session",
+    "label",
+    "interest",
+    "unsure",
+    "note",
+    "dataset_version",
+    "model_version",
+    "created_utc",
+)  # of a standing label
 _MICROSECONDS = "CAST(ROUND(created_utc * 1e6) AS INTEGER)"  # JSON writes an integer 3x faster than a real
 _NUMBERS = {"id": "int64", "interest": "float64", "unsure": "int64", "created_utc": "float64"}  # NumPy dtypes
-_STANDS = (f"INSERT INTO standing ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM labels WHERE {{}}"
-           " ON CONFLICT (dataset, object_id, annotator) DO UPDATE SET "
-           + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("dataset", "object_id", "annotator")))
+_STANDS = (
+    f"INSERT INTO standing ({', '.join(COLUMNS)}) SELECT {', '.join(COLUMNS)} FROM labels WHERE {{}}"
+    " ON CONFLICT (dataset, object_id, annotator) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in COLUMNS if c not in ("dataset", "object_id", "annotator"))
+)
 
 
 MAX_CHARACTERS: dict[str, int] = {  # longest text a label may hold in each field [characters]
-    "dataset": 200, "object_id": 200, "annotator": 100, "session": 100, "label": 100, "note": 2_000,
-    "dataset_version": 200, "model_version": 200}
+    "dataset": 200,
+    "object_id": 200,
+    "annotator": 100,
+    "session": 100,
+    "label": 100,
+    "note": 2_000,
+    "dataset_version": 200,
+    "model_version": 200,
+}
 
 
 @dataclass(frozen=True)
@@ -117,8 +141,9 @@ class Label:
             if not isinstance(value, str):
                 raise UserError(f"a label's {name.replace('_', ' ')} must be text, got {type(value).__name__}")
             if len(value) > longest:
-                raise UserError(f"a label's {name.replace('_', ' ')} has at most {longest:,} characters, "
-                                f"got {len(value):,}")
+                raise UserError(
+                    f"a label's {name.replace('_', ' ')} has at most {longest:,} characters, got {len(value):,}"
+                )
         for name in ("dataset", "object_id", "annotator", "session"):
             if not getattr(self, name).strip():
                 raise UserError(f"a label needs a {name.replace('_', ' ')}")
@@ -129,12 +154,34 @@ class Label:
 
     def row(self, created_utc: float) -> tuple:
         """The values of the ``labels`` table's columns ``_WRITTEN`` for this label."""
-        return (self.dataset, self.object_id, self.annotator, self.session, self.label, self.interest,
-                int(self.unsure), self.note, self.dataset_version, self.model_version, created_utc)
+        return (
+            self.dataset,
+            self.object_id,
+            self.annotator,
+            self.session,
+            self.label,
+            self.interest,
+            int(self.unsure),
+            self.note,
+            self.dataset_version,
+            self.model_version,
+            created_utc,
+        )
 
 
-_WRITTEN = ("dataset", "object_id", "annotator", "session", "label", "interest", "unsure", "note",
-            "dataset_version", "model_version", "created_utc")
+_WRITTEN = (
+    "dataset",
+    "object_id",
+    "annotator",
+    "session",
+    "label",
+    "interest",
+    "unsure",
+    "note",
+    "dataset_version",
+    "model_version",
+    "created_utc",
+)
 
 
 def manifest_versions(manifest: dict) -> dict[str, str]:
@@ -147,8 +194,9 @@ def manifest_versions(manifest: dict) -> dict[str, str]:
 LABEL_TEXT_COLUMNS = ("object_id", "label", "note")  # text in a label table (``export.read_table``'s text_columns)
 
 
-def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], annotator: str,
-                      session: str, max_rows: int | None = None) -> list[Label]:
+def labels_from_table(
+    table: pd.DataFrame, dataset: str, known_ids: set[str], annotator: str, session: str, max_rows: int | None = None
+) -> list[Label]:
     """Labels of an imported table with an ``object_id`` column and any of ``label``, ``interest`` (0-5),
     ``note``; a UserError names the first problem (missing column, unknown object, a value of the wrong type,
     too long or out of range) so nothing of a faulty file is stored. Whole numbers are text where text is
@@ -170,8 +218,9 @@ def labels_from_table(table: pd.DataFrame, dataset: str, known_ids: set[str], an
     classes, notes, scores = _text_cells(table, "label"), _text_cells(table, "note"), _interest_cells(table)
     labels = []
     for i, object_id in enumerate(ids):
-        label = Label(dataset, str(object_id), annotator, session, label=classes[i], interest=scores[i],
-                      note=notes[i] or "")
+        label = Label(
+            dataset, str(object_id), annotator, session, label=classes[i], interest=scores[i], note=notes[i] or ""
+        )
         try:
             label.check()
         except UserError as err:
@@ -210,8 +259,11 @@ def _interest_cells(table: pd.DataFrame) -> list[int | None]:
     for i, value in enumerate(table["interest"].tolist()):
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             cells.append(None)
-        elif isinstance(value, int | np.integer | float) and not isinstance(value, bool | np.bool_) \
-                and float(value).is_integer():
+        elif (
+            isinstance(value, int | np.integer | float)
+            and not isinstance(value, bool | np.bool_)
+            and float(value).is_integer()
+        ):
             cells.append(int(value))
         else:
             raise UserError(f"row {i + 1}: interest must be an integer from 0 to 5, got {repr(value)[:40]}")
@@ -255,7 +307,7 @@ class LabelDB:
         with sqlite_wal.transaction(self.path, SCHEMA, self.max_bytes) as db:
             before = db.execute("SELECT COALESCE(MAX(id), 0) FROM labels").fetchone()[0]
             for start in range(0, len(labels), self.IMPORT_BATCH):
-                batch = labels[start:start + self.IMPORT_BATCH]
+                batch = labels[start : start + self.IMPORT_BATCH]
                 db.executemany(insert, (label.row(now) for label in batch))
                 if progress is not None:
                     progress(start + len(batch), len(labels))
@@ -272,16 +324,21 @@ class LabelDB:
             found = db.execute(
                 "SELECT id, dataset, object_id FROM labels l WHERE annotator = ? AND session = ? AND retracts IS NULL"
                 " AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id) ORDER BY id DESC LIMIT 1",
-                (annotator, session)).fetchone()
+                (annotator, session),
+            ).fetchone()
             if found is None:
                 return None
             label_id, dataset, object_id = found
-            db.execute("INSERT INTO labels (dataset, object_id, annotator, session, retracts, created_utc)"
-                       " VALUES (?, ?, ?, ?, ?, ?)", (dataset, object_id, annotator, session, label_id, time.time()))
+            db.execute(
+                "INSERT INTO labels (dataset, object_id, annotator, session, retracts, created_utc)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (dataset, object_id, annotator, session, label_id, time.time()),
+            )
             previous = db.execute(
                 "SELECT MAX(id) FROM labels l WHERE dataset = ? AND object_id = ? AND annotator = ?"
                 " AND retracts IS NULL AND NOT EXISTS (SELECT 1 FROM labels r WHERE r.retracts = l.id)",
-                (dataset, object_id, annotator)).fetchone()[0]
+                (dataset, object_id, annotator),
+            ).fetchone()[0]
             key = (dataset, object_id, annotator)
             if previous is None:
                 db.execute("DELETE FROM standing WHERE dataset = ? AND object_id = ? AND annotator = ?", key)
@@ -296,8 +353,13 @@ class LabelDB:
             query, args = query + " AND object_id = ?", args + [object_id]
         return self._frame(query + " ORDER BY id", args)
 
-    def latest(self, dataset: str, annotator: str | None = None, object_id: str | None = None,
-               columns: tuple[str, ...] = COLUMNS) -> pd.DataFrame:
+    def latest(
+        self,
+        dataset: str,
+        annotator: str | None = None,
+        object_id: str | None = None,
+        columns: tuple[str, ...] = COLUMNS,
+    ) -> pd.DataFrame:
         """The standing (latest, not retracted) label of each object by each annotator, one row per pair,
         ordered by object and annotator, with ``columns`` (of COLUMNS); only one annotator's with
         ``annotator``, only one object's with ``object_id``."""
@@ -309,8 +371,9 @@ class LabelDB:
             if value is not None:
                 where, args = where + f" AND {name} = ?", args + [value]
         fetched = [c for c in columns if c != "dataset"]  # the one asked for: not read 10^5 times
-        frame = sqlite_wal.read_columns(self.path, SCHEMA, fetched, f"standing WHERE {where}", args, _NUMBERS,
-                                        {"created_utc": _MICROSECONDS})
+        frame = sqlite_wal.read_columns(
+            self.path, SCHEMA, fetched, f"standing WHERE {where}", args, _NUMBERS, {"created_utc": _MICROSECONDS}
+        )
         if "created_utc" in frame:
             frame["created_utc"] /= 1e6
         if "dataset" in columns:
@@ -320,8 +383,9 @@ class LabelDB:
 
     def counts(self, dataset: str) -> tuple[int, int]:
         """(standing labels, annotators who gave them) in ``dataset``."""
-        frame = self._frame("SELECT COUNT(*) AS n, COUNT(DISTINCT annotator) AS a FROM standing WHERE dataset = ?",
-                            [dataset])
+        frame = self._frame(
+            "SELECT COUNT(*) AS n, COUNT(DISTINCT annotator) AS a FROM standing WHERE dataset = ?", [dataset]
+        )
         return int(frame.at[0, "n"]), int(frame.at[0, "a"])
 
     def _frame(self, query: str, args: list) -> pd.DataFrame:

@@ -22,9 +22,29 @@ from astrodisc.errors import UserError
 from astrodisc.period_search import fold, lomb_scargle
 
 FEATURE_NAMES: tuple[str, ...] = (
-    "log_period", "ls_power", "amp_90", "amp_98", "std", "mad", "skew", "kurtosis", "beyond1std",
-    "reduced_chi2", "fourier_a1", "r21", "r31", "phi21_cos", "phi21_sin", "phi31_cos", "phi31_sin",
-    "lafler_kinman", "faint_fraction", "bright_fraction", "log_period_2nd", "power_2nd", "log_span",
+    "log_period",
+    "ls_power",
+    "amp_90",
+    "amp_98",
+    "std",
+    "mad",
+    "skew",
+    "kurtosis",
+    "beyond1std",
+    "reduced_chi2",
+    "fourier_a1",
+    "r21",
+    "r31",
+    "phi21_cos",
+    "phi21_sin",
+    "phi31_cos",
+    "phi31_sin",
+    "lafler_kinman",
+    "faint_fraction",
+    "bright_fraction",
+    "log_period_2nd",
+    "power_2nd",
+    "log_span",
 )
 MIN_EPOCHS = 10  # fewer finite epochs than this give no features (and no period to fold on)
 FEATURE_CHUNK = 256  # light curves per task of store_features
@@ -51,7 +71,10 @@ def features(lc: LightCurve) -> np.ndarray:
     power = search.power
     peak = int(np.argmax(power))
     masked = power.copy()
-    near = np.abs(search.frequency - search.frequency[peak]) < 3 * (search.frequency[1] - search.frequency[0]) + 0.02 * search.frequency[peak]
+    near = (
+        np.abs(search.frequency - search.frequency[peak])
+        < 3 * (search.frequency[1] - search.frequency[0]) + 0.02 * search.frequency[peak]
+    )
     masked[near] = -np.inf
     second = int(np.argmax(masked))
     phase = fold(t, period)
@@ -62,16 +85,33 @@ def features(lc: LightCurve) -> np.ndarray:
     mad = np.median(np.abs(m - med))
     std = np.std(m)
     ordered = m[np.argsort(phase)]
-    return np.array([
-        np.log10(period), power[peak], np.percentile(m, 95) - np.percentile(m, 5),
-        np.percentile(m, 99) - np.percentile(m, 1), std, mad, stats.skew(m), stats.kurtosis(m),
-        np.mean(np.abs(m - m.mean()) > std), np.mean(((m - med) / e) ** 2), amp[0],
-        amp[1] / max(amp[0], 1e-9), amp[2] / max(amp[0], 1e-9), np.cos(phi21), np.sin(phi21),
-        np.cos(phi31), np.sin(phi31),
-        np.sum(np.diff(ordered) ** 2) / max(np.sum((m - m.mean()) ** 2), 1e-12),
-        np.mean(m > med + 3 * max(mad, 1e-3)), np.mean(m < med - 3 * max(mad, 1e-3)),
-        np.log10(1 / search.frequency[second]), power[second], np.log10(np.ptp(t)),
-    ])
+    return np.array(
+        [
+            np.log10(period),
+            power[peak],
+            np.percentile(m, 95) - np.percentile(m, 5),
+            np.percentile(m, 99) - np.percentile(m, 1),
+            std,
+            mad,
+            stats.skew(m),
+            stats.kurtosis(m),
+            np.mean(np.abs(m - m.mean()) > std),
+            np.mean(((m - med) / e) ** 2),
+            amp[0],
+            amp[1] / max(amp[0], 1e-9),
+            amp[2] / max(amp[0], 1e-9),
+            np.cos(phi21),
+            np.sin(phi21),
+            np.cos(phi31),
+            np.sin(phi31),
+            np.sum(np.diff(ordered) ** 2) / max(np.sum((m - m.mean()) ** 2), 1e-12),
+            np.mean(m > med + 3 * max(mad, 1e-3)),
+            np.mean(m < med - 3 * max(mad, 1e-3)),
+            np.log10(1 / search.frequency[second]),
+            power[second],
+            np.log10(np.ptp(t)),
+        ]
+    )
 
 
 @lru_cache(maxsize=4)
@@ -93,8 +133,9 @@ def _chunk_features(rows: np.ndarray, *, root: str, band: int) -> np.ndarray:
     return out
 
 
-def store_features(store: VarStarStore, rows: np.ndarray | None = None, progress: bool = True,
-                   workers: int | None = None) -> np.ndarray:
+def store_features(
+    store: VarStarStore, rows: np.ndarray | None = None, progress: bool = True, workers: int | None = None
+) -> np.ndarray:
     """(len(rows), len(FEATURE_NAMES)) features of a store's light curves in its encoder band,
     NaN rows where a curve is too short. Chunks of ``FEATURE_CHUNK`` rows run on the active Dask cluster
     (inside :func:`astrodisc.distributed.running_on`), else over ``workers`` local processes (default: every
@@ -105,6 +146,13 @@ def store_features(store: VarStarStore, rows: np.ndarray | None = None, progress
     if is_local(runner):
         runner = LocalRunner(workers or os.cpu_count() or 1)
     chunks = [rows[lo:hi] for lo, hi in row_ranges(len(rows), runner, FEATURE_CHUNK)]
-    out = list(tqdm(runner.map_chunks(_chunk_features, chunks, root=str(Path(store.root).resolve()), band=band),
-                    total=len(chunks), desc="light-curve features", disable=not progress, mininterval=2))
+    out = list(
+        tqdm(
+            runner.map_chunks(_chunk_features, chunks, root=str(Path(store.root).resolve()), band=band),
+            total=len(chunks),
+            desc="light-curve features",
+            disable=not progress,
+            mininterval=2,
+        )
+    )
     return np.vstack(out) if out else np.zeros((0, len(FEATURE_NAMES)))

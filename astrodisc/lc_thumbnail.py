@@ -21,8 +21,9 @@ MARGIN_PX = 6
 FRAME_COLOR = (210, 210, 210)
 
 
-def folded_thumbnail(lc: LightCurve, period: float, colors: Sequence[str],
-                     size: tuple[int, int] = THUMBNAIL_SIZE) -> Image.Image:
+def folded_thumbnail(
+    lc: LightCurve, period: float, colors: Sequence[str], size: tuple[int, int] = THUMBNAIL_SIZE
+) -> Image.Image:
     """RGB picture (``size`` = width, height px) of ``lc`` folded on ``period`` [days] with maximum light at
     phase 0; ``colors`` (CSS hex per band index) colour the points. Magnitudes span the 1st-99th percentile of
     the finite values, so one outlier does not flatten the curve."""

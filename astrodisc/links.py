@@ -43,5 +43,8 @@ def legacy_viewer_url(ra: float, dec: float, layer: str = LEGACY_LAYER, zoom: in
 
 def sky_links(ra: float, dec: float) -> dict[str, str]:
     """{service name: URL} of every link out for a position [deg]."""
-    return {"SIMBAD": simbad_url(ra, dec), "CDS portal": cds_portal_url(ra, dec),
-            "Legacy Survey viewer": legacy_viewer_url(ra, dec)}
+    return {
+        "SIMBAD": simbad_url(ra, dec),
+        "CDS portal": cds_portal_url(ra, dec),
+        "Legacy Survey viewer": legacy_viewer_url(ra, dec),
+    }

@@ -59,8 +59,16 @@ from astrodisc.streamlit_client import (
     widget_value,
 )
 
-ROUND = ("open_map", "click_point", "open_neighbour", "change_colouring", "click_point", "search_page",
-         "label_page", "save_label")
+ROUND = (
+    "open_map",
+    "click_point",
+    "open_neighbour",
+    "change_colouring",
+    "click_point",
+    "search_page",
+    "label_page",
+    "save_label",
+)
 TIMEOUT_S = 60.0  # longest wait for any one interaction
 RSS_EVERY_S = 1.0
 COLOURINGS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score", "period", "amplitude")
@@ -199,9 +207,14 @@ async def _save_label(session: Session, target: Target) -> float:
 
 
 INTERACTIONS: dict[str, Callable[[Session, Target], Awaitable[float]]] = {
-    "open_map": _open_map, "click_point": _click_point, "open_neighbour": _open_neighbour,
-    "change_colouring": _change_colouring, "search_page": _search_page, "label_page": _label_page,
-    "save_label": _save_label}
+    "open_map": _open_map,
+    "click_point": _click_point,
+    "open_neighbour": _open_neighbour,
+    "change_colouring": _change_colouring,
+    "search_page": _search_page,
+    "label_page": _label_page,
+    "save_label": _save_label,
+}
 
 
 async def _session(number: int, target: Target, config: LoadConfig, deadline: float) -> list[Interaction]:
@@ -239,8 +252,12 @@ def _percentiles(latencies: list[float]) -> dict:
     """Count, smallest, median and 95th percentile [s] of ``latencies`` (None without any)."""
     if not latencies:
         return {"n": 0, "min_s": None, "p50_s": None, "p95_s": None}
-    return {"n": len(latencies), "min_s": float(min(latencies)), "p50_s": float(np.percentile(latencies, 50)),
-            "p95_s": float(np.percentile(latencies, 95))}
+    return {
+        "n": len(latencies),
+        "min_s": float(min(latencies)),
+        "p50_s": float(np.percentile(latencies, 50)),
+        "p95_s": float(np.percentile(latencies, 95)),
+    }
 
 
 async def _drive(target: Target, pid: int, config: LoadConfig) -> tuple[list[Interaction], list[float], float]:
@@ -254,7 +271,8 @@ async def _drive(target: Target, pid: int, config: LoadConfig) -> tuple[list[Int
     try:
         runs = await asyncio.wait_for(
             asyncio.gather(*(_session(i, target, config, deadline) for i in range(config.sessions))),
-            timeout=60.0 * config.minutes + 2 * TIMEOUT_S + 60.0)  # the time bound, whatever happens
+            timeout=60.0 * config.minutes + 2 * TIMEOUT_S + 60.0,
+        )  # the time bound, whatever happens
         cpu = cpu_s(pid) - cpu_start
     finally:
         stop.set()
@@ -270,8 +288,10 @@ def _server_env(config: LoadConfig, labels: Path) -> dict[str, str]:
     if config.public:
         flags = public_mode.streamlit_flags(public_mode.settings())
         env[public_mode.PUBLIC_ENV] = "1"
-        env.update((f"STREAMLIT_{to_snake_case(name.removeprefix('--').replace('.', '_')).upper()}", value)
-                   for name, value in zip(flags[::2], flags[1::2]))
+        env.update(
+            (f"STREAMLIT_{to_snake_case(name.removeprefix('--').replace('.', '_')).upper()}", value)
+            for name, value in zip(flags[::2], flags[1::2])
+        )
     return env
 
 
@@ -280,23 +300,28 @@ def _tracebacks(log: str) -> list[str]:
     found, lines = [], log.splitlines()
     for start, line in enumerate(lines):
         if line.startswith("Traceback"):
-            end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")),
-                       len(lines) - 1)
-            found.append("\n".join(lines[start:end + 1]))
+            end = next(
+                (i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), len(lines) - 1
+            )
+            found.append("\n".join(lines[start : end + 1]))
     return found
 
 
 def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, model: str | None = None) -> dict:
     """Serve the app on ``data_root`` (labels into a scratch database) and drive ``config.sessions`` sessions
     against the map of artifact set ``dataset`` · ``model`` (default: the first); the summary as a dict."""
-    chosen = next(s for s in find_artifact_sets(Path(data_root))
-                  if dataset in (None, s.dataset) and model in (None, s.model))
+    chosen = next(
+        s for s in find_artifact_sets(Path(data_root)) if dataset in (None, s.dataset) and model in (None, s.model)
+    )
     object_ids = pd.read_parquet(chosen.path / "catalog.parquet", columns=["object_id"])["object_id"]
     with tempfile.TemporaryDirectory() as tmp:
         env = _server_env(config, Path(tmp) / "labels.sqlite")
         with serve_app(Path(data_root), Path(tmp) / "streamlit.log", env=env, timeout_s=120) as server:
-            target = Target(server.url, urlsplit(set_url(server.url, chosen.dataset, chosen.model)).query,
-                            object_ids.astype(str).to_numpy())
+            target = Target(
+                server.url,
+                urlsplit(set_url(server.url, chosen.dataset, chosen.model)).query,
+                object_ids.astype(str).to_numpy(),
+            )
             started = time.monotonic()
             interactions, rss, cpu = asyncio.run(_drive(target, server.pid, config))
             wall = time.monotonic() - started
@@ -304,15 +329,26 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
     ok = [i for i in interactions if i.latency_s is not None]
     errors = [i for i in interactions if i.error is not None]
     return {
-        "config": asdict(config), "artifact_set": chosen.label, "client": "streamlit websocket protocol",
-        "wall_s": wall, "interactions": len(interactions), "errors": len(errors),
+        "config": asdict(config),
+        "artifact_set": chosen.label,
+        "client": "streamlit websocket protocol",
+        "wall_s": wall,
+        "interactions": len(interactions),
+        "errors": len(errors),
         "error_samples": [asdict(i) for i in errors[:20]],
         "server_tracebacks": server_errors[:20],  # what the server logged (a public page shows it redacted)
-        "latency_s": {"all": _percentiles([i.latency_s for i in ok]),
-                      **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)}},
-        "server_rss_mb": {"start": rss[0], "max": max(rss), "end": rss[-1],
-                          "each_minute": rss[::round(60 / RSS_EVERY_S)]},  # levels off if memory is bounded
-        "server_cpu_s": cpu, "server_cpu_s_per_interaction": cpu / max(len(interactions), 1),
+        "latency_s": {
+            "all": _percentiles([i.latency_s for i in ok]),
+            **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)},
+        },
+        "server_rss_mb": {
+            "start": rss[0],
+            "max": max(rss),
+            "end": rss[-1],
+            "each_minute": rss[:: round(60 / RSS_EVERY_S)],
+        },  # levels off if memory is bounded
+        "server_cpu_s": cpu,
+        "server_cpu_s_per_interaction": cpu / max(len(interactions), 1),
     }
 
 
@@ -330,8 +366,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write (else printed)")
     args = parser.parse_args(argv)
     think = tuple(float(v) for v in args.think.split(","))
-    config = LoadConfig(args.sessions, args.minutes, args.max_interactions, think_s=think, public=args.public,
-                        seed=args.seed)
+    config = LoadConfig(
+        args.sessions, args.minutes, args.max_interactions, think_s=think, public=args.public, seed=args.seed
+    )
     result = run_load(args.data or data_dir(), config, args.dataset, args.model)
     text = json.dumps(result, indent=2)
     if args.out is None:

@@ -135,8 +135,13 @@ class Mark:
     label: str
 
 
-def map_marks(catalog: pd.DataFrame, neighbour_rows: Sequence[int] = (), selected_row: int | None = None,
-              marked_rows: Sequence[int] = (), axes: tuple[str, str] = MAP_AXES) -> list[Mark]:
+def map_marks(
+    catalog: pd.DataFrame,
+    neighbour_rows: Sequence[int] = (),
+    selected_row: int | None = None,
+    marked_rows: Sequence[int] = (),
+    axes: tuple[str, str] = MAP_AXES,
+) -> list[Mark]:
     """The marks over a map of ``catalog`` (its index: catalogue rows) on ``axes``, in drawing order: the
     box/lasso selection (``marked_rows``), the neighbours (``neighbour_rows``), then the selected object.
     Rows not in ``catalog`` (filtered out of the map) get no mark."""
@@ -148,13 +153,13 @@ def map_marks(catalog: pd.DataFrame, neighbour_rows: Sequence[int] = (), selecte
     rows = [row for _, row in shown]
     xy = catalog.loc[rows, list(axes)].to_numpy(dtype=float)
     ids = catalog.loc[rows, "object_id"].astype(str).to_numpy()
-    return [Mark(row, float(x), float(y), kind, str(label))
-            for (kind, row), (x, y), label in zip(shown, xy, ids)]
+    return [Mark(row, float(x), float(y), kind, str(label)) for (kind, row), (x, y), label in zip(shown, xy, ids)]
 
 
 def draw_marks(key: str, meta: str, marks: list[Mark], on_open: Callable[[int], None]) -> None:
     """Draw ``marks`` over the chart whose layout ``meta`` is ``meta`` (the component ``key`` stays the same
     from run to run, so it is never remounted); ``on_open(row)`` runs when a mark is clicked."""
+
     def opened() -> None:
         row = st.session_state[key].get("open")
         if row is not None:

@@ -76,8 +76,11 @@ def fit_map(
         raise UserError(f"a map needs at least {MIN_MAP_OBJECTS} objects, got {n}")
     rows = sample_rows(n, sample_size, seed)
     model = umap.UMAP(
-        n_neighbors=min(n_neighbors, len(rows) - 1), min_dist=min_dist, metric="cosine",
-        random_state=seed, n_jobs=1,
+        n_neighbors=min(n_neighbors, len(rows) - 1),
+        min_dist=min_dist,
+        metric="cosine",
+        random_state=seed,
+        n_jobs=1,
     )
     xy = np.empty((n, 2), dtype=np.float32)
     rest = np.ones(n, dtype=bool)
@@ -86,16 +89,22 @@ def fit_map(
         warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
         xy[rows] = model.fit_transform(np.asarray(vectors[rows], dtype=np.float32))
         if rest.any() and n > extend_above:
-            xy[rest] = extend_by_neighbours(np.asarray(vectors[rows], dtype=np.float32), xy[rows],
-                                            vectors, np.flatnonzero(rest), progress=progress)
+            xy[rest] = extend_by_neighbours(
+                np.asarray(vectors[rows], dtype=np.float32), xy[rows], vectors, np.flatnonzero(rest), progress=progress
+            )
         elif rest.any():
             xy[rest] = model.transform(np.asarray(vectors[rest], dtype=np.float32))
     return xy
 
 
 def extend_by_neighbours(
-    sample_vectors: np.ndarray, sample_xy: np.ndarray, vectors: np.ndarray, rows: np.ndarray,
-    *, k: int = EXTEND_K, progress: bool = False,
+    sample_vectors: np.ndarray,
+    sample_xy: np.ndarray,
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    *,
+    k: int = EXTEND_K,
+    progress: bool = False,
 ) -> np.ndarray:
     """Map positions (M, 2) float32 of ``vectors[rows]`` (M rows of the (N, D) unit vectors, read in batches).
 
@@ -109,14 +118,14 @@ def extend_by_neighbours(
     index = build_index(sample_vectors, exact_below=EXTEND_EXACT_BELOW)
     out = np.empty((len(rows), 2), dtype=np.float32)
     for lo in tqdm(range(0, len(rows), EXTEND_BATCH), desc="map extend", disable=not progress):
-        batch = rows[lo:lo + EXTEND_BATCH]
+        batch = rows[lo : lo + EXTEND_BATCH]
         scores, ids = search(index, np.asarray(vectors[batch], dtype=np.float32), k)
         found = ids >= 0
         gap = np.where(found, scores[:, :1] - scores, 0.0)  # d - d_1 >= 0, best first
         sigma = np.maximum(gap.sum(axis=1, keepdims=True) / np.maximum(found.sum(axis=1, keepdims=True), 1), 1e-12)
         weights = np.where(found, np.exp(-gap / sigma), 0.0)
         xy = (weights[:, :, None] * sample_xy[np.where(found, ids, 0)]).sum(axis=1)
-        out[lo:lo + len(batch)] = xy / weights.sum(axis=1)[:, None]
+        out[lo : lo + len(batch)] = xy / weights.sum(axis=1)[:, None]
     return out
 
 
@@ -167,8 +176,9 @@ def subcluster_map(points: np.ndarray, *, seed: int = 0) -> SubclusterMap:
     fewer than ``MIN_SUBCLUSTER_MEMBERS`` cannot hold two sub-clusters: all its members come out as noise.
     """
     xy = points if points.shape[1] == 2 else fit_map(points, seed=seed, min_dist=SUBCLUSTER_MIN_DIST)
-    labels, probabilities = cluster_map(xy, min_cluster_size=subcluster_min_size(len(points)),
-                                        min_samples=SUBCLUSTER_MIN_SAMPLES)
+    labels, probabilities = cluster_map(
+        xy, min_cluster_size=subcluster_min_size(len(points)), min_samples=SUBCLUSTER_MIN_SAMPLES
+    )
     return SubclusterMap(np.asarray(xy, dtype=np.float32), labels, probabilities)
 
 

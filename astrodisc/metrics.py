@@ -44,5 +44,9 @@ def photo_z_scores(z_true: np.ndarray, z_pred: np.ndarray) -> dict:
     """Photometric-redshift quality: bias and sigma_MAD = 1.4826 MAD(dz / (1 + z)), and the outlier rate
     eta = share with |dz| / (1 + z) > 0.05 (the definitions of Hayat et al. 2021)."""
     dz = (np.asarray(z_pred) - np.asarray(z_true)) / (1 + np.asarray(z_true))
-    return {"sigma_mad": float(1.4826 * np.median(np.abs(dz - np.median(dz)))),
-            "eta": float(np.mean(np.abs(dz) > 0.05)), "bias": float(np.median(dz)), "n": int(len(dz))}
+    return {
+        "sigma_mad": float(1.4826 * np.median(np.abs(dz - np.median(dz)))),
+        "eta": float(np.mean(np.abs(dz) > 0.05)),
+        "bias": float(np.median(dz)),
+        "n": int(len(dz)),
+    }

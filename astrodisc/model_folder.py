@@ -39,8 +39,9 @@ def read_model_config(model_dir: Path, kind: str) -> dict:
     return config
 
 
-def load_model_folder(model_dir: Path, kind: str, build: Callable[[dict], tuple[torch.nn.Module, T]]
-                      ) -> tuple[torch.nn.Module, T, dict]:
+def load_model_folder(
+    model_dir: Path, kind: str, build: Callable[[dict], tuple[torch.nn.Module, T]]
+) -> tuple[torch.nn.Module, T, dict]:
     """(model with its weights, extra, config) of a model folder made for ``kind`` data: ``build(config)`` makes
     the untrained model and what else the config describes (a scaler, augmentation settings). A config.json that
     lacks or garbles a setting (KeyError, TypeError, ValueError while building) is a UserError naming the folder."""
@@ -48,8 +49,9 @@ def load_model_folder(model_dir: Path, kind: str, build: Callable[[dict], tuple[
     try:
         model, extra = build(config)
     except (KeyError, TypeError, ValueError) as err:
-        raise UserError(f"model {Path(model_dir).name}: config.json lacks or garbles a setting "
-                        f"({type(err).__name__}: {err})") from None
+        raise UserError(
+            f"model {Path(model_dir).name}: config.json lacks or garbles a setting ({type(err).__name__}: {err})"
+        ) from None
     return load_weights(model, model_dir), extra, config
 
 
@@ -61,9 +63,13 @@ def load_weights(model: torch.nn.Module, model_dir: Path) -> torch.nn.Module:
             warnings.simplefilter("ignore")
             state = torch.load(model_dir / "weights.pt", weights_only=True)
     except Exception:  # weights_only refuses anything but tensors and plain containers: never executed
-        raise UserError(f"cannot load weights of {model_dir.name}: weights.pt is not a plain tensor state dict") from None
+        raise UserError(
+            f"cannot load weights of {model_dir.name}: weights.pt is not a plain tensor state dict"
+        ) from None
     try:
         model.load_state_dict(state)
     except (RuntimeError, TypeError, AttributeError):
-        raise UserError(f"cannot load weights of {model_dir.name}: they do not fit the architecture in config.json") from None
+        raise UserError(
+            f"cannot load weights of {model_dir.name}: they do not fit the architecture in config.json"
+        ) from None
     return model.eval()

@@ -29,12 +29,26 @@ from astrodisc.paths import PROJECT_ROOT, models_dir
 
 EVALUATION_FILE = "evaluation.json"
 MODEL_CARD_FILE = "MODEL_CARD.md"
-ARMS = {"pretrained_linear_probe": "probe", "probe": "probe", "pretrained_finetune": "finetune",
-        "finetune": "finetune", "scratch": "scratch", "untrained_probe": "untrained", "raw_probe": "raw",
-        "knn": "knn", "raw_knn": "raw_knn"}  # evaluation JSON key -> arm (the last four: catalogues)
-ARM_TITLES = {"probe": "pretrained, linear probe", "finetune": "pretrained, fine-tuned", "scratch": "from scratch",
-              "untrained": "same network untrained, linear probe", "raw": "the columns, linear probe",
-              "knn": "pretrained, k-NN", "raw_knn": "the columns, k-NN"}
+ARMS = {
+    "pretrained_linear_probe": "probe",
+    "probe": "probe",
+    "pretrained_finetune": "finetune",
+    "finetune": "finetune",
+    "scratch": "scratch",
+    "untrained_probe": "untrained",
+    "raw_probe": "raw",
+    "knn": "knn",
+    "raw_knn": "raw_knn",
+}  # evaluation JSON key -> arm (the last four: catalogues)
+ARM_TITLES = {
+    "probe": "pretrained, linear probe",
+    "finetune": "pretrained, fine-tuned",
+    "scratch": "from scratch",
+    "untrained": "same network untrained, linear probe",
+    "raw": "the columns, linear probe",
+    "knn": "pretrained, k-NN",
+    "raw_knn": "the columns, k-NN",
+}
 
 
 def read_model_card(model_dir: Path) -> str | None:
@@ -66,10 +80,12 @@ def read_training_curve(model_dir: Path) -> TrainingCurve | None:
     history = training.get("history") or []
     if not history:
         return None
-    return TrainingCurve(np.array([h["epoch"] for h in history], dtype=np.int64),
-                         np.array([h["train_loss"] for h in history], dtype=np.float64),
-                         -np.array([h["val_score"] for h in history], dtype=np.float64),
-                         int(training.get("best_epoch", 0)))
+    return TrainingCurve(
+        np.array([h["epoch"] for h in history], dtype=np.int64),
+        np.array([h["train_loss"] for h in history], dtype=np.float64),
+        -np.array([h["val_score"] for h in history], dtype=np.float64),
+        int(training.get("best_epoch", 0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -119,10 +135,13 @@ def label_efficiency(result: dict) -> pd.DataFrame:
     ``arm`` (probe / finetune / scratch, see ``ARMS``), ``fraction`` of the training labels in (0, 1],
     ``accuracy`` and ``accuracy_std`` (mean and std over split seeds, fractions in [0, 1]); sorted.
     """
-    rows = [(task, ARMS[key], float(fraction), cell["accuracy"]["mean"], cell["accuracy"]["std"])
-            for task, fraction, key, cell in _cells(result)]
-    return (pd.DataFrame(rows, columns=["task", "arm", "fraction", "accuracy", "accuracy_std"])
-            .sort_values(["task", "arm", "fraction"], ignore_index=True))
+    rows = [
+        (task, ARMS[key], float(fraction), cell["accuracy"]["mean"], cell["accuracy"]["std"])
+        for task, fraction, key, cell in _cells(result)
+    ]
+    return pd.DataFrame(rows, columns=["task", "arm", "fraction", "accuracy", "accuracy_std"]).sort_values(
+        ["task", "arm", "fraction"], ignore_index=True
+    )
 
 
 @dataclass(frozen=True)
@@ -143,8 +162,11 @@ def evaluation_confusions(result: dict) -> dict[str, Confusion]:
     """Every confusion matrix in an evaluation JSON (first split seed, test split), by a readable name such as
     ``"all · pretrained, linear probe · 10 % of the labels"``; the classical baseline's as ``"classical
     baseline · all labels"``."""
-    confusions = {f"{task} · {ARM_TITLES[ARMS[key]]} · {float(fraction):.0%} of the labels": _confusion(cell)
-                  for task, fraction, key, cell in _cells(result) if "confusion_seed0" in cell}
+    confusions = {
+        f"{task} · {ARM_TITLES[ARMS[key]]} · {float(fraction):.0%} of the labels": _confusion(cell)
+        for task, fraction, key, cell in _cells(result)
+        if "confusion_seed0" in cell
+    }
     if "confusion_seed0" in result.get("classical_baseline", {}):
         confusions["classical baseline · all labels"] = _confusion(result["classical_baseline"])
     return confusions
@@ -156,13 +178,19 @@ def _confusion(cell: dict) -> Confusion:
 
 def _cells(result: dict) -> list[tuple[str, str, str, dict]]:
     """(task, fraction, arm key, cell) of every accuracy cell of either kind of evaluation JSON."""
-    cells = [(task, fraction, key, cell)
-             for task, fractions in result.get("classification", {}).items()
-             for fraction, arms in fractions.items()
-             for key, cell in arms.items() if key in ARMS]
-    cells += [("morphology", fraction, key, cell)
-              for key, fractions in result.get("morphology", {}).items() if key in ARMS
-              for fraction, cell in fractions.items()]
+    cells = [
+        (task, fraction, key, cell)
+        for task, fractions in result.get("classification", {}).items()
+        for fraction, arms in fractions.items()
+        for key, cell in arms.items()
+        if key in ARMS
+    ]
+    cells += [
+        ("morphology", fraction, key, cell)
+        for key, fractions in result.get("morphology", {}).items()
+        if key in ARMS
+        for fraction, cell in fractions.items()
+    ]
     return cells
 
 
@@ -198,5 +226,11 @@ def ood_summary(catalog: pd.DataFrame, manifest: dict) -> OodSummary:
     def share(mask: np.ndarray) -> float | None:
         return float(ood[mask].mean()) if mask.any() else None
 
-    return OodSummary(record["threshold"], float(record["quantile"]), record["rule"], share(np.ones_like(ood)),
-                      share(labelled), share(~labelled))
+    return OodSummary(
+        record["threshold"],
+        float(record["quantile"]),
+        record["rule"],
+        share(np.ones_like(ood)),
+        share(labelled),
+        share(~labelled),
+    )

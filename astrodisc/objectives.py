@@ -31,8 +31,9 @@ def info_nce(a: torch.Tensor, b: torch.Tensor, scale: torch.Tensor) -> torch.Ten
     return 0.5 * (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target))
 
 
-def trimodal_clip_loss(embeddings: dict[str, torch.Tensor], logit_scale: torch.Tensor,
-                       valid: dict[str, torch.Tensor] | None = None) -> torch.Tensor:
+def trimodal_clip_loss(
+    embeddings: dict[str, torch.Tensor], logit_scale: torch.Tensor, valid: dict[str, torch.Tensor] | None = None
+) -> torch.Tensor:
     """Mean InfoNCE over every pair of modalities; ``valid[m]`` (B,) bool drops rows missing modality m
     from the pairs that involve it. The scale exp(logit_scale) is clamped at 100 as in CLIP."""
     scale = logit_scale.exp().clamp(max=100.0)

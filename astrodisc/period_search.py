@@ -52,8 +52,9 @@ class PeriodSearch:
         return replace(self, frequency=self.frequency[peak], power=self.power[peak])
 
 
-def frequency_grid(baseline: float, min_period: float, max_period: float, samples_per_peak: int,
-                   max_frequencies: int) -> np.ndarray:
+def frequency_grid(
+    baseline: float, min_period: float, max_period: float, samples_per_peak: int, max_frequencies: int
+) -> np.ndarray:
     """The even frequency grid (F,) [1/day] covering 1/max_period to 1/min_period.
 
     The spacing is df = 1/(samples_per_peak * baseline [days]), coarsened so that F <= max_frequencies.
@@ -115,8 +116,9 @@ def lomb_scargle(
     from astropy.timeseries import LombScargle  # noqa: PLC0415 - idem
 
     model = LombScargle(time, mag, err, fit_mean=True, center_data=True)
-    power = nifty_ls.lombscargle(time, mag, err, fmin=frequency[0], fmax=frequency[-1], Nf=len(frequency),
-                                 nthreads=1).power
+    power = nifty_ls.lombscargle(
+        time, mag, err, fmin=frequency[0], fmax=frequency[-1], Nf=len(frequency), nthreads=1
+    ).power
     best = 1.0 / _best_frequency(model, frequency, power, df)
     return PeriodSearch(frequency, power, best, {"best": best, "half": best / 2, "double": 2 * best})
 

@@ -40,15 +40,17 @@ def read_embedding(path: Path) -> np.ndarray:
     NumPy's format, truncated, an object array, an .npz archive, text or complex values)."""
     dtype = _header_dtype(path)
     if dtype.hasobject:
-        raise UserError(f"{path.name} holds Python objects (an object array), which are never loaded; "
-                        "save a numeric array")
+        raise UserError(
+            f"{path.name} holds Python objects (an object array), which are never loaded; save a numeric array"
+        )
     if dtype.kind not in "iuf":
         raise UserError(f"{path.name} holds {dtype} values; embeddings are integer or floating-point numbers")
     try:
         return np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as error:
-        raise UserError(f"{path.name} is not a readable .npy array (truncated or corrupt: {type(error).__name__})"
-                        ) from None
+        raise UserError(
+            f"{path.name} is not a readable .npy array (truncated or corrupt: {type(error).__name__})"
+        ) from None
 
 
 def _header_dtype(path: Path) -> np.dtype:
@@ -66,11 +68,15 @@ def _header_dtype(path: Path) -> np.dtype:
 
 def _check_rows(array: np.ndarray, name: str) -> None:
     """A UserError if a row of the (N, D) ``array`` holds NaN or infinity or is all zeros (no direction to map)."""
-    bad = np.concatenate([_bad_rows(np.asarray(array[start:start + CHECK_ROWS]))
-                          for start in range(0, len(array), CHECK_ROWS)] or [np.zeros(0, bool)])
+    bad = np.concatenate(
+        [_bad_rows(np.asarray(array[start : start + CHECK_ROWS])) for start in range(0, len(array), CHECK_ROWS)]
+        or [np.zeros(0, bool)]
+    )
     if bad.any():
-        raise UserError(f"{name}: {int(bad.sum())} of {len(array)} rows are NaN, infinite or all zero (first: row "
-                        f"{int(np.argmax(bad))}); every object needs a finite, non-zero embedding")
+        raise UserError(
+            f"{name}: {int(bad.sum())} of {len(array)} rows are NaN, infinite or all zero (first: row "
+            f"{int(np.argmax(bad))}); every object needs a finite, non-zero embedding"
+        )
 
 
 def _bad_rows(rows: np.ndarray) -> np.ndarray:

@@ -51,8 +51,9 @@ class ModelInputs:
         return len(self.seq)
 
 
-def lightcurve_arrays(time: np.ndarray, mag: np.ndarray, err: np.ndarray, log_period: float,
-                      ls_power: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def lightcurve_arrays(
+    time: np.ndarray, mag: np.ndarray, err: np.ndarray, log_period: float, ls_power: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(seq (SEQ_LEN, 3), mask (SEQ_LEN,), fold (2, FOLD_BINS), aux (5,)) for one light curve."""
     ok = np.isfinite(time) & np.isfinite(mag)
     if ok.sum() < 3:
@@ -71,11 +72,18 @@ def lightcurve_arrays(time: np.ndarray, mag: np.ndarray, err: np.ndarray, log_pe
     k = len(t[idx])
     seq[:k] = np.column_stack([(t[idx] - t[0]) / span, mn[idx], en[idx]])
     mask[:k] = True
-    period = 10 ** log_period if np.isfinite(log_period) else span
+    period = 10**log_period if np.isfinite(log_period) else span
     fold = np.stack([_binned_fold(t, mn, period * f) for f in (1, 2)]).astype(np.float32)
-    aux = np.array([np.log10(scale), np.log10(span / 365.25), np.log10(len(t)),
-                    log_period if np.isfinite(log_period) else 0.0,
-                    ls_power if np.isfinite(ls_power) else 0.0], np.float32)
+    aux = np.array(
+        [
+            np.log10(scale),
+            np.log10(span / 365.25),
+            np.log10(len(t)),
+            log_period if np.isfinite(log_period) else 0.0,
+            ls_power if np.isfinite(ls_power) else 0.0,
+        ],
+        np.float32,
+    )
     return np.clip(seq, -20, 20), mask, np.clip(fold, -20, 20), aux
 
 
@@ -179,8 +187,11 @@ def model_inputs(store: VarStarStore, progress: bool = True) -> ModelInputs:
     return inputs
 
 
-def object_inputs(lightcurve: LightCurve | None = None, spectrum: tuple[np.ndarray, np.ndarray] | None = None,
-                  meta_raw: np.ndarray | None = None) -> ModelInputs:
+def object_inputs(
+    lightcurve: LightCurve | None = None,
+    spectrum: tuple[np.ndarray, np.ndarray] | None = None,
+    meta_raw: np.ndarray | None = None,
+) -> ModelInputs:
     """Model inputs (N = 1) of one object given as arrays rather than a store row, e.g. a user's upload.
 
     ``lightcurve``: one band, the encoder's (time [days], mag [mag], mag_err [mag]; at least
@@ -201,16 +212,22 @@ def object_inputs(lightcurve: LightCurve | None = None, spectrum: tuple[np.ndarr
 
 def _empty_inputs(n: int, n_pix: int) -> ModelInputs:
     """Inputs of ``n`` objects with no light curve, no spectrum (``n_pix`` binned pixels) and no metadata."""
-    return ModelInputs(seq=np.zeros((n, SEQ_LEN, 3), np.float32), mask=np.zeros((n, SEQ_LEN), bool),
-                       fold=np.zeros((n, 2, FOLD_BINS), np.float32), aux=np.zeros((n, 5), np.float32),
-                       spec=np.zeros((n, 2, n_pix), np.float32), has_spec=np.zeros(n, bool),
-                       meta_raw=np.full((n, len(METADATA_COLUMNS)), np.nan))
+    return ModelInputs(
+        seq=np.zeros((n, SEQ_LEN, 3), np.float32),
+        mask=np.zeros((n, SEQ_LEN), bool),
+        fold=np.zeros((n, 2, FOLD_BINS), np.float32),
+        aux=np.zeros((n, 5), np.float32),
+        spec=np.zeros((n, 2, n_pix), np.float32),
+        has_spec=np.zeros(n, bool),
+        meta_raw=np.full((n, len(METADATA_COLUMNS)), np.nan),
+    )
 
 
 def _put_lightcurve(inputs: ModelInputs, i: int, lc: LightCurve, lc_features: np.ndarray) -> None:
     """Fill object ``i``'s light-curve arrays from ``lc`` and its FEATURE_NAMES values (period, power)."""
     inputs.seq[i], inputs.mask[i], inputs.fold[i], inputs.aux[i] = lightcurve_arrays(
-        lc.time, lc.mag, lc.mag_err, lc_features[_LOG_PERIOD], lc_features[_LS_POWER])
+        lc.time, lc.mag, lc.mag_err, lc_features[_LOG_PERIOD], lc_features[_LS_POWER]
+    )
 
 
 def _put_spectrum(inputs: ModelInputs, i: int, flux: np.ndarray, err: np.ndarray) -> None:

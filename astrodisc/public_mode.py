@@ -50,8 +50,10 @@ from astrodisc.paths import PROJECT_ROOT
 PUBLIC_ENV, CONFIG_ENV = "ASTRODISC_PUBLIC", "ASTRODISC_CONFIG"
 CONFIG_FILE = PROJECT_ROOT / "astrodisc.toml"
 TRUE, FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
-NOTICE = ("**Public demo**: labels and saved subsets stay in this browser session (a reload starts afresh); "
-          "nothing is written to the shared data. Uploads, exports and sub-class splits are rate-limited.")
+NOTICE = (
+    "**Public demo**: labels and saved subsets stay in this browser session (a reload starts afresh); "
+    "nothing is written to the shared data. Uploads, exports and sub-class splits are rate-limited."
+)
 SESSION_DB_KEY = "_public_session_db"  # session state: this session's database file
 ACTIONS_KEY = "_public_heavy_actions"  # session state: times [s, monotonic] of the admitted heavy actions
 LAST_KEY = "_public_last_"  # + action name: the request last admitted (a rerun of it is no new action)
@@ -100,8 +102,15 @@ def settings() -> PublicSettings:
     flag = os.environ.get(PUBLIC_ENV)
     if flag is not None:
         result = replace(result, enabled=_switch(flag))
-    for name in ("upload_mb", "heavy_actions", "window_s", "max_export_rows", "max_import_rows", "session_mb",
-                 "session_ttl_h"):
+    for name in (
+        "upload_mb",
+        "heavy_actions",
+        "window_s",
+        "max_export_rows",
+        "max_import_rows",
+        "session_mb",
+        "session_ttl_h",
+    ):
         if getattr(result, name) <= 0:
             raise UserError(f"public.{name} must be positive, got {getattr(result, name)!r}")
     return result
@@ -133,13 +142,26 @@ def enabled() -> bool:
 
 # ---- the Streamlit server -----------------------------------------------------------------------------------
 
+
 def streamlit_flags(public: PublicSettings) -> list[str]:
     """The ``streamlit run`` options of a public server: XSRF and CORS protection on, no error details (generic
     messages, never a traceback), the viewer toolbar, the upload cap, no file watcher."""
-    return ["--server.enableXsrfProtection", "true", "--server.enableCORS", "true",
-            "--client.showErrorDetails", "none", "--client.toolbarMode", "viewer",
-            "--server.maxUploadSize", str(public.upload_mb), "--server.fileWatcherType", "none",
-            "--server.runOnSave", "false"]
+    return [
+        "--server.enableXsrfProtection",
+        "true",
+        "--server.enableCORS",
+        "true",
+        "--client.showErrorDetails",
+        "none",
+        "--client.toolbarMode",
+        "viewer",
+        "--server.maxUploadSize",
+        str(public.upload_mb),
+        "--server.fileWatcherType",
+        "none",
+        "--server.runOnSave",
+        "false",
+    ]
 
 
 def close_metrics() -> None:
@@ -188,6 +210,7 @@ def offline_only(what: str) -> bool:
 
 
 # ---- per-session labels -------------------------------------------------------------------------------------
+
 
 def session_db_path(public: PublicSettings) -> Path:
     """This browser session's database (labels and saved subsets) under ``public.session_dir``, named by a
@@ -240,6 +263,7 @@ def import_row_limit() -> int | None:
 
 # ---- uploads ------------------------------------------------------------------------------------------------
 
+
 def upload_limit(default_bytes: int) -> int:
     """The largest upload [bytes]: ``default_bytes``, or the public cap if smaller."""
     public = settings()
@@ -253,6 +277,7 @@ def check_upload(data: bytes, name: str, limit_bytes: int) -> None:
 
 
 # ---- rate limit of heavy actions ----------------------------------------------------------------------------
+
 
 def admit(times: tuple[float, ...], now: float, limit: int, window_s: float) -> Admission:
     """Sliding-window rate limit: admit an action at ``now`` [s] if fewer than ``limit`` of the earlier admitted
@@ -270,14 +295,15 @@ def admit(times: tuple[float, ...], now: float, limit: int, window_s: float) -> 
 
 
 def _session_admission(public: PublicSettings) -> Admission:
-    return admit(tuple(st.session_state.get(ACTIONS_KEY, ())), time.monotonic(), public.heavy_actions,
-                 public.window_s)
+    return admit(tuple(st.session_state.get(ACTIONS_KEY, ())), time.monotonic(), public.heavy_actions, public.window_s)
 
 
 def limit_message(public: PublicSettings, retry_after_s: float) -> str:
-    return (f"Public demo: at most {public.heavy_actions} heavy actions (uploads searched, classes split, "
-            f"label imports, exports) per {public.window_s:g} s in one session. Try again in "
-            f"{max(1, round(retry_after_s))} s.")
+    return (
+        f"Public demo: at most {public.heavy_actions} heavy actions (uploads searched, classes split, "
+        f"label imports, exports) per {public.window_s:g} s in one session. Try again in "
+        f"{max(1, round(retry_after_s))} s."
+    )
 
 
 def take_heavy() -> str | None:

@@ -56,8 +56,10 @@ def model_dir(artifacts: Artifacts) -> Path:
     """The model folder that built ``artifacts`` (its manifest's model path), which must still be there."""
     path = Path(artifacts.manifest.get("model", {}).get("path", ""))
     if not (path / "weights.pt").is_file():
-        raise UserError(f"the model that built this set is not at {path}: uploads cannot be embedded "
-                        f"(search by catalogue object or position still works)")
+        raise UserError(
+            f"the model that built this set is not at {path}: uploads cannot be embedded "
+            f"(search by catalogue object or position still works)"
+        )
     return path
 
 
@@ -84,14 +86,17 @@ def search_neighbours(artifacts: Artifacts, query: Query, space: str, k: int) ->
         raise UserError(f"unknown space {space!r}: this build has {', '.join(artifacts.spaces)}")
     index = artifacts.indexes[space]
     if index.d != len(query.vector):
-        raise UserError(f"the {space} space (D={index.d}) and your {query.space} query (D={len(query.vector)}) "
-                        f"are not one shared space: search the {query.space} space")
+        raise UserError(
+            f"the {space} space (D={index.d}) and your {query.space} query (D={len(query.vector)}) "
+            f"are not one shared space: search the {query.space} space"
+        )
     scores, ids = search(index, query.vector, k)
     found = ids[0] >= 0
     return ids[0][found], scores[0][found]
 
 
 # ---- variable stars -----------------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _varstar_model(path: str, stamp: float):
@@ -107,6 +112,7 @@ def _embed_varstar(inputs: ModelInputs, space: str, path: Path) -> Query:
 
 
 # ---- galaxies -----------------------------------------------------------------------------------------------
+
 
 @lru_cache(maxsize=4)
 def _image_model(path: str, stamp: float):
@@ -133,14 +139,17 @@ def _embed_cutout(upload: CutoutUpload, store: GalaxyStore, path: Path, ebv: flo
     imaging = store.imaging
     pixels = resample(upload.pixels, upload.pixel_scale_arcsec, imaging.pixel_scale_arcsec, imaging.is_flux)
     if pixels.shape[-1] < aug.crop_px:
-        raise UserError(f"{upload.name} is {pixels.shape[-1]}×{pixels.shape[-1]} px at "
-                        f"{imaging.pixel_scale_arcsec:g}″/px; the model reads the central {aug.crop_px}×"
-                        f"{aug.crop_px} px ({aug.crop_px * imaging.pixel_scale_arcsec:.1f}″)")
+        raise UserError(
+            f"{upload.name} is {pixels.shape[-1]}×{pixels.shape[-1]} px at "
+            f"{imaging.pixel_scale_arcsec:g}″/px; the model reads the central {aug.crop_px}×"
+            f"{aug.crop_px} px ({aug.crop_px * imaging.pixel_scale_arcsec:.1f}″)"
+        )
     sky = sky_sigma(pixels, upload.name) if imaging.is_flux else np.zeros(len(pixels), np.float32)
     if not np.isfinite(ebv) or ebv < 0:
         raise UserError(f"E(B-V) must be a non-negative number of magnitudes, got {ebv}")
-    data = _Cutouts(pixels[None], sky[None], np.array([ebv], np.float32),
-                    imaging.extinction_coeff[: len(store.info.bands)])
+    data = _Cutouts(
+        pixels[None], sky[None], np.array([ebv], np.float32), imaging.extinction_coeff[: len(store.info.bands)]
+    )
     return Query("image", _unit(encode(encoder, data, np.array([0]), aug)[0]))
 
 
@@ -179,8 +188,10 @@ def sky_sigma(pixels: np.ndarray, name: str = "the cutout") -> np.ndarray:
             values = values[np.abs(values - centre) < 3 * sigma]
         sigma = 1.4826 * np.median(np.abs(values - np.median(values)))
         if not sigma > 0:
-            raise UserError(f"{name}: band {band + 1} has no sky noise at its edge (constant pixels?), so its "
-                            f"brightness scale cannot be set")
+            raise UserError(
+                f"{name}: band {band + 1} has no sky noise at its edge (constant pixels?), so its "
+                f"brightness scale cannot be set"
+            )
         out.append(sigma)
     return np.array(out, np.float32)
 

@@ -42,8 +42,9 @@ _MARGIN = dict(l=10, r=10, t=40, b=10)
 def is_categorical(catalog: pd.DataFrame, column: str) -> bool:
     """Whether ``column`` is coloured by category (labels, clusters, strings, booleans) rather than a colour scale."""
     dtype = catalog[column].dtype
-    return (column in CATEGORICAL_COLUMNS or not pd.api.types.is_numeric_dtype(dtype)
-            or pd.api.types.is_bool_dtype(dtype))
+    return (
+        column in CATEGORICAL_COLUMNS or not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)
+    )
 
 
 def category_names(values: pd.Series, column: str) -> pd.Series:
@@ -125,24 +126,57 @@ def map_figure(
     else:
         values = pd.to_numeric(points[color_by], errors="coerce")
         known = points.loc[values[values.notna()].sort_values(kind="stable").index]  # highest drawn on top
-        marker = dict(color=values[known.index].to_numpy(dtype=float), colorscale="Viridis", showscale=True,
-                      colorbar=dict(title=dict(text=color_by), thickness=12))
+        marker = dict(
+            color=values[known.index].to_numpy(dtype=float),
+            colorscale="Viridis",
+            showscale=True,
+            colorbar=dict(title=dict(text=color_by), thickness=12),
+        )
         fig.add_trace(_points(known, color_by, _hover_text(known, color_by), marker, axes=axes))
         missing = points[values.isna()]
         if len(missing):
-            fig.add_trace(_points(missing, f"no {color_by}", _hover_text(missing, color_by),
-                                  dict(color=MISSING_COLOR), axes=axes))
-    fig.update_traces(marker_opacity=point_opacity, selected_marker_opacity=point_opacity,
-                      unselected_marker_opacity=point_opacity)
-    fig.update_layout(images=[
-        dict(source=uri, xref="x", yref="y", x=float(catalog.at[row, axes[0]]), y=float(catalog.at[row, axes[1]]),
-             sizex=thumbnail_size[0], sizey=thumbnail_size[1], xanchor="center", yanchor="middle", layer="below",
-             sizing="contain")
-        for row, uri in thumbnails if row in catalog.index] + ([_density_layer(catalog, axes)] if dense else []))
+            fig.add_trace(
+                _points(missing, f"no {color_by}", _hover_text(missing, color_by), dict(color=MISSING_COLOR), axes=axes)
+            )
+    fig.update_traces(
+        marker_opacity=point_opacity, selected_marker_opacity=point_opacity, unselected_marker_opacity=point_opacity
+    )
     fig.update_layout(
-        height=height, margin=_MARGIN, uirevision=axes[0], clickmode="event+select", hovermode="closest", meta=meta,
-        legend=dict(itemsizing="constant", title=dict(text=color_by), orientation="h", yanchor="bottom", y=1.01,
-                    x=0, xanchor="left"),
+        images=[
+            dict(
+                source=uri,
+                xref="x",
+                yref="y",
+                x=float(catalog.at[row, axes[0]]),
+                y=float(catalog.at[row, axes[1]]),
+                sizex=thumbnail_size[0],
+                sizey=thumbnail_size[1],
+                xanchor="center",
+                yanchor="middle",
+                layer="below",
+                sizing="contain",
+            )
+            for row, uri in thumbnails
+            if row in catalog.index
+        ]
+        + ([_density_layer(catalog, axes)] if dense else [])
+    )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        uirevision=axes[0],
+        clickmode="event+select",
+        hovermode="closest",
+        meta=meta,
+        legend=dict(
+            itemsizing="constant",
+            title=dict(text=color_by),
+            orientation="h",
+            yanchor="bottom",
+            y=1.01,
+            x=0,
+            xanchor="left",
+        ),
         xaxis=dict(title=axis_titles[0], zeroline=False, autorange="reversed" if east_left else True),
         yaxis=dict(title=axis_titles[1], zeroline=False),
     )
@@ -152,8 +186,19 @@ def map_figure(
 def _density_layer(catalog: pd.DataFrame, axes: tuple[str, str]) -> dict:
     """The layout image of the density of all of ``catalog``'s points on ``axes``, stretched over their extent."""
     image = density_image(catalog[axes[0]].to_numpy(dtype=float), catalog[axes[1]].to_numpy(dtype=float))
-    return dict(source=image.uri, xref="x", yref="y", x=image.x0, y=image.y1, sizex=image.width, sizey=image.height,
-                xanchor="left", yanchor="top", layer="below", sizing="stretch")
+    return dict(
+        source=image.uri,
+        xref="x",
+        yref="y",
+        x=image.x0,
+        y=image.y1,
+        sizex=image.width,
+        sizey=image.height,
+        xanchor="left",
+        yanchor="top",
+        layer="below",
+        sizing="stretch",
+    )
 
 
 def thumbnail_rows(catalog: pd.DataFrame, cells: int) -> list[int]:
@@ -180,12 +225,23 @@ def thumbnail_box(catalog: pd.DataFrame, cells: int) -> tuple[float, float]:
     return float(width), float(height)
 
 
-def _points(part: pd.DataFrame, name: str, text: np.ndarray, marker: dict, symbol: str = "circle",
-            axes: tuple[str, str] = MAP_AXES) -> go.Scattergl:
+def _points(
+    part: pd.DataFrame,
+    name: str,
+    text: np.ndarray,
+    marker: dict,
+    symbol: str = "circle",
+    axes: tuple[str, str] = MAP_AXES,
+) -> go.Scattergl:
     marker = {"size": MAP_POINT_SIZE, "symbol": symbol, **marker}
     return go.Scattergl(
-        x=part[axes[0]].to_numpy(dtype=float), y=part[axes[1]].to_numpy(dtype=float), mode="markers",
-        name=name, marker=marker, customdata=part.index.to_numpy(dtype=np.int64), text=text,
+        x=part[axes[0]].to_numpy(dtype=float),
+        y=part[axes[1]].to_numpy(dtype=float),
+        mode="markers",
+        name=name,
+        marker=marker,
+        customdata=part.index.to_numpy(dtype=np.int64),
+        text=text,
         hovertemplate="%{text}<extra></extra>",
     )
 
@@ -195,14 +251,27 @@ def band_color(band_index: int) -> str:
 
 
 def _mag_layout(fig: go.Figure, x_title: str, mag_system: str, title: str | None, height: int) -> go.Figure:
-    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None,
-                      xaxis=dict(title=x_title), yaxis=dict(title=f"magnitude [{mag_system}]", autorange="reversed"),
-                      showlegend=True, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"))
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        title=dict(text=title) if title else None,
+        xaxis=dict(title=x_title),
+        yaxis=dict(title=f"magnitude [{mag_system}]", autorange="reversed"),
+        showlegend=True,
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+    )
     return fig
 
 
-def lightcurve_figure(lc: LightCurve, bands: Sequence[str], *, time_system: str = "HJD", mag_system: str = "Vega",
-                      title: str | None = None, height: int = 300) -> go.Figure:
+def lightcurve_figure(
+    lc: LightCurve,
+    bands: Sequence[str],
+    *,
+    time_system: str = "HJD",
+    mag_system: str = "Vega",
+    title: str | None = None,
+    height: int = 300,
+) -> go.Figure:
     """Raw light curve: time [days] vs magnitude (increasing downward) with 1-sigma error bars, one trace per band.
 
     Times of Julian-date size are drawn relative to a round offset (e.g. "HJD − 2458000") so ticks stay legible.
@@ -211,11 +280,16 @@ def lightcurve_figure(lc: LightCurve, bands: Sequence[str], *, time_system: str 
     fig = go.Figure()
     for b in np.unique(lc.band):
         part = lc.in_band(int(b))
-        fig.add_trace(go.Scatter(
-            x=part.time - offset, y=part.mag, mode="markers", name=bands[int(b)],
-            marker=dict(size=4, color=band_color(int(b))),
-            error_y=dict(type="data", array=part.mag_err, thickness=0.8, width=0, color=band_color(int(b))),
-        ))
+        fig.add_trace(
+            go.Scatter(
+                x=part.time - offset,
+                y=part.mag,
+                mode="markers",
+                name=bands[int(b)],
+                marker=dict(size=4, color=band_color(int(b))),
+                error_y=dict(type="data", array=part.mag_err, thickness=0.8, width=0, color=band_color(int(b))),
+            )
+        )
     x_title = f"time [{time_system} − {offset:.0f}, days]" if offset else f"time [{time_system}, days]"
     return _mag_layout(fig, x_title, mag_system, title, height)
 
@@ -228,9 +302,17 @@ def time_offset(time: np.ndarray) -> float:
     return float(np.floor(finite.min() / 1000.0) * 1000.0)
 
 
-def folded_figure(lc: LightCurve, bands: Sequence[str], period: float, *, epoch: float | None = None,
-                  mag_system: str = "Vega", title: str | None = None, height: int = 300,
-                  compact: bool = False) -> go.Figure:
+def folded_figure(
+    lc: LightCurve,
+    bands: Sequence[str],
+    period: float,
+    *,
+    epoch: float | None = None,
+    mag_system: str = "Vega",
+    title: str | None = None,
+    height: int = 300,
+    compact: bool = False,
+) -> go.Figure:
     """Light curve folded on ``period`` [days], drawn over phase 0-2 (every epoch twice) with mags downward.
 
     ``epoch`` [days] sets phase 0; by default the brightest epoch, so maximum light sits at phase 0 and 1.
@@ -242,12 +324,27 @@ def folded_figure(lc: LightCurve, bands: Sequence[str], period: float, *, epoch:
     for b in np.unique(lc.band):
         part = lc.in_band(int(b))
         phase = fold(part.time, period, epoch)
-        error = None if compact else dict(type="data", array=np.concatenate([part.mag_err, part.mag_err]),
-                                          thickness=0.8, width=0, color=band_color(int(b)))
-        fig.add_trace(go.Scatter(
-            x=np.concatenate([phase, phase + 1.0]), y=np.concatenate([part.mag, part.mag]), mode="markers",
-            name=bands[int(b)], marker=dict(size=3 if compact else 4, color=band_color(int(b))), error_y=error,
-        ))
+        error = (
+            None
+            if compact
+            else dict(
+                type="data",
+                array=np.concatenate([part.mag_err, part.mag_err]),
+                thickness=0.8,
+                width=0,
+                color=band_color(int(b)),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=np.concatenate([phase, phase + 1.0]),
+                y=np.concatenate([part.mag, part.mag]),
+                mode="markers",
+                name=bands[int(b)],
+                marker=dict(size=3 if compact else 4, color=band_color(int(b))),
+                error_y=error,
+            )
+        )
     if title is None and not compact:
         title = f"folded on P = {period:.6g} d"
     fig = _mag_layout(fig, "phase", mag_system, title, height)
@@ -268,58 +365,116 @@ def periodogram_figure(search: PeriodSearch, chosen_period: float | None = None,
     """
     drawn = search.envelope(PERIODOGRAM_POINTS)
     frequency, power = np.asarray(drawn.frequency, dtype=float), np.asarray(drawn.power, dtype=float)
-    fig = go.Figure(go.Scatter(x=1.0 / frequency, y=power, mode="lines", name="power", showlegend=False,
-                               line=dict(width=1, color="#444444")))
+    fig = go.Figure(
+        go.Scatter(
+            x=1.0 / frequency,
+            y=power,
+            mode="lines",
+            name="power",
+            showlegend=False,
+            line=dict(width=1, color="#444444"),
+        )
+    )
     top = float(np.nanmax(power)) if len(power) else 1.0
     marks = dict(search.candidates)
     if chosen_period is not None:
         marks["chosen"] = float(chosen_period)
     styles = {"best": "#e4002b", "half": "#1f77b4", "double": "#2ca02c", "chosen": "#111111"}
     for name, p in marks.items():  # vertical markers as traces: shapes and annotations differ on log axes
-        fig.add_trace(go.Scatter(
-            x=[p, p], y=[0.0, 1.05 * top], mode="lines", name=f"{name} {p:.4g} d",
-            line=dict(color=styles.get(name, "#888888"), width=1.5, dash="solid" if name == "chosen" else "dot"),
-            hovertemplate=f"{name}: %{{x:.6g}} d<extra></extra>",
-        ))
-    fig.update_layout(height=height, margin=_MARGIN, xaxis=dict(title="period [days]", type="log"),
-                      yaxis=dict(title="Lomb-Scargle power", range=[0.0, 1.1 * top]),
-                      legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"))
+        fig.add_trace(
+            go.Scatter(
+                x=[p, p],
+                y=[0.0, 1.05 * top],
+                mode="lines",
+                name=f"{name} {p:.4g} d",
+                line=dict(color=styles.get(name, "#888888"), width=1.5, dash="solid" if name == "chosen" else "dot"),
+                hovertemplate=f"{name}: %{{x:.6g}} d<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        xaxis=dict(title="period [days]", type="log"),
+        yaxis=dict(title="Lomb-Scargle power", range=[0.0, 1.1 * top]),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0, xanchor="left"),
+    )
     return fig
 
 
-def spectrum_figure(wavelength: np.ndarray, flux: np.ndarray, flux_err: np.ndarray, *, title: str | None = None,
-                    height: int = 280, color: str = "#1f77b4", y_title: str = "flux") -> go.Figure:
+def spectrum_figure(
+    wavelength: np.ndarray,
+    flux: np.ndarray,
+    flux_err: np.ndarray,
+    *,
+    title: str | None = None,
+    height: int = 280,
+    color: str = "#1f77b4",
+    y_title: str = "flux",
+) -> go.Figure:
     """Spectrum: flux against wavelength [Angstrom] with a shaded 1-sigma band in ``color``; NaN pixels leave
     gaps."""
     wavelength = np.asarray(wavelength, dtype=float)
     flux = np.asarray(flux, dtype=float)
     err = np.nan_to_num(np.asarray(flux_err, dtype=float), nan=0.0)
-    fig = go.Figure(_band(wavelength, flux - err, flux + err, color, ("flux - 1σ", "flux + 1σ")) + [
-        go.Scatter(x=wavelength, y=flux, mode="lines", line=dict(width=1, color=color), name="flux"),
-    ])
-    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None, showlegend=False,
-                      xaxis=dict(title="wavelength [Å]"), yaxis=dict(title=y_title))
+    fig = go.Figure(
+        _band(wavelength, flux - err, flux + err, color, ("flux - 1σ", "flux + 1σ"))
+        + [
+            go.Scatter(x=wavelength, y=flux, mode="lines", line=dict(width=1, color=color), name="flux"),
+        ]
+    )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        title=dict(text=title) if title else None,
+        showlegend=False,
+        xaxis=dict(title="wavelength [Å]"),
+        yaxis=dict(title=y_title),
+    )
     return fig
 
 
-def folded_profile_figure(profile: FoldedProfile, *, color: str = PALETTE[0], title: str | None = None,
-                          height: int = 260) -> go.Figure:
+def folded_profile_figure(
+    profile: FoldedProfile, *, color: str = PALETTE[0], title: str | None = None, height: int = 260
+) -> go.Figure:
     """A group's median folded light curve: the median normalised magnitude per phase bin and its 16-84 % band
     over the members, drawn over phase 0-2 with 0 (each member's maximum light) at the top."""
     phase = np.concatenate([profile.phase, profile.phase + 1.0])
     twice = [np.concatenate([a, a]) for a in (profile.median, profile.low, profile.high)]
-    fig = go.Figure(_band(phase, twice[1], twice[2], color, ("16 %", "84 %")) + [
-        go.Scatter(x=phase, y=twice[0], mode="lines+markers", line=dict(width=2, color=color),
-                   marker=dict(size=3, color=color), name="median"),
-    ])
-    fig.update_layout(height=height, margin=_MARGIN, title=dict(text=title) if title else None, showlegend=False,
-                      xaxis=dict(title="phase", range=[0.0, 2.0]),
-                      yaxis=dict(title="normalised magnitude", autorange="reversed"))
+    fig = go.Figure(
+        _band(phase, twice[1], twice[2], color, ("16 %", "84 %"))
+        + [
+            go.Scatter(
+                x=phase,
+                y=twice[0],
+                mode="lines+markers",
+                line=dict(width=2, color=color),
+                marker=dict(size=3, color=color),
+                name="median",
+            ),
+        ]
+    )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        title=dict(text=title) if title else None,
+        showlegend=False,
+        xaxis=dict(title="phase", range=[0.0, 2.0]),
+        yaxis=dict(title="normalised magnitude", autorange="reversed"),
+    )
     return fig
 
 
-def group_scatter_figure(x: pd.Series, y: pd.Series, groups: pd.Series, colors: dict[str, str], *, x_title: str,
-                         y_title: str, log_x: bool = False, height: int = 320) -> go.Figure:
+def group_scatter_figure(
+    x: pd.Series,
+    y: pd.Series,
+    groups: pd.Series,
+    colors: dict[str, str],
+    *,
+    x_title: str,
+    y_title: str,
+    log_x: bool = False,
+    height: int = 320,
+) -> go.Figure:
     """``y`` against ``x`` (Series sharing the catalogue-row index of ``groups``), one trace per group of
     ``colors`` (name -> colour, in drawing order), ``customdata`` = catalogue row; points without both values
     (or with x <= 0 on a log axis) are left out."""
@@ -330,16 +485,29 @@ def group_scatter_figure(x: pd.Series, y: pd.Series, groups: pd.Series, colors: 
     fig = go.Figure()
     for name, color in colors.items():
         part = shown & (groups == name)
-        fig.add_trace(go.Scatter(x=x[part].to_numpy(dtype=float), y=y[part].to_numpy(dtype=float), mode="markers",
-                                 name=name, customdata=x.index[part].to_numpy(),
-                                 marker=dict(size=5, color=color, opacity=0.7)))
-    fig.update_layout(height=height, margin=_MARGIN, legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
-                      xaxis=dict(title=x_title, type="log" if log_x else "linear"), yaxis=dict(title=y_title))
+        fig.add_trace(
+            go.Scatter(
+                x=x[part].to_numpy(dtype=float),
+                y=y[part].to_numpy(dtype=float),
+                mode="markers",
+                name=name,
+                customdata=x.index[part].to_numpy(),
+                marker=dict(size=5, color=color, opacity=0.7),
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+        xaxis=dict(title=x_title, type="log" if log_x else "linear"),
+        yaxis=dict(title=y_title),
+    )
     return fig
 
 
-def group_histogram_figure(values: pd.Series, groups: pd.Series, colors: dict[str, str], *, x_title: str,
-                           bins: int = 30, height: int = 260) -> go.Figure:
+def group_histogram_figure(
+    values: pd.Series, groups: pd.Series, colors: dict[str, str], *, x_title: str, bins: int = 30, height: int = 260
+) -> go.Figure:
     """Overlaid histograms of ``values`` (a Series sharing the index of ``groups``), one per group of ``colors``
     (name -> colour), on shared bins over the finite values, each normalised to a sum of 1 so groups of
     different size compare."""
@@ -347,12 +515,27 @@ def group_histogram_figure(values: pd.Series, groups: pd.Series, colors: dict[st
     finite = values[np.isfinite(values.to_numpy(dtype=float))]
     low, high = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
     size = (high - low) / bins if high > low else 1.0
-    fig = go.Figure([
-        go.Histogram(x=finite[groups[finite.index] == name].to_numpy(dtype=float), name=name, histnorm="probability",
-                     xbins=dict(start=low, end=high + size, size=size), marker=dict(color=color), opacity=0.55)
-        for name, color in colors.items()])
-    fig.update_layout(height=height, margin=_MARGIN, barmode="overlay", showlegend=False,
-                      xaxis=dict(title=x_title), yaxis=dict(title="share of members"))
+    fig = go.Figure(
+        [
+            go.Histogram(
+                x=finite[groups[finite.index] == name].to_numpy(dtype=float),
+                name=name,
+                histnorm="probability",
+                xbins=dict(start=low, end=high + size, size=size),
+                marker=dict(color=color),
+                opacity=0.55,
+            )
+            for name, color in colors.items()
+        ]
+    )
+    fig.update_layout(
+        height=height,
+        margin=_MARGIN,
+        barmode="overlay",
+        showlegend=False,
+        xaxis=dict(title=x_title),
+        yaxis=dict(title="share of members"),
+    )
     return fig
 
 
@@ -362,6 +545,15 @@ def _band(x: np.ndarray, low: np.ndarray, high: np.ndarray, color: str, names: t
     red, green, blue = hex_to_rgb(color)
     return [
         go.Scatter(x=x, y=high, mode="lines", line=dict(width=0), hoverinfo="skip", showlegend=False, name=names[1]),
-        go.Scatter(x=x, y=low, mode="lines", line=dict(width=0), fill="tonexty",
-                   fillcolor=f"rgba({red},{green},{blue},0.25)", hoverinfo="skip", showlegend=False, name=names[0]),
+        go.Scatter(
+            x=x,
+            y=low,
+            mode="lines",
+            line=dict(width=0),
+            fill="tonexty",
+            fillcolor=f"rgba({red},{green},{blue},0.25)",
+            hoverinfo="skip",
+            showlegend=False,
+            name=names[0],
+        ),
     ]

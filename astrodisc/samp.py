@@ -25,9 +25,11 @@ def send_to_samp(table: pd.DataFrame, name: str) -> int:
                 raise UserError("no client of the SAMP hub takes tables: open TOPCAT or Aladin, then send again")
             with accessible_table(astropy_table(table)) as url:  # a temporary file, kept until all replied
                 for client in clients:
-                    conn.call_and_wait(client, {"samp.mtype": MTYPE, "samp.params": {"url": url, "name": name}},
-                                       REPLY_TIMEOUT_S)
+                    conn.call_and_wait(
+                        client, {"samp.mtype": MTYPE, "samp.params": {"url": url, "name": name}}, REPLY_TIMEOUT_S
+                    )
             return len(clients)
     except (SAMPHubError, SAMPProxyError, ConnectionError, OSError) as err:
-        raise UserError(f"no SAMP hub reachable ({type(err).__name__}: {err}): start TOPCAT or Aladin, then send "
-                        "again") from None
+        raise UserError(
+            f"no SAMP hub reachable ({type(err).__name__}: {err}): start TOPCAT or Aladin, then send again"
+        ) from None

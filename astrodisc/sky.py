@@ -1,6 +1,6 @@
 """Sky positions of catalogue objects in the frames the sky view offers: equatorial (RA, Dec) and Galactic (l, b).
 
-    lon, lat = sky_positions(catalog, "galactic")   # (N,) degrees each; NaN where ra/dec are missing
+lon, lat = sky_positions(catalog, "galactic")   # (N,) degrees each; NaN where ra/dec are missing
 """
 
 from __future__ import annotations

@@ -57,7 +57,9 @@ def create(path: Path, schema: Schema) -> None:
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
         if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
-            raise UserError(f"cannot keep {schema.component} at {path}: the file system does not allow SQLite's WAL mode")
+            raise UserError(
+                f"cannot keep {schema.component} at {path}: the file system does not allow SQLite's WAL mode"
+            )
         db.execute(VERSIONS_TABLE)
         while (version := _version(db, schema)) < schema.version:
             db.execute("BEGIN IMMEDIATE")
@@ -66,8 +68,10 @@ def create(path: Path, schema: Schema) -> None:
                 db.execute("INSERT OR REPLACE INTO schema_versions VALUES (?, ?)", (schema.component, version + 1))
             db.execute("COMMIT")
         if version > schema.version:
-            raise UserError(f"{path} holds {schema.component} of schema version {version}; this astrodisc knows up "
-                            f"to {schema.version}: update astrodisc")
+            raise UserError(
+                f"{path} holds {schema.component} of schema version {version}; this astrodisc knows up "
+                f"to {schema.version}: update astrodisc"
+            )
     except sqlite3.DatabaseError as err:
         if db.in_transaction:
             db.execute("ROLLBACK")
@@ -105,8 +109,10 @@ def transaction(path: Path, schema: Schema, max_bytes: int | None = None) -> Ite
     if max_bytes is not None:
         held = sum(p.stat().st_size for p in (Path(path), Path(f"{path}-wal")) if p.exists())
         if held > max_bytes:
-            raise UserError(f"this database holds {held / 2**20:.1f} MB, the most it may hold here is "
-                            f"{max_bytes / 2**20:g} MB: nothing more is saved")
+            raise UserError(
+                f"this database holds {held / 2**20:.1f} MB, the most it may hold here is "
+                f"{max_bytes / 2**20:g} MB: nothing more is saved"
+            )
     create(path, schema)
     db = sqlite3.connect(path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     try:
@@ -129,9 +135,15 @@ def read_frame(path: Path, schema: Schema, query: str, args: list) -> pd.DataFra
         return pd.read_sql_query(query, db, params=args)
 
 
-def read_columns(path: Path, schema: Schema, columns: Sequence[str], source: str, args: list,
-                 numbers: Mapping[str, str] | None = None, expressions: Mapping[str, str] | None = None
-                 ) -> pd.DataFrame:
+def read_columns(
+    path: Path,
+    schema: Schema,
+    columns: Sequence[str],
+    source: str,
+    args: list,
+    numbers: Mapping[str, str] | None = None,
+    expressions: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
     """``SELECT columns FROM source`` as a DataFrame, for reads of many rows (in the order SQLite scans them):
     the columns named in ``numbers`` with their NumPy dtype (NULL is NaN in a float column), the rest as Python
     objects (text, None for NULL); ``expressions`` gives the SQL read for a column instead of its name.
@@ -144,8 +156,13 @@ def read_columns(path: Path, schema: Schema, columns: Sequence[str], source: str
     query = f"SELECT {', '.join(f'json_group_array({expressions.get(c, c)})' for c in columns)} FROM {source}"
     with _reading(path, schema) as db:
         arrays = db.execute(query, args).fetchone()
-    return pd.DataFrame({c: pd.Series(np.array(json.loads(a), dtype=numbers.get(c, object)), dtype=numbers.get(c, object))
-                         for c, a in zip(columns, arrays, strict=True)}, columns=list(columns))
+    return pd.DataFrame(
+        {
+            c: pd.Series(np.array(json.loads(a), dtype=numbers.get(c, object)), dtype=numbers.get(c, object))
+            for c, a in zip(columns, arrays, strict=True)
+        },
+        columns=list(columns),
+    )
 
 
 @contextmanager

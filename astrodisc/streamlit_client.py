@@ -68,9 +68,17 @@ TIMEOUT_S = 60.0  # longest wait for a rerun to settle [s]
 DEFAULT_CACHE_AGE = 2  # global.maxCachedMessageAge until new_session says otherwise [successful runs]
 # The widget state a drawn widget holds (the value type the server registers it with); others hold none until
 # changed (a plotly chart's selection) or only for the rerun they cause (a button's trigger).
-VALUE_TYPES = {"checkbox": "bool_value", "number_input": "double_value", "slider": "double_array_value",
-               "text_input": "string_value", "text_area": "string_value", "selectbox": "string_value",
-               "radio": "string_value", "multiselect": "string_array_value", "button_group": "string_array_value"}
+VALUE_TYPES = {
+    "checkbox": "bool_value",
+    "number_input": "double_value",
+    "slider": "double_array_value",
+    "text_input": "string_value",
+    "text_area": "string_value",
+    "selectbox": "string_value",
+    "radio": "string_value",
+    "multiselect": "string_array_value",
+    "button_group": "string_array_value",
+}
 
 
 class SessionError(RuntimeError):
@@ -123,14 +131,20 @@ class Run:
     blocks: dict[tuple[int, ...], str]
     latency_s: float
 
-    def find(self, kind: str, *, key: str | None = None, label: str | None = None,
-             within: str | None = None) -> list[Element]:
+    def find(
+        self, kind: str, *, key: str | None = None, label: str | None = None, within: str | None = None
+    ) -> list[Element]:
         """The elements of ``kind`` with user key ``key`` and ``label`` inside the container of key ``within``
         (each None: any), in drawing order."""
         inside = [path for path, block_key in self.blocks.items() if block_key == within]
-        return [e for path, e in sorted(self.elements.items())
-                if e.kind == kind and key in (None, e.key) and label in (None, e.label)
-                and (within is None or any(path[:len(p)] == p for p in inside))]
+        return [
+            e
+            for path, e in sorted(self.elements.items())
+            if e.kind == kind
+            and key in (None, e.key)
+            and label in (None, e.label)
+            and (within is None or any(path[: len(p)] == p for p in inside))
+        ]
 
     def one(self, kind: str, **how: str) -> Element:
         """The first element :meth:`find` finds; SessionError if there is none."""
@@ -157,11 +171,15 @@ async def connect(url: str, timeout_s: float = TIMEOUT_S) -> Socket:
     """The websocket of the Streamlit server at ``url`` (``http://host:port``), opened as the frontend opens it."""
     cookie = await asyncio.to_thread(_xsrf_cookie, url, timeout_s)
     parts = urlsplit(url)
-    return await ws_connect(f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream",
-                            subprotocols=["streamlit", cookie.split("=", 1)[1] if cookie else NO_TOKEN],
-                            origin=f"{parts.scheme}://{parts.netloc}",
-                            additional_headers={"Cookie": cookie} if cookie else None,
-                            proxy=None, max_size=None, open_timeout=timeout_s)
+    return await ws_connect(
+        f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream",
+        subprotocols=["streamlit", cookie.split("=", 1)[1] if cookie else NO_TOKEN],
+        origin=f"{parts.scheme}://{parts.netloc}",
+        additional_headers={"Cookie": cookie} if cookie else None,
+        proxy=None,
+        max_size=None,
+        open_timeout=timeout_s,
+    )
 
 
 def _xsrf_cookie(url: str, timeout_s: float) -> str | None:
@@ -192,8 +210,7 @@ class StreamlitSession:
         self._cache_age = DEFAULT_CACHE_AGE
 
     @classmethod
-    async def open(cls, url: str, query_string: str = "",
-                   timeout_s: float = TIMEOUT_S) -> tuple[StreamlitSession, Run]:
+    async def open(cls, url: str, query_string: str = "", timeout_s: float = TIMEOUT_S) -> tuple[StreamlitSession, Run]:
         """Connect to the server at ``url`` and run the default page with ``query_string``, as a browser opening
         ``url/?query_string``; the session and its first Run, whose latency counts from the connection."""
         started = time.monotonic()
@@ -216,8 +233,9 @@ class StreamlitSession:
         """The value the session holds for widget ``element`` (None if none)."""
         return self._widgets.get(element.id)
 
-    async def rerun(self, changes: Sequence[WidgetState] = (), page: str | None = None,
-                    timeout_s: float = TIMEOUT_S) -> Run:
+    async def rerun(
+        self, changes: Sequence[WidgetState] = (), page: str | None = None, timeout_s: float = TIMEOUT_S
+    ) -> Run:
         """Rerun the script with ``changes`` to the widget states, on the page titled ``page`` in the navigation
         (None: the page shown), and wait until it has settled; the last script run."""
         started = time.monotonic()
@@ -230,15 +248,19 @@ class StreamlitSession:
         return await self._settle(started, timeout_s)
 
     def _client_state(self, changes: Sequence[WidgetState], page: str | None) -> ClientState:
-        state = ClientState(query_string=self.query_string, page_script_hash=self.page_script_hash,
-                            cached_message_hashes=list(self._cache))
+        state = ClientState(
+            query_string=self.query_string,
+            page_script_hash=self.page_script_hash,
+            cached_message_hashes=list(self._cache),
+        )
         if page is not None:
             if page not in self.pages:
                 raise SessionError(f"no page {page!r} in the navigation ({', '.join(self.pages)})")
             if self.pages[page] != self.page_script_hash:
                 self.query_string = state.query_string = ""
-                self._widgets = {i: w for i, w in self._widgets.items()
-                                 if self._scripts.get(i) == self.main_script_hash}
+                self._widgets = {
+                    i: w for i, w in self._widgets.items() if self._scripts.get(i) == self.main_script_hash
+                }
             state.page_script_hash = self.pages[page]
         self._widgets.update((c.id, c) for c in changes if c.WhichOneof("value") != "trigger_value")
         sent = {**self._widgets, **{c.id: c for c in changes}}
@@ -252,8 +274,10 @@ class StreamlitSession:
         run_started = finished = None
         while True:
             try:
-                message = await asyncio.wait_for(self._receive(), max(0.0, (
-                    deadline if finished is None else min(deadline, finished + QUIET_S)) - time.monotonic()))
+                message = await asyncio.wait_for(
+                    self._receive(),
+                    max(0.0, (deadline if finished is None else min(deadline, finished + QUIET_S)) - time.monotonic()),
+                )
             except TimeoutError:
                 if finished is None:
                     raise SessionError(f"no script run finished within {timeout_s:.0f} s") from None
@@ -431,8 +455,14 @@ def _plotly_array(value: Any) -> np.ndarray:
 def plotly_click(element: Element, marker: Marker) -> WidgetState:
     """The selection state the frontend sends after a click on ``marker`` of a ``plotly_chart`` (clickmode
     event+select): the point, snake-cased as in the frontend, as the one selected point."""
-    point = {"curve_number": marker.curve, "point_number": marker.index, "point_index": marker.index,
-             "x": marker.x, "y": marker.y, "customdata": marker.customdata}
+    point = {
+        "curve_number": marker.curve,
+        "point_number": marker.index,
+        "point_index": marker.index,
+        "x": marker.x,
+        "y": marker.y,
+        "customdata": marker.customdata,
+    }
     if marker.legendgroup:
         point["legendgroup"] = marker.legendgroup
     selection = {"selection": {"points": [point], "point_indices": [marker.index], "box": [], "lasso": []}}

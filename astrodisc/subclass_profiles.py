@@ -42,8 +42,12 @@ N_PHASE_BINS = 25
 BAND_QUANTILES = (0.16, 0.84)  # the band drawn around a median: +-1 sigma of a normal distribution
 MIN_COVERED_BINS = 0.5  # share of the phase bins a member's folded curve must reach to enter the median
 MAX_LABEL_NAME = 64  # characters
-COLOUR_COLUMNS: dict[str, str] = {"j_k": "J−K [mag]", "bp_rp": "BP−RP [mag]", "w1_w2": "W1−W2 [mag]",
-                                   "w3_w4": "W3−W4 [mag]"}
+COLOUR_COLUMNS: dict[str, str] = {
+    "j_k": "J−K [mag]",
+    "bp_rp": "BP−RP [mag]",
+    "w1_w2": "W1−W2 [mag]",
+    "w3_w4": "W3−W4 [mag]",
+}
 OTHER_DISTRIBUTIONS: dict[str, str] = {"z_spec": "spectroscopic redshift z"}
 NOISE = "noise"
 
@@ -101,8 +105,10 @@ def subclusters_of(found: SubclusterMap, rows: np.ndarray) -> list[Subcluster]:
     """The sub-clusters of ``found`` (computed on the class members at catalogue ``rows`` (n,)), by number;
     noise is no sub-cluster."""
     order = np.argsort(-found.probabilities, kind="stable")  # most typical first
-    return [Subcluster(k, np.asarray(rows)[order[found.labels[order] == k]].astype(np.int64))
-            for k in range(found.n_clusters)]
+    return [
+        Subcluster(k, np.asarray(rows)[order[found.labels[order] == k]].astype(np.int64))
+        for k in range(found.n_clusters)
+    ]
 
 
 def group_names(found: SubclusterMap) -> np.ndarray:
@@ -141,8 +147,9 @@ def binned_shape(time: np.ndarray, mag: np.ndarray, period: float, n_bins: int =
     return (binned - brightest) / (faintest - brightest)
 
 
-def median_folded_curve(lightcurves: Sequence[LightCurve], periods: Sequence[float | None],
-                        n_bins: int = N_PHASE_BINS) -> FoldedProfile | None:
+def median_folded_curve(
+    lightcurves: Sequence[LightCurve], periods: Sequence[float | None], n_bins: int = N_PHASE_BINS
+) -> FoldedProfile | None:
     """The median folded light curve of a group: ``lightcurves`` (one band each) and their ``periods`` [days]
     (None or non-positive: the member is skipped). Each member is reduced to its :func:`binned_shape` (phase 0 =
     maximum light, magnitudes scaled by its own amplitude); the profile is the median over the members per
@@ -160,8 +167,9 @@ def median_folded_curve(lightcurves: Sequence[LightCurve], periods: Sequence[flo
         warnings.simplefilter("ignore", RuntimeWarning)
         median = np.nanmedian(stack, axis=0)
         low, high = np.nanquantile(stack, BAND_QUANTILES, axis=0)
-    return FoldedProfile((np.arange(n_bins) + 0.5) / n_bins, median, low, high, len(shapes),
-                         len(lightcurves) - len(shapes))
+    return FoldedProfile(
+        (np.arange(n_bins) + 0.5) / n_bins, median, low, high, len(shapes), len(lightcurves) - len(shapes)
+    )
 
 
 def mean_spectrum(flux: np.ndarray, wavelength: np.ndarray) -> SpectrumProfile | None:
@@ -179,8 +187,9 @@ def mean_spectrum(flux: np.ndarray, wavelength: np.ndarray) -> SpectrumProfile |
     with warnings.catch_warnings():  # a pixel no member covers stays NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         mean, spread = np.nanmean(normalised, axis=0), np.nanstd(normalised, axis=0)
-    return SpectrumProfile(np.asarray(wavelength, dtype=float), mean, spread, int(used.sum()),
-                           int(len(flux) - used.sum()))
+    return SpectrumProfile(
+        np.asarray(wavelength, dtype=float), mean, spread, int(used.sum()), int(len(flux) - used.sum())
+    )
 
 
 def distributions(catalog: pd.DataFrame, bands: Sequence[str] = ()) -> dict[str, pd.Series]:
@@ -188,13 +197,21 @@ def distributions(catalog: pd.DataFrame, bands: Sequence[str] = ()) -> dict[str,
     sub-clusters: the catalogue's colour columns (``COLOUR_COLUMNS``) [mag], colours of neighbouring ``bands``
     from ``mag_<band>`` columns (galaxies: g-r, r-z) [mag], then ``OTHER_DISTRIBUTIONS`` (redshift); only those
     present."""
-    out = {title: pd.to_numeric(catalog[column], errors="coerce") for column, title in COLOUR_COLUMNS.items()
-           if column in catalog}
+    out = {
+        title: pd.to_numeric(catalog[column], errors="coerce")
+        for column, title in COLOUR_COLUMNS.items()
+        if column in catalog
+    }
     measured = [b for b in bands if f"mag_{b}" in catalog]
     for blue, red in pairwise(measured):
         out[f"{blue}−{red} [mag]"] = catalog[f"mag_{blue}"] - catalog[f"mag_{red}"]
-    out.update({title: pd.to_numeric(catalog[column], errors="coerce")
-                for column, title in OTHER_DISTRIBUTIONS.items() if column in catalog})
+    out.update(
+        {
+            title: pd.to_numeric(catalog[column], errors="coerce")
+            for column, title in OTHER_DISTRIBUTIONS.items()
+            if column in catalog
+        }
+    )
     return out
 
 
@@ -215,12 +232,15 @@ def subcluster_note(cls: str, space: str, number: int) -> str:
     return f"from sub-clustering: class {cls}, {space} space, sub-cluster {number}"
 
 
-def subcluster_labels(dataset: str, object_ids: Sequence[str], name: str, annotator: str, session: str,
-                      note: str, **versions: str) -> list[Label]:
+def subcluster_labels(
+    dataset: str, object_ids: Sequence[str], name: str, annotator: str, session: str, note: str, **versions: str
+) -> list[Label]:
     """One Label per member (``object_ids``) giving it the class ``name`` (checked by :func:`check_label_name`)
     by ``annotator``, with ``note`` and the dataset/model ``versions`` (Label's dataset_version, model_version)."""
     name = check_label_name(name)
     if not annotator.strip():
         raise UserError("give an annotator name")
-    return [Label(dataset, str(object_id), annotator.strip(), session, label=name, note=note, **versions)
-            for object_id in object_ids]
+    return [
+        Label(dataset, str(object_id), annotator.strip(), session, label=name, note=note, **versions)
+        for object_id in object_ids
+    ]

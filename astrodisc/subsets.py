@@ -21,7 +21,10 @@ from astrodisc import sqlite_wal
 from astrodisc.errors import UserError
 
 MAX_NAME_LENGTH = 80
-SCHEMA = sqlite_wal.Schema("saved subsets", ("""
+SCHEMA = sqlite_wal.Schema(
+    "saved subsets",
+    (
+        """
 CREATE TABLE IF NOT EXISTS subsets (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     dataset TEXT NOT NULL,
@@ -32,7 +35,9 @@ CREATE TABLE IF NOT EXISTS subsets (
     created_utc REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS subsets_by_name ON subsets (dataset, name)
-""",))
+""",
+    ),
+)
 
 
 @dataclass(frozen=True)
@@ -70,21 +75,35 @@ class SubsetDB:
         with sqlite_wal.transaction(self.path, SCHEMA, self.max_bytes) as db:
             cursor = db.execute(
                 "INSERT INTO subsets (dataset, name, author, view, object_ids, created_utc) VALUES (?, ?, ?, ?, ?, ?)",
-                (subset.dataset, subset.name.strip(), subset.author, json.dumps(subset.view, sort_keys=True), ids,
-                 time.time()))
+                (
+                    subset.dataset,
+                    subset.name.strip(),
+                    subset.author,
+                    json.dumps(subset.view, sort_keys=True),
+                    ids,
+                    time.time(),
+                ),
+            )
             return int(cursor.lastrowid)
 
     def names(self, dataset: str) -> list[str]:
         """Names of the subsets saved for ``dataset``, newest first."""
         frame = sqlite_wal.read_frame(
-            self.path, SCHEMA, "SELECT name, MAX(id) AS newest FROM subsets WHERE dataset = ? GROUP BY name ORDER BY newest DESC",
-            [dataset])
+            self.path,
+            SCHEMA,
+            "SELECT name, MAX(id) AS newest FROM subsets WHERE dataset = ? GROUP BY name ORDER BY newest DESC",
+            [dataset],
+        )
         return frame["name"].tolist()
 
     def open(self, dataset: str, name: str) -> Subset:
         """The standing (newest) version of subset ``name`` of ``dataset``; an unknown name is a UserError."""
         frame = sqlite_wal.read_frame(
-            self.path, SCHEMA, "SELECT * FROM subsets WHERE dataset = ? AND name = ? ORDER BY id DESC LIMIT 1", [dataset, name])
+            self.path,
+            SCHEMA,
+            "SELECT * FROM subsets WHERE dataset = ? AND name = ? ORDER BY id DESC LIMIT 1",
+            [dataset, name],
+        )
         if frame.empty:
             raise UserError(f"no saved subset {name!r} in {dataset}")
         row = frame.iloc[0]

@@ -47,8 +47,10 @@ def embed_metadata(model_dir: Path, raw: np.ndarray, progress: bool = False) -> 
     model.eval()
     meta = scaler.transform(raw)
     with torch.no_grad():
-        parts = [model.embed({"meta": torch.from_numpy(meta[lo:lo + BATCH])}, SPACE).numpy()
-                 for lo in tqdm(range(0, len(meta), BATCH), desc="embed metadata", disable=not progress)]
+        parts = [
+            model.embed({"meta": torch.from_numpy(meta[lo : lo + BATCH])}, SPACE).numpy()
+            for lo in tqdm(range(0, len(meta), BATCH), desc="embed metadata", disable=not progress)
+        ]
     return np.concatenate(parts).astype(np.float32)
 
 
@@ -62,8 +64,13 @@ def write_catalogue_survey(n: int, model_dir: Path, out: Path, seed: int = 2027,
     save_npy(out / EMBEDDINGS_DIR / f"{SPACE}.npy", vectors)
     save_parquet(out / "objects.parquet", objects)
     classes = tuple(sorted(objects["label"].dropna().unique()))
-    info = DatasetInfo(name=out.name, classes=classes, simulated=True, seed=seed,
-                       source=f"simulate_catalogue(n={n}, seed={seed}) embedded by {Path(model_dir).name} "
-                              f"(astrodisc.survey_scale)", extra={"model": str(model_dir)})
+    info = DatasetInfo(
+        name=out.name,
+        classes=classes,
+        simulated=True,
+        seed=seed,
+        source=f"simulate_catalogue(n={n}, seed={seed}) embedded by {Path(model_dir).name} (astrodisc.survey_scale)",
+        extra={"model": str(model_dir)},
+    )
     save_json(out / "dataset.json", asdict(info))
     return out

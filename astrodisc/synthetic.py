@@ -91,20 +91,28 @@ def write_synthetic(config: SyntheticConfig, out: Path, progress: bool = False) 
     label[labelled] = names[groups[labelled]]
     known = np.maximum(groups, 0)  # outliers take group 0's catalogue values plus scatter
     ids = pd.Series(np.arange(n)).map("SYN{:08d}".format)
-    objects = pd.DataFrame({
-        "object_id": ids,
-        "ra": rng.uniform(0.0, 360.0, n),
-        "dec": np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))),
-        "label": label,
-        "mean_vmag": rng.uniform(12.0, 17.0, config.n_clusters)[known] + rng.normal(0.0, 0.5, n),
-        "period": np.exp(rng.uniform(-2.0, 6.0, config.n_clusters)[known] + rng.normal(0.0, 0.2, n)),
-        "amplitude": rng.uniform(0.05, 2.0, config.n_clusters)[known] * rng.lognormal(0.0, 0.2, n),
-    })
+    objects = pd.DataFrame(
+        {
+            "object_id": ids,
+            "ra": rng.uniform(0.0, 360.0, n),
+            "dec": np.degrees(np.arcsin(rng.uniform(-1.0, 1.0, n))),
+            "label": label,
+            "mean_vmag": rng.uniform(12.0, 17.0, config.n_clusters)[known] + rng.normal(0.0, 0.5, n),
+            "period": np.exp(rng.uniform(-2.0, 6.0, config.n_clusters)[known] + rng.normal(0.0, 0.2, n)),
+            "amplitude": rng.uniform(0.05, 2.0, config.n_clusters)[known] * rng.lognormal(0.0, 0.2, n),
+        }
+    )
     save_npy(out / EMBEDDINGS_DIR / f"{SPACE}.npy", vectors)
     save_parquet(out / "objects.parquet", objects)
     save_parquet(out / TRUTH_FILE, pd.DataFrame({"object_id": ids, "group": groups}))
-    info = DatasetInfo(name=out.name, classes=tuple(names), simulated=True, seed=config.seed,
-                       source="synthetic embeddings (astrodisc.synthetic)", extra={"synthetic": asdict(config)})
+    info = DatasetInfo(
+        name=out.name,
+        classes=tuple(names),
+        simulated=True,
+        seed=config.seed,
+        source="synthetic embeddings (astrodisc.synthetic)",
+        extra={"synthetic": asdict(config)},
+    )
     save_json(out / "dataset.json", asdict(info))
     return out
 

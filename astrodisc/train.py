@@ -28,10 +28,14 @@ from astrodisc.splits import pretraining_rows
 def to_batch(inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> Batch:
     """Tensors of the given rows (``meta`` is the scaled (N, 76) metadata)."""
     return {
-        "seq": torch.from_numpy(inputs.seq[rows]), "mask": torch.from_numpy(inputs.mask[rows]),
-        "fold": torch.from_numpy(inputs.fold[rows]), "aux": torch.from_numpy(inputs.aux[rows]),
-        "spec": torch.from_numpy(inputs.spec[rows]), "has_spec": torch.from_numpy(inputs.has_spec[rows]),
-        "meta": torch.from_numpy(meta[rows]), "rows": torch.from_numpy(rows),
+        "seq": torch.from_numpy(inputs.seq[rows]),
+        "mask": torch.from_numpy(inputs.mask[rows]),
+        "fold": torch.from_numpy(inputs.fold[rows]),
+        "aux": torch.from_numpy(inputs.aux[rows]),
+        "spec": torch.from_numpy(inputs.spec[rows]),
+        "has_spec": torch.from_numpy(inputs.has_spec[rows]),
+        "meta": torch.from_numpy(meta[rows]),
+        "rows": torch.from_numpy(rows),
     }
 
 
@@ -58,35 +62,80 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
         return trimodal_clip_loss(model(batch), model.logit_scale, {"spectra": batch["has_spec"]})
 
     def score_of() -> float:
-        scores = [float(loss_of(to_batch(inputs, meta, val_rows[i: i + 512]))) for i in range(0, len(val_rows), 512)]
+        scores = [float(loss_of(to_batch(inputs, meta, val_rows[i : i + 512]))) for i in range(0, len(val_rows), 512)]
         return -float(np.mean(scores))
 
-    settings = {"train": asdict(config), "dataset": store.info.name, "n_objects": len(inputs),
-                "data_digest": dataset_digest(dataset_dir)}
+    settings = {
+        "train": asdict(config),
+        "dataset": store.info.name,
+        "n_objects": len(inputs),
+        "data_digest": dataset_digest(dataset_dir),
+    }
     checkpoint = prepare_checkpoint(out_dir, settings)
-    state = fit(model, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config,
-                "CLIP pretraining", progress, checkpoint)
-    save_model(out_dir, model, scaler, {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
-                                        "train_seconds": state["seconds"], "val_clip_loss": -state["best"]})
+    state = fit(
+        model,
+        lambda rows: loss_of(to_batch(inputs, meta, rows)),
+        score_of,
+        train_rows,
+        config,
+        "CLIP pretraining",
+        progress,
+        checkpoint,
+    )
+    save_model(
+        out_dir,
+        model,
+        scaler,
+        {
+            **settings,
+            "history": state["history"],
+            "best_epoch": state["best_epoch"],
+            "train_seconds": state["seconds"],
+            "val_clip_loss": -state["best"],
+        },
+    )
     return state
 
 
 def save_model(out_dir: Path, model: TrimodalCLIP, scaler: MetadataScaler, training: dict) -> None:
-    save_model_folder(out_dir, model, {"kind": "varstars", "model": asdict(model.config),
-                                       "scaler": {"mean": scaler.mean, "std": scaler.std},
-                                       "modalities": list(MODALITIES), "training": training})
+    save_model_folder(
+        out_dir,
+        model,
+        {
+            "kind": "varstars",
+            "model": asdict(model.config),
+            "scaler": {"mean": scaler.mean, "std": scaler.std},
+            "modalities": list(MODALITIES),
+            "training": training,
+        },
+    )
 
 
 def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
     """Load a variable-star model folder (weights with ``weights_only=True``)."""
-    return load_model_folder(model_dir, "varstars", lambda config: (
-        TrimodalCLIP(ModelConfig(**config["model"])),
-        MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))))
+    return load_model_folder(
+        model_dir,
+        "varstars",
+        lambda config: (
+            TrimodalCLIP(ModelConfig(**config["model"])),
+            MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
+        ),
+    )
 
 
-def train_classifier(backbone: TrimodalCLIP, modalities: tuple[str, ...], inputs: ModelInputs, meta: np.ndarray,
-                     labels: np.ndarray, classes: list[str], train_rows: np.ndarray, val_rows: np.ndarray,
-                     config: TrainConfig, head_only: bool = False, progress: bool = False) -> Classifier:
+def train_classifier(
+    backbone: TrimodalCLIP,
+    modalities: tuple[str, ...],
+    inputs: ModelInputs,
+    meta: np.ndarray,
+    labels: np.ndarray,
+    classes: list[str],
+    train_rows: np.ndarray,
+    val_rows: np.ndarray,
+    config: TrainConfig,
+    head_only: bool = False,
+    progress: bool = False,
+) -> Classifier:
     """Supervised training of a linear head on ``backbone`` (fine-tuning it too unless ``head_only``),
     early-stopped on validation accuracy. The same call trains from scratch when ``backbone`` is new."""
     y = torch.tensor([classes.index(c) if c in classes else -1 for c in labels])
@@ -109,5 +158,7 @@ def predict(clf: Classifier, inputs: ModelInputs, meta: np.ndarray, rows: np.nda
     """Predicted class indices (len(rows),)."""
     clf.eval()
     with torch.no_grad():
-        return np.concatenate([clf(to_batch(inputs, meta, rows[i: i + 1024])).argmax(-1).numpy()
-                               for i in range(0, len(rows), 1024)] or [np.zeros(0, int)])
+        return np.concatenate(
+            [clf(to_batch(inputs, meta, rows[i : i + 1024])).argmax(-1).numpy() for i in range(0, len(rows), 1024)]
+            or [np.zeros(0, int)]
+        )

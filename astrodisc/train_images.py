@@ -81,20 +81,27 @@ def augment_config_for(data: ImageData, config: AugmentConfig) -> AugmentConfig:
     return config if data.is_flux else config.for_composites()
 
 
-def encode(encoder: ResNetEncoder, data: ImageData, rows: np.ndarray, config: AugmentConfig,
-           batch_size: int = 512, projected: bool = False) -> np.ndarray:
+def encode(
+    encoder: ResNetEncoder,
+    data: ImageData,
+    rows: np.ndarray,
+    config: AugmentConfig,
+    batch_size: int = 512,
+    projected: bool = False,
+) -> np.ndarray:
     """(len(rows), D) backbone features (or L2-normalised projections) of un-augmented centre crops."""
     encoder.eval()
     out = []
     with torch.no_grad():
         for i in range(0, len(rows), batch_size):
-            x = data.inference(rows[i:i + batch_size], config)
+            x = data.inference(rows[i : i + batch_size], config)
             out.append((encoder(x) if projected else encoder.features(x)).numpy())
     return np.concatenate(out) if out else np.zeros((0, encoder.feature_dim), np.float32)
 
 
-def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, config: TrainConfig,
-                    progress: bool = True) -> dict:
+def pretrain_images(
+    dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, config: TrainConfig, progress: bool = True
+) -> dict:
     """Self-supervised pretraining on every cutout of a galaxy dataset (labels unused); writes a model folder.
     The validation score is minus the objective on a seeded held-out tenth with fixed augmentations."""
     if pretrain.objective not in OBJECTIVES:
@@ -102,8 +109,9 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
     store = GalaxyStore(dataset_dir)
     data = ImageData(store)
     aug = augment_config_for(data, pretrain.augment)
-    encoder_config = ResNetConfig(**{**asdict(pretrain.encoder), "in_channels": len(store.info.bands),
-                                     "input_px": aug.crop_px})
+    encoder_config = ResNetConfig(
+        **{**asdict(pretrain.encoder), "in_channels": len(store.info.bands), "input_px": aug.crop_px}
+    )
     torch.manual_seed(config.seed)
     model = ResNetEncoder(encoder_config)
     key_encoder = copy.deepcopy(model).requires_grad_(False) if pretrain.objective == "moco" else None
@@ -137,38 +145,84 @@ def pretrain_images(dataset_dir: Path, out_dir: Path, pretrain: PretrainConfig, 
 
     def score_of() -> float:
         val_gen = torch.Generator().manual_seed(12345)
-        return -float(np.mean([float(loss_of(val_rows[i:i + config.batch_size], val_gen, False))
-                               for i in range(0, len(val_rows) - 1, config.batch_size)]))
+        return -float(
+            np.mean(
+                [
+                    float(loss_of(val_rows[i : i + config.batch_size], val_gen, False))
+                    for i in range(0, len(val_rows) - 1, config.batch_size)
+                ]
+            )
+        )
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = {"pretrain": asdict(pretrain), "train": asdict(config), "dataset": store.info.name, "n_objects": len(data),
-                "data_digest": dataset_digest(dataset_dir)}
+    settings = {
+        "pretrain": asdict(pretrain),
+        "train": asdict(config),
+        "dataset": store.info.name,
+        "n_objects": len(data),
+        "data_digest": dataset_digest(dataset_dir),
+    }
     checkpoint = prepare_checkpoint(out_dir, settings)
     # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
     # with it (the queue is not: it refills within queue_size / batch_size steps)
     trained = model if key_encoder is None else torch.nn.ModuleDict({"encoder": model, "key_encoder": key_encoder})
-    state = fit(trained, loss_of, score_of, train_rows, config, f"{pretrain.objective} pretraining", progress,
-                checkpoint, after_step=momentum_update)
-    save_image_model(out_dir, model, pretrain.objective, aug, store.imaging.pixel_unit, {**settings, "history": state["history"],
-                     "best_epoch": state["best_epoch"], "train_seconds": state["seconds"], "val_loss": -state["best"]})
+    state = fit(
+        trained,
+        loss_of,
+        score_of,
+        train_rows,
+        config,
+        f"{pretrain.objective} pretraining",
+        progress,
+        checkpoint,
+        after_step=momentum_update,
+    )
+    save_image_model(
+        out_dir,
+        model,
+        pretrain.objective,
+        aug,
+        store.imaging.pixel_unit,
+        {
+            **settings,
+            "history": state["history"],
+            "best_epoch": state["best_epoch"],
+            "train_seconds": state["seconds"],
+            "val_loss": -state["best"],
+        },
+    )
     return state
 
 
-def save_image_model(out_dir: Path, model: ResNetEncoder, objective: str, aug: AugmentConfig, pixel_unit: str,
-                     training: dict) -> None:
-    save_model_folder(out_dir, model, {"kind": "galaxies", "objective": objective, "encoder": asdict(model.config),
-                                       "augment": asdict(aug), "pixel_unit": pixel_unit, "training": training})
+def save_image_model(
+    out_dir: Path, model: ResNetEncoder, objective: str, aug: AugmentConfig, pixel_unit: str, training: dict
+) -> None:
+    save_model_folder(
+        out_dir,
+        model,
+        {
+            "kind": "galaxies",
+            "objective": objective,
+            "encoder": asdict(model.config),
+            "augment": asdict(aug),
+            "pixel_unit": pixel_unit,
+            "training": training,
+        },
+    )
 
 
 def load_image_model(model_dir: Path) -> tuple[ResNetEncoder, AugmentConfig, dict]:
     """Load a galaxy model folder (weights with ``weights_only=True``)."""
+
     def build(config: dict) -> tuple[ResNetEncoder, AugmentConfig]:
         encoder, augment_settings = config["encoder"], config["augment"]
         if augment_settings.get("size_scale") is not None:
             augment_settings["size_scale"] = tuple(augment_settings["size_scale"])
-        return (ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])})),
-                AugmentConfig(**augment_settings))
+        return (
+            ResNetEncoder(ResNetConfig(**{**encoder, "blocks": tuple(encoder["blocks"])})),
+            AugmentConfig(**augment_settings),
+        )
 
     return load_model_folder(model_dir, "galaxies", build)
 
@@ -206,9 +260,18 @@ def targets_for(task: str, values: np.ndarray, classes: list[str]) -> tuple[torc
     return torch.from_numpy(z_bin(values.astype(float))), len(Z_BINS) - 1
 
 
-def train_head(encoder: ResNetEncoder, data: ImageData, task: str, y: torch.Tensor, n_out: int,
-               train_rows: np.ndarray, val_rows: np.ndarray, aug: AugmentConfig, config: TrainConfig,
-               progress: bool = False) -> Head:
+def train_head(
+    encoder: ResNetEncoder,
+    data: ImageData,
+    task: str,
+    y: torch.Tensor,
+    n_out: int,
+    train_rows: np.ndarray,
+    val_rows: np.ndarray,
+    aug: AugmentConfig,
+    config: TrainConfig,
+    progress: bool = False,
+) -> Head:
     """Fine-tune ``encoder`` with a linear head (or train it from scratch when it is new) on rotated,
     flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z)."""
     head = Head(encoder, n_out)
@@ -229,7 +292,7 @@ def train_head(encoder: ResNetEncoder, data: ImageData, task: str, y: torch.Tens
 def head_logits(head: nn.Module, data: ImageData, rows: np.ndarray, aug: AugmentConfig) -> np.ndarray:
     head.eval()
     with torch.no_grad():
-        return np.concatenate([head(data.inference(rows[i:i + 512], aug)).numpy() for i in range(0, len(rows), 512)])
+        return np.concatenate([head(data.inference(rows[i : i + 512], aug)).numpy() for i in range(0, len(rows), 512)])
 
 
 def score_logits(task: str, logits: np.ndarray, y: np.ndarray) -> float:

@@ -40,8 +40,9 @@ class ScarfConfig:
     proj_dim: int = 64
 
 
-def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, config: TrainConfig,
-                     progress: bool = True) -> dict:
+def pretrain_tabular(
+    dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, config: TrainConfig, progress: bool = True
+) -> dict:
     """SCARF pretraining on every row of a catalogue dataset (labels unused); writes a model folder.
     The validation score is minus the InfoNCE on a seeded held-out ``val_fraction`` with fixed views."""
     store = CatalogStore(dataset_dir)
@@ -53,8 +54,11 @@ def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, confi
     x = torch.from_numpy(scaler.transform(raw))
     pool = x[torch.from_numpy(train_rows)]  # the marginals views draw from: training rows only
     torch.manual_seed(config.seed)
-    model = TabularEncoder(TabularConfig(n_features=raw.shape[1], feature_dim=scarf.feature_dim, hidden=scarf.hidden,
-                                         proj_dim=scarf.proj_dim))
+    model = TabularEncoder(
+        TabularConfig(
+            n_features=raw.shape[1], feature_dim=scarf.feature_dim, hidden=scarf.hidden, proj_dim=scarf.proj_dim
+        )
+    )
     scale = torch.tensor(1.0 / scarf.temperature)
     gen = torch.Generator().manual_seed(config.seed)
 
@@ -65,37 +69,70 @@ def pretrain_tabular(dataset_dir: Path, out_dir: Path, scarf: ScarfConfig, confi
 
     def score_of() -> float:
         val_gen = torch.Generator().manual_seed(12345)
-        return -float(np.mean([float(loss_of(val_rows[i:i + config.batch_size], val_gen))
-                               for i in range(0, len(val_rows) - 1, config.batch_size)]))
+        return -float(
+            np.mean(
+                [
+                    float(loss_of(val_rows[i : i + config.batch_size], val_gen))
+                    for i in range(0, len(val_rows) - 1, config.batch_size)
+                ]
+            )
+        )
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    settings = {"scarf": asdict(scarf), "train": asdict(config), "dataset": store.info.name, "n_objects": len(raw),
-                "features": list(store.feature_columns), "data_digest": dataset_digest(dataset_dir)}
+    settings = {
+        "scarf": asdict(scarf),
+        "train": asdict(config),
+        "dataset": store.info.name,
+        "n_objects": len(raw),
+        "features": list(store.feature_columns),
+        "data_digest": dataset_digest(dataset_dir),
+    }
     checkpoint = prepare_checkpoint(out_dir, settings)
     state = fit(model, loss_of, score_of, train_rows, config, "SCARF pretraining", progress, checkpoint)
-    save_model_folder(out_dir, model, {
-        "kind": "catalog", "objective": "scarf", "encoder": asdict(model.config),
-        "features": list(store.feature_columns), "scaler": {"mean": scaler.mean, "std": scaler.std},
-        "training": {**settings, "history": state["history"], "best_epoch": state["best_epoch"],
-                     "train_seconds": state["seconds"], "val_loss": -state["best"]}})
+    save_model_folder(
+        out_dir,
+        model,
+        {
+            "kind": "catalog",
+            "objective": "scarf",
+            "encoder": asdict(model.config),
+            "features": list(store.feature_columns),
+            "scaler": {"mean": scaler.mean, "std": scaler.std},
+            "training": {
+                **settings,
+                "history": state["history"],
+                "best_epoch": state["best_epoch"],
+                "train_seconds": state["seconds"],
+                "val_loss": -state["best"],
+            },
+        },
+    )
     return state
 
 
 def load_tabular_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler, dict]:
     """Load a catalogue model folder (weights with ``weights_only=True``)."""
-    return load_model_folder(model_dir, "catalog", lambda config: (
-        TabularEncoder(TabularConfig(**config["encoder"])),
-        MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"]))))
+    return load_model_folder(
+        model_dir,
+        "catalog",
+        lambda config: (
+            TabularEncoder(TabularConfig(**config["encoder"])),
+            MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
+        ),
+    )
 
 
-def encode_tabular(model: TabularEncoder, scaled: np.ndarray, batch_size: int = 8192,
-                   progress: bool = False) -> np.ndarray:
+def encode_tabular(
+    model: TabularEncoder, scaled: np.ndarray, batch_size: int = 8192, progress: bool = False
+) -> np.ndarray:
     """(N, feature_dim) float32 representations of (N, 2F) scaled rows (:meth:`MetadataScaler.transform`)."""
     model.eval()
     with torch.no_grad():
-        parts = [model.features(torch.from_numpy(scaled[i:i + batch_size])).numpy()
-                 for i in tqdm(range(0, len(scaled), batch_size), desc="embed", disable=not progress)]
+        parts = [
+            model.features(torch.from_numpy(scaled[i : i + batch_size])).numpy()
+            for i in tqdm(range(0, len(scaled), batch_size), desc="embed", disable=not progress)
+        ]
     return np.concatenate(parts) if parts else np.zeros((0, model.config.feature_dim), np.float32)
 
 
@@ -103,6 +140,8 @@ def embed_catalog(store: CatalogStore, model_dir: Path, progress: bool = True) -
     """{"metadata": (N, feature_dim)} representations of every row; the model must read the store's columns."""
     model, scaler, config = load_tabular_model(model_dir)
     if tuple(config["features"]) != store.feature_columns:
-        raise UserError(f"model {Path(model_dir).name} reads columns {', '.join(config['features'])}; "
-                        f"{store.info.name} has {', '.join(store.feature_columns)}")
+        raise UserError(
+            f"model {Path(model_dir).name} reads columns {', '.join(config['features'])}; "
+            f"{store.info.name} has {', '.join(store.feature_columns)}"
+        )
     return {"metadata": encode_tabular(model, scaler.transform(store.features()), progress=progress)}

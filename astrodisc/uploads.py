@@ -47,11 +47,28 @@ NANOMAGGY_JY = 3.631e-6  # 1 nanomaggy [Jy]: AB magnitude 22.5
 
 # Column names a table may use (compared lower-case, spaces and dashes as underscores); two of one kind are refused.
 TIME_COLUMNS: dict[str, str] = {  # name: time system it implies
-    "time": "", "t": "", "hjd": "HJD", "jd": "JD", "mjd": "MJD", "bjd": "BJD", "bjd_tdb": "BJD", "hjd_utc": "HJD",
+    "time": "",
+    "t": "",
+    "hjd": "HJD",
+    "jd": "JD",
+    "mjd": "MJD",
+    "bjd": "BJD",
+    "bjd_tdb": "BJD",
+    "hjd_utc": "HJD",
 }
 MAG_COLUMNS: tuple[str, ...] = ("mag", "magnitude", "vmag", "mag_v")
-ERR_COLUMNS: tuple[str, ...] = ("err", "mag_err", "magerr", "e_mag", "emag", "mag_error", "error", "sigma",
-                                "sigma_mag", "magnitude_err")
+ERR_COLUMNS: tuple[str, ...] = (
+    "err",
+    "mag_err",
+    "magerr",
+    "e_mag",
+    "emag",
+    "mag_error",
+    "error",
+    "sigma",
+    "sigma_mag",
+    "magnitude_err",
+)
 WAVELENGTH_COLUMNS: tuple[str, ...] = ("wavelength", "wave", "lambda", "wl", "loglam")  # loglam: log10 [A]
 FLUX_COLUMNS: tuple[str, ...] = ("flux", "flux_density", "f_lambda", "flambda")
 IVAR_COLUMNS: tuple[str, ...] = ("ivar", "inverse_variance", "invvar")
@@ -88,8 +105,10 @@ class LightCurveUpload:
     def describe(self) -> str:
         system = f" {self.time_system}" if self.time_system else ""
         dropped = f"; {self.dropped} rows with a missing value dropped" if self.dropped else ""
-        return (f"light curve {self.name}: {len(self.time)} epochs over {np.ptp(self.time):.1f} d{system}, "
-                f"median {np.median(self.mag):.2f} mag{dropped}")
+        return (
+            f"light curve {self.name}: {len(self.time)} epochs over {np.ptp(self.time):.1f} d{system}, "
+            f"median {np.median(self.mag):.2f} mag{dropped}"
+        )
 
 
 @dataclass(frozen=True)
@@ -118,8 +137,10 @@ class SpectrumUpload:
 
     def describe(self) -> str:
         notes = f"; {', '.join(self.notes)}" if self.notes else ""
-        return (f"spectrum {self.name}: {len(self.wavelength)} pixels over {self.wavelength.min():.0f}–"
-                f"{self.wavelength.max():.0f} Å{notes}")
+        return (
+            f"spectrum {self.name}: {len(self.wavelength)} pixels over {self.wavelength.min():.0f}–"
+            f"{self.wavelength.max():.0f} Å{notes}"
+        )
 
 
 @dataclass(frozen=True)
@@ -146,6 +167,7 @@ Upload = LightCurveUpload | SpectrumUpload | CutoutUpload
 
 # ---- light curves -------------------------------------------------------------------------------------------
 
+
 def read_lightcurve(data: bytes, name: str) -> LightCurveUpload:
     """A light curve from a CSV table (see the module docstring for the column names)."""
     _check_suffix(name, LIGHTCURVE_SUFFIXES, "a light curve")
@@ -161,12 +183,15 @@ def read_lightcurve(data: bytes, name: str) -> LightCurveUpload:
         raise UserError(f"{name}: column {err_column} has {int(np.sum(err < 0))} negative errors")
     keep = np.isfinite(time) & np.isfinite(mag)
     if keep.sum() < MIN_EPOCHS:
-        raise UserError(f"{name} has {int(keep.sum())} epochs with both a time and a magnitude; "
-                        f"at least {MIN_EPOCHS} are needed")
+        raise UserError(
+            f"{name} has {int(keep.sum())} epochs with both a time and a magnitude; at least {MIN_EPOCHS} are needed"
+        )
     median = float(np.median(mag[keep]))
     if not MAG_RANGE[0] <= median <= MAG_RANGE[1]:
-        raise UserError(f"{name}: column {mag_column} has median {median:.4g}, not a magnitude "
-                        f"(fluxes or counts?); give magnitudes [mag]")
+        raise UserError(
+            f"{name}: column {mag_column} has median {median:.4g}, not a magnitude "
+            f"(fluxes or counts?); give magnitudes [mag]"
+        )
     order = np.argsort(time[keep], kind="stable")
     t = time[keep][order]
     if np.ptp(t) <= 0:
@@ -212,8 +237,10 @@ def read_spectrum(data: bytes, name: str, grid: np.ndarray = WAVELENGTH_GRID) ->
     covered = np.isfinite(spectrum.on_grid(grid)[0]).mean()
     if covered < MIN_GRID_COVERAGE:
         lo, hi = np.nanmin(wavelength[np.isfinite(flux)]), np.nanmax(wavelength[np.isfinite(flux)])
-        raise UserError(f"{name} covers {lo:.0f}–{hi:.0f} Å, {covered:.0%} of the model's grid "
-                        f"{grid[0]:.0f}–{grid[-1]:.0f} Å (air); at least {MIN_GRID_COVERAGE:.0%} is needed")
+        raise UserError(
+            f"{name} covers {lo:.0f}–{hi:.0f} Å, {covered:.0%} of the model's grid "
+            f"{grid[0]:.0f}–{grid[-1]:.0f} Å (air); at least {MIN_GRID_COVERAGE:.0%} is needed"
+        )
     return spectrum
 
 
@@ -224,7 +251,7 @@ def _csv_spectrum(data: bytes, name: str) -> RawSpectrum:
     err_column = _find_column(table, name, FLUX_ERR_COLUMNS, "error", required=False)
     wavelength = _numbers(table, wave_column, name)
     if wave_column == "loglam":
-        wavelength = 10 ** wavelength
+        wavelength = 10**wavelength
     err = _numbers(table, err_column, name) if err_column else np.full(len(table), np.nan)
     return wavelength, _numbers(table, flux_column, name), err, "", []
 
@@ -247,9 +274,11 @@ def _fits_spectrum(data: bytes, name: str) -> RawSpectrum:
                 raise _damaged_fits(name, err) from None
             if found is not None:
                 return found
-    raise UserError(f"{name} holds no spectrum: expected a 1-D image with wavelength keywords (CRVAL1, CDELT1 "
-                    f"or CD1_1, CRPIX1; or COEFF0, COEFF1) or a table with {'/'.join(WAVELENGTH_COLUMNS)} and "
-                    f"{'/'.join(FLUX_COLUMNS)} columns")
+    raise UserError(
+        f"{name} holds no spectrum: expected a 1-D image with wavelength keywords (CRVAL1, CDELT1 "
+        f"or CD1_1, CRPIX1; or COEFF0, COEFF1) or a table with {'/'.join(WAVELENGTH_COLUMNS)} and "
+        f"{'/'.join(FLUX_COLUMNS)} columns"
+    )
 
 
 def _table_spectrum(hdu: fits.BinTableHDU, primary: fits.Header, name: str) -> RawSpectrum | None:
@@ -268,7 +297,7 @@ def _table_spectrum(hdu: fits.BinTableHDU, primary: fits.Header, name: str) -> R
 
     wavelength = column(wave)
     if wave == "loglam":
-        wavelength = 10 ** wavelength
+        wavelength = 10**wavelength
     else:
         wavelength = _to_angstrom(wavelength, columns[wave].unit, name)
     values = column(flux)
@@ -285,8 +314,10 @@ def _image_spectrum(hdu: fits.PrimaryHDU | fits.ImageHDU, name: str) -> RawSpect
     """A 1-D image, or LAMOST's 2-D (flux, ivar, wavelength, andmask, ormask) rows."""
     header, array = hdu.header, np.asarray(hdu.data, dtype=np.float64)
     if array.ndim == 2 and array.shape[0] > 8:
-        raise UserError(f"{name}: a {array.shape} image is not a spectrum (expected 1-D, or up to 8 rows "
-                        f"of flux, ivar, wavelength, ...)")
+        raise UserError(
+            f"{name}: a {array.shape} image is not a spectrum (expected 1-D, or up to 8 rows "
+            f"of flux, ivar, wavelength, ...)"
+        )
     rows = array if array.ndim == 2 else array[None]
     flux = rows[0]
     err = np.full_like(flux, np.nan)
@@ -309,8 +340,9 @@ def _header_wavelengths(header: fits.Header, n: int, name: str) -> np.ndarray:
         return 10 ** (float(header["COEFF0"]) + float(header["COEFF1"]) * pixels)
     step = header.get("CDELT1", header.get("CD1_1"))
     if "CRVAL1" not in header or step is None:
-        raise UserError(f"{name}: a 1-D spectrum needs wavelength keywords CRVAL1 and CDELT1 (or CD1_1), "
-                        f"or COEFF0 and COEFF1")
+        raise UserError(
+            f"{name}: a 1-D spectrum needs wavelength keywords CRVAL1 and CDELT1 (or CD1_1), or COEFF0 and COEFF1"
+        )
     reference = float(header["CRVAL1"])
     offset = float(step) * (pixels + 1 - float(header.get("CRPIX1", 1.0)))
     if str(header.get("CTYPE1", "")).strip().upper() == "WAVE-LOG":
@@ -333,8 +365,9 @@ def _to_angstrom(wavelength: np.ndarray, unit: str | None, name: str) -> np.ndar
 
 def _air_wavelengths(wavelength: np.ndarray, *headers: fits.Header) -> tuple[np.ndarray, list[str]]:
     """Vacuum wavelengths (a header says VACUUM = T or AIRORVAC = 'vac') to air, as the model's grid is in air."""
-    vacuum = any(h.get("VACUUM") is True or str(h.get("AIRORVAC", "")).strip().lower().startswith("vac")
-                 for h in headers)
+    vacuum = any(
+        h.get("VACUUM") is True or str(h.get("AIRORVAC", "")).strip().lower().startswith("vac") for h in headers
+    )
     if not vacuum:
         return wavelength, []
     return vacuum_to_air(wavelength), ["vacuum wavelengths converted to air"]
@@ -364,8 +397,9 @@ def _from_ivar(flux: np.ndarray, ivar: np.ndarray) -> tuple[np.ndarray, np.ndarr
         return np.where(good, flux, np.nan), np.where(good, 1 / np.sqrt(np.where(good, ivar, 1.0)), np.nan)
 
 
-def _to_f_lambda(flux: np.ndarray, err: np.ndarray, wavelength: np.ndarray, unit: str,
-                 name: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+def _to_f_lambda(
+    flux: np.ndarray, err: np.ndarray, wavelength: np.ndarray, unit: str, name: str
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
     """Flux and error per unit wavelength: an f_nu is multiplied by c / lambda^2 (up to a constant, which the
     median normalisation removes); a unit that is no flux density (mag, K, km/s, ...) is refused. An unknown
     unit name (e.g. "relative flux") is read as f_lambda."""
@@ -383,6 +417,7 @@ def _to_f_lambda(flux: np.ndarray, err: np.ndarray, wavelength: np.ndarray, unit
 
 
 # ---- galaxy cutouts -----------------------------------------------------------------------------------------
+
 
 def read_cutout(data: bytes, name: str, bands: tuple[str, ...], pixel_unit: str) -> CutoutUpload:
     """A galaxy cutout for a survey imaged in ``bands`` with pixels in ``pixel_unit`` ("nanomaggy" or "rgb8").
@@ -415,8 +450,11 @@ def read_cutout(data: bytes, name: str, bands: tuple[str, ...], pixel_unit: str)
 
 def _unit_mismatch(name: str, unit: str, bands: tuple[str, ...], pixel_unit: str) -> str:
     what = "an 8-bit colour picture" if unit == "rgb8" else f"{unit} fluxes"
-    wanted = (f"fluxes in nanomaggies in {len(bands)} bands ({', '.join(bands)})" if pixel_unit == "nanomaggy"
-              else "8-bit colour composites")
+    wanted = (
+        f"fluxes in nanomaggies in {len(bands)} bands ({', '.join(bands)})"
+        if pixel_unit == "nanomaggy"
+        else "8-bit colour composites"
+    )
     hint = ": upload a FITS or NPY cutout" if unit == "rgb8" else ""
     return f"{name} is {what}; this survey and its model read {wanted}{hint}"
 
@@ -429,14 +467,17 @@ def _png_pixels(data: bytes, name: str) -> np.ndarray:
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             if max(image.size) > MAX_CUTOUT_PX:
-                raise UserError(f"{name} is {image.size[0]}×{image.size[1]} px; a cutout is at most "
-                                f"{MAX_CUTOUT_PX} px on a side")
+                raise UserError(
+                    f"{name} is {image.size[0]}×{image.size[1]} px; a cutout is at most {MAX_CUTOUT_PX} px on a side"
+                )
             image.load()
     except UserError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise UserError(f"{name} declares far more pixels than a cutout (a decompression bomb?); a cutout is at "
-                        f"most {MAX_CUTOUT_PX} px on a side") from None
+        raise UserError(
+            f"{name} declares far more pixels than a cutout (a decompression bomb?); a cutout is at "
+            f"most {MAX_CUTOUT_PX} px on a side"
+        ) from None
     except Exception as err:  # noqa: BLE001 - PIL's many failure types all mean "not a readable PNG"
         raise UserError(f"{name} is not a readable PNG ({type(err).__name__})") from None
     if image.mode == "RGBA":
@@ -451,8 +492,9 @@ def _npy_pixels(data: bytes, name: str) -> np.ndarray:
         array = np.load(io.BytesIO(data), allow_pickle=False)
     except ValueError as err:
         if "allow_pickle" in str(err) or "Object arrays" in str(err):
-            raise UserError(f"{name} holds Python objects (an object array), which are never loaded; "
-                            f"save a numeric array") from None
+            raise UserError(
+                f"{name} holds Python objects (an object array), which are never loaded; save a numeric array"
+            ) from None
         raise UserError(f"{name} is not a readable NumPy .npy file (truncated or corrupt)") from None
     except Exception:  # noqa: BLE001 - EOFError, OSError, ...: all mean a damaged file
         raise UserError(f"{name} is not a readable NumPy .npy file (truncated or corrupt)") from None
@@ -523,36 +565,43 @@ def _band_first(array: np.ndarray, name: str, bands: tuple[str, ...], band_axis:
     band_axis = int(np.argmin(array.shape)) if band_axis is None else band_axis
     array = np.moveaxis(array, band_axis, 0)
     if array.shape[0] != len(bands):
-        raise UserError(f"{name} has {array.shape[0]} band{'s' if array.shape[0] != 1 else ''} (shape "
-                        f"{tuple(np.moveaxis(array, 0, band_axis).shape)}); this survey has {len(bands)} "
-                        f"({', '.join(bands)})")
+        raise UserError(
+            f"{name} has {array.shape[0]} band{'s' if array.shape[0] != 1 else ''} (shape "
+            f"{tuple(np.moveaxis(array, 0, band_axis).shape)}); this survey has {len(bands)} "
+            f"({', '.join(bands)})"
+        )
     _, h, w = array.shape
     if max(h, w) > MAX_CUTOUT_PX:
         raise UserError(f"{name} is {h}×{w} px; a cutout is at most {MAX_CUTOUT_PX} px on a side")
     if min(h, w) < MIN_CUTOUT_PX:
-        raise UserError(f"{name} is {h}×{w} px, too small to hold a galaxy; a cutout is at least {MIN_CUTOUT_PX} px "
-                        "on a side")
+        raise UserError(
+            f"{name} is {h}×{w} px, too small to hold a galaxy; a cutout is at least {MIN_CUTOUT_PX} px on a side"
+        )
     side = min(h, w)
     top, left = (h - side) // 2, (w - side) // 2
-    array = np.ascontiguousarray(array[:, top:top + side, left:left + side], dtype=np.float32)
+    array = np.ascontiguousarray(array[:, top : top + side, left : left + side], dtype=np.float32)
     if np.isinf(array).any():
         raise UserError(f"{name} has {int(np.isinf(array).sum())} infinite pixels")
     missing = int(np.isnan(array).sum())
     if missing == array.size:
         raise UserError(f"{name} is all NaN")
     if missing:
-        raise UserError(f"{name} has {missing} NaN pixels; the image model cannot read missing pixels: "
-                        f"fill them (e.g. with the sky level) first")
+        raise UserError(
+            f"{name} has {missing} NaN pixels; the image model cannot read missing pixels: "
+            f"fill them (e.g. with the sky level) first"
+        )
     return array
 
 
 # ---- shared -------------------------------------------------------------------------------------------------
 
+
 def _check_suffix(name: str, suffixes: tuple[str, ...], what: str) -> None:
     suffix = Path(name).suffix.lower()
     if suffix not in suffixes:
-        raise UserError(f"{name}: cannot read {suffix or 'a file without suffix'} as {what}; give one of "
-                        f"{', '.join(suffixes)}")
+        raise UserError(
+            f"{name}: cannot read {suffix or 'a file without suffix'} as {what}; give one of {', '.join(suffixes)}"
+        )
 
 
 def _check_size(data: bytes, name: str) -> None:
@@ -576,15 +625,17 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     return table
 
 
-def _find_column(table: pd.DataFrame, name: str, accepted: tuple[str, ...], what: str,
-                 required: bool = True) -> str | None:
+def _find_column(
+    table: pd.DataFrame, name: str, accepted: tuple[str, ...], what: str, required: bool = True
+) -> str | None:
     found = [c for c in accepted if c in table.columns]
     if len(found) > 1:
         raise UserError(f"{name} has {len(found)} {what} columns ({', '.join(found)}); keep one")
     if not found and required:
         columns = ", ".join(map(str, table.columns[:12])) + (", …" if len(table.columns) > 12 else "")
-        raise UserError(f"{name} has no {what} column (accepted names: {', '.join(accepted)}); "
-                        f"its columns are: {columns}")
+        raise UserError(
+            f"{name} has no {what} column (accepted names: {', '.join(accepted)}); its columns are: {columns}"
+        )
     return found[0] if found else None
 
 
@@ -594,8 +645,10 @@ def _numbers(table: pd.DataFrame, column: str, name: str) -> np.ndarray:
     values = pd.to_numeric(raw, errors="coerce")
     bad = values.isna() & raw.notna() & ~raw.astype(str).str.strip().str.lower().isin(["", "nan", "na", "null", "none"])
     if bad.any():
-        raise UserError(f"{name}: column {column} has {int(bad.sum())} values that are not numbers "
-                        f"(first: {str(raw[bad].iloc[0])[:20]!r})")
+        raise UserError(
+            f"{name}: column {column} has {int(bad.sum())} values that are not numbers "
+            f"(first: {str(raw[bad].iloc[0])[:20]!r})"
+        )
     array = values.to_numpy(dtype=np.float64, na_value=np.nan)
     if np.isinf(array).any():
         raise UserError(f"{name}: column {column} has {int(np.isinf(array).sum())} infinite values")

@@ -65,8 +65,13 @@ def folded_view(current: Current, row: int) -> None:
     object_id = str(catalog.at[row, "object_id"])
     lc = store.lightcurve(object_id)
     known = catalogue_period(catalog, row)
-    source = st.radio("Period from", ["catalogue", "Lomb–Scargle"], horizontal=True, key="period_source",
-                      index=0 if known is not None else 1)
+    source = st.radio(
+        "Period from",
+        ["catalogue", "Lomb–Scargle"],
+        horizontal=True,
+        key="period_source",
+        index=0 if known is not None else 1,
+    )
     factor = st.segmented_control("Fold on", list(PERIOD_FACTORS), default="P", key="period_factor") or "P"
     search = None
     if source == "catalogue" and known is not None:
@@ -81,12 +86,18 @@ def folded_view(current: Current, row: int) -> None:
             return
         base = float(search.best_period)
     period = base * PERIOD_FACTORS[factor]
-    st.plotly_chart(render.folded_figure(lc, store.info.bands, period, mag_system=store.info.mag_system),
-                    config={"displaylogo": False}, key="folded")
+    st.plotly_chart(
+        render.folded_figure(lc, store.info.bands, period, mag_system=store.info.mag_system),
+        config={"displaylogo": False},
+        key="folded",
+    )
     if search is not None:
         with st.expander(f"Periodogram (best {search.best_period:.6g} d)"):
-            st.plotly_chart(render.periodogram_figure(search, chosen_period=period), config={"displaylogo": False},
-                            key="periodogram")
+            st.plotly_chart(
+                render.periodogram_figure(search, chosen_period=period),
+                config={"displaylogo": False},
+                key="periodogram",
+            )
 
 
 def object_view(current: Current, row: int) -> None:
@@ -95,15 +106,20 @@ def object_view(current: Current, row: int) -> None:
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     folded_view(current, row)
     lc = store.lightcurve(object_id)
-    st.plotly_chart(render.lightcurve_figure(lc, info.bands, time_system=info.time_system,
-                                             mag_system=info.mag_system, title="light curve"),
-                    config={"displaylogo": False}, key="raw_lc")
+    st.plotly_chart(
+        render.lightcurve_figure(
+            lc, info.bands, time_system=info.time_system, mag_system=info.mag_system, title="light curve"
+        ),
+        config={"displaylogo": False},
+        key="raw_lc",
+    )
     spectrum = store.spectrum(object_id)
     if spectrum is None:
         st.caption("No spectrum for this object.")
     else:
-        st.plotly_chart(render.spectrum_figure(*spectrum, title="spectrum"), config={"displaylogo": False},
-                        key="spectrum")
+        st.plotly_chart(
+            render.spectrum_figure(*spectrum, title="spectrum"), config={"displaylogo": False}, key="spectrum"
+        )
 
 
 @st.cache_data(max_entries=4096, show_spinner=False)
@@ -119,8 +135,11 @@ def neighbour_preview(current: Current, row: int) -> None:
         st.caption("too few epochs to fold")
         return
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
-    st.image(_folded_png(current.store, str(current.store.root), object_id, period), width="stretch",
-             caption=f"folded on P = {period:.6g} d")
+    st.image(
+        _folded_png(current.store, str(current.store.root), object_id, period),
+        width="stretch",
+        caption=f"folded on P = {period:.6g} d",
+    )
 
 
 def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:
@@ -139,17 +158,33 @@ def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) ->
     if profile is None:
         st.caption("No member has a light curve to fold.")
     else:
-        st.plotly_chart(render.folded_profile_figure(profile, color=color, title="median folded light curve"),
-                        config={"displaylogo": False}, key=f"{key}_folded")
-        st.caption(f"median of {profile.n_used} members, 16–84 % band; each scaled to its own amplitude, "
-                   f"maximum light at phase 0" + (f"; {profile.n_skipped} without a usable period or light curve"
-                                                   if profile.n_skipped else ""))
+        st.plotly_chart(
+            render.folded_profile_figure(profile, color=color, title="median folded light curve"),
+            config={"displaylogo": False},
+            key=f"{key}_folded",
+        )
+        st.caption(
+            f"median of {profile.n_used} members, 16–84 % band; each scaled to its own amplitude, "
+            f"maximum light at phase 0"
+            + (f"; {profile.n_skipped} without a usable period or light curve" if profile.n_skipped else "")
+        )
     spectrum = mean_spectrum(store.spectra_flux[profiled], WAVELENGTH_GRID) if store.has_spectra else None
     if spectrum is None:
         st.caption("No member has a spectrum.")
         return
-    st.plotly_chart(render.spectrum_figure(spectrum.wavelength, spectrum.mean, spectrum.spread, color=color,
-                                           title="mean spectrum", y_title="flux / median flux"),
-                    config={"displaylogo": False}, key=f"{key}_spectrum")
-    st.caption(f"mean of {spectrum.n_used} spectra ± member scatter"
-               + (f"; {spectrum.n_skipped} members without a spectrum skipped" if spectrum.n_skipped else ""))
+    st.plotly_chart(
+        render.spectrum_figure(
+            spectrum.wavelength,
+            spectrum.mean,
+            spectrum.spread,
+            color=color,
+            title="mean spectrum",
+            y_title="flux / median flux",
+        ),
+        config={"displaylogo": False},
+        key=f"{key}_spectrum",
+    )
+    st.caption(
+        f"mean of {spectrum.n_used} spectra ± member scatter"
+        + (f"; {spectrum.n_skipped} members without a spectrum skipped" if spectrum.n_skipped else "")
+    )

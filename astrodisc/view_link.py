@@ -18,7 +18,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-DATASET, MODEL, COLOUR, CLASSES, RANGE, OBJECT, SUBSET = "dataset", "model", "colour", "classes", "range", "object", "subset"
+DATASET, MODEL, COLOUR, CLASSES, RANGE, OBJECT, SUBSET = (
+    "dataset",
+    "model",
+    "colour",
+    "classes",
+    "range",
+    "object",
+    "subset",
+)
 VIEW_PARAMS: tuple[str, ...] = (COLOUR, CLASSES, RANGE)  # the map view's own parameters (a dataset's columns)
 CLASS_SEPARATOR = ","
 # Longest link parameter name or value [characters]. The longest value the app writes is ``classes``, the kept
@@ -52,8 +60,9 @@ def to_query(view: MapView) -> dict[str, str]:
     return query
 
 
-def from_query(params: Mapping[str, str], catalog: pd.DataFrame, class_names: list[str],
-               colours: list[str], numeric: list[str]) -> tuple[MapView, list[str]]:
+def from_query(
+    params: Mapping[str, str], catalog: pd.DataFrame, class_names: list[str], colours: list[str], numeric: list[str]
+) -> tuple[MapView, list[str]]:
     """The view that ``params`` ask for, checked against this catalogue, and a note for each part dropped.
 
     ``class_names`` are the filterable class names (missing labels as "unlabelled"), ``colours`` the columns
@@ -87,7 +96,10 @@ def from_query(params: Mapping[str, str], catalog: pd.DataFrame, class_names: li
             values = values[np.isfinite(values)]
             if len(values):  # clipped into the slider's extent
                 range_column = column
-                low, high = float(np.clip(low, values.min(), values.max())), float(np.clip(high, values.min(), values.max()))
+                low, high = (
+                    float(np.clip(low, values.min(), values.max())),
+                    float(np.clip(high, values.min(), values.max())),
+                )
     return MapView(colour, classes, range_column, low, high), notes
 
 

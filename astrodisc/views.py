@@ -44,8 +44,11 @@ class VarStarView:
         self._of(current).subcluster_view(current, rows, color, key)
 
 
-VIEWS: dict[str, ModuleType | VarStarView] = {"varstars": VarStarView(), "galaxies": galaxy_view,
-                                              "catalog": catalog_view}
+VIEWS: dict[str, ModuleType | VarStarView] = {
+    "varstars": VarStarView(),
+    "galaxies": galaxy_view,
+    "catalog": catalog_view,
+}
 
 
 def view_for(kind: str) -> ModuleType | VarStarView:

@@ -37,27 +37,44 @@ def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
         st.info(blocked, icon=":material/hourglass:")
     for column, suffix in zip(st.columns(len(suffixes)), suffixes):
         data = functools.partial(table_bytes, table, suffix) if public.enabled else table_bytes(table, suffix)
-        column.download_button(f"{FORMATS[suffix]}", data, file_name=f"{stem}{suffix}", mime=MIME[suffix],
-                               key=f"{key}_{suffix[1:]}", disabled=blocked is not None,
-                               on_click=public_mode.take_heavy if public.enabled else "ignore")
+        column.download_button(
+            f"{FORMATS[suffix]}",
+            data,
+            file_name=f"{stem}{suffix}",
+            mime=MIME[suffix],
+            key=f"{key}_{suffix[1:]}",
+            disabled=blocked is not None,
+            on_click=public_mode.take_heavy if public.enabled else "ignore",
+        )
 
 
-def neighbour_cards(current: Current, view: ModuleType, rows: Sequence[int], scores: Sequence[float], *,
-                    key: str, button: str, button_key: str, on_open: Callable[[str], None]) -> None:
+def neighbour_cards(
+    current: Current,
+    view: ModuleType,
+    rows: Sequence[int],
+    scores: Sequence[float],
+    *,
+    key: str,
+    button: str,
+    button_key: str,
+    on_open: Callable[[str], None],
+) -> None:
     """A grid of cards, one per neighbour (catalogue ``rows``, cosine ``scores``): id, label, similarity, the
     view's preview and a ``button`` calling ``on_open(object_id)``; the grid's container has ``key`` and each
     button the key ``{button_key}_{row}``."""
     catalog = current.artifacts.catalog
     with st.container(key=key):
         for start in range(0, len(rows), CARDS_PER_ROW):
-            for cell, row, score in zip(st.columns(CARDS_PER_ROW), rows[start:start + CARDS_PER_ROW],
-                                        scores[start:start + CARDS_PER_ROW]):
+            for cell, row, score in zip(
+                st.columns(CARDS_PER_ROW), rows[start : start + CARDS_PER_ROW], scores[start : start + CARDS_PER_ROW]
+            ):
                 row = int(row)
                 object_id = str(catalog.at[row, "object_id"])
                 with cell.container(border=True):
                     st.markdown(f"{NEIGHBOUR_PREFIX}`{object_id}`")
-                    st.caption(f"{category_names(catalog.loc[[row], 'label'], 'label').iloc[0]} · "
-                               f"similarity {score:.3f}")
+                    st.caption(
+                        f"{category_names(catalog.loc[[row], 'label'], 'label').iloc[0]} · similarity {score:.3f}"
+                    )
                     view.neighbour_preview(current, row)
                     st.button(button, key=f"{button_key}_{row}", on_click=on_open, args=(object_id,))
 

@@ -38,11 +38,12 @@ def run(work: Path) -> None:
     (work / MARKER).touch()
     linear_table(work / "linear.csv")
     dataset, model = work / "linear-catalogue", work / "linear-scarf"
-    for argv in (["import", "catalog", "--table", str(work / "linear.csv"), "--out", str(dataset)],
-                 ["train", "--dataset", str(dataset), "--out", str(model)],
-                 ["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / "scarf")],
-                 ["evaluate", "--artifacts", str(dataset / "scarf"), "--out",
-                  str(DOCS / "evaluation-linear-catalogue.json")]):
+    for argv in (
+        ["import", "catalog", "--table", str(work / "linear.csv"), "--out", str(dataset)],
+        ["train", "--dataset", str(dataset), "--out", str(model)],
+        ["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / "scarf")],
+        ["evaluate", "--artifacts", str(dataset / "scarf"), "--out", str(DOCS / "evaluation-linear-catalogue.json")],
+    ):
         if main(argv) != 0:
             raise SystemExit(f"astrodisc {argv[0]} failed")
 

@@ -159,9 +159,13 @@ def page_shots(page, url: str) -> None:
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as tmp, \
-            serve(ROOT / "data", Path(tmp) / "streamlit.log", env={"ASTRODISC_LABELS": f"{tmp}/labels.sqlite"},
-                  timeout_s=120) as url, sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        serve(
+            ROOT / "data", Path(tmp) / "streamlit.log", env={"ASTRODISC_LABELS": f"{tmp}/labels.sqlite"}, timeout_s=120
+        ) as url,
+        sync_playwright() as p,
+    ):
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         map_shots(page, url)

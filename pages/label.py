@@ -47,12 +47,21 @@ if not annotator:
     st.stop()
 session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
 skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
-step = label_queue.next_object(db, dataset, annotator, catalog, order, skipped=skipped,
-                               field=app_state.interest_field(current, annotator),
-                               index=app_state.catalogue_index(current))
+step = label_queue.next_object(
+    db,
+    dataset,
+    annotator,
+    catalog,
+    order,
+    skipped=skipped,
+    field=app_state.interest_field(current, annotator),
+    index=app_state.catalogue_index(current),
+)
 row = step.row
-st.caption(f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
-           f"{len(skipped)} skipped this session · queue of {step.queued:,} by {order}")
+st.caption(
+    f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
+    f"{len(skipped)} skipped this session · queue of {step.queued:,} by {order}"
+)
 message = st.session_state.pop(MESSAGE_KEY, None)
 if message:
     st.toast(inert(message))
@@ -80,8 +89,7 @@ def _save(**fields) -> None:
 def _on_save() -> None:
     chosen = st.session_state.get(CLASS_KEY)
     name = (st.session_state.get(NEW_CLASS_KEY) or "").strip() if chosen == NEW_CLASS else chosen
-    _save(label=name or None, interest=st.session_state.get(INTEREST_KEY),
-          note=st.session_state.get(NOTE_KEY) or "")
+    _save(label=name or None, interest=st.session_state.get(INTEREST_KEY), note=st.session_state.get(NOTE_KEY) or "")
 
 
 def _on_unsure() -> None:
@@ -106,10 +114,18 @@ def _import(upload) -> None:
     bar = st.progress(0.0, text=f"Reading {inert(upload.name)}")
     try:
         table = read_table(upload.getvalue(), upload.name, max_bytes=IMPORT_LIMIT, text_columns=LABEL_TEXT_COLUMNS)
-        labels = labels_from_table(table, dataset, set(catalog["object_id"].astype(str)), annotator,
-                                   f"import-{session}", max_rows=public_mode.import_row_limit())
-        imported = db.add_many(labels, progress=lambda done, total: bar.progress(
-            done / total, text=f"Writing {done:,} of {total:,} labels"))
+        labels = labels_from_table(
+            table,
+            dataset,
+            set(catalog["object_id"].astype(str)),
+            annotator,
+            f"import-{session}",
+            max_rows=public_mode.import_row_limit(),
+        )
+        imported = db.add_many(
+            labels,
+            progress=lambda done, total: bar.progress(done / total, text=f"Writing {done:,} of {total:,} labels"),
+        )
     except UserError as err:
         st.error(inert(f"Nothing imported: {err}"))
         return
@@ -134,8 +150,7 @@ with right:
     st.selectbox("Class", classes, index=None, key=CLASS_KEY, placeholder="choose a class")
     if st.session_state.get(CLASS_KEY) == NEW_CLASS:
         st.text_input("New class name", key=NEW_CLASS_KEY)
-    st.segmented_control("Interest (0 = nothing to see … 5 = drop everything)", list(INTEREST_SCORES),
-                         key=INTEREST_KEY)
+    st.segmented_control("Interest (0 = nothing to see … 5 = drop everything)", list(INTEREST_SCORES), key=INTEREST_KEY)
     st.text_input("Note", key=NOTE_KEY)
     save, unsure = st.columns(2)
     skip, undo = st.columns(2)
@@ -146,37 +161,60 @@ with right:
 with left:
     view.object_view(current, row)
 
+
 def _all_labels() -> None:
     """Every annotator's standing labels of the dataset: counts, agreement, export and import."""
     standing = db.latest(dataset)
-    st.caption(f"{len(standing):,} standing labels by {standing['annotator'].nunique()} annotators "
-               f"(the latest of each annotator for each object)")
+    st.caption(
+        f"{len(standing):,} standing labels by {standing['annotator'].nunique()} annotators "
+        f"(the latest of each annotator for each object)"
+    )
     if len(standing):
         result = agreement(standing)
         if result["pairs"]:
-            st.dataframe(pd.DataFrame([{"annotators": " · ".join(p["annotators"]), "objects (class)": p["class_objects"],
-                                        "Cohen κ (class)": p["class_kappa"], "objects (interest)": p["interest_objects"],
-                                        "weighted κ (interest)": p["interest_kappa"]} for p in result["pairs"]]),
-                         hide_index=True, key="agreement")
+            st.dataframe(
+                pd.DataFrame(
+                    [
+                        {
+                            "annotators": " · ".join(p["annotators"]),
+                            "objects (class)": p["class_objects"],
+                            "Cohen κ (class)": p["class_kappa"],
+                            "objects (interest)": p["interest_objects"],
+                            "weighted κ (interest)": p["interest_kappa"],
+                        }
+                        for p in result["pairs"]
+                    ]
+                ),
+                hide_index=True,
+                key="agreement",
+            )
         if "fleiss_kappa" in result:
-            st.caption(f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
-                       f"{result['fleiss_kappa']:.3f}")
+            st.caption(
+                f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
+                f"{result['fleiss_kappa']:.3f}"
+            )
         download_buttons(standing, f"{dataset}-labels", key="labels_download")
     limit = public_mode.import_row_limit()
-    upload = st.file_uploader("Import labels (a table with object_id and any of label, interest, note"
-                              + (f"; at most {limit:,} rows here)" if limit else ")"),
-                              type=["csv", "parquet", "vot", "xml"], key="labels_upload",
-                              max_upload_size=max(1, IMPORT_LIMIT // 2**20))
+    upload = st.file_uploader(
+        "Import labels (a table with object_id and any of label, interest, note"
+        + (f"; at most {limit:,} rows here)" if limit else ")"),
+        type=["csv", "parquet", "vot", "xml"],
+        key="labels_upload",
+        max_upload_size=max(1, IMPORT_LIMIT // 2**20),
+    )
     if upload is not None:
-        st.button(f"Import {inert(upload.name)} as {inert(annotator)}", key="labels_import", on_click=st.session_state.update,
-                  kwargs={IMPORT_KEY: True})
+        st.button(
+            f"Import {inert(upload.name)} as {inert(annotator)}",
+            key="labels_import",
+            on_click=st.session_state.update,
+            kwargs={IMPORT_KEY: True},
+        )
         if st.session_state.pop(IMPORT_KEY, False):  # asked for in the click's callback, done here with progress
             _import(upload)
 
 
 # read only while open: with 10^6 labels the whole table takes a second to read (``astrodisc bench labels``)
-all_labels = st.expander(f"All labels of {dataset}: agreement, export and import", key="all_labels",
-                         on_change="rerun")
+all_labels = st.expander(f"All labels of {dataset}: agreement, export and import", key="all_labels", on_change="rerun")
 if all_labels.open:
     with all_labels:
         _all_labels()

@@ -31,8 +31,21 @@ from astrodisc.widgets import (
 )
 
 FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
-SUMMARY_COLUMNS = ("object_id", "label", "pred_label", "pred_prob", "label_distance", "ood", "cluster", "period", "amplitude", "z_spec",
-                   "mag_r", "anomaly_score", "mislabel_score")
+SUMMARY_COLUMNS = (
+    "object_id",
+    "label",
+    "pred_label",
+    "pred_prob",
+    "label_distance",
+    "ood",
+    "cluster",
+    "period",
+    "amplitude",
+    "z_spec",
+    "mag_r",
+    "anomaly_score",
+    "mislabel_score",
+)
 HIDDEN_METADATA = ("object_id",)
 MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
 LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
@@ -52,6 +65,7 @@ view = view_for(store.kind)
 
 
 # ---- selection callbacks ------------------------------------------------------------------------------------
+
 
 def _on_select(chart_key: str) -> None:
     """A click (one object) or a box/lasso (a selection) on the map or the sky view."""
@@ -101,6 +115,7 @@ def _on_goto() -> None:
 
 # ---- sidebar: colouring and filters -------------------------------------------------------------------------
 
+
 def _seed_view_from_link(colours: list[str], classes: list[str], numeric: list[str]) -> None:
     """On a set's first map run in this session, set the colouring and filter widgets from the URL's view
     parameters (a shared link), dropping what this catalogue lacks with a note. Back from another page
@@ -110,7 +125,9 @@ def _seed_view_from_link(colours: list[str], classes: list[str], numeric: list[s
             return
         st.query_params.update(st.session_state.get(LAST_VIEW_KEY, {}))
     st.session_state[SEEDED_KEY] = current.artifact_set.label
-    for key in [k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)]:
+    for key in [
+        k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)
+    ]:
         del st.session_state[key]
     notes = _open_linked_subset()
     link, link_notes = view_link.from_query(st.query_params.to_dict(), catalog, classes, colours, numeric)
@@ -153,8 +170,9 @@ def _on_save_subset() -> None:
     rows = st.session_state.get(LASSO_KEY) or st.session_state.get(FOCUS_KEY) or None
     view = {k: st.query_params[k] for k in view_link.VIEW_PARAMS if k in st.query_params}
     ids = None if rows is None else tuple(catalog.loc[rows, "object_id"].astype(str))
-    subset = Subset(info.name, st.session_state.get(SUBSET_NAME_KEY, ""), st.session_state.get("annotator", ""),
-                    view, ids)
+    subset = Subset(
+        info.name, st.session_state.get(SUBSET_NAME_KEY, ""), st.session_state.get("annotator", ""), view, ids
+    )
     try:
         app_state.subset_db().save(subset)
     except UserError as err:
@@ -184,8 +202,9 @@ def _write_view_to_link(view: view_link.MapView) -> None:
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
-def _shared_figure(set_label: str, built: float, chart_key: str, view_key: tuple,
-                   _build: Callable[[], go.Figure]) -> go.Figure:
+def _shared_figure(
+    set_label: str, built: float, chart_key: str, view_key: tuple, _build: Callable[[], go.Figure]
+) -> go.Figure:
     """The figure of chart ``chart_key`` of a set (its label and manifest time ``built``) for ``view_key`` (what
     decides it: colouring, filters, narrowing, pictures), built once and shared by every session showing that
     view: a click then sends the very same figure, which Streamlit does not redraw, and only the marks change
@@ -204,10 +223,14 @@ def _open_row(row: int) -> None:
 
 
 colours = [c for c in FIRST_COLOURS if c in catalog] + sorted(
-    c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id")
+    c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id"
+)
 classes = sorted(render.category_names(catalog["label"], "label").unique())
-numeric = [c for c in catalog.columns if pd.api.types.is_numeric_dtype(catalog[c].dtype)
-           and not pd.api.types.is_bool_dtype(catalog[c].dtype)]
+numeric = [
+    c
+    for c in catalog.columns
+    if pd.api.types.is_numeric_dtype(catalog[c].dtype) and not pd.api.types.is_bool_dtype(catalog[c].dtype)
+]
 _seed_view_from_link(colours, classes, numeric)
 
 with st.sidebar:
@@ -221,20 +244,39 @@ with st.sidebar:
         values = pd.to_numeric(catalog[filter_column], errors="coerce").to_numpy(dtype=float)
         values = values[np.isfinite(values)]
         if len(values) and values.min() < values.max():
-            low, high = st.slider(filter_column, float(values.min()), float(values.max()),
-                                  (float(values.min()), float(values.max())), key=RANGE_KEY + filter_column)
-    pictures = view is galaxy_view and st.toggle("Galaxy pictures on the map", value=True, key="pictures",
-                                                  help="One galaxy per cell of a grid over the map (filters apply)")
+            low, high = st.slider(
+                filter_column,
+                float(values.min()),
+                float(values.max()),
+                (float(values.min()), float(values.max())),
+                key=RANGE_KEY + filter_column,
+            )
+    pictures = view is galaxy_view and st.toggle(
+        "Galaxy pictures on the map",
+        value=True,
+        key="pictures",
+        help="One galaxy per cell of a grid over the map (filters apply)",
+    )
     sky_frame = None
-    if has_sky(catalog) and st.toggle("Sky view", key="sky_view",
-                                      help="Objects on the sky, linked with the map: select on one, see it on the other"):
-        sky_frame = st.radio("Sky frame", list(SKY_FRAMES), key="sky_frame", horizontal=True,
-                             format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b")
+    if has_sky(catalog) and st.toggle(
+        "Sky view", key="sky_view", help="Objects on the sky, linked with the map: select on one, see it on the other"
+    ):
+        sky_frame = st.radio(
+            "Sky frame",
+            list(SKY_FRAMES),
+            key="sky_frame",
+            horizontal=True,
+            format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b",
+        )
 
 with st.sidebar.expander("Saved subsets"):
     st.text_input("Name", key=SUBSET_NAME_KEY, placeholder="e.g. red ellipticals")
-    st.button("Save this view", key="subset_save", on_click=_on_save_subset,
-              help="The colouring and filters, with the box/lasso selection (or the narrowed map) if there is one")
+    st.button(
+        "Save this view",
+        key="subset_save",
+        on_click=_on_save_subset,
+        help="The colouring and filters, with the box/lasso selection (or the narrowed map) if there is one",
+    )
     saved = app_state.subset_db().names(info.name)
     if saved:
         st.selectbox("Saved", saved, key=SUBSET_PICK_KEY)
@@ -243,8 +285,9 @@ with st.sidebar.expander("Saved subsets"):
 
 link_notes(st.session_state.pop(LINK_NOTES_KEY, []))
 class_filter = tuple(chosen) if len(chosen) < len(classes) else None
-_write_view_to_link(view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter,
-                                      filter_column, low, high))
+_write_view_to_link(
+    view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high)
+)
 shown = app_state.filter_catalog(catalog, class_filter, filter_column, low, high)
 focus = st.session_state.get(FOCUS_KEY)
 if focus:
@@ -269,8 +312,7 @@ if selected is not None:
         spaces = [s for s in view.SPACES if s in artifacts.embeddings]
         c1, c2 = st.columns([1, 2])
         space = c1.selectbox("Neighbours in space", spaces, key="space")
-        k = c2.slider("Number of neighbours k", 1, min(30, max(1, len(catalog) - 1)),
-                      min(8, len(catalog) - 1), key="k")
+        k = c2.slider("Number of neighbours k", 1, min(30, max(1, len(catalog) - 1)), min(8, len(catalog) - 1), key="k")
         rows, scores = artifacts.neighbours(space, selected, k, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
         neighbour_rows = [int(r) for r in rows]
         neighbour_scores = [float(s) for s in scores]
@@ -279,16 +321,28 @@ if selected is not None:
 
 if selected is not None:
     with below:
-        st.markdown(f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
-                    f"in the {space} space (ringed on the map)")
-        neighbour_cards(current, view, neighbour_rows, neighbour_scores, key="neighbours", button="open",
-                        button_key="open", on_open=app_state.select_object)
+        st.markdown(
+            f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
+            f"in the {space} space (ringed on the map)"
+        )
+        neighbour_cards(
+            current,
+            view,
+            neighbour_rows,
+            neighbour_scores,
+            key="neighbours",
+            button="open",
+            button_key="open",
+            on_open=app_state.select_object,
+        )
 
 # ---- the map ------------------------------------------------------------------------------------------------
 
 with map_slot:
-    st.caption(f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
-               "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else ""))
+    st.caption(
+        f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
+        "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else "")
+    )
     if focus:
         st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
     picked = st.session_state.get(LASSO_KEY) or []
@@ -297,41 +351,79 @@ with map_slot:
 
     def _map() -> go.Figure:
         thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
-        return render.map_figure(shown, colour_by, thumbnails=thumbnails,
-                                 thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
-                                 point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0, meta=_meta(MAP_KEY))
+        return render.map_figure(
+            shown,
+            colour_by,
+            thumbnails=thumbnails,
+            thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
+            point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0,
+            meta=_meta(MAP_KEY),
+        )
 
-    st.plotly_chart(_shared_figure(*figure_of, MAP_KEY, view_key, _map), key=MAP_KEY,
-                    on_select=functools.partial(_on_select, MAP_KEY), selection_mode=("points", "box", "lasso"),
-                    config={"displaylogo": False, "scrollZoom": True})
+    st.plotly_chart(
+        _shared_figure(*figure_of, MAP_KEY, view_key, _map),
+        key=MAP_KEY,
+        on_select=functools.partial(_on_select, MAP_KEY),
+        selection_mode=("points", "box", "lasso"),
+        config={"displaylogo": False, "scrollZoom": True},
+    )
     draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
     if sky_frame is not None:
-        sky_figure = _shared_figure(*figure_of, SKY_KEY, (*view_key, sky_frame), lambda: render.map_figure(
-            sky_view(shown, sky_frame), colour_by, axes=SKY_AXES, axis_titles=SKY_FRAMES[sky_frame],
-            east_left=True, height=420, meta=_meta(SKY_KEY)))
-        st.plotly_chart(sky_figure, key=SKY_KEY, on_select=functools.partial(_on_select, SKY_KEY),
-                        selection_mode=("points", "box", "lasso"), config={"displaylogo": False, "scrollZoom": True})
+        sky_figure = _shared_figure(
+            *figure_of,
+            SKY_KEY,
+            (*view_key, sky_frame),
+            lambda: render.map_figure(
+                sky_view(shown, sky_frame),
+                colour_by,
+                axes=SKY_AXES,
+                axis_titles=SKY_FRAMES[sky_frame],
+                east_left=True,
+                height=420,
+                meta=_meta(SKY_KEY),
+            ),
+        )
+        st.plotly_chart(
+            sky_figure,
+            key=SKY_KEY,
+            on_select=functools.partial(_on_select, SKY_KEY),
+            selection_mode=("points", "box", "lasso"),
+            config={"displaylogo": False, "scrollZoom": True},
+        )
         marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
-        draw_marks(MARKS_KEY + SKY_KEY, _meta(SKY_KEY),  # sky positions of the marked objects only
-                   map_marks(sky_view(marked, sky_frame), neighbour_rows, selected, picked, axes=SKY_AXES), _open_row)
+        draw_marks(
+            MARKS_KEY + SKY_KEY,
+            _meta(SKY_KEY),  # sky positions of the marked objects only
+            map_marks(sky_view(marked, sky_frame), neighbour_rows, selected, picked, axes=SKY_AXES),
+            _open_row,
+        )
     if picked:
         st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
         table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
         st.dataframe(table, hide_index=True, key="lasso_table")
         download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
         if public_mode.offline_only("Sending to TOPCAT / Aladin (SAMP)"):
-            st.button("Send to TOPCAT / Aladin (SAMP)", key="samp_send", on_click=_on_samp,
-                      help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one")
+            st.button(
+                "Send to TOPCAT / Aladin (SAMP)",
+                key="samp_send",
+                on_click=_on_samp,
+                help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one",
+            )
             show_outcome(SAMP_KEY)
         if view is galaxy_view:
             galaxy_view.selection_gallery(current, picked)
         clear, narrow = st.columns(2)
         clear.button("Clear selection", key="clear_selection", on_click=_on_clear_selection)
-        narrow.button("Map only these", key="focus", on_click=_on_focus,
-                      help="Narrow the map (and its pictures) to this selection")
+        narrow.button(
+            "Map only these",
+            key="focus",
+            on_click=_on_focus,
+            help="Narrow the map (and its pictures) to this selection",
+        )
 
 
 # ---- the object panel ---------------------------------------------------------------------------------------
+
 
 def _format(value: object) -> str:
     if pd.isna(value):
@@ -360,14 +452,19 @@ def object_panel(row: int) -> None:
     view.object_view(current, row)
     with st.expander("Metadata", expanded=True):
         fields = [c for c in catalog.columns if c not in HIDDEN_METADATA]
-        st.dataframe(pd.DataFrame({"field": fields, "value": [_format(record[c]) for c in fields]}),
-                     hide_index=True, height=260, key="metadata")
+        st.dataframe(
+            pd.DataFrame({"field": fields, "value": [_format(record[c]) for c in fields]}),
+            hide_index=True,
+            height=260,
+            key="metadata",
+        )
 
 
 with right:
     if selected is None:
-        what = {"galaxies": "its image", "catalog": "its catalogue columns"}.get(store.kind,
-                                                                                "its light curves, spectrum")
+        what = {"galaxies": "its image", "catalog": "its catalogue columns"}.get(
+            store.kind, "its light curves, spectrum"
+        )
         st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
     else:
         object_panel(selected)

@@ -35,21 +35,36 @@ SET_KEY = "_search_set"  # the set the choices below were made for
 PER_SET = (OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY, "search_k_")  # choices (key prefixes) that belong to one set
 MODES = ("your data", "a catalogue object", "a sky position")
 KINDS = {  # upload kind: (query space, accepted suffixes, what the file must hold)
-    "light curve": ("photometry", uploads.LIGHTCURVE_SUFFIXES, (
-        f"CSV with a header: time ({', '.join(uploads.TIME_COLUMNS)}) [days], magnitude "
-        f"({', '.join(uploads.MAG_COLUMNS)}) [mag] and optionally its error ({', '.join(uploads.ERR_COLUMNS)}) "
-        f"[mag]; one band, the survey's. Rows with a missing time or magnitude are dropped; at least "
-        f"{uploads.MIN_EPOCHS} epochs.")),
-    "spectrum": ("spectra", uploads.SPECTRUM_SUFFIXES, (
-        "FITS: a 1-D image with wavelength keywords (CRVAL1, CDELT1 or CD1_1, CRPIX1; log10 with DC-FLAG = 1; "
-        "or COEFF0, COEFF1 as LAMOST), or a binary table with wavelength and flux columns (and ivar or error). "
-        f"Or CSV: {', '.join(uploads.WAVELENGTH_COLUMNS)} [Å], flux and optionally error. It must cover "
-        f"at least {uploads.MIN_GRID_COVERAGE:.0%} of the model's grid, {WAVELENGTH_GRID[0]:.0f}–"
-        f"{WAVELENGTH_GRID[-1]:.0f} Å (air); without errors they are estimated from the flux's scatter.")),
-    "cutout": ("image", uploads.CUTOUT_SUFFIXES, (
-        "FITS image or NPY array of (bands, H, W) or (H, W, bands) in the survey's bands and pixel unit "
-        "(FITS: BUNIT nanomaggies or a flux density); PNG (8-bit RGB) only for surveys of colour "
-        "composites. The central crop the model reads must fit; no NaN pixels.")),
+    "light curve": (
+        "photometry",
+        uploads.LIGHTCURVE_SUFFIXES,
+        (
+            f"CSV with a header: time ({', '.join(uploads.TIME_COLUMNS)}) [days], magnitude "
+            f"({', '.join(uploads.MAG_COLUMNS)}) [mag] and optionally its error ({', '.join(uploads.ERR_COLUMNS)}) "
+            f"[mag]; one band, the survey's. Rows with a missing time or magnitude are dropped; at least "
+            f"{uploads.MIN_EPOCHS} epochs."
+        ),
+    ),
+    "spectrum": (
+        "spectra",
+        uploads.SPECTRUM_SUFFIXES,
+        (
+            "FITS: a 1-D image with wavelength keywords (CRVAL1, CDELT1 or CD1_1, CRPIX1; log10 with DC-FLAG = 1; "
+            "or COEFF0, COEFF1 as LAMOST), or a binary table with wavelength and flux columns (and ivar or error). "
+            f"Or CSV: {', '.join(uploads.WAVELENGTH_COLUMNS)} [Å], flux and optionally error. It must cover "
+            f"at least {uploads.MIN_GRID_COVERAGE:.0%} of the model's grid, {WAVELENGTH_GRID[0]:.0f}–"
+            f"{WAVELENGTH_GRID[-1]:.0f} Å (air); without errors they are estimated from the flux's scatter."
+        ),
+    ),
+    "cutout": (
+        "image",
+        uploads.CUTOUT_SUFFIXES,
+        (
+            "FITS image or NPY array of (bands, H, W) or (H, W, bands) in the survey's bands and pixel unit "
+            "(FITS: BUNIT nanomaggies or a flux density); PNG (8-bit RGB) only for surveys of colour "
+            "composites. The central crop the model reads must fit; no NaN pixels."
+        ),
+    ),
 }
 
 app_state.require_app()
@@ -101,11 +116,20 @@ def _k_slider(key: str) -> int:
 def neighbour_cards(rows: np.ndarray, scores: np.ndarray) -> None:
     """One card per neighbour: id, label, similarity, a preview and a button that opens it on the map."""
     st.markdown(f"**{len(rows)} nearest neighbours**")
-    widgets.neighbour_cards(current, view, rows, scores, key="search_neighbours", button="open on map",
-                            button_key="search_open", on_open=_open_on_map)
+    widgets.neighbour_cards(
+        current,
+        view,
+        rows,
+        scores,
+        key="search_neighbours",
+        button="open on map",
+        button_key="search_open",
+        on_open=_open_on_map,
+    )
 
 
 # ---- your data ----------------------------------------------------------------------------------------------
+
 
 @st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…")
 def _embedded(kind: str, data: bytes, name: str, ebv: float, set_path: str, stamp: float) -> tuple[str, Query]:
@@ -132,25 +156,43 @@ def upload_section() -> None:
         kind = "cutout"
     else:
         _kept(KIND_KEY, "light curve")
-        kind = st.radio("Your data", ["light curve", "spectrum"], key=KIND_KEY, horizontal=True, on_change=_keep,
-                        args=(KIND_KEY,))
+        kind = st.radio(
+            "Your data", ["light curve", "spectrum"], key=KIND_KEY, horizontal=True, on_change=_keep, args=(KIND_KEY,)
+        )
     query_space, suffixes, accepted = KINDS[kind]
     limit = public_mode.upload_limit(uploads.MAX_UPLOAD_BYTES)
-    upload = st.file_uploader(f"Upload a {kind}", type=[s.lstrip(".") for s in suffixes],
-                              key=f"search_upload_{kind.replace(' ', '_')}", max_upload_size=max(1, limit // 2**20))
+    upload = st.file_uploader(
+        f"Upload a {kind}",
+        type=[s.lstrip(".") for s in suffixes],
+        key=f"search_upload_{kind.replace(' ', '_')}",
+        max_upload_size=max(1, limit // 2**20),
+    )
     st.caption(accepted)
     ebv = 0.0
     if kind == "cutout":
         _kept(EBV_KEY, 0.0)
-        ebv = st.number_input("Galactic E(B−V) towards it [mag]", min_value=0.0, max_value=5.0, step=0.01,
-                              key=EBV_KEY, on_change=_keep, args=(EBV_KEY,),
-                              help="Its cutout is dereddened by this, as the survey's were (0 if unknown)")
+        ebv = st.number_input(
+            "Galactic E(B−V) towards it [mag]",
+            min_value=0.0,
+            max_value=5.0,
+            step=0.01,
+            key=EBV_KEY,
+            on_change=_keep,
+            args=(EBV_KEY,),
+            help="Its cutout is dereddened by this, as the survey's were (0 if unknown)",
+        )
     left, right = st.columns(2)
     target_key = f"{TARGET_KEY}_{query_space}"
     _kept(target_key, query_space if query_space in spaces else spaces[0])
-    target = left.selectbox("Search the space of", spaces, key=target_key, on_change=_keep, args=(target_key,),
-                            help=f"Your {kind} is a query in the {query_space} space; the CLIP spaces share "
-                                 f"one dimension, so it can search the others too")
+    target = left.selectbox(
+        "Search the space of",
+        spaces,
+        key=target_key,
+        on_change=_keep,
+        args=(target_key,),
+        help=f"Your {kind} is a query in the {query_space} space; the CLIP spaces share "
+        f"one dimension, so it can search the others too",
+    )
     with right:
         k = _k_slider("search_k_upload")
     if upload is None:
@@ -173,6 +215,7 @@ def upload_section() -> None:
 
 # ---- a catalogue object -------------------------------------------------------------------------------------
 
+
 def object_section() -> None:
     selected = app_state.selected_row(current.artifacts)
     _kept(OBJECT_KEY, str(catalog.at[selected if selected is not None else catalog.index[0], "object_id"]))
@@ -180,8 +223,9 @@ def object_section() -> None:
     first, second, third = st.columns(3)
     _kept(QUERY_SPACE_KEY, "photometry" if "photometry" in spaces else spaces[0])
     _kept(TARGET_KEY, "spectra" if "spectra" in spaces else spaces[0])
-    query_space = first.selectbox("Query with its", spaces, key=QUERY_SPACE_KEY, on_change=_keep,
-                                  args=(QUERY_SPACE_KEY,))
+    query_space = first.selectbox(
+        "Query with its", spaces, key=QUERY_SPACE_KEY, on_change=_keep, args=(QUERY_SPACE_KEY,)
+    )
     target = second.selectbox("Search the space of", spaces, key=TARGET_KEY, on_change=_keep, args=(TARGET_KEY,))
     with third:
         k = _k_slider("search_k_object")
@@ -191,8 +235,9 @@ def object_section() -> None:
         return
     row = int(catalog.index[hits[0]])
     try:
-        rows, scores = artifacts.neighbours(target, row, k, query_space=query_space,
-                                            min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
+        rows, scores = artifacts.neighbours(
+            target, row, k, query_space=query_space, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC
+        )
     except UserError as err:
         st.error(f"Not searched: {inert(err)}")
         return
@@ -203,6 +248,7 @@ def object_section() -> None:
 
 # ---- a sky position -----------------------------------------------------------------------------------------
 
+
 @st.cache_resource(max_entries=4)
 def _catalogue_sky(path: str, stamp: float, _catalog) -> CatalogueSky:
     return CatalogueSky(_catalog)
@@ -210,10 +256,17 @@ def _catalogue_sky(path: str, stamp: float, _catalog) -> CatalogueSky:
 
 def position_section() -> None:
     _kept(POSITION_KEY, "")
-    text = st.text_input("Sky position (ICRS)", key=POSITION_KEY, on_change=_keep, args=(POSITION_KEY,),
-                         placeholder="150.1 2.2   or   10h00m24s +02d12m00s")
-    st.caption(f"Right ascension and declination in {EXAMPLES}. Frame: ICRS (J2000); RA in hours when "
-               "sexagesimal unless marked in degrees.")
+    text = st.text_input(
+        "Sky position (ICRS)",
+        key=POSITION_KEY,
+        on_change=_keep,
+        args=(POSITION_KEY,),
+        placeholder="150.1 2.2   or   10h00m24s +02d12m00s",
+    )
+    st.caption(
+        f"Right ascension and declination in {EXAMPLES}. Frame: ICRS (J2000); RA in hours when "
+        "sexagesimal unless marked in degrees."
+    )
     if not text.strip():
         st.info("Type a position to find the nearest catalogue object.")
         return
@@ -225,8 +278,10 @@ def position_section() -> None:
         return
     object_id = str(catalog.at[match.row, "object_id"])
     st.markdown(f"nearest: `{object_id}`")
-    st.caption(f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from RA {position.ra.deg:.6f}°, "
-               f"Dec {position.dec.deg:+.6f}° (ICRS)")
+    st.caption(
+        f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from RA {position.ra.deg:.6f}°, "
+        f"Dec {position.dec.deg:+.6f}° (ICRS)"
+    )
     with st.columns(3)[0]:  # a card's width, as in the neighbour lists
         view.neighbour_preview(current, match.row)
     st.button("open on map", key="search_open_position", on_click=_open_on_map, args=(object_id,))

@@ -19,8 +19,17 @@ from astrodisc.artifacts import Artifacts
 from astrodisc.errors import UserError
 from astrodisc.labels import manifest_versions
 from astrodisc.page_text import inert
-from astrodisc.subclass_profiles import (NOISE, Subcluster, class_rows, class_sizes, distributions, group_names,
-                                         subcluster_labels, subcluster_note, subclusters_of)
+from astrodisc.subclass_profiles import (
+    NOISE,
+    Subcluster,
+    class_rows,
+    class_sizes,
+    distributions,
+    group_names,
+    subcluster_labels,
+    subcluster_note,
+    subclusters_of,
+)
 from astrodisc.views import view_for
 from astrodisc.widgets import show_outcome
 
@@ -55,15 +64,23 @@ def _on_save(cls: str, space: str, members: dict[int, list[str]]) -> None:
     try:
         if number not in members:
             raise UserError("pick a sub-cluster")
-        labels = subcluster_labels(info.name, members[number], st.session_state.get(NAME_KEY) or "",
-                                   st.session_state.get(ANNOTATOR_KEY) or "", f"subclusters-{uuid.uuid4().hex[:12]}",
-                                   subcluster_note(cls, space, number), **manifest_versions(artifacts.manifest))
+        labels = subcluster_labels(
+            info.name,
+            members[number],
+            st.session_state.get(NAME_KEY) or "",
+            st.session_state.get(ANNOTATOR_KEY) or "",
+            f"subclusters-{uuid.uuid4().hex[:12]}",
+            subcluster_note(cls, space, number),
+            **manifest_versions(artifacts.manifest),
+        )
         app_state.label_db().add_many(labels)
     except UserError as err:
         st.session_state[SAVE_KEY] = (False, f"Nothing saved: {err}")
         return
-    saved = (f"Saved the {len(labels)} members of sub-cluster {number} as “{labels[0].label}” by "
-             f"{labels[0].annotator}: the Label page shows them")
+    saved = (
+        f"Saved the {len(labels)} members of sub-cluster {number} as “{labels[0].label}” by "
+        f"{labels[0].annotator}: the Label page shows them"
+    )
     st.session_state[SAVE_KEY] = (True, saved)
     st.session_state[NAME_KEY] = ""
 
@@ -76,14 +93,16 @@ def save_form(cls: str, space: str, groups: list[Subcluster]) -> None:
         st.session_state[ANNOTATOR_KEY] = st.session_state.get(LABEL_PAGE_ANNOTATOR) or ""
     sizes = {g.number: g.size for g in groups}
     pick, name, annotator = st.columns(3)
-    pick.selectbox("Sub-cluster", list(sizes), key=PICK_KEY,
-                   format_func=lambda k: f"sub-cluster {k} ({sizes[k]:,} members)")
+    pick.selectbox(
+        "Sub-cluster", list(sizes), key=PICK_KEY, format_func=lambda k: f"sub-cluster {k} ({sizes[k]:,} members)"
+    )
     name.text_input("New label name", key=NAME_KEY, placeholder=f"e.g. {cls}-a")
     annotator.text_input("Annotator", key=ANNOTATOR_KEY, placeholder="your name")
     object_ids = catalog["object_id"].astype(str).to_numpy()
     members = {g.number: object_ids[g.rows].tolist() for g in groups}
-    st.button("Save sub-cluster as label", key="subclass_save", type="primary", on_click=_on_save,
-              args=(cls, space, members))
+    st.button(
+        "Save sub-cluster as label", key="subclass_save", type="primary", on_click=_on_save, args=(cls, space, members)
+    )
     show_outcome(SAVE_KEY)
 
 
@@ -91,19 +110,34 @@ st.subheader(f"Sub-classes of {info.name} · {current.artifact_set.model}")
 sizes = class_sizes(catalog)
 spaces = list(artifacts.spaces)
 left, right = st.columns(2)
-cls = left.selectbox("Class", list(sizes.index), index=None, key=CLASS_KEY, placeholder="choose a class to split",
-                     format_func=lambda c: f"{c} ({sizes[c]:,} members)")
-space = right.selectbox("Embedding space", spaces, index=spaces.index(artifacts.map_space), key=SPACE_KEY,
-                        help="The map's space by default. Each space sees other traits: on the variable-star demo "
-                             "the spectra space separates the Mira subtypes better than the fused one.")
+cls = left.selectbox(
+    "Class",
+    list(sizes.index),
+    index=None,
+    key=CLASS_KEY,
+    placeholder="choose a class to split",
+    format_func=lambda c: f"{c} ({sizes[c]:,} members)",
+)
+space = right.selectbox(
+    "Embedding space",
+    spaces,
+    index=spaces.index(artifacts.map_space),
+    key=SPACE_KEY,
+    help="The map's space by default. Each space sees other traits: on the variable-star demo "
+    "the spectra space separates the Mira subtypes better than the fused one.",
+)
 if cls is None:
-    st.info("Pick a class: its members are clustered again, without labels, on their own map of the chosen space; "
-            "each sub-cluster then shows what its members look like.")
+    st.info(
+        "Pick a class: its members are clustered again, without labels, on their own map of the chosen space; "
+        "each sub-cluster then shows what its members look like."
+    )
     st.stop()
 rows = class_rows(catalog, cls)
 if len(rows) < maps.MIN_SUBCLUSTER_MEMBERS:
-    st.info(f"{cls} has {len(rows)} members: too few to split. A sub-cluster needs {maps.SUBCLUSTER_MIN_SIZE} "
-            f"members, so a class needs at least {maps.MIN_SUBCLUSTER_MEMBERS}.")
+    st.info(
+        f"{cls} has {len(rows)} members: too few to split. A sub-cluster needs {maps.SUBCLUSTER_MIN_SIZE} "
+        f"members, so a class needs at least {maps.MIN_SUBCLUSTER_MEMBERS}."
+    )
     st.stop()
 if not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited in public mode
     st.stop()
@@ -114,21 +148,28 @@ names = pd.Series(group_names(found), index=catalog.index[rows])
 colors = render.category_colors(names)
 
 noise = int(np.sum(found.labels < 0))
-st.caption(f"{len(rows):,} {cls} members on their own UMAP of the {space} space: {len(groups)} sub-clusters, "
-           f"{noise:,} members in none (noise, grey) · minimum sub-cluster {maps.subcluster_min_size(len(rows))}")
+st.caption(
+    f"{len(rows):,} {cls} members on their own UMAP of the {space} space: {len(groups)} sub-clusters, "
+    f"{noise:,} members in none (noise, grey) · minimum sub-cluster {maps.subcluster_min_size(len(rows))}"
+)
 members_map = catalog.iloc[rows].assign(umap_x=found.xy[:, 0], umap_y=found.xy[:, 1], **{GROUP: names.to_numpy()})
-st.plotly_chart(render.map_figure(members_map, GROUP, height=420), key=MAP_KEY,
-                config={"displaylogo": False, "scrollZoom": True})
+st.plotly_chart(
+    render.map_figure(members_map, GROUP, height=420), key=MAP_KEY, config={"displaylogo": False, "scrollZoom": True}
+)
 if not groups:
-    st.info(f"No sub-clusters: HDBSCAN calls all {len(rows)} {cls} members noise in the {space} space. "
-            "Try another space.")
+    st.info(
+        f"No sub-clusters: HDBSCAN calls all {len(rows)} {cls} members noise in the {space} space. Try another space."
+    )
     st.stop()
 
 st.markdown("#### Sub-clusters side by side")
 for cell, group in zip(_cells(len(groups)), groups):
     with cell.container(border=True):
-        st.markdown(f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
-                    f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)})", unsafe_allow_html=True)
+        st.markdown(
+            f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
+            f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)})",
+            unsafe_allow_html=True,
+        )
         view.subcluster_view(current, group.rows, colors[group.name], key=f"subclass_{group.number}")
 
 st.markdown("#### Metadata distributions")
@@ -136,14 +177,23 @@ clustered = names[names != NOISE]
 cluster_colors = {name: color for name, color in colors.items() if name != NOISE}
 figures = []
 if {"period", "amplitude"} <= set(catalog.columns):
-    figures.append(render.group_scatter_figure(catalog.loc[clustered.index, "period"],
-                                               catalog.loc[clustered.index, "amplitude"], clustered, cluster_colors,
-                                               x_title="period [days]", y_title="amplitude [mag]", log_x=True))
+    figures.append(
+        render.group_scatter_figure(
+            catalog.loc[clustered.index, "period"],
+            catalog.loc[clustered.index, "amplitude"],
+            clustered,
+            cluster_colors,
+            x_title="period [days]",
+            y_title="amplitude [mag]",
+            log_x=True,
+        )
+    )
 for title, values in distributions(catalog, info.bands).items():
-    figures.append(render.group_histogram_figure(values.loc[clustered.index], clustered, cluster_colors,
-                                                 x_title=title))
-st.caption("the sub-clusters' members (noise left out), in the colours of the map; histograms are shares of each "
-           "sub-cluster, so groups of different size compare")
+    figures.append(render.group_histogram_figure(values.loc[clustered.index], clustered, cluster_colors, x_title=title))
+st.caption(
+    "the sub-clusters' members (noise left out), in the colours of the map; histograms are shares of each "
+    "sub-cluster, so groups of different size compare"
+)
 for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures)):
     cell.plotly_chart(figure, config={"displaylogo": False}, key=f"subclass_meta_{i}")
 

@@ -24,7 +24,10 @@ DATASET, MODEL = "tiny-sim", "fake-encoder"
 SKY = "tiny-sky"  # the galaxy fixture; sorts after DATASET, so the picker still opens the variable stars first
 SKY_N, SKY_SEED = 240, 5
 FIXTURE_CLASSES: dict[str, tuple[float, float]] = {  # class: period range [days]
-    "EW": (0.3, 0.45), "RRAB": (0.5, 0.7), "DSCT": (0.05, 0.1), "SR": (40.0, 90.0),
+    "EW": (0.3, 0.45),
+    "RRAB": (0.5, 0.7),
+    "DSCT": (0.05, 0.1),
+    "SR": (40.0, 90.0),
 }
 PER_CLASS, UNLABELLED, EPOCHS, EMBED_DIM = 12, 4, 90, 16
 SPACES = ("photometry", "spectra", "metadata")
@@ -53,13 +56,18 @@ def _tiny_store(root: Path) -> None:
         err = np.full(EPOCHS, 0.02)
         lightcurves.append(LightCurve(time, mag + rng.normal(0, err), err, np.zeros(EPOCHS, np.uint8)))
     catalogue_period = np.where(np.arange(n) % 5 == 4, np.nan, periods)  # some objects lack a period
-    objects = pd.DataFrame({
-        "object_id": [f"TINY-{i:04d}" for i in range(n)],
-        "ra": rng.uniform(0, 360, n), "dec": rng.uniform(-60, 60, n),
-        "label": pd.array(labels, dtype="string"),
-        "period": catalogue_period, "amplitude": amplitudes,
-        "j_k": rng.normal(0.4, 0.2, n), "parallax": rng.uniform(0.1, 3.0, n),
-    })
+    objects = pd.DataFrame(
+        {
+            "object_id": [f"TINY-{i:04d}" for i in range(n)],
+            "ra": rng.uniform(0, 360, n),
+            "dec": rng.uniform(-60, 60, n),
+            "label": pd.array(labels, dtype="string"),
+            "period": catalogue_period,
+            "amplitude": amplitudes,
+            "j_k": rng.normal(0.4, 0.2, n),
+            "parallax": rng.uniform(0.1, 3.0, n),
+        }
+    )
     flux = 1.0 + 0.2 * np.sin(WAVELENGTH_GRID[None, :] / (200.0 + 10.0 * np.arange(n)[:, None]))
     flux[np.arange(n) % 3 == 2] = np.nan  # a third of the objects have no spectrum
     info = DatasetInfo(name=DATASET, simulated=True, seed=7, source="tests/conftest.py")
@@ -69,8 +77,10 @@ def _tiny_store(root: Path) -> None:
 def fake_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
     """Deterministic stand-in encoder: class centroid (one per class and space) + noise, (N, EMBED_DIM) float32
     per modality, each unlabelled object its own centroid (an isolated point on the map); the fused space is the concatenation of the unit-normalised modality vectors."""
-    labels = [label if isinstance(label, str) else f"unlabelled-{i}"  # each unlabelled object is a loner
-              for i, label in enumerate(store.objects["label"].astype(object))]
+    labels = [
+        label if isinstance(label, str) else f"unlabelled-{i}"  # each unlabelled object is a loner
+        for i, label in enumerate(store.objects["label"].astype(object))
+    ]
     classes = sorted(set(labels))
     out = {}
     for s, space in enumerate(SPACES):
@@ -164,8 +174,11 @@ def _record_opens(patch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     _OpenRecorder.paths = []
     for module, name in ((pd, "read_parquet"), (pq, "read_table"), (pq, "ParquetFile")):
         original = getattr(module, name)
-        patch.setattr(module, name, lambda source, *a, _f=original, **kw: (
-            _OpenRecorder.paths.append(str(source)), _f(source, *a, **kw))[1])
+        patch.setattr(
+            module,
+            name,
+            lambda source, *a, _f=original, **kw: (_OpenRecorder.paths.append(str(source)), _f(source, *a, **kw))[1],
+        )
     yield _OpenRecorder.paths
     _OpenRecorder.paths = None
 

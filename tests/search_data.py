@@ -42,10 +42,20 @@ class RealSet:
 def real_sets(tmp_path_factory: pytest.TempPathFactory) -> tuple[RealSet, RealSet]:
     """(variable stars, galaxies), each built once per session with its shipped encoder."""
     base = tmp_path_factory.getbasetemp() / "search-real"
-    stars = _built(base / "stars", STARS, STARS_MODEL, lambda out: varstars_sim.simulate(
-        varstars_sim.SimConfig(n=N_OBJECTS, seed=SEED), out, progress=False))
-    sky = _built(base / "sky", SKY, SKY_MODEL, lambda out: galaxies_sim.simulate(
-        galaxies_sim.SimConfig(n=N_OBJECTS, seed=SEED, workers=1), out, progress=False))
+    stars = _built(
+        base / "stars",
+        STARS,
+        STARS_MODEL,
+        lambda out: varstars_sim.simulate(varstars_sim.SimConfig(n=N_OBJECTS, seed=SEED), out, progress=False),
+    )
+    sky = _built(
+        base / "sky",
+        SKY,
+        SKY_MODEL,
+        lambda out: galaxies_sim.simulate(
+            galaxies_sim.SimConfig(n=N_OBJECTS, seed=SEED, workers=1), out, progress=False
+        ),
+    )
     return stars, sky
 
 
@@ -69,8 +79,9 @@ def spectrum_fits(store: VarStarStore, row: int) -> bytes:
     wavelength WCS [A]."""
     wavelength, flux, err = store.spectrum(str(store.objects["object_id"].iloc[row]))
     hdu = fits.PrimaryHDU(np.stack([flux, 1 / err.astype(np.float64) ** 2]))
-    hdu.header.update(CRVAL1=float(wavelength[0]), CDELT1=float(wavelength[1] - wavelength[0]), CRPIX1=1.0,
-                      CUNIT1="Angstrom")
+    hdu.header.update(
+        CRVAL1=float(wavelength[0]), CDELT1=float(wavelength[1] - wavelength[0]), CRPIX1=1.0, CUNIT1="Angstrom"
+    )
     buffer = io.BytesIO()
     hdu.writeto(buffer)
     return buffer.getvalue()

@@ -67,8 +67,9 @@ def _marks(at: AppTest, chart: str = "map") -> dict[str, list[int]]:
 
 
 def _neighbour_ids(at: AppTest) -> list[str]:
-    return [m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown
-            if m.value.startswith(NEIGHBOUR_PREFIX)]
+    return [
+        m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown if m.value.startswith(NEIGHBOUR_PREFIX)
+    ]
 
 
 def test_without_artifacts_the_app_says_how_to_build(tmp_path, monkeypatch):
@@ -518,8 +519,11 @@ def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeyp
     at.button(key="save").click().run()
     scored = LabelDB(tmp_path / "labels.sqlite").latest("tiny-sim", "ana")
     skipped = set(at.session_state["label_skipped"]) | {first}
-    expected = [r for r in queue_rows(catalog, LEARNING, np.asarray(artifacts.embeddings["fused"]), scored)
-                if catalog.at[r, "object_id"] not in skipped][0]
+    expected = [
+        r
+        for r in queue_rows(catalog, LEARNING, np.asarray(artifacts.embeddings["fused"]), scored)
+        if catalog.at[r, "object_id"] not in skipped
+    ][0]
     assert _shown_object(at) == catalog.at[expected, "object_id"]
     assert label_of[_shown_object(at)] == label_of[first]
 
@@ -531,8 +535,7 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     assert any("Enter your name" in i.value for i in at.info)
     assert not any(m.value.startswith("### `") for m in at.markdown)  # no object before a name is given
     at.sidebar.text_input(key="annotator").input("ben").run()
-    LabelDB(tmp_path / "labels.sqlite").add(Label("tiny-sim", _shown_object(at), "ana", "s0", label="RRAB",
-                                                  interest=2))
+    LabelDB(tmp_path / "labels.sqlite").add(Label("tiny-sim", _shown_object(at), "ana", "s0", label="RRAB", interest=2))
     at.run()
     assert any(m.value.startswith("model: predicted **") for m in at.markdown)
     assert any(c.value == "ana: RRAB · interest 2" for c in at.caption)

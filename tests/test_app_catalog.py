@@ -23,8 +23,10 @@ def catalogue_set(tmp_path_factory):
     dataset, model = root / "data" / "my-catalogue", root / "scarf"
     assert main(["import", "catalog", "--table", str(root / "cat.csv"), "--out", str(dataset), "--quiet"]) == 0
     assert main(["train", "--dataset", str(dataset), "--out", str(model), "--epochs", "1", "--quiet"]) == 0
-    assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / "scarf"),
-                 "--quiet"]) == 0
+    assert (
+        main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / "scarf"), "--quiet"])
+        == 0
+    )
     return root / "data", load_artifacts(dataset / "scarf")
 
 
@@ -38,8 +40,9 @@ def test_an_object_of_a_catalogue_opens_with_its_columns_and_neighbours(catalogu
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     rows, _ = artifacts.neighbours("metadata", row, 8)
-    shown = [m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown
-             if m.value.startswith(NEIGHBOUR_PREFIX)]
+    shown = [
+        m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown if m.value.startswith(NEIGHBOUR_PREFIX)
+    ]
     assert shown == [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
     for page in ("pages/label.py", "pages/subclasses.py", "pages/search.py", "pages/model.py"):
         at.switch_page(page).run()

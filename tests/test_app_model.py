@@ -23,15 +23,21 @@ from astrodisc.model_report import EVALUATION_FILE
 from astrodisc.paths import PROJECT_ROOT
 
 PAGE = "pages/model.py"
-HISTORY = [{"epoch": 1, "train_loss": 4.0, "val_score": -3.5}, {"epoch": 2, "train_loss": 3.0, "val_score": -3.1},
-           {"epoch": 3, "train_loss": 2.5, "val_score": -3.2}]
+HISTORY = [
+    {"epoch": 1, "train_loss": 4.0, "val_score": -3.5},
+    {"epoch": 2, "train_loss": 3.0, "val_score": -3.1},
+    {"epoch": 3, "train_loss": 2.5, "val_score": -3.2},
+]
 EVAL_CLASSES = ["DSCT", "EW", "RRAB", "SR"]
 EVAL_CONFUSION = [[3, 1, 0, 0], [0, 9, 1, 0], [0, 0, 7, 0], [1, 0, 0, 8]]
 
 
 def _cell(accuracy: float) -> dict:
-    return {"accuracy": {"mean": accuracy, "std": 0.02, "runs": [accuracy]}, "classes": EVAL_CLASSES,
-            "confusion_seed0": EVAL_CONFUSION}
+    return {
+        "accuracy": {"mean": accuracy, "std": 0.02, "runs": [accuracy]},
+        "classes": EVAL_CLASSES,
+        "confusion_seed0": EVAL_CONFUSION,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -44,15 +50,24 @@ def carded(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) ->
     model_dir = tmp_path_factory.mktemp("models") / MODEL
     model_dir.mkdir()
     (model_dir / "MODEL_CARD.md").write_text("# fake-encoder\n\nA class-centroid stand-in for the encoder.\n")
-    (model_dir / "config.json").write_text(json.dumps({"kind": "varstars", "training": {"history": HISTORY,
-                                                                                         "best_epoch": 2}}))
+    (model_dir / "config.json").write_text(
+        json.dumps({"kind": "varstars", "training": {"history": HISTORY, "best_epoch": 2}})
+    )
     artifact_dir = dataset_dir / MODEL
     manifest = json.loads((artifact_dir / "manifest.json").read_text())
     manifest["model"]["path"] = str(model_dir)
     (artifact_dir / "manifest.json").write_text(json.dumps(manifest))
-    evaluation = {"dataset": DATASET, "model": MODEL, "protocol": {"seeds": 1}, "classification": {"all": {
-        "0.1": {"pretrained_linear_probe": _cell(0.6), "scratch": _cell(0.4)},
-        "1.0": {"pretrained_linear_probe": _cell(0.8), "scratch": _cell(0.75)}}}}
+    evaluation = {
+        "dataset": DATASET,
+        "model": MODEL,
+        "protocol": {"seeds": 1},
+        "classification": {
+            "all": {
+                "0.1": {"pretrained_linear_probe": _cell(0.6), "scratch": _cell(0.4)},
+                "1.0": {"pretrained_linear_probe": _cell(0.8), "scratch": _cell(0.75)},
+            }
+        },
+    }
     (artifact_dir / EVALUATION_FILE).write_text(json.dumps(evaluation))
     return Fixture(data_root, dataset_dir, artifact_dir, tiny_artifacts.n_objects)
 

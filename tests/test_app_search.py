@@ -59,8 +59,9 @@ def _ok(at: AppTest) -> None:
 
 
 def _neighbour_ids(at: AppTest) -> list[str]:
-    return [m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown
-            if m.value.startswith(NEIGHBOUR_PREFIX)]
+    return [
+        m.value.removeprefix(NEIGHBOUR_PREFIX).strip("`") for m in at.markdown if m.value.startswith(NEIGHBOUR_PREFIX)
+    ]
 
 
 def _ids(artifacts, rows) -> list[str]:
@@ -93,20 +94,38 @@ def test_an_uploaded_light_curve_lists_the_objects_the_index_finds(stars, target
     if target == "photometry":
         assert shown[0] == str(store.objects["object_id"].iloc[row])  # itself, at similarity 1
         assert any("similarity 1.000" in c.value for c in at.caption)
-    assert any(c.value.startswith("Your light curve my star.csv:") and f"searched in the {target} space" in c.value
-               for c in at.caption)
+    assert any(
+        c.value.startswith("Your light curve my star.csv:") and f"searched in the {target} space" in c.value
+        for c in at.caption
+    )
     assert not at.error
 
 
-@pytest.mark.parametrize("kind,name,data,message", [
-    ("light curve", "lc.csv", b"hjd,flux\n1,2\n2,3\n",
-     "lc.csv has no magnitude column (accepted names: mag, magnitude"),
-    ("light curve", "lc.csv", b"", "lc.csv is empty"),
-    ("light curve", "lc.csv", b"hjd,mag\n" + b"1,nan\n" * 20, "lc.csv: column mag is all NaN"),
-    ("spectrum", "spec.fits", b"SIMPLE  =                    T" + bytes(2000), "spec.fits is not a readable FITS file"),
-    ("spectrum", "spec.csv", b"wavelength,flux\n10000,1\n10002,1\n10004,1\n",
-     "spec.csv covers 10000–10004 Å, 0% of the model's grid 3850–9000 Å"),
-])
+@pytest.mark.parametrize(
+    "kind,name,data,message",
+    [
+        (
+            "light curve",
+            "lc.csv",
+            b"hjd,flux\n1,2\n2,3\n",
+            "lc.csv has no magnitude column (accepted names: mag, magnitude",
+        ),
+        ("light curve", "lc.csv", b"", "lc.csv is empty"),
+        ("light curve", "lc.csv", b"hjd,mag\n" + b"1,nan\n" * 20, "lc.csv: column mag is all NaN"),
+        (
+            "spectrum",
+            "spec.fits",
+            b"SIMPLE  =                    T" + bytes(2000),
+            "spec.fits is not a readable FITS file",
+        ),
+        (
+            "spectrum",
+            "spec.csv",
+            b"wavelength,flux\n10000,1\n10002,1\n10004,1\n",
+            "spec.csv covers 10000–10004 Å, 0% of the model's grid 3850–9000 Å",
+        ),
+    ],
+)
 def test_a_malformed_upload_shows_its_message_and_changes_nothing(stars, kind, name, data, message):
     _, store = stars
     at = _search_page()
@@ -180,8 +199,9 @@ def test_an_uploaded_cutout_finds_its_galaxy_and_an_object_array_is_refused(sky)
     np.save(buffer, np.array([{"pixels": 1}], dtype=object), allow_pickle=True)
     at.file_uploader(key="search_upload_cutout").set_value(("evil.npy", buffer.getvalue(), NPY_TYPE)).run()
     _ok(at)
-    assert [e.value for e in at.error] == [("Not searched: evil.npy holds Python objects (an object array), "
-                                            "which are never loaded; save a numeric array")]
+    assert [e.value for e in at.error] == [
+        ("Not searched: evil.npy holds Python objects (an object array), which are never loaded; save a numeric array")
+    ]
     assert not _neighbour_ids(at)
 
 
@@ -225,4 +245,3 @@ def test_picking_another_set_starts_its_choices_afresh(built, tmp_path, monkeypa
     assert at.selectbox(key="search_query_space").value == "image" and not at.error
     rows, _ = sky_artifacts.neighbours("image", 0, DEFAULT_K, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
     assert _neighbour_ids(at) == _ids(sky_artifacts, rows)
-

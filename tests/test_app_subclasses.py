@@ -33,8 +33,12 @@ def _split_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
     vectors = fake_embed(store, model_dir)
     moved = class_rows(store.objects, SPLIT_CLASS)[::2]
     rng = np.random.default_rng(1)
-    return {space: np.where(np.isin(np.arange(len(v)), moved)[:, None], v + rng.normal(0, 3.0, v.shape[1]), v)
-            .astype(np.float32) for space, v in vectors.items()}
+    return {
+        space: np.where(np.isin(np.arange(len(v)), moved)[:, None], v + rng.normal(0, 3.0, v.shape[1]), v).astype(
+            np.float32
+        )
+        for space, v in vectors.items()
+    }
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +46,9 @@ def split_sim(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory)
     """The tiny store, under its own data root, built with ``_split_embed``."""
     data_root = tmp_path_factory.mktemp("data-split")
     dataset_dir = data_root / DATASET
-    shutil.copytree(tiny_artifacts.dataset_dir, dataset_dir,
-                    ignore=shutil.ignore_patterns(tiny_artifacts.artifact_dir.name))
+    shutil.copytree(
+        tiny_artifacts.dataset_dir, dataset_dir, ignore=shutil.ignore_patterns(tiny_artifacts.artifact_dir.name)
+    )
     model_dir = tmp_path_factory.mktemp("models") / SPLIT_MODEL
     model_dir.mkdir()
     build_artifacts(dataset_dir, model_dir, dataset_dir / SPLIT_MODEL, embed=_split_embed, seed=0, progress=False)
@@ -89,7 +94,8 @@ def test_the_page_waits_for_a_class_and_offers_every_space(tiny_data, monkeypatc
     assert any(i.value.startswith("Pick a class") for i in at.info)
     assert not at.get("plotly_chart")  # nothing clustered before a class is picked
     assert sorted(at.selectbox(key="subclass_class").options) == sorted(
-        f"{c} (12 members)" for c in ("EW", "RRAB", "DSCT", "SR"))
+        f"{c} (12 members)" for c in ("EW", "RRAB", "DSCT", "SR")
+    )
     space = at.selectbox(key="subclass_space")
     assert space.options == list(artifacts.spaces) and space.value == artifacts.map_space
 
@@ -127,7 +133,7 @@ def test_sub_clusters_side_by_side_are_the_clustering_of_the_class(split_sim, mo
     assert len(folded) == len(spectra) == found.n_clusters
     for figure in folded:  # each a median curve inside its band, maximum light at phase 0
         median = np.asarray(figure.data[-1].y, dtype=float)
-        assert np.nanargmin(median[:len(median) // 2]) in (0, len(median) // 2 - 1)
+        assert np.nanargmin(median[: len(median) // 2]) in (0, len(median) // 2 - 1)
     assert {f.data[-1].line.color for f in folded + spectra} == {colors[f"sub-cluster {k}"] for k in range(2)}
     assert any(c.value.endswith("members without a spectrum skipped") for c in at.caption)  # a third lack one
 

@@ -19,9 +19,16 @@ from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID,
 from astrodisc.errors import UserError
 
 # star index: (class, full seed 42 split, full seed 0 split, in sub10)
-STARS = [("EW", "train", "val", True), ("RRAB", "train", "train", True), ("SR", "train", "test", False),
-         ("EA", "train", "train", False), ("M", "val", "train", True), ("ROT", "val", "train", False),
-         ("DSCT", "test", "train", True), ("HADS", "test", "val", False)]
+STARS = [
+    ("EW", "train", "val", True),
+    ("RRAB", "train", "train", True),
+    ("SR", "train", "test", False),
+    ("EA", "train", "train", False),
+    ("M", "val", "train", True),
+    ("ROT", "val", "train", False),
+    ("DSCT", "test", "train", True),
+    ("HADS", "test", "val", False),
+]
 LOG_WAVE = 3.5682 + 1e-4 * np.arange(3909)  # LAMOST log10 grid, 3700-9100 A
 
 
@@ -43,7 +50,7 @@ def spectrum_flux(wavelength: np.ndarray, i: int) -> np.ndarray:
 
 def write_fits(path: Path, i: int) -> None:
     """Even stars: one HDU of (flux, ivar, wavelength, andmask, ormask) rows with COEFF0/1; odd: a table HDU."""
-    wavelength = 10 ** LOG_WAVE
+    wavelength = 10**LOG_WAVE
     flux, ivar = spectrum_flux(wavelength, i), np.full_like(wavelength, 100.0)
     path.parent.mkdir(parents=True, exist_ok=True)
     if i % 2 == 0:
@@ -76,9 +83,17 @@ def raw(tmp_path_factory) -> Path:
         folder.mkdir(parents=True)
         (folder / "info.json").write_text(json.dumps({"classes": sorted(CLASSES), "meta_cols": list(METADATA_COLUMNS)}))
         for split in ("train", "val", "test"):
-            rows = [{"asassn_name": name(i), "edr3_source_id": 1000 + i, "target": star[0],
-                     "spec_filename": f"spec-{i}", **metadata(i)}
-                    for i, star in enumerate(STARS) if star[column] == split and (subset == "full" or star[3])]
+            rows = [
+                {
+                    "asassn_name": name(i),
+                    "edr3_source_id": 1000 + i,
+                    "target": star[0],
+                    "spec_filename": f"spec-{i}",
+                    **metadata(i),
+                }
+                for i, star in enumerate(STARS)
+                if star[column] == split and (subset == "full" or star[3])
+            ]
             pd.DataFrame(rows).to_csv(folder / f"{split}.csv", index=False)
     return root
 
@@ -141,14 +156,31 @@ def test_raw_bad_inputs_are_one_line_user_errors(raw, tmp_path):
 
 
 def test_cli_import_astrom3(raw, tmp_path, capsys):
-    assert main(["import", "astrom3", "--source", str(raw), "--subset", "sub10", "--seed", "42",
-                 "--out", str(tmp_path / "cli"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "import",
+                "astrom3",
+                "--source",
+                str(raw),
+                "--subset",
+                "sub10",
+                "--seed",
+                "42",
+                "--out",
+                str(tmp_path / "cli"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     assert len(VarStarStore(tmp_path / "cli")) == sum(s[3] for s in STARS)
     assert main(["import", "astrom3", "--source", str(raw), "--subset", "half", "--out", str(tmp_path / "no")]) == 2
     assert capsys.readouterr().err.strip().count("\n") == 0
 
 
 # --------------------------------------------------------------------------------------------- processed layout
+
 
 def processed_row(i: int) -> dict:
     t, mag = epochs(i)[:-1, 0], epochs(i)[:-1, 1]
@@ -158,10 +190,15 @@ def processed_row(i: int) -> dict:
     wavelength = np.linspace(3800, 9100, 500)
     spectra = np.column_stack([wavelength, spectrum_flux(wavelength, i), np.full(500, 0.1)]).astype(np.float32)
     meta = metadata(i)
-    return {"photometry": photometry.tolist(), "spectra": spectra.tolist(),
-            "metadata": {"meta_cols": {c: meta[c] for c in METADATA_COLUMNS[:34]},
-                         "photo_cols": {c: meta[c] for c in METADATA_COLUMNS[34:]}},
-            "label": STARS[i][0]}
+    return {
+        "photometry": photometry.tolist(),
+        "spectra": spectra.tolist(),
+        "metadata": {
+            "meta_cols": {c: meta[c] for c in METADATA_COLUMNS[:34]},
+            "photo_cols": {c: meta[c] for c in METADATA_COLUMNS[34:]},
+        },
+        "label": STARS[i][0],
+    }
 
 
 @pytest.fixture(scope="module")

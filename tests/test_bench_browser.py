@@ -27,8 +27,11 @@ def test_click_targets_are_the_index_neighbours(tiny_artifacts):
 def test_browser_figures_of_the_fixture(tiny_artifacts):
     figures = browser_figures(tiny_artifacts.data_root, clicks=3)
 
-    assert (figures["dataset"], figures["objects"], figures["markers"]) == ("tiny-sim", tiny_artifacts.n_objects,
-                                                                             tiny_artifacts.n_objects)
+    assert (figures["dataset"], figures["objects"], figures["markers"]) == (
+        "tiny-sim",
+        tiny_artifacts.n_objects,
+        tiny_artifacts.n_objects,
+    )
     assert not figures["density_image"] and figures["clicks"] == 3
     assert 0 < figures["first_draw_warm_s"] and 0 < figures["first_draw_cold_s"]
     assert 0 < figures["click_to_neighbours_p50_s"] <= figures["click_to_neighbours_p95_s"]

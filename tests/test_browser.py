@@ -90,8 +90,10 @@ def test_deep_link_to_map_page_first_on_a_fresh_server(tiny_artifacts):
     catalog = artifacts.catalog
     row = 0
     object_id = str(catalog.at[row, "object_id"])
-    with (_serve(tiny_artifacts.data_root, "streamlit-deep-link.log") as url,
-          map_page(f"{url}/map?{app_state.OBJECT_PARAM}={object_id}") as page):
+    with (
+        _serve(tiny_artifacts.data_root, "streamlit-deep-link.log") as url,
+        map_page(f"{url}/map?{app_state.OBJECT_PARAM}={object_id}") as page,
+    ):
         shown = neighbours_shown(page, DEFAULT_K)
         page.screenshot(path=SHOTS / "page-deep-link.png")
         picker = page.locator("[data-testid='stSidebar'] input[aria-label='Dataset · model']").input_value()
@@ -138,8 +140,7 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
         url = page.url
         view = page.evaluate(READ_MAP)
         left, top, width, height = view["box"]
-        page.screenshot(path=SHOTS / "map-clicked.png",
-                        clip={"x": left, "y": top, "width": width, "height": height})
+        page.screenshot(path=SHOTS / "map-clicked.png", clip={"x": left, "y": top, "width": width, "height": height})
 
     rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
@@ -214,8 +215,10 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
         time.sleep(1.0)
         page.screenshot(path=SHOTS / "galaxy-page-clicked.png", full_page=True)
         sources = [img.get_attribute("src") for img in page.locator(".st-key-neighbours img").all()]
-        served = [np.asarray(Image.open(io.BytesIO(page.request.get(urljoin(url, src)).body())).convert("RGB"))
-                  for src in sources]
+        served = [
+            np.asarray(Image.open(io.BytesIO(page.request.get(urljoin(url, src)).body())).convert("RGB"))
+            for src in sources
+        ]
         assert page.locator("[data-testid='stException']").count() == 0
 
     rows, _ = artifacts.neighbours("image", row, DEFAULT_K, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)

@@ -163,10 +163,13 @@ def test_labels_notes_annotators_and_an_imported_table_show_as_typed(app, tmp_pa
 
         page.get_by_text("All labels of").click()
         uploader = page.locator(".st-key-labels_upload input[type='file']")
-        for table, outcome in ((_label_table(HOSTILE[0], "x", ""),
-                                f"Nothing imported: 1 object ids are not in {sky.dataset_dir.name}, e.g. '{HOSTILE[0]}'"),
-                               (_label_table(str(object_ids.iloc[-1]), HOSTILE[1], EVERYTHING),
-                                f"Imported 1 labels from {FILE_STEM}.csv")):
+        for table, outcome in (
+            (
+                _label_table(HOSTILE[0], "x", ""),
+                f"Nothing imported: 1 object ids are not in {sky.dataset_dir.name}, e.g. '{HOSTILE[0]}'",
+            ),
+            (_label_table(str(object_ids.iloc[-1]), HOSTILE[1], EVERYTHING), f"Imported 1 labels from {FILE_STEM}.csv"),
+        ):
             uploader.set_input_files({"name": f"{FILE_STEM}.csv", "mimeType": "text/csv", "buffer": table})
             _shown(page, f"Import {FILE_STEM}.csv as {VIEWER}")
             page.locator(".st-key-labels_import button").click()
@@ -179,12 +182,24 @@ def test_labels_notes_annotators_and_an_imported_table_show_as_typed(app, tmp_pa
 
 def test_every_link_parameter_is_shown_as_typed(app):
     """Each parameter the app reads (and one it does not) carries every hostile string: each note quotes it."""
-    names = (view_link.DATASET, view_link.MODEL, view_link.OBJECT, view_link.COLOUR, view_link.CLASSES,
-             view_link.RANGE, view_link.SUBSET, "anything")
+    names = (
+        view_link.DATASET,
+        view_link.MODEL,
+        view_link.OBJECT,
+        view_link.COLOUR,
+        view_link.CLASSES,
+        view_link.RANGE,
+        view_link.SUBSET,
+        "anything",
+    )
     with _page(f"{app.url}/map?{urlencode({name: EVERYTHING for name in names})}") as page:
-        for note in (f"Object '{EVERYTHING}' is not in", f"no column '{EVERYTHING}' to colour by",
-                     f"no class '{EVERYTHING}'", f"unreadable range '{EVERYTHING}'",
-                     f"no saved subset '{EVERYTHING}'"):
+        for note in (
+            f"Object '{EVERYTHING}' is not in",
+            f"no column '{EVERYTHING}' to colour by",
+            f"no class '{EVERYTHING}'",
+            f"unreadable range '{EVERYTHING}'",
+            f"no saved subset '{EVERYTHING}'",
+        ):
             _shown(page, note)
 
 
@@ -198,8 +213,11 @@ def test_an_overlong_link_value_is_refused_at_once_with_one_line(app):
         started = time.monotonic()
         # the browser's first request: Uvicorn refuses a 100 kB request line on a kept-alive connection
         with _page(f"{app.url}/search?{name}={value}") as page:
-            _shown(page, f"From the link: {name} ({HUGE:,} characters): longer than "
-                         f"{view_link.MAX_VALUE_CHARS:,} characters (shown without it).")
+            _shown(
+                page,
+                f"From the link: {name} ({HUGE:,} characters): longer than "
+                f"{view_link.MAX_VALUE_CHARS:,} characters (shown without it).",
+            )
             refused = time.monotonic() - started
             text = page.evaluate("() => document.body.innerText")
             query = _query(page.url)
@@ -227,12 +245,12 @@ def test_search_uploads_ids_and_positions_show_as_typed(app, tmp_path_factory):
     """A hostile-named light curve (variable stars) and picture (galaxies) with bad content, and a hostile object
     id and sky position: each message quotes them as typed."""
     stars, sky = real_sets(tmp_path_factory)
-    for built, suffix, message in ((stars, "csv", "has no magnitude column"),
-                                   (sky, "png", "is not a readable PNG")):
+    for built, suffix, message in ((stars, "csv", "has no magnitude column"), (sky, "png", "is not a readable PNG")):
         model = built.artifact_dir.name
         with _page(f"{app.url}/search?{urlencode({'dataset': built.dataset_dir.name, 'model': model})}") as page:
             page.locator("input[type=file]").set_input_files(
-                {"name": f"{FILE_STEM}.{suffix}", "mimeType": "application/octet-stream", "buffer": b"hjd,flux\n1,2\n"})
+                {"name": f"{FILE_STEM}.{suffix}", "mimeType": "application/octet-stream", "buffer": b"hjd,flux\n1,2\n"}
+            )
             _shown(page, f"Not searched: {FILE_STEM}.{suffix} {message}")
             if built is stars:
                 page.get_by_text("a catalogue object", exact=True).click()

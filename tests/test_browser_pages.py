@@ -46,13 +46,16 @@ def test_upload_a_malformed_then_a_good_light_curve_in_the_browser(tmp_path_fact
     expected = [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
     labels = tmp_path / "labels.sqlite"
 
-    with serve(stars.data_root, SHOTS / "streamlit-search.log", env={"ASTRODISC_LABELS": str(labels)}) as url, \
-            sync_playwright() as p:
+    with (
+        serve(stars.data_root, SHOTS / "streamlit-search.log", env={"ASTRODISC_LABELS": str(labels)}) as url,
+        sync_playwright() as p,
+    ):
         page = _open(p, f"{url}/search")
         page.get_by_text("Upload a light curve", exact=True).wait_for(timeout=60_000)
         before = _files(stars.data_root)
         page.locator("input[type=file]").set_input_files(
-            {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"hjd,flux\n1,2\n2,3\n"})
+            {"name": "bad.csv", "mimeType": "text/csv", "buffer": b"hjd,flux\n1,2\n2,3\n"}
+        )
         error = page.get_by_text("Not searched: bad.csv has no magnitude column")
         error.wait_for(timeout=60_000)
         wait_until_idle(page)
@@ -79,8 +82,10 @@ def test_save_a_sub_cluster_as_a_label_in_the_browser(split_sim, tmp_path):  # n
     assert len(groups) >= 2
     labels = tmp_path / "labels.sqlite"
 
-    with serve(split_sim.data_root, SHOTS / "streamlit-subclasses.log", env={"ASTRODISC_LABELS": str(labels)}) as url, \
-            sync_playwright() as p:
+    with (
+        serve(split_sim.data_root, SHOTS / "streamlit-subclasses.log", env={"ASTRODISC_LABELS": str(labels)}) as url,
+        sync_playwright() as p,
+    ):
         page = _open(p, f"{url}/subclasses")
         page.get_by_text("Pick a class").wait_for(timeout=60_000)
         page.get_by_label("Class", exact=True).click()

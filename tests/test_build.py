@@ -30,10 +30,17 @@ def _write_tiny_store(root: Path) -> None:
     mean_vmag = np.array([9.0, 13.0, 17.0])[truth_class] + rng.normal(0, 0.3, n)
     label = np.array(CLASSES, dtype=object)[truth_class]
     label[rng.random(n) < 0.2] = None
-    objects = pd.DataFrame({
-        "object_id": [f"obj-{i:03d}" for i in range(n)], "ra": rng.uniform(0, 360, n), "dec": rng.uniform(-60, 60, n),
-        "label": label, "mean_vmag": mean_vmag, "period": period, "amplitude": amplitude,
-    })
+    objects = pd.DataFrame(
+        {
+            "object_id": [f"obj-{i:03d}" for i in range(n)],
+            "ra": rng.uniform(0, 360, n),
+            "dec": rng.uniform(-60, 60, n),
+            "label": label,
+            "mean_vmag": mean_vmag,
+            "period": period,
+            "amplitude": amplitude,
+        }
+    )
     lightcurves = []
     for i in range(n):
         t = np.sort(rng.uniform(0, 200, 25))
@@ -97,7 +104,7 @@ def test_build_writes_the_artifact_contract_without_reading_truth(dataset, model
     assert any(p.endswith("objects.parquet") for p in opened)  # the recorder sees the build's reads
     assert not any(TRUTH_FILE in p for p in opened)
     pd.read_parquet(dataset / TRUTH_FILE)
-    assert any(TRUTH_FILE in p for p in record_opens[len(opened):])  # and would have seen a truth read
+    assert any(TRUTH_FILE in p for p in record_opens[len(opened) :])  # and would have seen a truth read
 
     art = load_artifacts(out)
     assert sorted(art.spaces) == ["fused", "metadata", "photometry"]  # no spectra in this store, so no such space
@@ -130,8 +137,10 @@ def test_build_writes_the_artifact_contract_without_reading_truth(dataset, model
     assert m["dataset"]["name"] == "tiny" and m["model"]["name"] == "fake-model"
     assert m["counts"]["objects"] == 300 and m["counts"]["labelled"] == int(labelled.sum())
     assert m["counts"]["clusters"] == cat["cluster"].max() + 1
-    assert m["spaces"]["fused"] == {"dim": 16, "index": {"type": "IndexFlatIP", "ntotal": 300, "dim": 16,
-                                                         "metric": "inner_product"}}
+    assert m["spaces"]["fused"] == {
+        "dim": 16,
+        "index": {"type": "IndexFlatIP", "ntotal": 300, "dim": 16, "metric": "inner_product"},
+    }
     assert m["stages"]["clusters"]["inputs"]["min_cluster_size"] == 10 and m["seed"] == 0
     assert set(m["stages"]) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "catalog"}
     assert all(stage["ran"] and stage["seconds"] >= 0 for stage in m["stages"].values())
@@ -169,7 +178,9 @@ def test_rebuild_skips_unchanged_stages_and_reruns_only_downstream(dataset, mode
     build_artifacts(dataset, model_dir, out, embed=embed, params=replace(params, k_label=3), progress=False)
     assert _ran(out) == {"labels", "catalog"}
     rebuilt = pd.read_parquet(out / "catalog.parquet")
-    pd.testing.assert_frame_equal(rebuilt[["umap_x", "umap_y", "anomaly_score"]], first[["umap_x", "umap_y", "anomaly_score"]])
+    pd.testing.assert_frame_equal(
+        rebuilt[["umap_x", "umap_y", "anomaly_score"]], first[["umap_x", "umap_y", "anomaly_score"]]
+    )
 
     (model_dir / "weights.bin").write_bytes(b"\x02" * 64)  # a new model: everything downstream of it reruns
     build_artifacts(dataset, model_dir, out, embed=embed, params=replace(params, k_label=3), progress=False)
@@ -223,8 +234,11 @@ def test_a_code_change_reruns_its_stage_and_what_follows(dataset, model_dir, tmp
     out = tmp_path / "art"
     build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
     original = build_module._code_digest
-    monkeypatch.setattr(build_module, "_code_digest",
-                        lambda *modules: original(*modules) + ("-edited" if modules == ("anomaly",) else ""))
+    monkeypatch.setattr(
+        build_module,
+        "_code_digest",
+        lambda *modules: original(*modules) + ("-edited" if modules == ("anomaly",) else ""),
+    )
     build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
     assert _ran(out) == {"anomaly", "labels", "catalog"}
 

@@ -45,8 +45,11 @@ def _ran(out: Path) -> set[str]:
 def _build_hanging_in_map(dataset: Path, out: Path) -> Iterator[subprocess.Popen]:
     """Run a build with ``NEW`` in a subprocess, yield it once it reports the map stage running (where it hangs),
     SIGKILL it after the block."""
-    process = subprocess.Popen([sys.executable, "-c", KILLED_BUILD, str(dataset), str(out), str(NEW.exact_below),
-                                str(NEW.umap_min_dist)], stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", KILLED_BUILD, str(dataset), str(out), str(NEW.exact_below), str(NEW.umap_min_dist)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
     try:
         for line in process.stderr:

@@ -17,11 +17,19 @@ from astrodisc.export import astropy_table, export_table
 
 def small_table(n: int = 30, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    table = pd.DataFrame({
-        "source_id": np.arange(1000, 1000 + n), "RAJ2000": rng.uniform(0, 360, n), "DEJ2000": rng.uniform(-60, 60, n),
-        "cls": rng.choice(["A", "B"], n).astype(object), "g_mag": rng.normal(18, 1, n), "bp_rp": rng.normal(1, 0.3, n),
-        "n_obs": rng.integers(5, 50, n), "note": ["x"] * n, "empty": np.full(n, np.nan),
-    })
+    table = pd.DataFrame(
+        {
+            "source_id": np.arange(1000, 1000 + n),
+            "RAJ2000": rng.uniform(0, 360, n),
+            "DEJ2000": rng.uniform(-60, 60, n),
+            "cls": rng.choice(["A", "B"], n).astype(object),
+            "g_mag": rng.normal(18, 1, n),
+            "bp_rp": rng.normal(1, 0.3, n),
+            "n_obs": rng.integers(5, 50, n),
+            "note": ["x"] * n,
+            "empty": np.full(n, np.nan),
+        }
+    )
     table.loc[3, "cls"] = None
     table.loc[4, "g_mag"] = np.nan
     table.loc[5, "bp_rp"] = np.inf
@@ -38,8 +46,9 @@ def write_as(table: pd.DataFrame, path: Path) -> Path:
 @pytest.mark.parametrize("suffix", [".csv", ".parquet", ".vot", ".fits"])
 def test_every_format_gives_the_same_store(tmp_path, suffix):
     table = small_table()
-    out, notes = import_catalog(write_as(table, tmp_path / f"cat{suffix}"), tmp_path / "store",
-                                id_column="source_id", class_column="cls")
+    out, notes = import_catalog(
+        write_as(table, tmp_path / f"cat{suffix}"), tmp_path / "store", id_column="source_id", class_column="cls"
+    )
     store = open_store(out)
     assert isinstance(store, CatalogStore) and len(store) == 30
     assert store.feature_columns == ("g_mag", "bp_rp", "n_obs")
@@ -62,13 +71,16 @@ def test_defaults_find_columns_and_number_rows():
     assert objects.at[0, "label"] == "x" and pd.isna(objects.at[1, "label"])
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t.drop(columns=["DEJ2000"]), "no ra/dec columns"),
-    (lambda t: t[["source_id", "RAJ2000", "DEJ2000", "cls", "note"]], "no numeric columns"),
-    (lambda t: t.assign(source_id=[7] * len(t)), "duplicate object ids"),
-    (lambda t: t.assign(DEJ2000=np.r_[np.nan, t["DEJ2000"][1:]]), "no valid ra/dec"),
-    (lambda t: t.assign(cluster=1.0), "clash"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t.drop(columns=["DEJ2000"]), "no ra/dec columns"),
+        (lambda t: t[["source_id", "RAJ2000", "DEJ2000", "cls", "note"]], "no numeric columns"),
+        (lambda t: t.assign(source_id=[7] * len(t)), "duplicate object ids"),
+        (lambda t: t.assign(DEJ2000=np.r_[np.nan, t["DEJ2000"][1:]]), "no valid ra/dec"),
+        (lambda t: t.assign(cluster=1.0), "clash"),
+    ],
+)
 def test_bad_tables_are_refused(change, message):
     with pytest.raises(UserError, match=message):
         catalog_objects(change(small_table()), id_column="source_id", class_column="cls")

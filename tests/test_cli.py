@@ -40,8 +40,11 @@ def _one_line_error(done: subprocess.CompletedProcess, *words: str) -> None:
 
 
 def test_missing_path(tmp_path):
-    _one_line_error(run("build", "--dataset", str(tmp_path / "nope"), "--model", str(tmp_path), "--out", str(tmp_path / "o")),
-                    "no such directory", "nope")
+    _one_line_error(
+        run("build", "--dataset", str(tmp_path / "nope"), "--model", str(tmp_path), "--out", str(tmp_path / "o")),
+        "no such directory",
+        "nope",
+    )
 
 
 def test_wrong_format(tmp_path):
@@ -54,8 +57,11 @@ def test_model_that_does_not_match_the_dataset(tmp_path, small_survey):
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"kind": "galaxies"}))
     (model / "weights.pt").write_bytes(b"\x80\x04junk")
-    _one_line_error(run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
-                    "galaxies", "not variable stars")
+    _one_line_error(
+        run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
+        "galaxies",
+        "not variable stars",
+    )
 
 
 def test_pickle_posing_as_weights_is_refused_not_executed(tmp_path, small_survey):
@@ -71,8 +77,10 @@ def test_pickle_posing_as_weights_is_refused_not_executed(tmp_path, small_survey
     model.mkdir()
     (model / "config.json").write_text(json.dumps({"kind": "varstars", "model": {}, "scaler": {"mean": [], "std": []}}))
     (model / "weights.pt").write_bytes(pickle.dumps(Evil()))
-    _one_line_error(run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
-                    "cannot load weights")
+    _one_line_error(
+        run("build", "--quiet", "--dataset", str(small_survey), "--model", str(model), "--out", str(tmp_path / "a")),
+        "cannot load weights",
+    )
     assert not marker.exists()
 
 
@@ -119,7 +127,9 @@ def test_a_build_with_a_model_it_cannot_use_leaves_nothing_behind(tiny_artifacts
         shutil.copytree(PROJECT_ROOT / "models" / "varstars-clip", model_dir)
         (model_dir / "weights.pt").write_bytes(pickle.dumps({"a": [1, 2, 3]}))
     before = _tree(tmp_path)
-    assert main(["build", "--dataset", str(dataset), "--model", str(model_dir), "--out", str(dataset / "new"),
-                 "--quiet"]) == 2
+    assert (
+        main(["build", "--dataset", str(dataset), "--model", str(model_dir), "--out", str(dataset / "new"), "--quiet"])
+        == 2
+    )
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert _tree(tmp_path) == before

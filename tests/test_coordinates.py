@@ -12,32 +12,38 @@ from astrodisc.errors import UserError
 ARCSEC = 1 / 3600  # [deg]
 
 
-@pytest.mark.parametrize("text,ra,dec", [
-    ("150.1 2.2", 150.1, 2.2),
-    ("150.1, +2.2", 150.1, 2.2),
-    ("  150.1,-2.2 ", 150.1, -2.2),
-    ("10h00m24s +02d12m00s", 150.1, 2.2),
-    ("10:00:24 +02:12:00", 150.1, 2.2),
-    ("10 00 24 -02 12 00", 150.1, -2.2),
-    ("10:00:24.6, -00:30:36", 150.1025, -0.51),
-    ("150d06m00s +2d12m00s", 150.1, 2.2),
-    ("0 -90", 0.0, -90.0),
-])
+@pytest.mark.parametrize(
+    "text,ra,dec",
+    [
+        ("150.1 2.2", 150.1, 2.2),
+        ("150.1, +2.2", 150.1, 2.2),
+        ("  150.1,-2.2 ", 150.1, -2.2),
+        ("10h00m24s +02d12m00s", 150.1, 2.2),
+        ("10:00:24 +02:12:00", 150.1, 2.2),
+        ("10 00 24 -02 12 00", 150.1, -2.2),
+        ("10:00:24.6, -00:30:36", 150.1025, -0.51),
+        ("150d06m00s +2d12m00s", 150.1, 2.2),
+        ("0 -90", 0.0, -90.0),
+    ],
+)
 def test_degrees_and_sexagesimal(text, ra, dec):
     position = parse_position(text)
     assert position.frame.name == "icrs"
     assert position.ra.deg == pytest.approx(ra, abs=1e-9) and position.dec.deg == pytest.approx(dec, abs=1e-9)
 
 
-@pytest.mark.parametrize("text,message", [
-    ("", "cannot read '' as a position"),
-    ("M31", "cannot read 'M31' as a position: give degrees ('150.1 2.2') or sexagesimal"),
-    ("10:00:24", "cannot read '10:00:24' as a position"),
-    ("150.1 2.2 7", "cannot read '150.1 2.2 7' as a position"),
-    ("400 2", "right ascension 400° in '400 2' is outside 0–24 h (0–360°)"),
-    ("150 95", "declination 95° in '150 95' is outside −90° to +90°"),
-    ("10:00:24 +95:00:00", "declination 95° in '10:00:24 +95:00:00' is outside"),
-])
+@pytest.mark.parametrize(
+    "text,message",
+    [
+        ("", "cannot read '' as a position"),
+        ("M31", "cannot read 'M31' as a position: give degrees ('150.1 2.2') or sexagesimal"),
+        ("10:00:24", "cannot read '10:00:24' as a position"),
+        ("150.1 2.2 7", "cannot read '150.1 2.2 7' as a position"),
+        ("400 2", "right ascension 400° in '400 2' is outside 0–24 h (0–360°)"),
+        ("150 95", "declination 95° in '150 95' is outside −90° to +90°"),
+        ("10:00:24 +95:00:00", "declination 95° in '10:00:24 +95:00:00' is outside"),
+    ],
+)
 def test_bad_positions_are_refused_with_the_reason(text, message):
     with pytest.raises(UserError) as caught:
         parse_position(text)
@@ -54,20 +60,26 @@ def _separation_arcsec(ra1, dec1, ra2, dec2) -> float:
 @pytest.fixture()
 def catalog() -> pd.DataFrame:
     """Known positions (one without), on a non-default index: rows are the index labels."""
-    return pd.DataFrame({
-        "object_id": ["A", "B", "C", "D", "E"],
-        "ra": [150.1, 150.1 + 20 * ARCSEC, 10.0, 359.9999, np.nan],
-        "dec": [2.2, 2.2, 60.0, -89.0, 0.0],
-    }, index=[10, 11, 12, 13, 14])
+    return pd.DataFrame(
+        {
+            "object_id": ["A", "B", "C", "D", "E"],
+            "ra": [150.1, 150.1 + 20 * ARCSEC, 10.0, 359.9999, np.nan],
+            "dec": [2.2, 2.2, 60.0, -89.0, 0.0],
+        },
+        index=[10, 11, 12, 13, 14],
+    )
 
 
-@pytest.mark.parametrize("text,row,ra,dec", [
-    ("150.1 2.2", 10, 150.1, 2.2),  # on A
-    ("10:00:24 +02:12:01.5", 10, 150.1, 2.2 + 1.5 * ARCSEC),  # 1.5" north of A
-    ("150.1045 2.2", 11, 150.1045, 2.2),  # between A and B, nearer B
-    ("00:40:00.1 +60:00:00", 12, 10.0 + 0.1 * 15 * ARCSEC, 60.0),  # 0.1 s of RA east of C, at Dec 60
-    ("0.0002 -89.0", 13, 0.0002, -89.0),  # across RA 0/360 from D
-])
+@pytest.mark.parametrize(
+    "text,row,ra,dec",
+    [
+        ("150.1 2.2", 10, 150.1, 2.2),  # on A
+        ("10:00:24 +02:12:01.5", 10, 150.1, 2.2 + 1.5 * ARCSEC),  # 1.5" north of A
+        ("150.1045 2.2", 11, 150.1045, 2.2),  # between A and B, nearer B
+        ("00:40:00.1 +60:00:00", 12, 10.0 + 0.1 * 15 * ARCSEC, 60.0),  # 0.1 s of RA east of C, at Dec 60
+        ("0.0002 -89.0", 13, 0.0002, -89.0),  # across RA 0/360 from D
+    ],
+)
 def test_nearest_object_and_its_separation(catalog, text, row, ra, dec):
     match = CatalogueSky(catalog).nearest(parse_position(text))
     assert match.row == row

@@ -16,9 +16,15 @@ from astrodisc.map_marks import map_marks
 
 def _catalog(n: int) -> pd.DataFrame:
     rng = np.random.default_rng(0)
-    frame = pd.DataFrame({"object_id": [f"o{i}" for i in range(n)], "umap_x": rng.normal(size=n),
-                          "umap_y": rng.normal(size=n), "label": rng.choice(["A", "B", None], size=n),
-                          "anomaly_score": rng.random(n)})
+    frame = pd.DataFrame(
+        {
+            "object_id": [f"o{i}" for i in range(n)],
+            "umap_x": rng.normal(size=n),
+            "umap_y": rng.normal(size=n),
+            "label": rng.choice(["A", "B", None], size=n),
+            "anomaly_score": rng.random(n),
+        }
+    )
     return frame.set_axis(np.arange(n) + 7)  # catalogue rows need not start at 0
 
 
@@ -42,8 +48,11 @@ def test_a_large_map_draws_a_sample_over_a_density_image_and_marks_any_row():
         assert len(drawn) == LOD_POINTS and set(drawn) == set(lod_sample(catalog).index)
     unsampled = sorted(set(catalog.index) - set(lod_sample(catalog).index))[:2]  # marks find rows off the sample
     marks = map_marks(catalog, neighbour_rows=unsampled, selected_row=2000)
-    assert [(m.row, m.kind) for m in marks] == [(unsampled[0], "neighbour"), (unsampled[1], "neighbour"),
-                                                (2000, "selected")]
+    assert [(m.row, m.kind) for m in marks] == [
+        (unsampled[0], "neighbour"),
+        (unsampled[1], "neighbour"),
+        (2000, "selected"),
+    ]
     small = render.map_figure(catalog.iloc[:3000], "label")  # below the threshold: every point, no image
     assert len(small.layout.images) == 0 and sum(len(t.customdata) for t in small.data) == 3000
 

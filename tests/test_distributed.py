@@ -64,11 +64,11 @@ def _ran(out: Path) -> set[str]:
     return {name for name, stage in load_artifacts(out).manifest["stages"].items() if stage["ran"]}
 
 
-def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(synthetic, cluster, tmp_path,
-                                                                               fast_map):
+def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(synthetic, cluster, tmp_path, fast_map):
     embeddings = synthetic / "embeddings"
-    local = build_artifacts(synthetic, embeddings, tmp_path / "local", embed=load_precomputed, params=PARAMS,
-                            progress=False)
+    local = build_artifacts(
+        synthetic, embeddings, tmp_path / "local", embed=load_precomputed, params=PARAMS, progress=False
+    )
     assert load_artifacts(local).manifest["spaces"]["fused"]["index"]["type"] == "IndexIVFFlat"
 
     # the same set, with the per-object stages forgotten: the cluster redoes exactly those
@@ -77,11 +77,13 @@ def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(
     for stage in ("embeddings", "anomaly", "labels", "catalog"):
         (on_cluster / "stages" / f"{stage}.json").unlink()
     assert len(row_ranges(N, cluster, BATCH)) >= 4  # several chunks per worker, not one batch
-    build_artifacts(synthetic, embeddings, on_cluster, embed=load_precomputed, params=PARAMS, progress=False,
-                    runner=cluster)
+    build_artifacts(
+        synthetic, embeddings, on_cluster, embed=load_precomputed, params=PARAMS, progress=False, runner=cluster
+    )
     assert _ran(on_cluster) == {"embeddings", "anomaly", "labels", "catalog"}
-    indexes_read = cluster.client().run(lambda: __import__("astrodisc.distributed").distributed
-                                        ._read_index.cache_info().misses)
+    indexes_read = cluster.client().run(
+        lambda: __import__("astrodisc.distributed").distributed._read_index.cache_info().misses
+    )
     assert len(indexes_read) == 2 and all(n >= 1 for n in indexes_read.values())  # each worker read the files
 
     a, b = load_artifacts(local), load_artifacts(on_cluster)
@@ -91,17 +93,24 @@ def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(
     assert b.catalog["pred_label"].notna().all()
 
     # where it ran is no input of any stage: a local build finds the cluster's set up to date
-    build_artifacts(synthetic, embeddings, on_cluster, embed=load_precomputed, params=PARAMS, progress=False,
-                    runner=LocalRunner())
+    build_artifacts(
+        synthetic, embeddings, on_cluster, embed=load_precomputed, params=PARAMS, progress=False, runner=LocalRunner()
+    )
     assert _ran(on_cluster) == set()
-    build_artifacts(synthetic, embeddings, on_cluster, embed=load_precomputed, progress=False,
-                    params=replace(PARAMS, k_label=5), runner=cluster)
+    build_artifacts(
+        synthetic,
+        embeddings,
+        on_cluster,
+        embed=load_precomputed,
+        progress=False,
+        params=replace(PARAMS, k_label=5),
+        runner=cluster,
+    )
     assert _ran(on_cluster) == {"labels", "catalog"}
 
 
 def test_light_curve_features_and_the_encoder_run_on_the_cluster(cluster, tmp_path):
-    store = open_store(varstars_sim.simulate(varstars_sim.SimConfig(n=24, seed=3), tmp_path / "stars",
-                                             progress=False))
+    store = open_store(varstars_sim.simulate(varstars_sim.SimConfig(n=24, seed=3), tmp_path / "stars", progress=False))
     model = models_dir() / "varstars-clip"
     with running_on(cluster):
         remote_features = store_features(store, progress=False)
@@ -114,8 +123,20 @@ def test_light_curve_features_and_the_encoder_run_on_the_cluster(cluster, tmp_pa
 
 
 def test_an_unreachable_scheduler_is_one_line(synthetic, tmp_path, capsys):
-    code = main(["build", "--dataset", str(synthetic), "--embeddings", str(synthetic / "embeddings"),
-                 "--out", str(tmp_path / "art"), "--scheduler", "tcp://127.0.0.1:9", "--quiet"])
+    code = main(
+        [
+            "build",
+            "--dataset",
+            str(synthetic),
+            "--embeddings",
+            str(synthetic / "embeddings"),
+            "--out",
+            str(tmp_path / "art"),
+            "--scheduler",
+            "tcp://127.0.0.1:9",
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err.strip()
     assert code == 2 and len(err.splitlines()) == 1
     assert err.startswith("astrodisc build: cannot reach the Dask scheduler at tcp://127.0.0.1:9 within")

@@ -24,18 +24,52 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def pipeline(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("e2e")
-    paths = {"dataset": root / "survey", "model": root / "model", "artifacts": root / "survey" / "model",
-             "eval": root / "eval.json"}
+    paths = {
+        "dataset": root / "survey",
+        "model": root / "model",
+        "artifacts": root / "survey" / "model",
+        "eval": root / "eval.json",
+    }
     assert main(["simulate", "varstars", "--n", "700", "--seed", "11", "--out", str(paths["dataset"]), "--quiet"]) == 0
     return paths
 
 
 @pytest.fixture(scope="module")
 def trained(pipeline, record_opens_module) -> dict[str, Path]:
-    assert main(["train", "--dataset", str(pipeline["dataset"]), "--out", str(pipeline["model"]),
-                 "--epochs", "6", "--patience", "6", "--batch-size", "64", "--quiet"]) == 0
-    assert main(["build", "--dataset", str(pipeline["dataset"]), "--model", str(pipeline["model"]),
-                 "--out", str(pipeline["artifacts"]), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                str(pipeline["dataset"]),
+                "--out",
+                str(pipeline["model"]),
+                "--epochs",
+                "6",
+                "--patience",
+                "6",
+                "--batch-size",
+                "64",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "build",
+                "--dataset",
+                str(pipeline["dataset"]),
+                "--model",
+                str(pipeline["model"]),
+                "--out",
+                str(pipeline["artifacts"]),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     pipeline["opened_by_train_and_build"] = list(record_opens_module)
     return pipeline
 
@@ -77,8 +111,10 @@ def test_trained_encoder_beats_an_untrained_one(trained):
 
 def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     monkeypatch.setenv("ASTRODISC_DATA", str(tmp_path))  # real samples are imported here for sim_to_real
-    assert main(["evaluate", "--artifacts", str(trained["artifacts"]), "--fast", "--out", str(trained["eval"]),
-                 "--quiet"]) == 0
+    assert (
+        main(["evaluate", "--artifacts", str(trained["artifacts"]), "--fast", "--out", str(trained["eval"]), "--quiet"])
+        == 0
+    )
     result = json.loads(trained["eval"].read_text())
     cls = result["classification"]
     assert set(cls) == {"photometry", "all"}

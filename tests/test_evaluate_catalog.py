@@ -31,8 +31,20 @@ def _built(tmp_path, labels: np.ndarray, name: str):
 
 
 def _accuracies(artifacts) -> dict[tuple[str, float], float]:
-    assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--quiet", "--out",
-                 str(artifacts.parent / "evaluation-out.json")]) == 0
+    assert (
+        main(
+            [
+                "evaluate",
+                "--artifacts",
+                str(artifacts),
+                "--fast",
+                "--quiet",
+                "--out",
+                str(artifacts.parent / "evaluation-out.json"),
+            ]
+        )
+        == 0
+    )
     result = json.loads((artifacts / EVALUATION_FILE).read_text())
     assert result["kind"] == "catalog" and result["n_labelled"] == 1500
     table = label_efficiency(result)  # what the Model page plots
@@ -52,6 +64,7 @@ def _recording(monkeypatch) -> list[tuple[np.ndarray, np.ndarray]]:
         def wrapped(*args, **kwargs):
             fits.append(rows_of(*args))
             return original(*args, **kwargs)
+
         monkeypatch.setattr(evaluate_catalog, name, wrapped)
 
     record("linear_probe", lambda features, labels, train, test, seed: (train, test))
@@ -66,7 +79,7 @@ def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fa
     fits = _recording(monkeypatch)
     artifacts = _built(tmp_path, names[group], "real")
     real = _accuracies(artifacts)
-    split, = evaluation_splits(CatalogStore(artifacts.parent).objects, names[group], 1)  # --fast: one seed
+    (split,) = evaluation_splits(CatalogStore(artifacts.parent).objects, names[group], 1)  # --fast: one seed
     assert len(fits) == 2 * 5 + 1  # two label fractions x (three probes, two k-NN arms) + boosting on all labels
     for train, scored in fits:  # every fit trains on training rows only and is scored on the whole test split
         assert np.isin(train, split.train).all() and np.array_equal(np.sort(scored), split.test)

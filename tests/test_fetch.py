@@ -44,7 +44,7 @@ class Server:
                 self.end_headers()
                 if server.drops:
                     server.drops -= 1
-                    self.wfile.write(data[start:start + (len(data) - start) // 2])
+                    self.wfile.write(data[start : start + (len(data) - start) // 2])
                     self.wfile.flush()
                     self.connection.shutdown(socket.SHUT_RDWR)  # cut the connection midway
                     return
@@ -134,4 +134,5 @@ def test_registered_checksums_match_the_shared_astroml_copies(serve, tmp_path, m
     assert main(["fetch", "stripe82", "--to", str(tmp_path / "s82"), "--quiet"]) == 0
     assert main(["import", "stripe82", "--source", str(tmp_path / "s82"), "--out", str(tmp_path / "store")]) == 0
     assert [p.name for p in fetch("linear", tmp_path / "linear", progress=False)] == [
-        "LINEARattributesFinalApr2013.dat.gz"]
+        "LINEARattributesFinalApr2013.dat.gz"
+    ]

@@ -25,16 +25,17 @@ from astrodisc.errors import UserError
 from astrodisc.export import read_table, table_bytes
 from astrodisc.labels import labels_from_table
 
-FUZZ = settings(max_examples=200, deadline=2000, derandomize=True, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=200, deadline=2000, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 pytestmark = pytest.mark.timeout(120)  # a hang fails instead of stalling CI
 
 # ---- generated text tables ----------------------------------------------------------------------------------
 
 CELLS = st.one_of(
     st.floats(allow_nan=True, allow_infinity=True, width=64).map(repr),
-    st.integers(-10**12, 10**12).map(str),
-    st.sampled_from(["", "nan", "NA", "null", "inf", "-inf", "1e400", "x", "14.2.3", "\"", "'", "#", "\\", "None"]),
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["", "nan", "NA", "null", "inf", "-inf", "1e400", "x", "14.2.3", '"', "'", "#", "\\", "None"]),
     st.text(alphabet=st.characters(codec="utf-8", exclude_characters="\n\r"), max_size=8),
 )
 SEPARATORS = st.sampled_from([",", ";", "\t", " ", ", "])
@@ -91,6 +92,7 @@ def _valid_or_user_error(call, *args):
 
 # ---- light curves -------------------------------------------------------------------------------------------
 
+
 def _check_lightcurve(upload) -> None:
     if upload is None:
         return
@@ -108,13 +110,16 @@ def test_lightcurve_csv_of_generated_cells(data):
 
 
 @FUZZ
-@given(numeric_tables({"mjd": (-1e5, 1e5), "vmag": (-5, 35), "magerr": (0, 1)})
-       | numeric_tables({"hjd": (0, 1e7), "mag": (0, 1e6), "err": (-1, 1)}))
+@given(
+    numeric_tables({"mjd": (-1e5, 1e5), "vmag": (-5, 35), "magerr": (0, 1)})
+    | numeric_tables({"hjd": (0, 1e7), "mag": (0, 1e6), "err": (-1, 1)})
+)
 def test_lightcurve_csv_of_plausible_numbers(data):
     _check_lightcurve(_valid_or_user_error(uploads.read_lightcurve, data, "lc.txt"))
 
 
 # ---- spectra ------------------------------------------------------------------------------------------------
+
 
 def _check_spectrum(spectrum) -> None:
     if spectrum is None:
@@ -136,8 +141,10 @@ def _spectrum_fits() -> bytes:
 
 
 @FUZZ
-@given(numeric_tables({"wavelength": (1000, 12000), "flux": (-1e3, 1e6), "error": (0, 10)})
-       | csv_tables(("wave", "flux", "loglam", "err")))
+@given(
+    numeric_tables({"wavelength": (1000, 12000), "flux": (-1e3, 1e6), "error": (0, 10)})
+    | csv_tables(("wave", "flux", "loglam", "err"))
+)
 def test_spectrum_csv(data):
     _check_spectrum(_valid_or_user_error(uploads.read_spectrum, data, "s.csv"))
 
@@ -149,6 +156,7 @@ def test_spectrum_fits_damaged(data):
 
 
 # ---- cutouts ------------------------------------------------------------------------------------------------
+
 
 def _cutout_files() -> dict[str, bytes]:
     cube = np.random.default_rng(0).normal(1, 0.1, (3, 16, 16)).astype(np.float32)
@@ -173,8 +181,16 @@ def test_cutout_damaged(named):
 
 # ---- catalogue and label tables -----------------------------------------------------------------------------
 
-GOOD_TABLE = pd.DataFrame({"object_id": ["G1", "G2", "G3"], "ra": [10.0, 11.0, 12.0], "dec": [-1.0, 0.0, 1.0],
-                           "label": ["a", None, "b"], "interest": [1, 5, 0], "g_mag": [15.0, 16.0, np.nan]})
+GOOD_TABLE = pd.DataFrame(
+    {
+        "object_id": ["G1", "G2", "G3"],
+        "ra": [10.0, 11.0, 12.0],
+        "dec": [-1.0, 0.0, 1.0],
+        "label": ["a", None, "b"],
+        "interest": [1, 5, 0],
+        "g_mag": [15.0, 16.0, np.nan],
+    }
+)
 TABLE_FILES = {f"t{suffix}": table_bytes(GOOD_TABLE, suffix) for suffix in (".csv", ".parquet", ".vot")}
 
 
@@ -217,6 +233,7 @@ def test_table_csv_of_generated_cells(data):
 
 # ---- survey light-curve formats -----------------------------------------------------------------------------
 
+
 @FUZZ
 @given(csv_tables(("1", "2", "3")).map(lambda text: text.replace(b",", b" ")) | damaged(b"# MACHO\n1 2 3\n4 5 6\n"))
 def test_whitespace_light_curve_table(data):
@@ -226,8 +243,10 @@ def test_whitespace_light_curve_table(data):
 
 
 @settings(FUZZ, max_examples=60)
-@given(csv_tables(("MJD", "Mag", "Magerr", "RA", "Dec"))
-       | numeric_tables({"MJD": (5e4, 6e4), "Mag": (-5, 30), "Magerr": (-1, 1), "RA": (0, 360), "Dec": (-100, 100)}))
+@given(
+    csv_tables(("MJD", "Mag", "Magerr", "RA", "Dec"))
+    | numeric_tables({"MJD": (5e4, 6e4), "Mag": (-5, 30), "Magerr": (-1, 1), "RA": (0, 360), "Dec": (-100, 100)})
+)
 def test_catalina_csv(data):
     with tempfile.TemporaryDirectory() as folder:
         source, out = Path(folder) / "in", Path(folder) / "out"

@@ -42,8 +42,25 @@ def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objectiv
     out = root / objective
     # 4 epochs: at 3, MoCo (its queue of keys filling over the first epochs) kept its best validation loss at
     # epoch 1 on this machine, 0.052 above the untrained network's invariance, at the edge of the bound below
-    assert main(["train", "--dataset", str(dataset), "--out", str(out), "--objective", objective, "--epochs", "4",
-                 "--batch-size", "128", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                str(dataset),
+                "--out",
+                str(out),
+                "--objective",
+                objective,
+                "--epochs",
+                "4",
+                "--batch-size",
+                "128",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     config = json.loads((out / "config.json").read_text())
     assert config["kind"] == "galaxies" and config["objective"] == objective
     assert all(math.isfinite(h["train_loss"]) for h in config["training"]["history"])
@@ -62,8 +79,23 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     root, dataset = sky
     model = root / "simclr"
     if not (model / "weights.pt").is_file():
-        assert main(["train", "--dataset", str(dataset), "--out", str(model), "--epochs", "2", "--batch-size", "128",
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "train",
+                    "--dataset",
+                    str(dataset),
+                    "--out",
+                    str(model),
+                    "--epochs",
+                    "2",
+                    "--batch-size",
+                    "128",
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     artifacts = root / "artifacts"
     assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(artifacts), "--quiet"]) == 0
     art = load_artifacts(artifacts)

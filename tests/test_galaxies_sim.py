@@ -16,7 +16,9 @@ from astrodisc.datasets.store import TRUTH_FILE
 
 @pytest.fixture(scope="module")
 def sky(tmp_path_factory) -> GalaxyStore:
-    return GalaxyStore(simulate(SimConfig(n=400, seed=3, chunk=100), tmp_path_factory.mktemp("sky") / "s", progress=False))
+    return GalaxyStore(
+        simulate(SimConfig(n=400, seed=3, chunk=100), tmp_path_factory.mktemp("sky") / "s", progress=False)
+    )
 
 
 def test_deterministic_for_a_seed_whatever_the_worker_count(sky, tmp_path):
@@ -60,7 +62,7 @@ def test_redder_and_smaller_with_redshift():
 
 def test_profiles_conserve_flux_and_the_psf_has_its_fwhm():
     grid = gr.Grid(64, PIXEL_SCALE)
-    inside = gammainc(8, gr.sersic_b(4.0) * grid.half_width ** 0.25)  # de Vaucouleurs light within 8.4"
+    inside = gammainc(8, gr.sersic_b(4.0) * grid.half_width**0.25)  # de Vaucouleurs light within 8.4"
     assert gr.sersic(grid, re=1.0, n=4.0, q=0.7, pa=0.3).sum() == pytest.approx(inside, rel=1e-6)
     assert gr.sersic(grid, re=0.5, n=1.0, q=0.5, pa=1.0).sum() == pytest.approx(1.0, abs=1e-6)
     assert gr.sersic(grid, re=20.0, n=1.0, q=1.0, pa=0.0).sum() < 0.6  # a huge disc spills out of the stamp
@@ -83,8 +85,15 @@ def test_a_lens_magnifies_its_source_into_a_ring_at_the_einstein_radius():
 
 
 def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
-    store = GalaxyStore(simulate(SimConfig(n=600, seed=9, lens_rate=0.03, trail_rate=0.01, missing_rate=0.01,
-                                           duplicate_rate=0.03, chunk=300), tmp_path / "t", progress=False))
+    store = GalaxyStore(
+        simulate(
+            SimConfig(
+                n=600, seed=9, lens_rate=0.03, trail_rate=0.01, missing_rate=0.01, duplicate_rate=0.03, chunk=300
+            ),
+            tmp_path / "t",
+            progress=False,
+        )
+    )
     truth = pd.read_parquet(store.root / TRUTH_FILE)
     assert set(truth.loc[truth["label"] == "spiral", "subclass"]) == {"unbarred", "barred", "ring"}
     lenses = truth[truth["anomaly"] == "lens"]
@@ -94,9 +103,14 @@ def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
     dup = truth.dropna(subset=["duplicate_of"])
     assert len(dup) >= 5
     o = store.objects.set_index("object_id")
-    sep = np.hypot((o.loc[dup["object_id"], "ra"].to_numpy() - o.loc[dup["duplicate_of"], "ra"].to_numpy())
-                   * np.cos(np.radians(o.loc[dup["object_id"], "dec"].to_numpy())),
-                   o.loc[dup["object_id"], "dec"].to_numpy() - o.loc[dup["duplicate_of"], "dec"].to_numpy()) * 3600
+    sep = (
+        np.hypot(
+            (o.loc[dup["object_id"], "ra"].to_numpy() - o.loc[dup["duplicate_of"], "ra"].to_numpy())
+            * np.cos(np.radians(o.loc[dup["object_id"], "dec"].to_numpy())),
+            o.loc[dup["object_id"], "dec"].to_numpy() - o.loc[dup["duplicate_of"], "dec"].to_numpy(),
+        )
+        * 3600
+    )
     assert (sep < 3.0).all()  # the same galaxy twice sits within a few arcsec
     assert (o.loc[dup["object_id"], "label"].to_numpy() == o.loc[dup["duplicate_of"], "label"].to_numpy()).all()
     missing = truth.index[truth["anomaly"] == "missing_data"].to_numpy()

@@ -67,14 +67,17 @@ def fits_folder(tmp_path: Path) -> tuple[Path, Path, dict[str, np.ndarray]]:
     _write_fits(folder / "d.fits", cubes["d"] * 1e-9, "primary", BUNIT="maggy")
     (folder / "sub").mkdir()
     _write_fits(folder / "sub" / "e.fits", cubes["e"], "planes")
-    pd.DataFrame({
-        "file_loc": ["a.fits", "b.fits", str(folder / "c.fits"), "d.fits", "sub/e.fits"],
-        "ra": [10.0, 20.0, 30.0, 40.0, 50.0], "dec": [-1.0, 0.0, 1.0, 2.0, 3.0],
-        "label": ["spiral", "elliptical", None, "spiral", "bar"],
-        "redshift": [0.1, None, 0.3, 0.4, 0.5],
-        "object_id": ["A1", None, "C3", "D4", "E5"],
-        "survey_flag": [1, 2, 3, 4, 5],
-    }).to_csv(tmp_path / "fits.csv", index=False)
+    pd.DataFrame(
+        {
+            "file_loc": ["a.fits", "b.fits", str(folder / "c.fits"), "d.fits", "sub/e.fits"],
+            "ra": [10.0, 20.0, 30.0, 40.0, 50.0],
+            "dec": [-1.0, 0.0, 1.0, 2.0, 3.0],
+            "label": ["spiral", "elliptical", None, "spiral", "bar"],
+            "redshift": [0.1, None, 0.3, 0.4, 0.5],
+            "object_id": ["A1", None, "C3", "D4", "E5"],
+            "survey_flag": [1, 2, 3, 4, 5],
+        }
+    ).to_csv(tmp_path / "fits.csv", index=False)
     return folder, tmp_path / "fits.csv", cubes
 
 
@@ -118,12 +121,15 @@ def test_png_folder_stores_rgb8_composites(tmp_path):
     folder = tmp_path / "png"
     folder.mkdir()
     rng = np.random.default_rng(5)
-    images = {name: rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
-              for name, size in (("g1", 24), ("g2", 24), ("g3", 30))}
+    images = {
+        name: rng.integers(0, 256, (size, size, 3), dtype=np.uint8)
+        for name, size in (("g1", 24), ("g2", 24), ("g3", 30))
+    }
     for name, rgb in images.items():
         _write_png(folder / f"{name}.png", rgb)
-    pd.DataFrame({"file_loc": [f"{n}.png" for n in images], "ra": [1.0, 2.0, 3.0], "dec": [4.0, 5.0, 6.0]}
-                 ).to_csv(tmp_path / "cat.csv", index=False)
+    pd.DataFrame({"file_loc": [f"{n}.png" for n in images], "ra": [1.0, 2.0, 3.0], "dec": [4.0, 5.0, 6.0]}).to_csv(
+        tmp_path / "cat.csv", index=False
+    )
     store = GalaxyStore(import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "out", progress=False))
     assert list(store.objects["object_id"]) == ["g1", "g2", "g3"]
     assert store.objects["label"].isna().all() and store.info.classes == MORPHOLOGIES
@@ -142,7 +148,8 @@ def galaxy10_file(tmp_path: Path) -> tuple[Path, dict[str, np.ndarray]]:
     fields = {
         "images": rng.integers(0, 256, (n, 256, 256, 3), dtype=np.uint8),
         "ans": np.array([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 5, 2], dtype=np.uint8),
-        "ra": rng.uniform(0, 360, n), "dec": rng.uniform(-30, 60, n),
+        "ra": rng.uniform(0, 360, n),
+        "dec": rng.uniform(-30, 60, n),
         "redshift": np.where(np.arange(n) % 4 == 1, np.nan, rng.uniform(0.01, 0.2, n)),
         "pxscale": np.array([0.262] * 7 + [0.3, 0.5, 0.262, 0.4, 0.262]),
     }
@@ -202,6 +209,7 @@ def test_galaxy10_rejects_a_wrong_layout(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- bad inputs
+
 
 def _png_bomb(path: Path) -> None:
     """A valid 1 x 1 PNG whose header declares 100,000 x 100,000 pixels (CRC fixed, so Pillow trusts it)."""
@@ -263,8 +271,20 @@ def _bad_mixed(folder: Path) -> str:
     return "bad.png"
 
 
-@pytest.mark.parametrize("make_bad", [_bad_truncated, _bad_text, _bad_two_bands, _bad_all_nan, _bad_unit,
-                                      _bad_band_order, _bad_bomb, _bad_truncated_png, _bad_mixed])
+@pytest.mark.parametrize(
+    "make_bad",
+    [
+        _bad_truncated,
+        _bad_text,
+        _bad_two_bands,
+        _bad_all_nan,
+        _bad_unit,
+        _bad_band_order,
+        _bad_bomb,
+        _bad_truncated_png,
+        _bad_mixed,
+    ],
+)
 def test_bad_cutout_files_are_named_and_nothing_opens(make_bad, tmp_path):
     folder = tmp_path / "cutouts"
     folder.mkdir()
@@ -311,10 +331,29 @@ def test_an_imported_galaxy10_set_trains_builds_and_opens_in_the_app(galaxy10_fi
     data_root = tmp_path / "data"
     dataset, model = data_root / "galaxy10", tmp_path / "models" / "g10-simclr"
     assert main(["import", "galaxy10", "--source", str(path), "--out", str(dataset), "--quiet"]) == 0
-    assert main(["train", "--dataset", str(dataset), "--out", str(model), "--objective", "simclr", "--epochs", "1",
-                 "--batch-size", "4", "--quiet"]) == 0
-    assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / model.name),
-                 "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                str(dataset),
+                "--out",
+                str(model),
+                "--objective",
+                "simclr",
+                "--epochs",
+                "1",
+                "--batch-size",
+                "4",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / model.name), "--quiet"])
+        == 0
+    )
     assert len(load_artifacts(dataset / model.name).catalog) == 12
 
     monkeypatch.setenv("ASTRODISC_DATA", str(data_root))

@@ -61,6 +61,7 @@ Stage = Callable[[Path, str, bytes], Call]
 
 # --------------------------------------------------------------------------------------------- the paths
 
+
 def _named(stage: Stage, fixed: str) -> Stage:
     """``stage`` fed the file under the one name its importer looks for (a survey's table, a model's weights)."""
     return lambda root, name, data: stage(root, fixed, data)
@@ -108,18 +109,23 @@ def _source(root: Path, name: str) -> list[str]:
 
 IMPORTERS: dict[str, Importer] = {  # role: importer
     "catalog": Importer("catalog", ENTRIES["catalog"], lambda root, name: ["--table", str(root / "in" / name)]),
-    "galaxy-folder (a cutout)": Importer("galaxy-folder", ENTRIES["cutout-folder"],
-                                         lambda root, name: [*_source(root, name), "--catalogue",
-                                                             str(root / "in" / "catalogue.csv")]),
-    "galaxy-folder (the catalogue)": Importer("galaxy-folder", _cutout_catalogue,
-                                              lambda root, name: [*_source(root, name), "--catalogue",
-                                                                  str(root / "in" / name)]),
+    "galaxy-folder (a cutout)": Importer(
+        "galaxy-folder",
+        ENTRIES["cutout-folder"],
+        lambda root, name: [*_source(root, name), "--catalogue", str(root / "in" / "catalogue.csv")],
+    ),
+    "galaxy-folder (the catalogue)": Importer(
+        "galaxy-folder",
+        _cutout_catalogue,
+        lambda root, name: [*_source(root, name), "--catalogue", str(root / "in" / name)],
+    ),
     "galaxy10": Importer("galaxy10", _galaxy10, lambda root, name: ["--source", str(root / "in" / name)]),
-    "astrom3 (photometry.zip)": Importer("astrom3", ENTRIES["astrom3"],
-                                         lambda root, name: [*_source(root, name), "--subset", "sub10"],
-                                         "photometry.zip"),
-    "astrom3 (a split CSV)": Importer("astrom3", _astrom3_split,
-                                      lambda root, name: [*_source(root, name), "--subset", "sub10"], "train.csv"),
+    "astrom3 (photometry.zip)": Importer(
+        "astrom3", ENTRIES["astrom3"], lambda root, name: [*_source(root, name), "--subset", "sub10"], "photometry.zip"
+    ),
+    "astrom3 (a split CSV)": Importer(
+        "astrom3", _astrom3_split, lambda root, name: [*_source(root, name), "--subset", "sub10"], "train.csv"
+    ),
     "stripe82": Importer("stripe82", ENTRIES["stripe82"], _source, "table2.dat.gz"),
     "catalina": Importer("catalina", ENTRIES["catalina"], _source, "w_uma_1.csv"),
     "macho": Importer("macho", ENTRIES["macho"], _source, "lc_1.2.3.tar.bz2"),
@@ -133,29 +139,53 @@ def _function(importer: Importer) -> Stage:
 
 def _cli(argv: Callable[[Path, str], list[str]], stage: Stage) -> Stage:
     """``stage``'s inputs given to ``astrodisc <argv(root, name)>`` run in this process (its exit code is returned)."""
+
     def cli_stage(root: Path, name: str, data: bytes) -> Call:
         stage(root, name, data)
         return lambda: main(argv(root, name))
+
     return cli_stage
 
 
 def _cli_import(importer: Importer) -> Stage:
     """``astrodisc import <verb>`` over the cell's dataset with --force: a refusal must leave it as it was."""
+
     def argv(root: Path, name: str) -> list[str]:
-        return ["import", importer.verb, "--quiet", "--force", "--out", str(root / DATASET),
-                *importer.options(root, importer.fixed or name)]
+        return [
+            "import",
+            importer.verb,
+            "--quiet",
+            "--force",
+            "--out",
+            str(root / DATASET),
+            *importer.options(root, importer.fixed or name),
+        ]
+
     return _cli(argv, _function(importer))
 
 
 def _train_stage(template: Path) -> Stage:
     """A copy of a catalogue model folder trained for one epoch on the cell's dataset, whose checkpoint.pt (to be
     resumed by ``astrodisc train --epochs 2``) is the corpus file."""
+
     def stage(root: Path, name: str, data: bytes) -> Call:
         shutil.copytree(template, root / "model")
         _write(root / "model" / "checkpoint.pt", data)
         return lambda: None
-    return _cli(lambda root, name: ["train", "--quiet", "--dataset", str(root / DATASET), "--out",
-                                    str(root / "model"), "--epochs", "2"], stage)
+
+    return _cli(
+        lambda root, name: [
+            "train",
+            "--quiet",
+            "--dataset",
+            str(root / DATASET),
+            "--out",
+            str(root / "model"),
+            "--epochs",
+            "2",
+        ],
+        stage,
+    )
 
 
 def paths(model_template: Path) -> dict[str, Stage]:
@@ -168,17 +198,30 @@ def paths(model_template: Path) -> dict[str, Stage]:
         "label import (export.read_table)": ENTRIES["labels"],
         **{f"import function: {role}": _function(importer) for role, importer in IMPORTERS.items()},
         **{f"astrodisc import {role}": _cli_import(importer) for role, importer in IMPORTERS.items()},
-        **{f"{kind} model folder (weights.pt)": _named(ENTRIES[f"model-{kind}"], "weights.pt")
-           for kind in ("varstars", "galaxies", "catalog")},
+        **{
+            f"{kind} model folder (weights.pt)": _named(ENTRIES[f"model-{kind}"], "weights.pt")
+            for kind in ("varstars", "galaxies", "catalog")
+        },
         "load_precomputed (fused.npy)": _precomputed,
         "astrodisc build --embeddings (fused.npy)": _cli(
-            lambda root, name: ["build", "--quiet", "--dataset", str(root / DATASET), "--embeddings", str(root / "emb"),
-                                "--out", str(root / "art")], _precomputed),
+            lambda root, name: [
+                "build",
+                "--quiet",
+                "--dataset",
+                str(root / DATASET),
+                "--embeddings",
+                str(root / "emb"),
+                "--out",
+                str(root / "art"),
+            ],
+            _precomputed,
+        ),
         "astrodisc train (checkpoint.pt)": _train_stage(model_template),
     }
 
 
 # --------------------------------------------------------------------------------------------- running a cell
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -191,8 +234,13 @@ class Outcome:
 
     @property
     def clean(self) -> bool:
-        return self.how in ("UserError", "exit 2") and "\n" not in self.message and 0 < len(self.message) < 600 \
-            and self.unchanged and not self.marker
+        return (
+            self.how in ("UserError", "exit 2")
+            and "\n" not in self.message
+            and 0 < len(self.message) < 600
+            and self.unchanged
+            and not self.marker
+        )
 
 
 def run_cell(stage: Stage, root: Path, name: str, limits: dict[str, int]) -> Outcome:
@@ -203,8 +251,11 @@ def run_cell(stage: Stage, root: Path, name: str, limits: dict[str, int]) -> Out
         call = stage(root, name, (CORPUS / name).read_bytes())
         before = _state(root)
         stderr = io.StringIO()
-        with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()), \
-                warnings.catch_warnings(record=True) as caught:
+        with (
+            contextlib.redirect_stderr(stderr),
+            contextlib.redirect_stdout(io.StringIO()),
+            warnings.catch_warnings(record=True) as caught,
+        ):
             warnings.simplefilter("always")
             try:
                 result = call()
@@ -222,9 +273,16 @@ def run_cell(stage: Stage, root: Path, name: str, limits: dict[str, int]) -> Out
 def baseline(tmp_path_factory) -> tuple[Path, Path]:
     """(the folder every cell starts from: dataset/ and labels.sqlite, a catalogue model trained one epoch on it)."""
     base = tmp_path_factory.mktemp("baseline")
-    table = _write(base / "catalogue.csv", _csv(object_id=[f"S{i}" for i in range(12)], ra=np.linspace(10, 20, 12),
-                                               dec=np.linspace(-5, 5, 12), g_mag=np.linspace(15, 18, 12),
-                                               r_mag=np.linspace(14, 16, 12)))
+    table = _write(
+        base / "catalogue.csv",
+        _csv(
+            object_id=[f"S{i}" for i in range(12)],
+            ra=np.linspace(10, 20, 12),
+            dec=np.linspace(-5, 5, 12),
+            g_mag=np.linspace(15, 18, 12),
+            r_mag=np.linspace(14, 16, 12),
+        ),
+    )
     import_catalog(table, base / "cell" / DATASET)
     LabelDB(base / "cell" / "labels.sqlite").add(Label(DATASET, "S1", "ana", "s0", label="star"))
     model = base / "model"
@@ -247,17 +305,23 @@ def outcomes(baseline, tmp_path_factory) -> dict[tuple[str, str], Outcome]:
 
 # --------------------------------------------------------------------------------------------- the table
 
+
 def corpus_table(outcomes: dict[tuple[str, str], Outcome]) -> str:
     """The Markdown of docs/hostile-corpus.md: per corpus file, each path and how it refused the file."""
-    lines = ["# The hostile corpus through every path", "",
-             "Generated by `tests/test_hostile_corpus.py` from the files in `tests/hostile_corpus/` (what each is: its "
-             "README.md); do not edit by hand. To rewrite it: "
-             f"`{WRITE_TABLE}=1 .venv/bin/python -m pytest -q tests/test_hostile_corpus.py`.", "",
-             "Every cell ran the file through the path in a folder holding a catalogue dataset and a label database "
-             "(the CLI's importers pointed at that dataset with `--force`). *refused* means: a `UserError` (a "
-             "function) or exit code 2 with one line on stderr (the CLI), a one-line message, every file and folder "
-             "under the cell's folder byte-identical afterwards, and no marker file from a pickle payload. The "
-             "cell's folder is written `<tmp>`.", ""]
+    lines = [
+        "# The hostile corpus through every path",
+        "",
+        "Generated by `tests/test_hostile_corpus.py` from the files in `tests/hostile_corpus/` (what each is: its "
+        "README.md); do not edit by hand. To rewrite it: "
+        f"`{WRITE_TABLE}=1 .venv/bin/python -m pytest -q tests/test_hostile_corpus.py`.",
+        "",
+        "Every cell ran the file through the path in a folder holding a catalogue dataset and a label database "
+        "(the CLI's importers pointed at that dataset with `--force`). *refused* means: a `UserError` (a "
+        "function) or exit code 2 with one line on stderr (the CLI), a one-line message, every file and folder "
+        "under the cell's folder byte-identical afterwards, and no marker file from a pickle payload. The "
+        "cell's folder is written `<tmp>`.",
+        "",
+    ]
     for name in FILES:
         lines += [f"## `{name}`", "", "| path | outcome | message |", "|---|---|---|"]
         for (file, path), outcome in outcomes.items():
@@ -269,6 +333,7 @@ def corpus_table(outcomes: dict[tuple[str, str], Outcome]) -> str:
 
 
 # --------------------------------------------------------------------------------------------- tests
+
 
 def test_every_corpus_file_is_refused_by_every_path_in_one_line_and_changes_nothing(outcomes):
     assert len(outcomes) == len(FILES) * len(paths(Path("model")))
@@ -284,23 +349,43 @@ def test_the_corpus_table_is_current(outcomes):
     assert TABLE.read_text() == table, f"docs/hostile-corpus.md is stale: rerun with {WRITE_TABLE}=1"
 
 
-@pytest.mark.parametrize(("name", "path", "words"), [
-    ("npy_object_pickle.npy", "astrodisc build --embeddings (fused.npy)", "holds Python objects (an object array)"),
-    ("npy_nan_rows.npy", "astrodisc build --embeddings (fused.npy)", "3 of 12 rows are NaN, infinite or all zero"),
-    ("npy_truncated.npy", "load_precomputed (fused.npy)", "not a readable .npy array"),
-    ("checkpoint.pt", "astrodisc train (checkpoint.pt)", "cannot resume from <tmp>/model/checkpoint.pt"),
-    ("encoder.pt", "astrodisc train (checkpoint.pt)", "delete it to train from the start"),
-    ("img_1x1.png", "import function: galaxy-folder (a cutout)", "1 x 1 pixels is too small to hold a galaxy"),
-    ("img_1x1.png", "astrodisc import galaxy-folder (a cutout)", "at least 16 px on a side"),
-    ("img_1x1.png", "upload: cutout (RGB)", "1×1 px, too small to hold a galaxy"),
-    ("gzip_bomb.fits.gz", "import function: galaxy-folder (a cutout)", "a decompression bomb"),
-    *[("csv_semicolon_decimal_comma.csv", path, "looks semicolon-separated with decimal commas; save it as "
-       "comma-separated with decimal points") for path in (
-        "import function: catalog", "astrodisc import catalog", "import function: galaxy-folder (the catalogue)",
-        "import function: astrom3 (a split CSV)", "import function: catalina", "astrodisc import catalina")],
-    *[("csv_utf16.csv", path, "is UTF-16 text; save it as UTF-8") for path in (
-        "import function: catalog", "import function: galaxy-folder (the catalogue)", "astrodisc import catalina")],
-])
+@pytest.mark.parametrize(
+    ("name", "path", "words"),
+    [
+        ("npy_object_pickle.npy", "astrodisc build --embeddings (fused.npy)", "holds Python objects (an object array)"),
+        ("npy_nan_rows.npy", "astrodisc build --embeddings (fused.npy)", "3 of 12 rows are NaN, infinite or all zero"),
+        ("npy_truncated.npy", "load_precomputed (fused.npy)", "not a readable .npy array"),
+        ("checkpoint.pt", "astrodisc train (checkpoint.pt)", "cannot resume from <tmp>/model/checkpoint.pt"),
+        ("encoder.pt", "astrodisc train (checkpoint.pt)", "delete it to train from the start"),
+        ("img_1x1.png", "import function: galaxy-folder (a cutout)", "1 x 1 pixels is too small to hold a galaxy"),
+        ("img_1x1.png", "astrodisc import galaxy-folder (a cutout)", "at least 16 px on a side"),
+        ("img_1x1.png", "upload: cutout (RGB)", "1×1 px, too small to hold a galaxy"),
+        ("gzip_bomb.fits.gz", "import function: galaxy-folder (a cutout)", "a decompression bomb"),
+        *[
+            (
+                "csv_semicolon_decimal_comma.csv",
+                path,
+                "looks semicolon-separated with decimal commas; save it as comma-separated with decimal points",
+            )
+            for path in (
+                "import function: catalog",
+                "astrodisc import catalog",
+                "import function: galaxy-folder (the catalogue)",
+                "import function: astrom3 (a split CSV)",
+                "import function: catalina",
+                "astrodisc import catalina",
+            )
+        ],
+        *[
+            ("csv_utf16.csv", path, "is UTF-16 text; save it as UTF-8")
+            for path in (
+                "import function: catalog",
+                "import function: galaxy-folder (the catalogue)",
+                "astrodisc import catalina",
+            )
+        ],
+    ],
+)
 def test_messages_name_the_cause(outcomes, name, path, words):
     outcome = outcomes[name, path]
     assert words in outcome.message, outcome
@@ -328,12 +413,26 @@ def test_odd_names_given_to_the_cli_are_only_names(name, baseline, tmp_path, mon
     cutout = tmp_path / "in" / "cutouts" / name.replace(".csv", ".png")
     _write(table, (CORPUS / "csv_formula_cells.csv").read_bytes())
     _write(cutout, (CORPUS / "img_1x1.png").read_bytes())
-    _write(tmp_path / "in" / "catalogue.csv", _csv(file_loc=[cutout.relative_to(tmp_path / "in" / "cutouts")],
-                                                   ra=[10.0], dec=[1.0]))
+    _write(
+        tmp_path / "in" / "catalogue.csv",
+        _csv(file_loc=[cutout.relative_to(tmp_path / "in" / "cutouts")], ra=[10.0], dec=[1.0]),
+    )
     before = _state(tmp_path)
-    for argv in (["import", "catalog", "--quiet", "--table", str(table), "--out", str(tmp_path / "new")],
-                 ["import", "galaxy-folder", "--quiet", "--source", str(tmp_path / "in" / "cutouts"), "--catalogue",
-                  str(tmp_path / "in" / "catalogue.csv"), "--out", str(tmp_path / DATASET), "--force"]):
+    for argv in (
+        ["import", "catalog", "--quiet", "--table", str(table), "--out", str(tmp_path / "new")],
+        [
+            "import",
+            "galaxy-folder",
+            "--quiet",
+            "--source",
+            str(tmp_path / "in" / "cutouts"),
+            "--catalogue",
+            str(tmp_path / "in" / "catalogue.csv"),
+            "--out",
+            str(tmp_path / DATASET),
+            "--force",
+        ],
+    ):
         stderr = io.StringIO()
         with contextlib.redirect_stderr(stderr):
             assert main(argv) == 2

@@ -53,6 +53,7 @@ ODD_NAMES = ("ñame ☄ ü.csv", "with spaces .csv", "-rf.csv", "--help.csv", ".
 
 # --------------------------------------------------------------------------------------------- hostile bytes
 
+
 class _Payload:
     """Pickles to a call that creates MARKER in the working directory when unpickled."""
 
@@ -96,7 +97,7 @@ def _corrupt_header(data: bytes) -> bytes:
     text[:80] = b"SIMPLE  = maybe / not a logical".ljust(80)
     at = text.find(b"NAXIS1  =")
     if at >= 0:
-        text[at:at + 80] = b"NAXIS1  = 'many'".ljust(80)
+        text[at : at + 80] = b"NAXIS1  = 'many'".ljust(80)
     return bytes(text)
 
 
@@ -114,6 +115,7 @@ def _png(rgb: np.ndarray) -> bytes:
 
 def _corpus(name: str) -> Callable[[], bytes]:
     """The bytes of the corpus file ``name``, as a maker named after it (for the case's id)."""
+
     def make() -> bytes:
         return (CORPUS / name).read_bytes()
 
@@ -132,8 +134,12 @@ def _lightcurve(mag: np.ndarray | None = None) -> bytes:
 
 def _catalogue(**override) -> bytes:
     n = 12
-    columns = {"object_id": [f"S{i}" for i in range(n)], "ra": np.linspace(10, 20, n), "dec": np.linspace(-5, 5, n),
-               "g_mag": np.linspace(15, 18, n)}
+    columns = {
+        "object_id": [f"S{i}" for i in range(n)],
+        "ra": np.linspace(10, 20, n),
+        "dec": np.linspace(-5, 5, n),
+        "g_mag": np.linspace(15, 18, n),
+    }
     return _csv(**{**columns, **override})
 
 
@@ -180,7 +186,7 @@ def _write(path: Path, data: bytes) -> Path:
 
 
 def _upload(read: Callable[[bytes, str], object]) -> Callable[[Path, str, bytes], Call]:
-    return lambda root, name, data: (lambda: read(data, name))
+    return lambda root, name, data: lambda: read(data, name)
 
 
 def _catalog(root: Path, name: str, data: bytes) -> Call:
@@ -200,6 +206,7 @@ def _survey(survey: str) -> Callable[[Path, str, bytes], Call]:
     def stage(root: Path, name: str, data: bytes) -> Call:
         _write(root / "in" / name, data)
         return lambda: importers.import_survey(survey, root / "out", root / "in")
+
     return stage
 
 
@@ -208,8 +215,17 @@ def _astrom3(root: Path, name: str, data: bytes) -> Call:
     folder = root / "in" / "splits" / "sub10" / "42"
     _write(folder / "info.json", json.dumps({"classes": sorted(CLASSES)}).encode())
     for split in ("train", "val", "test"):
-        _write(folder / f"{split}.csv", _csv(asassn_name=["ASASSN-V J1"], edr3_source_id=[1], target=["EW"],
-                                             spec_filename=["spec-1"], ra=[10.0], dec=[1.0]))
+        _write(
+            folder / f"{split}.csv",
+            _csv(
+                asassn_name=["ASASSN-V J1"],
+                edr3_source_id=[1],
+                target=["EW"],
+                spec_filename=["spec-1"],
+                ra=[10.0],
+                dec=[1.0],
+            ),
+        )
     _write(root / "in" / "photometry.zip", data)
     return lambda: import_astrom3(root / "in", root / "out", AstroM3Selection("sub10", 42), progress=False)
 
@@ -221,29 +237,42 @@ def _labels(root: Path, name: str, data: bytes) -> Call:
     def call() -> object:
         table = export.read_table(data, name, export.MAX_TABLE_BYTES)
         return db.add_many(labels_from_table(table, "sky", {"G1", "G2"}, "ana", "import"))
+
     return call
 
 
 MODEL_FOLDERS: dict[str, tuple[torch.nn.Module, dict]] = {  # kind: (model, config.json)
-    "varstars": (TrimodalCLIP(ModelConfig(hidden=8, embed_dim=4, gru_hidden=4, n_meta_inputs=3)),
-                 {"model": asdict(ModelConfig(hidden=8, embed_dim=4, gru_hidden=4, n_meta_inputs=3)),
-                  "scaler": {"mean": [0.0] * 3, "std": [1.0] * 3}}),
-    "galaxies": (ResNetEncoder(ResNetConfig(width=4)), {"encoder": asdict(ResNetConfig(width=4)),
-                                                        "augment": asdict(AugmentConfig())}),
-    "catalog": (TabularEncoder(TabularConfig(n_features=3, feature_dim=4, hidden=8, proj_dim=4)),
-                {"encoder": asdict(TabularConfig(n_features=3, feature_dim=4, hidden=8, proj_dim=4)),
-                 "scaler": {"mean": [0.0] * 3, "std": [1.0] * 3}}),
+    "varstars": (
+        TrimodalCLIP(ModelConfig(hidden=8, embed_dim=4, gru_hidden=4, n_meta_inputs=3)),
+        {
+            "model": asdict(ModelConfig(hidden=8, embed_dim=4, gru_hidden=4, n_meta_inputs=3)),
+            "scaler": {"mean": [0.0] * 3, "std": [1.0] * 3},
+        },
+    ),
+    "galaxies": (
+        ResNetEncoder(ResNetConfig(width=4)),
+        {"encoder": asdict(ResNetConfig(width=4)), "augment": asdict(AugmentConfig())},
+    ),
+    "catalog": (
+        TabularEncoder(TabularConfig(n_features=3, feature_dim=4, hidden=8, proj_dim=4)),
+        {
+            "encoder": asdict(TabularConfig(n_features=3, feature_dim=4, hidden=8, proj_dim=4)),
+            "scaler": {"mean": [0.0] * 3, "std": [1.0] * 3},
+        },
+    ),
 }
 LOADERS = {"varstars": load_model, "galaxies": load_image_model, "catalog": load_tabular_model}
 
 
 def _model(kind: str) -> Callable[[Path, str, bytes], Call]:
     """A good model folder of ``kind`` whose file ``name`` (weights.pt or config.json) is replaced by ``data``."""
+
     def stage(root: Path, name: str, data: bytes) -> Call:
         model, config = MODEL_FOLDERS[kind]
         save_model_folder(root / "model", model, {"kind": kind, **config})
         _write(root / "model" / name, data)
         return lambda: LOADERS[kind](root / "model")
+
     return stage
 
 
@@ -266,6 +295,7 @@ ENTRIES: dict[str, Callable[[Path, str, bytes], Call]] = {
 
 # --------------------------------------------------------------------------------------------- the table
 
+
 @dataclass(frozen=True)
 class Hostile:
     entry: str  # a key of ENTRIES
@@ -276,15 +306,22 @@ class Hostile:
 
 
 def _case(entry: str, name: str, make: Callable[[], bytes], words: str, **limits: int) -> object:
-    return pytest.param(Hostile(entry, name, make, words, {k.replace("__", "."): v for k, v in limits.items()}),
-                        id=f"{entry}:{make.__name__ if make.__name__ != '<lambda>' else words[:24]}")
+    return pytest.param(
+        Hostile(entry, name, make, words, {k.replace("__", "."): v for k, v in limits.items()}),
+        id=f"{entry}:{make.__name__ if make.__name__ != '<lambda>' else words[:24]}",
+    )
 
 
 CASES = [
     # uploads: light curves
     _case("lightcurve", "lc.csv", lambda: b"", "lc.csv is empty"),
-    _case("lightcurve", "lc.csv", _lightcurve, r"lc.csv is \d.* kB; the limit is 1 kB",
-          astrodisc__uploads__MAX_UPLOAD_BYTES=1024),
+    _case(
+        "lightcurve",
+        "lc.csv",
+        _lightcurve,
+        r"lc.csv is \d.* kB; the limit is 1 kB",
+        astrodisc__uploads__MAX_UPLOAD_BYTES=1024,
+    ),
     _case("lightcurve", "lc.csv", lambda: _lightcurve(np.full(40, np.nan)), "column mag is all NaN"),
     _case("lightcurve", "lc.csv", lambda: _lightcurve(np.r_[np.full(39, 14.0), np.inf]), "1 infinite values"),
     _case("lightcurve", "lc.csv", _garbage, "lc.csv"),
@@ -322,82 +359,145 @@ CASES = [
     _case("labels", "l.csv", lambda: _csv(object_id=["G1", None], label=["a", "b"]), "row 2 has no object_id"),
     _case("labels", "l.parquet", _garbage, "not a readable Parquet table"),
     _case("labels", "l.vot", lambda: b"<?xml version='1.0'?><VOTABLE><RESOURCE>", "not a readable VOTable table"),
-    _case("labels", "l.csv", lambda: _csv(object_id=["G1"] * 400, label=["x"] * 400), "the limit is 1 kB",
-          astrodisc__export__MAX_TABLE_BYTES=1024),
+    _case(
+        "labels",
+        "l.csv",
+        lambda: _csv(object_id=["G1"] * 400, label=["x"] * 400),
+        "the limit is 1 kB",
+        astrodisc__export__MAX_TABLE_BYTES=1024,
+    ),
     _case("labels", "../../labels.sqlite", lambda: b"SQLite format 3\0", "cannot read .sqlite"),
     # catalogue import
-    _case("catalog", "t.fits", lambda: _truncated(_fits(fits.BinTableHDU(pd.DataFrame({"ra": np.arange(999.0)})
-                                                                         .to_records(index=False)))),
-          "not a readable FITS table"),
-    _case("catalog", "t.fits", lambda: _corrupt_header(_fits(fits.BinTableHDU.from_columns(
-        [fits.Column("ra", "D", array=np.arange(5.0))]))), "not a readable FITS table"),
+    _case(
+        "catalog",
+        "t.fits",
+        lambda: _truncated(_fits(fits.BinTableHDU(pd.DataFrame({"ra": np.arange(999.0)}).to_records(index=False)))),
+        "not a readable FITS table",
+    ),
+    _case(
+        "catalog",
+        "t.fits",
+        lambda: _corrupt_header(_fits(fits.BinTableHDU.from_columns([fits.Column("ra", "D", array=np.arange(5.0))]))),
+        "not a readable FITS table",
+    ),
     _case("catalog", "t.csv", lambda: b"", "not a readable CSV table"),
-    _case("catalog", "t.fits.gz", lambda: gzip.compress(bytes(BOMB_BYTES)), "refusing t.fits.gz: it unpacks to more",
-          astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20),
+    _case(
+        "catalog",
+        "t.fits.gz",
+        lambda: gzip.compress(bytes(BOMB_BYTES)),
+        "refusing t.fits.gz: it unpacks to more",
+        astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
+    ),
     _case("catalog", "t.fits.gz", lambda: _truncated(gzip.compress(_garbage(9000))), "not a readable gzip file"),
     _case("catalog", "t.csv", lambda: _catalogue(ra=[np.nan] * 12), "12 rows have no valid ra/dec"),
     _case("catalog", "t.csv", lambda: _catalogue(g_mag=[np.inf] * 12), "no numeric columns besides ra/dec"),
     _case("catalog", "t.csv", lambda: b"ra,dec,g\n" + b"1,2,3,4\n" * 5, "more fields than the header"),
     _case("catalog", "t.parquet", _garbage, "not a readable Parquet table"),
-    *[_case("catalog", name, lambda: _catalogue(ra=["x"] * 12), "no valid ra/dec")
-      for name in ODD_NAMES if "/" not in name],
+    *[
+        _case("catalog", name, lambda: _catalogue(ra=["x"] * 12), "no valid ra/dec")
+        for name in ODD_NAMES
+        if "/" not in name
+    ],
     # cutout folder import
     _case("cutout-folder", "g.fits", lambda: _truncated(_fits_cube(_cube())), "g.fits"),
     _case("cutout-folder", "g.fits", lambda: _corrupt_header(_fits_cube(_cube())), "unreadable FITS .*g.fits"),
     _case("cutout-folder", "g.fits", lambda: _fits_cube(_cube(bands=2)), "holds 2 bands, expected 3"),
     _case("cutout-folder", "g.fits", lambda: _fits_cube(np.full((3, 32, 32), np.nan, np.float32)), "NaN or infinite"),
     _case("cutout-folder", "g.png", _corpus("img_bomb.png"), "refusing g.png"),
-    _case("cutout-folder", "g.fits.gz", lambda: gzip.compress(_fits_cube(np.zeros((3, 128, 128), np.float32))),
-          "refusing g.fits.gz: 128 x 128 pixels is too large",
-          astrodisc__datasets__galaxy_importers__MAX_IMAGE_PIXELS=64 * 64),
+    _case(
+        "cutout-folder",
+        "g.fits.gz",
+        lambda: gzip.compress(_fits_cube(np.zeros((3, 128, 128), np.float32))),
+        "refusing g.fits.gz: 128 x 128 pixels is too large",
+        astrodisc__datasets__galaxy_importers__MAX_IMAGE_PIXELS=64 * 64,
+    ),
     _case("cutout-folder", "g.fits", lambda: b"", "g.fits"),
     _case("cutout-folder", "../../../etc/passwd", lambda: b"", "cutout file.* of catalogue.csv not found"),
     _case("cutout-folder", "-g ☄.fits", lambda: _fits_cube(_cube(bands=1)), "-g ☄.fits holds 1 bands, expected 3"),
     # survey importers (light-curve text formats and their archives)
     _case("catalina", "w_uma_1.csv", lambda: b"", "unreadable Catalina file w_uma_1.csv"),
-    _case("catalina", "w_uma_1.csv", lambda: b"MJD,Mag,Magerr,RA,Dec\n53000,bright,0.1,1,2\n",
-          "unreadable Catalina file w_uma_1.csv: could not convert string to float"),
+    _case(
+        "catalina",
+        "w_uma_1.csv",
+        lambda: b"MJD,Mag,Magerr,RA,Dec\n53000,bright,0.1,1,2\n",
+        "unreadable Catalina file w_uma_1.csv: could not convert string to float",
+    ),
     _case("catalina", "w_uma_1.csv", lambda: b"MJD,Mag,Magerr,RA,Dec\n53000,14,0.1,,\n", "gives no valid RA/Dec"),
     _case("catalina", "w_uma_1.csv", _garbage, "Catalina|catalina"),
     _case("catalina", "-rf ñ.csv", _lightcurve, "Catalina file name is not <class>_<id>.csv: -rf ñ.csv"),
     _case("macho", "lc_1.2.3.tar.bz2", _garbage, "unreadable archive lc_1.2.3.tar.bz2"),
-    _case("macho", "lc_1.2.3.tar.bz2", lambda: _truncated(_tar_bz2({"lc_1.2.3.B.mjd": _garbage(20000)})),
-          "unreadable archive"),
+    _case(
+        "macho",
+        "lc_1.2.3.tar.bz2",
+        lambda: _truncated(_tar_bz2({"lc_1.2.3.B.mjd": _garbage(20000)})),
+        "unreadable archive",
+    ),
     _case("macho", "lc_1.2.3.tar.bz2", lambda: _tar_bz2({"lc_1.2.3.B.mjd": b"1 2 3\n"}), "unreadable macho"),
-    _case("macho", "lc_1.2.3.tar.bz2", lambda: _tar_bz2({"lc_1.2.3.B.mjd": bytes(BOMB_BYTES)}),
-          "refusing lc_1.2.3.B.mjd .* unpacks to 4 MB", astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20),
-    *[_case(survey, name, lambda: gzip.compress(bytes(BOMB_BYTES)), f"refusing {name}: it unpacks to more",
-            astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20)
-      for survey, name in (("stripe82", "table2.dat.gz"), ("linear", "LINEARattributesFinalApr2013.dat.gz"))],
+    _case(
+        "macho",
+        "lc_1.2.3.tar.bz2",
+        lambda: _tar_bz2({"lc_1.2.3.B.mjd": bytes(BOMB_BYTES)}),
+        "refusing lc_1.2.3.B.mjd .* unpacks to 4 MB",
+        astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20,
+    ),
+    *[
+        _case(
+            survey,
+            name,
+            lambda: gzip.compress(bytes(BOMB_BYTES)),
+            f"refusing {name}: it unpacks to more",
+            astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
+        )
+        for survey, name in (("stripe82", "table2.dat.gz"), ("linear", "LINEARattributesFinalApr2013.dat.gz"))
+    ],
     _case("stripe82", "table2.dat.gz", _garbage, "table2.dat.gz is not a readable gzip file"),
-    _case("linear", "LINEARattributesFinalApr2013.dat.gz", lambda: _truncated(gzip.compress(_garbage(9000))),
-          "not a readable gzip file"),
+    _case(
+        "linear",
+        "LINEARattributesFinalApr2013.dat.gz",
+        lambda: _truncated(gzip.compress(_garbage(9000))),
+        "not a readable gzip file",
+    ),
     _case("astrom3", "photometry.zip", _garbage, "not a readable zip archive"),
-    _case("astrom3", "photometry.zip", lambda: _zip({"vardb_files/ASASSN-VJ1.dat": bytes(BOMB_BYTES)}),
-          "refusing vardb_files/ASASSN-VJ1.dat", astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20),
+    _case(
+        "astrom3",
+        "photometry.zip",
+        lambda: _zip({"vardb_files/ASASSN-VJ1.dat": bytes(BOMB_BYTES)}),
+        "refusing vardb_files/ASASSN-VJ1.dat",
+        astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20,
+    ),
     # model folders: a pickle posing as weights is refused and never run
-    *[_case(f"model-{kind}", "weights.pt", make, "weights.pt is not a plain tensor state dict")
-      for kind in MODEL_FOLDERS for make in (_corpus("encoder.pt"), _torch_pickle_weights)],
+    *[
+        _case(f"model-{kind}", "weights.pt", make, "weights.pt is not a plain tensor state dict")
+        for kind in MODEL_FOLDERS
+        for make in (_corpus("encoder.pt"), _torch_pickle_weights)
+    ],
     _case("model-catalog", "weights.pt", lambda: b"", "not a plain tensor state dict"),
     _case("model-catalog", "weights.pt", lambda: _truncated(_torch_pickle_weights()), "not a plain tensor"),
     _case("model-catalog", "weights.pt", lambda: _npy(np.ones(3)), "not a plain tensor state dict"),
     _case("model-catalog", "config.json", lambda: b"{not json", "config.json is not valid JSON"),
     _case("model-catalog", "config.json", lambda: b"[1, 2]", "is for None data"),
     _case("model-catalog", "config.json", lambda: b'{"kind": "catalog"}', "config.json lacks or garbles"),
-    _case("model-galaxies", "config.json", lambda: b'{"kind": "galaxies", "encoder": {"blocks": 3}}',
-          "config.json lacks or garbles"),
+    _case(
+        "model-galaxies",
+        "config.json",
+        lambda: b'{"kind": "galaxies", "encoder": {"blocks": 3}}',
+        "config.json lacks or garbles",
+    ),
 ]
 
 
 def _state(root: Path) -> dict[str, str]:
     """Every file under ``root`` (SQLite's -wal/-shm scratch files aside) with the hash of its bytes, and every
     folder, empty ones included, as "folder"; a symbolic link as "link to <target>"."""
+
     def entry(path: Path) -> str:
         if path.is_symlink():
             return f"link to {path.readlink()}"
         return "folder" if path.is_dir() else hashlib.sha256(path.read_bytes()).hexdigest()
 
-    return {str(p.relative_to(root)): entry(p) for p in sorted(root.rglob("*")) if not p.name.endswith(("-wal", "-shm"))}
+    return {
+        str(p.relative_to(root)): entry(p) for p in sorted(root.rglob("*")) if not p.name.endswith(("-wal", "-shm"))
+    }
 
 
 @pytest.mark.parametrize("case", CASES)

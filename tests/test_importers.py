@@ -9,8 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.datasets.importers import (CATALINA_LABELS, LINEAR_LABELS, S82_LABELS, SURVEYS, import_survey,
-                                          read_stripe82)
+from astrodisc.datasets.importers import (
+    CATALINA_LABELS,
+    LINEAR_LABELS,
+    S82_LABELS,
+    SURVEYS,
+    import_survey,
+    read_stripe82,
+)
 from astrodisc.datasets.store import CLASSES, VarStarStore
 from astrodisc.errors import UserError
 from astrodisc.paths import shared_dir
@@ -54,8 +60,11 @@ def test_stripe82_counts_bands_and_markers(stores):
 
     # Count the valid epochs of every star straight from the tar file, band by band.
     with tarfile.open(varstars("s82_rrlyrae") / "table1.tar.gz") as archive:
-        raw = {m.name.split("/")[-1].removesuffix(".dat"): np.loadtxt(archive.extractfile(m), ndmin=2)
-               for m in archive.getmembers() if m.name.endswith(".dat")}
+        raw = {
+            m.name.split("/")[-1].removesuffix(".dat"): np.loadtxt(archive.extractfile(m), ndmin=2)
+            for m in archive.getmembers()
+            if m.name.endswith(".dat")
+        }
     total_markers = 0
     for object_id, rows in raw.items():
         mags, errs = rows[:, 3::3], rows[:, 4::3]  # (epochs, 5 bands)
@@ -131,8 +140,7 @@ def test_linear_features_no_lightcurves(stores):
     store = stores["linear"]
     assert len(store) == 6146
     assert label_counts(store) == {"RRAB": 2612, "EW": 2246, "RRC": 864, "EA": 342, "DSCT": 82}
-    assert store.objects["survey_class"].value_counts().to_dict() == {"1": 2612, "5": 2246, "2": 864, "4": 342,
-                                                                      "6": 82}
+    assert store.objects["survey_class"].value_counts().to_dict() == {"1": 2612, "5": 2246, "2": 864, "4": 342, "6": 82}
     assert np.all(np.load(store.root / "lightcurves" / "offsets.npy") == 0)
     assert len(store.lightcurve(store.objects["object_id"].iloc[0]).time) == 0
     with gzip.open(varstars("linear") / "LINEARattributesFinalApr2013.dat.gz", "rt") as handle:

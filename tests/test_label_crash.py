@@ -32,8 +32,9 @@ for i in range(n):
 
 
 def _writer(path: str, annotator: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", _WRITER, path, annotator, str(LABELS_EACH)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", _WRITER, path, annotator, str(LABELS_EACH)], stdout=subprocess.PIPE, text=True
+    )
 
 
 def test_a_writer_killed_mid_write_loses_at_most_its_last_label(tmp_path):
@@ -66,5 +67,7 @@ def test_a_writer_killed_mid_write_loses_at_most_its_last_label(tmp_path):
     assert [len(stored[a]) for a in annotators[1:]] == [LABELS_EACH] * (WRITERS - 1)
     with sqlite3.connect(path) as raw:
         assert raw.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    print(f"killed writer: {len(reported[annotators[0]])} reported, {killed} stored; "
-          f"others: {[len(stored[a]) for a in annotators[1:]]}")
+    print(
+        f"killed writer: {len(reported[annotators[0]])} reported, {killed} stored; "
+        f"others: {[len(stored[a]) for a in annotators[1:]]}"
+    )

@@ -48,11 +48,14 @@ def test_labels_survive_a_restart(tmp_path):
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
-@pytest.mark.parametrize("bad, words", [
-    (Label("sky", "G1", "ana", "s1", interest=7), "interest must be an integer from 0 to 5"),
-    (Label("sky", "G1", "ana", "s1"), "an empty label"),
-    (Label("sky", "G1", " ", "s1", label="spiral"), "needs a annotator"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (Label("sky", "G1", "ana", "s1", interest=7), "interest must be an integer from 0 to 5"),
+        (Label("sky", "G1", "ana", "s1"), "an empty label"),
+        (Label("sky", "G1", " ", "s1", label="spiral"), "needs a annotator"),
+    ],
+)
 def test_bad_labels_are_refused_and_nothing_is_written(tmp_path, bad, words):
     db = LabelDB(tmp_path / "labels.sqlite")
     with pytest.raises(UserError, match=words):
@@ -87,8 +90,20 @@ def test_concurrent_writer_processes_lose_nothing(tmp_path):
 
 def test_fleiss_kappa_of_the_textbook_example():
     # Fleiss (1971) as reproduced by Wikipedia: 10 subjects, 14 raters, 5 categories, kappa = 0.210
-    table = np.array([[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
-                      [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]])
+    table = np.array(
+        [
+            [0, 0, 0, 0, 14],
+            [0, 2, 6, 4, 2],
+            [0, 0, 3, 5, 6],
+            [0, 3, 9, 2, 0],
+            [2, 2, 8, 1, 1],
+            [7, 7, 0, 0, 0],
+            [3, 2, 6, 3, 0],
+            [2, 5, 3, 2, 2],
+            [6, 5, 2, 1, 0],
+            [0, 2, 2, 3, 7],
+        ]
+    )
     assert fleiss_kappa(table) == pytest.approx(0.2099, abs=1e-4)
     with pytest.raises(ValueError, match="same number"):
         fleiss_kappa(np.array([[1, 1], [2, 0], [1, 0]]))
@@ -97,9 +112,11 @@ def test_fleiss_kappa_of_the_textbook_example():
 def test_agreement_per_pair_and_across_three_annotators():
     objects = [f"G{i}" for i in range(6)]
     rows = []
-    for annotator, classes, scores in (("ana", "AABBCC", [0, 1, 2, 3, 4, 5]),
-                                       ("ben", "AABBCC", [0, 1, 2, 3, 4, 4]),  # agrees on every class
-                                       ("cy", "ABABCA", [5, 4, 3, 2, 1, 0])):
+    for annotator, classes, scores in (
+        ("ana", "AABBCC", [0, 1, 2, 3, 4, 5]),
+        ("ben", "AABBCC", [0, 1, 2, 3, 4, 4]),  # agrees on every class
+        ("cy", "ABABCA", [5, 4, 3, 2, 1, 0]),
+    ):
         for obj, c, s in zip(objects, classes, scores):
             rows.append({"object_id": obj, "annotator": annotator, "label": c, "interest": s, "unsure": 0})
     rows.append({"object_id": "G9", "annotator": "ana", "label": None, "interest": None, "unsure": 1})
@@ -126,8 +143,11 @@ def test_standing_labels_export_and_read_back(tmp_path, suffix):
     assert len(export_table(db.latest("other"), tmp_path / f"only-scores{suffix}").read_bytes()) > 0
     latest = db.latest("sky")
     path = export_table(latest, tmp_path / f"labels{suffix}")
-    back = {".csv": pd.read_csv, ".parquet": pd.read_parquet,
-            ".vot": lambda p: Table.read(p, format="votable").to_pandas()}[suffix](path)
+    back = {
+        ".csv": pd.read_csv,
+        ".parquet": pd.read_parquet,
+        ".vot": lambda p: Table.read(p, format="votable").to_pandas(),
+    }[suffix](path)
     assert back["object_id"].astype(str).tolist() == ["G1", "G2"]
     assert back["interest"].tolist() == [3, 5] and str(back["label"][0]) == "spiral"
     assert str(back["note"][0]) == "bar?"
@@ -148,11 +168,13 @@ def test_a_label_table_imports_whole_or_not_at_all(tmp_path):
     good = pd.DataFrame({"object_id": ["G1", "G2"], "label": ["spiral", None], "interest": [3, 5.0]})
     db.add_many(labels_from_table(good, "sky", known, "ana", "import-1"))
     assert db.latest("sky")[["object_id", "interest"]].values.tolist() == [["G1", 3], ["G2", 5]]
-    for table, words in ((pd.DataFrame({"id": ["G1"], "label": ["x"]}), "needs an object_id column"),
-                         (pd.DataFrame({"object_id": ["G1", "G9"], "label": ["x", "y"]}), "not in sky, e.g. 'G9'"),
-                         (pd.DataFrame({"object_id": ["G3"], "interest": [2.5]}), "row 1: interest must be"),
-                         (pd.DataFrame({"object_id": ["G3"], "interest": [9]}), r"row 1 \(G3\): interest must"),
-                         (pd.DataFrame({"object_id": ["G3"]}), "at least one of the columns")):
+    for table, words in (
+        (pd.DataFrame({"id": ["G1"], "label": ["x"]}), "needs an object_id column"),
+        (pd.DataFrame({"object_id": ["G1", "G9"], "label": ["x", "y"]}), "not in sky, e.g. 'G9'"),
+        (pd.DataFrame({"object_id": ["G3"], "interest": [2.5]}), "row 1: interest must be"),
+        (pd.DataFrame({"object_id": ["G3"], "interest": [9]}), r"row 1 \(G3\): interest must"),
+        (pd.DataFrame({"object_id": ["G3"]}), "at least one of the columns"),
+    ):
         with pytest.raises(UserError, match=words):
             db.add_many(labels_from_table(table, "sky", known, "ana", "import-2"))
     assert len(db.history("sky")) == 2  # nothing of a faulty table was stored

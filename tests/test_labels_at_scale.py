@@ -20,9 +20,23 @@ from astrodisc.label_queue import LEARNING, QUEUE_ORDERS, next_object, next_row,
 from astrodisc.labels import COLUMNS, LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
 from astrodisc.subsets import Subset, SubsetDB
 
-HOSTILE = ("=cmd|' /C calc'!A0", '=HYPERLINK("https://evil.example","x")', "+1", "-2", "@SUM(A1)", "\tTAB", "\rCR",
-           "'=already", "[login](https://evil.example/login) ![p](https://evil.example/p.png)", "007", "1.5", "NA",
-           "None", "ñame ☄", "M")
+HOSTILE = (
+    "=cmd|' /C calc'!A0",
+    '=HYPERLINK("https://evil.example","x")',
+    "+1",
+    "-2",
+    "@SUM(A1)",
+    "\tTAB",
+    "\rCR",
+    "'=already",
+    "[login](https://evil.example/login) ![p](https://evil.example/p.png)",
+    "007",
+    "1.5",
+    "NA",
+    "None",
+    "ñame ☄",
+    "M",
+)
 
 
 def standing_from_history(history: pd.DataFrame) -> pd.DataFrame:
@@ -34,9 +48,11 @@ def standing_from_history(history: pd.DataFrame) -> pd.DataFrame:
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> None:
-    pd.testing.assert_frame_equal(a.reset_index(drop=True).astype(object).where(a.notna().to_numpy(), None),
-                                  b.reset_index(drop=True).astype(object).where(b.notna().to_numpy(), None),
-                                  check_dtype=False)
+    pd.testing.assert_frame_equal(
+        a.reset_index(drop=True).astype(object).where(a.notna().to_numpy(), None),
+        b.reset_index(drop=True).astype(object).where(b.notna().to_numpy(), None),
+        check_dtype=False,
+    )
 
 
 def test_the_standing_labels_are_what_the_history_says_through_adds_imports_and_undos(tmp_path):
@@ -47,11 +63,23 @@ def test_the_standing_labels_are_what_the_history_says_through_adds_imports_and_
         who = people[rng.integers(3)]
         kind = rng.random()
         if kind < 0.5:
-            db.add(Label("sky", objects[rng.integers(12)], who, f"s{who}", label=f"c{rng.integers(4)}",
-                         interest=int(rng.integers(6)) if rng.random() < 0.5 else None))
+            db.add(
+                Label(
+                    "sky",
+                    objects[rng.integers(12)],
+                    who,
+                    f"s{who}",
+                    label=f"c{rng.integers(4)}",
+                    interest=int(rng.integers(6)) if rng.random() < 0.5 else None,
+                )
+            )
         elif kind < 0.65:
-            db.add_many([Label("sky", objects[rng.integers(12)], who, f"s{who}", note=f"n{step}-{k}")
-                         for k in range(int(rng.integers(1, 5)))])
+            db.add_many(
+                [
+                    Label("sky", objects[rng.integers(12)], who, f"s{who}", note=f"n{step}-{k}")
+                    for k in range(int(rng.integers(1, 5)))
+                ]
+            )
         else:
             db.undo(who, f"s{who}")
     history = db.history("sky")
@@ -68,17 +96,27 @@ def test_a_database_of_the_first_schema_migrates_once_and_keeps_its_history(tmp_
     old = sqlite3.connect(path)
     old.execute("PRAGMA journal_mode=WAL")
     old.executescript(SCHEMA.migrations[0])
-    rows = [("sky", "G1", "ana", "s1", "spiral", 2, None), ("sky", "G1", "ana", "s1", "merger", None, None),
-            ("sky", "G2", "ben", "s2", "ring", 5, None), ("sky", "G1", "ana", "s1", None, None, 2)]  # undo "merger"
-    old.executemany("INSERT INTO labels (dataset, object_id, annotator, session, label, interest, retracts,"
-                    " created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, 0)", rows)
+    rows = [
+        ("sky", "G1", "ana", "s1", "spiral", 2, None),
+        ("sky", "G1", "ana", "s1", "merger", None, None),
+        ("sky", "G2", "ben", "s2", "ring", 5, None),
+        ("sky", "G1", "ana", "s1", None, None, 2),
+    ]  # undo "merger"
+    old.executemany(
+        "INSERT INTO labels (dataset, object_id, annotator, session, label, interest, retracts,"
+        " created_utc) VALUES (?, ?, ?, ?, ?, ?, ?, 0)",
+        rows,
+    )
     old.commit()
     history_before = old.execute("SELECT * FROM labels ORDER BY id").fetchall()
     old.close()
 
     db = LabelDB(path)
     latest = db.latest("sky")
-    assert latest[["object_id", "annotator", "label"]].values.tolist() == [["G1", "ana", "spiral"], ["G2", "ben", "ring"]]
+    assert latest[["object_id", "annotator", "label"]].values.tolist() == [
+        ["G1", "ana", "spiral"],
+        ["G2", "ben", "ring"],
+    ]
     with sqlite3.connect(path) as raw:
         assert raw.execute("SELECT * FROM labels ORDER BY id").fetchall() == history_before
         assert raw.execute("SELECT version FROM schema_versions WHERE component = 'labels'").fetchone() == (2,)
@@ -126,8 +164,10 @@ def test_backup_while_writing_and_restore_give_back_exactly_the_labels_backed_up
     db.add_many([Label("sky", f"G{i}", "ana", "s1", label="spiral", note=HOSTILE[i % len(HOSTILE)]) for i in range(50)])
     writer = sqlite3.connect(path)  # another session in the middle of a write: the backup copies the last commit
     writer.execute("BEGIN IMMEDIATE")
-    writer.execute("INSERT INTO labels (dataset, object_id, annotator, session, label, created_utc)"
-                   " VALUES ('sky', 'G999', 'zed', 's', 'x', 0)")
+    writer.execute(
+        "INSERT INTO labels (dataset, object_id, annotator, session, label, created_utc)"
+        " VALUES ('sky', 'G999', 'zed', 's', 'x', 0)"
+    )
     assert main(["labels", "backup", str(copy), "--db", str(path)]) == 0
     writer.rollback()
     writer.close()
@@ -151,23 +191,30 @@ def test_a_restore_from_a_file_that_is_no_label_database_changes_nothing(tmp_pat
     with sqlite3.connect(tmp_path / "other.sqlite") as other:
         other.execute("CREATE TABLE t (x)")
     files = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    for name, words in (("text.sqlite", "not a label database"), ("empty.sqlite", "holds no labels"),
-                        ("other.sqlite", "holds no labels"), ("missing.sqlite", "no backup at")):
+    for name, words in (
+        ("text.sqlite", "not a label database"),
+        ("empty.sqlite", "holds no labels"),
+        ("other.sqlite", "holds no labels"),
+        ("missing.sqlite", "no backup at"),
+    ):
         assert main(["labels", "restore", str(tmp_path / name), "--db", str(path)]) == 2
         err = capsys.readouterr().err
         assert words in err and len(err.strip().splitlines()) == 1
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == files
 
 
-@pytest.mark.parametrize("column, values, words", [
-    ("label", [b"\xff\xfe"], "label must be text, got bytes"),
-    ("label", [True], "label must be text, got bool"),
-    ("interest", [True], "interest must be an integer from 0 to 5, got True"),
-    ("interest", ["high"], "interest must be an integer"),
-    ("interest", [2.5], "interest must be an integer"),
-    ("note", ["x" * 2_001], "note has at most 2,000 characters"),
-    ("label", ["c" * 101], "label has at most 100 characters"),
-])
+@pytest.mark.parametrize(
+    "column, values, words",
+    [
+        ("label", [b"\xff\xfe"], "label must be text, got bytes"),
+        ("label", [True], "label must be text, got bool"),
+        ("interest", [True], "interest must be an integer from 0 to 5, got True"),
+        ("interest", ["high"], "interest must be an integer"),
+        ("interest", [2.5], "interest must be an integer"),
+        ("note", ["x" * 2_001], "note has at most 2,000 characters"),
+        ("label", ["c" * 101], "label has at most 100 characters"),
+    ],
+)
 def test_label_imports_are_checked_by_type_and_length(column, values, words):
     table = pd.DataFrame({"object_id": ["G1"], column: pd.Series(values, dtype=object)})
     with pytest.raises(UserError, match=words):
@@ -183,14 +230,20 @@ def test_an_import_above_the_row_cap_is_refused_whole():
 
 def test_a_csv_export_is_inert_in_a_spreadsheet_and_reads_back_to_the_labels_written(tmp_path):
     db, again = LabelDB(tmp_path / "labels.sqlite"), LabelDB(tmp_path / "again.sqlite")
-    written = [Label("sky", f"G{i}", "ana", "s1", label=text, note=HOSTILE[-1 - i], interest=i % 6)
-               for i, text in enumerate(HOSTILE)]
+    written = [
+        Label("sky", f"G{i}", "ana", "s1", label=text, note=HOSTILE[-1 - i], interest=i % 6)
+        for i, text in enumerate(HOSTILE)
+    ]
     db.add_many(written)
     exported = db.latest("sky").assign(dec=-12.5)  # a negative number stays a number
     data = table_bytes(exported, ".csv")
     cells = [line.split(",") for line in data.decode().splitlines()]
-    assert all(not cell.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r")) for row in cells for cell in row
-               if not cell.lstrip("-").replace(".", "").isdigit())
+    assert all(
+        not cell.lstrip('"').startswith(("=", "+", "-", "@", "\t", "\r"))
+        for row in cells
+        for cell in row
+        if not cell.lstrip("-").replace(".", "").isdigit()
+    )
     assert "-12.5" in data.decode()
     table = read_table(data, "labels.csv", text_columns=LABEL_TEXT_COLUMNS)
     again.add_many(labels_from_table(table, "sky", {f"G{i}" for i in range(len(HOSTILE))}, "ana", "s1"))
@@ -213,8 +266,9 @@ def test_the_interest_field_kept_between_calls_equals_the_field_computed_afresh(
             scored[row] = int(rng.integers(6))
         rows, interest = np.array(list(scored), int), np.array(list(scored.values()), float)
         field.update(rows, interest)
-        np.testing.assert_allclose(field.relevance(anomaly), relevance(embedding, anomaly, rows, interest),
-                                   atol=1e-6)  # float32 kernel values, summed in other blocks
+        np.testing.assert_allclose(
+            field.relevance(anomaly), relevance(embedding, anomaly, rows, interest), atol=1e-6
+        )  # float32 kernel values, summed in other blocks
 
 
 @pytest.mark.parametrize("order", QUEUE_ORDERS)
@@ -225,8 +279,9 @@ def test_the_next_object_is_the_first_of_the_queue_not_labelled_or_skipped(tmp_p
     rng = np.random.default_rng(1)
     embedding = rng.normal(size=(300, 8)).astype(np.float32)
     embedding /= np.linalg.norm(embedding, axis=1, keepdims=True)
-    catalog = pd.DataFrame({"object_id": object_ids(300), "anomaly_score": rng.random(300),
-                            "pred_prob": rng.random(300)})
+    catalog = pd.DataFrame(
+        {"object_id": object_ids(300), "anomaly_score": rng.random(300), "pred_prob": rng.random(300)}
+    )
     skipped = [str(catalog.at[r, "object_id"]) for r in (5, 17)]
     field = InterestField(embedding)
     for _ in range(3):  # the kept field and a new label each time

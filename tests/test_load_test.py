@@ -19,8 +19,7 @@ from astrodisc.streamlit_client import (
 
 @pytest.mark.parametrize("public", [False, True], ids=["local", "public"])
 def test_two_sessions_interact_without_errors(tiny_artifacts, public):
-    result = run_load(tiny_artifacts.data_root, LoadConfig(sessions=2, minutes=0.25, think_s=(0.3, 0.6),
-                                                           public=public))
+    result = run_load(tiny_artifacts.data_root, LoadConfig(sessions=2, minutes=0.25, think_s=(0.3, 0.6), public=public))
     assert result["interactions"] > 0
     assert result["errors"] == 0, result["error_samples"]
     assert result["server_tracebacks"] == []
@@ -72,12 +71,14 @@ def _element(path: tuple[int, ...], kind: str, **fields) -> ForwardMsg:
 def _runs(socket: FakeSocket, *changes) -> list:
     """The Runs of a session on ``socket``: its first run, then one rerun per ``changes`` (a function of the
     last Run giving the widget changes)."""
+
     async def go() -> list:
         session = StreamlitSession(socket, "dataset=d")
         runs = [await session.rerun()]
         for change in changes:
             runs.append(await session.rerun(change(runs[-1])))
         return runs
+
     return asyncio.run(go())
 
 
@@ -95,12 +96,17 @@ def test_a_run_cut_short_by_a_rerun_is_followed_to_the_last_run():
 
 
 def test_a_rerun_sends_every_widget_value_held_and_a_trigger_once():
-    colour = _element((1, 0), "selectbox", id="$$ID-a-colour_by", label="Colour by", options=["label", "cluster"],
-                      default=0)
+    colour = _element(
+        (1, 0), "selectbox", id="$$ID-a-colour_by", label="Colour by", options=["label", "cluster"], default=0
+    )
     save = _element((1, 1), "button", id="$$ID-b-save", label="Save")
     socket = FakeSocket(*(_run(f"r{i}", colour, save) for i in range(4)))
-    _runs(socket, lambda run: [widget_value(run.one("selectbox", key="colour_by"), "cluster")],
-          lambda run: [trigger(run.one("button", key="save"))], lambda run: [])
+    _runs(
+        socket,
+        lambda run: [widget_value(run.one("selectbox", key="colour_by"), "cluster")],
+        lambda run: [trigger(run.one("button", key="save"))],
+        lambda run: [],
+    )
     sent = [{w.id: w for w in rerun.widget_states.widgets} for rerun in socket.sent]
     assert socket.sent[0].query_string == "dataset=d" and sent[0] == {}
     chosen = WidgetState(id="$$ID-a-colour_by", string_value="cluster")
@@ -120,10 +126,13 @@ def test_a_cached_element_comes_back_by_reference():
 
 
 def test_the_server_logs_tracebacks_come_out_whole_and_only_them():
-    log = ("2026-11-24 INFO starting\nTraceback (most recent call last):\n  File \"page.py\", line 3, in <module>\n"
-           "    boom()\nKeyError: 'x'\n2026-11-24 INFO next\nTraceback (most recent call last):\n"
-           "  File \"b.py\", line 1\nValueError: y\n")
+    log = (
+        '2026-11-24 INFO starting\nTraceback (most recent call last):\n  File "page.py", line 3, in <module>\n'
+        "    boom()\nKeyError: 'x'\n2026-11-24 INFO next\nTraceback (most recent call last):\n"
+        '  File "b.py", line 1\nValueError: y\n'
+    )
     assert _tracebacks(log) == [
         "Traceback (most recent call last):\n  File \"page.py\", line 3, in <module>\n    boom()\nKeyError: 'x'",
-        "Traceback (most recent call last):\n  File \"b.py\", line 1\nValueError: y"]
+        'Traceback (most recent call last):\n  File "b.py", line 1\nValueError: y',
+    ]
     assert _tracebacks("2026-11-24 INFO all well\n") == []

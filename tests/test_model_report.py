@@ -12,15 +12,22 @@ from astrodisc.paths import PROJECT_ROOT, models_dir
 DOCS = PROJECT_ROOT / "docs"
 
 
-@pytest.mark.parametrize("model,doc,dataset", [("varstars-clip", "evaluation-heldout.json", "varstars-eval"),
-                                               ("galaxies-moco", "galaxy-evaluation-heldout.json", "galaxies-eval")])
+@pytest.mark.parametrize(
+    "model,doc,dataset",
+    [
+        ("varstars-clip", "evaluation-heldout.json", "varstars-eval"),
+        ("galaxies-moco", "galaxy-evaluation-heldout.json", "galaxies-eval"),
+    ],
+)
 def test_a_shipped_model_falls_back_to_its_committed_evaluation(tmp_path, model, doc, dataset):
     evaluation = find_evaluation(tmp_path, models_dir() / model)
     assert evaluation.path == DOCS / doc and not evaluation.own and evaluation.dataset == dataset
     assert evaluation.seeds == 3
     assert find_evaluation(tmp_path, tmp_path / model) is None  # a folder of the same name is not the shipped model
 
-    model_report.save_evaluation(tmp_path, {"dataset": "mine", "model": model})  # the artifact set's own evaluation wins
+    model_report.save_evaluation(
+        tmp_path, {"dataset": "mine", "model": model}
+    )  # the artifact set's own evaluation wins
     own = find_evaluation(tmp_path, models_dir() / model)
     assert own.own and own.path == tmp_path / EVALUATION_FILE and own.dataset == "mine"
 
@@ -29,8 +36,10 @@ def test_label_efficiency_and_confusions_of_both_kinds_of_evaluation():
     stars = json.loads((DOCS / "evaluation-heldout.json").read_text())
     table = model_report.label_efficiency(stars)
     row = table[(table["task"] == "photometry") & (table["arm"] == "probe") & (table["fraction"] == 0.1)]
-    assert row["accuracy"].item() == stars["classification"]["photometry"]["0.1"]["pretrained_linear_probe"][
-        "accuracy"]["mean"]
+    assert (
+        row["accuracy"].item()
+        == stars["classification"]["photometry"]["0.1"]["pretrained_linear_probe"]["accuracy"]["mean"]
+    )
     assert set(table["task"]) == {"photometry", "spectra", "metadata", "all"}
     assert len(table) == 4 * (4 + 2 + 4)  # per modality: probe and scratch at 4 fractions, fine-tuning at 2
     confusions = model_report.evaluation_confusions(stars)

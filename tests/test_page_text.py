@@ -43,7 +43,7 @@ def _unescaped(text: str, char: str) -> list[int]:
     """Positions of ``char`` in ``text`` not preceded by an odd number of backslashes."""
     found = []
     for match in re.finditer(re.escape(char), text):
-        run = len(text[:match.start()]) - len(text[:match.start()].rstrip("\\"))
+        run = len(text[: match.start()]) - len(text[: match.start()].rstrip("\\"))
         if run % 2 == 0:
             found.append(match.start())
     return found
@@ -52,8 +52,9 @@ def _unescaped(text: str, char: str) -> list[int]:
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
 def test_every_markdown_opener_is_escaped(text):
     out = inert(text)
-    assert {c: _unescaped(out, c) for c in MARKDOWN_OPENERS if c != "\\"} == {c: [] for c in MARKDOWN_OPENERS
-                                                                                if c != "\\"}
+    assert {c: _unescaped(out, c) for c in MARKDOWN_OPENERS if c != "\\"} == {
+        c: [] for c in MARKDOWN_OPENERS if c != "\\"
+    }
 
 
 @pytest.mark.parametrize("text", HOSTILE.values(), ids=HOSTILE.keys())
@@ -71,16 +72,31 @@ def test_the_text_is_one_line_and_reads_as_typed(text):
     assert shown(out) == re.sub(r"\s+", " ", text)  # whitespace runs shown as one space, as HTML shows them
 
 
-@pytest.mark.parametrize("text, escaped", [("- item", "\\- item"), ("+ item", "\\+ item"), ("12. item", "12\\. item"),
-                                           ("3) item", "3\\) item"), ("= x", "\\= x"), ("a - b. c) 1.", "a - b. c) 1.")])
+@pytest.mark.parametrize(
+    "text, escaped",
+    [
+        ("- item", "\\- item"),
+        ("+ item", "\\+ item"),
+        ("12. item", "12\\. item"),
+        ("3) item", "3\\) item"),
+        ("= x", "\\= x"),
+        ("a - b. c) 1.", "a - b. c) 1."),
+    ],
+)
 def test_only_a_leading_list_marker_is_escaped(text, escaped):
     assert inert(text) == escaped
 
 
 def test_plain_text_passes_unchanged():
     """What the pages say around user text (names, ids, sentences) is not littered with escapes."""
-    for text in ("ana", "TINY-0007", "Saved 8 objects and the view as 'my pick'", "e.g. 'NOT-A-STAR'",
-                 "Not searched: star.csv has no magnitude column (accepted names: mag)", "10h00m24s +02d12m00s"):
+    for text in (
+        "ana",
+        "TINY-0007",
+        "Saved 8 objects and the view as 'my pick'",
+        "e.g. 'NOT-A-STAR'",
+        "Not searched: star.csv has no magnitude column (accepted names: mag)",
+        "10h00m24s +02d12m00s",
+    ):
         assert inert(text) == text
 
 

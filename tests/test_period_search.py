@@ -1,6 +1,5 @@
 """Lomb-Scargle period search and phase folding on simulated light curves."""
 
-
 import numpy as np
 import pytest
 
@@ -24,19 +23,22 @@ def test_recovers_period_of_irregular_sinusoid(period):
     result = lomb_scargle(time, mag, err)
     baseline = time.max() - time.min()
     assert abs(1 / result.best_period - 1 / period) < 0.05 / baseline  # a twentieth of the peak width
-    assert result.candidates == {"best": result.best_period, "half": result.best_period / 2,
-                                 "double": 2 * result.best_period}
+    assert result.candidates == {
+        "best": result.best_period,
+        "half": result.best_period / 2,
+        "double": 2 * result.best_period,
+    }
     peak = result.frequency[np.argmax(result.power)]
     assert peak == pytest.approx(1 / period, abs=2 * (result.frequency[1] - result.frequency[0]))
 
 
 def test_frequency_grid_spacing_and_cap():
-    grid = frequency_grid(baseline=100.0, min_period=0.5, max_period=10.0, samples_per_peak=5,
-                          max_frequencies=200_000)
+    grid = frequency_grid(baseline=100.0, min_period=0.5, max_period=10.0, samples_per_peak=5, max_frequencies=200_000)
     assert np.allclose(np.diff(grid), 1 / 500)
     assert grid[0] >= 0.1 - 1e-12 and grid[0] < 0.1 + 1 / 500 and grid[-1] == pytest.approx(2.0)
-    capped = frequency_grid(baseline=2000.0, min_period=0.02, max_period=1000.0, samples_per_peak=5,
-                            max_frequencies=1000)
+    capped = frequency_grid(
+        baseline=2000.0, min_period=0.02, max_period=1000.0, samples_per_peak=5, max_frequencies=1000
+    )
     step = capped[1] - capped[0]
     assert len(capped) <= 1000 and 50.0 - step < capped[-1] <= 50.0 and capped[0] >= 1e-3
 

@@ -32,8 +32,10 @@ def public(tiny_data, monkeypatch, tmp_path) -> Path:
     """Public mode on the tiny fixture, its limits from a config file; returns the shared labels.sqlite's path
     (which must never appear). Streamlit's options, which public mode sets process-wide, are restored."""
     config = tmp_path / "astrodisc.toml"
-    config.write_text(f'[public]\nheavy_actions = {LIMIT}\nwindow_s = 600\nupload_mb = 1\nmax_export_rows = 3\n'
-                      f'session_dir = "{tmp_path / "sessions"}"\n')
+    config.write_text(
+        f"[public]\nheavy_actions = {LIMIT}\nwindow_s = 600\nupload_mb = 1\nmax_export_rows = 3\n"
+        f'session_dir = "{tmp_path / "sessions"}"\n'
+    )
     shared = tmp_path / "shared" / "labels.sqlite"
     monkeypatch.setenv("ASTRODISC_LABELS", str(shared))
     monkeypatch.setenv(public_mode.CONFIG_ENV, str(config))
@@ -71,6 +73,7 @@ def _shown_object(at: AppTest) -> str:
 
 # ---- settings and the rate limiter --------------------------------------------------------------------------
 
+
 def test_the_sliding_window_admits_the_limit_then_refuses_until_the_oldest_leaves():
     times: tuple[float, ...] = ()
     for now in (0.0, 5.0, 9.0):
@@ -91,8 +94,9 @@ def test_settings_come_from_the_environment_and_the_config_file(tmp_path, monkey
     config = tmp_path / "astrodisc.toml"
     config.write_text('[public]\nenabled = true\nupload_mb = 2\nwindow_s = 30\nsession_dir = "/srv/s"\n')
     monkeypatch.setenv(public_mode.CONFIG_ENV, str(config))
-    assert public_mode.settings() == PublicSettings(enabled=True, upload_mb=2, window_s=30.0,
-                                                    session_dir=Path("/srv/s"))
+    assert public_mode.settings() == PublicSettings(
+        enabled=True, upload_mb=2, window_s=30.0, session_dir=Path("/srv/s")
+    )
     monkeypatch.setenv(public_mode.PUBLIC_ENV, "off")  # the environment overrides the file
     assert not public_mode.settings().enabled
     for text, message in (("maybe", "ASTRODISC_PUBLIC must be one of"),):
@@ -100,8 +104,12 @@ def test_settings_come_from_the_environment_and_the_config_file(tmp_path, monkey
         with pytest.raises(UserError, match=message):
             public_mode.settings()
     monkeypatch.setenv(public_mode.PUBLIC_ENV, "1")
-    for body, message in (("upload_mb = '5'", "public.upload_mb must be a int"), ("uploads = 5", "unknown setting"),
-                          ("heavy_actions = 0", "public.heavy_actions must be positive"), ("[", "not valid TOML")):
+    for body, message in (
+        ("upload_mb = '5'", "public.upload_mb must be a int"),
+        ("uploads = 5", "unknown setting"),
+        ("heavy_actions = 0", "public.heavy_actions must be positive"),
+        ("[", "not valid TOML"),
+    ):
         config.write_text(f"[public]\n{body}\n")
         with pytest.raises(UserError, match=message):
             public_mode.settings()
@@ -164,16 +172,19 @@ def test_a_public_server_has_xsrf_on_and_no_error_details(monkeypatch, tmp_path)
     monkeypatch.setenv(public_mode.PUBLIC_ENV, "1")  # as the container sets it: plain `serve` is public too
     with pytest.raises(SystemExit):
         cli.main(["serve", "--port", "8502", "--data", str(tmp_path), "--no-warm-up"])
-    (served, env), = calls
+    ((served, env),) = calls
     assert served == cli.serve_command(8502, public=True) and env[public_mode.PUBLIC_ENV] == "1"
 
 
 # ---- the app as a public demo -------------------------------------------------------------------------------
 
+
 def test_labels_and_subsets_stay_in_their_session_and_out_of_the_shared_database(public):
     at = _session(LABEL_PAGE)
-    assert any(i.value.startswith("**Public demo**: labels and saved subsets stay in this browser session")
-               for i in at.sidebar.info)
+    assert any(
+        i.value.startswith("**Public demo**: labels and saved subsets stay in this browser session")
+        for i in at.sidebar.info
+    )
     at.sidebar.text_input(key="annotator").input("ana").run()
     first = _shown_object(at)
     at.selectbox(key="label_class").set_value("EW").run()
@@ -285,7 +296,8 @@ def test_a_public_run_shows_no_error_details_and_refuses_to_serve_without_xsrf_p
     st_config.set_option("server.enableXsrfProtection", False)
     at = _session()
     assert [e.value for e in at.error] == [
-        "This public demo needs XSRF protection: start it with `astrodisc serve --public`."]
+        "This public demo needs XSRF protection: start it with `astrodisc serve --public`."
+    ]
     assert not at.get("plotly_chart")
 
 

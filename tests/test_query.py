@@ -100,8 +100,11 @@ def test_a_light_curve_searches_the_other_spaces_as_brute_force_does(stars, targ
 
 def test_spaces_of_another_dimension_or_name_are_refused(stars):
     artifacts, _ = stars
-    with pytest.raises(UserError, match=r"the photometry space \(D=64\) and your fused query \(D=16\) are not "
-                                        r"one shared space: search the fused space"):
+    with pytest.raises(
+        UserError,
+        match=r"the photometry space \(D=64\) and your fused query \(D=16\) are not "
+        r"one shared space: search the fused space",
+    ):
         search_neighbours(artifacts, Query("fused", np.ones(16, np.float32) / 4), "photometry", K)
     with pytest.raises(UserError, match="unknown space 'image'"):
         search_neighbours(artifacts, Query("photometry", artifacts.embeddings["photometry"][0]), "image", K)

@@ -21,14 +21,16 @@ def _lightcurve(n: int = 120, period: float = 0.7, bands: int = 2, seed: int = 0
 def _catalog(n: int = 40, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     labels = np.array(["EW", "RRAB", "SR", None], dtype=object)[np.arange(n) % 4]
-    return pd.DataFrame({
-        "object_id": [f"obj{i:03d}" for i in range(n)],
-        "label": labels,
-        "cluster": np.where(np.arange(n) % 5 == 0, -1, np.arange(n) % 3),
-        "anomaly_score": np.where(np.arange(n) % 7 == 0, np.nan, rng.uniform(0, 1, n)),
-        "umap_x": rng.normal(size=n),
-        "umap_y": rng.normal(size=n),
-    })
+    return pd.DataFrame(
+        {
+            "object_id": [f"obj{i:03d}" for i in range(n)],
+            "label": labels,
+            "cluster": np.where(np.arange(n) % 5 == 0, -1, np.arange(n) % 3),
+            "anomaly_score": np.where(np.arange(n) % 7 == 0, np.nan, rng.uniform(0, 1, n)),
+            "umap_x": rng.normal(size=n),
+            "umap_y": rng.normal(size=n),
+        }
+    )
 
 
 def _rows(fig: go.Figure) -> np.ndarray:
@@ -62,16 +64,16 @@ def test_folded_lightcurve_spans_phase_0_to_2_with_each_epoch_twice():
     x = np.asarray(trace.x)
     assert len(x) == 2 * len(lc.time)
     assert x.min() >= 0.0 and x.max() < 2.0
-    np.testing.assert_allclose(x[len(lc.time):] - x[:len(lc.time)], 1.0)
+    np.testing.assert_allclose(x[len(lc.time) :] - x[: len(lc.time)], 1.0)
     assert tuple(fig.layout.xaxis.range) == (0.0, 2.0)
     assert fig.layout.yaxis.autorange == "reversed"
     # phase 0 is the brightest epoch
     assert x[int(np.argmin(lc.mag))] == 0.0
     # folded on the true period the curve is coherent: neighbours in phase have close magnitudes
-    order = np.argsort(x[:len(lc.time)])
+    order = np.argsort(x[: len(lc.time)])
     coherent = np.median(np.abs(np.diff(np.asarray(trace.y)[order])))
     wrong = render.folded_figure(lc, ("V",), 0.7 * 1.37).data[0]
-    order_w = np.argsort(np.asarray(wrong.x)[:len(lc.time)])
+    order_w = np.argsort(np.asarray(wrong.x)[: len(lc.time)])
     assert coherent < 0.3 * np.median(np.abs(np.diff(np.asarray(wrong.y)[order_w])))
 
 
@@ -154,8 +156,7 @@ def test_map_thumbnails_are_pictures_under_faint_markers():
     catalog = _catalog()
     shown = catalog[catalog["label"] != "SR"]
     pictures = [(0, "data:image/png;base64,AAAA"), (2, "data:image/png;base64,BBBB")]  # row 2 is filtered out
-    fig = render.map_figure(shown, "label", thumbnails=pictures, thumbnail_size=(0.3, 0.2),
-                            point_opacity=0.3)
+    fig = render.map_figure(shown, "label", thumbnails=pictures, thumbnail_size=(0.3, 0.2), point_opacity=0.3)
     assert len(fig.layout.images) == 1
     image = fig.layout.images[0]
     assert (image.x, image.y) == (catalog.at[0, "umap_x"], catalog.at[0, "umap_y"])

@@ -43,10 +43,15 @@ def _status(url: str) -> int:
 def _serving(data_root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
     """``astrodisc serve`` on a free port until it says it warmed up: (its url, the process, its output lines)."""
     port = free_port()
-    serve = subprocess.Popen([sys.executable, "-m", "astrodisc", "serve", "--port", str(port), "--data",
-                              str(data_root), *options], cwd=PROJECT_ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                             start_new_session=True)  # a group of its own: a failed test kills the server too
+    serve = subprocess.Popen(
+        [sys.executable, "-m", "astrodisc", "serve", "--port", str(port), "--data", str(data_root), *options],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )  # a group of its own: a failed test kills the server too
     try:
         output: queue.Queue[str] = queue.Queue()
         threading.Thread(target=lambda: [output.put(line.rstrip()) for line in serve.stdout], daemon=True).start()

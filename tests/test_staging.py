@@ -21,8 +21,14 @@ from test_hostile_input import _state
 
 
 def _table(path: Path, n: int) -> Path:
-    pd.DataFrame({"object_id": [f"S{i}" for i in range(n)], "ra": np.linspace(10, 20, n),
-                  "dec": np.linspace(-5, 5, n), "g_mag": np.linspace(15, 18, n)}).to_csv(path, index=False)
+    pd.DataFrame(
+        {
+            "object_id": [f"S{i}" for i in range(n)],
+            "ra": np.linspace(10, 20, n),
+            "dec": np.linspace(-5, 5, n),
+            "g_mag": np.linspace(15, 18, n),
+        }
+    ).to_csv(path, index=False)
     return path
 
 
@@ -35,8 +41,16 @@ def _cli(*argv: str) -> tuple[int, list[str]]:
 
 
 def _import(tmp_path: Path, n: int, *options: str) -> tuple[int, list[str]]:
-    return _cli("import", "catalog", "--quiet", "--table", str(_table(tmp_path / f"t{n}.csv", n)),
-                "--out", str(tmp_path / "ds"), *options)
+    return _cli(
+        "import",
+        "catalog",
+        "--quiet",
+        "--table",
+        str(_table(tmp_path / f"t{n}.csv", n)),
+        "--out",
+        str(tmp_path / "ds"),
+        *options,
+    )
 
 
 def _rows(dataset: Path) -> int:
@@ -92,8 +106,11 @@ def test_what_is_not_a_dataset_is_never_replaced(tmp_path):
     (tmp_path / "notes" / "thesis.tex").write_text("years of work")
     (tmp_path / "file").write_text("a file")
     (tmp_path / "link").symlink_to(tmp_path / "notes")
-    for out, words in (("notes", "holds files but no dataset.json"), ("file", "is a file"),
-                       ("link", "is a symbolic link")):
+    for out, words in (
+        ("notes", "holds files but no dataset.json"),
+        ("file", "is a file"),
+        ("link", "is a symbolic link"),
+    ):
         with pytest.raises(UserError, match=words), staged_dataset(tmp_path / out, force=True):
             pytest.fail("the body must not run")
     assert (tmp_path / "notes" / "thesis.tex").read_text() == "years of work"

@@ -13,9 +13,19 @@ from astrodisc.datasets.store import WAVELENGTH_GRID, LightCurve
 from astrodisc.errors import UserError
 from astrodisc.labels import LabelDB
 from astrodisc.maps import subcluster_map, subclusters
-from astrodisc.subclass_profiles import (N_PHASE_BINS, aligned_phase, class_rows, class_sizes, distributions,
-                                         group_names, mean_spectrum, median_folded_curve, subcluster_labels,
-                                         subcluster_note, subclusters_of)
+from astrodisc.subclass_profiles import (
+    N_PHASE_BINS,
+    aligned_phase,
+    class_rows,
+    class_sizes,
+    distributions,
+    group_names,
+    mean_spectrum,
+    median_folded_curve,
+    subcluster_labels,
+    subcluster_note,
+    subclusters_of,
+)
 
 
 def _sinusoid(rng: np.random.Generator, period: float, amplitude: float, epochs: int = 150) -> LightCurve:
@@ -97,8 +107,9 @@ def test_classes_and_their_rows_skip_unlabelled_objects():
 def test_distributions_are_the_colours_the_catalogue_holds():
     stars = pd.DataFrame({"j_k": [1.2, 0.9], "bp_rp": [2.0, 1.0], "period": [300.0, 200.0]})
     assert list(distributions(stars, ("V",))) == ["J−K [mag]", "BP−RP [mag]"]
-    galaxies = pd.DataFrame({"mag_g": [20.0, 19.0], "mag_r": [19.2, 18.9], "mag_z": [18.5, 18.7],
-                             "z_spec": [0.1, None]})
+    galaxies = pd.DataFrame(
+        {"mag_g": [20.0, 19.0], "mag_r": [19.2, 18.9], "mag_z": [18.5, 18.7], "z_spec": [0.1, None]}
+    )
     found = distributions(galaxies, ("g", "r", "z"))
     assert list(found) == ["g−r [mag]", "r−z [mag]", "spectroscopic redshift z"]
     np.testing.assert_allclose(found["g−r [mag]"], [0.8, 0.1])
@@ -115,10 +126,16 @@ def test_a_sub_cluster_saved_as_a_label_stores_exactly_its_members(tmp_path):
     assert set(standing["note"]) == {"from sub-clustering: class M, spectra space, sub-cluster 1"}
 
 
-@pytest.mark.parametrize("name,annotator,problem", [
-    ("", "ana", "a name"), ("   ", "ana", "a name"), ("x" * 65, "ana", "at most 64"),
-    ("M\ncarbon", "ana", "control characters"), ("M-carbon", " ", "annotator"),
-])
+@pytest.mark.parametrize(
+    "name,annotator,problem",
+    [
+        ("", "ana", "a name"),
+        ("   ", "ana", "a name"),
+        ("x" * 65, "ana", "at most 64"),
+        ("M\ncarbon", "ana", "control characters"),
+        ("M-carbon", " ", "annotator"),
+    ],
+)
 def test_a_label_needs_a_proper_name_and_an_annotator(name, annotator, problem):
     with pytest.raises(UserError, match=problem):
         subcluster_labels("demo", ["S-3"], name, annotator, "s1", "note")

@@ -27,11 +27,14 @@ def test_a_subset_reopens_as_saved_and_the_newest_version_stands(tmp_path):
     assert db.open("sky", "lensed?").object_ids == ("G3",)
 
 
-@pytest.mark.parametrize("bad, words", [
-    (Subset("sky", "  "), "needs a name"),
-    (Subset("sky", "x" * 81), "at most 80 characters"),
-    (Subset("sky", "empty", object_ids=()), "the selection is empty"),
-])
+@pytest.mark.parametrize(
+    "bad, words",
+    [
+        (Subset("sky", "  "), "needs a name"),
+        (Subset("sky", "x" * 81), "at most 80 characters"),
+        (Subset("sky", "empty", object_ids=()), "the selection is empty"),
+    ],
+)
 def test_bad_subsets_are_refused_and_nothing_is_written(tmp_path, bad, words):
     db = SubsetDB(tmp_path / "labels.sqlite")
     with pytest.raises(UserError, match=words):

@@ -32,12 +32,26 @@ def test_written_survey_builds_from_its_precomputed_embeddings(tmp_path):
     objects = pd.read_parquet(dataset / "objects.parquet")
     assert list(objects.columns[:4]) == ["object_id", "ra", "dec", "label"] and objects["object_id"].is_unique
     assert objects["label"].notna().mean() == pytest.approx(0.2, abs=0.06)
-    assert main(["build", "--dataset", str(dataset), "--embeddings", str(dataset / "embeddings"),
-                 "--out", str(tmp_path / "art"), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "build",
+                "--dataset",
+                str(dataset),
+                "--embeddings",
+                str(dataset / "embeddings"),
+                "--out",
+                str(tmp_path / "art"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     catalog = pd.read_parquet(tmp_path / "art" / "catalog.parquet")
     assert len(catalog) == 400 and {"umap_x", "cluster", "anomaly_score", "pred_label"} <= set(catalog.columns)
-    np.testing.assert_allclose(np.load(tmp_path / "art" / "embeddings" / "fused.npy"),
-                               np.load(dataset / "embeddings" / "fused.npy"), atol=1e-6)
+    np.testing.assert_allclose(
+        np.load(tmp_path / "art" / "embeddings" / "fused.npy"), np.load(dataset / "embeddings" / "fused.npy"), atol=1e-6
+    )
 
 
 def test_precomputed_embeddings_of_the_wrong_length_or_none_are_refused(tmp_path):

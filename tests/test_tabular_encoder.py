@@ -54,8 +54,9 @@ def test_scarf_learns_the_hidden_groups(tmp_path):
     table, group = grouped_catalogue(3000)
     table.to_parquet(tmp_path / "cat.parquet")
     dataset, _ = import_catalog(tmp_path / "cat.parquet", tmp_path / "ds")
-    state = pretrain_tabular(dataset, tmp_path / "model", ScarfConfig(), TrainConfig(epochs=10, patience=10),
-                             progress=False)
+    state = pretrain_tabular(
+        dataset, tmp_path / "model", ScarfConfig(), TrainConfig(epochs=10, patience=10), progress=False
+    )
     model, scaler, _ = load_tabular_model(tmp_path / "model")
     scaled = scaler.transform(CatalogStore(dataset).features())
     torch.manual_seed(0)
@@ -71,8 +72,12 @@ def test_train_build_load_from_the_cli(tmp_path):
     table.to_csv(tmp_path / "cat.csv", index=False)
     dataset, model, artifacts = tmp_path / "ds", tmp_path / "model", tmp_path / "art"
     assert main(["import", "catalog", "--table", str(tmp_path / "cat.csv"), "--out", str(dataset), "--quiet"]) == 0
-    assert main(["train", "--dataset", str(dataset), "--out", str(model), "--epochs", "2", "--batch-size", "64",
-                 "--quiet"]) == 0
+    assert (
+        main(
+            ["train", "--dataset", str(dataset), "--out", str(model), "--epochs", "2", "--batch-size", "64", "--quiet"]
+        )
+        == 0
+    )
     assert json.loads((model / "config.json").read_text())["kind"] == "catalog"
     assert "SCARF" in (model / "MODEL_CARD.md").read_text()
     assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(artifacts), "--quiet"]) == 0

@@ -16,12 +16,21 @@ from streamlit.testing.v1 import AppTest
 from astrodisc.datasets.store import TRUTH_FILE
 from astrodisc.paths import PROJECT_ROOT
 
-ALLOWED_IMPORTERS = {"astrodisc/evaluate.py", "astrodisc/evaluate_galaxies.py", "astrodisc/galaxy_calibration.py",
-                     "astrodisc/evaluate_hunt.py"}
+ALLOWED_IMPORTERS = {
+    "astrodisc/evaluate.py",
+    "astrodisc/evaluate_galaxies.py",
+    "astrodisc/galaxy_calibration.py",
+    "astrodisc/evaluate_hunt.py",
+}
 # the store defines the name, the simulator writes the file, the reader reads it
-ALLOWED_NAMERS = {"astrodisc/datasets/store.py", "astrodisc/datasets/varstars_sim.py", "astrodisc/truth.py",
-                  "astrodisc/datasets/galaxies_sim.py", "astrodisc/datasets/galaxy_store.py",  # writes the simulated sky's truth beside its cutouts
-                  "astrodisc/synthetic.py"}  # (a real import no longer deletes a stale truth: it writes a new folder)  # writes the synthetic survey's groups beside its embeddings
+ALLOWED_NAMERS = {
+    "astrodisc/datasets/store.py",
+    "astrodisc/datasets/varstars_sim.py",
+    "astrodisc/truth.py",
+    "astrodisc/datasets/galaxies_sim.py",
+    "astrodisc/datasets/galaxy_store.py",  # writes the simulated sky's truth beside its cutouts
+    "astrodisc/synthetic.py",
+}  # (a real import no longer deletes a stale truth: it writes a new folder)  # writes the synthetic survey's groups beside its embeddings
 
 
 def _sources() -> list[Path]:
@@ -41,8 +50,11 @@ def test_only_evaluate_imports_the_truth_reader():
 
 
 def test_no_other_module_names_the_truth_file():
-    namers = {str(p.relative_to(PROJECT_ROOT)) for p in _sources()
-              if TRUTH_FILE in p.read_text() or "TRUTH_FILE" in p.read_text()}
+    namers = {
+        str(p.relative_to(PROJECT_ROOT))
+        for p in _sources()
+        if TRUTH_FILE in p.read_text() or "TRUTH_FILE" in p.read_text()
+    }
     assert namers - {"astrodisc/build.py"} == ALLOWED_NAMERS  # build names it only to exclude it
 
 

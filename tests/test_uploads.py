@@ -63,6 +63,7 @@ def _raises(message: str, read, *args) -> None:
 
 # ---- light curves -------------------------------------------------------------------------------------------
 
+
 def test_the_upload_limit_is_the_projects_one():
     assert MAX_UPLOAD_BYTES == MAX_TABLE_BYTES == 50 * 2**20
 
@@ -83,8 +84,10 @@ def test_lightcurve_csv_gives_sorted_days_and_magnitudes_with_nan_rows_dropped()
     assert "38 epochs" in upload.describe() and "2 rows with a missing value dropped" in upload.describe()
 
 
-@pytest.mark.parametrize("time_column,mag_column,err_column", [
-    ("mjd", "magnitude", "magerr"), ("jd", "mag", "err"), ("time", "vmag", "e_mag"), ("bjd", "mag", None)])
+@pytest.mark.parametrize(
+    "time_column,mag_column,err_column",
+    [("mjd", "magnitude", "magerr"), ("jd", "mag", "err"), ("time", "vmag", "e_mag"), ("bjd", "mag", None)],
+)
 def test_lightcurve_column_name_variants(time_column, mag_column, err_column):
     time, mag, err = _epochs()
     columns = {time_column: time - 2_400_000.5 if time_column == "mjd" else time, mag_column: mag}
@@ -112,22 +115,35 @@ def test_lightcurve_refusals():
     _raises("cannot read .xlsx as a light curve", read_lightcurve, _csv(**good), "lc.xlsx")
     _raises("lc.csv is not a readable CSV table", read_lightcurve, bytes(range(256)) * 40, "lc.csv")
     _raises("has a header but no rows", read_lightcurve, b"hjd,mag,err\n", "lc.csv")
-    _raises("has no magnitude column (accepted names: mag, magnitude", read_lightcurve,
-            _csv(hjd=time, flux=mag), "lc.csv")
+    _raises(
+        "has no magnitude column (accepted names: mag, magnitude", read_lightcurve, _csv(hjd=time, flux=mag), "lc.csv"
+    )
     _raises("has 2 time columns (hjd, mjd); keep one", read_lightcurve, _csv(**good, mjd=time), "lc.csv")
-    _raises("column mag has 1 values that are not numbers (first: 'bright')", read_lightcurve,
-            _csv(hjd=time, mag=["bright"] + list(mag[1:])), "lc.csv")
+    _raises(
+        "column mag has 1 values that are not numbers (first: 'bright')",
+        read_lightcurve,
+        _csv(hjd=time, mag=["bright"] + list(mag[1:])),
+        "lc.csv",
+    )
     _raises("column mag has 1 infinite values", read_lightcurve, _csv(hjd=time, mag=[np.inf] + list(mag[1:])), "lc.csv")
     _raises("column mag is all NaN", read_lightcurve, _csv(hjd=time, mag=np.full(len(time), np.nan)), "lc.csv")
-    _raises("has 7 epochs with both a time and a magnitude; at least 10 are needed", read_lightcurve,
-            _csv(hjd=time[:7], mag=mag[:7]), "lc.csv")
+    _raises(
+        "has 7 epochs with both a time and a magnitude; at least 10 are needed",
+        read_lightcurve,
+        _csv(hjd=time[:7], mag=mag[:7]),
+        "lc.csv",
+    )
     _raises("not a magnitude (fluxes or counts?)", read_lightcurve, _csv(hjd=time, mag=10 ** (mag / 2)), "lc.csv")
-    _raises("column err has 1 negative errors", read_lightcurve, _csv(hjd=time, mag=mag, err=np.r_[-0.1, err[1:]]),
-            "lc.csv")
-    _raises("every epoch is at the same time", read_lightcurve, _csv(hjd=np.full(len(time), time[0]), mag=mag), "lc.csv")
+    _raises(
+        "column err has 1 negative errors", read_lightcurve, _csv(hjd=time, mag=mag, err=np.r_[-0.1, err[1:]]), "lc.csv"
+    )
+    _raises(
+        "every epoch is at the same time", read_lightcurve, _csv(hjd=np.full(len(time), time[0]), mag=mag), "lc.csv"
+    )
 
 
 # ---- spectra ------------------------------------------------------------------------------------------------
+
 
 def _flux(n: int) -> np.ndarray:
     return 1.0 + 0.1 * np.sin(np.arange(n) / 30.0)
@@ -146,13 +162,16 @@ def test_spectrum_fits_linear_wcs_and_its_grid():
     assert np.isnan(on_grid[~inside]).all() and on_grid.shape == err.shape == WAVELENGTH_GRID.shape
 
 
-@pytest.mark.parametrize("header,first,step_ratio", [
-    ({"CRVAL1": 4010.0, "CD1_1": 1.5, "CRPIX1": 11.0}, 3995.0, None),  # CD1_1, reference pixel 11
-    ({"CRVAL1": np.log10(3900.0), "CDELT1": 1e-4, "DC-FLAG": 1}, 3900.0, 10 ** 1e-4),  # log10 lambda (IRAF)
-    ({"COEFF0": np.log10(3900.0), "COEFF1": 1e-4}, 3900.0, 10 ** 1e-4),  # LAMOST
-    ({"CRVAL1": 400.0, "CDELT1": 0.2, "CUNIT1": "nm"}, 4000.0, None),  # nanometres
-    ({"CTYPE1": "WAVE-LOG", "CRVAL1": 3900.0, "CDELT1": 3900.0 * 2.303e-4}, 3900.0, np.exp(2.303e-4)),  # FITS log
-])
+@pytest.mark.parametrize(
+    "header,first,step_ratio",
+    [
+        ({"CRVAL1": 4010.0, "CD1_1": 1.5, "CRPIX1": 11.0}, 3995.0, None),  # CD1_1, reference pixel 11
+        ({"CRVAL1": np.log10(3900.0), "CDELT1": 1e-4, "DC-FLAG": 1}, 3900.0, 10**1e-4),  # log10 lambda (IRAF)
+        ({"COEFF0": np.log10(3900.0), "COEFF1": 1e-4}, 3900.0, 10**1e-4),  # LAMOST
+        ({"CRVAL1": 400.0, "CDELT1": 0.2, "CUNIT1": "nm"}, 4000.0, None),  # nanometres
+        ({"CTYPE1": "WAVE-LOG", "CRVAL1": 3900.0, "CDELT1": 3900.0 * 2.303e-4}, 3900.0, np.exp(2.303e-4)),  # FITS log
+    ],
+)
 def test_spectrum_fits_wavelength_keywords(header, first, step_ratio):
     spectrum = read_spectrum(_spectrum_image(_flux(3000), **header), "s.fits")
     assert spectrum.wavelength[0] == pytest.approx(first, rel=1e-9)
@@ -185,9 +204,13 @@ def test_an_sdss_table_in_vacuum_becomes_air():
     wavelength = 10 ** (3.58 + 1e-4 * np.arange(3000))
     primary = fits.PrimaryHDU()
     primary.header["VACUUM"] = True
-    table = fits.BinTableHDU.from_columns([fits.Column("loglam", "D", array=np.log10(wavelength)),
-                                           fits.Column("flux", "E", array=_flux(3000)),
-                                           fits.Column("ivar", "E", array=np.ones(3000))])
+    table = fits.BinTableHDU.from_columns(
+        [
+            fits.Column("loglam", "D", array=np.log10(wavelength)),
+            fits.Column("flux", "E", array=_flux(3000)),
+            fits.Column("ivar", "E", array=np.ones(3000)),
+        ]
+    )
     spectrum = read_spectrum(_fits(primary, table), "spec-1234.fits")
     np.testing.assert_allclose(spectrum.wavelength, vacuum_to_air(wavelength))
     assert spectrum.notes == ("vacuum wavelengths converted to air",)
@@ -208,20 +231,33 @@ def test_lamost_rows_flux_ivar_wavelength():
 def test_binary_table_spectra_per_pixel_rows_and_one_row_of_arrays():
     n = 1500
     wavelength, flux = 4000.0 + 2.5 * np.arange(n), _flux(n)
-    per_pixel = fits.BinTableHDU.from_columns([
-        fits.Column("WAVELENGTH", "D", unit="Angstrom", array=wavelength), fits.Column("FLUX", "E", array=flux),
-        fits.Column("ERROR", "E", array=np.full(n, 0.1))])
+    per_pixel = fits.BinTableHDU.from_columns(
+        [
+            fits.Column("WAVELENGTH", "D", unit="Angstrom", array=wavelength),
+            fits.Column("FLUX", "E", array=flux),
+            fits.Column("ERROR", "E", array=np.full(n, 0.1)),
+        ]
+    )
     spectrum = read_spectrum(_fits(per_pixel), "t.fits")
     np.testing.assert_allclose(spectrum.wavelength, wavelength)
     np.testing.assert_allclose(spectrum.flux_err, 0.1, rtol=1e-6)
-    one_row = fits.BinTableHDU.from_columns([  # LAMOST DR8+: one row holding arrays, wavelengths in nm
-        fits.Column("WAVELENGTH", f"{n}D", unit="nm", array=[wavelength / 10]),
-        fits.Column("FLUX", f"{n}E", array=[flux]), fits.Column("IVAR", f"{n}E", array=[np.full(n, 4.0)])])
+    one_row = fits.BinTableHDU.from_columns(
+        [  # LAMOST DR8+: one row holding arrays, wavelengths in nm
+            fits.Column("WAVELENGTH", f"{n}D", unit="nm", array=[wavelength / 10]),
+            fits.Column("FLUX", f"{n}E", array=[flux]),
+            fits.Column("IVAR", f"{n}E", array=[np.full(n, 4.0)]),
+        ]
+    )
     spectrum = read_spectrum(_fits(one_row), "t.fits")
     np.testing.assert_allclose(spectrum.wavelength, wavelength)
     np.testing.assert_allclose(spectrum.flux_err, 0.5)
-    sdss = fits.BinTableHDU.from_columns([fits.Column("loglam", "E", array=np.log10(wavelength)),
-                                          fits.Column("flux", "E", array=flux), fits.Column("ivar", "E", array=np.ones(n))])
+    sdss = fits.BinTableHDU.from_columns(
+        [
+            fits.Column("loglam", "E", array=np.log10(wavelength)),
+            fits.Column("flux", "E", array=flux),
+            fits.Column("ivar", "E", array=np.ones(n)),
+        ]
+    )
     np.testing.assert_allclose(read_spectrum(_fits(sdss), "spec.fits").wavelength, wavelength, rtol=1e-6)
 
 
@@ -231,7 +267,9 @@ def test_spectrum_csv_and_f_nu_conversion():
     np.testing.assert_array_equal(spectrum.wavelength, wavelength)
     f_nu = read_spectrum(_spectrum_image(np.ones(2000), CRVAL1=4000.0, CDELT1=2.0, BUNIT="mJy"), "s.fits")
     ratio = f_nu.flux[-1] / f_nu.flux[0]
-    assert ratio == pytest.approx((f_nu.wavelength[-1] / f_nu.wavelength[0]) ** -2, rel=1e-5)  # f_lambda ~ f_nu / lambda^2
+    assert ratio == pytest.approx(
+        (f_nu.wavelength[-1] / f_nu.wavelength[0]) ** -2, rel=1e-5
+    )  # f_lambda ~ f_nu / lambda^2
     assert "converted to f_λ" in f_nu.notes[0]
 
 
@@ -243,17 +281,30 @@ def test_spectrum_refusals():
     _raises("the limit is 50 MB", read_spectrum, b"0" * (MAX_UPLOAD_BYTES + 1), "s.fits")
     _raises("s.fits is not a readable FITS file", read_spectrum, good[:-2000], "s.fits")  # truncated
     _raises("s.fits is not a readable FITS file", read_spectrum, b"SIMPLE  = T" + bytes(3000), "s.fits")  # corrupt
-    _raises("s.fits covers 10000–11998 Å, 0% of the model's grid 3850–9000 Å", read_spectrum,
-            _spectrum_image(flux, CRVAL1=10000.0, CDELT1=2.0), "s.fits")
-    _raises("s.fits covers 8800–9198 Å, 4% of the model's grid", read_spectrum,
-            _spectrum_image(flux[:200], CRVAL1=8800.0, CDELT1=2.0), "s.fits")
+    _raises(
+        "s.fits covers 10000–11998 Å, 0% of the model's grid 3850–9000 Å",
+        read_spectrum,
+        _spectrum_image(flux, CRVAL1=10000.0, CDELT1=2.0),
+        "s.fits",
+    )
+    _raises(
+        "s.fits covers 8800–9198 Å, 4% of the model's grid",
+        read_spectrum,
+        _spectrum_image(flux[:200], CRVAL1=8800.0, CDELT1=2.0),
+        "s.fits",
+    )
     _raises("column flux is all NaN", read_spectrum, _spectrum_image(np.full(1000, np.nan), **wcs), "s.fits")
     _raises("flux has 1 infinite values", read_spectrum, _spectrum_image(np.r_[np.inf, flux[1:]], **wcs), "s.fits")
     _raises("needs wavelength keywords CRVAL1 and CDELT1", read_spectrum, _spectrum_image(flux), "s.fits")
-    _raises("wavelength unit 'deg' is not a wavelength", read_spectrum,
-            _spectrum_image(flux, CUNIT1="deg", **wcs), "s.fits")
-    _raises("flux unit 'km / s' is not a flux density", read_spectrum,
-            _spectrum_image(flux, BUNIT="km / s", **wcs), "s.fits")
+    _raises(
+        "wavelength unit 'deg' is not a wavelength", read_spectrum, _spectrum_image(flux, CUNIT1="deg", **wcs), "s.fits"
+    )
+    _raises(
+        "flux unit 'km / s' is not a flux density",
+        read_spectrum,
+        _spectrum_image(flux, BUNIT="km / s", **wcs),
+        "s.fits",
+    )
     _raises("s.fits holds no spectrum", read_spectrum, _fits(fits.PrimaryHDU(np.zeros((2, 3, 4)))), "s.fits")
     _raises("has no wavelength column", read_spectrum, _csv(flux=flux), "s.csv")
     _raises("s.csv is not a readable CSV table", read_spectrum, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8, "s.csv")
@@ -261,6 +312,7 @@ def test_spectrum_refusals():
 
 
 # ---- galaxy cutouts -----------------------------------------------------------------------------------------
+
 
 def _cutout(bands: int = 3, side: int = 64) -> np.ndarray:
     return RNG.normal(0, 0.01, (bands, side, side)).astype(np.float32)
@@ -299,14 +351,32 @@ def test_cutout_refusals():
     pixels = _cutout()
     _raises("g.npy is empty", read_cutout, b"", "g.npy", GRZ, "nanomaggy")
     _raises("the limit is 50 MB", read_cutout, b"0" * (MAX_UPLOAD_BYTES + 1), "g.npy", GRZ, "nanomaggy")
-    _raises("holds Python objects (an object array), which are never loaded", read_cutout,
-            _npy(np.array([{"a": 1}, None], dtype=object), allow_pickle=True), "g.npy", GRZ, "nanomaggy")
+    _raises(
+        "holds Python objects (an object array), which are never loaded",
+        read_cutout,
+        _npy(np.array([{"a": 1}, None], dtype=object), allow_pickle=True),
+        "g.npy",
+        GRZ,
+        "nanomaggy",
+    )
     _raises("g.npy is not a readable NumPy .npy file", read_cutout, _npy(pixels)[:5000], "g.npy", GRZ, "nanomaggy")
-    _raises("g.npy has 4 bands (shape (4, 64, 64)); this survey has 3 (g, r, z)", read_cutout,
-            _npy(_cutout(4)), "g.npy", GRZ, "nanomaggy")
+    _raises(
+        "g.npy has 4 bands (shape (4, 64, 64)); this survey has 3 (g, r, z)",
+        read_cutout,
+        _npy(_cutout(4)),
+        "g.npy",
+        GRZ,
+        "nanomaggy",
+    )
     _raises("g.npy has 1 band (shape (1, 64, 64))", read_cutout, _npy(pixels[0]), "g.npy", GRZ, "nanomaggy")
-    _raises("g.npy has shape (2, 3, 64, 64); a cutout is (bands, H, W)", read_cutout,
-            _npy(np.zeros((2, 3, 64, 64), np.float32)), "g.npy", GRZ, "nanomaggy")
+    _raises(
+        "g.npy has shape (2, 3, 64, 64); a cutout is (bands, H, W)",
+        read_cutout,
+        _npy(np.zeros((2, 3, 64, 64), np.float32)),
+        "g.npy",
+        GRZ,
+        "nanomaggy",
+    )
     _raises("g.npy is all NaN", read_cutout, _npy(np.full_like(pixels, np.nan)), "g.npy", GRZ, "nanomaggy")
     with_nan = pixels.copy()
     with_nan[0, :2, :3] = np.nan
@@ -315,16 +385,42 @@ def test_cutout_refusals():
     with_inf[1, 5, 5] = np.inf
     _raises("g.npy has 1 infinite pixels", read_cutout, _npy(with_inf), "g.npy", GRZ, "nanomaggy")
     _raises("holds complex64 values", read_cutout, _npy(pixels.astype(np.complex64)), "g.npy", GRZ, "nanomaggy")
-    _raises("g.png is an 8-bit colour picture; this survey and its model read fluxes in nanomaggies in 3 bands "
-            "(g, r, z): upload a FITS or NPY cutout", read_cutout,
-            _png(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8)), "g.png", GRZ, "nanomaggy")
-    _raises("g.png is a 'L' PNG; give an 8-bit RGB PNG", read_cutout,
-            _png(RNG.integers(0, 256, (64, 64), dtype=np.uint8)), "g.png", ("R", "G", "B"), "rgb8")
-    _raises("g.png is not a readable PNG", read_cutout, _png(np.zeros((64, 64, 3), np.uint8))[:60], "g.png",
-            ("R", "G", "B"), "rgb8")
+    _raises(
+        "g.png is an 8-bit colour picture; this survey and its model read fluxes in nanomaggies in 3 bands "
+        "(g, r, z): upload a FITS or NPY cutout",
+        read_cutout,
+        _png(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8)),
+        "g.png",
+        GRZ,
+        "nanomaggy",
+    )
+    _raises(
+        "g.png is a 'L' PNG; give an 8-bit RGB PNG",
+        read_cutout,
+        _png(RNG.integers(0, 256, (64, 64), dtype=np.uint8)),
+        "g.png",
+        ("R", "G", "B"),
+        "rgb8",
+    )
+    _raises(
+        "g.png is not a readable PNG",
+        read_cutout,
+        _png(np.zeros((64, 64, 3), np.uint8))[:60],
+        "g.png",
+        ("R", "G", "B"),
+        "rgb8",
+    )
     bad_unit = fits.PrimaryHDU(pixels)
     bad_unit.header["BUNIT"] = "adu"
-    _raises("BUNIT 'adu' is not nanomaggies or a flux density", read_cutout, _fits(bad_unit), "g.fits", GRZ, "nanomaggy")
-    _raises("g.fits is not a readable FITS file", read_cutout, _fits(fits.PrimaryHDU(pixels))[:-3000], "g.fits",
-            GRZ, "nanomaggy")
+    _raises(
+        "BUNIT 'adu' is not nanomaggies or a flux density", read_cutout, _fits(bad_unit), "g.fits", GRZ, "nanomaggy"
+    )
+    _raises(
+        "g.fits is not a readable FITS file",
+        read_cutout,
+        _fits(fits.PrimaryHDU(pixels))[:-3000],
+        "g.fits",
+        GRZ,
+        "nanomaggy",
+    )
     _raises("cannot read .jpg as a cutout", read_cutout, _npy(pixels), "g.jpg", GRZ, "nanomaggy")

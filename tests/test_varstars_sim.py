@@ -71,9 +71,11 @@ def test_carbon_miras_are_redder_and_longer_period(tmp_path):
     assert truth["true_period"][c].median() > truth["true_period"][orich].median()
     # TiO band at 7054 A deepens the flux drop in O-rich spectra; C2 at 5165 A in C-rich ones
     wl = np.arange(3850.0, 9000.0 + 1e-9, 2.0)
+
     def depth(rows, head, width):
         f = np.asarray(store.spectra_flux[np.flatnonzero(rows)])
         blue = f[:, (wl > head - width - 20) & (wl < head - width)].mean(1)
         red = f[:, (wl > head + 5) & (wl < head + width)].mean(1)
         return np.median(red / blue)
+
     assert depth(orich, 7054, 60) < depth(c, 7054, 60)

@@ -38,13 +38,20 @@ def test_a_value_at_the_bound_is_kept_and_one_past_it_refused():
 def test_the_note_is_one_line_naming_each_refused_parameter_shortly():
     note = overlong_note({"range": HUGE, "n" * 500: 500})
     assert "\n" not in note and len(note) < 200
-    assert note == f"range ({HUGE:,} characters), {'n' * view_link.SHOWN_NAME_CHARS}… (500 characters): " \
-                   f"longer than {MAX_VALUE_CHARS:,} characters"
+    assert (
+        note == f"range ({HUGE:,} characters), {'n' * view_link.SHOWN_NAME_CHARS}… (500 characters): "
+        f"longer than {MAX_VALUE_CHARS:,} characters"
+    )
 
 
 def test_from_query_drops_an_overlong_value_with_a_note_before_reading_it():
-    view, notes = from_query({view_link.RANGE: "amplitude:0.3:" + "9" * HUGE, view_link.COLOUR: "amplitude"},
-                             CATALOG, CLASSES, ["label", "amplitude"], ["amplitude"])
+    view, notes = from_query(
+        {view_link.RANGE: "amplitude:0.3:" + "9" * HUGE, view_link.COLOUR: "amplitude"},
+        CATALOG,
+        CLASSES,
+        ["label", "amplitude"],
+        ["amplitude"],
+    )
     assert view == MapView(colour="amplitude")
     assert notes == [overlong_note({view_link.RANGE: HUGE + len("amplitude:0.3:")})]
 
@@ -52,7 +59,8 @@ def test_from_query_drops_an_overlong_value_with_a_note_before_reading_it():
 def test_the_links_the_app_writes_stay_under_the_bound():
     """The longest value the app writes is ``classes``: a hundred nine-character class names still fit."""
     names = tuple(f"class-{i:03d}" for i in range(100))
-    query = to_query(MapView(colour="n" * 64, classes=names, range_column="c" * 64, low=-1.2345678e-300,
-                             high=np.finfo(float).max))
+    query = to_query(
+        MapView(colour="n" * 64, classes=names, range_column="c" * 64, low=-1.2345678e-300, high=np.finfo(float).max)
+    )
     assert max(map(len, query.values())) <= MAX_VALUE_CHARS
     assert overlong({name: [value] for name, value in query.items()}) == {}

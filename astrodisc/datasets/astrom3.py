@@ -85,8 +85,9 @@ class AstroM3Selection:
         return f"{self.subset}_{self.seed}"
 
 
-def import_astrom3(source: Path, out_dir: Path, selection: AstroM3Selection, progress: bool = True,
-                   force: bool = False) -> Path:
+def import_astrom3(
+    source: Path, out_dir: Path, selection: AstroM3Selection, progress: bool = True, force: bool = False
+) -> Path:
     """Read the raw or processed AstroM³ release at ``source`` for ``selection`` and write a store at ``out_dir``,
     whole or not at all, replacing a dataset there only with ``force`` (:mod:`astrodisc.datasets.staging`)."""
     source = Path(source)
@@ -96,16 +97,20 @@ def import_astrom3(source: Path, out_dir: Path, selection: AstroM3Selection, pro
         elif (source / selection.config).is_dir():
             sample, spectra = read_processed(source, selection, progress)
         else:
-            raise UserError(f"{source} is not an AstroM3 copy: expected splits/ (raw release) or "
-                            f"{selection.config}/ (processed Parquet release)")
+            raise UserError(
+                f"{source} is not an AstroM3 copy: expected splits/ (raw release) or "
+                f"{selection.config}/ (processed Parquet release)"
+            )
         write_store(work, sample.info, sample.objects, sample.lightcurves, spectra)
     return Path(out_dir)
 
 
 # --------------------------------------------------------------------------------------------- raw layout
 
-def read_raw(source: Path, selection: AstroM3Selection, progress: bool = True
-             ) -> tuple[ImportedSample, tuple[np.ndarray, np.ndarray]]:
+
+def read_raw(
+    source: Path, selection: AstroM3Selection, progress: bool = True
+) -> tuple[ImportedSample, tuple[np.ndarray, np.ndarray]]:
     """The raw release: (sample, (flux, flux_err) (N, len(WAVELENGTH_GRID)) with NaN rows for missing spectra)."""
     folder = source / "splits" / selection.subset / str(selection.seed)
     info_path = folder / "info.json"
@@ -115,8 +120,7 @@ def read_raw(source: Path, selection: AstroM3Selection, progress: bool = True
         classes = _classes(json.loads(info_path.read_text()), info_path.name)
     except json.JSONDecodeError as err:
         raise UserError(f"{info_path} is not valid JSON ({err.msg})") from None
-    table = pd.concat([_split_csv(folder / f"{split}.csv").assign(split=split) for split in SPLITS],
-                      ignore_index=True)
+    table = pd.concat([_split_csv(folder / f"{split}.csv").assign(split=split) for split in SPLITS], ignore_index=True)
     fits_files = {p.name: p for p in (source / "spectra").rglob("*.fits")}
     photometry = source / "photometry.zip"
     if not photometry.is_file():
@@ -127,16 +131,23 @@ def read_raw(source: Path, selection: AstroM3Selection, progress: bool = True
     except (zipfile.BadZipFile, OSError) as err:
         raise UserError(f"{photometry} is not a readable zip archive ({type(err).__name__})") from None
     with archive:
-        for i, row in enumerate(tqdm(table.itertuples(), total=len(table), desc="import AstroM3",
-                                     disable=not progress, mininterval=2)):
+        for i, row in enumerate(
+            tqdm(table.itertuples(), total=len(table), desc="import AstroM3", disable=not progress, mininterval=2)
+        ):
             lightcurves.append(_raw_lightcurve(archive, str(row.asassn_name)))
             spectrum = fits_files.get(_fits_name(str(row.spec_filename)))
             if spectrum is not None:
                 spectra[:, i] = read_spectrum(spectrum.read_bytes(), spectrum.name).on_grid()
     metadata = {c: table[c].to_numpy(np.float64) for c in METADATA_COLUMNS if c in table.columns}
-    objects = _objects(table["asassn_name"].astype(str).tolist(), *_radec(table), table["target"].astype(str).tolist(),
-                       classes, edr3_source_id=table["edr3_source_id"].to_numpy(np.int64),
-                       spec_filename=table["spec_filename"].astype(str).to_numpy(), **metadata)
+    objects = _objects(
+        table["asassn_name"].astype(str).tolist(),
+        *_radec(table),
+        table["target"].astype(str).tolist(),
+        classes,
+        edr3_source_id=table["edr3_source_id"].to_numpy(np.int64),
+        spec_filename=table["spec_filename"].astype(str).to_numpy(),
+        **metadata,
+    )
     objects["split"] = pd.array(table["split"], dtype="string")
     info = _info(selection, classes, "raw", "Vega (ASAS-SN V, calibrated on APASS)")
     return ImportedSample(info, objects, lightcurves), (spectra[0], spectra[1])
@@ -175,8 +186,10 @@ def _raw_lightcurve(archive: zipfile.ZipFile, asassn_name: str) -> LightCurve:
         raise UserError(f"photometry.zip: {member} is damaged ({type(err).__name__})") from None
     body = b"\n".join(data.splitlines()[2:])  # two header lines
     table = _table(body, 5, member)
-    return _lightcurve([(table[:, 0], table[:, 1], table[:, 2])],
-                       lambda mag, err: (mag < MAG_MISSING) & (err >= 0) & (err < MAG_MISSING))
+    return _lightcurve(
+        [(table[:, 0], table[:, 1], table[:, 2])],
+        lambda mag, err: (mag < MAG_MISSING) & (err >= 0) & (err < MAG_MISSING),
+    )
 
 
 def _fits_name(spec_filename: str) -> str:
@@ -186,19 +199,24 @@ def _fits_name(spec_filename: str) -> str:
 
 # --------------------------------------------------------------------------------------------- processed layout
 
-def read_processed(source: Path, selection: AstroM3Selection, progress: bool = True
-                   ) -> tuple[ImportedSample, tuple[np.ndarray, np.ndarray]]:
+
+def read_processed(
+    source: Path, selection: AstroM3Selection, progress: bool = True
+) -> tuple[ImportedSample, tuple[np.ndarray, np.ndarray]]:
     """The processed Parquet release (see the module docstring for the flux → magnitude conversion)."""
     folder = source / selection.config
-    table = pd.concat([_parquet_split(folder, split).assign(split=ours) for split, ours in PROCESSED_SPLITS.items()],
-                      ignore_index=True)
+    table = pd.concat(
+        [_parquet_split(folder, split).assign(split=ours) for split, ours in PROCESSED_SPLITS.items()],
+        ignore_index=True,
+    )
     missing = [c for c in ("photometry", "spectra", "metadata", "label") if c not in table.columns]
     if missing:
         raise UserError(f"{folder} lacks columns {', '.join(missing)}")
     ids, lightcurves, dropped = [], [], 0
     spectra = np.full((2, len(table), len(WAVELENGTH_GRID)), np.nan, np.float32)
-    for i, row in enumerate(tqdm(table.itertuples(), total=len(table), desc="import AstroM3",
-                                 disable=not progress, mininterval=2)):
+    for i, row in enumerate(
+        tqdm(table.itertuples(), total=len(table), desc="import AstroM3", disable=not progress, mininterval=2)
+    ):
         photometry = _rows(row.photometry, f"{selection.config} row {i} photometry")
         ids.append(str(getattr(row, "asassn_name", "")) or f"lc-{hashlib.sha1(photometry.tobytes()).hexdigest()[:12]}")
         lightcurve, lost = _flux_lightcurve(photometry, ids[-1])
@@ -208,20 +226,34 @@ def read_processed(source: Path, selection: AstroM3Selection, progress: bool = T
         if len(spectrum):
             order = np.argsort(spectrum[:, 0])
             spectra[:, i] = SpectrumUpload(ids[-1], *spectrum[order].T, flux_unit="").on_grid()
-    metadata = pd.DataFrame([{**dict(m.get("meta_cols") or {}), **dict(m.get("photo_cols") or {})}
-                             for m in table["metadata"]])
+    metadata = pd.DataFrame(
+        [{**dict(m.get("meta_cols") or {}), **dict(m.get("photo_cols") or {})} for m in table["metadata"]]
+    )
     classes = {c: c for c in CLASSES}
-    objects = _objects(ids, *_radec(metadata), table["label"].astype(str).tolist(), classes,
-                       **{c: metadata[c].to_numpy(np.float64) for c in METADATA_COLUMNS if c in metadata.columns})
+    objects = _objects(
+        ids,
+        *_radec(metadata),
+        table["label"].astype(str).tolist(),
+        classes,
+        **{c: metadata[c].to_numpy(np.float64) for c in METADATA_COLUMNS if c in metadata.columns},
+    )
     objects["split"] = pd.array(table["split"], dtype="string")
-    info = _info(selection, {c: c for c in CLASSES if c in set(objects["label"].dropna())}, "processed",
-                 "AB (from ASAS-SN flux: V = -2.5 log10(F / 1000 mJy) + 8.9)", dropped_epochs=dropped)
+    info = _info(
+        selection,
+        {c: c for c in CLASSES if c in set(objects["label"].dropna())},
+        "processed",
+        "AB (from ASAS-SN flux: V = -2.5 log10(F / 1000 mJy) + 8.9)",
+        dropped_epochs=dropped,
+    )
     return ImportedSample(info, objects, lightcurves), (spectra[0], spectra[1])
 
 
 def _parquet_split(folder: Path, split: str) -> pd.DataFrame:
-    files = sorted(folder.glob(f"{split}/*.parquet")) + sorted(folder.glob(f"{split}-*.parquet")) + \
-        sorted(folder.glob(f"{split}.parquet"))
+    files = (
+        sorted(folder.glob(f"{split}/*.parquet"))
+        + sorted(folder.glob(f"{split}-*.parquet"))
+        + sorted(folder.glob(f"{split}.parquet"))
+    )
     if not files:
         raise UserError(f"no {split} Parquet files in {folder}")
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
@@ -240,8 +272,10 @@ def _flux_lightcurve(photometry: np.ndarray, name: str) -> tuple[LightCurve, int
     """(light curve in AB mag, epochs dropped for F ≤ 0) from (n, 3) time [d], flux [mJy], flux_err [mJy]."""
     time, flux, err = photometry.T
     if len(flux) and np.nanmedian(flux) <= 0:
-        raise UserError(f"{name}: median flux {np.nanmedian(flux):.3g} is not a flux in mJy (a normalised "
-                        f"'_norm' config?); import the un-normalised config")
+        raise UserError(
+            f"{name}: median flux {np.nanmedian(flux):.3g} is not a flux in mJy (a normalised "
+            f"'_norm' config?); import the un-normalised config"
+        )
     positive = flux > 0
     with np.errstate(divide="ignore", invalid="ignore"):
         mag = np.where(positive, -2.5 * np.log10(flux / AB_ZERO_POINT_MJY), np.nan)
@@ -250,6 +284,7 @@ def _flux_lightcurve(photometry: np.ndarray, name: str) -> tuple[LightCurve, int
 
 
 # --------------------------------------------------------------------------------------------- shared
+
 
 def _radec(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """(ra, dec) (N,) [deg, ICRS] from ra/dec columns, else from Galactic l, b [deg]; NaN where unknown."""
@@ -264,8 +299,14 @@ def _radec(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return ra, dec
 
 
-def _info(selection: AstroM3Selection, classes: dict[str, str], layout: str, mag_system: str, **extra: object
-          ) -> DatasetInfo:
-    return DatasetInfo(name=f"astrom3-{selection.config}", classes=tuple(c for c in CLASSES if c in classes),
-                       mag_system=mag_system, seed=selection.seed, source=SOURCE,
-                       extra={"subset": selection.subset, "split_seed": selection.seed, "layout": layout, **extra})
+def _info(
+    selection: AstroM3Selection, classes: dict[str, str], layout: str, mag_system: str, **extra: object
+) -> DatasetInfo:
+    return DatasetInfo(
+        name=f"astrom3-{selection.config}",
+        classes=tuple(c for c in CLASSES if c in classes),
+        mag_system=mag_system,
+        seed=selection.seed,
+        source=SOURCE,
+        extra={"subset": selection.subset, "split_seed": selection.seed, "layout": layout, **extra},
+    )

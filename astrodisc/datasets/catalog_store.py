@@ -64,8 +64,10 @@ def read_any_table(path: Path, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.Da
         raise UserError(f"no such table file: {path}")
     size = path.stat().st_size
     if max_bytes is not None and size > max_bytes:
-        raise UserError(f"refusing {path.name}: it is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB "
-                        "a catalogue table may have; keep the rows and columns you need")
+        raise UserError(
+            f"refusing {path.name}: it is {size / 2**20:.0f} MB, more than the {max_bytes / 2**20:.0f} MB "
+            "a catalogue table may have; keep the rows and columns you need"
+        )
     if path.name.lower().endswith(FITS_SUFFIXES):
         if path.name.lower().endswith(".gz"):
             check_unpacked_size(path)
@@ -114,8 +116,14 @@ def _labels(column: pd.Series) -> pd.Series:
     return text.map(lambda v: None if pd.isna(v) else str(v).strip() or None).astype(object)
 
 
-def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_column: str | None = None,
-                    ra_column: str | None = None, dec_column: str | None = None) -> tuple[pd.DataFrame, list[str]]:
+def catalog_objects(
+    frame: pd.DataFrame,
+    *,
+    id_column: str | None = None,
+    class_column: str | None = None,
+    ra_column: str | None = None,
+    dec_column: str | None = None,
+) -> tuple[pd.DataFrame, list[str]]:
     """The objects table of a catalogue store made from ``frame``, and notes on what was dropped.
 
     Columns: object_id (the id column, else ``row<i>``), ra, dec [deg], label (the class column or None), then
@@ -125,24 +133,36 @@ def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_
     frame = frame.reset_index(drop=True)  # rows are matched by position (a Parquet file may carry an index)
     ra, dec = _find(frame, ra_column, RA_NAMES), _find(frame, dec_column, DEC_NAMES)
     if ra is None or dec is None:
-        raise UserError(f"the table has no ra/dec columns (looked for {'/'.join(RA_NAMES)} and {'/'.join(DEC_NAMES)}): "
-                        "name them with --ra-column and --dec-column")
+        raise UserError(
+            f"the table has no ra/dec columns (looked for {'/'.join(RA_NAMES)} and {'/'.join(DEC_NAMES)}): "
+            "name them with --ra-column and --dec-column"
+        )
     ident, label = _find(frame, id_column, ID_NAMES), _find(frame, class_column, CLASS_NAMES)
-    objects = pd.DataFrame({"object_id": _ids(frame[ident]) if ident is not None
-                            else pd.Series([f"row{i}" for i in range(len(frame))]),
-                            "ra": _as_float(frame[ra]), "dec": _as_float(frame[dec]),
-                            "label": _labels(frame[label]) if label is not None else None})
+    objects = pd.DataFrame(
+        {
+            "object_id": _ids(frame[ident]) if ident is not None else pd.Series([f"row{i}" for i in range(len(frame))]),
+            "ra": _as_float(frame[ra]),
+            "dec": _as_float(frame[dec]),
+            "label": _labels(frame[label]) if label is not None else None,
+        }
+    )
     bad_sky = ~(np.isfinite(objects["ra"]) & np.isfinite(objects["dec"]) & (objects["dec"].abs() <= 90))
     if bad_sky.any():
         raise UserError(f"{int(bad_sky.sum())} rows have no valid ra/dec [deg] (first: row {int(np.argmax(bad_sky))})")
     duplicated = objects["object_id"].duplicated()
     if duplicated.any():
-        raise UserError(f"{int(duplicated.sum())} duplicate object ids in column {ident!r} "
-                        f"(first: {objects['object_id'][duplicated].iloc[0]!r})")
+        raise UserError(
+            f"{int(duplicated.sum())} duplicate object ids in column {ident!r} "
+            f"(first: {objects['object_id'][duplicated].iloc[0]!r})"
+        )
     notes: list[str] = []
     used = {ra, dec, ident, label}
-    numeric = [c for c in frame.columns if c not in used and (pd.api.types.is_numeric_dtype(frame[c].dtype)
-                                                              or pd.api.types.is_bool_dtype(frame[c].dtype))]
+    numeric = [
+        c
+        for c in frame.columns
+        if c not in used
+        and (pd.api.types.is_numeric_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c].dtype))
+    ]
     skipped = [str(c) for c in frame.columns if c not in used and c not in numeric]
     if skipped:
         notes.append(f"skipped non-numeric columns: {', '.join(skipped)}")
@@ -159,20 +179,41 @@ def catalog_objects(frame: pd.DataFrame, *, id_column: str | None = None, class_
     return pd.concat([objects, pd.DataFrame(features)], axis=1), notes
 
 
-def import_catalog(table_path: Path, out_dir: Path, *, id_column: str | None = None, class_column: str | None = None,
-                   ra_column: str | None = None, dec_column: str | None = None,
-                   force: bool = False) -> tuple[Path, list[str]]:
+def import_catalog(
+    table_path: Path,
+    out_dir: Path,
+    *,
+    id_column: str | None = None,
+    class_column: str | None = None,
+    ra_column: str | None = None,
+    dec_column: str | None = None,
+    force: bool = False,
+) -> tuple[Path, list[str]]:
     """Write the catalogue store of the table file ``table_path`` to ``out_dir`` (whole or not at all, replacing a
     dataset there only with ``force``: :func:`astrodisc.datasets.staging.staged_dataset`); returns ``out_dir``
     and the notes of :func:`catalog_objects`."""
     table_path, out_dir = Path(table_path), Path(out_dir)
     with staged_dataset(out_dir, force) as work:
-        objects, notes = catalog_objects(read_any_table(table_path), id_column=id_column, class_column=class_column,
-                                         ra_column=ra_column, dec_column=dec_column)
+        objects, notes = catalog_objects(
+            read_any_table(table_path),
+            id_column=id_column,
+            class_column=class_column,
+            ra_column=ra_column,
+            dec_column=dec_column,
+        )
         features = [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")]
         classes = tuple(sorted(objects["label"].dropna().unique()))
-        info = DatasetInfo(name=out_dir.name, kind="catalog", classes=classes, bands=(), encoder_band="",
-                           time_system="", mag_system="", source=table_path.name, extra={"features": features})
+        info = DatasetInfo(
+            name=out_dir.name,
+            kind="catalog",
+            classes=classes,
+            bands=(),
+            encoder_band="",
+            time_system="",
+            mag_system="",
+            source=table_path.name,
+            extra={"features": features},
+        )
         save_parquet(work / "objects.parquet", objects)
         save_json(work / "dataset.json", asdict(info))
     return out_dir, notes

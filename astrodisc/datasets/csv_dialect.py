@@ -25,7 +25,9 @@ SNIFF_BYTES = 64 * 2**10  # the head of a file the dialect is judged from [bytes
 SNIFF_LINES = 50  # at most this many lines of it
 DECIMAL_COMMA = re.compile(r"^\s*[-+]?\d+,\d+(?:[eE][-+]?\d+)?\s*$")  # a number written with a decimal comma
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-SEMICOLON_DECIMAL_COMMA = "looks semicolon-separated with decimal commas; save it as comma-separated with decimal points"
+SEMICOLON_DECIMAL_COMMA = (
+    "looks semicolon-separated with decimal commas; save it as comma-separated with decimal points"
+)
 UTF16 = "is UTF-16 text; save it as UTF-8"
 
 
@@ -39,8 +41,11 @@ def csv_dialect_problem(data: bytes) -> str | None:
     head = data[:SNIFF_BYTES]
     if _is_utf16(head):
         return UTF16
-    lines = [line for line in head.decode("utf-8", errors="replace").splitlines()
-             if line.strip() and not line.lstrip().startswith("#")][:SNIFF_LINES]
+    lines = [
+        line
+        for line in head.decode("utf-8", errors="replace").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ][:SNIFF_LINES]
     if not lines or ";" not in lines[0] or "," in lines[0]:
         return None
     fields = (field for line in lines[1:] for field in line.split(";"))
@@ -54,8 +59,9 @@ def _is_utf16(head: bytes) -> bool:
     sample = head[:512]
     if len(sample) < 8:
         return False
-    return any(sample[start::2].count(0) > 0.9 * len(sample[start::2]) and 0 not in sample[1 - start::2]
-               for start in (0, 1))
+    return any(
+        sample[start::2].count(0) > 0.9 * len(sample[start::2]) and 0 not in sample[1 - start :: 2] for start in (0, 1)
+    )
 
 
 def check_csv_dialect(data: bytes, name: str) -> None:

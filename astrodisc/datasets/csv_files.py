@@ -28,14 +28,18 @@ def read_csv_file(path: Path, what: str, **options: object) -> pd.DataFrame:
             header = read_csv_rows(data, path.name, nrows=0).columns
             missing = [str(c) for c in options["usecols"] if c not in header]
             if missing:
-                raise UserError(f"unreadable {what} {path.name}: it lacks column(s) {', '.join(missing)} (its columns: "
-                                f"{_listing(header)})")
+                raise UserError(
+                    f"unreadable {what} {path.name}: it lacks column(s) {', '.join(missing)} (its columns: "
+                    f"{_listing(header)})"
+                )
         return read_csv_rows(data, path.name, **options)
     except UserError:
         raise
     except UnicodeDecodeError as error:
-        raise UserError(f"unreadable {what} {path.name}: byte {error.start} is not UTF-8 text (a binary file?); "
-                        "save it as a UTF-8 CSV") from None
+        raise UserError(
+            f"unreadable {what} {path.name}: byte {error.start} is not UTF-8 text (a binary file?); "
+            "save it as a UTF-8 CSV"
+        ) from None
     except (ValueError, TypeError, OverflowError) as error:  # pandas' ParserError and EmptyDataError among them
         raise UserError(f"unreadable {what} {path.name}: {first_line(error)}") from None
 

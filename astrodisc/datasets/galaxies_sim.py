@@ -23,8 +23,16 @@ import pandas as pd
 from tqdm import tqdm
 
 from astrodisc.datasets import galaxy_render as gr
-from astrodisc.datasets.galaxy_sed import (BANDS, COSMOLOGY, EXTINCTION_COEFF, StellarPopulation, apparent_mags,
-                                           distance_modulus, kpc_per_arcsec, nanomaggies)
+from astrodisc.datasets.galaxy_sed import (
+    BANDS,
+    COSMOLOGY,
+    EXTINCTION_COEFF,
+    StellarPopulation,
+    apparent_mags,
+    distance_modulus,
+    kpc_per_arcsec,
+    nanomaggies,
+)
 from astrodisc.datasets.galaxy_store import MORPHOLOGIES, CutoutWriter, GalaxyImaging, finish_galaxy_store
 from astrodisc.datasets.store import DatasetInfo
 
@@ -38,8 +46,12 @@ SKY_SIGMA = np.array([0.00672, 0.01169, 0.02677])
 COUNTS_PER_SKY_SIGMA = 20.0  # sqrt(sky counts per pixel): sets the Poisson term, var = sky^2 + flux * sigma / 20
 TYPE_FRACTIONS = {"elliptical": 0.30, "disc": 0.50, "irregular": 0.11, "merger": 0.09}
 # Schechter parameters in the r band (M*, alpha) per type.
-LUMINOSITY_FUNCTION = {"elliptical": (-21.4, -0.7), "disc": (-21.1, -1.1), "irregular": (-19.9, -1.3),
-                       "merger": (-21.6, -0.9)}
+LUMINOSITY_FUNCTION = {
+    "elliptical": (-21.4, -0.7),
+    "disc": (-21.1, -1.1),
+    "irregular": (-19.9, -1.3),
+    "merger": (-21.6, -0.9),
+}
 EDGE_ON_INCLINATION = 75.0  # deg: discs seen more inclined than this are labelled edge_on
 
 
@@ -82,12 +94,19 @@ class Galaxy:
     e_bv: float = 0.0
 
 
-def _pop(rng: np.random.Generator, young: tuple[float, float], ew: tuple[float, float], av: tuple[float, float],
-         brk: tuple[float, float] = (0.38, 0.55)) -> StellarPopulation:
+def _pop(
+    rng: np.random.Generator,
+    young: tuple[float, float],
+    ew: tuple[float, float],
+    av: tuple[float, float],
+    brk: tuple[float, float] = (0.38, 0.55),
+) -> StellarPopulation:
     return StellarPopulation(rng.uniform(*young), rng.uniform(*brk), rng.uniform(*ew), rng.uniform(*av))
 
 
-def _component(rng, profile: str, args: dict, pop: StellarPopulation, abs_mag: float, z: float, dusty=False) -> Component:
+def _component(
+    rng, profile: str, args: dict, pop: StellarPopulation, abs_mag: float, z: float, dusty=False
+) -> Component:
     return Component(profile, args, apparent_mags(pop, abs_mag, z), dusty)
 
 
@@ -132,10 +151,20 @@ def _elliptical(rng, z: float, m: float, scale: float) -> tuple[list[Component],
     pa, q = rng.uniform(0, np.pi), rng.uniform(0.55, 1.0)
     pop = _pop(rng, (0.0, 0.08), (0, 6), (0.0, 0.25))
     disc_fraction = rng.uniform(0.1, 0.35) if rng.random() < 0.25 else 0.0  # S0s: a faint old disc
-    comps = [_component(rng, "sersic", dict(re=re, n=float(np.clip(rng.normal(4, 0.6), 2.5, 6)), q=q, pa=pa),
-                        pop, _share(m, 1 - disc_fraction), z)]
+    comps = [
+        _component(
+            rng,
+            "sersic",
+            dict(re=re, n=float(np.clip(rng.normal(4, 0.6), 2.5, 6)), q=q, pa=pa),
+            pop,
+            _share(m, 1 - disc_fraction),
+            z,
+        )
+    ]
     if disc_fraction:
-        comps.append(_component(rng, "sersic", dict(re=1.8 * re, n=1.0, q=q * 0.8, pa=pa), pop, _share(m, disc_fraction), z))
+        comps.append(
+            _component(rng, "sersic", dict(re=1.8 * re, n=1.0, q=q * 0.8, pa=pa), pop, _share(m, disc_fraction), z)
+        )
     return comps, re
 
 
@@ -144,7 +173,7 @@ def _disc(rng, z: float, m: float, scale: float, inclination: float, subclass: s
     re = _size_kpc(rng, m, "disc") / scale
     rd = re / 1.68
     cos_i = np.cos(np.radians(inclination))
-    q = float(np.sqrt(cos_i ** 2 + rng.uniform(0.1, 0.15) ** 2 * (1 - cos_i ** 2)))
+    q = float(np.sqrt(cos_i**2 + rng.uniform(0.1, 0.15) ** 2 * (1 - cos_i**2)))
     pa = rng.uniform(0, np.pi)
     av = rng.uniform(0.1, 0.6) * (1 + 2 * (1 - cos_i))
     bt = rng.uniform(0.05, 0.5)
@@ -160,22 +189,63 @@ def _disc(rng, z: float, m: float, scale: float, inclination: float, subclass: s
     young = _pop(rng, (0.6, 0.9), (30, 120), (av * 0.8, av), brk=(0.6, 0.8))
     at = dict(x0=x0, y0=y0)
     comps = [
-        _component(rng, "sersic", dict(re=re * rng.uniform(0.15, 0.35), n=rng.uniform(1.5, 4), q=max(q, 0.6), pa=pa, **at),
-                   old, _share(m, fractions["bulge"]), z, dusty=True),
-        _component(rng, "sersic", dict(re=re, n=1.0, q=q, pa=pa, **at), disc_pop, _share(m, fractions["disc"]), z, dusty=True),
-        _component(rng, "spiral_arms", dict(rd=rd, q=q, pa=pa, arms=int(rng.choice([2, 2, 2, 3, 4])),
-                                            pitch_deg=rng.uniform(10, 30), phase=rng.uniform(0, 2 * np.pi),
-                                            sharpness=rng.uniform(2, 6), **at),
-                   young, _share(m, fractions["arms"]), z, dusty=True),
+        _component(
+            rng,
+            "sersic",
+            dict(re=re * rng.uniform(0.15, 0.35), n=rng.uniform(1.5, 4), q=max(q, 0.6), pa=pa, **at),
+            old,
+            _share(m, fractions["bulge"]),
+            z,
+            dusty=True,
+        ),
+        _component(
+            rng, "sersic", dict(re=re, n=1.0, q=q, pa=pa, **at), disc_pop, _share(m, fractions["disc"]), z, dusty=True
+        ),
+        _component(
+            rng,
+            "spiral_arms",
+            dict(
+                rd=rd,
+                q=q,
+                pa=pa,
+                arms=int(rng.choice([2, 2, 2, 3, 4])),
+                pitch_deg=rng.uniform(10, 30),
+                phase=rng.uniform(0, 2 * np.pi),
+                sharpness=rng.uniform(2, 6),
+                **at,
+            ),
+            young,
+            _share(m, fractions["arms"]),
+            z,
+            dusty=True,
+        ),
     ]
     if fractions["bar"]:
         bar_pa = pa + np.arctan2(np.sin(rng.uniform(0, np.pi)) * q, np.cos(rng.uniform(0, np.pi)))
-        comps.append(_component(rng, "sersic", dict(re=rd * rng.uniform(0.6, 1.1), n=0.5, q=rng.uniform(0.2, 0.35) * max(q, 0.5),
-                                                    pa=bar_pa, **at), old, _share(m, fractions["bar"]), z, dusty=True))
+        comps.append(
+            _component(
+                rng,
+                "sersic",
+                dict(re=rd * rng.uniform(0.6, 1.1), n=0.5, q=rng.uniform(0.2, 0.35) * max(q, 0.5), pa=bar_pa, **at),
+                old,
+                _share(m, fractions["bar"]),
+                z,
+                dusty=True,
+            )
+        )
     if fractions["ring"]:
         radius = rd * rng.uniform(1.5, 2.5)
-        comps.append(_component(rng, "ring", dict(radius=radius, width=radius * rng.uniform(0.08, 0.18), q=q, pa=pa, **at),
-                                young, _share(m, fractions["ring"]), z, dusty=True))
+        comps.append(
+            _component(
+                rng,
+                "ring",
+                dict(radius=radius, width=radius * rng.uniform(0.08, 0.18), q=q, pa=pa, **at),
+                young,
+                _share(m, fractions["ring"]),
+                z,
+                dusty=True,
+            )
+        )
     lane = dict(q=q, pa=pa, height=max(re * q * 0.25, 0.15), tau=rng.uniform(0.5, 2.5)) if inclination > 65 else None
     return comps, re, lane
 
@@ -185,12 +255,35 @@ def _irregular(rng, z: float, m: float, scale: float) -> tuple[list[Component], 
     pop = _pop(rng, (0.5, 0.8), (20, 80), (0.1, 0.5), brk=(0.6, 0.8))
     clump_pop = _pop(rng, (0.8, 0.98), (60, 180), (0.1, 0.5), brk=(0.7, 0.85))
     smooth = rng.uniform(0.4, 0.7)
-    comps = [_component(rng, "sersic", dict(re=re, n=rng.uniform(0.7, 1.3), q=rng.uniform(0.4, 1), pa=rng.uniform(0, np.pi),
-                                            x0=rng.normal(0, 0.2 * re), y0=rng.normal(0, 0.2 * re)), pop, _share(m, smooth), z)]
+    comps = [
+        _component(
+            rng,
+            "sersic",
+            dict(
+                re=re,
+                n=rng.uniform(0.7, 1.3),
+                q=rng.uniform(0.4, 1),
+                pa=rng.uniform(0, np.pi),
+                x0=rng.normal(0, 0.2 * re),
+                y0=rng.normal(0, 0.2 * re),
+            ),
+            pop,
+            _share(m, smooth),
+            z,
+        )
+    ]
     n_clumps = int(rng.integers(3, 9))
     for share in rng.dirichlet(np.ones(n_clumps)) * (1 - smooth):
-        comps.append(_component(rng, "gaussian_blob", dict(sigma=rng.uniform(0.3, 1.0) / scale + 0.1,
-                                                           x0=rng.normal(0, re), y0=rng.normal(0, re)), clump_pop, _share(m, share), z))
+        comps.append(
+            _component(
+                rng,
+                "gaussian_blob",
+                dict(sigma=rng.uniform(0.3, 1.0) / scale + 0.1, x0=rng.normal(0, re), y0=rng.normal(0, re)),
+                clump_pop,
+                _share(m, share),
+                z,
+            )
+        )
     return comps, re
 
 
@@ -200,17 +293,28 @@ def _merger(rng, z: float, m: float, scale: float) -> tuple[list[Component], flo
     m1, m2 = _share(m, (1 - tails) / (1 + ratio)), _share(m, (1 - tails) * ratio / (1 + ratio))
     sep = rng.uniform(2, 15) / scale
     angle = rng.uniform(0, 2 * np.pi)
-    (x1, y1), (x2, y2) = (-sep / (1 + 1 / ratio) * np.cos(angle), -sep / (1 + 1 / ratio) * np.sin(angle)), \
-        (sep / (1 + ratio) * np.cos(angle), sep / (1 + ratio) * np.sin(angle))
+    (x1, y1), (x2, y2) = (
+        (-sep / (1 + 1 / ratio) * np.cos(angle), -sep / (1 + 1 / ratio) * np.sin(angle)),
+        (sep / (1 + ratio) * np.cos(angle), sep / (1 + ratio) * np.sin(angle)),
+    )
     comps, re, _ = _disc(rng, z, m1, scale, rng.uniform(0, 80), "unbarred", x1, y1)
-    second, re2 = _elliptical(rng, z, m2, scale) if rng.random() < 0.4 else _disc(rng, z, m2, scale, rng.uniform(0, 80), "unbarred")[:2]
+    second, re2 = (
+        _elliptical(rng, z, m2, scale)
+        if rng.random() < 0.4
+        else _disc(rng, z, m2, scale, rng.uniform(0, 80), "unbarred")[:2]
+    )
     for c in second:
         c.args.update(x0=c.args.get("x0", 0.0) + x2, y0=c.args.get("y0", 0.0) + y2)
     pop = _pop(rng, (0.2, 0.6), (5, 50), (0.0, 0.4))
     n_tails = int(rng.integers(1, 3))
     for k, (x, y) in enumerate([(x1, y1), (x2, y2)][:n_tails]):
-        tail = dict(start=(x, y), length=rng.uniform(10, 30) / scale, curvature=rng.uniform(-1, 1),
-                    angle=angle + (np.pi if k == 0 else 0) + rng.normal(0, 0.6), width=rng.uniform(0.8, 2.0) / scale)
+        tail = dict(
+            start=(x, y),
+            length=rng.uniform(10, 30) / scale,
+            curvature=rng.uniform(-1, 1),
+            angle=angle + (np.pi if k == 0 else 0) + rng.normal(0, 0.6),
+            width=rng.uniform(0.8, 2.0) / scale,
+        )
         comps.append(_component(rng, "tidal_tail", tail, pop, _share(m, tails / n_tails), z))
     return comps + second, max(re, re2, sep / 2)
 
@@ -222,8 +326,20 @@ def _field(rng: np.random.Generator, grid: gr.Grid) -> list[Component]:
         x, y = _off_centre(rng, grid)
         r = rng.uniform(20, 23.5)
         colours = np.array([rng.uniform(0.3, 1.5), 0.0, -rng.uniform(0.2, 1.0)])
-        comps.append(Component("sersic", dict(re=rng.uniform(0.3, 1.5), n=rng.uniform(0.8, 4), q=rng.uniform(0.3, 1),
-                                              pa=rng.uniform(0, np.pi), x0=x, y0=y), r + colours))
+        comps.append(
+            Component(
+                "sersic",
+                dict(
+                    re=rng.uniform(0.3, 1.5),
+                    n=rng.uniform(0.8, 4),
+                    q=rng.uniform(0.3, 1),
+                    pa=rng.uniform(0, np.pi),
+                    x0=x,
+                    y0=y,
+                ),
+                r + colours,
+            )
+        )
     for _ in range(rng.poisson(0.25)):
         x, y = _off_centre(rng, grid)
         g_r = rng.uniform(0.3, 1.4)
@@ -252,7 +368,9 @@ def describe(rng: np.random.Generator, grid: gr.Grid, lens_host: bool = False) -
     elif kind == "disc":
         inclination = float(np.degrees(np.arccos(rng.uniform(0, 1))))
         label = "edge_on" if inclination > EDGE_ON_INCLINATION else "spiral"
-        subclass = str(rng.choice(["unbarred", "barred", "ring"], p=[0.55, 0.33, 0.12])) if label == "spiral" else "none"
+        subclass = (
+            str(rng.choice(["unbarred", "barred", "ring"], p=[0.55, 0.33, 0.12])) if label == "spiral" else "none"
+        )
         comps, re, lane = _disc(rng, z, m, scale, inclination, subclass)
     elif kind == "irregular":
         comps, re = _irregular(rng, z, m, scale)
@@ -260,7 +378,9 @@ def describe(rng: np.random.Generator, grid: gr.Grid, lens_host: bool = False) -
     else:
         comps, re = _merger(rng, z, m, scale)
         label = "merger"
-    return Galaxy(label, subclass, z, m, re, comps, lane, _field(rng, grid), e_bv=float(rng.lognormal(np.log(0.03), 0.6)))
+    return Galaxy(
+        label, subclass, z, m, re, comps, lane, _field(rng, grid), e_bv=float(rng.lognormal(np.log(0.03), 0.6))
+    )
 
 
 def _add_lens(rng: np.random.Generator, galaxy: Galaxy) -> None:
@@ -268,9 +388,14 @@ def _add_lens(rng: np.random.Generator, galaxy: Galaxy) -> None:
     theta_e = float(np.exp(rng.uniform(np.log(0.5), np.log(3.0))))
     beta, phi = theta_e * rng.uniform(0.0, 0.6), rng.uniform(0, 2 * np.pi)
     g_r, r_z = rng.uniform(0.1, 0.5), rng.uniform(0.0, 0.4)
-    galaxy.lens = dict(theta_e=theta_e, source_re=rng.uniform(0.1, 0.35), source_xy=(beta * np.cos(phi), beta * np.sin(phi)),
-                       shear=tuple(rng.normal(0, 0.04, 2)), colour=10 ** (-0.4 * np.array([g_r, 0.0, -r_z])),
-                       target_snr=float(np.exp(rng.uniform(np.log(5), np.log(100)))))
+    galaxy.lens = dict(
+        theta_e=theta_e,
+        source_re=rng.uniform(0.1, 0.35),
+        source_xy=(beta * np.cos(phi), beta * np.sin(phi)),
+        shear=tuple(rng.normal(0, 0.04, 2)),
+        colour=10 ** (-0.4 * np.array([g_r, 0.0, -r_z])),
+        target_snr=float(np.exp(rng.uniform(np.log(5), np.log(100)))),
+    )
     galaxy.anomaly = "lens"
 
 
@@ -284,14 +409,18 @@ class Observation:
 def _observation(rng: np.random.Generator) -> Observation:
     fwhm_r = float(np.clip(rng.lognormal(np.log(1.25), 0.15), 0.8, 2.2))
     fwhm = fwhm_r * np.array([1.06, 1.0, 0.93]) * rng.normal(1, 0.03, 3)
-    return Observation(fwhm, SKY_SIGMA * 10 ** (0.4 * rng.normal(0, 0.15, 3)), tuple(rng.uniform(-0.5, 0.5, 2) * PIXEL_SCALE))
+    return Observation(
+        fwhm, SKY_SIGMA * 10 ** (0.4 * rng.normal(0, 0.15, 3)), tuple(rng.uniform(-0.5, 0.5, 2) * PIXEL_SCALE)
+    )
 
 
 def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr.Grid) -> tuple[np.ndarray, dict]:
     """(3, S, S) float32 cutout [nanomaggy] of a galaxy, and what was measured (catalogue mags, arc S/N)."""
     dx, dy = obs.offset
-    shifted = [replace(c, args={**c.args, "x0": c.args.get("x0", 0.0) + dx, "y0": c.args.get("y0", 0.0) + dy})
-               for c in galaxy.components + galaxy.field]
+    shifted = [
+        replace(c, args={**c.args, "x0": c.args.get("x0", 0.0) + dx, "y0": c.args.get("y0", 0.0) + dy})
+        for c in galaxy.components + galaxy.field
+    ]
     reddening = 10 ** (-0.4 * EXTINCTION_COEFF * galaxy.e_bv)
     host = np.zeros((3,) + grid.xy[0].shape)
     lane = gr.dust_lane(grid, **galaxy.dust_lane, x0=dx, y0=dy) if galaxy.dust_lane else None
@@ -317,19 +446,26 @@ def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr
     measured = {"arc_snr": np.nan}
     if galaxy.lens is not None:
         lens = galaxy.lens
-        arc = gr.bin_pixels(gr.lensed_source(grid, lens["theta_e"], lens["source_re"], lens["source_xy"], lens["shear"], dx, dy))
+        arc = gr.bin_pixels(
+            gr.lensed_source(grid, lens["theta_e"], lens["source_re"], lens["source_xy"], lens["shear"], dx, dy)
+        )
         arcs = np.stack([gr.convolve(arc, kernels[b]) * lens["colour"][b] for b in range(3)])
         unit_snr = np.sqrt(sum((arcs[b] ** 2).sum() / obs.sky_sigma[b] ** 2 for b in range(3)))
         image += arcs * (lens["target_snr"] / unit_snr)
         measured["arc_snr"] = lens["target_snr"]
-    variance = obs.sky_sigma[:, None, None] ** 2 + np.clip(image, 0, None) * obs.sky_sigma[:, None, None] / COUNTS_PER_SKY_SIGMA
+    variance = (
+        obs.sky_sigma[:, None, None] ** 2
+        + np.clip(image, 0, None) * obs.sky_sigma[:, None, None] / COUNTS_PER_SKY_SIGMA
+    )
     image = image + rng.normal(size=image.shape) * np.sqrt(variance)
     total = sum(nanomaggies(c.mags) for c in galaxy.components) * reddening
     nea = 4 * np.pi * ((obs.psf_fwhm / 2.355 / grid.scale) ** 2 + (galaxy.re_arcsec / grid.scale) ** 2)
     measured_flux = total + rng.normal(size=3) * obs.sky_sigma * np.sqrt(nea)
     with np.errstate(invalid="ignore", divide="ignore"):
         measured["mags"] = np.where(measured_flux > 0, 22.5 - 2.5 * np.log10(measured_flux), np.nan)
-        measured["mag_errs"] = np.where(measured_flux > 0, 1.0857 * obs.sky_sigma * np.sqrt(nea) / measured_flux, np.nan)
+        measured["mag_errs"] = np.where(
+            measured_flux > 0, 1.0857 * obs.sky_sigma * np.sqrt(nea) / measured_flux, np.nan
+        )
     return image.astype(np.float32), measured
 
 
@@ -349,8 +485,13 @@ def add_artefact(rng: np.random.Generator, image: np.ndarray, kind: str, sky_sig
         image[strip] = 0.0
 
 
-def _simulate_chunk(seed_seq: np.random.SeedSequence, size: int, lens_rows: set[int], artefacts: dict[int, str],
-                    duplicates: dict[int, int]) -> tuple[np.ndarray, list[dict]]:
+def _simulate_chunk(
+    seed_seq: np.random.SeedSequence,
+    size: int,
+    lens_rows: set[int],
+    artefacts: dict[int, str],
+    duplicates: dict[int, int],
+) -> tuple[np.ndarray, list[dict]]:
     """Simulate ``size`` objects; row indices in the maps are local to the chunk (duplicates point inside it)."""
     rng = np.random.default_rng(seed_seq)
     grid = gr.Grid(STAMP_PX, PIXEL_SCALE)
@@ -369,24 +510,40 @@ def _simulate_chunk(seed_seq: np.random.SeedSequence, size: int, lens_rows: set[
         if i in artefacts:
             add_artefact(rng, images[i], artefacts[i], obs.sky_sigma)
             anomaly = artefacts[i]
-        records.append(dict(label=galaxy.label, subclass=galaxy.subclass, z=galaxy.z, abs_mag_r=galaxy.abs_mag_r,
-                            re_arcsec=galaxy.re_arcsec, e_bv=galaxy.e_bv, anomaly=anomaly,
-                            theta_e=galaxy.lens["theta_e"] if galaxy.lens else np.nan, arc_snr=measured["arc_snr"],
-                            duplicate_of=duplicates.get(i, -1), mags=measured["mags"], mag_errs=measured["mag_errs"],
-                            psf_fwhm=obs.psf_fwhm, sky_sigma=obs.sky_sigma))
+        records.append(
+            dict(
+                label=galaxy.label,
+                subclass=galaxy.subclass,
+                z=galaxy.z,
+                abs_mag_r=galaxy.abs_mag_r,
+                re_arcsec=galaxy.re_arcsec,
+                e_bv=galaxy.e_bv,
+                anomaly=anomaly,
+                theta_e=galaxy.lens["theta_e"] if galaxy.lens else np.nan,
+                arc_snr=measured["arc_snr"],
+                duplicate_of=duplicates.get(i, -1),
+                mags=measured["mags"],
+                mag_errs=measured["mag_errs"],
+                psf_fwhm=obs.psf_fwhm,
+                sky_sigma=obs.sky_sigma,
+            )
+        )
     return images, records
 
 
-def _plan_chunk(rng: np.random.Generator, size: int, config: SimConfig) -> tuple[set[int], dict[int, str], dict[int, int]]:
+def _plan_chunk(
+    rng: np.random.Generator, size: int, config: SimConfig
+) -> tuple[set[int], dict[int, str], dict[int, int]]:
     """Which rows of a chunk are lenses (any galaxy drawn there becomes an elliptical lens host), artefacts, duplicates."""
     rows = rng.permutation(size)
-    n_lens, n_trail, n_missing, n_dup = (rng.binomial(size, r) for r in
-                                         (config.lens_rate, config.trail_rate, config.missing_rate, config.duplicate_rate))
+    n_lens, n_trail, n_missing, n_dup = (
+        rng.binomial(size, r) for r in (config.lens_rate, config.trail_rate, config.missing_rate, config.duplicate_rate)
+    )
     lens_rows = set(rows[:n_lens].tolist())
-    artefacts = {int(r): "satellite_trail" for r in rows[n_lens:n_lens + n_trail]}
-    artefacts |= {int(r): "missing_data" for r in rows[n_lens + n_trail:n_lens + n_trail + n_missing]}
+    artefacts = {int(r): "satellite_trail" for r in rows[n_lens : n_lens + n_trail]}
+    artefacts |= {int(r): "missing_data" for r in rows[n_lens + n_trail : n_lens + n_trail + n_missing]}
     duplicates = {}
-    for r in rows[n_lens + n_trail + n_missing:n_lens + n_trail + n_missing + n_dup]:
+    for r in rows[n_lens + n_trail + n_missing : n_lens + n_trail + n_missing + n_dup]:
         if r > 0:
             duplicates[int(r)] = int(rng.integers(0, r))
     return lens_rows, artefacts, duplicates
@@ -412,8 +569,10 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
         plans.append((start, size, chunk_seq, _plan_chunk(np.random.default_rng(plan_seq), size, config)))
     writer = CutoutWriter(out, config.n, len(BANDS), STAMP_PX)
     records: list[dict] = []
-    with ProcessPoolExecutor(max_workers=max(1, config.workers)) as pool, \
-            tqdm(total=config.n, desc="simulate galaxies", disable=not progress, mininterval=2) as bar:
+    with (
+        ProcessPoolExecutor(max_workers=max(1, config.workers)) as pool,
+        tqdm(total=config.n, desc="simulate galaxies", disable=not progress, mininterval=2) as bar,
+    ):
         futures = [pool.submit(_simulate_chunk, chunk_seq, size, *plan) for start, size, chunk_seq, plan in plans]
         for (start, size, _, _), future in zip(plans, futures):
             images, chunk_records = future.result()
@@ -425,11 +584,22 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
             bar.update(size)
     writer.close()
     objects, truth = _tables(np.random.default_rng(seeds[-1]), records)
-    info = DatasetInfo(name=out.name, kind="galaxies", classes=MORPHOLOGIES, bands=BANDS, encoder_band="r",
-                       time_system="", mag_system="AB", simulated=True, seed=config.seed,
-                       source=f"astrodisc simulate galaxies --n {config.n} --seed {config.seed}",
-                       extra={"config": asdict(config), "stamp_px": STAMP_PX, "z_range": list(Z_RANGE), "r_limit": R_LIMIT})
-    finish_galaxy_store(out, info, GalaxyImaging(PIXEL_SCALE, "nanomaggy", 22.5, tuple(EXTINCTION_COEFF)), objects, truth)
+    info = DatasetInfo(
+        name=out.name,
+        kind="galaxies",
+        classes=MORPHOLOGIES,
+        bands=BANDS,
+        encoder_band="r",
+        time_system="",
+        mag_system="AB",
+        simulated=True,
+        seed=config.seed,
+        source=f"astrodisc simulate galaxies --n {config.n} --seed {config.seed}",
+        extra={"config": asdict(config), "stamp_px": STAMP_PX, "z_range": list(Z_RANGE), "r_limit": R_LIMIT},
+    )
+    finish_galaxy_store(
+        out, info, GalaxyImaging(PIXEL_SCALE, "nanomaggy", 22.5, tuple(EXTINCTION_COEFF)), objects, truth
+    )
     return out
 
 
@@ -444,13 +614,33 @@ def _tables(rng: np.random.Generator, records: list[dict]) -> tuple[pd.DataFrame
     for i in np.flatnonzero(is_dup):  # in row order: a duplicate of a duplicate follows its source
         ra[i] = ra[dup[i]] + jitter[i, 0] / np.cos(np.radians(dec[dup[i]]))
         dec[i] = dec[dup[i]] + jitter[i, 1]
-    objects = pd.DataFrame({"object_id": ids, "ra": ra, "dec": dec, "label": [r["label"] for r in records],
-                            "z_spec": [r["z"] for r in records], "e_bv": [r["e_bv"] for r in records]})
-    for key, prefix in (("mags", "mag_"), ("mag_errs", "mag_err_"), ("sky_sigma", "sky_sigma_"), ("psf_fwhm", "psf_fwhm_")):
+    objects = pd.DataFrame(
+        {
+            "object_id": ids,
+            "ra": ra,
+            "dec": dec,
+            "label": [r["label"] for r in records],
+            "z_spec": [r["z"] for r in records],
+            "e_bv": [r["e_bv"] for r in records],
+        }
+    )
+    for key, prefix in (
+        ("mags", "mag_"),
+        ("mag_errs", "mag_err_"),
+        ("sky_sigma", "sky_sigma_"),
+        ("psf_fwhm", "psf_fwhm_"),
+    ):
         values = np.array([r[key] for r in records], dtype=np.float64)
         for b, band in enumerate(BANDS):
             objects[prefix + band] = values[:, b]
-    truth = pd.DataFrame({"object_id": ids, **{k: [r[k] for r in records] for k in
-                          ("label", "subclass", "z", "abs_mag_r", "re_arcsec", "anomaly", "theta_e", "arc_snr")},
-                          "duplicate_of": np.where(is_dup, ids[np.maximum(dup, 0)], None)})
+    truth = pd.DataFrame(
+        {
+            "object_id": ids,
+            **{
+                k: [r[k] for r in records]
+                for k in ("label", "subclass", "z", "abs_mag_r", "re_arcsec", "anomaly", "theta_e", "arc_snr")
+            },
+            "duplicate_of": np.where(is_dup, ids[np.maximum(dup, 0)], None),
+        }
+    )
     return objects, truth

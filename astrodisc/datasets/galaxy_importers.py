@@ -51,13 +51,22 @@ JANSKY_UNITS: dict[str, float] = {"Jy": 1e6 / 3.631, "mJy": 1e3 / 3.631, "uJy": 
 Hdu = fits.PrimaryHDU | fits.ImageHDU | fits.CompImageHDU  # an HDU that holds an image
 
 GALAXY10_CLASSES: tuple[str, ...] = (
-    "Disturbed", "Merging", "Round Smooth", "In-between Round Smooth", "Cigar Shaped Smooth", "Barred Spiral",
-    "Tight Spiral", "Loose Spiral", "Edge-on without Bulge", "Edge-on with Bulge",
+    "Disturbed",
+    "Merging",
+    "Round Smooth",
+    "In-between Round Smooth",
+    "Cigar Shaped Smooth",
+    "Barred Spiral",
+    "Tight Spiral",
+    "Loose Spiral",
+    "Edge-on without Bulge",
+    "Edge-on with Bulge",
 )
 GALAXY10_CHUNK = 256  # images per HDF5 read: 256 x 256 x 256 x 3 bytes = 50 MB
 
 
 # --------------------------------------------------------------------------------------------- writing
+
 
 @contextmanager
 def _writing(out: Path, n: int, bands: int, stamp_px: int, dtype: type) -> Iterator[CutoutWriter]:
@@ -86,6 +95,7 @@ def _crop_or_pad(cube: np.ndarray, size: int) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------------------------- FITS files
+
 
 def _fits_planes(hdul: fits.HDUList, name: str, n_bands: int) -> list[Hdu]:
     """The HDUs holding the cutout: one (B, H, W) cube (primary or first image HDU with data) or B 2-D images."""
@@ -139,8 +149,10 @@ def _check_cutout_size(name: str, height: int, width: int) -> None:
     if height * width > MAX_IMAGE_PIXELS:
         raise UserError(f"refusing {name}: {width} x {height} pixels is too large for a cutout")
     if min(height, width) < MIN_CUTOUT_PX:
-        raise UserError(f"refusing {name}: {width} x {height} pixels is too small to hold a galaxy (a cutout has at "
-                        f"least {MIN_CUTOUT_PX} px on a side)")
+        raise UserError(
+            f"refusing {name}: {width} x {height} pixels is too small to hold a galaxy (a cutout has at "
+            f"least {MIN_CUTOUT_PX} px on a side)"
+        )
 
 
 @contextmanager
@@ -188,14 +200,17 @@ def _read_fits(path: Path, bands: tuple[str, ...]) -> np.ndarray:
     with _open_fits(path) as hdul:
         planes = _fits_planes(hdul, path.name, len(bands))
         try:
-            data = [np.asarray(hdu.data, dtype=np.float32) * np.float32(_flux_factor(hdul, hdu, path.name))
-                    for hdu in planes]
+            data = [
+                np.asarray(hdu.data, dtype=np.float32) * np.float32(_flux_factor(hdul, hdu, path.name))
+                for hdu in planes
+            ]
         except (OSError, ValueError, TypeError, EOFError) as error:
             raise UserError(f"unreadable FITS data in {path.name}: {error}") from None
     return data[0] if len(planes) == 1 else np.stack(data)
 
 
 # --------------------------------------------------------------------------------------------- PNG / JPEG
+
 
 @contextmanager
 def _open_image(path: Path) -> Iterator[Image.Image]:
@@ -232,14 +247,17 @@ def _read_image(path: Path) -> np.ndarray:
 
 # --------------------------------------------------------------------------------------------- cutout folder
 
+
 def _file_kind(path: Path) -> str:
     name = path.name.lower()
     if name.endswith(FITS_SUFFIXES):
         return "FITS"
     if name.endswith(IMAGE_SUFFIXES):
         return "image"
-    raise UserError(f"unsupported cutout file {path.name}: expected FITS ({', '.join(FITS_SUFFIXES)}) "
-                    f"or an image ({', '.join(IMAGE_SUFFIXES)})")
+    raise UserError(
+        f"unsupported cutout file {path.name}: expected FITS ({', '.join(FITS_SUFFIXES)}) "
+        f"or an image ({', '.join(IMAGE_SUFFIXES)})"
+    )
 
 
 def _stem(path: Path) -> str:
@@ -260,8 +278,9 @@ def _read_catalogue(catalogue_csv: Path, folder: Path) -> tuple[pd.DataFrame, li
     and each row's cutout file."""
     if not catalogue_csv.is_file():
         raise UserError(f"catalogue not found: {catalogue_csv}")
-    table = read_csv_file(catalogue_csv, "catalogue", dtype={"file_loc": "string", "label": "string",
-                                                           "object_id": "string"})
+    table = read_csv_file(
+        catalogue_csv, "catalogue", dtype={"file_loc": "string", "label": "string", "object_id": "string"}
+    )
     table.columns = [str(c).strip() for c in table.columns]
     missing = [c for c in ("file_loc", "ra", "dec") if c not in table]
     if missing:
@@ -282,15 +301,21 @@ def _read_catalogue(catalogue_csv: Path, folder: Path) -> tuple[pd.DataFrame, li
     ids = table["object_id"].fillna(pd.Series(stems, index=table.index)) if "object_id" in table else stems
     z_column = next((c for c in ("redshift", "z_spec") if c in table), None)
     nan = np.full(len(table), np.nan)
-    objects = pd.DataFrame({
-        "object_id": pd.array([str(i).strip() for i in ids], dtype="string"),
-        "ra": np.mod(ra, 360.0), "dec": dec,
-        "label": (table["label"].str.strip().replace("", pd.NA) if "label" in table
-                  else pd.array([pd.NA] * len(table), dtype="string")),
-        "z_spec": _numeric(table, z_column, catalogue_csv) if z_column else nan,
-        "e_bv": _numeric(table, "e_bv", catalogue_csv) if "e_bv" in table else nan,
-        "file_loc": table["file_loc"],
-    })
+    objects = pd.DataFrame(
+        {
+            "object_id": pd.array([str(i).strip() for i in ids], dtype="string"),
+            "ra": np.mod(ra, 360.0),
+            "dec": dec,
+            "label": (
+                table["label"].str.strip().replace("", pd.NA)
+                if "label" in table
+                else pd.array([pd.NA] * len(table), dtype="string")
+            ),
+            "z_spec": _numeric(table, z_column, catalogue_csv) if z_column else nan,
+            "e_bv": _numeric(table, "e_bv", catalogue_csv) if "e_bv" in table else nan,
+            "file_loc": table["file_loc"],
+        }
+    )
     duplicated = objects["object_id"][objects["object_id"].duplicated()]
     if len(duplicated):
         raise UserError(f"object ids repeat in {catalogue_csv.name}: {', '.join(sorted(set(duplicated))[:5])}")
@@ -315,13 +340,22 @@ def _common_pixel_scale(scales: list[float | None], files: list[Path]) -> float:
     median = float(np.median([s for s, _ in known]))
     for scale, path in known:
         if abs(scale / median - 1) > 0.01:
-            raise UserError(f"{path.name} has a pixel scale of {scale:.4g} arcsec, the median file {median:.4g}: "
-                            "resample the cutouts to one scale first")
+            raise UserError(
+                f"{path.name} has a pixel scale of {scale:.4g} arcsec, the median file {median:.4g}: "
+                "resample the cutouts to one scale first"
+            )
     return median
 
 
-def import_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None = None,
-                         bands: tuple[str, ...] = ("g", "r", "z"), progress: bool = True, force: bool = False) -> Path:
+def import_cutout_folder(
+    folder: Path,
+    catalogue_csv: Path,
+    out: Path,
+    stamp_px: int | None = None,
+    bands: tuple[str, ...] = ("g", "r", "z"),
+    progress: bool = True,
+    force: bool = False,
+) -> Path:
     """Import a folder of cutouts listed by a CSV catalogue into a galaxy store at ``out``; returns ``out``. The
     store is written whole or not at all, replacing a dataset at ``out`` only with ``force``
     (:mod:`astrodisc.datasets.staging`).
@@ -353,14 +387,17 @@ def import_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px:
     return out
 
 
-def _write_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None,
-                         bands: tuple[str, ...], progress: bool) -> None:
+def _write_cutout_folder(
+    folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None, bands: tuple[str, ...], progress: bool
+) -> None:
     """The work of :func:`import_cutout_folder`, writing the store into the (staging) folder ``out``."""
     objects, files = _read_catalogue(catalogue_csv, folder)
     kinds = {_file_kind(p): p for p in files}
     if len(kinds) > 1:
-        raise UserError(f"mixed FITS and image files in {catalogue_csv.name} "
-                        f"(e.g. {kinds['FITS'].name}, {kinds['image'].name}): import each kind separately")
+        raise UserError(
+            f"mixed FITS and image files in {catalogue_csv.name} "
+            f"(e.g. {kinds['FITS'].name}, {kinds['image'].name}): import each kind separately"
+        )
     is_fits = "FITS" in kinds
     bands = tuple(bands) if is_fits else RGB_BANDS
     probe = (lambda p: _fits_shape(p, bands)) if is_fits else _image_shape
@@ -382,17 +419,28 @@ def _write_cutout_folder(folder: Path, catalogue_csv: Path, out: Path, stamp_px:
     if is_fits:
         objects["nonfinite_pixels"] = nonfinite
     labels = sorted(set(objects["label"].dropna()))
-    imaging = (GalaxyImaging(pixel_scale, "nanomaggy", 22.5, tuple(DECAM_EXTINCTION.get(b, 0.0) for b in bands))
-               if is_fits else GalaxyImaging(pixel_scale, "rgb8"))
-    info = DatasetInfo(name=out.name, kind="galaxies", classes=tuple(labels) or MORPHOLOGIES, bands=bands,
-                       encoder_band="r" if "r" in bands else bands[len(bands) // 2], time_system="",
-                       mag_system="AB" if is_fits else "", simulated=False,
-                       source=f"cutout folder {folder} with catalogue {catalogue_csv.name}",
-                       extra={"stamp_px": size, "nonfinite_pixels_replaced": int(nonfinite.sum())})
+    imaging = (
+        GalaxyImaging(pixel_scale, "nanomaggy", 22.5, tuple(DECAM_EXTINCTION.get(b, 0.0) for b in bands))
+        if is_fits
+        else GalaxyImaging(pixel_scale, "rgb8")
+    )
+    info = DatasetInfo(
+        name=out.name,
+        kind="galaxies",
+        classes=tuple(labels) or MORPHOLOGIES,
+        bands=bands,
+        encoder_band="r" if "r" in bands else bands[len(bands) // 2],
+        time_system="",
+        mag_system="AB" if is_fits else "",
+        simulated=False,
+        source=f"cutout folder {folder} with catalogue {catalogue_csv.name}",
+        extra={"stamp_px": size, "nonfinite_pixels_replaced": int(nonfinite.sum())},
+    )
     finish_galaxy_store(out, info, imaging, objects)
 
 
 # --------------------------------------------------------------------------------------------- Galaxy10 DECaLS
+
 
 def _h5_column(file, key: str, n: int, path: Path) -> np.ndarray:  # file: h5py.File
     """A 1-D numeric dataset of length ``n`` as a NumPy array, or a UserError naming the file."""
@@ -404,8 +452,9 @@ def _h5_column(file, key: str, n: int, path: Path) -> np.ndarray:  # file: h5py.
     return column[()]
 
 
-def import_galaxy10_decals(h5_path: Path, out: Path, progress: bool = True, limit: int | None = None,
-                           force: bool = False) -> Path:
+def import_galaxy10_decals(
+    h5_path: Path, out: Path, progress: bool = True, limit: int | None = None, force: bool = False
+) -> Path:
     """Import Galaxy10 DECaLS (``Galaxy10_DECals.h5``) into a galaxy store at ``out``, whole or not at all,
     replacing a dataset there only with ``force`` (:mod:`astrodisc.datasets.staging`); returns ``out``.
 
@@ -446,31 +495,46 @@ def _write_galaxy10(h5_path: Path, out: Path, progress: bool, limit: int | None)
         ans = _h5_column(file, "ans", total, h5_path)[:n]
         if ans.size and (np.any(ans != np.round(ans)) or ans.min() < 0 or ans.max() >= len(GALAXY10_CLASSES)):
             raise UserError(f"{h5_path.name}: 'ans' holds values outside the class indices 0..9")
-        objects = pd.DataFrame({
-            "object_id": pd.array([f"galaxy10-{i:05d}" for i in range(n)], dtype="string"),
-            "ra": _h5_column(file, "ra", total, h5_path)[:n].astype(np.float64),
-            "dec": _h5_column(file, "dec", total, h5_path)[:n].astype(np.float64),
-            "label": pd.array([GALAXY10_CLASSES[int(a)] for a in ans], dtype="string"),
-            "z_spec": (_h5_column(file, "redshift", total, h5_path)[:n].astype(np.float64) if "redshift" in file
-                       else np.full(n, np.nan)),
-            "e_bv": np.full(n, np.nan),
-        })
+        objects = pd.DataFrame(
+            {
+                "object_id": pd.array([f"galaxy10-{i:05d}" for i in range(n)], dtype="string"),
+                "ra": _h5_column(file, "ra", total, h5_path)[:n].astype(np.float64),
+                "dec": _h5_column(file, "dec", total, h5_path)[:n].astype(np.float64),
+                "label": pd.array([GALAXY10_CLASSES[int(a)] for a in ans], dtype="string"),
+                "z_spec": (
+                    _h5_column(file, "redshift", total, h5_path)[:n].astype(np.float64)
+                    if "redshift" in file
+                    else np.full(n, np.nan)
+                ),
+                "e_bv": np.full(n, np.nan),
+            }
+        )
         for key in sorted(set(file) - {"images", "ans", "ra", "dec", "redshift"}):
             column = file[key]
             if isinstance(column, h5py.Dataset) and column.shape == (total,) and column.dtype.kind in "biuf":
                 objects[key] = column[:n]
         scales = objects["pxscale"].to_numpy(np.float64) if "pxscale" in objects else np.zeros(0)
         pixel_scale = float(np.nanmedian(scales)) if np.isfinite(scales).any() else DEFAULT_PIXEL_SCALE
-        with _writing(out, n, 3, size, np.uint8) as writer, \
-                tqdm(total=n, desc="import Galaxy10", disable=not progress, mininterval=2) as bar:
+        with (
+            _writing(out, n, 3, size, np.uint8) as writer,
+            tqdm(total=n, desc="import Galaxy10", disable=not progress, mininterval=2) as bar,
+        ):
             for start in range(0, n, GALAXY10_CHUNK):
                 stop = min(start + GALAXY10_CHUNK, n)
                 writer.write(start, images[start:stop].transpose(0, 3, 1, 2))
                 bar.update(stop - start)
-    info = DatasetInfo(name=out.name, kind="galaxies", classes=GALAXY10_CLASSES, bands=RGB_BANDS, encoder_band="G",
-                       time_system="", mag_system="", simulated=False,
-                       source="Galaxy10 DECaLS (astroNN, Leung & Bovy 2019, MNRAS 483, 3255; labels from Galaxy Zoo "
-                              "DECaLS, Walmsley et al. 2022, MNRAS 509, 3966; DESI Legacy Imaging Surveys g, r, z "
-                              f"colour composites): {h5_path.name}",
-                       extra={"stamp_px": size, "rows_in_file": total})
+    info = DatasetInfo(
+        name=out.name,
+        kind="galaxies",
+        classes=GALAXY10_CLASSES,
+        bands=RGB_BANDS,
+        encoder_band="G",
+        time_system="",
+        mag_system="",
+        simulated=False,
+        source="Galaxy10 DECaLS (astroNN, Leung & Bovy 2019, MNRAS 483, 3255; labels from Galaxy Zoo "
+        "DECaLS, Walmsley et al. 2022, MNRAS 509, 3966; DESI Legacy Imaging Surveys g, r, z "
+        f"colour composites): {h5_path.name}",
+        extra={"stamp_px": size, "rows_in_file": total},
+    )
     finish_galaxy_store(out, info, GalaxyImaging(pixel_scale, "rgb8"), objects)

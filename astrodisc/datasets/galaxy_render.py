@@ -45,7 +45,7 @@ def _rotate(x: np.ndarray, y: np.ndarray, pa: float, x0: float, y0: float) -> tu
 
 
 def sersic_b(n: float) -> float:
-    return 2 * n - 1 / 3 + 4 / (405 * n) + 46 / (25515 * n ** 2)
+    return 2 * n - 1 / 3 + 4 / (405 * n) + 46 / (25515 * n**2)
 
 
 def _normalise(image: np.ndarray, inside_fraction: float) -> np.ndarray:
@@ -72,13 +72,23 @@ def disc_plane(grid: Grid, q: float, pa: float, x0: float = 0.0, y0: float = 0.0
     return np.hypot(u, v), np.arctan2(v, u)
 
 
-def spiral_arms(grid: Grid, rd: float, q: float, pa: float, arms: int, pitch_deg: float, phase: float,
-                sharpness: float, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
+def spiral_arms(
+    grid: Grid,
+    rd: float,
+    q: float,
+    pa: float,
+    arms: int,
+    pitch_deg: float,
+    phase: float,
+    sharpness: float,
+    x0: float = 0.0,
+    y0: float = 0.0,
+) -> np.ndarray:
     """Logarithmic spiral arms on an exponential disc of scale length ``rd`` [arcsec]."""
     r, phi = disc_plane(grid, q, pa, x0, y0)
     r = np.maximum(r, 0.05 * grid.scale)
     wave = np.cos(arms * (phi - np.log(r / rd) / np.tan(np.radians(pitch_deg))) + phase)
-    image = np.exp(-r / rd) * np.clip(wave, 0, None) ** sharpness * (1 - np.exp(-(r / (0.7 * rd)) ** 2))
+    image = np.exp(-r / rd) * np.clip(wave, 0, None) ** sharpness * (1 - np.exp(-((r / (0.7 * rd)) ** 2)))
     return _normalise(image, 1.0)
 
 
@@ -90,25 +100,37 @@ def ring(grid: Grid, radius: float, width: float, q: float, pa: float, x0: float
 
 def gaussian_blob(grid: Grid, sigma: float, x0: float, y0: float) -> np.ndarray:
     x, y = grid.xy
-    image = np.exp(-0.5 * ((x - x0) ** 2 + (y - y0) ** 2) / sigma ** 2)
+    image = np.exp(-0.5 * ((x - x0) ** 2 + (y - y0) ** 2) / sigma**2)
     return _normalise(image, 1.0 if max(abs(x0), abs(y0)) < grid.half_width else 0.5)
 
 
-def tidal_tail(grid: Grid, start: tuple[float, float], length: float, curvature: float, angle: float,
-               width: float, x0: float = 0.0, y0: float = 0.0, blobs: int = 24) -> np.ndarray:
+def tidal_tail(
+    grid: Grid,
+    start: tuple[float, float],
+    length: float,
+    curvature: float,
+    angle: float,
+    width: float,
+    x0: float = 0.0,
+    y0: float = 0.0,
+    blobs: int = 24,
+) -> np.ndarray:
     """A curved stream of ``blobs`` Gaussians of ``width`` [arcsec] along a parabola of ``length`` from
     ``start`` (+ the offset x0, y0) [arcsec]."""
     s = np.linspace(0, length, blobs)
-    bend = curvature * s ** 2 / max(length, 1e-6)
+    bend = curvature * s**2 / max(length, 1e-6)
     c, si = np.cos(angle), np.sin(angle)
     xs, ys = x0 + start[0] + s * c - bend * si, y0 + start[1] + s * si + bend * c
     fade = np.exp(-s / length)
-    image = sum(f * gaussian_blob(grid, width * (1 + 0.5 * k / blobs), x, y)
-                for k, (f, x, y) in enumerate(zip(fade, xs, ys)))
+    image = sum(
+        f * gaussian_blob(grid, width * (1 + 0.5 * k / blobs), x, y) for k, (f, x, y) in enumerate(zip(fade, xs, ys))
+    )
     return _normalise(image, 1.0)
 
 
-def dust_lane(grid: Grid, q: float, pa: float, height: float, tau: float, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
+def dust_lane(
+    grid: Grid, q: float, pa: float, height: float, tau: float, x0: float = 0.0, y0: float = 0.0
+) -> np.ndarray:
     """Transmission (0..1) of a dust lane of optical depth ``tau`` along the major axis, scale height ``height``."""
     x, y = grid.xy
     _, v = _rotate(x, y, pa, x0, y0)
@@ -119,7 +141,7 @@ def moffat_kernel(grid: Grid, fwhm: float, beta: float = 3.5) -> np.ndarray:
     """Moffat PSF of ``fwhm`` [arcsec] on the supersampled grid, normalised to 1."""
     x, y = grid.xy
     alpha = fwhm / (2 * np.sqrt(2 ** (1 / beta) - 1))
-    kernel = (1 + (x ** 2 + y ** 2) / alpha ** 2) ** -beta
+    kernel = (1 + (x**2 + y**2) / alpha**2) ** -beta
     return kernel / kernel.sum()
 
 
@@ -127,7 +149,9 @@ def convolve(image: np.ndarray, kernel: np.ndarray) -> np.ndarray:
     """Linear (zero-padded) convolution of two equal-size square arrays by FFT; kernel centred."""
     m = image.shape[0]
     size = 2 * m
-    product = np.fft.rfft2(image, (size, size)) * np.fft.rfft2(np.fft.ifftshift(_pad_centre(kernel, size)), (size, size))
+    product = np.fft.rfft2(image, (size, size)) * np.fft.rfft2(
+        np.fft.ifftshift(_pad_centre(kernel, size)), (size, size)
+    )
     return np.fft.irfft2(product, (size, size))[:m, :m]
 
 
@@ -135,7 +159,7 @@ def _pad_centre(kernel: np.ndarray, size: int) -> np.ndarray:
     m = kernel.shape[0]
     out = np.zeros((size, size))
     lo = size // 2 - m // 2
-    out[lo:lo + m, lo:lo + m] = kernel
+    out[lo : lo + m, lo : lo + m] = kernel
     return out
 
 
@@ -145,8 +169,15 @@ def bin_pixels(image: np.ndarray) -> np.ndarray:
     return image.reshape(*image.shape[:-2], m, SUPERSAMPLE, m, SUPERSAMPLE).sum(axis=(-3, -1))
 
 
-def lensed_source(grid: Grid, theta_e: float, source_re: float, source_xy: tuple[float, float],
-                  shear: tuple[float, float], x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
+def lensed_source(
+    grid: Grid,
+    theta_e: float,
+    source_re: float,
+    source_xy: tuple[float, float],
+    shear: tuple[float, float],
+    x0: float = 0.0,
+    y0: float = 0.0,
+) -> np.ndarray:
     """Image of an exponential source of half-light radius ``source_re`` [arcsec] at ``source_xy`` behind a
     singular isothermal sphere of Einstein radius ``theta_e`` [arcsec] with external shear (g1, g2).
 
@@ -162,4 +193,4 @@ def lensed_source(grid: Grid, theta_e: float, source_re: float, source_xy: tuple
     rs = np.hypot(bx - source_xy[0], by - source_xy[1])
     pixel_area = (grid.scale / SUPERSAMPLE) ** 2
     # An n = 1 Sersic profile of unit flux: I(r) = b^2 / (2 pi re^2) exp(-b r / re).
-    return b ** 2 / (2 * np.pi * source_re ** 2) * np.exp(-b * rs / source_re) * pixel_area
+    return b**2 / (2 * np.pi * source_re**2) * np.exp(-b * rs / source_re) * pixel_area

@@ -72,7 +72,9 @@ def rest_sed(pop: StellarPopulation, rest_wave: np.ndarray) -> np.ndarray:
     young = (w / 5500.0) ** 0.3 * (0.85 + 0.15 / (1 + np.exp(-(w - 3650.0) / 40.0)))
     for line, relative_ew in EMISSION_LINES.items():
         # A Gaussian line of equivalent width EW in f_lambda: in f_nu the same EW over the line's width.
-        young = young + young * pop.line_ew * relative_ew * np.exp(-0.5 * ((w - line) / 8.0) ** 2) / (8.0 * np.sqrt(2 * np.pi))
+        young = young + young * pop.line_ew * relative_ew * np.exp(-0.5 * ((w - line) / 8.0) ** 2) / (
+            8.0 * np.sqrt(2 * np.pi)
+        )
     sed = (1 - pop.young_fraction) * old + pop.young_fraction * young
     return sed * 10 ** (-0.4 * pop.dust_av * (w / 5500.0) ** -0.7)
 

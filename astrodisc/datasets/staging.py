@@ -53,8 +53,10 @@ def check_out(out: Path, force: bool) -> None:
             raise UserError(f"--out {out} already holds a dataset: give --force to replace it, or another --out")
         return
     if any(path.is_file() or path.is_symlink() for path in out.rglob("*")):
-        raise UserError(f"--out {out} holds files but no dataset.json: refusing to replace a folder that is not "
-                        "an astrodisc dataset; give a new or empty folder")
+        raise UserError(
+            f"--out {out} holds files but no dataset.json: refusing to replace a folder that is not "
+            "an astrodisc dataset; give a new or empty folder"
+        )
 
 
 @contextmanager

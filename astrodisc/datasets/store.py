@@ -33,11 +33,40 @@ from astrodisc.errors import UserError
 CLASSES: tuple[str, ...] = ("EW", "SR", "EA", "RRAB", "EB", "ROT", "RRC", "HADS", "M", "DSCT")
 
 CATALOG_COLUMNS: tuple[str, ...] = (
-    "mean_vmag", "phot_g_mean_mag", "e_phot_g_mean_mag", "phot_bp_mean_mag", "e_phot_bp_mean_mag",
-    "phot_rp_mean_mag", "e_phot_rp_mean_mag", "bp_rp", "parallax", "parallax_error",
-    "parallax_over_error", "pmra", "pmra_error", "pmdec", "pmdec_error", "j_mag", "e_j_mag",
-    "h_mag", "e_h_mag", "k_mag", "e_k_mag", "w1_mag", "e_w1_mag", "w2_mag", "e_w2_mag",
-    "w3_mag", "w4_mag", "j_k", "w1_w2", "w3_w4", "pm", "ruwe", "l", "b",
+    "mean_vmag",
+    "phot_g_mean_mag",
+    "e_phot_g_mean_mag",
+    "phot_bp_mean_mag",
+    "e_phot_bp_mean_mag",
+    "phot_rp_mean_mag",
+    "e_phot_rp_mean_mag",
+    "bp_rp",
+    "parallax",
+    "parallax_error",
+    "parallax_over_error",
+    "pmra",
+    "pmra_error",
+    "pmdec",
+    "pmdec_error",
+    "j_mag",
+    "e_j_mag",
+    "h_mag",
+    "e_h_mag",
+    "k_mag",
+    "e_k_mag",
+    "w1_mag",
+    "e_w1_mag",
+    "w2_mag",
+    "e_w2_mag",
+    "w3_mag",
+    "w4_mag",
+    "j_k",
+    "w1_w2",
+    "w3_w4",
+    "pm",
+    "ruwe",
+    "l",
+    "b",
 )
 VARIABILITY_COLUMNS: tuple[str, ...] = ("amplitude", "period", "lksl_statistic", "rfr_score")
 METADATA_COLUMNS: tuple[str, ...] = CATALOG_COLUMNS + VARIABILITY_COLUMNS
@@ -135,8 +164,9 @@ class VarStarStore(ObjectStore):
     def lightcurve_at(self, row: int) -> LightCurve:
         offsets, time, mag, err, band = self._lc_arrays
         lo, hi = int(offsets[row]), int(offsets[row + 1])
-        return LightCurve(np.asarray(time[lo:hi]), np.asarray(mag[lo:hi]), np.asarray(err[lo:hi]),
-                          np.asarray(band[lo:hi]))
+        return LightCurve(
+            np.asarray(time[lo:hi]), np.asarray(mag[lo:hi]), np.asarray(err[lo:hi]), np.asarray(band[lo:hi])
+        )
 
     def lightcurve(self, object_id: str) -> LightCurve:
         return self.lightcurve_at(self._row(object_id))
@@ -184,8 +214,9 @@ def write_store(
         raise UserError("object ids are not unique")
     lengths = np.array([len(lc.time) for lc in lightcurves], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    cat = (lambda attr, dtype: np.concatenate([getattr(lc, attr) for lc in lightcurves]).astype(dtype)
-           if lightcurves else np.zeros(0, dtype))
+    cat = lambda attr, dtype: (
+        np.concatenate([getattr(lc, attr) for lc in lightcurves]).astype(dtype) if lightcurves else np.zeros(0, dtype)
+    )
     save_npy(root / "lightcurves" / "offsets.npy", offsets)
     save_npy(root / "lightcurves" / "time.npy", cat("time", np.float64))
     save_npy(root / "lightcurves" / "mag.npy", cat("mag", np.float32))

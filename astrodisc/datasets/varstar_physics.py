@@ -46,22 +46,25 @@ def draw_star(rng: Rng, cls: str) -> Star:
     if cls == "EW":
         p = _lognormal(rng, 0.37, 0.11, 0.2, 1.0)
         amp = _lognormal(rng, 0.35, 0.2, 0.06, 1.0)
-        shape = dict(kind="eclipse", width=rng.uniform(0.11, 0.2), ratio=rng.uniform(0.7, 1.0),
-                     ellip=rng.uniform(0.4, 0.9))
+        shape = dict(
+            kind="eclipse", width=rng.uniform(0.11, 0.2), ratio=rng.uniform(0.7, 1.0), ellip=rng.uniform(0.4, 0.9)
+        )
         teff = rng.normal(5900, 600)
         absmag = 4.4 - 4.2 * (np.log10(p) + 0.42) + rng.normal(0, 0.3)
     elif cls == "EB":
         p = _lognormal(rng, 0.75, 0.25, 0.25, 8.0)
         amp = _lognormal(rng, 0.4, 0.2, 0.08, 1.2)
-        shape = dict(kind="eclipse", width=rng.uniform(0.07, 0.15), ratio=rng.uniform(0.25, 0.85),
-                     ellip=rng.uniform(0.2, 0.6))
+        shape = dict(
+            kind="eclipse", width=rng.uniform(0.07, 0.15), ratio=rng.uniform(0.25, 0.85), ellip=rng.uniform(0.2, 0.6)
+        )
         teff = rng.normal(7200, 1200)
         absmag = rng.normal(1.6, 1.0)
     elif cls == "EA":
         p = _lognormal(rng, 2.2, 0.4, 0.3, 60.0)
         amp = _lognormal(rng, 0.45, 0.25, 0.08, 2.0)
-        shape = dict(kind="eclipse", width=rng.uniform(0.015, 0.09), ratio=rng.uniform(0.0, 0.7),
-                     ellip=rng.uniform(0.0, 0.2))
+        shape = dict(
+            kind="eclipse", width=rng.uniform(0.015, 0.09), ratio=rng.uniform(0.0, 0.7), ellip=rng.uniform(0.0, 0.2)
+        )
         teff = rng.normal(7000, 1800)
         absmag = rng.normal(2.0, 1.4)
     elif cls == "RRAB":
@@ -78,11 +81,13 @@ def draw_star(rng: Rng, cls: str) -> Star:
         absmag = rng.normal(0.6, 0.15)
     elif cls in ("HADS", "DSCT"):
         p = _lognormal(rng, 0.1 if cls == "HADS" else 0.075, 0.22, 0.025, 0.3)
-        amp = (_lognormal(rng, 0.35, 0.18, 0.1, 1.0) if cls == "HADS"
-               else _lognormal(rng, 0.14, 0.22, 0.03, 0.5))
-        shape = dict(kind="pulsation", skew=rng.uniform(0.2, 0.65) if cls == "HADS" else rng.uniform(0.0, 0.45),
-                     mode2_ratio=0.773 if rng.random() < 0.5 else rng.uniform(0.6, 0.9),
-                     mode2_amp=rng.uniform(0.0, 0.4) if cls == "HADS" else rng.uniform(0.2, 0.8))
+        amp = _lognormal(rng, 0.35, 0.18, 0.1, 1.0) if cls == "HADS" else _lognormal(rng, 0.14, 0.22, 0.03, 0.5)
+        shape = dict(
+            kind="pulsation",
+            skew=rng.uniform(0.2, 0.65) if cls == "HADS" else rng.uniform(0.0, 0.45),
+            mode2_ratio=0.773 if rng.random() < 0.5 else rng.uniform(0.6, 0.9),
+            mode2_amp=rng.uniform(0.0, 0.4) if cls == "HADS" else rng.uniform(0.2, 0.8),
+        )
         teff = rng.normal(7600, 500)
         absmag = -2.9 * np.log10(p) - 1.3 + rng.normal(0, 0.3)  # delta Scuti PL relation
     elif cls == "ROT":
@@ -96,8 +101,13 @@ def draw_star(rng: Rng, cls: str) -> Star:
     elif cls == "SR":
         p = _lognormal(rng, 70.0, 0.3, 15.0, 700.0)
         amp = _lognormal(rng, 0.6, 0.3, 0.1, 3.5)
-        shape = dict(kind="semiregular", p2_ratio=rng.uniform(0.5, 0.95), a2=rng.uniform(0.2, 0.8),
-                     noise=rng.uniform(0.1, 0.4), lsp=rng.uniform(4, 10) if rng.random() < 0.3 else 0.0)
+        shape = dict(
+            kind="semiregular",
+            p2_ratio=rng.uniform(0.5, 0.95),
+            a2=rng.uniform(0.2, 0.8),
+            noise=rng.uniform(0.1, 0.4),
+            lsp=rng.uniform(4, 10) if rng.random() < 0.3 else 0.0,
+        )
         teff = rng.normal(3500, 200)
         absmag = rng.normal(-1.2, 0.9)
     elif cls == "M":
@@ -135,9 +145,12 @@ def pulsation_shape(phase: np.ndarray, skew: float) -> np.ndarray:
 def eclipse_shape(phase: np.ndarray, width: float, ratio: float, ellip: float) -> np.ndarray:
     """Eclipsing-binary curve in [0, 1] [relative mag]: Gaussian primary and secondary eclipses of
     phase width ``width`` (sigma), secondary depth ``ratio`` x primary, ellipsoidal term ``ellip``."""
-    flux = (1.0 - 0.5 * np.exp(-0.5 * (_wrap(phase) / width) ** 2)
-            - 0.5 * ratio * np.exp(-0.5 * (_wrap(phase - 0.5) / width) ** 2)
-            - 0.25 * ellip * (1 - np.cos(4 * np.pi * phase)) / 2)
+    flux = (
+        1.0
+        - 0.5 * np.exp(-0.5 * (_wrap(phase) / width) ** 2)
+        - 0.5 * ratio * np.exp(-0.5 * (_wrap(phase - 0.5) / width) ** 2)
+        - 0.25 * ellip * (1 - np.cos(4 * np.pi * phase)) / 2
+    )
     return _normalise(-2.5 * np.log10(flux))
 
 
@@ -160,7 +173,8 @@ def variability(rng: Rng, star: Star, time: np.ndarray) -> np.ndarray:
         dm = star.amplitude * pulsation_shape(phase, s["skew"])
         if "mode2_ratio" in s:
             dm = dm + star.amplitude * s["mode2_amp"] * 0.5 * np.sin(
-                2 * np.pi * (time - t0) / (star.period * s["mode2_ratio"]))
+                2 * np.pi * (time - t0) / (star.period * s["mode2_ratio"])
+            )
     elif kind == "spots":
         amp_t = star.amplitude * np.clip(1 + _smooth_walk(rng, time, s["evolution_days"], 0.35), 0.1, 2.0)
         drift = _smooth_walk(rng, time, s["evolution_days"], 0.6)
@@ -168,8 +182,14 @@ def variability(rng: Rng, star: Star, time: np.ndarray) -> np.ndarray:
     elif kind == "semiregular":
         amp_t = star.amplitude * np.clip(1 + _smooth_walk(rng, time, 3 * star.period, 0.3), 0.2, 2.0)
         drift = _smooth_walk(rng, time, 2 * star.period, 0.5)
-        dm = amp_t * 0.5 * (np.sin(2 * np.pi * phase + drift)
-                            + s["a2"] * np.sin(2 * np.pi * (time - t0) / (star.period * s["p2_ratio"])))
+        dm = (
+            amp_t
+            * 0.5
+            * (
+                np.sin(2 * np.pi * phase + drift)
+                + s["a2"] * np.sin(2 * np.pi * (time - t0) / (star.period * s["p2_ratio"]))
+            )
+        )
         dm = dm / (1 + s["a2"]) + s["noise"] * star.amplitude * _smooth_walk(rng, time, 0.3 * star.period, 0.3)
         if s["lsp"]:
             dm = dm + 0.3 * star.amplitude * np.sin(2 * np.pi * (time - t0) / (star.period * s["lsp"]))
@@ -178,8 +198,9 @@ def variability(rng: Rng, star: Star, time: np.ndarray) -> np.ndarray:
         cycles = np.unique(cycle)
         amp_c = dict(zip(cycles, 1 + rng.normal(0, s["cycle_scatter"], len(cycles))))
         off_c = dict(zip(cycles, rng.normal(0, 0.15, len(cycles))))
-        dm = (star.amplitude * np.vectorize(amp_c.get)(cycle) * pulsation_shape(phase, s["skew"])
-              + np.vectorize(off_c.get)(cycle))
+        dm = star.amplitude * np.vectorize(amp_c.get)(cycle) * pulsation_shape(phase, s["skew"]) + np.vectorize(
+            off_c.get
+        )(cycle)
     else:
         raise ValueError(kind)
     return dm - np.median(dm)
@@ -195,8 +216,8 @@ def rare_variability(rng: Rng, kind: str, time: np.ndarray) -> np.ndarray:
     span_lo, span_hi = time.min(), time.max()
     if kind == "microlensing":  # Paczynski (1986) point-lens magnification
         u0, te, tpk = rng.uniform(0.05, 0.5), rng.uniform(15, 80), rng.choice(time)
-        u = np.sqrt(u0 ** 2 + ((time - tpk) / te) ** 2)
-        return -2.5 * np.log10((u ** 2 + 2) / (u * np.sqrt(u ** 2 + 4)))
+        u = np.sqrt(u0**2 + ((time - tpk) / te) ** 2)
+        return -2.5 * np.log10((u**2 + 2) / (u * np.sqrt(u**2 + 4)))
     if kind == "rcb":  # R CrB: sudden deep fades, slow recovery
         dm = np.zeros_like(time)
         for start in rng.uniform(span_lo, span_hi, rng.integers(1, 4)):

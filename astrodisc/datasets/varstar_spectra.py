@@ -19,7 +19,14 @@ INSTRUMENT_SIGMA = LAM / 1800 / 2.355  # Gaussian sigma of the line-spread funct
 
 BALMER = (6562.8, 4861.3, 4340.5, 4101.7, 3970.1, 3889.0)
 METALS = {  # centre [A]: relative strength at 4,000 K
-    3933.7: 1.0, 3968.5: 0.9, 4300.0: 0.6, 5175.0: 0.5, 5893.0: 0.55, 8498.0: 0.35, 8542.0: 0.5, 8662.0: 0.45,
+    3933.7: 1.0,
+    3968.5: 0.9,
+    4300.0: 0.6,
+    5175.0: 0.5,
+    5893.0: 0.55,
+    8498.0: 0.35,
+    8542.0: 0.5,
+    8662.0: 0.45,
 }
 TIO_HEADS = (4955, 5167, 5448, 5847, 6159, 6651, 7054, 7589, 8432)  # degraded to the red
 C2_HEADS = (4737, 5165, 5636, 6191)  # Swan bands, degraded to the blue
@@ -29,8 +36,8 @@ CN_HEADS = (7088, 7945, 8125)  # red system, degraded to the red
 def planck(lam_angstrom: np.ndarray, teff: float) -> np.ndarray:
     """Blackbody B_lambda up to a constant, normalised to 1 at 5,500 A."""
     c2 = 1.4388e8  # hc/k [A K]
-    f = lam_angstrom ** -5 / np.expm1(c2 / (lam_angstrom * teff))
-    return f / (5500.0 ** -5 / np.expm1(c2 / (5500.0 * teff)))
+    f = lam_angstrom**-5 / np.expm1(c2 / (lam_angstrom * teff))
+    return f / (5500.0**-5 / np.expm1(c2 / (5500.0 * teff)))
 
 
 def _gauss(centre: float, sigma: float) -> np.ndarray:
@@ -43,8 +50,9 @@ def _band(head: float, depth: float, length: float, to_red: bool) -> np.ndarray:
     return depth * np.clip(1 - x, 0, 1) * (x >= 0)
 
 
-def spectrum(rng: Rng, teff: float, ebv: float, chemistry: str, balmer_emission: float,
-             halpha_emission: float, vmag: float) -> tuple[np.ndarray, np.ndarray]:
+def spectrum(
+    rng: Rng, teff: float, ebv: float, chemistry: str, balmer_emission: float, halpha_emission: float, vmag: float
+) -> tuple[np.ndarray, np.ndarray]:
     """(flux, flux_err) on WAVELENGTH_GRID for one star.
 
     chemistry: "normal", "orich" (TiO), "crich" (C2, CN) or "hdef" (hydrogen-deficient carbon: no
@@ -56,7 +64,7 @@ def spectrum(rng: Rng, teff: float, ebv: float, chemistry: str, balmer_emission:
     if chemistry != "hdef":
         balmer_depth = 0.55 * np.exp(-(((teff - 9000) / 2600) ** 2))
         for i, centre in enumerate(BALMER):
-            absorb += balmer_depth * 0.8 ** i * _gauss(centre, np.hypot(4 + teff / 2000, centre / 4240))
+            absorb += balmer_depth * 0.8**i * _gauss(centre, np.hypot(4 + teff / 2000, centre / 4240))
     metal = np.clip((7500 - teff) / 3500, 0.05, 1.3)
     for centre, strength in METALS.items():
         absorb += 0.45 * metal * strength * _gauss(centre, np.hypot(2.5, centre / 4240))

@@ -20,11 +20,31 @@ from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID,
 from astrodisc.datasets.varstar_spectra import spectrum
 
 # Class counts of the AstroM3 release (train+val+test), used as sampling weights.
-CLASS_COUNTS = {"EW": 6168, "SR": 4590, "EA": 2916, "RRAB": 2351, "EB": 1976, "ROT": 1839,
-                "RRC": 796, "HADS": 281, "M": 268, "DSCT": 255}
+CLASS_COUNTS = {
+    "EW": 6168,
+    "SR": 4590,
+    "EA": 2916,
+    "RRAB": 2351,
+    "EB": 1976,
+    "ROT": 1839,
+    "RRC": 796,
+    "HADS": 281,
+    "M": 268,
+    "DSCT": 255,
+}
 # Where a catalogue's wrong label goes: the classes each one is really confused with.
-CONFUSED_WITH = {"EW": ("EB",), "EB": ("EW", "EA"), "EA": ("EB",), "RRAB": ("RRC",), "RRC": ("RRAB", "EW"),
-                 "HADS": ("DSCT", "RRAB"), "DSCT": ("HADS",), "SR": ("M", "ROT"), "M": ("SR",), "ROT": ("SR", "EA")}
+CONFUSED_WITH = {
+    "EW": ("EB",),
+    "EB": ("EW", "EA"),
+    "EA": ("EB",),
+    "RRAB": ("RRC",),
+    "RRC": ("RRAB", "EW"),
+    "HADS": ("DSCT", "RRAB"),
+    "DSCT": ("HADS",),
+    "SR": ("M", "ROT"),
+    "M": ("SR",),
+    "ROT": ("SR", "EA"),
+}
 HJD_START = 2456000.0  # 2012 March
 LIMIT_MAG = 17.5  # faint detection limit of the photometry [mag]
 
@@ -57,7 +77,7 @@ def cadence(rng: np.random.Generator, ra_deg: float) -> np.ndarray:
 
 def photometric_error(mag: np.ndarray) -> np.ndarray:
     """1-sigma V error [mag] of an ASAS-SN-like survey: 0.01 floor, sky-limited at the faint end."""
-    return np.sqrt(0.01 ** 2 + (0.03 * 10 ** (0.4 * (mag - 15.0))) ** 2)
+    return np.sqrt(0.01**2 + (0.03 * 10 ** (0.4 * (mag - 15.0))) ** 2)
 
 
 def observe(rng: np.random.Generator, time: np.ndarray, true_mag: np.ndarray) -> LightCurve:
@@ -70,8 +90,9 @@ def observe(rng: np.random.Generator, time: np.ndarray, true_mag: np.ndarray) ->
     order = np.flatnonzero(mag < LIMIT_MAG + rng.normal(0, 0.2, len(time)))
     if len(order) < 30:  # a star that mostly sits below the limit still has its brightest epochs
         order = np.sort(np.argsort(mag)[:30])
-    return LightCurve(time[order], mag[order].astype(np.float32), err[order].astype(np.float32),
-                      np.zeros(len(order), np.uint8))
+    return LightCurve(
+        time[order], mag[order].astype(np.float32), err[order].astype(np.float32), np.zeros(len(order), np.uint8)
+    )
 
 
 def _colour_table(teff: np.ndarray, table: dict[float, float]) -> np.ndarray:
@@ -84,8 +105,15 @@ V_K = {2400: 10.0, 3000: 7.2, 3500: 4.9, 4300: 3.0, 5800: 1.5, 7500: 0.7, 10000:
 J_K = {2400: 1.3, 3000: 1.15, 3500: 0.95, 4300: 0.72, 5800: 0.36, 7500: 0.12, 10000: 0.0, 12000: -0.03}
 
 
-def metadata(rng: np.random.Generator, stars: list[phys.Star], lcs: list[LightCurve], l_deg: np.ndarray,
-             b_deg: np.ndarray, ebv: np.ndarray, catalog_period: np.ndarray) -> pd.DataFrame:
+def metadata(
+    rng: np.random.Generator,
+    stars: list[phys.Star],
+    lcs: list[LightCurve],
+    l_deg: np.ndarray,
+    b_deg: np.ndarray,
+    ebv: np.ndarray,
+    catalog_period: np.ndarray,
+) -> pd.DataFrame:
     """The 38 AstroM3 metadata columns, with measurement noise and missing values (NaN)."""
     n = len(stars)
     teff = np.array([s.teff for s in stars])
@@ -95,13 +123,16 @@ def metadata(rng: np.random.Generator, stars: list[phys.Star], lcs: list[LightCu
     av = 3.1 * ebv
     dist_pc = 10 ** ((vmag - np.array([s.abs_mag_v for s in stars]) - av + 5) / 5)
     bp_rp = _colour_table(teff, BP_RP) + 1.34 * ebv
-    g = vmag - 0.02 - 0.2 * bp_rp ** 2 / (1 + 0.1 * bp_rp ** 2)
+    g = vmag - 0.02 - 0.2 * bp_rp**2 / (1 + 0.1 * bp_rp**2)
     kmag = vmag - _colour_table(teff, V_K) - 2.7 * ebv
     j_k = _colour_table(teff, J_K) + 0.5 * ebv
     dusty = np.isin(cls, ("M", "SR"))
     j_k = j_k + np.where(sub == "M-Crich", rng.uniform(0.5, 1.1, n), np.where(dusty, rng.uniform(0.0, 0.25, n), 0))
-    w1_w2 = np.where(sub == "M-Crich", rng.uniform(0.3, 0.9, n),
-                     np.where(dusty, rng.uniform(0.05, 0.45, n), rng.normal(-0.03, 0.03, n)))
+    w1_w2 = np.where(
+        sub == "M-Crich",
+        rng.uniform(0.3, 0.9, n),
+        np.where(dusty, rng.uniform(0.05, 0.45, n), rng.normal(-0.03, 0.03, n)),
+    )
     w3_w4 = np.where(dusty, rng.uniform(0.3, 1.0, n), rng.normal(0.05, 0.1, n))
     jmag = kmag + j_k
     hmag = kmag + 0.35 * j_k + 0.05 * (sub == "M-Crich") + rng.normal(0, 0.02, n)
@@ -119,23 +150,39 @@ def metadata(rng: np.random.Generator, stars: list[phys.Star], lcs: list[LightCu
     binary = np.isin(cls, ("EW", "EA", "EB"))
     ruwe = 1 + np.abs(rng.normal(0, np.where(binary, 0.35, 0.08)))
     noisy = lambda x, e: x + rng.normal(0, 1, n) * e  # noqa: E731
-    frame = pd.DataFrame({
-        "mean_vmag": vmag,
-        "phot_g_mean_mag": noisy(g, e_g), "e_phot_g_mean_mag": e_g,
-        "phot_bp_mean_mag": noisy(g + 0.45 * bp_rp, 2 * e_g), "e_phot_bp_mean_mag": 2 * e_g,
-        "phot_rp_mean_mag": noisy(g - 0.55 * bp_rp, 2 * e_g), "e_phot_rp_mean_mag": 2 * e_g,
-        "bp_rp": noisy(bp_rp, 3 * e_g),
-        "parallax": noisy(1000.0 / dist_pc, plx_err), "parallax_error": plx_err,
-        "pmra": noisy(pm * np.cos(angle), pm_err), "pmra_error": pm_err,
-        "pmdec": noisy(pm * np.sin(angle), pm_err), "pmdec_error": pm_err,
-        "j_mag": noisy(jmag, 0.025), "e_j_mag": np.full(n, 0.025),
-        "h_mag": noisy(hmag, 0.03), "e_h_mag": np.full(n, 0.03),
-        "k_mag": noisy(kmag, 0.025), "e_k_mag": np.full(n, 0.025),
-        "w1_mag": noisy(w1, 0.023), "e_w1_mag": np.full(n, 0.023),
-        "w2_mag": noisy(w2, 0.021), "e_w2_mag": np.full(n, 0.021),
-        "w3_mag": noisy(w3, 0.05), "w4_mag": noisy(w4, 0.2),
-        "ruwe": ruwe, "l": l_deg, "b": b_deg,
-    })
+    frame = pd.DataFrame(
+        {
+            "mean_vmag": vmag,
+            "phot_g_mean_mag": noisy(g, e_g),
+            "e_phot_g_mean_mag": e_g,
+            "phot_bp_mean_mag": noisy(g + 0.45 * bp_rp, 2 * e_g),
+            "e_phot_bp_mean_mag": 2 * e_g,
+            "phot_rp_mean_mag": noisy(g - 0.55 * bp_rp, 2 * e_g),
+            "e_phot_rp_mean_mag": 2 * e_g,
+            "bp_rp": noisy(bp_rp, 3 * e_g),
+            "parallax": noisy(1000.0 / dist_pc, plx_err),
+            "parallax_error": plx_err,
+            "pmra": noisy(pm * np.cos(angle), pm_err),
+            "pmra_error": pm_err,
+            "pmdec": noisy(pm * np.sin(angle), pm_err),
+            "pmdec_error": pm_err,
+            "j_mag": noisy(jmag, 0.025),
+            "e_j_mag": np.full(n, 0.025),
+            "h_mag": noisy(hmag, 0.03),
+            "e_h_mag": np.full(n, 0.03),
+            "k_mag": noisy(kmag, 0.025),
+            "e_k_mag": np.full(n, 0.025),
+            "w1_mag": noisy(w1, 0.023),
+            "e_w1_mag": np.full(n, 0.023),
+            "w2_mag": noisy(w2, 0.021),
+            "e_w2_mag": np.full(n, 0.021),
+            "w3_mag": noisy(w3, 0.05),
+            "w4_mag": noisy(w4, 0.2),
+            "ruwe": ruwe,
+            "l": l_deg,
+            "b": b_deg,
+        }
+    )
     frame["parallax_over_error"] = frame["parallax"] / frame["parallax_error"]
     frame["pm"] = np.hypot(frame["pmra"], frame["pmdec"])
     frame["j_k"] = frame["j_mag"] - frame["k_mag"]
@@ -162,8 +209,17 @@ def _mask_missing(rng: np.random.Generator, frame: pd.DataFrame) -> None:
     no 2MASS (2 %), no WISE W3/W4 detection (15 %), no period (4 %)."""
     n = len(frame)
     groups = {
-        0.03: ["parallax", "parallax_error", "parallax_over_error", "pmra", "pmra_error", "pmdec",
-               "pmdec_error", "pm", "ruwe"],
+        0.03: [
+            "parallax",
+            "parallax_error",
+            "parallax_over_error",
+            "pmra",
+            "pmra_error",
+            "pmdec",
+            "pmdec_error",
+            "pm",
+            "ruwe",
+        ],
         0.02: ["j_mag", "e_j_mag", "h_mag", "e_h_mag", "k_mag", "e_k_mag", "j_k"],
         0.15: ["w3_mag", "w4_mag", "w3_w4"],
         0.04: ["period", "lksl_statistic"],
@@ -188,8 +244,9 @@ def _sky(rng: np.random.Generator, n: int) -> tuple[np.ndarray, ...]:
     from astropy.coordinates import SkyCoord
 
     l_deg = rng.uniform(0, 360, n)
-    b_deg = np.where(rng.random(n) < 0.6, rng.normal(0, 12, n),
-                     np.degrees(np.arcsin(rng.uniform(-1, 1, n)))).clip(-89.9, 89.9)
+    b_deg = np.where(rng.random(n) < 0.6, rng.normal(0, 12, n), np.degrees(np.arcsin(rng.uniform(-1, 1, n)))).clip(
+        -89.9, 89.9
+    )
     icrs = SkyCoord(l=l_deg * u.deg, b=b_deg * u.deg, frame="galactic").icrs
     ebv = np.clip(0.03 / np.maximum(np.sin(np.radians(np.abs(b_deg))), 0.05) * rng.uniform(0.3, 1.2, n), 0, 2.5)
     return l_deg, b_deg, icrs.ra.deg, icrs.dec.deg, ebv
@@ -253,24 +310,44 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
         if rare == "rcb":
             chemistry = "hdef"
         flux[i], flux_err[i] = spectrum(
-            r, star.teff, pop.ebv[i], chemistry,
+            r,
+            star.teff,
+            pop.ebv[i],
+            chemistry,
             balmer_emission=r.uniform(0.5, 2.0) if star.true_class == "M" else (3.0 if rare == "nova" else 0.0),
-            halpha_emission=(r.uniform(0.3, 1.2) if star.subclass == "ROT-dwarf" else
-                             r.uniform(0.0, 0.4) if star.subclass == "ROT-giant" else
-                             (6.0 if rare == "nova" else 0.0)),
-            vmag=float(np.median(lc.mag)))
+            halpha_emission=(
+                r.uniform(0.3, 1.2)
+                if star.subclass == "ROT-dwarf"
+                else r.uniform(0.0, 0.4)
+                if star.subclass == "ROT-giant"
+                else (6.0 if rare == "nova" else 0.0)
+            ),
+            vmag=float(np.median(lc.mag)),
+        )
 
     meta = metadata(rng, stars, lcs, pop.l_deg, pop.b_deg, pop.ebv, cat_period)
     labels, wrong = _survey_labels(rng, pop.true_class, config)
     object_id = np.array([f"SIMV-{config.seed}-{i:07d}" for i in range(n)])
-    objects = pd.concat([pd.DataFrame({"object_id": object_id, "ra": pop.ra, "dec": pop.dec, "label": labels}), meta],
-                        axis=1)
-    truth = pd.DataFrame({"object_id": object_id, "true_class": pop.true_class,
-                          "subclass": [s.subclass for s in stars], "wrong_label": wrong,
-                          "rare_type": pop.rare.astype(str), "true_period": [s.period for s in stars]})
-    info = DatasetInfo(name=Path(out).name, simulated=True, seed=config.seed,
-                       source=f"astrodisc simulate varstars --n {n} --seed {config.seed}",
-                       extra={"limit_mag": LIMIT_MAG, "hjd_start": HJD_START})
+    objects = pd.concat(
+        [pd.DataFrame({"object_id": object_id, "ra": pop.ra, "dec": pop.dec, "label": labels}), meta], axis=1
+    )
+    truth = pd.DataFrame(
+        {
+            "object_id": object_id,
+            "true_class": pop.true_class,
+            "subclass": [s.subclass for s in stars],
+            "wrong_label": wrong,
+            "rare_type": pop.rare.astype(str),
+            "true_period": [s.period for s in stars],
+        }
+    )
+    info = DatasetInfo(
+        name=Path(out).name,
+        simulated=True,
+        seed=config.seed,
+        source=f"astrodisc simulate varstars --n {n} --seed {config.seed}",
+        extra={"limit_mag": LIMIT_MAG, "hjd_start": HJD_START},
+    )
     write_store(out, info, objects, lcs, (flux, flux_err), truth)
     return Path(out)
 
@@ -285,18 +362,23 @@ def simulate_catalogue(config: SimConfig, chunk: int = 50_000, progress: bool = 
         size = min(chunk, config.n - lo)
         rng = np.random.default_rng([config.seed, number])
         pop = _population(rng, size, config.rare_rate)
-        drawn = [_observe_star(np.random.default_rng(s), pop, i)
-                 for i, s in enumerate(np.random.SeedSequence([config.seed, number]).spawn(size))]
+        drawn = [
+            _observe_star(np.random.default_rng(s), pop, i)
+            for i, s in enumerate(np.random.SeedSequence([config.seed, number]).spawn(size))
+        ]
         stars, lcs, cat_period = (list(column) for column in zip(*drawn))
         meta = metadata(rng, stars, lcs, pop.l_deg, pop.b_deg, pop.ebv, np.asarray(cat_period))
         labels, _ = _survey_labels(rng, pop.true_class, config)
         ids = [f"SIMC-{config.seed}-{lo + i:07d}" for i in range(size)]
-        frames.append(pd.concat([pd.DataFrame({"object_id": ids, "ra": pop.ra, "dec": pop.dec, "label": labels}),
-                                 meta], axis=1))
+        frames.append(
+            pd.concat([pd.DataFrame({"object_id": ids, "ra": pop.ra, "dec": pop.dec, "label": labels}), meta], axis=1)
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def _survey_labels(rng: np.random.Generator, true_class: np.ndarray, config: SimConfig) -> tuple[np.ndarray, np.ndarray]:
+def _survey_labels(
+    rng: np.random.Generator, true_class: np.ndarray, config: SimConfig
+) -> tuple[np.ndarray, np.ndarray]:
     """Catalogue labels: wrong ones flipped to a confused neighbour class, some missing (None)."""
     n = len(true_class)
     labels = true_class.astype(object).copy()

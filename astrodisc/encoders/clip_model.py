@@ -32,15 +32,21 @@ class TrimodalCLIP(nn.Module):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
-        self.encoders = nn.ModuleDict({
-            "photometry": LightCurveEncoder(config.gru_hidden, config.hidden),
-            "spectra": SpectrumEncoder(config.hidden),
-            "metadata": MetadataEncoder(config.n_meta_inputs, config.hidden),
-        })
-        self.projections = nn.ModuleDict({
-            m: nn.Sequential(nn.Linear(config.hidden, config.hidden), nn.GELU(), nn.Linear(config.hidden, config.embed_dim))
-            for m in MODALITIES
-        })
+        self.encoders = nn.ModuleDict(
+            {
+                "photometry": LightCurveEncoder(config.gru_hidden, config.hidden),
+                "spectra": SpectrumEncoder(config.hidden),
+                "metadata": MetadataEncoder(config.n_meta_inputs, config.hidden),
+            }
+        )
+        self.projections = nn.ModuleDict(
+            {
+                m: nn.Sequential(
+                    nn.Linear(config.hidden, config.hidden), nn.GELU(), nn.Linear(config.hidden, config.embed_dim)
+                )
+                for m in MODALITIES
+            }
+        )
         self.logit_scale = nn.Parameter(torch.tensor(math.log(1 / 0.07)))
 
     def represent(self, batch: Batch, modality: str) -> torch.Tensor:

@@ -20,10 +20,14 @@ class LightCurveEncoder(nn.Module):
         self.step = nn.Linear(4, hidden)  # time, dt, mag, err
         self.gru = nn.GRU(hidden, hidden, batch_first=True)
         self.fold_cnn = nn.Sequential(
-            nn.Conv1d(2, 32, 5, padding=2, padding_mode="circular"), nn.GELU(),
-            nn.Conv1d(32, 32, 5, padding=2, stride=2, padding_mode="circular"), nn.GELU(),
-            nn.Conv1d(32, 64, 5, padding=2, stride=2, padding_mode="circular"), nn.GELU(),
-            nn.AdaptiveAvgPool1d(4), nn.Flatten(),
+            nn.Conv1d(2, 32, 5, padding=2, padding_mode="circular"),
+            nn.GELU(),
+            nn.Conv1d(32, 32, 5, padding=2, stride=2, padding_mode="circular"),
+            nn.GELU(),
+            nn.Conv1d(32, 64, 5, padding=2, stride=2, padding_mode="circular"),
+            nn.GELU(),
+            nn.AdaptiveAvgPool1d(4),
+            nn.Flatten(),
         )
         self.head = nn.Sequential(nn.Linear(2 * hidden + 64 * 4 + 5, out_dim), nn.GELU(), nn.Linear(out_dim, out_dim))
 

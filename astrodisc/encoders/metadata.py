@@ -11,8 +11,14 @@ class MetadataEncoder(nn.Module):
 
     def __init__(self, n_inputs: int, out_dim: int = 128, hidden: int = 256, dropout: float = 0.1):
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_inputs, hidden), nn.GELU(), nn.Dropout(dropout),
-                                 nn.Linear(hidden, hidden), nn.GELU(), nn.Linear(hidden, out_dim))
+        self.net = nn.Sequential(
+            nn.Linear(n_inputs, hidden),
+            nn.GELU(),
+            nn.Dropout(dropout),
+            nn.Linear(hidden, hidden),
+            nn.GELU(),
+            nn.Linear(hidden, out_dim),
+        )
 
     def forward(self, meta: torch.Tensor) -> torch.Tensor:
         return self.net(meta)

@@ -29,8 +29,11 @@ class BasicBlock(nn.Module):
         self.bn1 = nn.BatchNorm2d(c_out)
         self.conv2 = nn.Conv2d(c_out, c_out, 3, 1, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(c_out)
-        self.skip = (nn.Identity() if stride == 1 and c_in == c_out else
-                     nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out)))
+        self.skip = (
+            nn.Identity()
+            if stride == 1 and c_in == c_out
+            else nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride, bias=False), nn.BatchNorm2d(c_out))
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = torch.relu(self.bn1(self.conv1(x)))
@@ -45,10 +48,15 @@ class ResNetEncoder(nn.Module):
         super().__init__()
         self.config = config
         w = config.width
-        self.stem = nn.Sequential(nn.AvgPool2d(config.bin_px), nn.Conv2d(config.in_channels, w, 3, 1, 1, bias=False), nn.BatchNorm2d(w), nn.ReLU())
+        self.stem = nn.Sequential(
+            nn.AvgPool2d(config.bin_px),
+            nn.Conv2d(config.in_channels, w, 3, 1, 1, bias=False),
+            nn.BatchNorm2d(w),
+            nn.ReLU(),
+        )
         stages, c_in = [], w
         for i, n_blocks in enumerate(config.blocks):
-            c_out = w * 2 ** i
+            c_out = w * 2**i
             for j in range(n_blocks):
                 stages.append(BasicBlock(c_in, c_out, stride=2 if j == 0 else 1))
                 c_in = c_out

@@ -50,8 +50,9 @@ class TabularEncoder(nn.Module):
         return F.normalize(self.head(self.encoder(x)), dim=-1)
 
 
-def scarf_view(x: torch.Tensor, pool: torch.Tensor, gen: torch.Generator, corruption_rate: float,
-               noise_std: float) -> torch.Tensor:
+def scarf_view(
+    x: torch.Tensor, pool: torch.Tensor, gen: torch.Generator, corruption_rate: float, noise_std: float
+) -> torch.Tensor:
     """One SCARF view of ``x`` (B, 2F): each feature is, with probability ``corruption_rate``, replaced by that
     feature (value and missing flag) of a random row of ``pool`` (M, 2F); then N(0, ``noise_std``) is added to the
     values present (in units of each feature's standard deviation)."""

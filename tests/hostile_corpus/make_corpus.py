@@ -36,6 +36,7 @@ class Payload:
 
 # --------------------------------------------------------------------------------------------- light curves
 
+
 def _csv(header: str, rows: list[str]) -> bytes:
     return ("\n".join([header, *rows]) + "\n").encode()
 
@@ -74,6 +75,7 @@ def lc_huge_value() -> bytes:
 
 # --------------------------------------------------------------------------------------------- FITS
 
+
 def _fits(hdu: fits.PrimaryHDU) -> bytes:
     buffer = io.BytesIO()
     hdu.writeto(buffer)
@@ -111,6 +113,7 @@ def fits_really_png() -> bytes:
 
 # --------------------------------------------------------------------------------------------- images
 
+
 def _png(rgb: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG")
@@ -142,6 +145,7 @@ def img_bomb() -> bytes:
 
 
 # --------------------------------------------------------------------------------------------- NPY
+
 
 def _npy(array: np.ndarray) -> bytes:
     buffer = io.BytesIO()
@@ -179,6 +183,7 @@ def npy_truncated() -> bytes:
 
 # --------------------------------------------------------------------------------------------- pickles as weights
 
+
 def checkpoint_pt() -> bytes:
     """torch.save of a training checkpoint's keys whose values unpickle to the marker-making call."""
     buffer = io.BytesIO()
@@ -193,6 +198,7 @@ def encoder_pt() -> bytes:
 
 # --------------------------------------------------------------------------------------------- gzip, CSV
 
+
 def gzip_bomb() -> bytes:
     """4 MB of zeros gzipped to 4 kB, named .fits.gz (1000:1; the test lowers the limit to 1 MB)."""
     return gzip.compress(bytes(BOMB_BYTES), mtime=0)
@@ -200,14 +206,16 @@ def gzip_bomb() -> bytes:
 
 def csv_semicolon_decimal_comma() -> bytes:
     """A light curve and catalogue as a European-locale spreadsheet saves it: ';' between fields, ',' for decimals."""
-    rows = [f"S{i};{t:.4f};{14 + 0.1 * np.sin(t):.3f};0.02;{10 + i / 7:.4f};{-5 + i / 9:.4f}".replace(".", ",")
-            for i, t in enumerate(_times())]
+    rows = [
+        f"S{i};{t:.4f};{14 + 0.1 * np.sin(t):.3f};0.02;{10 + i / 7:.4f};{-5 + i / 9:.4f}".replace(".", ",")
+        for i, t in enumerate(_times())
+    ]
     return _csv("object_id;time;mag;err;ra;dec", rows)
 
 
 def csv_formula_cells() -> bytes:
     """Spreadsheet formulas (=, +, -, @) in every column, numeric ones included (CSV injection)."""
-    formulas = ["=1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1,1)", "=HYPERLINK(\"http://x\")"]
+    formulas = ["=1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1,1)", '=HYPERLINK("http://x")']
     rows = [",".join(formulas[(i + j) % len(formulas)].replace(",", ";") for j in range(7)) for i in range(12)]
     return _csv("object_id,time,mag,err,ra,dec,file_loc", rows)
 
@@ -219,8 +227,10 @@ def csv_binary_garbage() -> bytes:
 
 def csv_utf16() -> bytes:
     """A good light curve (with ra, dec) saved as UTF-16 with a byte-order mark."""
-    rows = [f"S{i},{t:.4f},{14 + 0.1 * np.sin(t):.3f},0.02,{10 + i / 7:.4f},{-5 + i / 9:.4f}"
-            for i, t in enumerate(_times())]
+    rows = [
+        f"S{i},{t:.4f},{14 + 0.1 * np.sin(t):.3f},0.02,{10 + i / 7:.4f},{-5 + i / 9:.4f}"
+        for i, t in enumerate(_times())
+    ]
     return _csv("object_id,time,mag,err,ra,dec", rows).decode().encode("utf-16")
 
 
