@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 PORT ?= 8501
 
-.PHONY: demo test setup setup-test demo-data bench
+.PHONY: demo test check setup setup-test demo-data bench
 
 .venv/.installed: requirements.txt pyproject.toml
 	python3 -m venv .venv
@@ -28,5 +28,10 @@ demo: demo-data
 bench: setup  # speed figures as JSON (not part of the tests)
 	$(PY) -m astrodisc.benchmark --out benchmark.json
 
-test: setup-test
+check: setup-test  # what a reviewer runs: lint, format and types (zero findings), before the tests
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test: check
 	$(PY) -m pytest -q --timeout=900 tests

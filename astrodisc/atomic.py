@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
-    """Call ``write(tmp_path)`` then atomically move ``tmp_path`` onto ``path``."""
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
+    """Call ``write(tmp_path)`` (whatever it returns is ignored) then atomically move ``tmp_path`` onto ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

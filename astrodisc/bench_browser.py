@@ -96,6 +96,7 @@ def browser_figures(
             rss = rss_mb(server.pid)
         finally:
             browser.close()
+    cards_p50, cards_p95, done_p50, done_p95 = (float(np.percentile(t, q)) for t in (cards, done) for q in (50, 95))
     return asdict(
         BrowserFigures(
             chosen.dataset,
@@ -106,7 +107,10 @@ def browser_figures(
             cold,
             warm,
             clicks,
-            *(float(np.percentile(t, q)) for t in (cards, done) for q in (50, 95)),
+            cards_p50,
+            cards_p95,
+            done_p50,
+            done_p95,
             rss,
             None if heap is None else heap / MIB,
         )

@@ -42,6 +42,7 @@ import platform
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -180,7 +181,7 @@ def own_embeddings_recall(path: Path, seed: int = 0) -> dict:
     index = build_index(x, exact_below=0, seed=seed)
     _, found = search(index, x[rows], K, exclude=rows)
     truth = brute_force_top_k(x, x[rows], K + 1)
-    truth = np.array([[i for i in t if i != r][:K] for t, r in zip(truth, rows)])
+    truth = np.array([[i for i in t if i != r][:K] for t, r in zip(truth, rows, strict=False)])
     p50, p95 = _latencies_ms(lambda q: search(index, q, K), x[rows[:QUERIES]], warmup=x[rows[QUERIES : 2 * QUERIES]])
     exact_p50, exact_p95, numpy_p50, numpy_p95 = _exact_latencies_ms(x, x[rows[:SLOW_QUERIES]])
     return {
@@ -221,7 +222,7 @@ def map_extension_faithfulness(path: Path, seed: int = 0) -> dict:
 
     def preserved(xy: np.ndarray) -> float:
         low = NearestNeighbors(n_neighbors=K + 1).fit(xy).kneighbors(xy, return_distance=False)
-        return float(np.mean([len(np.intersect1d(h, l)) - 1 for h, l in zip(high, low)]) / K)
+        return float(np.mean([len(np.intersect1d(h, lo)) - 1 for h, lo in zip(high, low, strict=False)]) / K)
 
     return {
         "embeddings": str(path),
@@ -315,15 +316,19 @@ def run(
         raise UserError(f"the demo embeddings are missing ({demo}): run `astrodisc demo varstars` first")
     workdir = Path(workdir) if workdir else data_dir() / "bench"
     workdir.mkdir(parents=True, exist_ok=True)
-    survey = lambda: survey_dataset(survey_n, workdir)
-    measures = {
+
+    def survey() -> Path:
+        return survey_dataset(survey_n, workdir)
+
+    builds: list[Callable[[], Path]] = [
+        *(functools.partial(synthetic_dataset, n, workdir) for n in build_sizes),
+        survey,
+    ]
+    measures: dict[str, Callable[[], Iterable[SearchFigures | dict]]] = {
         "search": lambda: (search_figures(n) for n in search_sizes),
         "own": lambda: (own_embeddings_recall(p) for p in (demo, survey() / EMBEDDINGS_DIR / f"{SURVEY_SPACE}.npy")),
         "map": lambda: [map_extension_faithfulness(demo)],
-        "build": lambda: (
-            build_figures(d())
-            for d in [*(functools.partial(synthetic_dataset, n, workdir) for n in build_sizes), survey]
-        ),
+        "build": lambda: (build_figures(d()) for d in builds),
     }
     measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
     measures["labels"] = lambda: [label_figures(workdir=workdir)]

@@ -18,6 +18,7 @@ import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -45,7 +46,7 @@ def run(app: bool = True) -> dict:
     err = rng.uniform(0.02, 0.08, t.size)
     mag = 15 + 0.3 * np.sin(2 * np.pi * t / 0.5371) + rng.normal(0, err)
     lomb_scargle(t, mag, err)  # warm-up
-    out = {"period_search_ms": 1000 * _median_seconds(lambda: lomb_scargle(t, mag, err), 10)}
+    out: dict[str, Any] = {"period_search_ms": 1000 * _median_seconds(lambda: lomb_scargle(t, mag, err), 10)}
     with tempfile.TemporaryDirectory() as tmp:
         seconds = _median_seconds(
             lambda: simulate(SimConfig(n=200, seed=1, workers=1), Path(tmp) / "s", progress=False), 1

@@ -60,7 +60,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -455,7 +455,7 @@ def _embed_stage(store: Store, model_dir: Path, embed: Embed, out_dir: Path, run
     unit = {space: _unit_rows(space, np.asarray(array), len(store)) for space, array in vectors.items()}
     paths = [out_dir / "embeddings" / f"{space}.npy" for space in unit]
     _remove_stale(out_dir / "embeddings", paths)
-    for path, array in zip(paths, unit.values()):
+    for path, array in zip(paths, unit.values(), strict=False):
         save_npy(path, array)
     return paths
 
@@ -491,7 +491,7 @@ def _load_embedding(out_dir: Path, space: str) -> np.ndarray:
 def _index_stage(out_dir: Path, spaces: list[str], params: BuildParams, seed: int) -> list[Path]:
     paths = [out_dir / "index" / f"{space}.faiss" for space in spaces]
     _remove_stale(out_dir / "index", paths)
-    for space, path in zip(spaces, paths):
+    for space, path in zip(spaces, paths, strict=False):
         save_index(
             build_index(
                 _load_embedding(out_dir, space),
@@ -698,4 +698,4 @@ def _version(package: str) -> str | None:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")

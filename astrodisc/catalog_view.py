@@ -41,7 +41,7 @@ def feature_table(catalog: pd.DataFrame, features: tuple[str, ...], row: int) ->
     and ``percentile`` [0-100] of the value among the catalogue's finite values of that column (NaN if missing)."""
     values = catalog.loc[row, list(features)].to_numpy(dtype=float)
     percentiles = []
-    for column, value in zip(features, values):
+    for column, value in zip(features, values, strict=False):
         present = catalog[column].to_numpy(dtype=float)
         present = present[np.isfinite(present)]
         percentiles.append(100.0 * np.mean(present <= value) if np.isfinite(value) else np.nan)
@@ -82,7 +82,7 @@ def object_view(current: Current, row: int) -> None:
 def neighbour_preview(current: Current, row: int) -> None:
     """The first ``PREVIEW_COLUMNS`` columns of catalogue ``row`` for its neighbour card."""
     table = feature_table(current.artifacts.catalog, feature_columns(current.store)[:PREVIEW_COLUMNS], row)
-    st.caption(" · ".join(f"{c} {v:.4g}" for c, v in zip(table["column"], table["value"])))
+    st.caption(" · ".join(f"{c} {v:.4g}" for c, v in zip(table["column"], table["value"], strict=False)))
 
 
 def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) -> None:

@@ -6,6 +6,7 @@ import os
 from dataclasses import fields
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -19,6 +20,11 @@ from astrodisc.encoders.clip_model import MODALITIES, fuse
 from astrodisc.errors import UserError
 from astrodisc.preprocess import MetadataScaler, ModelInputs, model_inputs
 from astrodisc.train import load_model, to_batch
+
+if TYPE_CHECKING:  # imported where used: only galaxy stores need them
+    from astrodisc.encoders.resnet import ResNetEncoder
+    from astrodisc.galaxy_augment import AugmentConfig
+    from astrodisc.train_images import ImageData
 
 EMBED_CHUNK = 65_536  # objects per embedding task; a multiple of embed_inputs' batch, so one process batches as before
 IMAGE_CHUNK = 2048  # cutouts per embedding task (as many as before, when they were chunked for the progress bar)
@@ -117,7 +123,7 @@ def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -
     return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
 
 
-def _check_reads(store: GalaxyStore, model_dir: Path, encoder: torch.nn.Module, config: dict) -> None:
+def _check_reads(store: GalaxyStore, model_dir: Path, encoder: ResNetEncoder, config: dict) -> None:
     """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit."""
     if (
         encoder.config.in_channels != len(store.info.bands)
@@ -157,7 +163,7 @@ def _encode_chunk(rows: np.ndarray, *, root: str, model_dir: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _cached_image_model(model_dir: str, stamp: int) -> tuple[torch.nn.Module, object]:
+def _cached_image_model(model_dir: str, stamp: int) -> tuple[ResNetEncoder, AugmentConfig]:
     from astrodisc.train_images import load_image_model  # noqa: PLC0415
 
     encoder, aug, _ = load_image_model(Path(model_dir))
@@ -165,7 +171,7 @@ def _cached_image_model(model_dir: str, stamp: int) -> tuple[torch.nn.Module, ob
 
 
 @lru_cache(maxsize=1)
-def _image_data(root: str, stamp: int) -> object:
+def _image_data(root: str, stamp: int) -> ImageData:
     from astrodisc.train_images import ImageData  # noqa: PLC0415
 
     return ImageData(GalaxyStore(Path(root)))

@@ -13,6 +13,7 @@ M and ROT against the hidden subtypes), ``anomaly``, ``mislabel`` and ``sim_to_r
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,7 +22,6 @@ import torch
 from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
-from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import load_artifacts
 from astrodisc.classical_baseline import evaluate_baseline
 from astrodisc.datasets.store import VarStarStore
@@ -29,6 +29,7 @@ from astrodisc.embed import embed_inputs
 from astrodisc.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
 from astrodisc.errors import UserError
 from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.maps import subclusters
 from astrodisc.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.preprocess import MetadataScaler, ModelInputs, cached_lc_features, model_inputs
@@ -54,7 +55,7 @@ class EvalConfig:
     patience: int = 4
     modalities: tuple[str, ...] = tuple(MODALITY_SETS)  # which rows of the classification grid to run
 
-    def effective(self) -> "EvalConfig":
+    def effective(self) -> EvalConfig:
         if not self.fast:
             return self
         return EvalConfig(True, 1, (0.1, 1.0), (1.0,), 2, 2, ("photometry", "all"))
@@ -82,12 +83,10 @@ def evaluate(artifacts_dir: Path, config: EvalConfig = EvalConfig(), progress: b
     }
     result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
     feats = cached_lc_features(store, progress)
+    baseline_features = np.nan_to_num(feats, nan=-99.0)
     result["classical_baseline"] = mean_std(
         [
-            cache.get(
-                f"classical-{seed}",
-                lambda s=split, seed=seed: evaluate_baseline(np.nan_to_num(feats, nan=-99.0), labels, s, seed),
-            )
+            cache.get(f"classical-{seed}", functools.partial(evaluate_baseline, baseline_features, labels, split, seed))
             for seed, split in enumerate(splits)
         ]
     )
@@ -136,11 +135,18 @@ def _classification(
             train = label_fraction(split.train, frac, seed)
             probe_runs.append(
                 cache.get(
-                    f"probe-{name}-{frac}-{seed}", lambda: linear_probe(features, labels, train, split.test, seed)
+                    f"probe-{name}-{frac}-{seed}",
+                    functools.partial(linear_probe, features, labels, train, split.test, seed),
                 )
             )
 
-            def network(init: dict | None, seed: int = seed, train: np.ndarray = train, split: Split = split) -> dict:
+            def network(
+                init: dict | None,
+                seed: int = seed,
+                train: np.ndarray = train,
+                split: Split = split,
+                mods: tuple[str, ...] = mods,
+            ) -> dict:
                 torch.manual_seed(seed)
                 backbone = TrimodalCLIP(ModelConfig(**asdict(model.config)))
                 if init is not None:

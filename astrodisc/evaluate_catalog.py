@@ -21,8 +21,11 @@ The JSON keeps the variable-star layout (``classification[task][fraction][arm]``
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -38,6 +41,7 @@ from astrodisc.splits import evaluation_splits, is_labelled, label_fraction
 from astrodisc.train_tabular import encode_tabular, load_tabular_model
 
 TASK = "metadata"  # the one modality of a catalogue
+Arm = Callable[[int, np.ndarray, np.ndarray], dict]  # (seed, train rows, test rows) -> classification scores
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,7 @@ def evaluate_catalog(
         torch.manual_seed(seed)
         return unit_rows(encode_tabular(TabularEncoder(model.config), scaled))
 
-    arms = {
+    arms: dict[str, Arm] = {
         "probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
         "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
         "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test, seed),
@@ -99,12 +103,12 @@ def evaluate_catalog(
     }
     classification = {}
     for fraction in config.fractions:
-        cells = {}
+        cells: dict[str, Any] = {}
         for arm, score in arms.items():
             runs = [
                 cache.get(
                     f"{arm}-{fraction}-{seed}",
-                    lambda s=seed, sp=split: score(s, label_fraction(sp.train, fraction, s), sp.test),
+                    functools.partial(score, seed, label_fraction(split.train, fraction, seed), split.test),
                 )
                 for seed, split in enumerate(splits)
             ]
@@ -120,7 +124,7 @@ def evaluate_catalog(
             )
     baseline = mean_std(
         [
-            cache.get(f"classical-{seed}", lambda s=seed, sp=split: evaluate_baseline(raw, labels, sp, s))
+            cache.get(f"classical-{seed}", functools.partial(evaluate_baseline, raw, labels, split, seed))
             for seed, split in enumerate(splits)
         ]
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import copy
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -29,11 +30,11 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
-from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.artifacts import Artifacts, load_artifacts
 from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.encoders.resnet import ResNetEncoder
 from astrodisc.eval_protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.evaluate_hunt import active_learning_section, interesting_in_truth
 from astrodisc.fit import TrainConfig
 from astrodisc.galaxy_augment import AugmentConfig
 from astrodisc.maps import subclusters
@@ -69,7 +70,7 @@ class GalaxyEvalConfig:
         """The arms that train a network: fine-tuning the encoder and the same network from scratch."""
         return () if self.frozen_only else ("finetune", "scratch")
 
-    def effective(self) -> "GalaxyEvalConfig":
+    def effective(self) -> GalaxyEvalConfig:
         return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128, self.frozen_only) if self.fast else self
 
 
@@ -166,7 +167,13 @@ class _Runner:
             test_labels = self.labels[split.test].astype(str)
             for arm in ("probe",) + self.config.trained_arms:
 
-                def run(arm=arm) -> dict:
+                def run(
+                    arm: str = arm,
+                    rows: np.ndarray = rows,
+                    split: Split = split,
+                    seed: int = seed,
+                    test_labels: np.ndarray = test_labels,
+                ) -> dict:
                     if arm == "probe":
                         return linear_probe(features, self.labels, rows, split.test, seed)
                     logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
@@ -175,36 +182,35 @@ class _Runner:
                 out.setdefault(arm, {}).setdefault(str(fraction), []).append(
                     self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run)
                 )
-        table = {arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()}
+        table: dict[str, dict] = {
+            arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()
+        }
         if "scratch" not in table:
             return table
         target = table["scratch"][str(max(self.config.fractions))]["accuracy"]["mean"]
-        table["label_efficiency"] = {
+        efficiency: dict[str, float | None] = {
             arm: label_efficiency(self.config.fractions, table[arm], target) for arm in ("probe", "finetune")
         }
-        table["label_efficiency"]["scratch_all_labels_accuracy"] = target
+        efficiency["scratch_all_labels_accuracy"] = target
+        table["label_efficiency"] = efficiency
         return table
 
     def photo_z(self, features: np.ndarray, splits: list[Split]) -> dict:
         z = self.data.store.objects["z_spec"].to_numpy(float)
         arms: dict[str, list[dict]] = {arm: [] for arm in ("knn",) + self.config.trained_arms}
         for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
-            arms["knn"].append(
-                self.cache.get(
-                    f"photoz-knn-{seed}",
-                    lambda: photo_z_scores(z[split.test], knn_redshift(features, z, split.train, split.test)),
-                )
-            )
+
+            def knn(split: Split = split) -> dict:
+                return photo_z_scores(z[split.test], knn_redshift(features, z, split.train, split.test))
+
+            arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", knn))
             for arm in self.config.trained_arms:
-                arms[arm].append(
-                    self.cache.get(
-                        f"photoz-{arm}-{seed}",
-                        lambda arm=arm: photo_z_scores(
-                            z[split.test],
-                            z_from_logits(self._train("photo_z", z, split.train, split, seed, arm == "finetune")),
-                        ),
-                    )
-                )
+
+                def trained(arm: str = arm, split: Split = split, seed: int = seed) -> dict:
+                    logits = self._train("photo_z", z, split.train, split, seed, arm == "finetune")
+                    return photo_z_scores(z[split.test], z_from_logits(logits))
+
+                arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", trained))
         return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
 
 
@@ -257,10 +263,10 @@ def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig
     baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
     kind = truth["anomaly"].to_numpy()
     snr = truth["arc_snr"].to_numpy()
-    out = {}
+    out: dict[str, Any] = {}
     for name, s in (("learned", score), ("pixel_isolation_forest", baseline)):
         clean_or_lens = (kind == "none") | (kind == "lens")
-        row = {
+        row: dict[str, float | None] = {
             "lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
             "lens_precision_at_50": precision_at(kind == "lens", s, 50),
             "any_anomaly_auroc": auroc(kind != "none", s),

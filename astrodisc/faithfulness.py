@@ -65,7 +65,7 @@ def knn_preservation(
     points = np.ascontiguousarray(xy, dtype=np.float32)
     plane.add(points)
     _, on_map = search(plane, points[rows], k, exclude=rows)
-    kept = [np.intersect1d(a[a >= 0], b).size for a, b in zip(in_embedding, on_map)]
+    kept = [np.intersect1d(a[a >= 0], b).size for a, b in zip(in_embedding, on_map, strict=False)]
     return Faithfulness(k, rows, np.asarray(kept, dtype=np.float64) / k)
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -48,7 +50,7 @@ def fit(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
-    state = {"epoch": 0, "best": -np.inf, "best_epoch": 0, "history": [], "seconds": 0.0}
+    state: dict[str, Any] = {"epoch": 0, "best": -np.inf, "best_epoch": 0, "history": [], "seconds": 0.0}
     best_weights = {k: v.clone() for k, v in model.state_dict().items()}
     if checkpoint is not None and checkpoint.is_file():
         saved = load_checkpoint(checkpoint)
@@ -96,7 +98,7 @@ def fit(
                 "best_model": best_weights,
                 "state": json.dumps(state),
             }
-            write_atomic(checkpoint, lambda p: torch.save(payload, p))
+            write_atomic(checkpoint, functools.partial(torch.save, payload))  # torch.save(payload, tmp_path)
     bar.close()
     model.load_state_dict(best_weights)
     return state

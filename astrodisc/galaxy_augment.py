@@ -1,4 +1,5 @@
-"""Astronomy-aware augmentations of galaxy cutouts for contrastive training (after Hayat et al. 2021, Stein et al. 2021).
+"""Astronomy-aware augmentations of galaxy cutouts for contrastive training (after Hayat et al. 2021,
+Stein et al. 2021).
 
 Every function takes a float32 batch ``x`` of shape (N, B, H, W) in the store's pixel unit (nanomaggy fluxes,
 or 0-255 values of an 8-bit composite cast to float) before any asinh scaling, and returns a new tensor.

@@ -37,7 +37,7 @@ def cutout_rgb(cutout: np.ndarray, imaging: GalaxyImaging) -> np.ndarray:
         channels = cutout[:3] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
         return np.clip(np.nan_to_num(channels), 0, 255).astype(np.uint8).transpose(1, 2, 0)
     bands = cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
-    blue, green, red = (np.nan_to_num(b, nan=0.0) * w for b, w in zip(bands, CHANNEL_WEIGHTS))
+    blue, green, red = (np.nan_to_num(b, nan=0.0) * w for b, w in zip(bands, CHANNEL_WEIGHTS, strict=False))
     with np.errstate(invalid="ignore", divide="ignore"):  # blank (zero-intensity) pixels: 0/0, drawn black
         from astropy.visualization import make_lupton_rgb  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
 

@@ -20,6 +20,14 @@ PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 40
 SUBCLUSTER_GALLERY = 6  # pictures of a sub-cluster: its most typical members
 
 
+def galaxy_store(current: Current) -> GalaxyStore:
+    """The store of ``current``, a GalaxyStore (this view draws galaxy sets only; a TypeError otherwise)."""
+    store = current.store
+    if not isinstance(store, GalaxyStore):
+        raise TypeError(f"the galaxy view draws a GalaxyStore, not a {type(store).__name__}")
+    return store
+
+
 @st.cache_data(max_entries=4096, show_spinner=False)
 def picture(_store: GalaxyStore, dataset_dir: str, object_id: str, size_px: int) -> np.ndarray:
     """(size_px, size_px, 3) uint8 colour picture of one galaxy (cached per dataset, object and size)."""
@@ -33,14 +41,15 @@ def _picture_uri(_store: GalaxyStore, dataset_dir: str, object_id: str, size_px:
 
 def map_thumbnails(current: Current, shown: pd.DataFrame, cells: int) -> list[tuple[int, str]]:
     """(catalogue row, picture URI) of one galaxy per occupied cell of a ``cells`` x ``cells`` grid over the map."""
-    store = current.store
+    store = galaxy_store(current)
     rows = render.thumbnail_rows(shown, cells)
     return [(row, _picture_uri(store, str(store.root), str(shown.at[row, "object_id"]), MAP_THUMB_PX)) for row in rows]
 
 
 def object_view(current: Current, row: int) -> None:
     """The cutout of catalogue ``row`` as a colour composite, its size on the sky, and each band alone."""
-    store, info = current.store, current.store.info
+    store = galaxy_store(current)
+    info = store.info
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     cutout = store.image(object_id)
     side = store.stamp_px * store.imaging.pixel_scale_arcsec
@@ -53,7 +62,7 @@ def object_view(current: Current, row: int) -> None:
     if store.imaging.is_flux:
         with st.expander("Each band (asinh scale)"):
             columns = st.columns(len(info.bands))
-            for column, band, image in zip(columns, info.bands, cutout):
+            for column, band, image in zip(columns, info.bands, cutout, strict=False):
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
 
 
@@ -62,12 +71,12 @@ def selection_gallery(
 ) -> None:
     """Pictures of the first ``most`` galaxies of ``rows`` (a box/lasso selection: ``what`` names them in the
     caption), ``columns`` to a row, captioned by id."""
-    catalog, store = current.artifacts.catalog, current.store
+    catalog, store = current.artifacts.catalog, galaxy_store(current)
     shown = rows[:most]
     if len(rows) > most:
         st.caption(f"the first {most} of {len(rows)} {what}")
     for start in range(0, len(shown), columns):
-        for cell, row in zip(st.columns(columns), shown[start : start + columns]):
+        for cell, row in zip(st.columns(columns), shown[start : start + columns], strict=False):
             object_id = str(catalog.at[row, "object_id"])
             cell.image(
                 picture(store, str(store.root), object_id, CARD_PX),
@@ -79,7 +88,7 @@ def selection_gallery(
 
 def neighbour_preview(current: Current, row: int) -> None:
     """The colour picture of catalogue ``row`` for its neighbour card."""
-    store = current.store
+    store = galaxy_store(current)
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     st.image(picture(store, str(store.root), object_id, CARD_PX), width=CARD_PX, output_format="PNG")
 

@@ -45,9 +45,9 @@ def build_index(
     x = _as_queries(vectors)
     n, dim = x.shape
     if n < exact_below:
-        index = faiss.IndexFlatIP(dim)
-        index.add(x)
-        return index
+        exact = faiss.IndexFlatIP(dim)
+        exact.add(x)
+        return exact
     nlist = max(1, round(4 * math.sqrt(n)))
     train_per_list = train_per_list or train_sample_per_list(nlist)
     index = faiss.index_factory(dim, f"IVF{nlist},Flat", faiss.METRIC_INNER_PRODUCT)
@@ -90,7 +90,7 @@ def _tune_nprobe(index: faiss.Index, x: np.ndarray, target_recall: float, rng: n
 
 def recall_at_k(found: np.ndarray, truth: np.ndarray) -> float:
     """Mean share of each row of ``truth`` (Q, k) ids present in the same row of ``found`` (Q, k')."""
-    hits = [len(np.intersect1d(f, t)) for f, t in zip(found, truth)]
+    hits = [len(np.intersect1d(f, t)) for f, t in zip(found, truth, strict=False)]
     return float(np.sum(hits) / truth.size)
 
 

@@ -40,16 +40,30 @@ def queue_rows(
     probability first, a seeded shuffle shared by all annotators, or the catalogue's own order. A ``field``
     over the embedding (kept between calls) makes the learning order cost only what changed since the last;
     ``index`` is ``catalogue_index(catalog["object_id"])``, if kept."""
+    if order == LEARNING and scored is not None:
+        index = catalogue_index(catalog["object_id"]) if index is None else index
+        at = index.get_indexer(_objects(scored["object_id"]))  # -1: not in the catalogue
+        return _ordered(catalog, order, embedding, field, at, scored["interest"].to_numpy(dtype=float))
+    return _ordered(catalog, order, embedding, field, np.array([], int), np.array([]))
+
+
+def _ordered(
+    catalog: pd.DataFrame,
+    order: str,
+    embedding: np.ndarray | None,
+    field: InterestField | None,
+    at: np.ndarray,
+    interest: np.ndarray,
+) -> np.ndarray:
+    """``queue_rows`` with the interest scores given as catalogue positions ``at`` (-1: not in the catalogue)
+    and their ``interest`` (NaN: no score given)."""
     rows = catalog.index.to_numpy()
     if order == LEARNING and field is not None and embedding is None:
         embedding = field.embedding
     if order == LEARNING and embedding is not None and "anomaly_score" in catalog:
-        given = pd.DataFrame({"object_id": [], "interest": []}) if scored is None else scored
-        given = given[given["interest"].notna()]
-        index = catalogue_index(catalog["object_id"]) if index is None else index
-        at = index.get_indexer(_objects(given["object_id"]))  # -1: not in the catalogue
+        scored = (at >= 0) & ~np.isnan(interest)
         field = InterestField(embedding) if field is None else field
-        field.update(at[at >= 0], given["interest"].to_numpy(dtype=float)[at >= 0])
+        field.update(at[scored], interest[scored])
         score = field.relevance(catalog["anomaly_score"].to_numpy(dtype=float))
         return rows[np.argsort(-score, kind="stable")]
     if order == LEARNING:
@@ -75,9 +89,13 @@ def next_row(
     """The first row of ``queue`` whose object the annotator has neither labelled (``done``) nor skipped this
     session; None when the queue is through. ``index``: ``catalogue_index(object_ids)``, if kept."""
     index = catalogue_index(object_ids) if index is None else index
-    positions = index.get_indexer(np.concatenate([_objects(done), _objects(skipped)]))
+    return _first_open(queue, object_ids, index.get_indexer(np.concatenate([_objects(done), _objects(skipped)])))
+
+
+def _first_open(queue: np.ndarray, object_ids: pd.Series, passed_at: np.ndarray) -> int | None:
+    """The first row of ``queue`` not at the catalogue positions ``passed_at`` (-1s ignored)."""
     passed = np.zeros(len(object_ids), bool)
-    passed[positions[positions >= 0]] = True
+    passed[passed_at[passed_at >= 0]] = True
     hits = np.flatnonzero(~passed[object_ids.index.get_indexer(queue)])
     return int(queue[hits[0]]) if len(hits) else None
 
@@ -124,6 +142,7 @@ def next_object(
     and ``index``, ``catalogue_index(catalog["object_id"])``."""
     index = catalogue_index(catalog["object_id"]) if index is None else index
     mine = db.latest(dataset, annotator, columns=("object_id", "interest"))
-    queue = queue_rows(catalog, order, embedding, mine, field, index)
-    done = _objects(mine["object_id"])
-    return NextObject(next_row(queue, catalog["object_id"], done, skipped, index), len(done), len(queue))
+    at = index.get_indexer(_objects(mine["object_id"]))  # once, for the learning order and for what is done
+    queue = _ordered(catalog, order, embedding, field, at, mine["interest"].to_numpy(dtype=float))
+    passed_at = np.concatenate([at, index.get_indexer(_objects(skipped))])
+    return NextObject(_first_open(queue, catalog["object_id"], passed_at), len(mine), len(queue))

@@ -212,7 +212,7 @@ def labels_from_table(
     missing = [i for i, object_id in enumerate(ids) if object_id is None]
     if missing:
         raise UserError(f"row {missing[0] + 1} has no object_id")
-    unknown = sorted(set(ids) - known_ids)  # type: ignore[arg-type]  # no None left
+    unknown = sorted({str(object_id) for object_id in ids} - known_ids)  # no None left: checked above
     if unknown:
         raise UserError(f"{len(unknown)} object ids are not in {dataset}, e.g. {unknown[0]!r}")
     classes, notes, scores = _text_cells(table, "label"), _text_cells(table, "note"), _interest_cells(table)

@@ -117,7 +117,7 @@ def features(lc: LightCurve) -> np.ndarray:
 @lru_cache(maxsize=4)
 def open_store(root: str) -> VarStarStore:
     """One store per process (workers reuse its memory maps)."""
-    return VarStarStore(root)
+    return VarStarStore(Path(root))
 
 
 def _chunk_features(rows: np.ndarray, *, root: str, band: int) -> np.ndarray:

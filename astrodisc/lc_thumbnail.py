@@ -43,7 +43,7 @@ def folded_thumbnail(
     bands = np.concatenate([band, band])
     for b in np.unique(bands):
         rgb = ImageColor.getrgb(colors[int(b) % len(colors)])
-        for px, py in zip(x[bands == b], y[bands == b]):
+        for px, py in zip(x[bands == b], y[bands == b], strict=False):
             draw.ellipse([px - 1.5, py - 1.5, px + 1.5, py + 1.5], fill=rgb)
     return image
 

@@ -8,7 +8,7 @@ degrees; the links open the service's cone around the position::
 
 from __future__ import annotations
 
-from urllib.parse import urlencode, quote
+from urllib.parse import quote, urlencode
 
 SIMBAD = "https://simbad.cds.unistra.fr/simbad/sim-coo"
 CDS_PORTAL = "https://cdsportal.u-strasbg.fr/"

@@ -118,18 +118,26 @@ class Session:
     client: StreamlitSession | None = None
     run: Run | None = None
 
+    def connected(self) -> tuple[StreamlitSession, Run]:
+        """The Streamlit session and its last run; SessionError before the map was opened."""
+        if self.client is None or self.run is None:
+            raise SessionError("no page open: the map was not opened")
+        return self.client, self.run
+
 
 async def _rerun(session: Session, changes: Sequence[WidgetState] = (), page: str | None = None) -> float:
     """Rerun ``session`` with widget ``changes`` (or on ``page``); its latency [s]."""
-    session.run = await session.client.rerun(changes, page, TIMEOUT_S)
+    client, _ = session.connected()
+    session.run = await client.rerun(changes, page, TIMEOUT_S)
     return session.run.latency_s
 
 
 def _expect_open(session: Session, target: Target, row: int) -> None:
     """SessionError unless the object of catalogue ``row`` is open: the URL names it, its neighbour cards drawn."""
     wanted = str(target.object_ids[row])
-    opened = parse_qs(session.client.query_string).get(OBJECT_PARAM, ["none"])[0]
-    cards = len(session.run.find("button", within=NEIGHBOURS))
+    client, run = session.connected()
+    opened = parse_qs(client.query_string).get(OBJECT_PARAM, ["none"])[0]
+    cards = len(run.find("button", within=NEIGHBOURS))
     if opened != wanted or not cards:
         raise SessionError(f"object {wanted} did not open (the URL names {opened}; {cards} neighbour cards)")
 
@@ -138,13 +146,14 @@ async def _open_map(session: Session, target: Target) -> float:
     if session.client is not None:  # the browser leaves the page it showed
         await session.client.close()
         session.client = None
-    session.client, session.run = await StreamlitSession.open(target.url, target.query, TIMEOUT_S)
-    session.run.one("plotly_chart", key=MAP_KEY)
-    return session.run.latency_s
+    client, run = await StreamlitSession.open(target.url, target.query, TIMEOUT_S)
+    session.client, session.run = client, run
+    run.one("plotly_chart", key=MAP_KEY)
+    return run.latency_s
 
 
 async def _click_point(session: Session, target: Target) -> float:
-    chart = session.run.one("plotly_chart", key=MAP_KEY)
+    chart = session.connected()[1].one("plotly_chart", key=MAP_KEY)
     markers = plotly_markers(chart)
     if not markers:
         raise SessionError("the map has no marker to click")
@@ -156,25 +165,29 @@ async def _click_point(session: Session, target: Target) -> float:
 
 
 async def _open_neighbour(session: Session, target: Target) -> float:
-    buttons = session.run.find("button", within=NEIGHBOURS)
+    buttons = session.connected()[1].find("button", within=NEIGHBOURS)
     if not buttons:
         raise SessionError("no neighbour card to open")
     button = session.rng.choice(buttons)
     latency = await _rerun(session, [trigger(button)])
+    if button.key is None:
+        raise SessionError("a neighbour card's button has no key")
     _expect_open(session, target, int(button.key.rsplit("_", 1)[1]))  # the card's button key: open_<row>
     return latency
 
 
 async def _change_colouring(session: Session, target: Target) -> float:
-    box = session.run.one("selectbox", key=COLOUR_KEY)
-    shown = session.client.held(box)
+    client, run = session.connected()
+    box = run.one("selectbox", key=COLOUR_KEY)
+    shown = client.held(box)
     choices = [o for o in options(box) if o in COLOURINGS and (shown is None or o != shown.string_value)]
     if not choices:
         raise SessionError(f"Colour by offers none of {', '.join(COLOURINGS)} but the one shown")
     choice = session.rng.choice(choices)
     latency = await _rerun(session, [widget_value(box, choice)])
-    shown = session.client.held(session.run.one("selectbox", key=COLOUR_KEY))
-    session.run.one("plotly_chart", key=MAP_KEY)
+    client, run = session.connected()
+    shown = client.held(run.one("selectbox", key=COLOUR_KEY))
+    run.one("plotly_chart", key=MAP_KEY)
     if shown is None or shown.string_value != choice:
         raise SessionError(f"the map is not coloured by {choice} after picking it")
     return latency
@@ -182,25 +195,26 @@ async def _change_colouring(session: Session, target: Target) -> float:
 
 async def _search_page(session: Session, target: Target) -> float:
     latency = await _rerun(session, page="Search")
-    session.run.one("radio", key=SEARCH_MODE_KEY)
+    session.connected()[1].one("radio", key=SEARCH_MODE_KEY)
     return latency
 
 
 async def _label_page(session: Session, target: Target) -> float:
     latency = await _rerun(session, page="Label")
-    name = session.run.one("text_input", key=ANNOTATOR_KEY)
-    typed = session.client.held(name)
+    client, run = session.connected()
+    name = run.one("text_input", key=ANNOTATOR_KEY)
+    typed = client.held(name)
     if typed is None or not typed.string_value:
         latency += await _rerun(session, [widget_value(name, f"load-{session.number}")])
-    session.run.one("button", key=SAVE_KEY)
+    session.connected()[1].one("button", key=SAVE_KEY)
     return latency
 
 
 async def _save_label(session: Session, target: Target) -> float:
-    scores = session.run.one("button_group", key=INTEREST_KEY)
+    scores = session.connected()[1].one("button_group", key=INTEREST_KEY)
     await _rerun(session, [widget_value(scores, [session.rng.choice(options(scores))])])  # untimed: choosing
-    latency = await _rerun(session, [trigger(session.run.one("button", key=SAVE_KEY))])
-    told = [toast.proto.body for toast in session.run.find("toast")]
+    latency = await _rerun(session, [trigger(session.connected()[1].one("button", key=SAVE_KEY))])
+    told = [toast.proto.body for toast in session.connected()[1].find("toast")]
     if not any(body.startswith("Saved") for body in told):
         raise SessionError(f"the label was not saved (toasts: {told})")
     return latency
@@ -290,7 +304,7 @@ def _server_env(config: LoadConfig, labels: Path) -> dict[str, str]:
         env[public_mode.PUBLIC_ENV] = "1"
         env.update(
             (f"STREAMLIT_{to_snake_case(name.removeprefix('--').replace('.', '_')).upper()}", value)
-            for name, value in zip(flags[::2], flags[1::2])
+            for name, value in zip(flags[::2], flags[1::2], strict=False)
         )
     return env
 
@@ -326,7 +340,7 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
             interactions, rss, cpu = asyncio.run(_drive(target, server.pid, config))
             wall = time.monotonic() - started
         server_errors = _tracebacks((Path(tmp) / "streamlit.log").read_text(errors="replace"))
-    ok = [i for i in interactions if i.latency_s is not None]
+    ok = [(i.kind, i.latency_s) for i in interactions if i.latency_s is not None]
     errors = [i for i in interactions if i.error is not None]
     return {
         "config": asdict(config),
@@ -338,8 +352,8 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
         "error_samples": [asdict(i) for i in errors[:20]],
         "server_tracebacks": server_errors[:20],  # what the server logged (a public page shows it redacted)
         "latency_s": {
-            "all": _percentiles([i.latency_s for i in ok]),
-            **{k: _percentiles([i.latency_s for i in ok if i.kind == k]) for k in dict.fromkeys(ROUND)},
+            "all": _percentiles([latency for _, latency in ok]),
+            **{k: _percentiles([latency for kind, latency in ok if kind == k]) for k in dict.fromkeys(ROUND)},
         },
         "server_rss_mb": {
             "start": rss[0],
@@ -365,9 +379,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--think", default="3,10", help="pause between a session's interactions: min,max [s]")
     parser.add_argument("--out", type=Path, default=None, help="JSON file to write (else printed)")
     args = parser.parse_args(argv)
-    think = tuple(float(v) for v in args.think.split(","))
+    try:
+        think_min, think_max = (float(v) for v in args.think.split(","))
+    except ValueError:
+        parser.error(f"--think takes min,max [s], got {args.think!r}")
     config = LoadConfig(
-        args.sessions, args.minutes, args.max_interactions, think_s=think, public=args.public, seed=args.seed
+        args.sessions,
+        args.minutes,
+        args.max_interactions,
+        think_s=(think_min, think_max),
+        public=args.public,
+        seed=args.seed,
     )
     result = run_load(args.data or data_dir(), config, args.dataset, args.model)
     text = json.dumps(result, indent=2)

@@ -153,7 +153,10 @@ def map_marks(
     rows = [row for _, row in shown]
     xy = catalog.loc[rows, list(axes)].to_numpy(dtype=float)
     ids = catalog.loc[rows, "object_id"].astype(str).to_numpy()
-    return [Mark(row, float(x), float(y), kind, str(label)) for (kind, row), (x, y), label in zip(shown, xy, ids)]
+    return [
+        Mark(row, float(x), float(y), kind, str(label))
+        for (kind, row), (x, y), label in zip(shown, xy, ids, strict=False)
+    ]
 
 
 def draw_marks(key: str, meta: str, marks: list[Mark], on_open: Callable[[int], None]) -> None:

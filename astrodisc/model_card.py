@@ -8,7 +8,6 @@ from pathlib import Path
 
 from astrodisc.atomic import write_atomic
 
-
 OBJECTIVE_NAMES = {
     "simclr": "SimCLR (NT-Xent)",
     "moco": "MoCo v2 (momentum encoder and queue)",

@@ -138,7 +138,7 @@ class MetadataScaler:
     std: np.ndarray  # (38,)
 
     @classmethod
-    def fit(cls, raw: np.ndarray) -> "MetadataScaler":
+    def fit(cls, raw: np.ndarray) -> MetadataScaler:
         mean = np.nan_to_num(np.nanmean(raw, axis=0))
         std = np.nan_to_num(np.nanstd(raw, axis=0), nan=1.0)
         return cls(mean, np.where(std > 0, std, 1.0))

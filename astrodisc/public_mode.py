@@ -41,11 +41,15 @@ import uuid
 from collections.abc import Hashable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
 from astrodisc.errors import UserError
 from astrodisc.paths import PROJECT_ROOT
+
+if TYPE_CHECKING:
+    from streamlit.runtime import Runtime
 
 PUBLIC_ENV, CONFIG_ENV = "ASTRODISC_PUBLIC", "ASTRODISC_CONFIG"
 CONFIG_FILE = PROJECT_ROOT / "astrodisc.toml"
@@ -97,7 +101,7 @@ def settings() -> PublicSettings:
     unknown = sorted(set(table) - set(known))
     if unknown:
         raise UserError(f"{path}: unknown setting public.{unknown[0]} (known: {', '.join(known)})")
-    values = {name: _typed(name, value, path) for name, value in table.items()}
+    values: dict[str, Any] = {name: _typed(name, value, path) for name, value in table.items()}  # typed by _typed
     result = replace(PublicSettings(), **values)
     flag = os.environ.get(PUBLIC_ENV)
     if flag is not None:
@@ -119,11 +123,12 @@ def settings() -> PublicSettings:
 def _typed(name: str, value: object, path: Path) -> object:
     """``value`` of setting ``name`` from the file at ``path`` as the type of its default (an int may be a float)."""
     default = getattr(PublicSettings, name)
+    default_type = type(default)
     if isinstance(default, Path):
         if isinstance(value, str):
             return Path(value)
-    elif type(value) is type(default) or type(default) is float and type(value) is int:
-        return type(default)(value)
+    elif type(value) is default_type or default_type is float and type(value) is int:
+        return default_type(value)
     kind = "path" if isinstance(default, Path) else type(default).__name__
     raise UserError(f"{path}: public.{name} must be a {kind}, got {value!r}")
 
@@ -169,13 +174,13 @@ def close_metrics() -> None:
     anyone) answer 404, in a server not yet started: Streamlit has no option for it, so the route factory its
     Starlette app calls is replaced (``test_serve`` proves the route is there otherwise and gone after this)."""
     from starlette.responses import PlainTextResponse  # noqa: PLC0415 - only in the server launcher
-    from starlette.routing import Route  # noqa: PLC0415
+    from starlette.routing import BaseRoute, Route  # noqa: PLC0415
     from streamlit.web.server.starlette import starlette_app, starlette_routes  # noqa: PLC0415
 
     async def closed(request: object) -> PlainTextResponse:
         return PlainTextResponse("not found", status_code=404)
 
-    def no_metrics(runtime: object, base_url: str | None) -> list[Route]:
+    def no_metrics(runtime: Runtime, base_url: str | None) -> list[BaseRoute]:
         path = starlette_routes._with_base(starlette_routes.ROUTE_METRICS, base_url)
         return [Route(path, closed, methods=["GET", "OPTIONS"])]
 

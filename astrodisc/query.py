@@ -75,6 +75,7 @@ def embed_upload(upload: Upload, artifacts: Artifacts, store: Store, ebv: float 
         return _embed_varstar(object_inputs(lightcurve=upload.lightcurve()), "photometry", path)
     if isinstance(upload, SpectrumUpload):
         return _embed_varstar(object_inputs(spectrum=upload.on_grid()), "spectra", path)
+    assert isinstance(store, GalaxyStore)  # a cutout for another kind of store is refused above
     return _embed_cutout(upload, store, path, ebv)
 
 

@@ -14,7 +14,7 @@ def confusion_markdown(classes: list[str], matrix: list[list[int]]) -> str:
     rule = "|" + "---|" * (len(classes) + 2)
     rows = [
         f"| **{c}** | " + " | ".join(str(v) for v in row) + f" | {100 * row[i] / max(1, sum(row)):.0f} % |"
-        for i, (c, row) in enumerate(zip(classes, matrix))
+        for i, (c, row) in enumerate(zip(classes, matrix, strict=False))
     ]
     return "\n".join([head, rule, *rows])
 
@@ -26,7 +26,8 @@ def _pm(cell: dict, key: str = "accuracy") -> str:
 def classification_markdown(result: dict) -> str:
     """Accuracy [%] mean ± std per modality and label fraction: probe, fine-tune, from scratch."""
     lines = [
-        "| modality | labels | pretrained, linear probe | pretrained, fine-tuned | from scratch | gain (fine-tune − scratch) |",
+        "| modality | labels | pretrained, linear probe | pretrained, fine-tuned | from scratch "
+        "| gain (fine-tune − scratch) |",
         "|---|---|---|---|---|---|",
     ]
     for modality, cells in result["classification"].items():

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
+from astrodisc.errors import UserError
+
 
 @dataclass(frozen=True)
 class Split:
@@ -24,6 +26,9 @@ class Split:
     test: np.ndarray
 
 
+MIN_LABELLED = 10  # labelled objects an 80/10/10 split needs: one in each of validation and test at the least
+
+
 def is_labelled(labels: np.ndarray) -> np.ndarray:
     """(N,) bool: the label is a value, not None, NaN or pandas' NA."""
     return np.asarray(pd.notna(np.asarray(labels, dtype=object)), dtype=bool)
@@ -32,9 +37,15 @@ def is_labelled(labels: np.ndarray) -> np.ndarray:
 def split_rows(object_ids: np.ndarray, labels: np.ndarray, seed: int) -> Split:
     """Stratified 80/10/10 split of the labelled rows; the same ids and seed always give the same split.
 
-    Rows are ordered by object id first, so the split depends on ids, not on row order.
+    Rows are ordered by object id first, so the split depends on ids, not on row order. A UserError if fewer
+    than MIN_LABELLED rows carry a label (an imported catalogue without labels cannot be evaluated).
     """
     labelled = np.flatnonzero(is_labelled(labels))
+    if len(labelled) < MIN_LABELLED:
+        raise UserError(
+            f"{len(labelled)} of {len(labels):,} objects carry a label; an evaluation needs at least "
+            f"{MIN_LABELLED} labelled objects (give the labels column when importing)"
+        )
     labelled = labelled[np.argsort(np.asarray(object_ids)[labelled].astype(str), kind="stable")]
     y = np.asarray(labels)[labelled].astype(str)
     train, rest = train_test_split(labelled, test_size=0.2, stratify=_strata(y), random_state=seed)

@@ -60,6 +60,7 @@ from streamlit.proto.WidgetStates_pb2 import WidgetState
 from streamlit.runtime.state.common import user_key_from_element_id
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed, WebSocketException
+from websockets.typing import Origin, Subprotocol
 
 XSRF_COOKIE = "_streamlit_xsrf"
 NO_TOKEN = "PLACEHOLDER_AUTH_TOKEN"  # the frontend's second subprotocol without an XSRF cookie
@@ -91,7 +92,7 @@ class Socket(Protocol):
 
     async def send(self, message: bytes) -> None: ...
 
-    async def recv(self) -> bytes: ...
+    async def recv(self) -> str | bytes: ...  # a text frame is str (Streamlit sends binary ones only)
 
     async def close(self) -> None: ...
 
@@ -173,8 +174,8 @@ async def connect(url: str, timeout_s: float = TIMEOUT_S) -> Socket:
     parts = urlsplit(url)
     return await ws_connect(
         f"ws://{parts.netloc}{parts.path.rstrip('/')}/_stcore/stream",
-        subprotocols=["streamlit", cookie.split("=", 1)[1] if cookie else NO_TOKEN],
-        origin=f"{parts.scheme}://{parts.netloc}",
+        subprotocols=[Subprotocol("streamlit"), Subprotocol(cookie.split("=", 1)[1] if cookie else NO_TOKEN)],
+        origin=Origin(f"{parts.scheme}://{parts.netloc}"),
         additional_headers={"Cookie": cookie} if cookie else None,
         proxy=None,
         max_size=None,
@@ -305,6 +306,8 @@ class StreamlitSession:
             data = await self._socket.recv()
         except ConnectionClosed as err:
             raise SessionError(f"connection closed: {err}") from err
+        if isinstance(data, str):
+            raise SessionError(f"the server sent a text frame, not a ForwardMsg: {data[:300]!r}")
         message = ForwardMsg()
         message.ParseFromString(data)
         return self._through_cache(message)
@@ -337,10 +340,16 @@ class StreamlitSession:
         """Keep the element or keyed container ``message`` adds; the exception it shows, if one."""
         path, delta = tuple(message.metadata.delta_path), message.delta
         if delta.WhichOneof("type") == "add_block" and delta.add_block.id:
-            self._blocks[path] = user_key_from_element_id(delta.add_block.id)
+            block_key = user_key_from_element_id(delta.add_block.id)
+            if block_key is None:  # a container without a user key: none to find it by
+                self._blocks.pop(path, None)
+            else:
+                self._blocks[path] = block_key
         if delta.WhichOneof("type") != "new_element":
             return []
         kind = delta.new_element.WhichOneof("type")
+        if kind is None:  # an element without content: nothing drawn
+            return []
         element = Element(path, kind, getattr(delta.new_element, kind), message.metadata.active_script_hash)
         self._elements[path] = element
         if element.id:
@@ -439,7 +448,7 @@ def plotly_markers(element: Element) -> list[Marker]:
         if "customdata" in trace and "x" in trace and "y" in trace:
             xs, ys, data = (_plotly_array(trace[name]).tolist() for name in ("x", "y", "customdata"))
             group = trace.get("legendgroup") or ""
-            markers += [Marker(curve, i, x, y, d, group) for i, (x, y, d) in enumerate(zip(xs, ys, data))]
+            markers += [Marker(curve, i, x, y, d, group) for i, (x, y, d) in enumerate(zip(xs, ys, data, strict=False))]
     return markers
 
 

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
-from itertools import pairwise
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -233,14 +233,30 @@ def subcluster_note(cls: str, space: str, number: int) -> str:
 
 
 def subcluster_labels(
-    dataset: str, object_ids: Sequence[str], name: str, annotator: str, session: str, note: str, **versions: str
+    dataset: str,
+    object_ids: Sequence[str],
+    name: str,
+    annotator: str,
+    session: str,
+    note: str,
+    dataset_version: str = "",
+    model_version: str = "",
 ) -> list[Label]:
     """One Label per member (``object_ids``) giving it the class ``name`` (checked by :func:`check_label_name`)
-    by ``annotator``, with ``note`` and the dataset/model ``versions`` (Label's dataset_version, model_version)."""
+    by ``annotator``, with ``note`` and the dataset and model versions (``labels.manifest_versions``)."""
     name = check_label_name(name)
     if not annotator.strip():
         raise UserError("give an annotator name")
     return [
-        Label(dataset, str(object_id), annotator.strip(), session, label=name, note=note, **versions)
+        Label(
+            dataset,
+            str(object_id),
+            annotator.strip(),
+            session,
+            label=name,
+            note=note,
+            dataset_version=dataset_version,
+            model_version=model_version,
+        )
         for object_id in object_ids
     ]

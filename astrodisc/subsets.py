@@ -84,7 +84,8 @@ class SubsetDB:
                     time.time(),
                 ),
             )
-            return int(cursor.lastrowid)
+            assert cursor.lastrowid is not None  # set by the INSERT just made
+            return cursor.lastrowid
 
     def names(self, dataset: str) -> list[str]:
         """Names of the subsets saved for ``dataset``, newest first."""

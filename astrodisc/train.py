@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -43,8 +44,8 @@ def pretrain_clip(dataset_dir: Path, out_dir: Path, config: TrainConfig, progres
     """Pretrain the trimodal CLIP model on every object of a dataset (labels unused) and write a model folder.
 
     The validation score is minus the CLIP loss on a seeded ``val_fraction`` of objects (or, for a dataset with
-    its own split, on its val rows; its test rows are never seen: :func:`astrodisc.splits.pretraining_rows`). Resumes from
-    ``out_dir/checkpoint.pt`` when the same settings were interrupted or the epoch budget is raised.
+    its own split, on its val rows; its test rows are never seen: :func:`astrodisc.splits.pretraining_rows`).
+    Resumes from ``out_dir/checkpoint.pt`` when the same settings were interrupted or the epoch budget is raised.
     """
     store = VarStarStore(dataset_dir)
     if not store.has_spectra:
@@ -113,7 +114,7 @@ def save_model(out_dir: Path, model: TrimodalCLIP, scaler: MetadataScaler, train
 
 def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
     """Load a variable-star model folder (weights with ``weights_only=True``)."""
-    return load_model_folder(
+    model, scaler, config = load_model_folder(
         model_dir,
         "varstars",
         lambda config: (
@@ -121,6 +122,7 @@ def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
             MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
         ),
     )
+    return cast(TrimodalCLIP, model), scaler, config  # the model built above; load_model_folder is not generic
 
 
 def train_classifier(

@@ -12,6 +12,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Protocol, cast
 
 import numpy as np
 import torch
@@ -41,6 +42,12 @@ class PretrainConfig:
     barlow_off_diagonal: float = 1 / 128  # Barlow Twins lambda, ~1/D for a D = 128 projection
     encoder: ResNetConfig = field(default_factory=ResNetConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+
+class Inferable(Protocol):
+    """What :func:`encode` reads of its cutouts: :class:`ImageData`, or an uploaded cutout held in memory."""
+
+    def inference(self, rows: np.ndarray, config: AugmentConfig) -> torch.Tensor: ...
 
 
 class ImageData:
@@ -83,7 +90,7 @@ def augment_config_for(data: ImageData, config: AugmentConfig) -> AugmentConfig:
 
 def encode(
     encoder: ResNetEncoder,
-    data: ImageData,
+    data: Inferable,
     rows: np.ndarray,
     config: AugmentConfig,
     batch_size: int = 512,
@@ -126,6 +133,7 @@ def pretrain_images(
             return nt_xent(model(v1), model(v2), pretrain.temperature)
         if pretrain.objective == "barlow":
             return barlow_twins_loss(model.project(v1), model.project(v2), pretrain.barlow_off_diagonal)
+        assert key_encoder is not None  # objective is "moco" (checked against OBJECTIVES above)
         key_encoder.train()  # keys with batch statistics, as in MoCo, also for validation (fit sets eval mode)
         with torch.no_grad():
             keys = key_encoder(v2)
@@ -138,10 +146,10 @@ def pretrain_images(
     def momentum_update() -> None:
         if key_encoder is not None:
             with torch.no_grad():
-                for k, q in zip(key_encoder.parameters(), model.parameters()):
+                for k, q in zip(key_encoder.parameters(), model.parameters(), strict=False):
                     k.mul_(pretrain.momentum).add_(q.detach(), alpha=1 - pretrain.momentum)
-                for k, q in zip(key_encoder.buffers(), model.buffers()):
-                    k.copy_(q)
+                for key_buffer, buffer in zip(key_encoder.buffers(), model.buffers(), strict=False):
+                    key_buffer.copy_(buffer)
 
     def score_of() -> float:
         val_gen = torch.Generator().manual_seed(12345)
@@ -224,7 +232,8 @@ def load_image_model(model_dir: Path) -> tuple[ResNetEncoder, AugmentConfig, dic
             AugmentConfig(**augment_settings),
         )
 
-    return load_model_folder(model_dir, "galaxies", build)
+    model, augment_config, config = load_model_folder(model_dir, "galaxies", build)
+    return cast(ResNetEncoder, model), augment_config, config  # build()'s model; load_model_folder is not generic
 
 
 class Head(nn.Module):

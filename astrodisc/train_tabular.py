@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import torch
@@ -113,7 +114,7 @@ def pretrain_tabular(
 
 def load_tabular_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler, dict]:
     """Load a catalogue model folder (weights with ``weights_only=True``)."""
-    return load_model_folder(
+    model, scaler, config = load_model_folder(
         model_dir,
         "catalog",
         lambda config: (
@@ -121,6 +122,7 @@ def load_tabular_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler,
             MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
         ),
     )
+    return cast(TabularEncoder, model), scaler, config  # the model built above; load_model_folder is not generic
 
 
 def encode_tabular(

@@ -26,6 +26,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -229,11 +230,11 @@ def read_spectrum(data: bytes, name: str, grid: np.ndarray = WAVELENGTH_GRID) ->
     order = np.argsort(wavelength[keep], kind="stable")
     wavelength, flux, err = wavelength[keep][order], flux[keep][order], err[keep][order]
     flux, err, converted = _to_f_lambda(flux, err, wavelength, flux_unit, name)
-    notes = tuple(notes) + converted
+    all_notes = tuple(notes) + converted
     if not np.isfinite(err).any():
         err = der_snr_noise(flux)
-        notes += ("errors estimated from the flux scatter (DER_SNR)",)
-    spectrum = SpectrumUpload(name, wavelength, flux, err, flux_unit, notes)
+        all_notes += ("errors estimated from the flux scatter (DER_SNR)",)
+    spectrum = SpectrumUpload(name, wavelength, flux, err, flux_unit, all_notes)
     covered = np.isfinite(spectrum.on_grid(grid)[0]).mean()
     if covered < MIN_GRID_COVERAGE:
         lo, hi = np.nanmin(wavelength[np.isfinite(flux)]), np.nanmax(wavelength[np.isfinite(flux)])
@@ -465,7 +466,7 @@ def _png_pixels(data: bytes, name: str) -> np.ndarray:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+            image: Image.Image = Image.open(io.BytesIO(data))
             if max(image.size) > MAX_CUTOUT_PX:
                 raise UserError(
                     f"{name} is {image.size[0]}×{image.size[1]} px; a cutout is at most {MAX_CUTOUT_PX} px on a side"
@@ -625,6 +626,14 @@ def _read_csv(data: bytes, name: str) -> pd.DataFrame:
     return table
 
 
+@overload
+def _find_column(
+    table: pd.DataFrame, name: str, accepted: tuple[str, ...], what: str, required: Literal[True] = True
+) -> str: ...
+@overload
+def _find_column(
+    table: pd.DataFrame, name: str, accepted: tuple[str, ...], what: str, required: Literal[False]
+) -> str | None: ...
 def _find_column(
     table: pd.DataFrame, name: str, accepted: tuple[str, ...], what: str, required: bool = True
 ) -> str | None:

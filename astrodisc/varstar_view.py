@@ -23,6 +23,14 @@ PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
 MAX_PROFILED = 200  # members in a sub-cluster's median light curve and mean spectrum: its most typical
 
 
+def varstar_store(current: Current) -> VarStarStore:
+    """The store of ``current``, a VarStarStore (this view draws variable-star sets only; a TypeError otherwise)."""
+    store = current.store
+    if not isinstance(store, VarStarStore):
+        raise TypeError(f"the variable-star view draws a VarStarStore, not a {type(store).__name__}")
+    return store
+
+
 def period_band(store: VarStarStore, lc: LightCurve) -> int:
     """The band searched and folded first: the encoder band if observed, else the best-sampled band."""
     info = store.info
@@ -48,7 +56,7 @@ def catalogue_period(catalog: pd.DataFrame, row: int) -> float | None:
 
 def default_period(current: Current, row: int) -> float | None:
     """The catalogue period [days], else the Lomb-Scargle best period, else None (too few epochs to search)."""
-    catalog, store = current.artifacts.catalog, current.store
+    catalog, store = current.artifacts.catalog, varstar_store(current)
     period = catalogue_period(catalog, row)
     if period is None:
         try:
@@ -61,7 +69,7 @@ def default_period(current: Current, row: int) -> float | None:
 @st.fragment
 def folded_view(current: Current, row: int) -> None:
     """Folded light curve with its period controls; reruns alone when the period choice changes."""
-    catalog, store = current.artifacts.catalog, current.store
+    catalog, store = current.artifacts.catalog, varstar_store(current)
     object_id = str(catalog.at[row, "object_id"])
     lc = store.lightcurve(object_id)
     known = catalogue_period(catalog, row)
@@ -102,7 +110,8 @@ def folded_view(current: Current, row: int) -> None:
 
 def object_view(current: Current, row: int) -> None:
     """Folded and raw light curves and the spectrum of catalogue ``row``."""
-    store, info = current.store, current.store.info
+    store = varstar_store(current)
+    info = store.info
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     folded_view(current, row)
     lc = store.lightcurve(object_id)
@@ -136,7 +145,7 @@ def neighbour_preview(current: Current, row: int) -> None:
         return
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     st.image(
-        _folded_png(current.store, str(current.store.root), object_id, period),
+        _folded_png(varstar_store(current), str(current.store.root), object_id, period),
         width="stretch",
         caption=f"folded on P = {period:.6g} d",
     )
@@ -146,7 +155,7 @@ def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) ->
     """The median folded light curve and the mean spectrum of a sub-cluster, in its map ``color``, from its
     ``MAX_PROFILED`` most typical members (``rows``: catalogue rows, most typical first); ``key`` prefixes the
     charts' keys. Each member is folded on its catalogue period, else its Lomb-Scargle period."""
-    catalog, store = current.artifacts.catalog, current.store
+    catalog, store = current.artifacts.catalog, varstar_store(current)
     profiled = [int(r) for r in rows[:MAX_PROFILED]]
     if len(rows) > len(profiled):
         st.caption(f"profiles of the {len(profiled)} most typical of {len(rows):,} members")

@@ -1,7 +1,8 @@
 """A freshly started server made ready for its first visitor: wait until it answers its health check, then open
 its default page once, as a browser would, so that the app's imports and the artifact load (``st.cache_resource``,
 shared by every later session) are paid before anyone comes. On the demo map a fresh server's first page took
-4.2 s and later sessions' first pages 0.8-1.1 s; warmed, the first visitor's took 0.7 s (the load client of :mod:`astrodisc.streamlit_client`).
+4.2 s and later sessions' first pages 0.8-1.1 s; warmed, the first visitor's took 0.7 s (the load client of
+:mod:`astrodisc.streamlit_client`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import asyncio
 import subprocess
 import time
 import urllib.request
-
 
 HEALTH_POLL_S = 0.3  # between health checks [s]
 

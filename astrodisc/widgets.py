@@ -35,7 +35,7 @@ def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
         table = table.head(public.max_export_rows)
     if blocked is not None:
         st.info(blocked, icon=":material/hourglass:")
-    for column, suffix in zip(st.columns(len(suffixes)), suffixes):
+    for column, suffix in zip(st.columns(len(suffixes)), suffixes, strict=False):
         data = functools.partial(table_bytes, table, suffix) if public.enabled else table_bytes(table, suffix)
         column.download_button(
             f"{FORMATS[suffix]}",
@@ -44,8 +44,14 @@ def download_buttons(table: pd.DataFrame, stem: str, key: str) -> None:
             mime=MIME[suffix],
             key=f"{key}_{suffix[1:]}",
             disabled=blocked is not None,
-            on_click=public_mode.take_heavy if public.enabled else "ignore",
+            on_click=_take_heavy if public.enabled else "ignore",
         )
+
+
+def _take_heavy() -> None:
+    """A public-mode download's ``on_click``: spend one heavy action (a callback's answer goes nowhere; the
+    button is disabled while the budget is spent)."""
+    public_mode.take_heavy()
 
 
 def neighbour_cards(
@@ -66,7 +72,10 @@ def neighbour_cards(
     with st.container(key=key):
         for start in range(0, len(rows), CARDS_PER_ROW):
             for cell, row, score in zip(
-                st.columns(CARDS_PER_ROW), rows[start : start + CARDS_PER_ROW], scores[start : start + CARDS_PER_ROW]
+                st.columns(CARDS_PER_ROW),
+                rows[start : start + CARDS_PER_ROW],
+                scores[start : start + CARDS_PER_ROW],
+                strict=False,
             ):
                 row = int(row)
                 object_id = str(catalog.at[row, "object_id"])

@@ -447,7 +447,9 @@ def object_panel(row: int) -> None:
             facts.append(f"{column.replace('_', ' ')} {record[column]:.3f}")
     st.markdown(" · ".join(facts))
     if np.isfinite(pd.to_numeric(record.reindex(["ra", "dec"]), errors="coerce").to_numpy(dtype=float)).all():
-        for cell, (service, url) in zip(st.columns(3), sky_links(float(record["ra"]), float(record["dec"])).items()):
+        for cell, (service, url) in zip(
+            st.columns(3), sky_links(float(record["ra"]), float(record["dec"])).items(), strict=False
+        ):
             cell.link_button(service, url, width="stretch")
     view.object_view(current, row)
     with st.expander("Metadata", expanded=True):

@@ -163,7 +163,7 @@ if not groups:
     st.stop()
 
 st.markdown("#### Sub-clusters side by side")
-for cell, group in zip(_cells(len(groups)), groups):
+for cell, group in zip(_cells(len(groups)), groups, strict=False):
     with cell.container(border=True):
         st.markdown(
             f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
@@ -194,7 +194,7 @@ st.caption(
     "the sub-clusters' members (noise left out), in the colours of the map; histograms are shares of each "
     "sub-cluster, so groups of different size compare"
 )
-for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures)):
+for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures, strict=False)):
     cell.plotly_chart(figure, config={"displaylogo": False}, key=f"subclass_meta_{i}")
 
 save_form(cls, space, groups)

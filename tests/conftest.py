@@ -8,7 +8,6 @@ are (mostly) objects of the same class and the map shows one island per class, p
 from __future__ import annotations
 
 import sys
-
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +75,8 @@ def _tiny_store(root: Path) -> None:
 
 def fake_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
     """Deterministic stand-in encoder: class centroid (one per class and space) + noise, (N, EMBED_DIM) float32
-    per modality, each unlabelled object its own centroid (an isolated point on the map); the fused space is the concatenation of the unit-normalised modality vectors."""
+    per modality, each unlabelled object its own centroid (an isolated point on the map); the fused space is the
+    concatenation of the unit-normalised modality vectors."""
     labels = [
         label if isinstance(label, str) else f"unlabelled-{i}"  # each unlabelled object is a loner
         for i, label in enumerate(store.objects["label"].astype(object))
@@ -128,7 +128,7 @@ def sky_twins(objects: pd.DataFrame, radius_arcsec: float) -> list[tuple[int, in
 
     sky = SkyCoord(objects["ra"].to_numpy(), objects["dec"].to_numpy(), unit="deg")
     first, second, _, _ = sky.search_around_sky(sky, radius_arcsec / 3600.0 * sky.ra.unit)
-    return sorted({(int(a), int(b)) for a, b in zip(first, second) if a < b})
+    return sorted({(int(a), int(b)) for a, b in zip(first, second, strict=False) if a < b})
 
 
 @pytest.fixture(scope="session")

@@ -404,7 +404,7 @@ def test_the_sky_view_is_linked_with_the_map_and_objects_link_out_by_position(ti
     at.run()
     (sky,) = _figures(at, "RA [deg]")
     shown = catalog[catalog["label"].isin(["EW", "SR"])]
-    drawn = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y)}
+    drawn = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y, strict=False)}
     assert sorted(drawn) == shown.index.tolist()
     assert all(drawn[r] == (catalog.at[r, "ra"], catalog.at[r, "dec"]) for r in drawn)
     assert sky.layout.xaxis.autorange == "reversed"  # east to the left
@@ -414,7 +414,7 @@ def test_the_sky_view_is_linked_with_the_map_and_objects_link_out_by_position(ti
     at.sidebar.radio(key="sky_frame").set_value("galactic").run()
     (sky,) = _figures(at, "Galactic l [deg]")
     lon, lat = sky_positions(catalog, "galactic")
-    points = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y)}
+    points = {int(r): (x, y) for t in sky.data for r, x, y in zip(t.customdata, t.x, t.y, strict=False)}
     assert all(np.allclose(points[r], (lon[r], lat[r])) for r in points)
 
     row = int(catalog.index[catalog["object_id"] == "TINY-0005"][0])
@@ -511,7 +511,7 @@ def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeyp
     catalog = artifacts.catalog
     at = _label_page(monkeypatch, tiny_data, tmp_path)
     assert at.sidebar.selectbox(key="queue_order").value == LEARNING
-    label_of = dict(zip(catalog["object_id"], catalog["label"].astype(object)))
+    label_of = dict(zip(catalog["object_id"], catalog["label"].astype(object), strict=False))
     while pd.isna(label_of[_shown_object(at)]):  # the unlabelled loners top the anomaly ranking: skip them
         at.button(key="skip").click().run()
     first = _shown_object(at)

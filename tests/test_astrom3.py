@@ -113,12 +113,12 @@ def test_raw_objects_per_split_labels_by_name_and_metadata(raw, tmp_path):
 
 def test_seed_changes_splits_and_sub10_nests_in_full(raw, tmp_path):
     seed0 = VarStarStore(import_astrom3(raw, tmp_path / "s0", AstroM3Selection("full", 0), progress=False)).objects
-    assert dict(zip(seed0["object_id"], seed0["split"])) == {name(i): s[2] for i, s in enumerate(STARS)}
+    assert dict(zip(seed0["object_id"], seed0["split"], strict=False)) == {name(i): s[2] for i, s in enumerate(STARS)}
     full = VarStarStore(import_astrom3(raw, tmp_path / "f", AstroM3Selection("full", 42), progress=False)).objects
     sub = VarStarStore(import_astrom3(raw, tmp_path / "s10", AstroM3Selection("sub10", 42), progress=False)).objects
     assert set(sub["object_id"]) == {name(i) for i, s in enumerate(STARS) if s[3]}
-    in_full = dict(zip(full["object_id"], full["split"]))
-    assert all(in_full[oid] == split for oid, split in zip(sub["object_id"], sub["split"]))
+    in_full = dict(zip(full["object_id"], full["split"], strict=False))
+    assert all(in_full[oid] == split for oid, split in zip(sub["object_id"], sub["split"], strict=False))
 
 
 def test_raw_light_curves_and_spectra_in_both_fits_forms(raw, tmp_path):
@@ -221,7 +221,7 @@ def test_processed_layout_fluxes_become_ab_magnitudes(processed, tmp_path):
     objects = full.objects
     assert sorted(objects["split"]) == sorted(s[1] for s in STARS)
     assert set(METADATA_COLUMNS) <= set(objects.columns)
-    for row, (oid, label) in enumerate(zip(objects["object_id"], objects["label"])):
+    for row, (oid, label) in enumerate(zip(objects["object_id"], objects["label"], strict=False)):
         i = [s[0] for s in STARS].index(label)
         lc = full.lightcurve(oid)
         np.testing.assert_allclose(lc.mag, epochs(i)[1:-1, 1], atol=2e-5)

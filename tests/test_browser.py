@@ -226,7 +226,7 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
     assert shown == ids
     assert pictures_drawn == len(render.thumbnail_rows(catalog, 14))
     assert len(served) == DEFAULT_K
-    for object_id, picture in zip(ids, served):
+    for object_id, picture in zip(ids, served, strict=False):
         np.testing.assert_array_equal(picture, resized(cutout_rgb(store.image(object_id), store.imaging), CARD_PX))
 
 

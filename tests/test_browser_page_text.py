@@ -146,7 +146,7 @@ def test_labels_notes_annotators_and_an_imported_table_show_as_typed(app, tmp_pa
     object_ids = pd.read_parquet(sky.artifact_dir / "catalog.parquet", columns=["object_id"])["object_id"]
     with _page(f"{app.url}/label") as page:
         annotator = page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']")
-        for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1]):
+        for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1], strict=False):
             _enter(page, annotator, name)
             _shown(page, f"{name} · session")
             page.get_by_label("Class", exact=True).click()
@@ -157,7 +157,7 @@ def test_labels_notes_annotators_and_an_imported_table_show_as_typed(app, tmp_pa
             page.locator(".st-key-save button").click()
             _shown(page, "1 labelled by you")
         _enter(page, annotator, VIEWER)
-        for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1]):
+        for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1], strict=False):
             _shown(page, f"{name}: {label} · interest —")
         page.screenshot(path=SHOTS / f"label-hostile-{app.mode}.png", full_page=True)
 
@@ -176,7 +176,7 @@ def test_labels_notes_annotators_and_an_imported_table_show_as_typed(app, tmp_pa
             _shown(page, outcome)
 
     stored = app.stored("labels", "annotator, label, note")
-    typed = {(name, label, EVERYTHING) for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1])}
+    typed = {(name, label, EVERYTHING) for name, label in zip(HOSTILE, HOSTILE[1:] + HOSTILE[:1], strict=False)}
     assert set(stored) == typed | {(VIEWER, HOSTILE[1], EVERYTHING)}  # stored exactly as typed, nothing else
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from astrodisc.cli import main
-from astrodisc.paths import PROJECT_ROOT
 from astrodisc.datasets.varstars_sim import SimConfig, simulate
+from astrodisc.paths import PROJECT_ROOT
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

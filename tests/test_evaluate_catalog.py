@@ -87,3 +87,12 @@ def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fa
     # three groups about equally common: chance is 1/3; the test split holds 150 rows (std of chance ~0.04)
     assert min(real.values()) > 0.7, real
     assert max(shuffled.values()) < 0.5, shuffled
+
+
+def test_a_catalogue_without_labels_is_refused_in_one_line(tmp_path, fast_map, capsys):  # noqa: F811
+    """It ended in ``ValueError: zero-size array to reduction operation minimum`` from the split's strata."""
+    artifacts = _built(tmp_path, np.full(1500, None, dtype=object), "unlabelled")
+    capsys.readouterr()
+    assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "0 of 1,500 objects carry a label" in err, err

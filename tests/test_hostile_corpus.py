@@ -6,9 +6,9 @@ import`` verb, every model loader, ``load_precomputed`` and ``astrodisc build --
 
 Each cell runs in a folder of its own, which is also the working directory, holding a catalogue dataset
 (``dataset/``), a label database (``labels.sqlite``) and the staged input. It must end in a UserError (a function)
-or exit code 2 with one line on stderr, no warning either (the CLI, whose importers are pointed at ``dataset/`` with ``--force``, so a
-refusal must leave the old dataset as it was), with a one-line message, every file and folder under the cell's
-folder byte-identical (empty folders included), and no marker file from a pickle payload.
+or exit code 2 with one line on stderr, no warning either (the CLI, whose importers are pointed at ``dataset/``
+with ``--force``, so a refusal must leave the old dataset as it was), with a one-line message, every file and
+folder under the cell's folder byte-identical (empty folders included), and no marker file from a pickle payload.
 
 The outcomes are the table ``docs/hostile-corpus.md``; a test compares the two. To rewrite the table after a
 change of the corpus, the paths or a message::
@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_hostile_input import CORPUS, ENTRIES, MARKER, ODD_NAMES, Call, _csv, _state, _write
 
 from astrodisc.cli import main
 from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
@@ -45,7 +46,6 @@ from astrodisc.labels import Label, LabelDB
 from astrodisc.paths import PROJECT_ROOT
 from astrodisc.precomputed import load_precomputed
 from astrodisc.train_tabular import ScarfConfig, pretrain_tabular
-from test_hostile_input import CORPUS, ENTRIES, MARKER, ODD_NAMES, Call, _csv, _state, _write
 
 TABLE = PROJECT_ROOT / "docs" / "hostile-corpus.md"
 WRITE_TABLE = "ASTRODISC_WRITE_CORPUS_TABLE"

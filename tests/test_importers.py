@@ -50,7 +50,7 @@ def test_stripe82_counts_bands_and_markers(stores):
     assert len(store) == 483 and label_counts(store) == {"RRAB": 379, "RRC": 104}
     assert store.info.bands == ("u", "g", "r", "i", "z") and store.info.encoder_band == "r"
     assert store.info.time_system == "MJD"
-    pairs = set(zip(store.objects["survey_class"], store.objects["label"]))
+    pairs = set(zip(store.objects["survey_class"], store.objects["label"], strict=False))
     assert pairs == {("ab", "RRAB"), ("c", "RRC")}
     table2 = pd.read_csv(varstars("s82_rrlyrae") / "table2.dat.gz", sep=r"\s+")
     by_id = table2.set_index(table2["#id"].astype(str))

@@ -117,7 +117,7 @@ def test_agreement_per_pair_and_across_three_annotators():
         ("ben", "AABBCC", [0, 1, 2, 3, 4, 4]),  # agrees on every class
         ("cy", "ABABCA", [5, 4, 3, 2, 1, 0]),
     ):
-        for obj, c, s in zip(objects, classes, scores):
+        for obj, c, s in zip(objects, classes, scores, strict=False):
             rows.append({"object_id": obj, "annotator": annotator, "label": c, "interest": s, "unsure": 0})
     rows.append({"object_id": "G9", "annotator": "ana", "label": None, "interest": None, "unsure": 1})
     result = agreement(pd.DataFrame(rows))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc import label_backup, sqlite_wal
+from astrodisc import sqlite_wal
 from astrodisc.active_learning import InterestField, relevance
 from astrodisc.bench_labels import DATASET, object_ids, write_history
 from astrodisc.cli import main

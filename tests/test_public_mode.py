@@ -149,7 +149,7 @@ def test_a_public_server_has_xsrf_on_and_no_error_details(monkeypatch, tmp_path)
     monkeypatch.setenv(public_mode.CONFIG_ENV, str(tmp_path / "absent.toml"))
     monkeypatch.delenv(public_mode.PUBLIC_ENV, raising=False)
     command = cli.serve_command(8501, public=True)
-    flags = dict(zip(command[5::2], command[6::2]))  # after: python -m streamlit run app.py
+    flags = dict(zip(command[5::2], command[6::2], strict=False))  # after: python -m streamlit run app.py
     assert flags["--server.enableXsrfProtection"] == "true" and flags["--server.enableCORS"] == "true"
     assert flags["--client.showErrorDetails"] == "none" and flags["--client.toolbarMode"] == "viewer"
     assert flags["--server.maxUploadSize"] == str(PublicSettings().upload_mb)

@@ -1,7 +1,9 @@
 """Splits by object id: seeded, stratified, disjoint, nested label fractions."""
 
 import numpy as np
+import pytest
 
+from astrodisc.errors import UserError
 from astrodisc.splits import label_fraction, split_rows
 
 
@@ -96,3 +98,9 @@ def test_an_unknown_split_name_is_refused():
 
     with pytest.raises(ValueError, match="holdout"):
         pretraining_rows(pd.DataFrame({"object_id": ["a", "b"], "split": ["train", "holdout"]}), 0, 0.1)
+
+
+def test_too_few_labels_to_split_are_a_user_error():
+    ids = np.array([f"S{i}" for i in range(40)])
+    with pytest.raises(UserError, match="3 of 40 objects carry a label"):
+        split_rows(ids, np.array(["M", "EW", "SR"] + [None] * 37, dtype=object), seed=0)

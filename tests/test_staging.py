@@ -12,12 +12,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from test_hostile_input import _state
 
 from astrodisc.cli import main
 from astrodisc.datasets import staging
 from astrodisc.datasets.staging import exchange, staged_dataset
 from astrodisc.errors import UserError
-from test_hostile_input import _state
 
 
 def _table(path: Path, n: int) -> Path:

@@ -39,7 +39,7 @@ def _sinusoid(rng: np.random.Generator, period: float, amplitude: float, epochs:
 def test_median_folded_curve_of_sinusoids_recovers_their_shape():
     rng = np.random.default_rng(0)
     periods = rng.uniform(0.3, 300.0, 40)
-    curves = [_sinusoid(rng, p, a) for p, a in zip(periods, rng.uniform(0.05, 3.0, 40))]
+    curves = [_sinusoid(rng, p, a) for p, a in zip(periods, rng.uniform(0.05, 3.0, 40), strict=False)]
     profile = median_folded_curve(curves, list(periods))
     assert profile.phase.shape == profile.median.shape == profile.low.shape == (N_PHASE_BINS,)
     expected = (1 - np.cos(2 * np.pi * profile.phase)) / 2  # 0 at maximum light (phase 0), 1 at minimum

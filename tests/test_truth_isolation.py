@@ -29,8 +29,8 @@ ALLOWED_NAMERS = {
     "astrodisc/truth.py",
     "astrodisc/datasets/galaxies_sim.py",
     "astrodisc/datasets/galaxy_store.py",  # writes the simulated sky's truth beside its cutouts
-    "astrodisc/synthetic.py",
-}  # (a real import no longer deletes a stale truth: it writes a new folder)  # writes the synthetic survey's groups beside its embeddings
+    "astrodisc/synthetic.py",  # writes the synthetic survey's groups beside its embeddings
+}  # (a real import no longer deletes a stale truth: it writes a new folder)
 
 
 def _sources() -> list[Path]:

@@ -101,7 +101,7 @@ def test_lightcurve_column_name_variants(time_column, mag_column, err_column):
 
 def test_lightcurve_whitespace_table_with_comment_lines():
     time, mag, err = _epochs(12)
-    rows = [f"{t} {m} {e}" for t, m, e in zip(time.tolist(), mag.tolist(), err.tolist())]
+    rows = [f"{t} {m} {e}" for t, m, e in zip(time.tolist(), mag.tolist(), err.tolist(), strict=False)]
     text = "# my star\n# HJD, V\nhjd mag err\n" + "\n".join(rows)
     upload = read_lightcurve(text.encode(), "star.txt")
     np.testing.assert_array_equal(upload.mag, mag)

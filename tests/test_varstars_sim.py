@@ -52,7 +52,7 @@ def test_hidden_truth_subtypes_wrong_labels_and_rare_objects(survey):
     wrong = truth["wrong_label"].to_numpy()
     assert 0.01 < wrong.mean() < 0.035
     labelled_wrong = wrong & objects["label"].notna().to_numpy()
-    for true, given in zip(truth["true_class"][labelled_wrong], objects["label"][labelled_wrong]):
+    for true, given in zip(truth["true_class"][labelled_wrong], objects["label"][labelled_wrong], strict=False):
         assert given in CONFUSED_WITH[true]  # neighbouring-class confusions, not uniform flips
     assert set(truth["subclass"][truth["true_class"] == "M"]) == {"M-Orich", "M-Crich"}
     rare = truth["rare_type"] != ""

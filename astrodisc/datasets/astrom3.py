@@ -42,12 +42,14 @@ import hashlib
 import json
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from astropy.coordinates import SkyCoord
+from numpy.typing import ArrayLike
 from tqdm import tqdm
 
 from astrodisc.datasets.csv_files import read_csv_file
@@ -225,7 +227,8 @@ def read_processed(
         spectrum = _rows(row.spectra, f"{selection.config} row {i} spectra")
         if len(spectrum):
             order = np.argsort(spectrum[:, 0])
-            spectra[:, i] = SpectrumUpload(ids[-1], *spectrum[order].T, flux_unit="").on_grid()
+            wavelength, flux, flux_err = spectrum[order].T
+            spectra[:, i] = SpectrumUpload(ids[-1], wavelength, flux, flux_err, flux_unit="").on_grid()
     metadata = pd.DataFrame(
         [{**dict(m.get("meta_cols") or {}), **dict(m.get("photo_cols") or {})} for m in table["metadata"]]
     )
@@ -259,7 +262,7 @@ def _parquet_split(folder: Path, split: str) -> pd.DataFrame:
     return pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
 
 
-def _rows(cell: object, name: str) -> np.ndarray:
+def _rows(cell: Iterable[ArrayLike] | None, name: str) -> np.ndarray:
     """A Parquet list-of-triples cell as a float64 (n, 3) array."""
     rows = [np.asarray(r, dtype=np.float64) for r in (cell if cell is not None else [])]
     array = np.stack(rows) if rows else np.zeros((0, 3))
@@ -292,9 +295,9 @@ def _radec(table: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         return table["ra"].to_numpy(np.float64), table["dec"].to_numpy(np.float64)
     ra, dec = np.full(len(table), np.nan), np.full(len(table), np.nan)
     if {"l", "b"} <= set(table.columns):
-        l, b = table["l"].to_numpy(np.float64), table["b"].to_numpy(np.float64)
-        known = np.isfinite(l) & np.isfinite(b)
-        icrs = SkyCoord(l=l[known], b=b[known], unit="deg", frame="galactic").icrs
+        lon, lat = table["l"].to_numpy(np.float64), table["b"].to_numpy(np.float64)
+        known = np.isfinite(lon) & np.isfinite(lat)
+        icrs = SkyCoord(l=lon[known], b=lat[known], unit="deg", frame="galactic").icrs
         ra[known], dec[known] = icrs.ra.deg, icrs.dec.deg
     return ra, dec
 

@@ -5,6 +5,7 @@ fails with turned into one line that names the file."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -13,12 +14,13 @@ from astrodisc.errors import UserError
 from astrodisc.export import read_csv_rows
 
 
-def read_csv_file(path: Path, what: str, **options: object) -> pd.DataFrame:
+def read_csv_file(path: Path, what: str, **options: Any) -> pd.DataFrame:
     """The CSV file ``path`` as a DataFrame (``options`` go to ``pd.read_csv``; no column becomes the index).
 
     A misreading dialect, a row with more fields than the header, a column of ``usecols`` missing from the header,
     or any parser failure (bad numbers, binary garbage, an empty file) is a one-line UserError, the last three
-    "unreadable <what> <file name>: <the cause>". Example: ``read_csv_file(Path("w_uma_1.csv"), "Catalina file", usecols=["MJD", "Mag"], dtype=float)``.
+    "unreadable <what> <file name>: <the cause>". Example:
+    ``read_csv_file(Path("w_uma_1.csv"), "Catalina file", usecols=["MJD", "Mag"], dtype=float)``.
     """
     path = Path(path)
     data = path.read_bytes()

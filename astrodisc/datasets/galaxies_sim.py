@@ -443,7 +443,7 @@ def observe(rng: np.random.Generator, galaxy: Galaxy, obs: Observation, grid: gr
         flux = nanomaggies(comp.mags) * reddening
         for b in range(3):
             image[b] += flux[b] * np.roll(np.roll(kernels[b], row - grid.n // 2, 0), col - grid.n // 2, 1)
-    measured = {"arc_snr": np.nan}
+    measured: dict[str, float | np.ndarray] = {"arc_snr": np.nan}
     if galaxy.lens is not None:
         lens = galaxy.lens
         arc = gr.bin_pixels(
@@ -495,7 +495,9 @@ def _simulate_chunk(
     """Simulate ``size`` objects; row indices in the maps are local to the chunk (duplicates point inside it)."""
     rng = np.random.default_rng(seed_seq)
     grid = gr.Grid(STAMP_PX, PIXEL_SCALE)
-    images, records, galaxies = np.zeros((size, 3, STAMP_PX, STAMP_PX), np.float32), [], {}
+    images = np.zeros((size, 3, STAMP_PX, STAMP_PX), np.float32)
+    records: list[dict] = []
+    galaxies: dict[int, Galaxy] = {}
     for i in range(size):
         if i in duplicates:
             galaxy = galaxies[duplicates[i]]
@@ -534,7 +536,8 @@ def _simulate_chunk(
 def _plan_chunk(
     rng: np.random.Generator, size: int, config: SimConfig
 ) -> tuple[set[int], dict[int, str], dict[int, int]]:
-    """Which rows of a chunk are lenses (any galaxy drawn there becomes an elliptical lens host), artefacts, duplicates."""
+    """Which rows of a chunk are lenses (any galaxy drawn there becomes an elliptical lens host), artefacts,
+    duplicates."""
     rows = rng.permutation(size)
     n_lens, n_trail, n_missing, n_dup = (
         rng.binomial(size, r) for r in (config.lens_rate, config.trail_rate, config.missing_rate, config.duplicate_rate)
@@ -563,7 +566,7 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
     starts = list(range(0, config.n, config.chunk))
     seeds = root.spawn(len(starts) + 1)
     plans = []
-    for start, seq in zip(starts, seeds[:-1]):
+    for start, seq in zip(starts, seeds[:-1], strict=False):
         size = min(config.chunk, config.n - start)
         plan_seq, chunk_seq = seq.spawn(2)
         plans.append((start, size, chunk_seq, _plan_chunk(np.random.default_rng(plan_seq), size, config)))
@@ -574,7 +577,7 @@ def simulate(config: SimConfig, out: Path, progress: bool = True) -> Path:
         tqdm(total=config.n, desc="simulate galaxies", disable=not progress, mininterval=2) as bar,
     ):
         futures = [pool.submit(_simulate_chunk, chunk_seq, size, *plan) for start, size, chunk_seq, plan in plans]
-        for (start, size, _, _), future in zip(plans, futures):
+        for (start, size, _, _), future in zip(plans, futures, strict=False):
             images, chunk_records = future.result()
             writer.write(start, images)
             for rec in chunk_records:

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ COLOUR_MODES = ("RGB", "RGBA", "P")  # Pillow modes that hold a colour image (al
 # Jansky units exactly (MJy is not mJy).
 MAGGY_UNITS: dict[str, float] = {"nanomaggy": 1.0, "nanomaggies": 1.0, "nmgy": 1.0, "maggy": 1e9, "maggies": 1e9}
 JANSKY_UNITS: dict[str, float] = {"Jy": 1e6 / 3.631, "mJy": 1e3 / 3.631, "uJy": 1 / 3.631, "nJy": 1e-3 / 3.631}
-Hdu = fits.PrimaryHDU | fits.ImageHDU | fits.CompImageHDU  # an HDU that holds an image
+Hdu: TypeAlias = fits.PrimaryHDU | fits.ImageHDU | fits.CompImageHDU  # an HDU that holds an image
 
 GALAXY10_CLASSES: tuple[str, ...] = (
     "Disturbed",
@@ -117,8 +118,9 @@ def _fits_planes(hdul: fits.HDUList, name: str, n_bands: int) -> list[Hdu]:
     return planes
 
 
-def _card(hdul: fits.HDUList, hdu: Hdu, key: str) -> object:
-    """A header value from the image HDU, else from the primary header, else None."""
+def _card(hdul: fits.HDUList, hdu: Hdu, key: str) -> Any:
+    """A header value from the image HDU, else from the primary header, else None (a card holds any type: the
+    callers' arithmetic is checked at run time, a TypeError becoming a UserError)."""
     return hdu.header.get(key, hdul[0].header.get(key))
 
 
@@ -334,7 +336,7 @@ def _stamp_size(shapes: list[tuple[int, int]]) -> int:
 
 def _common_pixel_scale(scales: list[float | None], files: list[Path]) -> float:
     """The median of the files' pixel scales [arcsec]; they must agree to 1%. None known: DECaLS's 0.262."""
-    known = [(s, p) for s, p in zip(scales, files) if s is not None]
+    known = [(s, p) for s, p in zip(scales, files, strict=False) if s is not None]
     if not known:
         return DEFAULT_PIXEL_SCALE
     median = float(np.median([s for s, _ in known]))

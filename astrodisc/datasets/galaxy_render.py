@@ -123,7 +123,8 @@ def tidal_tail(
     xs, ys = x0 + start[0] + s * c - bend * si, y0 + start[1] + s * si + bend * c
     fade = np.exp(-s / length)
     image = sum(
-        f * gaussian_blob(grid, width * (1 + 0.5 * k / blobs), x, y) for k, (f, x, y) in enumerate(zip(fade, xs, ys))
+        f * gaussian_blob(grid, width * (1 + 0.5 * k / blobs), x, y)
+        for k, (f, x, y) in enumerate(zip(fade, xs, ys, strict=False))
     )
     return _normalise(image, 1.0)
 

@@ -21,12 +21,13 @@ import io
 import re
 import tarfile
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from astrodisc.datasets.csv_files import first_line, read_csv_file
 from astrodisc.datasets.gzip_guard import check_unpacked_size
@@ -84,10 +85,10 @@ def _lightcurve(bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], n
 
 def _objects(
     object_id: list[str],
-    ra: np.ndarray,
-    dec: np.ndarray,
+    ra: ArrayLike,
+    dec: ArrayLike,
     survey_class: list[str] | None,
-    labels: dict[str, str | None],
+    labels: Mapping[str, str | None],
     **metadata: np.ndarray,
 ) -> pd.DataFrame:
     """The object table: object_id, ra, dec [deg], label (CLASSES or null), survey_class, metadata columns.
@@ -131,7 +132,9 @@ def _tar_files(path: Path, suffix: str) -> Iterator[tuple[str, bytes]]:
             for member in archive.getmembers():
                 if member.isfile() and member.name.endswith(suffix):
                     check_member_size(member.size, member.name, path)
-                    yield Path(member.name).name, archive.extractfile(member).read()
+                    contents = archive.extractfile(member)
+                    assert contents is not None  # extractfile gives None only for a member that is not a file
+                    yield Path(member.name).name, contents.read()
     except (tarfile.TarError, EOFError, OSError) as error:
         raise UserError(f"unreadable archive {path.name}: {type(error).__name__}") from None
 
@@ -183,7 +186,8 @@ def read_stripe82(source_dir: Path) -> ImportedSample:
         return (mag > 0) & (mag < S82_MISSING) & (err >= 0) & (err < S82_MISSING)
 
     lightcurves = [
-        _lightcurve([tuple(stars[i][:, 2 + 3 * b + k] for k in range(3)) for b in range(5)], valid) for i in ids
+        _lightcurve([(stars[i][:, 2 + 3 * b], stars[i][:, 3 + 3 * b], stars[i][:, 4 + 3 * b]) for b in range(5)], valid)
+        for i in ids
     ]
     objects = _objects(
         ids,

@@ -102,7 +102,7 @@ class LightCurve:
     mag_err: np.ndarray  # mag
     band: np.ndarray  # uint8 index into DatasetInfo.bands
 
-    def in_band(self, band_index: int) -> "LightCurve":
+    def in_band(self, band_index: int) -> LightCurve:
         keep = self.band == band_index
         return LightCurve(self.time[keep], self.mag[keep], self.mag_err[keep], self.band[keep])
 
@@ -214,9 +214,14 @@ def write_store(
         raise UserError("object ids are not unique")
     lengths = np.array([len(lc.time) for lc in lightcurves], dtype=np.int64)
     offsets = np.concatenate([[0], np.cumsum(lengths)])
-    cat = lambda attr, dtype: (
-        np.concatenate([getattr(lc, attr) for lc in lightcurves]).astype(dtype) if lightcurves else np.zeros(0, dtype)
-    )
+
+    def cat(attr, dtype):
+        return (
+            np.concatenate([getattr(lc, attr) for lc in lightcurves]).astype(dtype)
+            if lightcurves
+            else np.zeros(0, dtype)
+        )
+
     save_npy(root / "lightcurves" / "offsets.npy", offsets)
     save_npy(root / "lightcurves" / "time.npy", cat("time", np.float64))
     save_npy(root / "lightcurves" / "mag.npy", cat("mag", np.float32))

@@ -196,8 +196,8 @@ def variability(rng: Rng, star: Star, time: np.ndarray) -> np.ndarray:
     elif kind == "mira":
         cycle = np.floor((time - t0) / star.period)
         cycles = np.unique(cycle)
-        amp_c = dict(zip(cycles, 1 + rng.normal(0, s["cycle_scatter"], len(cycles))))
-        off_c = dict(zip(cycles, rng.normal(0, 0.15, len(cycles))))
+        amp_c = dict(zip(cycles, 1 + rng.normal(0, s["cycle_scatter"], len(cycles)), strict=False))
+        off_c = dict(zip(cycles, rng.normal(0, 0.15, len(cycles)), strict=False))
         dm = star.amplitude * np.vectorize(amp_c.get)(cycle) * pulsation_shape(phase, s["skew"]) + np.vectorize(
             off_c.get
         )(cycle)

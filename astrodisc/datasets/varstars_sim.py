@@ -95,7 +95,7 @@ def observe(rng: np.random.Generator, time: np.ndarray, true_mag: np.ndarray) ->
     )
 
 
-def _colour_table(teff: np.ndarray, table: dict[float, float]) -> np.ndarray:
+def _colour_table(teff: np.ndarray, table: dict[int, float]) -> np.ndarray:
     keys = np.array(sorted(table))
     return np.interp(np.log10(teff), np.log10(keys), [table[k] for k in keys])
 
@@ -190,7 +190,7 @@ def metadata(
     frame["w3_w4"] = frame["w3_mag"] - frame["w4_mag"]
     frame["amplitude"] = [float(np.percentile(lc.mag, 98) - np.percentile(lc.mag, 2)) for lc in lcs]
     frame["period"] = catalog_period
-    frame["lksl_statistic"] = [_lafler_kinman(lc, p) for lc, p in zip(lcs, catalog_period)]
+    frame["lksl_statistic"] = [_lafler_kinman(lc, p) for lc, p in zip(lcs, catalog_period, strict=False)]
     frame["rfr_score"] = rng.beta(7, 1.6, n)
     _mask_missing(rng, frame)
     return frame[list(METADATA_COLUMNS)]
@@ -366,7 +366,7 @@ def simulate_catalogue(config: SimConfig, chunk: int = 50_000, progress: bool = 
             _observe_star(np.random.default_rng(s), pop, i)
             for i, s in enumerate(np.random.SeedSequence([config.seed, number]).spawn(size))
         ]
-        stars, lcs, cat_period = (list(column) for column in zip(*drawn))
+        stars, lcs, cat_period = (list(column) for column in zip(*drawn, strict=False))
         meta = metadata(rng, stars, lcs, pop.l_deg, pop.b_deg, pop.ebv, np.asarray(cat_period))
         labels, _ = _survey_labels(rng, pop.true_class, config)
         ids = [f"SIMC-{config.seed}-{lo + i:07d}" for i in range(size)]

@@ -12,7 +12,7 @@ class SpectrumEncoder(nn.Module):
     def __init__(self, out_dim: int = 128):
         super().__init__()
         layers, channels = [], (2, 16, 32, 64, 64)
-        for c_in, c_out in zip(channels, channels[1:]):
+        for c_in, c_out in zip(channels, channels[1:], strict=False):
             layers += [nn.Conv1d(c_in, c_out, 7, stride=2, padding=3), nn.BatchNorm1d(c_out), nn.GELU()]
         self.conv = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Linear(2 * channels[-1], out_dim), nn.GELU(), nn.Linear(out_dim, out_dim))
