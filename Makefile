@@ -26,7 +26,7 @@ demo: demo-data
 	$(PY) -m astrodisc serve --port $(PORT)
 
 bench: setup  # speed figures as JSON (not part of the tests)
-	$(PY) -m astrodisc.benchmark --out benchmark.json
+	$(PY) -m astrodisc bench --parts speed --out benchmark.json
 
 check: setup-test  # what a reviewer runs: lint, format and types (zero findings), before the tests
 	$(PY) -m ruff check .

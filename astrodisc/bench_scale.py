@@ -1,6 +1,6 @@
 """A million objects on one machine: search latency and recall, map faithfulness and build cost, as JSON.
 
-``nice astrodisc bench --json --out bench_scale.json`` (or ``python -m astrodisc.bench_scale``; about 30 min on
+``nice astrodisc bench --json --out bench_scale.json`` (about 30 min on
 two cores). Parts (``--parts``):
 
 - ``search``: per size N (10^4 ... 10^7 synthetic unit vectors, :mod:`astrodisc.synthetic`, D = 64),
@@ -26,6 +26,9 @@ two cores). Parts (``--parts``):
 
 Datasets and builds go to the work folder (``--workdir``, default ``data/bench``) and are kept, so a rerun
 skips simulating and embedding; each timed build starts from an empty artifact folder.
+- ``speed``: per-step speed figures (:mod:`astrodisc.benchmark`: period search, galaxy simulation, a ResNet
+  step, and unless ``--no-app`` the map click latency of the variable-star demo in chromium); not in the default
+  parts (``make bench`` runs it alone)
 - ``labels``: the label database with 10^6 labels on 10^5 objects (:mod:`astrodisc.bench_labels`): the full
   latest labels, the Label page's next object and an export, each right after a new label, and a 261,111-row
   import
@@ -52,6 +55,7 @@ from tqdm import tqdm
 
 from astrodisc.atomic import save_json
 from astrodisc.bench_labels import label_figures
+from astrodisc.benchmark import run as speed_figures
 from astrodisc.browser import rss_mb
 from astrodisc.build import remove_artifact_set
 from astrodisc.errors import UserError
@@ -77,7 +81,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels")
+PARTS = ("search", "own", "map", "build", "browser", "labels", "speed")
 
 
 @dataclass(frozen=True)
@@ -305,6 +309,7 @@ def run(
     workdir: Path | None = None,
     survey_n: int = SURVEY_N,
     browser_sizes: tuple[int, ...] = BROWSER_SIZES,
+    app: bool = True,
 ) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
     after every measurement (a long run stopped early keeps what it measured). The other parts already in
@@ -332,6 +337,7 @@ def run(
     }
     measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
     measures["labels"] = lambda: [label_figures(workdir=workdir)]
+    measures["speed"] = lambda: [speed_figures(app=app)]
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():
@@ -363,6 +369,7 @@ def bench(args: argparse.Namespace) -> None:
         args.workdir,
         _sizes(args.survey_size)[0],
         _sizes(args.browser_sizes),
+        app=not args.no_app,
     )
     if args.json:
         print(json.dumps(result, indent=2))
@@ -375,9 +382,3 @@ def _sizes(text: str) -> tuple[int, ...]:
         return tuple(int(float(v)) for v in text.split(","))
     except ValueError:
         raise UserError(f"sizes must be comma-separated numbers like 1e5,1e6, got {text!r}") from None
-
-
-if __name__ == "__main__":
-    from astrodisc.cli import main
-
-    raise SystemExit(main(["bench", *sys.argv[1:]]))

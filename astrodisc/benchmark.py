@@ -1,5 +1,5 @@
 """Speed figures, written as JSON (speed targets live here, not in timed tests):
-``python -m astrodisc.benchmark --out benchmark.json`` or ``make bench``.
+``astrodisc bench --parts speed --out benchmark.json`` or ``make bench``.
 
 - period_search_ms: Lomb-Scargle search of one 500-epoch, 6-year light curve [ms, median of 10]
 - simulate_galaxies_per_s: galaxies simulated per second on one worker (200 objects)
@@ -11,8 +11,6 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import platform
 import tempfile
 import time
@@ -24,7 +22,6 @@ import numpy as np
 import torch
 
 from astrodisc import click_latency
-from astrodisc.atomic import save_json
 from astrodisc.datasets.galaxies_sim import SimConfig, simulate
 from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.paths import data_dir
@@ -64,17 +61,3 @@ def run(app: bool = True) -> dict:
         out["map_click"] = asdict(click_latency.measure(data_dir() / "varstars-demo" / "varstars-clip"))
     out["machine"] = {"cpu_threads": torch.get_num_threads(), "platform": platform.platform()}
     return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("benchmark.json"))
-    parser.add_argument("--no-app", action="store_true", help="skip the browser click-latency benchmark")
-    args = parser.parse_args()
-    result = run(app=not args.no_app)
-    save_json(args.out, result)
-    print(json.dumps(result, indent=2))
-
-
-if __name__ == "__main__":
-    main()

@@ -249,6 +249,62 @@ def cmd_bench(args: argparse.Namespace) -> None:
     bench(args)
 
 
+def cmd_hunt(args: argparse.Namespace) -> None:
+    """The simulated anomaly hunt of an artifact set (the ``active_learning`` entry of ``evaluate --json``)."""
+    from astrodisc.evaluate_hunt import hunt_section
+
+    _print_json(hunt_section(_existing_dir(args.artifacts)), args.out)
+
+
+def cmd_calibrate(args: argparse.Namespace) -> None:
+    """How hard a simulated sky is, before any encoder is trained on it (``astrodisc.galaxy_calibration``)."""
+    from astrodisc.galaxy_calibration import calibrate
+
+    _print_json(calibrate(_existing_dir(args.dataset), args.epochs, progress=not args.quiet), args.out)
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from astrodisc.report import print_report
+
+    print_report(args.results)
+
+
+def cmd_load(args: argparse.Namespace) -> None:
+    """Concurrent sessions against a served app (``astrodisc.load_test``), their figures as JSON."""
+    from astrodisc.load_test import LoadConfig, run_load
+
+    try:
+        think_min, think_max = (float(v) for v in args.think.split(","))
+    except ValueError:
+        raise UserError(f"--think takes min,max [s], got {args.think!r}") from None
+    config = LoadConfig(
+        args.sessions,
+        args.minutes,
+        args.max_interactions,
+        think_s=(think_min, think_max),
+        public=args.public,
+        seed=args.seed,
+    )
+    result = run_load(args.data or data_dir(), config, args.dataset, args.model)
+    _print_json(result, args.out)
+    print(f"{result['interactions']} interactions, {result['errors']} errors", file=sys.stderr)
+
+
+def cmd_screenshots(args: argparse.Namespace) -> None:
+    from astrodisc.screenshots import make_screenshots
+
+    make_screenshots()
+
+
+def _print_json(result: dict, out: Path | None) -> None:
+    """``result`` as indented JSON on standard output, and written to ``out`` if given."""
+    print(json.dumps(result, indent=2))
+    if out is not None:
+        from astrodisc.atomic import save_json
+
+        save_json(out, result)
+
+
 def cmd_labels(args: argparse.Namespace) -> None:
     """Back up the label database to ``args.file``, or restore it from there."""
     from astrodisc import label_backup
@@ -485,6 +541,58 @@ def parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         help="where the bench's datasets and builds are kept (default: <data>/bench)",
+    )
+    s.add_argument("--no-app", action="store_true", help="speed: skip the map click latency in chromium")
+
+    s = verb(
+        "hunt",
+        cmd_hunt,
+        "the simulated anomaly hunt of a simulated survey's artifact set, as JSON (the "
+        "active_learning entry of evaluate --json alone)",
+    )
+    s.add_argument("--artifacts", required=True, help="artifact folder (from build) of a simulated survey")
+    s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
+    s = verb(
+        "calibrate",
+        cmd_calibrate,
+        "how hard a simulated galaxy sky is: a ResNet from scratch and catalogue "
+        "baselines for morphology and photometric redshift, as JSON",
+    )
+    s.add_argument("dataset", help="a simulated galaxy dataset (its own seed, never the evaluation's)")
+    s.add_argument("--epochs", type=int, default=30, help="epochs of the networks from scratch (default 30)")
+    s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
+    s = verb(
+        "report",
+        cmd_report,
+        "markdown tables of evaluation results (one result, or name=path of several "
+        "galaxy results for the encoder comparison)",
+    )
+    s.add_argument("results", nargs="+", help="evaluation JSON file(s)")
+
+    s = verb(
+        "load",
+        cmd_load,
+        "serve the app and drive concurrent sessions through Streamlit's protocol; "
+        "latency, errors, CPU and memory as JSON",
+    )
+    s.add_argument("--sessions", type=int, default=10)
+    s.add_argument("--minutes", type=float, default=5.0)
+    s.add_argument("--max-interactions", type=int, default=1000, help="per session")
+    s.add_argument("--data", type=Path, default=None, help="data root (default: ASTRODISC_DATA or data/)")
+    s.add_argument("--dataset", default=None, help="artifact set's dataset (default: the first set)")
+    s.add_argument("--model", default=None, help="artifact set's model")
+    s.add_argument("--public", action="store_true", help="serve in public mode (no labels saved)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--think", default="3,10", help="pause between a session's interactions: min,max [s]")
+    s.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+
+    verb(
+        "screenshots",
+        cmd_screenshots,
+        "regenerate the README's screenshots of every page in docs/ (needs "
+        "`make demo-data` and the test set-up's playwright)",
     )
 
     s = verb("labels", cmd_labels, "back up or restore the label database (labels and saved subsets)")

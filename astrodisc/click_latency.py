@@ -5,7 +5,7 @@ The app is served on a built artifact set (by default the 20,000-star variable-s
 level-of-detail sample) whose nearest other marker can be made at least MIN_GAP_PX away on screen, the map is
 zoomed onto it (untimed), then the clock runs from the mouse click until the page shows that object's neighbour
 cards (the page sends them before the map and the object panel), and on until the map shows the object starred,
-its panel is drawn and the rerun has finished. Part of ``python -m astrodisc.benchmark`` (a benchmark, not a
+its panel is drawn and the rerun has finished. Part of ``astrodisc bench --parts speed`` (a benchmark, not a
 timed test) and of :mod:`astrodisc.bench_browser`.
 """
 

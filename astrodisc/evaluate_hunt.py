@@ -2,13 +2,11 @@
 ``astrodisc.active_learning`` on an artifact set of a simulated survey, whose injected rare objects (hidden
 truth, read only here and by the other evaluation modules) are what the simulated user finds interesting.
 
-    python -m astrodisc.evaluate_hunt data/varstars-demo/varstars-clip     # prints the JSON entry
+    astrodisc hunt --artifacts data/varstars-demo/varstars-clip     # prints the JSON entry
 """
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -48,11 +46,9 @@ def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> 
     }
 
 
-def main(artifacts_dir: str) -> None:
+def hunt_section(artifacts_dir: Path) -> dict:
+    """The ``active_learning`` entry of ``evaluate --json`` for the artifact set at ``artifacts_dir`` alone
+    (``astrodisc hunt``)."""
     art = load_artifacts(Path(artifacts_dir))
     truth = read_truth(open_store(Path(art.manifest["dataset"]["path"])))
-    print(json.dumps(active_learning_section(Path(artifacts_dir), interesting_in_truth(truth)), indent=2))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1])
+    return active_learning_section(Path(artifacts_dir), interesting_in_truth(truth))

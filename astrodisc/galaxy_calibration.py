@@ -3,13 +3,11 @@
 On a calibration sky (its own seed, never the demo's or the evaluation's): the same ResNet as the
 encoders trained from scratch with all labels for photometric redshift and for morphology, beside what
 brightness and size alone, or the catalogue's colours, give. Run as
-``python -m astrodisc.galaxy_calibration DATASET [--epochs E] [--out JSON]``.
+``astrodisc calibrate DATASET [--epochs E] [--out JSON]``.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -72,20 +70,3 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
             else classification_scores(labels[split.test], np.array(classes)[logits.argmax(1)])
         )
     return out
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("dataset", type=Path)
-    parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--out", type=Path, default=None)
-    args = parser.parse_args()
-    result = calibrate(args.dataset, args.epochs)
-    text = json.dumps(result, indent=2)
-    print(text)
-    if args.out:
-        args.out.write_text(text)
-
-
-if __name__ == "__main__":
-    main()

@@ -23,14 +23,12 @@ server's resident memory is sampled every second; the server time per interactio
 time over the run divided by the interactions (Streamlit runs every session's script in one process, so this is
 the CPU it spends per interaction, whatever session it serves). Example::
 
-    python -m astrodisc.load_test --sessions 10 --minutes 5 --out docs/load.json
+    astrodisc load --sessions 10 --minutes 5 --out docs/load.json
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import json
 import random
 import tempfile
 import time
@@ -47,7 +45,6 @@ from streamlit.string_util import to_snake_case
 from astrodisc import public_mode
 from astrodisc.app_state import OBJECT_PARAM, find_artifact_sets
 from astrodisc.browser import cpu_s, rss_mb, serve_app, set_url
-from astrodisc.paths import data_dir
 from astrodisc.streamlit_client import (
     Run,
     SessionError,
@@ -364,43 +361,3 @@ def run_load(data_root: Path, config: LoadConfig, dataset: str | None = None, mo
         "server_cpu_s": cpu,
         "server_cpu_s_per_interaction": cpu / max(len(interactions), 1),
     }
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sessions", type=int, default=10)
-    parser.add_argument("--minutes", type=float, default=5.0)
-    parser.add_argument("--max-interactions", type=int, default=1000, help="per session")
-    parser.add_argument("--data", type=Path, default=None, help="data root (default: ASTRODISC_DATA or data/)")
-    parser.add_argument("--dataset", default=None, help="artifact set's dataset (default: the first set)")
-    parser.add_argument("--model", default=None, help="artifact set's model")
-    parser.add_argument("--public", action="store_true", help="serve in public mode (no labels saved)")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--think", default="3,10", help="pause between a session's interactions: min,max [s]")
-    parser.add_argument("--out", type=Path, default=None, help="JSON file to write (else printed)")
-    args = parser.parse_args(argv)
-    try:
-        think_min, think_max = (float(v) for v in args.think.split(","))
-    except ValueError:
-        parser.error(f"--think takes min,max [s], got {args.think!r}")
-    config = LoadConfig(
-        args.sessions,
-        args.minutes,
-        args.max_interactions,
-        think_s=(think_min, think_max),
-        public=args.public,
-        seed=args.seed,
-    )
-    result = run_load(args.data or data_dir(), config, args.dataset, args.model)
-    text = json.dumps(result, indent=2)
-    if args.out is None:
-        print(text)
-    else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(text + "\n")
-        print(f"{result['interactions']} interactions, {result['errors']} errors -> {args.out}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

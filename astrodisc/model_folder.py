@@ -48,6 +48,8 @@ def load_model_folder(
     config = read_model_config(model_dir, kind)
     try:
         model, extra = build(config)
+    except UserError:
+        raise
     except (KeyError, TypeError, ValueError) as err:
         raise UserError(
             f"model {Path(model_dir).name}: config.json lacks or garbles a setting ({type(err).__name__}: {err})"

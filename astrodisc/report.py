@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 from astrodisc.model_report import ARM_TITLES
 
@@ -90,8 +89,9 @@ def galaxy_markdown(result: dict) -> str:
     return "\n".join(lines)
 
 
-def main(paths: list[str]) -> None:
-    """One result: its tables. Several galaxy results (``name=path``): the encoder comparison."""
+def print_report(paths: list[str]) -> None:
+    """One result: its tables. Several galaxy results (``name=path``): the encoder comparison
+    (``astrodisc report``)."""
     if len(paths) > 1 or "=" in paths[0]:
         named = dict(p.split("=", 1) for p in paths)
         print(encoder_comparison_markdown({n: json.loads(open(p).read()) for n, p in named.items()}))
@@ -104,7 +104,3 @@ def main(paths: list[str]) -> None:
     base = result["classical_baseline"]
     print(f"\nClassical baseline: {_pm(base)} % accuracy, macro-F1 {_pm(base, 'macro_f1')} %\n")
     print(confusion_markdown(base["classes"], base["confusion_seed0"]))
-
-
-if __name__ == "__main__":
-    main(sys.argv[1:])

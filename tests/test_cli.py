@@ -133,3 +133,19 @@ def test_a_build_with_a_model_it_cannot_use_leaves_nothing_behind(tiny_artifacts
     )
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
     assert _tree(tmp_path) == before
+
+
+def test_every_entry_point_is_a_verb_and_no_module_runs_as_a_script(capsys):
+    """One command line: the hunt, the calibration, the reports, the load client, the screenshots and the
+    benchmarks are ``astrodisc`` verbs; no module of the package has a ``__main__`` block of its own (but the
+    command line's and the server launcher that ``serve`` starts), and the README, docs and Makefile never
+    run ``python -m astrodisc.<module>``."""
+    for verb in ("hunt", "calibrate", "report", "load", "screenshots", "bench", "labels"):
+        with pytest.raises(SystemExit) as done:
+            main([verb, "--help"])
+        assert done.value.code == 0 and verb in capsys.readouterr().out
+    scripts = {p.name for p in (PROJECT_ROOT / "astrodisc").rglob("*.py") if '__name__ == "__main__"' in p.read_text()}
+    assert scripts == {"cli.py", "streamlit_server.py"}  # (and __main__.py, which is `python -m astrodisc`)
+    texts = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "Makefile", *(PROJECT_ROOT / "docs").glob("*.md")]
+    assert not [p.name for p in texts if "python -m astrodisc." in p.read_text()]
+    assert main(["load", "--think", "3"]) == 2 and "--think takes min,max" in capsys.readouterr().err

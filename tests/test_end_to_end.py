@@ -131,6 +131,9 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     assert hunt["interesting_in_survey"] == result["anomaly"]["n_rare"]
     assert 0 <= hunt["found_without_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
     assert 0 <= hunt["found_with_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
+    assert main(["hunt", "--artifacts", str(trained["artifacts"]), "--out", str(tmp_path / "hunt.json")]) == 0
+    assert json.loads((tmp_path / "hunt.json").read_text()) == hunt  # the verb alone gives the same hunt
+    assert main(["report", str(trained["eval"])]) == 0  # its markdown tables
     assert result["rediscovery"]["ROT"]["n_members"] > 20
     assert -1.0 <= result["rediscovery"]["ROT"]["ari"] <= 1.0
     s82 = result["sim_to_real"]["stripe82"]

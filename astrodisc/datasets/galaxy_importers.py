@@ -188,6 +188,8 @@ def _fits_shape(path: Path, bands: tuple[str, ...]) -> tuple[int, int, float | N
         try:
             planes = _fits_planes(hdul, path.name, len(bands))
             scale = _pixel_scale(hdul, planes[0])
+        except UserError:
+            raise
         except (ValueError, KeyError, TypeError) as error:
             raise UserError(f"unreadable FITS header in {path.name}: {error}") from None
         height, width = planes[0].shape[-2:]
@@ -206,6 +208,8 @@ def _read_fits(path: Path, bands: tuple[str, ...]) -> np.ndarray:
                 np.asarray(hdu.data, dtype=np.float32) * np.float32(_flux_factor(hdul, hdu, path.name))
                 for hdu in planes
             ]
+        except UserError:
+            raise
         except (OSError, ValueError, TypeError, EOFError) as error:
             raise UserError(f"unreadable FITS data in {path.name}: {error}") from None
     return data[0] if len(planes) == 1 else np.stack(data)

@@ -405,6 +405,8 @@ def import_survey(name: str, out_dir: Path, source_dir: Path | None = None, forc
     with staged_dataset(Path(out_dir), force) as work:
         try:
             sample = reader(_require(source))
+        except UserError:
+            raise
         except (ValueError, TypeError, KeyError, IndexError, StopIteration) as error:  # a malformed file, not a bug
             raise UserError(
                 f"unreadable {name} files in {source}: {type(error).__name__} {first_line(error)}"

@@ -1,4 +1,4 @@
-"""README screenshots of every page of the demo app: `python docs/make_screenshots.py` after `make demo-data`.
+"""README screenshots of every page of the demo app: ``astrodisc screenshots`` after ``make demo-data``.
 
 Serves `streamlit run app.py` on the demo data (ASTRODISC_DATA=data, a temporary label database, never
 data/labels.sqlite) and drives Debian's chromium with Playwright (astrodisc.browser; never `playwright install`).
@@ -23,8 +23,9 @@ from playwright.sync_api import sync_playwright
 from scipy.spatial import cKDTree
 
 from astrodisc.browser import READ_MAP, launch_chromium, serve, zoom_to_point
+from astrodisc.paths import PROJECT_ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = PROJECT_ROOT
 DOCS = ROOT / "docs"
 STARS = ("varstars-demo", "varstars-clip")
 GALAXIES = ("galaxies-demo", "galaxies-moco")
@@ -158,7 +159,8 @@ def page_shots(page, url: str) -> None:
     full_page(page, DOCS / "model.png")
 
 
-def main() -> None:
+def make_screenshots() -> None:
+    """Every screenshot of the module docstring, written into docs/."""
     with (
         tempfile.TemporaryDirectory() as tmp,
         serve(
@@ -175,7 +177,3 @@ def main() -> None:
         browser.close()
     print(f"labeling session: {SESSION_LABELS} labels, {seconds:.1f} s per label with the keyboard")
     print(f"wrote every page's screenshots in {DOCS}")
-
-
-if __name__ == "__main__":
-    main()
