@@ -11,8 +11,9 @@ Where an evaluation is found (the convention):
    ``models/varstars-clip``): measured on the survey its ``"dataset"`` names, usually a held-out one.
 
 Both kinds of evaluation JSON are read: variable stars and catalogues (``classification[modality][fraction][arm]``,
-``classical_baseline``) and galaxies (``morphology[arm][fraction]``). Accuracies are fractions in [0, 1].
-No truth is read here: the evaluation JSON holds only its summaries.
+``classical_baseline``) and galaxies (``morphology[arm][fraction]``), each through its own parser in
+:mod:`astrodisc.eval_result`. Accuracies are fractions in [0, 1]. No truth is read here: the evaluation JSON
+holds only its summaries.
 """
 
 from __future__ import annotations
@@ -25,21 +26,11 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.atomic import save_json
+from astrodisc.eval_result import AccuracyCell, BaselineCell, parse_evaluation
 from astrodisc.paths import PROJECT_ROOT, models_dir
 
 EVALUATION_FILE = "evaluation.json"
 MODEL_CARD_FILE = "MODEL_CARD.md"
-ARMS = {
-    "pretrained_linear_probe": "probe",
-    "probe": "probe",
-    "pretrained_finetune": "finetune",
-    "finetune": "finetune",
-    "scratch": "scratch",
-    "untrained_probe": "untrained",
-    "raw_probe": "raw",
-    "knn": "knn",
-    "raw_knn": "raw_knn",
-}  # evaluation JSON key -> arm (the last four: catalogues)
 ARM_TITLES = {
     "probe": "pretrained, linear probe",
     "finetune": "pretrained, fine-tuned",
@@ -129,15 +120,16 @@ def find_evaluation(artifact_dir: Path, model_dir: Path, docs_dir: Path = PROJEC
 
 
 def label_efficiency(result: dict) -> pd.DataFrame:
-    """Accuracy against label fraction per task and arm, from an evaluation JSON.
+    """Accuracy against label fraction per task and arm, from an evaluation JSON (read through
+    :func:`astrodisc.eval_result.parse_evaluation`; UserError for a JSON of neither layout).
 
     One row per (task, arm, fraction): ``task`` (a modality set of variable stars, or ``morphology``),
-    ``arm`` (probe / finetune / scratch, see ``ARMS``), ``fraction`` of the training labels in (0, 1],
+    ``arm`` (probe / finetune / scratch / ..., see ``ARM_TITLES``), ``fraction`` of the training labels in (0, 1],
     ``accuracy`` and ``accuracy_std`` (mean and std over split seeds, fractions in [0, 1]); sorted.
     """
     rows = [
-        (task, ARMS[key], float(fraction), cell["accuracy"]["mean"], cell["accuracy"]["std"])
-        for task, fraction, key, cell in _cells(result)
+        (cell.task, cell.arm, cell.fraction, cell.accuracy_mean, cell.accuracy_std)
+        for cell in parse_evaluation(result).cells
     ]
     return pd.DataFrame(rows, columns=["task", "arm", "fraction", "accuracy", "accuracy_std"]).sort_values(
         ["task", "arm", "fraction"], ignore_index=True
@@ -161,37 +153,21 @@ class Confusion:
 def evaluation_confusions(result: dict) -> dict[str, Confusion]:
     """Every confusion matrix in an evaluation JSON (first split seed, test split), by a readable name such as
     ``"all · pretrained, linear probe · 10 % of the labels"``; the classical baseline's as ``"classical
-    baseline · all labels"``."""
+    baseline · all labels"``. UserError for a JSON of neither layout."""
+    parsed = parse_evaluation(result)
     confusions = {
-        f"{task} · {ARM_TITLES[ARMS[key]]} · {float(fraction):.0%} of the labels": _confusion(cell)
-        for task, fraction, key, cell in _cells(result)
-        if "confusion_seed0" in cell
+        f"{cell.task} · {ARM_TITLES[cell.arm]} · {cell.fraction:.0%} of the labels": _confusion(cell)
+        for cell in parsed.cells
+        if cell.confusion_seed0 is not None
     }
-    if "confusion_seed0" in result.get("classical_baseline", {}):
-        confusions["classical baseline · all labels"] = _confusion(result["classical_baseline"])
+    baseline = parsed.classical_baseline
+    if baseline is not None and baseline.confusion_seed0 is not None:
+        confusions["classical baseline · all labels"] = _confusion(baseline)
     return confusions
 
 
-def _confusion(cell: dict) -> Confusion:
-    return Confusion(list(cell["classes"]), np.asarray(cell["confusion_seed0"], dtype=np.int64))
-
-
-def _cells(result: dict) -> list[tuple[str, str, str, dict]]:
-    """(task, fraction, arm key, cell) of every accuracy cell of either kind of evaluation JSON."""
-    cells = [
-        (task, fraction, key, cell)
-        for task, fractions in result.get("classification", {}).items()
-        for fraction, arms in fractions.items()
-        for key, cell in arms.items()
-        if key in ARMS
-    ]
-    cells += [
-        ("morphology", fraction, key, cell)
-        for key, fractions in result.get("morphology", {}).items()
-        if key in ARMS
-        for fraction, cell in fractions.items()
-    ]
-    return cells
+def _confusion(cell: AccuracyCell | BaselineCell) -> Confusion:
+    return Confusion(list(cell.classes or ()), np.asarray(cell.confusion_seed0, dtype=np.int64))
 
 
 def vote_confusion(catalog: pd.DataFrame) -> Confusion:

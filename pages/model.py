@@ -8,10 +8,12 @@ objects, a view of the map that no other stage reads, cached once per build (key
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from astrodisc import app_state, model_figures, model_report, public_mode
 from astrodisc.artifacts import Artifacts
+from astrodisc.errors import UserError
 from astrodisc.faithfulness import Faithfulness, map_faithfulness
 
 TASK_KEY, CONFUSION_KEY = "model_task", "model_confusion"
@@ -108,12 +110,16 @@ else:
         + f": test split, mean ± std over "
         f"{evaluation.seeds} split seeds; confusion matrices of the first split seed."
     )
-    efficiency = model_report.label_efficiency(evaluation.result)
+    try:
+        efficiency = model_report.label_efficiency(evaluation.result)
+        confusions = model_report.evaluation_confusions(evaluation.result)
+    except UserError as err:  # an evaluation.json of neither layout: say so, the rest of the page still works
+        st.warning(f"`{evaluation.path.name}` cannot be read as an evaluation: {err}")
+        efficiency, confusions = pd.DataFrame(), {}
     if len(efficiency):
         tasks = sorted(efficiency["task"].unique())
         task = st.selectbox("Task", tasks, index=tasks.index("all") if "all" in tasks else 0, key=TASK_KEY)
         st.plotly_chart(model_figures.label_efficiency_figure(efficiency, task), config=PLOTLY_CONFIG)
-    confusions = model_report.evaluation_confusions(evaluation.result)
     if confusions:
         name = st.selectbox("Confusion matrix", list(confusions), key=CONFUSION_KEY)
         st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=PLOTLY_CONFIG)

@@ -1,0 +1,190 @@
+"""The accuracy cells of an ``astrodisc evaluate`` result, typed: one parser per kind of evaluation JSON.
+
+The JSON itself is unchanged (its key paths are a user-facing contract, and the committed ``docs/*.json`` are
+read as they are); this module only reads it. Three kinds, told apart by the JSON itself:
+
+- galaxies (a ``"morphology"`` key, :mod:`astrodisc.evaluate_galaxies`): ``morphology[arm][fraction]`` with the
+  arms ``probe`` / ``finetune`` / ``scratch`` (``morphology["label_efficiency"]`` is a summary, not an arm);
+- catalogues (``"kind": "catalog"``, :mod:`astrodisc.evaluate_catalog`): ``classification[task][fraction][arm]``
+  with the arms ``probe`` / ``untrained_probe`` / ``raw_probe`` / ``knn`` / ``raw_knn``;
+- variable stars (any other JSON with ``"classification"``, :mod:`astrodisc.evaluate`):
+  ``classification[task][fraction][arm]`` with the arms ``pretrained_linear_probe`` / ``pretrained_finetune`` /
+  ``scratch``.
+
+A fraction's scalar entries (``finetune_gain_points``, ``n_train_labels``) are not cells; any other entry that
+is not one of the kind's arms is refused, as is a JSON of neither layout (:class:`UserError` naming the key).
+Accuracies are fractions in [0, 1]. Screen-free: no Streamlit, no plotting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from astrodisc.errors import UserError
+
+Kind = Literal["varstars", "catalog", "galaxies"]
+
+VARSTAR_ARMS = {"pretrained_linear_probe": "probe", "pretrained_finetune": "finetune", "scratch": "scratch"}
+CATALOG_ARMS = {
+    "probe": "probe",
+    "untrained_probe": "untrained",
+    "raw_probe": "raw",
+    "knn": "knn",
+    "raw_knn": "raw_knn",
+}
+GALAXY_ARMS = {"probe": "probe", "finetune": "finetune", "scratch": "scratch"}
+GALAXY_TASK = "morphology"  # the task name of every galaxy cell
+GALAXY_SUMMARIES = {"label_efficiency"}  # keys of ``morphology`` that are not arms
+
+
+@dataclass(frozen=True)
+class AccuracyCell:
+    """One (task, arm, label fraction) of an evaluation: accuracy over split seeds, first seed's confusion."""
+
+    task: str  # a modality set of variable stars ("all", "photometry", ...), a catalogue's task, or "morphology"
+    arm: str  # probe / finetune / scratch / untrained / raw / knn / raw_knn (see ``ARM_TITLES`` of model_report)
+    fraction: float  # share of the training labels, in (0, 1]
+    fraction_key: str  # the fraction as the JSON spells it ("0.1"), to find the cell again
+    key: str  # the arm as the JSON spells it ("pretrained_linear_probe")
+    accuracy_mean: float  # mean test accuracy over split seeds, in [0, 1]
+    accuracy_std: float  # std of it over split seeds
+    classes: tuple[str, ...] | None  # (C,) class names, the rows and columns of the confusion; None if absent
+    confusion_seed0: tuple[tuple[int, ...], ...] | None  # (C, C) first seed's counts, row = true; None if absent
+
+
+@dataclass(frozen=True)
+class BaselineCell:
+    """The classical baseline (all labels): accuracy over split seeds and first seed's confusion."""
+
+    accuracy_mean: float
+    accuracy_std: float
+    classes: tuple[str, ...] | None
+    confusion_seed0: tuple[tuple[int, ...], ...] | None
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    """The accuracy cells of an evaluation JSON, in the JSON's order."""
+
+    kind: Kind
+    cells: tuple[AccuracyCell, ...]
+    classical_baseline: BaselineCell | None  # None when the JSON has none (galaxies)
+
+
+def evaluation_kind(result: Any) -> Kind:
+    """Which kind of evaluation JSON ``result`` is (see the module docstring); UserError for neither layout."""
+    if not isinstance(result, dict):
+        raise UserError(f"an evaluation JSON is an object, not {type(result).__name__}")
+    if GALAXY_TASK in result:
+        return "galaxies"
+    if "classification" in result:
+        return "catalog" if result.get("kind") == "catalog" else "varstars"
+    raise UserError("an evaluation JSON has neither 'classification' (variable stars, catalogues) nor 'morphology'")
+
+
+def parse_evaluation(result: Any) -> EvaluationResult:
+    """The typed accuracy cells of an evaluation JSON of any kind."""
+    kind = evaluation_kind(result)
+    if kind == "galaxies":
+        return parse_galaxies(result)
+    return parse_catalog(result) if kind == "catalog" else parse_varstars(result)
+
+
+def parse_varstars(result: dict) -> EvaluationResult:
+    """A variable-star evaluation: ``classification[task][fraction][arm]``, ``classical_baseline``."""
+    return EvaluationResult("varstars", _classification(result, VARSTAR_ARMS), _baseline(result))
+
+
+def parse_catalog(result: dict) -> EvaluationResult:
+    """A catalogue evaluation: ``classification[task][fraction][arm]``, ``classical_baseline``."""
+    return EvaluationResult("catalog", _classification(result, CATALOG_ARMS), _baseline(result))
+
+
+def parse_galaxies(result: dict) -> EvaluationResult:
+    """A galaxy evaluation: ``morphology[arm][fraction]``."""
+    morphology = _object(result.get(GALAXY_TASK), GALAXY_TASK)
+    cells = []
+    for key, fractions in morphology.items():
+        if key in GALAXY_SUMMARIES:
+            continue
+        path = f"{GALAXY_TASK}.{key}"
+        if key not in GALAXY_ARMS:
+            raise UserError(f"evaluation JSON: {path} is not an arm of a galaxy evaluation ({', '.join(GALAXY_ARMS)})")
+        for fraction, cell in _object(fractions, path).items():
+            cells.append(_cell(GALAXY_TASK, GALAXY_ARMS[key], key, fraction, cell, f"{path}.{fraction}"))
+    baseline = _baseline(result) if "classical_baseline" in result else None
+    return EvaluationResult("galaxies", tuple(cells), baseline)
+
+
+def _classification(result: dict, arms: dict[str, str]) -> tuple[AccuracyCell, ...]:
+    cells = []
+    for task, fractions in _object(result.get("classification"), "classification").items():
+        for fraction, entries in _object(fractions, f"classification.{task}").items():
+            for key, cell in _object(entries, f"classification.{task}.{fraction}").items():
+                path = f"classification.{task}.{fraction}.{key}"
+                if key in arms:
+                    cells.append(_cell(task, arms[key], key, fraction, cell, path))
+                elif isinstance(cell, dict | list):
+                    raise UserError(f"evaluation JSON: {path} is not an arm of this kind ({', '.join(arms)})")
+    return tuple(cells)
+
+
+def _baseline(result: dict) -> BaselineCell | None:
+    if "classical_baseline" not in result:
+        return None
+    cell = _object(result["classical_baseline"], "classical_baseline")
+    mean, std = _accuracy(cell, "classical_baseline")
+    classes, confusion = _confusion(cell, "classical_baseline")
+    return BaselineCell(mean, std, classes, confusion)
+
+
+def _cell(task: str, arm: str, key: str, fraction: str, cell: Any, path: str) -> AccuracyCell:
+    cell = _object(cell, path)
+    try:
+        share = float(fraction)
+    except ValueError:
+        raise UserError(f"evaluation JSON: {path} is not under a label fraction") from None
+    mean, std = _accuracy(cell, path)
+    classes, confusion = _confusion(cell, path)
+    return AccuracyCell(task, arm, share, fraction, key, mean, std, classes, confusion)
+
+
+def _accuracy(cell: dict, path: str) -> tuple[float, float]:
+    accuracy = _object(cell.get("accuracy"), f"{path}.accuracy")
+    return _number(accuracy.get("mean"), f"{path}.accuracy.mean"), _number(accuracy.get("std"), f"{path}.accuracy.std")
+
+
+def _confusion(cell: dict, path: str) -> tuple[tuple[str, ...] | None, tuple[tuple[int, ...], ...] | None]:
+    classes = cell.get("classes")
+    if classes is not None and not (isinstance(classes, list) and all(isinstance(c, str) for c in classes)):
+        raise UserError(f"evaluation JSON: {path}.classes is not a list of class names")
+    if "confusion_seed0" not in cell:
+        return (tuple(classes) if classes is not None else None), None
+    matrix = cell["confusion_seed0"]
+    if classes is None:
+        raise UserError(f"evaluation JSON: {path} has a confusion_seed0 but no classes")
+    if not (
+        isinstance(matrix, list)
+        and all(isinstance(row, list) and all(_is_count(v) for v in row) for row in matrix)
+        and len(matrix) == len(classes)
+        and all(len(row) == len(classes) for row in matrix)
+    ):
+        raise UserError(f"evaluation JSON: {path}.confusion_seed0 is not a {len(classes)} x {len(classes)} of counts")
+    return tuple(classes), tuple(tuple(int(v) for v in row) for row in matrix)
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _object(value: Any, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise UserError(f"evaluation JSON: {path} is missing or not an object")
+    return value
+
+
+def _number(value: Any, path: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise UserError(f"evaluation JSON: {path} is missing or not a number")
+    return float(value)
