@@ -120,7 +120,7 @@ def _catalogue_index(path: str, stamp: float) -> pd.Index:
 def catalogue_index(current: Current) -> pd.Index:
     """``label_queue.catalogue_index`` of the catalogue, kept per process while the artifact set is."""
     path = current.artifact_set.path
-    return _catalogue_index(str(path), (path / "manifest.json").stat().st_mtime)
+    return _catalogue_index(str(path), _manifest_stamp(current.artifact_set))
 
 
 @st.cache_resource(max_entries=8)
@@ -132,12 +132,17 @@ def interest_field(current: Current, annotator: str) -> InterestField:
     """The learning queue's kernel sums over the map space's embedding for ``annotator``, kept per process (a
     new interest score then costs one kernel column, not all of them: ``active_learning.InterestField``)."""
     path = current.artifact_set.path
-    return _interest_field(str(path), (path / "manifest.json").stat().st_mtime, current.artifacts.map_space, annotator)
+    return _interest_field(str(path), _manifest_stamp(current.artifact_set), current.artifacts.map_space, annotator)
+
+
+def _manifest_stamp(artifact_set: ArtifactSet) -> float:
+    """The time [s] the set's manifest was written: what every per-set cache is keyed by, so a rebuild reloads."""
+    return (artifact_set.path / "manifest.json").stat().st_mtime
 
 
 def open_set(artifact_set: ArtifactSet) -> Current:
     """Load (once per process, until the manifest or dataset changes) the artifacts and store of a set."""
-    stamp = (artifact_set.path / "manifest.json").stat().st_mtime
+    stamp = _manifest_stamp(artifact_set)
     store_stamp = (artifact_set.dataset_dir / "dataset.json").stat().st_mtime
     return Current(
         artifact_set, _load(str(artifact_set.path), stamp), _open_store(str(artifact_set.dataset_dir), store_stamp)

@@ -129,7 +129,7 @@ def read_table(
         check_upload_size(data, name, max_bytes)
     try:
         if FORMATS[suffix] == "CSV":
-            return restored_cells(read_csv_rows(data, name, **_text_options(data, text_columns)))
+            return restored_cells(read_csv_rows(data, name, **_text_options(data, name, text_columns)))
         if FORMATS[suffix] == "Parquet":
             parquet = pq.read_table(io.BytesIO(data))
             parquet.validate(full=True)  # e.g. text that is not UTF-8, which would only fail later
@@ -166,12 +166,12 @@ MISSING_WORDS = (
 )  # pandas' default missing values
 
 
-def _text_options(data: bytes, text_columns: Collection[str]) -> dict:
+def _text_options(data: bytes, name: str, text_columns: Collection[str]) -> dict:
     """``pd.read_csv`` options that read ``text_columns`` verbatim (only an empty cell missing) and the other
     columns as pandas does by default."""
     if not text_columns:
         return {}
-    header = read_csv_rows(data, "the table", nrows=0).columns
+    header = read_csv_rows(data, name, nrows=0).columns
     text = [c for c in header if c in text_columns]
     return {
         "dtype": dict.fromkeys(text, str),

@@ -7,7 +7,7 @@ Functions over the catalogue (rows = catalogue rows), so the page stays layout o
     step = next_object(db, "varstars-demo", "ana", catalog, "anomaly score")   # what the Label page shows
 
 ``next_object`` reads only the annotator's own standing labels (object id and interest) and works on
-catalogue rows, so it stays fast with 10^6 labels in the database (``astrodisc bench labels``).
+catalogue rows, so it stays fast with 10^6 labels in the database (``astrodisc bench --parts labels``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ keyed by dataset and object id — never by row number — so labels survive reb
 catalogues. Undo appends a row that retracts an earlier one; nothing in the history is updated or deleted.
 Beside it, a ``standing`` table names the standing (latest, not retracted) label of each object and annotator,
 written in the same transaction as the history, so reading the latest labels costs what they are, not a scan
-of the history for each row (10^6 labels: ``astrodisc bench labels``). The schema is versioned
+of the history for each row (10^6 labels: ``astrodisc bench --parts labels``). The schema is versioned
 (``sqlite_wal.Schema``); an older database is migrated when first opened.
 
 WAL mode and a busy timeout let several app sessions (and processes) write at once; each label is one
@@ -229,6 +229,11 @@ def labels_from_table(
     return labels
 
 
+def _missing(value: object) -> bool:
+    """Whether a table cell holds no value (None, NaN or pandas' NA)."""
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+
+
 def _text_cells(table: pd.DataFrame, column: str) -> list[str | None]:
     """The cells of ``column`` as text (None where missing or where there is no such column); whole numbers
     become their digits; a UserError names the first cell of another type (bytes, a boolean, a fraction)."""
@@ -236,7 +241,7 @@ def _text_cells(table: pd.DataFrame, column: str) -> list[str | None]:
         return [None] * len(table)
     cells: list[str | None] = []
     for i, value in enumerate(table[column].tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        if _missing(value):
             cells.append(None)
         elif isinstance(value, str):
             cells.append(value)
@@ -257,7 +262,7 @@ def _interest_cells(table: pd.DataFrame) -> list[int | None]:
         return [None] * len(table)
     cells: list[int | None] = []
     for i, value in enumerate(table["interest"].tolist()):
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        if _missing(value):
             cells.append(None)
         elif (
             isinstance(value, int | np.integer | float)

@@ -15,6 +15,7 @@ from astrodisc.atomic import save_json, write_atomic
 from astrodisc.errors import UserError
 
 T = TypeVar("T")
+M = TypeVar("M", bound=torch.nn.Module)  # the model class a folder builds
 KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies", "catalog": "catalogues"}
 
 
@@ -39,9 +40,7 @@ def read_model_config(model_dir: Path, kind: str) -> dict:
     return config
 
 
-def load_model_folder(
-    model_dir: Path, kind: str, build: Callable[[dict], tuple[torch.nn.Module, T]]
-) -> tuple[torch.nn.Module, T, dict]:
+def load_model_folder(model_dir: Path, kind: str, build: Callable[[dict], tuple[M, T]]) -> tuple[M, T, dict]:
     """(model with its weights, extra, config) of a model folder made for ``kind`` data: ``build(config)`` makes
     the untrained model and what else the config describes (a scaler, augmentation settings). A config.json that
     lacks or garbles a setting (KeyError, TypeError, ValueError while building) is a UserError naming the folder."""
@@ -57,7 +56,7 @@ def load_model_folder(
     return load_weights(model, model_dir), extra, config
 
 
-def load_weights(model: torch.nn.Module, model_dir: Path) -> torch.nn.Module:
+def load_weights(model: M, model_dir: Path) -> M:
     """Load ``weights.pt`` into ``model`` (a pickle posing as weights is refused, never run); eval mode."""
     model_dir = Path(model_dir)
     try:

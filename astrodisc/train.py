@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import torch
@@ -122,7 +121,7 @@ def load_model(model_dir: Path) -> tuple[TrimodalCLIP, MetadataScaler, dict]:
             MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
         ),
     )
-    return cast(TrimodalCLIP, model), scaler, config  # the model built above; load_model_folder is not generic
+    return model, scaler, config
 
 
 def train_classifier(

@@ -12,7 +12,7 @@ import copy
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -233,7 +233,7 @@ def load_image_model(model_dir: Path) -> tuple[ResNetEncoder, AugmentConfig, dic
         )
 
     model, augment_config, config = load_model_folder(model_dir, "galaxies", build)
-    return cast(ResNetEncoder, model), augment_config, config  # build()'s model; load_model_folder is not generic
+    return model, augment_config, config
 
 
 class Head(nn.Module):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import cast
 
 import numpy as np
 import torch
@@ -122,7 +121,7 @@ def load_tabular_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler,
             MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
         ),
     )
-    return cast(TabularEncoder, model), scaler, config  # the model built above; load_model_folder is not generic
+    return model, scaler, config
 
 
 def encode_tabular(

@@ -294,3 +294,9 @@ def test_the_next_object_is_the_first_of_the_queue_not_labelled_or_skipped(tmp_p
         assert next_row(queue, catalog["object_id"], set(mine["object_id"]), skipped) == naive
         db.add(Label(DATASET, str(catalog.at[naive, "object_id"]), "ana", "s", label="M", interest=5))
     assert order != LEARNING or field.scores  # the learning order did learn
+
+
+def test_a_label_table_saved_by_a_european_spreadsheet_is_named_in_the_message():
+    data = b"object_id;label;interest\nG1;M;2,5\nG2;SR;3,0\n"
+    with pytest.raises(UserError, match=r"^mine\.csv looks semicolon-separated with decimal commas"):
+        read_table(data, "mine.csv", text_columns=LABEL_TEXT_COLUMNS)

@@ -25,7 +25,6 @@ import pandas as pd
 
 from astrodisc.artifacts import CATALOG_ADDED_COLUMNS
 from astrodisc.atomic import save_json, save_parquet
-from astrodisc.datasets.csv_dialect import check_csv_dialect
 from astrodisc.datasets.gzip_guard import check_unpacked_size
 from astrodisc.datasets.staging import staged_dataset
 from astrodisc.datasets.store import DatasetInfo, ObjectStore
@@ -81,10 +80,7 @@ def read_any_table(path: Path, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.Da
             raise UserError(f"{path.name} is not a readable FITS table: {type(err).__name__}") from None
         table.remove_columns([c for c in table.colnames if table[c].ndim > 1])
         return table.to_pandas()
-    data = path.read_bytes()
-    if path.suffix.lower() == ".csv":
-        check_csv_dialect(data, path.name)
-    return read_table(data, path.name, max_bytes=None)
+    return read_table(path.read_bytes(), path.name, max_bytes=None)  # a CSV's dialect checked as it is read
 
 
 def _find(frame: pd.DataFrame, given: str | None, names: tuple[str, ...]) -> str | None:

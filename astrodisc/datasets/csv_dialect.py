@@ -4,9 +4,9 @@ A spreadsheet set to a European locale saves "CSV" with semicolons between field
 (``ra;dec`` / ``10,5;-3,25``); read as comma-separated, every number splits in two, and the message that follows
 (a row with more fields than the header, a column of text) names a symptom, not the cause. A file saved as
 UTF-16 (Excel's "Unicode text") reads as binary garbage. :func:`csv_dialect_problem` names either cause in
-words; :func:`check_csv_dialect` raises it as a UserError. Every CSV reader calls the check first (the
-importers through :func:`astrodisc.datasets.csv_files.read_csv_file`). This module imports nothing of astrodisc but
-its error type, so any reader (``astrodisc.export`` too) may import it.
+words; :func:`check_csv_dialect` raises it as a UserError. Every CSV is read through
+:func:`astrodisc.export.read_csv_rows`, which calls the check first (uploads, label imports, the catalogue and
+survey importers). This module imports nothing of astrodisc but its error type, so any reader may import it.
 
 Example::
 

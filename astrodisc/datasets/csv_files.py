@@ -9,7 +9,6 @@ from typing import Any
 
 import pandas as pd
 
-from astrodisc.datasets.csv_dialect import check_csv_dialect
 from astrodisc.errors import UserError
 from astrodisc.export import read_csv_rows
 
@@ -24,7 +23,6 @@ def read_csv_file(path: Path, what: str, **options: Any) -> pd.DataFrame:
     """
     path = Path(path)
     data = path.read_bytes()
-    check_csv_dialect(data, path.name)
     try:
         if "usecols" in options:  # pandas names missing ones in set order, which changes from run to run
             header = read_csv_rows(data, path.name, nrows=0).columns
