@@ -28,10 +28,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from astrodisc.artifacts import Artifacts, load_artifacts
+from astrodisc.chain.artifacts import Artifacts, load_artifacts
+from astrodisc.chain.index import search as index_search
 from astrodisc.errors import UserError
-from astrodisc.index import search as index_search
-from astrodisc.labels import LabelDB
+from astrodisc.labels.database import LabelDB
 from astrodisc.paths import labels_path
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ class Survey:
 
     def table(self) -> Table:
         """The catalogue as an astropy Table (text columns masked where missing)."""
-        from astrodisc.export import astropy_table  # noqa: PLC0415 - astropy only when a Table is asked for
+        from astrodisc.base.tables import astropy_table  # noqa: PLC0415 - astropy only when a Table is asked for
 
         return astropy_table(self.catalog)
 

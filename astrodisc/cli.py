@@ -34,7 +34,7 @@ def _existing_dir(text: str) -> Path:
 
 def cmd_simulate(args: argparse.Namespace) -> None:
     """Simulate a survey into --out, whole or not at all; a dataset already there is replaced only with --force."""
-    from astrodisc.datasets.staging import staged_dataset
+    from astrodisc.base.staging import staged_dataset
 
     if args.n < 10:
         raise UserError("--n must be at least 10")
@@ -46,25 +46,24 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 def _simulate_into(args: argparse.Namespace, out: Path) -> str:
     """Simulate the survey ``args`` ask for into the folder ``out``; returns what it holds, in words."""
     if args.kind == "galaxies":
-        from astrodisc.datasets.galaxies_sim import SimConfig as SkyConfig
-        from astrodisc.datasets.galaxies_sim import simulate as simulate_sky
+        from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 
-        simulate_sky(SkyConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+        simulate_galaxies(GalaxySimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
         return "simulated galaxies"
     if args.kind == "embeddings":
-        from astrodisc.synthetic import SyntheticConfig, write_synthetic
+        from astrodisc.data.sim.embeddings import SyntheticConfig, write_synthetic
 
         write_synthetic(SyntheticConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
         return "synthetic embeddings and their catalogue"
-    from astrodisc.datasets.varstars_sim import SimConfig, simulate
+    from astrodisc.data.sim.varstars import VarStarSimConfig, simulate_varstars
 
-    simulate(SimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+    simulate_varstars(VarStarSimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
     return "simulated variable stars"
 
 
 def cmd_import(args: argparse.Namespace) -> None:
     if args.survey == "catalog":
-        from astrodisc.datasets.catalog_store import import_catalog
+        from astrodisc.data.io.catalogs import import_catalog
 
         if args.table is None:
             raise UserError("catalog needs --table FILE (CSV, Parquet, VOTable or FITS table with ra/dec)")
@@ -80,19 +79,19 @@ def cmd_import(args: argparse.Namespace) -> None:
         for note in notes:
             print(f"note: {note}", file=sys.stderr)
     elif args.survey == "galaxy-folder":
-        from astrodisc.datasets.galaxy_importers import import_cutout_folder
+        from astrodisc.data.io.galaxies import import_cutout_folder
 
         if args.source is None or args.catalogue is None:
             raise UserError("galaxy-folder needs --source FOLDER and --catalogue CSV (file_loc, ra, dec, ...)")
         out = import_cutout_folder(args.source, args.catalogue, args.out, progress=not args.quiet, force=args.force)
     elif args.survey == "galaxy10":
-        from astrodisc.datasets.galaxy_importers import import_galaxy10_decals
+        from astrodisc.data.io.galaxies import import_galaxy10_decals
 
         if args.source is None:
             raise UserError("galaxy10 needs --source Galaxy10_DECals.h5")
         out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet, force=args.force)
     elif args.survey == "astrom3":
-        from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
+        from astrodisc.data.io.astrom3 import AstroM3Selection, import_astrom3
 
         if args.source is None:
             raise UserError("astrom3 needs --source DIR (a local copy of the raw or processed release)")
@@ -104,23 +103,23 @@ def cmd_import(args: argparse.Namespace) -> None:
             force=args.force,
         )
     else:
-        from astrodisc.datasets.importers import import_survey
+        from astrodisc.data.io.varstars import import_survey
 
         out = import_survey(args.survey, args.out, args.source, force=args.force)
     print(f"imported {args.survey} into {out}")
 
 
 def cmd_fetch(args: argparse.Namespace) -> None:
-    from astrodisc.fetch import fetch
+    from astrodisc.base.fetch import fetch
 
     paths = fetch(args.dataset, args.to, verify=not args.no_verify, progress=not args.quiet)
     print(f"fetched {args.dataset}: {len(paths)} file{'s' if len(paths) != 1 else ''} in {args.to}")
 
 
 def cmd_train(args: argparse.Namespace) -> None:
-    from astrodisc.datasets.store import read_info
-    from astrodisc.fit import TrainConfig
-    from astrodisc.model_card import write_model_card
+    from astrodisc.data.store import read_info
+    from astrodisc.learn.fit import TrainConfig
+    from astrodisc.learn.model_card import write_model_card
 
     kind = read_info(_existing_dir(args.dataset)).kind
     objective = args.objective or {"varstars": "clip", "galaxies": "simclr", "catalog": "scarf"}[kind]
@@ -131,19 +130,19 @@ def cmd_train(args: argparse.Namespace) -> None:
         )
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     if kind == "catalog":
-        from astrodisc.train_tabular import ScarfConfig, pretrain_tabular
+        from astrodisc.learn.catalogs import CatalogPretrainConfig, pretrain_catalogs
 
-        state = pretrain_tabular(args.dataset, args.out, ScarfConfig(), config, progress=not args.quiet)
+        state = pretrain_catalogs(args.dataset, args.out, CatalogPretrainConfig(), config, progress=not args.quiet)
     elif kind == "galaxies":
-        from astrodisc.train_images import PretrainConfig, pretrain_images
+        from astrodisc.learn.galaxies import GalaxyPretrainConfig, pretrain_galaxies
 
-        state = pretrain_images(
-            args.dataset, args.out, PretrainConfig(objective=objective), config, progress=not args.quiet
+        state = pretrain_galaxies(
+            args.dataset, args.out, GalaxyPretrainConfig(objective=objective), config, progress=not args.quiet
         )
     else:
-        from astrodisc.train import pretrain_clip
+        from astrodisc.learn.varstars import pretrain_varstars
 
-        state = pretrain_clip(args.dataset, args.out, config, progress=not args.quiet)
+        state = pretrain_varstars(args.dataset, args.out, config, progress=not args.quiet)
     write_model_card(
         args.out,
         f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
@@ -154,24 +153,24 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_build(args: argparse.Namespace) -> None:
-    from astrodisc.build import build_artifacts
+    from astrodisc.chain.build import build_artifacts
 
     if (args.model is None) == (args.embeddings is None):
         raise UserError("give either --model FOLDER (an encoder) or --embeddings FOLDER (precomputed <space>.npy)")
     embed = None
     if args.embeddings is not None:
-        from astrodisc.datasets.open_store import open_store
-        from astrodisc.precomputed import load_precomputed
+        from astrodisc.data.io.precomputed import load_precomputed
+        from astrodisc.data.open_store import open_store
 
         # checked before the build makes its staging folder and lock: refused files leave nothing behind
         load_precomputed(open_store(_existing_dir(args.dataset)), _existing_dir(args.embeddings))
         embed = load_precomputed
     else:
-        from astrodisc.datasets.open_store import open_store
-        from astrodisc.embed import check_model
+        from astrodisc.data.open_store import open_store
+        from astrodisc.learn.embed import check_model
 
         check_model(open_store(_existing_dir(args.dataset)), _existing_dir(args.model))  # before staging and lock
-    from astrodisc.distributed import open_runner
+    from astrodisc.base.distributed import open_runner
 
     with open_runner(args.scheduler, args.workers) as runner:
         out = build_artifacts(
@@ -187,29 +186,31 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from astrodisc.artifacts import load_artifacts
+    from astrodisc.chain.artifacts import load_artifacts
 
     artifacts = _existing_dir(args.artifacts)
     kind = load_artifacts(artifacts).manifest["dataset"].get("kind")
     if kind == "galaxies":
-        from astrodisc.evaluate_galaxies import GalaxyEvalConfig, evaluate_galaxies
+        from astrodisc.eval.galaxies import GalaxyEvalConfig, evaluate_galaxies
 
         config = GalaxyEvalConfig(fast=args.fast, seeds=args.seeds, frozen_only=args.frozen)
         result = evaluate_galaxies(artifacts, config, progress=not args.quiet)
     elif kind == "catalog":
-        from astrodisc.evaluate_catalog import CatalogEvalConfig, evaluate_catalog
+        from astrodisc.eval.catalogs import CatalogEvalConfig, evaluate_catalogs
 
-        result = evaluate_catalog(
+        result = evaluate_catalogs(
             artifacts, CatalogEvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet
         )
     else:
-        from astrodisc.evaluate import EvalConfig, evaluate
+        from astrodisc.eval.varstars import VarStarEvalConfig, evaluate_varstars
 
         modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
-        result = evaluate(
-            artifacts, EvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities), progress=not args.quiet
+        result = evaluate_varstars(
+            artifacts,
+            VarStarEvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
+            progress=not args.quiet,
         )
-    from astrodisc.model_report import save_evaluation
+    from astrodisc.eval.summary import save_evaluation
 
     saved = save_evaluation(artifacts, result)  # the Model page shows the artifact set's own evaluation.json
     text = json.dumps(result, indent=2, sort_keys=True)
@@ -229,7 +230,7 @@ DEMOS: dict[str, tuple[str, str]] = {
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Make each demo survey (seed 42) and its artifacts with the shipped encoder, whichever is missing."""
-    from astrodisc.build import build_artifacts
+    from astrodisc.chain.build import build_artifacts
 
     kinds = list(DEMOS) if args.kind == "all" else [args.kind]
     if len(kinds) > 1 and (args.data or args.model):
@@ -244,34 +245,34 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
-    from astrodisc.bench_scale import bench
+    from astrodisc.ops.bench_scale import bench
 
     bench(args)
 
 
 def cmd_hunt(args: argparse.Namespace) -> None:
     """The simulated anomaly hunt of an artifact set (the ``active_learning`` entry of ``evaluate --json``)."""
-    from astrodisc.evaluate_hunt import hunt_section
+    from astrodisc.eval.hunt import hunt_section
 
     _print_json(hunt_section(_existing_dir(args.artifacts)), args.out)
 
 
 def cmd_calibrate(args: argparse.Namespace) -> None:
-    """How hard a simulated sky is, before any encoder is trained on it (``astrodisc.galaxy_calibration``)."""
-    from astrodisc.galaxy_calibration import calibrate
+    """How hard a simulated sky is, before any encoder is trained on it (``astrodisc.eval.galaxy_calibration``)."""
+    from astrodisc.eval.galaxy_calibration import calibrate
 
     _print_json(calibrate(_existing_dir(args.dataset), args.epochs, progress=not args.quiet), args.out)
 
 
 def cmd_report(args: argparse.Namespace) -> None:
-    from astrodisc.report import print_report
+    from astrodisc.eval.markdown import print_report
 
     print_report(args.results)
 
 
 def cmd_load(args: argparse.Namespace) -> None:
-    """Concurrent sessions against a served app (``astrodisc.load_test``), their figures as JSON."""
-    from astrodisc.load_test import LoadConfig, run_load
+    """Concurrent sessions against a served app (``astrodisc.ops.load_test``), their figures as JSON."""
+    from astrodisc.ops.load_test import LoadConfig, run_load
 
     try:
         think_min, think_max = (float(v) for v in args.think.split(","))
@@ -291,7 +292,7 @@ def cmd_load(args: argparse.Namespace) -> None:
 
 
 def cmd_screenshots(args: argparse.Namespace) -> None:
-    from astrodisc.screenshots import make_screenshots
+    from astrodisc.ops.screenshots import make_screenshots
 
     make_screenshots()
 
@@ -300,14 +301,14 @@ def _print_json(result: dict, out: Path | None) -> None:
     """``result`` as indented JSON on standard output, and written to ``out`` if given."""
     print(json.dumps(result, indent=2))
     if out is not None:
-        from astrodisc.atomic import save_json
+        from astrodisc.base.atomic import save_json
 
         save_json(out, result)
 
 
 def cmd_labels(args: argparse.Namespace) -> None:
     """Back up the label database to ``args.file``, or restore it from there."""
-    from astrodisc import label_backup
+    from astrodisc.labels import backup as label_backup
     from astrodisc.paths import labels_path
 
     database = args.db or labels_path()
@@ -324,12 +325,12 @@ def cmd_labels(args: argparse.Namespace) -> None:
 
 def serve_command(port: int, public: bool) -> list[str]:
     """The ``streamlit run`` command line of ``astrodisc serve``; a public server adds its hardening flags."""
-    from astrodisc import public_mode
+    from astrodisc.app import public_mode
 
     command = [
         sys.executable,
         "-m",
-        "astrodisc.streamlit_server",
+        "astrodisc.app.server",
         "run",
         str(PROJECT_ROOT / "app.py"),
         "--server.port",
@@ -344,8 +345,8 @@ def serve_command(port: int, public: bool) -> list[str]:
 
 def cmd_serve(args: argparse.Namespace) -> None:
     """Run the server until it stops (a SIGTERM, as ``docker stop`` sends, is passed on to it); unless
-    ``--no-warm-up``, a thread opens its default page once it is up (:mod:`astrodisc.warm_up`)."""
-    from astrodisc import public_mode
+    ``--no-warm-up``, a thread opens its default page once it is up (:mod:`astrodisc.app.warm_up`)."""
+    from astrodisc.app import public_mode
 
     public = args.public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
     env = {**os.environ, "ASTRODISC_DATA": str(args.data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
@@ -364,7 +365,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def _warm_up(url: str, server: subprocess.Popen) -> None:
     """Open the server's default page once it is healthy; a failure is reported and the server goes on."""
-    from astrodisc.warm_up import wait_healthy, warm_up
+    from astrodisc.app.warm_up import wait_healthy, warm_up
 
     try:
         wait_healthy(url, server, WARM_UP_WAIT_S)

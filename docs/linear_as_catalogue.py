@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from astrodisc.cli import main
-from astrodisc.datasets.importers import LINEAR_COLUMNS, LINEAR_LABELS
+from astrodisc.data.io.varstars import LINEAR_COLUMNS, LINEAR_LABELS
 from astrodisc.paths import shared_dir
 
 DOCS = Path(__file__).resolve().parent

@@ -17,7 +17,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from astrodisc.datasets.store import WAVELENGTH_GRID, DatasetInfo, LightCurve, VarStarStore, write_store
+from astrodisc.data.store import DatasetInfo
+from astrodisc.data.varstars import CLASSES, WAVELENGTH_GRID, LightCurve, VarStarStore, write_store
 
 DATASET, MODEL = "tiny-sim", "fake-encoder"
 SKY = "tiny-sky"  # the galaxy fixture; sorts after DATASET, so the picker still opens the variable stars first
@@ -69,7 +70,7 @@ def _tiny_store(root: Path) -> None:
     )
     flux = 1.0 + 0.2 * np.sin(WAVELENGTH_GRID[None, :] / (200.0 + 10.0 * np.arange(n)[:, None]))
     flux[np.arange(n) % 3 == 2] = np.nan  # a third of the objects have no spectrum
-    info = DatasetInfo(name=DATASET, simulated=True, seed=7, source="tests/conftest.py")
+    info = DatasetInfo(name=DATASET, classes=CLASSES, simulated=True, seed=7, source="tests/conftest.py")
     write_store(root, info, objects, lightcurves, spectra=(flux, np.full_like(flux, 0.02)))
 
 
@@ -95,7 +96,7 @@ def fake_embed(store: VarStarStore, model_dir: Path) -> dict[str, np.ndarray]:
 @pytest.fixture(scope="session")
 def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     """The tiny store and its artifacts under a fresh data root (built once per session)."""
-    from astrodisc.build import build_artifacts  # imported here so other test modules collect without it
+    from astrodisc.chain.build import build_artifacts  # imported here so other test modules collect without it
 
     data_root = tmp_path_factory.mktemp("data")
     dataset_dir = data_root / DATASET
@@ -111,7 +112,7 @@ def fake_image_embed(store, model_dir: Path) -> dict[str, np.ndarray]:
     """Stand-in galaxy encoder: morphology centroid + noise in one ``image`` space; a galaxy catalogued twice
     (two entries within 2 arcsec, found from ra/dec alone) gets its twin's vector, so its twin is its most
     similar object unless the search drops same-sky entries."""
-    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC
+    from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC
 
     labels = store.objects["label"].astype(object).fillna("unlabelled").to_numpy()
     rng = np.random.default_rng(9)
@@ -135,13 +136,15 @@ def sky_twins(objects: pd.DataFrame, radius_arcsec: float) -> list[tuple[int, in
 def tiny_sky(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Fixture:
     """A small simulated galaxy sky and its artifacts (fake image encoder), under a data root that also holds
     the variable-star fixture, so the app's picker offers both kinds."""
-    from astrodisc.build import build_artifacts
-    from astrodisc.datasets.galaxies_sim import SimConfig, simulate
+    from astrodisc.chain.build import build_artifacts
+    from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 
     data_root = tmp_path_factory.mktemp("data-both")
     (data_root / DATASET).symlink_to(tiny_artifacts.dataset_dir, target_is_directory=True)
     dataset_dir = data_root / SKY
-    simulate(SimConfig(n=SKY_N, seed=SKY_SEED, duplicate_rate=0.03, workers=1), dataset_dir, progress=False)
+    simulate_galaxies(
+        GalaxySimConfig(n=SKY_N, seed=SKY_SEED, duplicate_rate=0.03, workers=1), dataset_dir, progress=False
+    )
     model_dir = tmp_path_factory.mktemp("models") / MODEL
     model_dir.mkdir()
     artifact_dir = dataset_dir / MODEL

@@ -19,10 +19,11 @@ import pandas as pd
 import pytest
 from astropy.io import fits
 
-from astrodisc.build import build_artifacts
-from astrodisc.datasets import galaxies_sim, varstars_sim
-from astrodisc.datasets.galaxy_store import GalaxyStore
-from astrodisc.datasets.store import VarStarStore
+from astrodisc.chain.build import build_artifacts
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.sim import galaxies as galaxies_sim
+from astrodisc.data.sim import varstars as varstars_sim
+from astrodisc.data.varstars import VarStarStore
 from astrodisc.paths import models_dir
 
 N_OBJECTS, SEED = 60, 3
@@ -46,14 +47,16 @@ def real_sets(tmp_path_factory: pytest.TempPathFactory) -> tuple[RealSet, RealSe
         base / "stars",
         STARS,
         STARS_MODEL,
-        lambda out: varstars_sim.simulate(varstars_sim.SimConfig(n=N_OBJECTS, seed=SEED), out, progress=False),
+        lambda out: varstars_sim.simulate_varstars(
+            varstars_sim.VarStarSimConfig(n=N_OBJECTS, seed=SEED), out, progress=False
+        ),
     )
     sky = _built(
         base / "sky",
         SKY,
         SKY_MODEL,
-        lambda out: galaxies_sim.simulate(
-            galaxies_sim.SimConfig(n=N_OBJECTS, seed=SEED, workers=1), out, progress=False
+        lambda out: galaxies_sim.simulate_galaxies(
+            galaxies_sim.GalaxySimConfig(n=N_OBJECTS, seed=SEED, workers=1), out, progress=False
         ),
     )
     return stars, sky

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from astrodisc.active_learning import anomaly_rank, relevance, simulate_user
+from astrodisc.discover.active_learning import anomaly_rank, relevance, simulate_user
 
 
 def _sky(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

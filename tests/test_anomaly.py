@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from astrodisc.anomaly import anomaly_ranks, combine_ranks, knn_anomaly_score, knn_predict, percentile_rank
-from astrodisc.index import build_index
+from astrodisc.chain.anomaly import anomaly_ranks, combine_ranks, knn_anomaly_score, knn_predict, percentile_rank
+from astrodisc.chain.index import build_index
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

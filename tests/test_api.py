@@ -13,9 +13,9 @@ from astropy.table import Table
 from conftest import Fixture
 
 import astrodisc
-from astrodisc.artifacts import load_artifacts
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.errors import UserError
-from astrodisc.labels import Label, LabelDB
+from astrodisc.labels.database import Label, LabelDB
 from astrodisc.paths import PROJECT_ROOT
 
 

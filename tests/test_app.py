@@ -9,14 +9,15 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from astrodisc import app_state, render
-from astrodisc.artifacts import load_artifacts
-from astrodisc.datasets.galaxy_store import GalaxyStore
-from astrodisc.datasets.store import VarStarStore
-from astrodisc.page_text import shown
+from astrodisc.app import figures as render
+from astrodisc.app import state as app_state
+from astrodisc.app.page_text import shown
+from astrodisc.app.widgets import NEIGHBOUR_PREFIX
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.period_search import lomb_scargle
+from astrodisc.data.varstars import VarStarStore
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.period_search import lomb_scargle
-from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
 MAP_PAGE = "pages/map.py"  # relative to app.py
@@ -60,7 +61,7 @@ def _map_rows(at: AppTest) -> list[int]:
 
 
 def _marks(at: AppTest, chart: str = "map") -> dict[str, list[int]]:
-    """Catalogue rows of the marks the page draws over ``chart`` (astrodisc.map_marks), by kind."""
+    """Catalogue rows of the marks the page draws over ``chart`` (astrodisc.app.map_marks), by kind."""
     (element,) = [e for e in at.get("bidi_component") if e.proto.id.endswith(f"marks_{chart}")]
     marks = json.loads(element.proto.json)["marks"]
     return {kind: [m["row"] for m in marks if m["kind"] == kind] for kind in ("selection", "neighbour", "selected")}
@@ -177,7 +178,7 @@ def test_a_link_naming_what_this_catalogue_lacks_shows_the_rest_and_says_so(tiny
 
 
 def test_a_saved_subset_reopens_by_name_and_from_a_link(tiny_data, monkeypatch, tmp_path):
-    from astrodisc.subsets import SubsetDB
+    from astrodisc.labels.subsets import SubsetDB
 
     monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
@@ -356,7 +357,7 @@ def test_picker_offers_both_kinds_and_the_galaxy_map_is_a_picture_mosaic(tiny_sk
 def test_a_galaxy_opens_with_its_picture_and_look_alikes_without_its_sky_twin(tiny_sky, monkeypatch):
     from conftest import sky_twins
 
-    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC
+    from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC
 
     artifacts = load_artifacts(tiny_sky.artifact_dir)
     catalog = artifacts.catalog
@@ -392,8 +393,8 @@ def test_a_box_selection_of_galaxies_shows_their_pictures(tiny_sky, monkeypatch)
 def test_the_sky_view_is_linked_with_the_map_and_objects_link_out_by_position(tiny_data):
     """A selection shows on both views; the sky view draws the shown objects at their RA/Dec or Galactic l/b;
     the open object links to SIMBAD, the CDS portal and the Legacy Survey viewer at its position."""
-    from astrodisc.links import sky_links
-    from astrodisc.sky import sky_positions
+    from astrodisc.data.links import sky_links
+    from astrodisc.data.sky import sky_positions
 
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
     at = _run({app_state.OBJECT_PARAM: "TINY-0005"})
@@ -466,8 +467,8 @@ def _shown_object(at: AppTest) -> str:
 
 
 def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatch, tmp_path):
-    from astrodisc.label_queue import queue_rows
-    from astrodisc.labels import LabelDB
+    from astrodisc.discover.label_queue import queue_rows
+    from astrodisc.labels.database import LabelDB
 
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
     queue = [str(catalog.at[r, "object_id"]) for r in queue_rows(catalog, "anomaly score")]
@@ -504,8 +505,8 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
 def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeypatch, tmp_path):
     """Scoring the first object 5 pulls its neighbours in the embedding up the queue (the fixture's classes are
     islands): the next object is the learning queue's answer, of the first object's class."""
-    from astrodisc.label_queue import LEARNING, queue_rows
-    from astrodisc.labels import LabelDB
+    from astrodisc.discover.label_queue import LEARNING, queue_rows
+    from astrodisc.labels.database import LabelDB
 
     artifacts = load_artifacts(tiny_data.artifact_dir)
     catalog = artifacts.catalog
@@ -529,7 +530,7 @@ def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeyp
 
 
 def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(tiny_data, monkeypatch, tmp_path):
-    from astrodisc.labels import Label, LabelDB
+    from astrodisc.labels.database import Label, LabelDB
 
     at = _label_page(monkeypatch, tiny_data, tmp_path, annotator=None)
     assert any("Enter your name" in i.value for i in at.info)

@@ -7,10 +7,10 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_tabular_encoder import grouped_catalogue
 
-from astrodisc.artifacts import load_artifacts
+from astrodisc.app.widgets import NEIGHBOUR_PREFIX
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.cli import main
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
 

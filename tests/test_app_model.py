@@ -17,9 +17,9 @@ from conftest import DATASET, MODEL, Fixture
 from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
-from astrodisc.artifacts import load_artifacts
-from astrodisc.faithfulness import map_faithfulness
-from astrodisc.model_report import EVALUATION_FILE
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.eval.faithfulness import map_faithfulness
+from astrodisc.eval.summary import EVALUATION_FILE
 from astrodisc.paths import PROJECT_ROOT
 
 PAGE = "pages/model.py"

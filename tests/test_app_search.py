@@ -12,14 +12,14 @@ import pytest
 from search_data import cutout_npy, lightcurve_csv, real_sets
 from streamlit.testing.v1 import AppTest
 
-from astrodisc import app_state
-from astrodisc.artifacts import load_artifacts
-from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
-from astrodisc.datasets.store import VarStarStore
+from astrodisc.app import state as app_state
+from astrodisc.app.widgets import NEIGHBOUR_PREFIX
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
+from astrodisc.data.io.uploads import read_cutout, read_lightcurve
+from astrodisc.data.varstars import VarStarStore
+from astrodisc.discover.query import embed_upload, search_neighbours
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.query import embed_upload, search_neighbours
-from astrodisc.uploads import read_cutout, read_lightcurve
-from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 APP = str(PROJECT_ROOT / "app.py")
 SEARCH_PAGE = "pages/search.py"  # relative to app.py

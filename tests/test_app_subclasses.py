@@ -16,13 +16,13 @@ from conftest import DATASET, Fixture, fake_embed
 from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
-from astrodisc import maps
-from astrodisc.artifacts import load_artifacts
-from astrodisc.build import build_artifacts
-from astrodisc.datasets.store import VarStarStore
-from astrodisc.labels import LabelDB
+from astrodisc.chain import maps
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.build import build_artifacts
+from astrodisc.data.varstars import VarStarStore
+from astrodisc.discover.subclasses import class_rows
+from astrodisc.labels.database import LabelDB
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.subclass_profiles import class_rows
 
 SPLIT_MODEL, SPLIT_CLASS = "split-encoder", "EW"
 PAGE, LABEL_PAGE = "pages/subclasses.py", "pages/label.py"
@@ -178,7 +178,7 @@ def test_saving_a_sub_cluster_writes_exactly_its_members(split_sim, monkeypatch,
 def test_galaxy_sub_clusters_show_their_most_typical_members_and_colours(tiny_sky, monkeypatch, tmp_path):
     from conftest import MODEL, SKY
 
-    from astrodisc import app_state
+    from astrodisc.app import state as app_state
 
     at = _page(monkeypatch, tiny_sky, tmp_path)
     at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(f"{SKY} · {MODEL}").run()

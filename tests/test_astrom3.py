@@ -14,8 +14,8 @@ import pytest
 from astropy.io import fits
 
 from astrodisc.cli import main
-from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
-from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, VarStarStore
+from astrodisc.data.io.astrom3 import AstroM3Selection, import_astrom3
+from astrodisc.data.varstars import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, VarStarStore
 from astrodisc.errors import UserError
 
 # star index: (class, full seed 42 split, full seed 0 split, in sub10)
@@ -245,8 +245,8 @@ def test_processed_normalised_config_is_refused(processed, tmp_path):
 def test_pretraining_on_an_import_never_sees_its_test_stars(raw, tmp_path, monkeypatch):
     """``astrodisc train`` on an AstroM3 import fits on the release's train stars and validates on its val
     stars: the seed-42 test stars (DSCT, HADS) are in neither."""
-    import astrodisc.train as train_module
-    from astrodisc.fit import TrainConfig
+    import astrodisc.learn.varstars as train_module
+    from astrodisc.learn.fit import TrainConfig
 
     store = VarStarStore(import_astrom3(raw, tmp_path / "s", AstroM3Selection("full", 42), progress=False))
     seen: dict[str, np.ndarray] = {}
@@ -257,7 +257,7 @@ def test_pretraining_on_an_import_never_sees_its_test_stars(raw, tmp_path, monke
 
     monkeypatch.setattr(train_module, "fit", record)
     with pytest.raises(RuntimeError, match="recorded"):
-        train_module.pretrain_clip(store.root, tmp_path / "model", TrainConfig(epochs=1), progress=False)
+        train_module.pretrain_varstars(store.root, tmp_path / "model", TrainConfig(epochs=1), progress=False)
     labels = store.objects["label"].to_numpy()
     assert sorted(labels[seen["train"]]) == ["EA", "EW", "RRAB", "SR"]
     assert np.isfinite(seen["val_score"])

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from astrodisc.atomic import save_json, save_npy, write_atomic
+from astrodisc.base.atomic import save_json, save_npy, write_atomic
 
 
 def test_failed_write_leaves_the_old_file_and_no_temp(tmp_path):

@@ -1,4 +1,4 @@
-"""The browser figures of the scale bench on the test fixture (astrodisc.bench_browser): the map's first draw
+"""The browser figures of the scale bench on the test fixture (astrodisc.ops.bench_browser): the map's first draw
 and click → object in headless chromium, where every timed click only ends once the page lists exactly the
 index's neighbours of the clicked object."""
 
@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from astrodisc.artifacts import load_artifacts
-from astrodisc.bench_browser import browser_figures
-from astrodisc.click_latency import DEFAULT_K, click_target
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.ops.bench_browser import browser_figures
+from astrodisc.ops.click_latency import DEFAULT_K, click_target
 
 pytestmark = pytest.mark.browser
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from astrodisc.bench_scale import brute_force_top_k, search_figures
 from astrodisc.cli import main
+from astrodisc.ops.bench_scale import brute_force_top_k, search_figures
 
 
 def test_brute_force_top_k_matches_a_full_sort_across_chunks():

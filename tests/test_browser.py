@@ -21,9 +21,10 @@ import pytest
 from PIL import Image
 from playwright.sync_api import sync_playwright
 
-from astrodisc import app_state, render
-from astrodisc.artifacts import load_artifacts
-from astrodisc.browser import (
+from astrodisc.app import figures as render
+from astrodisc.app import state as app_state
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.ops.browser import (
     READ_MAP,
     VIEWPORT,
     click_point,
@@ -41,7 +42,7 @@ pytestmark = pytest.mark.browser
 SHOTS = PROJECT_ROOT / "test-artifacts"
 DEFAULT_K = 8  # the page's default number of neighbours (fused space)
 KEPT = "__astrodiscKept"  # a property set on the map's plot element: still there after a click if not redrawn
-# The marks over the map (astrodisc.map_marks): kind, catalogue row and screen centre [px] of each.
+# The marks over the map (astrodisc.app.map_marks): kind, catalogue row and screen centre [px] of each.
 MARKS = """() => [...document.querySelectorAll('svg.astrodisc-marks .astrodisc-mark')].map(m => {
   const box = m.getBoundingClientRect();
   return {kind: m.classList[1], row: Number(m.dataset.row), at: [box.x + box.width / 2, box.y + box.height / 2]};
@@ -189,9 +190,9 @@ def test_box_selection_lists_the_objects_inside(server, tiny_artifacts):
 def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_sky):
     """Pick the galaxy set in the sidebar, click a galaxy on the map (drawn with galaxy pictures): its
     neighbour cards are the index's answer without same-sky twins, and each card's picture is that galaxy."""
-    from astrodisc.datasets.galaxy_store import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
-    from astrodisc.galaxy_rgb import cutout_rgb, resized
-    from astrodisc.galaxy_view import CARD_PX
+    from astrodisc.app.galaxies import CARD_PX
+    from astrodisc.app.galaxy_rgb import cutout_rgb, resized
+    from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 
     artifacts = load_artifacts(tiny_sky.artifact_dir)
     catalog = artifacts.catalog
@@ -233,8 +234,8 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
 def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, tiny_artifacts):
     """Two people label at once: ana saves an interest score with the keyboard; ben, in another browser
     context, sees it on the same object after a reload, and it is in the database."""
-    from astrodisc.label_queue import queue_rows
-    from astrodisc.labels import LabelDB
+    from astrodisc.discover.label_queue import queue_rows
+    from astrodisc.labels.database import LabelDB
 
     catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
     first = str(catalog.at[int(queue_rows(catalog, "anomaly score")[0]), "object_id"])
@@ -272,7 +273,7 @@ def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, 
 
 
 def test_label_import_refuses_a_faulty_table_whole_and_takes_a_good_one(server, tiny_artifacts, tmp_path):
-    from astrodisc.labels import LabelDB
+    from astrodisc.labels.database import LabelDB
 
     catalog = load_artifacts(tiny_artifacts.artifact_dir).catalog
     ids = catalog["object_id"].astype(str).tolist()

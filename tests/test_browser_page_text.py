@@ -24,8 +24,8 @@ import pytest
 from playwright.sync_api import sync_playwright
 from search_data import real_sets
 
-from astrodisc import public_mode, view_link
-from astrodisc.browser import VIEWPORT, launch_chromium, serve, wait_until_idle
+from astrodisc.app import public_mode, view_link
+from astrodisc.ops.browser import VIEWPORT, launch_chromium, serve, wait_until_idle
 from astrodisc.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.browser

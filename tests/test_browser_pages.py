@@ -14,16 +14,16 @@ from search_data import lightcurve_csv, real_sets
 from test_app_search import _files
 from test_app_subclasses import split_sim  # noqa: F401 - a fixture this module uses
 
-from astrodisc import maps
-from astrodisc.artifacts import load_artifacts
-from astrodisc.browser import VIEWPORT, launch_chromium, serve, wait_until_idle
-from astrodisc.datasets.store import VarStarStore
-from astrodisc.faithfulness import map_faithfulness
+from astrodisc.app.widgets import NEIGHBOUR_PREFIX
+from astrodisc.chain import maps
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.io.uploads import read_lightcurve
+from astrodisc.data.varstars import VarStarStore
+from astrodisc.discover.query import embed_upload, search_neighbours
+from astrodisc.discover.subclasses import class_rows, subclusters_of
+from astrodisc.eval.faithfulness import map_faithfulness
+from astrodisc.ops.browser import VIEWPORT, launch_chromium, serve, wait_until_idle
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.query import embed_upload, search_neighbours
-from astrodisc.subclass_profiles import class_rows, subclusters_of
-from astrodisc.uploads import read_lightcurve
-from astrodisc.widgets import NEIGHBOUR_PREFIX
 
 pytestmark = pytest.mark.browser
 
@@ -73,7 +73,7 @@ def test_upload_a_malformed_then_a_good_light_curve_in_the_browser(tmp_path_fact
     assert shown == expected and shown[0] == str(store.objects["object_id"].iloc[7])
 
 
-def test_save_a_sub_cluster_as_a_label_in_the_browser(split_sim, tmp_path):  # noqa: F811
+def test_save_a_sub_cluster_as_a_label_in_the_browser(split_sim, tmp_path):  # noqa: F811 (the fixture is imported by name)
     artifacts = load_artifacts(split_sim.artifact_dir)
     rows = class_rows(artifacts.catalog, "EW")
     found = maps.subcluster_map(np.asarray(artifacts.embeddings[artifacts.map_space][rows]), seed=0)

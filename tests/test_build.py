@@ -11,9 +11,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from astrodisc.artifacts import CATALOG_ADDED_COLUMNS, load_artifacts
-from astrodisc.build import BuildParams, build_artifacts
-from astrodisc.datasets.store import TRUTH_FILE, DatasetInfo, LightCurve, VarStarStore, write_store
+from astrodisc.chain.artifacts import CATALOG_ADDED_COLUMNS, load_artifacts
+from astrodisc.chain.build import BuildParams, build_artifacts
+from astrodisc.data.store import TRUTH_FILE, DatasetInfo
+from astrodisc.data.varstars import CLASSES as STORE_CLASSES
+from astrodisc.data.varstars import LightCurve, VarStarStore, write_store
 from astrodisc.errors import UserError
 
 CLASSES = ("EW", "RRAB", "M")
@@ -48,7 +50,9 @@ def _write_tiny_store(root: Path) -> None:
         mag = mean_vmag[i] + 0.5 * amp * np.sin(2 * np.pi * t / period[i]) + rng.normal(0, 0.02, 25)
         lightcurves.append(LightCurve(t, mag, np.full(25, 0.02), np.zeros(25, np.uint8)))
     truth = pd.DataFrame({"object_id": objects["object_id"], "class": np.array(CLASSES)[truth_class]})
-    write_store(root, DatasetInfo(name="tiny", simulated=True, seed=0), objects, lightcurves, truth=truth)
+    write_store(
+        root, DatasetInfo(name="tiny", classes=STORE_CLASSES, simulated=True, seed=0), objects, lightcurves, truth=truth
+    )
 
 
 def _project(features: np.ndarray, dim: int, seed: int) -> np.ndarray:
@@ -229,7 +233,7 @@ def test_a_broken_embedding_is_refused(dataset, model_dir, tmp_path):
 
 
 def test_a_code_change_reruns_its_stage_and_what_follows(dataset, model_dir, tmp_path, monkeypatch):
-    import astrodisc.build as build_module
+    import astrodisc.chain.build as build_module
 
     out = tmp_path / "art"
     build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
@@ -237,7 +241,7 @@ def test_a_code_change_reruns_its_stage_and_what_follows(dataset, model_dir, tmp
     monkeypatch.setattr(
         build_module,
         "_code_digest",
-        lambda *modules: original(*modules) + ("-edited" if modules == ("anomaly",) else ""),
+        lambda *modules: original(*modules) + ("-edited" if modules == ("chain.anomaly",) else ""),
     )
     build_artifacts(dataset, model_dir, out, embed=FakeEmbed(), progress=False)
     assert _ran(out) == {"anomaly", "labels", "catalog"}

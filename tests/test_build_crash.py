@@ -17,19 +17,19 @@ import pandas as pd
 import pytest
 from test_distributed import flat_map  # UMAP's stand-in
 
-from astrodisc.artifacts import load_artifacts
-from astrodisc.build import BuildParams, build_artifacts, remove_artifact_set
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.build import BuildParams, build_artifacts, remove_artifact_set
+from astrodisc.data.io.precomputed import load_precomputed
+from astrodisc.data.sim.embeddings import SyntheticConfig, write_synthetic
 from astrodisc.errors import UserError
-from astrodisc.precomputed import load_precomputed
-from astrodisc.synthetic import SyntheticConfig, write_synthetic
 
 OLD = BuildParams(exact_below=100_000)
 NEW = replace(OLD, exact_below=500, umap_min_dist=0.3)  # reruns index (finished before the kill) and map (killed in)
 KILLED_BUILD = """
 import sys, time
 from pathlib import Path
-import astrodisc.build as build
-from astrodisc.precomputed import load_precomputed
+import astrodisc.chain.build as build
+from astrodisc.data.io.precomputed import load_precomputed
 build.fit_map = lambda *args, **kwargs: time.sleep(600)  # the map stage hangs until the test kills the build
 dataset, out, exact_below, min_dist = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 build.build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, progress=True,
@@ -70,7 +70,7 @@ def _build_killed_in_map(dataset: Path, out: Path) -> None:
 
 
 def test_a_killed_rebuild_leaves_the_old_set_and_the_next_build_resumes(tmp_path, monkeypatch):
-    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    monkeypatch.setattr("astrodisc.chain.build.fit_map", flat_map)
     dataset = write_synthetic(SyntheticConfig(n=1500, dim=16, n_clusters=6, labelled_share=0.2), tmp_path / "d")
     out = tmp_path / "art"
     build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)
@@ -99,7 +99,7 @@ def test_a_killed_rebuild_leaves_the_old_set_and_the_next_build_resumes(tmp_path
 
 
 def test_an_older_plain_artifact_folder_becomes_a_version(tmp_path, monkeypatch):
-    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    monkeypatch.setattr("astrodisc.chain.build.fit_map", flat_map)
     dataset = write_synthetic(SyntheticConfig(n=300, dim=8, n_clusters=3), tmp_path / "d")
     out = tmp_path / "art"
     build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, progress=False)
@@ -119,7 +119,7 @@ def test_an_older_plain_artifact_folder_becomes_a_version(tmp_path, monkeypatch)
 
 
 def test_a_second_build_into_the_same_out_stops_at_once_and_the_lock_dies_with_its_holder(tmp_path, monkeypatch):
-    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    monkeypatch.setattr("astrodisc.chain.build.fit_map", flat_map)
     dataset = write_synthetic(SyntheticConfig(n=400, dim=8, n_clusters=3), tmp_path / "d")
     out = tmp_path / "art"
     build_artifacts(dataset, dataset / "embeddings", out, embed=load_precomputed, params=OLD, progress=False)

@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from astrodisc.base.tables import astropy_table, export_table
 from astrodisc.cli import main
-from astrodisc.datasets.catalog_store import CatalogStore, catalog_objects, import_catalog
-from astrodisc.datasets.open_store import open_store
+from astrodisc.data.catalogs import CatalogStore
+from astrodisc.data.io.catalogs import catalog_objects, import_catalog
+from astrodisc.data.open_store import open_store
 from astrodisc.errors import UserError
-from astrodisc.export import astropy_table, export_table
 
 
 def small_table(n: int = 30, seed: int = 0) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from astrodisc.catalog_view import feature_table, group_table
+from astrodisc.app.catalogs import feature_table, group_table
 
 
 def test_feature_table_gives_values_and_percentiles():

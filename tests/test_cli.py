@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from astrodisc.cli import main
-from astrodisc.datasets.varstars_sim import SimConfig, simulate
+from astrodisc.data.sim.varstars import VarStarSimConfig, simulate_varstars
 from astrodisc.paths import PROJECT_ROOT
 
 
@@ -22,7 +22,7 @@ def run(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def small_survey(tmp_path_factory) -> Path:
-    return simulate(SimConfig(n=40, seed=2), tmp_path_factory.mktemp("cli") / "s", progress=False)
+    return simulate_varstars(VarStarSimConfig(n=40, seed=2), tmp_path_factory.mktemp("cli") / "s", progress=False)
 
 
 @pytest.mark.parametrize("verb", ["simulate", "train", "build", "evaluate", "serve", "import", "demo"])
@@ -145,7 +145,7 @@ def test_every_entry_point_is_a_verb_and_no_module_runs_as_a_script(capsys):
             main([verb, "--help"])
         assert done.value.code == 0 and verb in capsys.readouterr().out
     scripts = {p.name for p in (PROJECT_ROOT / "astrodisc").rglob("*.py") if '__name__ == "__main__"' in p.read_text()}
-    assert scripts == {"cli.py", "streamlit_server.py"}  # (and __main__.py, which is `python -m astrodisc`)
+    assert scripts == {"cli.py", "server.py"}  # (and __main__.py, which is `python -m astrodisc`)
     texts = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "Makefile", *(PROJECT_ROOT / "docs").glob("*.md")]
     assert not [p.name for p in texts if "python -m astrodisc." in p.read_text()]
     assert main(["load", "--think", "3"]) == 2 and "--think takes min,max" in capsys.readouterr().err

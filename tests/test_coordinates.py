@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.coordinates import CatalogueSky, parse_position
+from astrodisc.data.coordinates import CatalogueSky, parse_position
 from astrodisc.errors import UserError
 
 ARCSEC = 1 / 3600  # [deg]

@@ -1,10 +1,10 @@
-"""CSV dialects that would misread are named before pandas reads them (astrodisc/datasets/csv_dialect.py)."""
+"""CSV dialects that would misread are named before pandas reads them (astrodisc/base/csv_dialect.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from astrodisc.datasets.csv_dialect import SEMICOLON_DECIMAL_COMMA, UTF16, check_csv_dialect, csv_dialect_problem
+from astrodisc.base.csv_dialect import SEMICOLON_DECIMAL_COMMA, UTF16, check_csv_dialect, csv_dialect_problem
 from astrodisc.errors import UserError
 
 PLAIN = b"object_id,ra,dec,g\nS1,10.5,-3.25,15.1\nS2,11.5,-2.25,16.2\n"

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from astrodisc import render
-from astrodisc.density_map import LOD_POINTS, density_image, lod_sample
-from astrodisc.map_marks import map_marks
+from astrodisc.app import figures as render
+from astrodisc.app.map_marks import map_marks
+from astrodisc.chain.density_map import LOD_POINTS, density_image, lod_sample
 
 
 def _catalog(n: int) -> pd.DataFrame:

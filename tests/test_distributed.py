@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 import sys
 import types
@@ -12,18 +13,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.anomaly import BATCH
-from astrodisc.artifacts import load_artifacts
-from astrodisc.build import BuildParams, build_artifacts
+from astrodisc.base.distributed import DaskRunner, LocalRunner, row_ranges, running_on
+from astrodisc.chain.anomaly import BATCH
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.build import BuildParams, build_artifacts
 from astrodisc.cli import main
-from astrodisc.datasets import varstars_sim
-from astrodisc.datasets.open_store import open_store
-from astrodisc.distributed import DaskRunner, LocalRunner, row_ranges, running_on
-from astrodisc.embed import embed_store
-from astrodisc.lc_features import store_features
+from astrodisc.data.io.precomputed import load_precomputed
+from astrodisc.data.lc_features import store_features
+from astrodisc.data.open_store import open_store
+from astrodisc.data.sim import varstars as varstars_sim
+from astrodisc.data.sim.embeddings import SyntheticConfig, write_synthetic
+from astrodisc.learn.embed import embed_store
 from astrodisc.paths import models_dir
-from astrodisc.precomputed import load_precomputed
-from astrodisc.synthetic import SyntheticConfig, write_synthetic
 
 N = 3000
 # IVF for the survey (3000 >= 1000) and for its 20 % labelled objects (~600 >= 500): the approximate path too
@@ -57,7 +58,7 @@ def flat_map(vectors: np.ndarray, **_) -> np.ndarray:
 
 @pytest.fixture()
 def fast_map(monkeypatch):
-    monkeypatch.setattr("astrodisc.build.fit_map", flat_map)
+    monkeypatch.setattr("astrodisc.chain.build.fit_map", flat_map)
 
 
 def _ran(out: Path) -> set[str]:
@@ -82,7 +83,7 @@ def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(
     )
     assert _ran(on_cluster) == {"embeddings", "anomaly", "labels", "catalog"}
     indexes_read = cluster.client().run(
-        lambda: __import__("astrodisc.distributed").distributed._read_index.cache_info().misses
+        lambda: importlib.import_module("astrodisc.base.distributed")._read_index.cache_info().misses
     )
     assert len(indexes_read) == 2 and all(n >= 1 for n in indexes_read.values())  # each worker read the files
 
@@ -110,7 +111,9 @@ def test_a_build_on_the_cluster_equals_the_local_build_and_they_skip_each_other(
 
 
 def test_light_curve_features_and_the_encoder_run_on_the_cluster(cluster, tmp_path):
-    store = open_store(varstars_sim.simulate(varstars_sim.SimConfig(n=24, seed=3), tmp_path / "stars", progress=False))
+    store = open_store(
+        varstars_sim.simulate_varstars(varstars_sim.VarStarSimConfig(n=24, seed=3), tmp_path / "stars", progress=False)
+    )
     model = models_dir() / "varstars-clip"
     with running_on(cluster):
         remote_features = store_features(store, progress=False)

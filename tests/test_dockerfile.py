@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import re
 
+from astrodisc.app.public_mode import PUBLIC_ENV
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.public_mode import PUBLIC_ENV
 
 HEALTH_PATH = "/_stcore/health"  # Streamlit's health endpoint
 

@@ -11,12 +11,13 @@ import pytest
 import torch
 
 from astrodisc.cli import main
-from astrodisc.datasets.store import TRUTH_FILE, VarStarStore
-from astrodisc.embed import embed_inputs
-from astrodisc.encoders.clip_model import ModelConfig, TrimodalCLIP
-from astrodisc.preprocess import model_inputs
-from astrodisc.splits import is_labelled
-from astrodisc.train import load_model
+from astrodisc.data.store import TRUTH_FILE
+from astrodisc.data.varstars import VarStarStore
+from astrodisc.learn.embed import embed_inputs
+from astrodisc.learn.encoders.clip_model import ModelConfig, TrimodalCLIP
+from astrodisc.learn.preprocess import model_inputs
+from astrodisc.learn.splits import is_labelled
+from astrodisc.learn.varstars import load_varstar_model
 
 pytestmark = pytest.mark.slow
 
@@ -81,7 +82,7 @@ def test_train_and_build_never_open_the_hidden_truth(trained):
 
 
 def test_model_folder_loads_safely_and_has_a_card(trained):
-    model, scaler, config = load_model(trained["model"])
+    model, scaler, config = load_varstar_model(trained["model"])
     assert config["training"]["dataset"] == "survey" and len(config["training"]["history"]) >= 1
     card = (trained["model"] / "MODEL_CARD.md").read_text()
     assert "astrodisc train --dataset" in card and "wall time" in card
@@ -98,7 +99,7 @@ def _cross_modal_agreement(model: TrimodalCLIP, scaler, inputs, labels: np.ndarr
 
 
 def test_trained_encoder_beats_an_untrained_one(trained):
-    model, scaler, _ = load_model(trained["model"])
+    model, scaler, _ = load_varstar_model(trained["model"])
     store = VarStarStore(trained["dataset"])
     inputs = model_inputs(store, progress=False)
     labels = store.objects["label"].to_numpy(object)

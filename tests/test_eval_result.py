@@ -7,9 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc import model_report
 from astrodisc.errors import UserError
-from astrodisc.eval_result import evaluation_kind, parse_evaluation, parse_galaxies, parse_varstars
+from astrodisc.eval import summary as model_report
+from astrodisc.eval.protocol import mean_std
+from astrodisc.eval.result import (
+    SeedSummary,
+    evaluation_json,
+    evaluation_kind,
+    parse_evaluation,
+    parse_galaxies,
+    parse_varstars,
+)
 from astrodisc.paths import PROJECT_ROOT
 
 DOCS = PROJECT_ROOT / "docs"
@@ -170,3 +178,21 @@ def test_each_parser_knows_only_its_own_layout():
         parse_galaxies(_load(STARS))
     with pytest.raises(UserError, match="classification"):
         parse_varstars(_load(GALAXIES))
+
+
+def test_the_writer_and_the_reader_share_one_cell():
+    """A cell as the evaluators make it (mean_std over seeds) is written as the committed JSONs spell it and reads
+    back equal; a result the parser would refuse is never written."""
+    runs = [
+        {"accuracy": a, "macro_f1": a - 0.1, "classes": ["EW", "M"], "confusion": [[3, 1], [0, 4]]} for a in (0.8, 0.9)
+    ]
+    cell = mean_std(runs)
+    written = evaluation_json({"classification": {"all": {"0.1": {"pretrained_linear_probe": cell}}}})
+    raw = written["classification"]["all"]["0.1"]["pretrained_linear_probe"]
+    assert set(raw) == set(_load(STARS)["classification"]["all"]["0.1"]["pretrained_linear_probe"])
+    assert raw["accuracy"] == {"mean": pytest.approx(0.85), "std": pytest.approx(0.05), "runs": [0.8, 0.9]}
+    assert SeedSummary.from_json(json.loads(json.dumps(raw)), "cell", ("accuracy", "macro_f1")) == cell
+    (parsed,) = parse_evaluation(written).cells
+    assert (parsed.accuracy_mean, parsed.confusion_seed0) == (pytest.approx(0.85), ((3, 1), (0, 4)))
+    with pytest.raises(UserError, match="classification.all.0.1.probe is not an arm"):
+        evaluation_json({"classification": {"all": {"0.1": {"probe": cell}}}})

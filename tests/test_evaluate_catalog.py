@@ -10,11 +10,11 @@ import numpy as np
 from test_distributed import fast_map  # noqa: F401 - fixture: UMAP's stand-in
 from test_tabular_encoder import grouped_catalogue
 
-from astrodisc import evaluate_catalog
 from astrodisc.cli import main
-from astrodisc.datasets.catalog_store import CatalogStore
-from astrodisc.model_report import EVALUATION_FILE, label_efficiency
-from astrodisc.splits import evaluation_splits
+from astrodisc.data.catalogs import CatalogStore
+from astrodisc.eval import catalogs as evaluate_catalog
+from astrodisc.eval.summary import EVALUATION_FILE, label_efficiency
+from astrodisc.learn.splits import evaluation_splits
 
 ARMS = {"probe", "untrained", "raw", "knn", "raw_knn"}
 
@@ -73,7 +73,7 @@ def _recording(monkeypatch) -> list[tuple[np.ndarray, np.ndarray]]:
     return fits
 
 
-def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fast_map, monkeypatch):  # noqa: F811
+def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fast_map, monkeypatch):  # noqa: F811 (the fixture is imported by name)
     _, group = grouped_catalogue(1500, seed=2)
     names = np.array(["G0", "G1", "G2"])
     fits = _recording(monkeypatch)
@@ -89,7 +89,7 @@ def test_every_arm_learns_real_groups_and_none_learns_shuffled_ones(tmp_path, fa
     assert max(shuffled.values()) < 0.5, shuffled
 
 
-def test_a_catalogue_without_labels_is_refused_in_one_line(tmp_path, fast_map, capsys):  # noqa: F811
+def test_a_catalogue_without_labels_is_refused_in_one_line(tmp_path, fast_map, capsys):  # noqa: F811 (the fixture is imported by name)
     """It ended in ``ValueError: zero-size array to reduction operation minimum`` from the split's strata."""
     artifacts = _built(tmp_path, np.full(1500, None, dtype=object), "unlabelled")
     capsys.readouterr()

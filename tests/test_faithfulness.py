@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from astrodisc.faithfulness import knn_preservation
-from astrodisc.index import build_index
+from astrodisc.chain.index import build_index
+from astrodisc.eval.faithfulness import knn_preservation
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -12,10 +12,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import numpy as np
 import pytest
 
-from astrodisc import fetch as fetch_module
+from astrodisc.base import fetch as fetch_module
+from astrodisc.base.fetch import REGISTRY, RemoteDataset, RemoteFile, fetch
 from astrodisc.cli import main
 from astrodisc.errors import UserError
-from astrodisc.fetch import REGISTRY, RemoteDataset, RemoteFile, fetch
 from astrodisc.paths import shared_dir
 
 PAYLOAD = np.random.default_rng(0).bytes(300_000)

@@ -7,7 +7,7 @@ from dataclasses import asdict
 import numpy as np
 import torch
 
-from astrodisc.fit import TrainConfig, fit, prepare_checkpoint
+from astrodisc.learn.fit import TrainConfig, fit, prepare_checkpoint
 
 
 def _run(tmp_path, config: TrainConfig, dataset: str) -> tuple[dict, int]:

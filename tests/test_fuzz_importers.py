@@ -17,13 +17,13 @@ from astropy.io import fits
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from astrodisc import uploads
-from astrodisc.datasets.catalog_store import catalog_objects
-from astrodisc.datasets.importers import _table, import_survey
-from astrodisc.datasets.store import WAVELENGTH_GRID, VarStarStore
+from astrodisc.base.tables import read_table, table_bytes
+from astrodisc.data.io import uploads
+from astrodisc.data.io.catalogs import catalog_objects
+from astrodisc.data.io.varstars import import_survey, whitespace_table
+from astrodisc.data.varstars import WAVELENGTH_GRID, VarStarStore
 from astrodisc.errors import UserError
-from astrodisc.export import read_table, table_bytes
-from astrodisc.labels import labels_from_table
+from astrodisc.labels.database import labels_from_table
 
 FUZZ = settings(
     max_examples=200, deadline=2000, derandomize=True, database=None, suppress_health_check=[HealthCheck.too_slow]
@@ -237,7 +237,7 @@ def test_table_csv_of_generated_cells(data):
 @FUZZ
 @given(csv_tables(("1", "2", "3")).map(lambda text: text.replace(b",", b" ")) | damaged(b"# MACHO\n1 2 3\n4 5 6\n"))
 def test_whitespace_light_curve_table(data):
-    table = _valid_or_user_error(_table, data, 3, "lc.mjd")
+    table = _valid_or_user_error(whitespace_table, data, 3, "lc.mjd")
     if table is not None:
         assert table.ndim == 2 and table.shape[1] == 3
 

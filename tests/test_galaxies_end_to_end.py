@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 import torch
 
-from astrodisc.artifacts import load_artifacts
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.cli import main
-from astrodisc.datasets.galaxy_store import GalaxyStore
-from astrodisc.encoders.resnet import ResNetEncoder
-from astrodisc.galaxy_augment import AugmentConfig
-from astrodisc.train_images import ImageData, load_image_model
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.learn.encoders.resnet import ResNetEncoder
+from astrodisc.learn.galaxies import ImageData, load_galaxy_model
+from astrodisc.learn.galaxy_augment import AugmentConfig
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objectiv
     saved = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
     # a resumed MoCo run goes on with its momentum encoder, not a fresh copy of the encoder
     assert any(k.startswith("key_encoder.") for k in saved) == (objective == "moco")
-    trained, aug, _ = load_image_model(out)
+    trained, aug, _ = load_galaxy_model(out)
     torch.manual_seed(0)
     untrained = ResNetEncoder(trained.config)
     data = ImageData(GalaxyStore(dataset))

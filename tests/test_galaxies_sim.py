@@ -7,25 +7,31 @@ import pandas as pd
 import pytest
 from scipy.special import gammainc
 
-from astrodisc.datasets import galaxy_render as gr
-from astrodisc.datasets.galaxies_sim import PIXEL_SCALE, R_LIMIT, STAMP_PX, Z_RANGE, SimConfig, simulate
-from astrodisc.datasets.galaxy_sed import StellarPopulation, apparent_mags, kpc_per_arcsec
-from astrodisc.datasets.galaxy_store import MORPHOLOGIES, GalaxyStore
-from astrodisc.datasets.store import TRUTH_FILE
+from astrodisc.data.galaxies import MORPHOLOGIES, GalaxyStore
+from astrodisc.data.sim import galaxy_profiles as gr
+from astrodisc.data.sim.galaxies import PIXEL_SCALE, R_LIMIT, STAMP_PX, Z_RANGE, GalaxySimConfig, simulate_galaxies
+from astrodisc.data.sim.galaxy_sed import StellarPopulation, apparent_mags, kpc_per_arcsec
+from astrodisc.data.store import TRUTH_FILE
 
 
 @pytest.fixture(scope="module")
 def sky(tmp_path_factory) -> GalaxyStore:
     return GalaxyStore(
-        simulate(SimConfig(n=400, seed=3, chunk=100), tmp_path_factory.mktemp("sky") / "s", progress=False)
+        simulate_galaxies(
+            GalaxySimConfig(n=400, seed=3, chunk=100), tmp_path_factory.mktemp("sky") / "s", progress=False
+        )
     )
 
 
 def test_deterministic_for_a_seed_whatever_the_worker_count(sky, tmp_path):
-    again = GalaxyStore(simulate(SimConfig(n=400, seed=3, chunk=100, workers=1), tmp_path / "again", progress=False))
+    again = GalaxyStore(
+        simulate_galaxies(GalaxySimConfig(n=400, seed=3, chunk=100, workers=1), tmp_path / "again", progress=False)
+    )
     assert np.array_equal(np.asarray(sky.cutouts), np.asarray(again.cutouts))
     pd.testing.assert_frame_equal(sky.objects, again.objects)
-    other = GalaxyStore(simulate(SimConfig(n=100, seed=4, chunk=100), tmp_path / "other", progress=False))
+    other = GalaxyStore(
+        simulate_galaxies(GalaxySimConfig(n=100, seed=4, chunk=100), tmp_path / "other", progress=False)
+    )
     assert not np.array_equal(np.asarray(sky.cutouts[:100]), np.asarray(other.cutouts))
 
 
@@ -86,8 +92,8 @@ def test_a_lens_magnifies_its_source_into_a_ring_at_the_einstein_radius():
 
 def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
     store = GalaxyStore(
-        simulate(
-            SimConfig(
+        simulate_galaxies(
+            GalaxySimConfig(
                 n=600, seed=9, lens_rate=0.03, trail_rate=0.01, missing_rate=0.01, duplicate_rate=0.03, chunk=300
             ),
             tmp_path / "t",

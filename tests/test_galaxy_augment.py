@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from astrodisc.errors import UserError
-from astrodisc.galaxy_augment import (
+from astrodisc.learn.galaxy_augment import (
     FWHM_PER_SIGMA,
     AugmentConfig,
     add_survey_noise,

@@ -13,13 +13,13 @@ import pytest
 from astropy.io import fits
 from PIL import Image
 
-from astrodisc.datasets import galaxy_importers
-from astrodisc.datasets.galaxy_importers import (
+from astrodisc.data.galaxies import CUTOUTS, MORPHOLOGIES, GalaxyStore
+from astrodisc.data.io import galaxies as galaxy_importers
+from astrodisc.data.io.galaxies import (
     GALAXY10_CLASSES,
     import_cutout_folder,
     import_galaxy10_decals,
 )
-from astrodisc.datasets.galaxy_store import CUTOUTS, MORPHOLOGIES, GalaxyStore
 from astrodisc.errors import UserError
 
 SCALE_DEG = 0.262 / 3600
@@ -322,8 +322,8 @@ def test_an_imported_galaxy10_set_trains_builds_and_opens_in_the_app(galaxy10_fi
     (the composite itself, not a flux stretch) with its neighbours."""
     from streamlit.testing.v1 import AppTest
 
-    from astrodisc import app_state
-    from astrodisc.artifacts import load_artifacts
+    from astrodisc.app import state as app_state
+    from astrodisc.chain.artifacts import load_artifacts
     from astrodisc.cli import main
     from astrodisc.paths import PROJECT_ROOT
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from astrodisc.datasets.galaxy_store import GalaxyImaging
-from astrodisc.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resized
+from astrodisc.app.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resized
+from astrodisc.data.galaxies import GalaxyImaging
 
 
 def _blob(flux_per_band: tuple[float, float, float], size: int = 32) -> np.ndarray:

@@ -36,16 +36,16 @@ import pytest
 from test_hostile_input import CORPUS, ENTRIES, MARKER, ODD_NAMES, Call, _csv, _state, _write
 
 from astrodisc.cli import main
-from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
-from astrodisc.datasets.catalog_store import import_catalog
-from astrodisc.datasets.galaxy_importers import import_cutout_folder, import_galaxy10_decals
-from astrodisc.datasets.open_store import open_store
+from astrodisc.data.io.astrom3 import AstroM3Selection, import_astrom3
+from astrodisc.data.io.catalogs import import_catalog
+from astrodisc.data.io.galaxies import import_cutout_folder, import_galaxy10_decals
+from astrodisc.data.io.precomputed import load_precomputed
+from astrodisc.data.open_store import open_store
 from astrodisc.errors import UserError
-from astrodisc.fit import TrainConfig
-from astrodisc.labels import Label, LabelDB
+from astrodisc.labels.database import Label, LabelDB
+from astrodisc.learn.catalogs import CatalogPretrainConfig, pretrain_catalogs
+from astrodisc.learn.fit import TrainConfig
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.precomputed import load_precomputed
-from astrodisc.train_tabular import ScarfConfig, pretrain_tabular
 
 TABLE = PROJECT_ROOT / "docs" / "hostile-corpus.md"
 WRITE_TABLE = "ASTRODISC_WRITE_CORPUS_TABLE"
@@ -53,7 +53,7 @@ NOT_CORPUS = ("README.md", "make_corpus.py")
 FILES = sorted(p.name for p in CORPUS.iterdir() if p.is_file() and p.name not in NOT_CORPUS)
 MAX_FILE_BYTES = 10 * 2**10  # a corpus file stays small
 LIMITS: dict[str, dict[str, int]] = {  # corpus file: {"module.CONSTANT": value} lowered while it runs
-    "gzip_bomb.fits.gz": {"astrodisc.datasets.gzip_guard.MAX_GZIP_SMALL_BYTES": 2**20},  # 4 MB of zeros: a bomb
+    "gzip_bomb.fits.gz": {"astrodisc.base.gzip_guard.MAX_GZIP_SMALL_BYTES": 2**20},  # 4 MB of zeros: a bomb
 }
 DATASET = "dataset"  # the catalogue dataset in every cell's folder (12 objects)
 Stage = Callable[[Path, str, bytes], Call]
@@ -286,7 +286,7 @@ def baseline(tmp_path_factory) -> tuple[Path, Path]:
     import_catalog(table, base / "cell" / DATASET)
     LabelDB(base / "cell" / "labels.sqlite").add(Label(DATASET, "S1", "ana", "s0", label="star"))
     model = base / "model"
-    pretrain_tabular(base / "cell" / DATASET, model, ScarfConfig(), TrainConfig(epochs=1), progress=False)
+    pretrain_catalogs(base / "cell" / DATASET, model, CatalogPretrainConfig(), TrainConfig(epochs=1), progress=False)
     return base / "cell", model
 
 

@@ -28,22 +28,23 @@ import torch
 from astropy.io import fits
 from PIL import Image
 
-from astrodisc import export, uploads
-from astrodisc.datasets import importers
-from astrodisc.datasets.astrom3 import AstroM3Selection, import_astrom3
-from astrodisc.datasets.catalog_store import import_catalog
-from astrodisc.datasets.galaxy_importers import import_cutout_folder
-from astrodisc.datasets.store import CLASSES, WAVELENGTH_GRID
-from astrodisc.encoders.clip_model import ModelConfig, TrimodalCLIP
-from astrodisc.encoders.resnet import ResNetConfig, ResNetEncoder
-from astrodisc.encoders.tabular import TabularConfig, TabularEncoder
+from astrodisc.base import tables as export
+from astrodisc.data.io import uploads
+from astrodisc.data.io import varstars as importers
+from astrodisc.data.io.astrom3 import AstroM3Selection, import_astrom3
+from astrodisc.data.io.catalogs import import_catalog
+from astrodisc.data.io.galaxies import import_cutout_folder
+from astrodisc.data.varstars import CLASSES, WAVELENGTH_GRID
 from astrodisc.errors import UserError
-from astrodisc.galaxy_augment import AugmentConfig
-from astrodisc.labels import Label, LabelDB, labels_from_table
-from astrodisc.model_folder import save_model_folder
-from astrodisc.train import load_model
-from astrodisc.train_images import load_image_model
-from astrodisc.train_tabular import load_tabular_model
+from astrodisc.labels.database import Label, LabelDB, labels_from_table
+from astrodisc.learn.catalogs import load_catalog_model
+from astrodisc.learn.encoders.clip_model import ModelConfig, TrimodalCLIP
+from astrodisc.learn.encoders.resnet import ResNetConfig, ResNetEncoder
+from astrodisc.learn.encoders.tabular import TabularConfig, TabularEncoder
+from astrodisc.learn.galaxies import load_galaxy_model
+from astrodisc.learn.galaxy_augment import AugmentConfig
+from astrodisc.learn.model_folder import save_model_folder
+from astrodisc.learn.varstars import load_varstar_model
 
 GRZ = ("g", "r", "z")
 MARKER = "PWNED"  # the file a pickle payload would create if it were ever executed
@@ -261,7 +262,7 @@ MODEL_FOLDERS: dict[str, tuple[torch.nn.Module, dict]] = {  # kind: (model, conf
         },
     ),
 }
-LOADERS = {"varstars": load_model, "galaxies": load_image_model, "catalog": load_tabular_model}
+LOADERS = {"varstars": load_varstar_model, "galaxies": load_galaxy_model, "catalog": load_catalog_model}
 
 
 def _model(kind: str) -> Callable[[Path, str, bytes], Call]:
@@ -320,7 +321,7 @@ CASES = [
         "lc.csv",
         _lightcurve,
         r"lc.csv is \d.* kB; the limit is 1 kB",
-        astrodisc__uploads__MAX_UPLOAD_BYTES=1024,
+        astrodisc__data__io__uploads__MAX_UPLOAD_BYTES=1024,
     ),
     _case("lightcurve", "lc.csv", lambda: _lightcurve(np.full(40, np.nan)), "column mag is all NaN"),
     _case("lightcurve", "lc.csv", lambda: _lightcurve(np.r_[np.full(39, 14.0), np.inf]), "1 infinite values"),
@@ -336,7 +337,9 @@ CASES = [
     _case("spectrum", "s.fits", lambda: _spectrum(np.full(400, np.nan)), "flux is all NaN"),
     _case("spectrum", "s.fits", lambda: _spectrum(np.r_[np.ones(399), np.inf]), "flux has 1 infinite values"),
     _case("spectrum", "s.fits", lambda: b"", "s.fits is empty"),
-    _case("spectrum", "s.fits", _spectrum, "the limit is 100 bytes", astrodisc__uploads__MAX_UPLOAD_BYTES=100),
+    _case(
+        "spectrum", "s.fits", _spectrum, "the limit is 100 bytes", astrodisc__data__io__uploads__MAX_UPLOAD_BYTES=100
+    ),
     _case("spectrum", "s.fits", _garbage, "not a readable FITS file"),
     # uploads: cutouts
     _case("cutout", "g.fits", lambda: _truncated(_fits_cube(_cube())), "not a readable FITS file|truncated"),
@@ -349,7 +352,13 @@ CASES = [
     _case("cutout", "g.npy", lambda: _npy(np.array([_Payload()], dtype=object)), "object array.*never loaded"),
     _case("cutout", "g.npy", lambda: _truncated(_npy(_cube())), "not a readable NumPy .npy file"),
     _case("cutout", "g.npy", lambda: b"", "g.npy is empty"),
-    _case("cutout", "g.npy", lambda: _npy(_cube()), "the limit is 1 kB", astrodisc__uploads__MAX_UPLOAD_BYTES=1024),
+    _case(
+        "cutout",
+        "g.npy",
+        lambda: _npy(_cube()),
+        "the limit is 1 kB",
+        astrodisc__data__io__uploads__MAX_UPLOAD_BYTES=1024,
+    ),
     _case("cutout-rgb", "g.png", _corpus("img_bomb.png"), "decompression bomb.*at most 4096 px"),
     _case("cutout-rgb", "g.png", lambda: _truncated(_png(np.full((64, 64, 3), 9, np.uint8))), "not a readable PNG"),
     # label import
@@ -364,7 +373,7 @@ CASES = [
         "l.csv",
         lambda: _csv(object_id=["G1"] * 400, label=["x"] * 400),
         "the limit is 1 kB",
-        astrodisc__export__MAX_TABLE_BYTES=1024,
+        astrodisc__base__tables__MAX_TABLE_BYTES=1024,
     ),
     _case("labels", "../../labels.sqlite", lambda: b"SQLite format 3\0", "cannot read .sqlite"),
     # catalogue import
@@ -386,7 +395,7 @@ CASES = [
         "t.fits.gz",
         lambda: gzip.compress(bytes(BOMB_BYTES)),
         "refusing t.fits.gz: it unpacks to more",
-        astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
+        astrodisc__base__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
     ),
     _case("catalog", "t.fits.gz", lambda: _truncated(gzip.compress(_garbage(9000))), "not a readable gzip file"),
     _case("catalog", "t.csv", lambda: _catalogue(ra=[np.nan] * 12), "12 rows have no valid ra/dec"),
@@ -409,7 +418,7 @@ CASES = [
         "g.fits.gz",
         lambda: gzip.compress(_fits_cube(np.zeros((3, 128, 128), np.float32))),
         "refusing g.fits.gz: 128 x 128 pixels is too large",
-        astrodisc__datasets__galaxy_importers__MAX_IMAGE_PIXELS=64 * 64,
+        astrodisc__data__io__galaxies__MAX_IMAGE_PIXELS=64 * 64,
     ),
     _case("cutout-folder", "g.fits", lambda: b"", "g.fits"),
     _case("cutout-folder", "../../../etc/passwd", lambda: b"", "cutout file.* of catalogue.csv not found"),
@@ -438,7 +447,7 @@ CASES = [
         "lc_1.2.3.tar.bz2",
         lambda: _tar_bz2({"lc_1.2.3.B.mjd": bytes(BOMB_BYTES)}),
         "refusing lc_1.2.3.B.mjd .* unpacks to 4 MB",
-        astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20,
+        astrodisc__data__io__varstars__MAX_MEMBER_BYTES=2**20,
     ),
     *[
         _case(
@@ -446,7 +455,7 @@ CASES = [
             name,
             lambda: gzip.compress(bytes(BOMB_BYTES)),
             f"refusing {name}: it unpacks to more",
-            astrodisc__datasets__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
+            astrodisc__base__gzip_guard__MAX_GZIP_SMALL_BYTES=2**20,
         )
         for survey, name in (("stripe82", "table2.dat.gz"), ("linear", "LINEARattributesFinalApr2013.dat.gz"))
     ],
@@ -463,7 +472,7 @@ CASES = [
         "photometry.zip",
         lambda: _zip({"vardb_files/ASASSN-VJ1.dat": bytes(BOMB_BYTES)}),
         "refusing vardb_files/ASASSN-VJ1.dat",
-        astrodisc__datasets__importers__MAX_MEMBER_BYTES=2**20,
+        astrodisc__data__io__varstars__MAX_MEMBER_BYTES=2**20,
     ),
     # model folders: a pickle posing as weights is refused and never run
     *[

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.datasets.importers import (
+from astrodisc.data.io.varstars import (
     CATALINA_LABELS,
     LINEAR_LABELS,
     S82_LABELS,
@@ -17,10 +17,10 @@ from astrodisc.datasets.importers import (
     import_survey,
     read_stripe82,
 )
-from astrodisc.datasets.store import CLASSES, VarStarStore
+from astrodisc.data.period_search import lomb_scargle
+from astrodisc.data.varstars import CLASSES, VarStarStore
 from astrodisc.errors import UserError
 from astrodisc.paths import shared_dir
-from astrodisc.period_search import lomb_scargle
 
 SIDEREAL_DAY = 0.99726957  # days
 

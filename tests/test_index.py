@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from astrodisc.index import build_index, index_description, load_index, recall_at_k, save_index, search
+from astrodisc.chain.index import build_index, index_description, load_index, recall_at_k, save_index, search
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_artifact_neighbours_can_drop_objects_at_the_same_sky_position():
     drop out and the next most similar objects fill the k places."""
     import pandas as pd
 
-    from astrodisc.artifacts import Artifacts
+    from astrodisc.chain.artifacts import Artifacts
 
     rng = np.random.default_rng(4)
     db = _unit(rng.normal(size=(200, 8)))
@@ -98,7 +98,7 @@ def test_artifact_neighbours_can_drop_objects_at_the_same_sky_position():
 
 
 def test_the_ivf_training_sample_is_capped_between_faiss_floor_and_cap():
-    from astrodisc.index import MIN_TRAIN_PER_LIST, TRAIN_SAMPLE, train_sample_per_list
+    from astrodisc.chain.index import MIN_TRAIN_PER_LIST, TRAIN_SAMPLE, train_sample_per_list
 
     assert train_sample_per_list(100) == 256  # small index: faiss' own cap
     assert train_sample_per_list(4000) * 4000 <= TRAIN_SAMPLE < (train_sample_per_list(4000) + 1) * 4000

@@ -14,7 +14,7 @@ import sqlite3
 import subprocess
 import sys
 
-from astrodisc.labels import LabelDB
+from astrodisc.labels.database import LabelDB
 
 WRITERS, LABELS_EACH = 4, 500
 KILL_AFTER = 60  # the victim's reported commits before it is killed
@@ -22,7 +22,7 @@ KILL_AFTER = 60  # the victim's reported commits before it is killed
 # A fresh interpreter per writer, not a multiprocessing child: spawn re-runs the parent's __main__.
 _WRITER = """
 import sys
-from astrodisc.labels import Label, LabelDB
+from astrodisc.labels.database import Label, LabelDB
 path, annotator, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 db = LabelDB(path)
 for i in range(n):

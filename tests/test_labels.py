@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.agreement import agreement, fleiss_kappa
 from astrodisc.errors import UserError
-from astrodisc.labels import Label, LabelDB
+from astrodisc.labels.agreement import agreement, fleiss_kappa
+from astrodisc.labels.database import Label, LabelDB
 
 
 def test_latest_label_stands_history_keeps_all_and_undo_restores_the_one_before(tmp_path):
@@ -67,7 +67,7 @@ def test_bad_labels_are_refused_and_nothing_is_written(tmp_path, bad, words):
 # after an AppTest is the Streamlit script itself.
 _WRITER = """
 import sys
-from astrodisc.labels import Label, LabelDB
+from astrodisc.labels.database import Label, LabelDB
 path, annotator, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
 db = LabelDB(path)
 for i in range(n):
@@ -134,7 +134,7 @@ def test_agreement_per_pair_and_across_three_annotators():
 def test_standing_labels_export_and_read_back(tmp_path, suffix):
     from astropy.table import Table
 
-    from astrodisc.export import export_table
+    from astrodisc.base.tables import export_table
 
     db = LabelDB(tmp_path / "labels.sqlite")
     db.add(Label("sky", "G1", "ana", "s1", label="spiral", interest=3, note="bar?"))
@@ -154,14 +154,14 @@ def test_standing_labels_export_and_read_back(tmp_path, suffix):
 
 
 def test_export_names_the_formats_it_knows(tmp_path):
-    from astrodisc.export import export_table
+    from astrodisc.base.tables import export_table
 
     with pytest.raises(UserError, match=".csv, .parquet"):
         export_table(pd.DataFrame({"a": [1]}), tmp_path / "x.xlsx")
 
 
 def test_a_label_table_imports_whole_or_not_at_all(tmp_path):
-    from astrodisc.labels import labels_from_table
+    from astrodisc.labels.database import labels_from_table
 
     db = LabelDB(tmp_path / "labels.sqlite")
     known = {"G1", "G2", "G3"}
@@ -185,7 +185,7 @@ def test_a_label_table_imports_whole_or_not_at_all(tmp_path):
 
 
 def test_uploaded_tables_are_read_or_refused_in_one_line():
-    from astrodisc.export import read_table, table_bytes
+    from astrodisc.base.tables import read_table, table_bytes
 
     table = pd.DataFrame({"object_id": ["G1"], "interest": [2]})
     for suffix in (".csv", ".parquet", ".vot"):

@@ -10,15 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc import sqlite_wal
-from astrodisc.active_learning import InterestField, relevance
-from astrodisc.bench_labels import DATASET, object_ids, write_history
+from astrodisc.base import sqlite_wal
+from astrodisc.base.tables import read_table, table_bytes
 from astrodisc.cli import main
+from astrodisc.discover.active_learning import InterestField, relevance
+from astrodisc.discover.label_queue import LEARNING, QUEUE_ORDERS, next_object, next_row, queue_rows
 from astrodisc.errors import UserError
-from astrodisc.export import read_table, table_bytes
-from astrodisc.label_queue import LEARNING, QUEUE_ORDERS, next_object, next_row, queue_rows
-from astrodisc.labels import COLUMNS, LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
-from astrodisc.subsets import Subset, SubsetDB
+from astrodisc.labels.database import COLUMNS, LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
+from astrodisc.labels.subsets import Subset, SubsetDB
+from astrodisc.ops.bench_labels import DATASET, object_ids, write_history
 
 HOSTILE = (
     "=cmd|' /C calc'!A0",

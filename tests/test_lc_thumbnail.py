@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from astrodisc.datasets.store import LightCurve
-from astrodisc.lc_thumbnail import MARGIN_PX, folded_thumbnail
+from astrodisc.app.lc_thumbnail import MARGIN_PX, folded_thumbnail
+from astrodisc.data.varstars import LightCurve
 
 RED = "#ff0000"
 

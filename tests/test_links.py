@@ -4,7 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from astrodisc.links import cds_portal_url, legacy_viewer_url, simbad_url, sky_links
+from astrodisc.data.links import cds_portal_url, legacy_viewer_url, simbad_url, sky_links
 
 
 def _query(url: str) -> dict[str, str]:

@@ -8,13 +8,13 @@ from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 
-from astrodisc.load_test import ROUND, LoadConfig, _tracebacks, run_load
-from astrodisc.streamlit_client import (
+from astrodisc.app.client import (
     SessionError,
     StreamlitSession,
     trigger,
     widget_value,
 )
+from astrodisc.ops.load_test import ROUND, LoadConfig, _tracebacks, run_load
 
 
 @pytest.mark.parametrize("public", [False, True], ids=["local", "public"])

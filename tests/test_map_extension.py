@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from astrodisc.maps import extend_by_neighbours, fit_map, sample_rows
+from astrodisc.chain.maps import extend_by_neighbours, fit_map, sample_rows
 
 
 def _blobs(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

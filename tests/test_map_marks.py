@@ -1,11 +1,11 @@
-"""The marks drawn over the map in the browser (astrodisc.map_marks): which objects, where, in what order.
+"""The marks drawn over the map in the browser (astrodisc.app.map_marks): which objects, where, in what order.
 
-Drawn in chromium they are checked by tests/test_browser.py and the click benchmark (astrodisc.click_latency)."""
+Drawn in chromium they are checked by tests/test_browser.py and the click benchmark (astrodisc.ops.click_latency)."""
 
 import numpy as np
 import pandas as pd
 
-from astrodisc.map_marks import map_marks
+from astrodisc.app.map_marks import map_marks
 
 
 def _catalog() -> pd.DataFrame:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from astrodisc.chain.maps import cluster_map, fit_map, sample_rows, subclusters
 from astrodisc.errors import UserError
-from astrodisc.maps import cluster_map, fit_map, sample_rows, subclusters
 
 
 def _blobs(n: int, n_blobs: int, dim: int, spread: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

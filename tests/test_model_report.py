@@ -5,8 +5,8 @@ import json
 import numpy as np
 import pytest
 
-from astrodisc import model_report
-from astrodisc.model_report import EVALUATION_FILE, find_evaluation
+from astrodisc.eval import summary as model_report
+from astrodisc.eval.summary import EVALUATION_FILE, find_evaluation
 from astrodisc.paths import PROJECT_ROOT, models_dir
 
 DOCS = PROJECT_ROOT / "docs"

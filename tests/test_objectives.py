@@ -4,7 +4,7 @@ import math
 
 import torch
 
-from astrodisc.objectives import info_nce, trimodal_clip_loss
+from astrodisc.learn.objectives import info_nce, trimodal_clip_loss
 
 
 def test_info_nce_of_uninformative_embeddings_is_log_batch():

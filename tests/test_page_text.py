@@ -1,4 +1,4 @@
-"""astrodisc.page_text.inert over hostile strings: every markdown opener escaped, every autolink literal and
+"""astrodisc.app.page_text.inert over hostile strings: every markdown opener escaped, every autolink literal and
 Streamlit directive broken by a word joiner, one line, and the visible characters those typed. (What chromium
 makes of it is tests/test_browser_page_text.py.)"""
 
@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from astrodisc.page_text import MARKDOWN_OPENERS, WORD_JOINER, inert, shown
+from astrodisc.app.page_text import MARKDOWN_OPENERS, WORD_JOINER, inert, shown
 
 HOSTILE = {  # what each string would do on a page if shown as markdown
     "link": "[login](https://evil.example/login)",

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from astrodisc.data.period_search import brightest_epoch, fold, frequency_grid, lomb_scargle
 from astrodisc.errors import UserError
-from astrodisc.period_search import brightest_epoch, fold, frequency_grid, lomb_scargle
 
 
 def irregular_sinusoid(period: float, n: int = 500, years: float = 6.0, seed: int = 0):

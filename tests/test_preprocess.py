@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from astrodisc.preprocess import FOLD_BINS, SEQ_LEN, MetadataScaler, lightcurve_arrays, spectrum_arrays
+from astrodisc.learn.preprocess import FOLD_BINS, SEQ_LEN, MetadataScaler, lightcurve_arrays, spectrum_arrays
 
 
 def test_lightcurve_arrays_mask_scale_and_fold():

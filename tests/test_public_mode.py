@@ -1,4 +1,4 @@
-"""Public mode (astrodisc.public_mode): its settings and rate limiter, and the app run headless with AppTest as a
+"""Public mode (astrodisc.app.public_mode): its settings and rate limiter, and the app run headless with AppTest as a
 public demo on the fixture artifacts: labels and subsets per session and never in the shared database, heavy
 actions refused past the budget, uploads capped, the served command line hardened, the artifacts shared."""
 
@@ -13,13 +13,15 @@ import pytest
 from streamlit import config as st_config
 from streamlit.testing.v1 import AppTest
 
-from astrodisc import app_state, cli, public_mode
-from astrodisc.artifacts import load_artifacts
+from astrodisc import cli
+from astrodisc.app import public_mode
+from astrodisc.app import state as app_state
+from astrodisc.app.public_mode import ACTIONS_KEY, SESSION_DB_KEY, PublicSettings, admit
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.errors import UserError
-from astrodisc.labels import LabelDB
+from astrodisc.labels.database import LabelDB
+from astrodisc.labels.subsets import SubsetDB
 from astrodisc.paths import PROJECT_ROOT
-from astrodisc.public_mode import ACTIONS_KEY, SESSION_DB_KEY, PublicSettings, admit
-from astrodisc.subsets import SubsetDB
 
 APP = str(PROJECT_ROOT / "app.py")
 LABEL_PAGE, SUBCLASS_PAGE = "pages/label.py", "pages/subclasses.py"

@@ -13,12 +13,12 @@ import pytest
 from astropy.io import fits
 from search_data import cutout_npy, lightcurve_csv, object_with_spectrum, real_sets, spectrum_fits
 
-from astrodisc.artifacts import Artifacts, load_artifacts
-from astrodisc.datasets.galaxy_store import GalaxyStore
-from astrodisc.datasets.store import VarStarStore
+from astrodisc.chain.artifacts import Artifacts, load_artifacts
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io.uploads import read_cutout, read_lightcurve, read_spectrum
+from astrodisc.data.varstars import VarStarStore
+from astrodisc.discover.query import Query, embed_upload, resample, search_neighbours
 from astrodisc.errors import UserError
-from astrodisc.query import Query, embed_upload, resample, search_neighbours
-from astrodisc.uploads import read_cutout, read_lightcurve, read_spectrum
 
 K = 5
 STAR_ROWS = (0, 13, 29, 42, 59)

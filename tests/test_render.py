@@ -5,9 +5,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from astrodisc import render
-from astrodisc.datasets.store import LightCurve
-from astrodisc.period_search import lomb_scargle
+from astrodisc.app import figures as render
+from astrodisc.data.period_search import lomb_scargle
+from astrodisc.data.varstars import LightCurve
 
 
 def _lightcurve(n: int = 120, period: float = 0.7, bands: int = 2, seed: int = 0) -> LightCurve:
@@ -163,5 +163,5 @@ def test_map_thumbnails_are_pictures_under_faint_markers():
     assert (image.sizex, image.sizey, image.xref, image.layer) == (0.3, 0.2, "x", "below")
     assert image.source == pictures[0][1]
     assert {t.marker.opacity for t in fig.data} == {0.3}  # pictures show through
-    # a click selects a point in plotly too: nothing dims (the page draws its own marks, astrodisc.map_marks)
+    # a click selects a point in plotly too: nothing dims (the page draws its own marks, astrodisc.app.map_marks)
     assert {t.selected.marker.opacity for t in fig.data} == {t.unselected.marker.opacity for t in fig.data} == {0.3}

@@ -1,4 +1,9 @@
-from astrodisc.report import classification_markdown, confusion_markdown, encoder_comparison_markdown, galaxy_markdown
+from astrodisc.eval.markdown import (
+    classification_markdown,
+    confusion_markdown,
+    encoder_comparison_markdown,
+    galaxy_markdown,
+)
 
 
 def test_confusion_table_has_recall_per_row():

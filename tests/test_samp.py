@@ -9,8 +9,8 @@ import pytest
 from astropy.table import Table
 from pyvo.samp import SAMPHubServer, SAMPIntegratedClient
 
+from astrodisc.base.samp import send_to_samp
 from astrodisc.errors import UserError
-from astrodisc.samp import send_to_samp
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from conftest import Fixture
 
-from astrodisc.browser import free_port
+from astrodisc.ops.browser import free_port
 from astrodisc.paths import PROJECT_ROOT
 
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.sky import has_sky, sky_positions, sky_view
+from astrodisc.data.sky import has_sky, sky_positions, sky_view
 
 
 def test_galactic_positions_of_known_landmarks():

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from astrodisc.errors import UserError
-from astrodisc.splits import label_fraction, split_rows
+from astrodisc.learn.splits import label_fraction, split_rows
 
 
 def _survey(n=1000, seed=0):
@@ -23,7 +23,10 @@ def test_split_is_disjoint_stratified_and_covers_the_labelled():
     labelled = {i for i, x in enumerate(labels) if x is not None}
     assert parts[0] | parts[1] | parts[2] == labelled
     assert abs(len(s.train) / len(labelled) - 0.8) < 0.01 and abs(len(s.test) / len(labelled) - 0.1) < 0.01
-    share = lambda rows: np.mean(labels[rows] == "M")  # noqa: E731
+
+    def share(rows):
+        return np.mean(labels[rows] == "M")
+
     assert abs(share(s.test) - share(s.train)) < 0.02
 
 
@@ -53,7 +56,7 @@ def test_tiny_surveys_with_a_singleton_class_still_split():
 def test_missing_labels_of_every_kind_are_unlabelled():
     import pandas as pd
 
-    from astrodisc.splits import is_labelled
+    from astrodisc.learn.splits import is_labelled
 
     labels = np.array(["EW", None, float("nan"), pd.NA, "M"], dtype=object)
     assert is_labelled(labels).tolist() == [True, False, False, False, True]
@@ -62,7 +65,7 @@ def test_missing_labels_of_every_kind_are_unlabelled():
 def test_a_dataset_with_its_own_split_pretrains_on_train_and_evaluates_on_its_test():
     import pandas as pd
 
-    from astrodisc.splits import evaluation_splits, pretraining_rows
+    from astrodisc.learn.splits import evaluation_splits, pretraining_rows
 
     ids, labels = _survey(n=200)
     split = np.random.default_rng(1).choice(["train", "val", "test"], len(ids), p=[0.8, 0.1, 0.1])
@@ -79,7 +82,7 @@ def test_a_dataset_with_its_own_split_pretrains_on_train_and_evaluates_on_its_te
 def test_without_an_own_split_pretraining_holds_out_a_seeded_share_and_evaluation_has_one_split_per_seed():
     import pandas as pd
 
-    from astrodisc.splits import evaluation_splits, pretraining_rows
+    from astrodisc.learn.splits import evaluation_splits, pretraining_rows
 
     ids, labels = _survey(n=200)
     objects = pd.DataFrame({"object_id": ids})
@@ -94,7 +97,7 @@ def test_an_unknown_split_name_is_refused():
     import pandas as pd
     import pytest
 
-    from astrodisc.splits import pretraining_rows
+    from astrodisc.learn.splits import pretraining_rows
 
     with pytest.raises(ValueError, match="holdout"):
         pretraining_rows(pd.DataFrame({"object_id": ["a", "b"], "split": ["train", "holdout"]}), 0, 0.1)

@@ -1,4 +1,4 @@
-"""Datasets are written whole or not at all (astrodisc/datasets/staging.py): an existing dataset at --out is refused
+"""Datasets are written whole or not at all (astrodisc/base/staging.py): an existing dataset at --out is refused
 without --force and swapped for the new one in one step with it; a refusal or a failure leaves nothing behind."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 from test_hostile_input import _state
 
+from astrodisc.base import staging
+from astrodisc.base.staging import exchange, staged_dataset
 from astrodisc.cli import main
-from astrodisc.datasets import staging
-from astrodisc.datasets.staging import exchange, staged_dataset
 from astrodisc.errors import UserError
 
 

@@ -9,11 +9,9 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
-from astrodisc.datasets.store import WAVELENGTH_GRID, LightCurve
-from astrodisc.errors import UserError
-from astrodisc.labels import LabelDB
-from astrodisc.maps import subcluster_map, subclusters
-from astrodisc.subclass_profiles import (
+from astrodisc.chain.maps import subcluster_map, subclusters
+from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve
+from astrodisc.discover.subclasses import (
     N_PHASE_BINS,
     aligned_phase,
     class_rows,
@@ -26,6 +24,8 @@ from astrodisc.subclass_profiles import (
     subcluster_note,
     subclusters_of,
 )
+from astrodisc.errors import UserError
+from astrodisc.labels.database import LabelDB
 
 
 def _sinusoid(rng: np.random.Generator, period: float, amplitude: float, epochs: int = 150) -> LightCurve:

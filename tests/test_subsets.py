@@ -5,8 +5,8 @@ import sqlite3
 import pytest
 
 from astrodisc.errors import UserError
-from astrodisc.labels import Label, LabelDB
-from astrodisc.subsets import Subset, SubsetDB
+from astrodisc.labels.database import Label, LabelDB
+from astrodisc.labels.subsets import Subset, SubsetDB
 
 
 def test_a_subset_reopens_as_saved_and_the_newest_version_stands(tmp_path):

@@ -9,12 +9,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.bench_scale import own_embeddings_recall, run
-from astrodisc.datasets.open_store import open_store
-from astrodisc.datasets.store import METADATA_COLUMNS
-from astrodisc.datasets.varstars_sim import SimConfig, simulate_catalogue
+from astrodisc.data.open_store import open_store
+from astrodisc.data.sim.varstars import VarStarSimConfig, simulate_catalogue
+from astrodisc.data.varstars import METADATA_COLUMNS
+from astrodisc.ops.bench_scale import own_embeddings_recall, run
+from astrodisc.ops.survey_scale import write_catalogue_survey
 from astrodisc.paths import models_dir
-from astrodisc.survey_scale import write_catalogue_survey
 
 N = 3000
 
@@ -25,13 +25,13 @@ def survey(tmp_path_factory) -> Path:
 
 
 def test_the_catalogue_is_deterministic_unique_and_has_every_metadata_column():
-    a = simulate_catalogue(SimConfig(n=500, seed=4), chunk=200, progress=False)
-    b = simulate_catalogue(SimConfig(n=500, seed=4), chunk=200, progress=False)
+    a = simulate_catalogue(VarStarSimConfig(n=500, seed=4), chunk=200, progress=False)
+    b = simulate_catalogue(VarStarSimConfig(n=500, seed=4), chunk=200, progress=False)
     pd.testing.assert_frame_equal(a, b)
     assert a["object_id"].is_unique and len(a) == 500
     assert set(METADATA_COLUMNS) <= set(a.columns)
     assert a["label"].notna().mean() > 0.9 and a["label"].nunique() >= 8
-    assert not a.equals(simulate_catalogue(SimConfig(n=500, seed=5), chunk=200, progress=False))
+    assert not a.equals(simulate_catalogue(VarStarSimConfig(n=500, seed=5), chunk=200, progress=False))
 
 
 def test_the_survey_opens_as_a_dataset_whose_embeddings_group_stars_by_class(survey):

@@ -7,10 +7,10 @@ import pandas as pd
 import pytest
 
 from astrodisc.cli import main
-from astrodisc.datasets.open_store import open_store
+from astrodisc.data.io.precomputed import load_precomputed
+from astrodisc.data.open_store import open_store
+from astrodisc.data.sim.embeddings import SyntheticConfig, synthetic_embeddings, write_synthetic
 from astrodisc.errors import UserError
-from astrodisc.precomputed import load_precomputed
-from astrodisc.synthetic import SyntheticConfig, synthetic_embeddings, write_synthetic
 
 
 def test_embeddings_are_seeded_unit_rows_grouped_by_cluster():

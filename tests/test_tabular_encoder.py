@@ -10,13 +10,20 @@ import pytest
 import torch
 from sklearn.neighbors import NearestNeighbors
 
-from astrodisc.artifacts import load_artifacts
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.cli import main
-from astrodisc.datasets.catalog_store import CatalogStore, import_catalog
-from astrodisc.encoders.tabular import TabularEncoder, scarf_view
+from astrodisc.data.catalogs import CatalogStore
+from astrodisc.data.io.catalogs import import_catalog
 from astrodisc.errors import UserError
-from astrodisc.fit import TrainConfig
-from astrodisc.train_tabular import ScarfConfig, embed_catalog, encode_tabular, load_tabular_model, pretrain_tabular
+from astrodisc.learn.catalogs import (
+    CatalogPretrainConfig,
+    embed_catalog,
+    encode_tabular,
+    load_catalog_model,
+    pretrain_catalogs,
+)
+from astrodisc.learn.encoders.tabular import TabularEncoder, scarf_view
+from astrodisc.learn.fit import TrainConfig
 
 
 def grouped_catalogue(n: int, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -54,10 +61,10 @@ def test_scarf_learns_the_hidden_groups(tmp_path):
     table, group = grouped_catalogue(3000)
     table.to_parquet(tmp_path / "cat.parquet")
     dataset, _ = import_catalog(tmp_path / "cat.parquet", tmp_path / "ds")
-    state = pretrain_tabular(
-        dataset, tmp_path / "model", ScarfConfig(), TrainConfig(epochs=10, patience=10), progress=False
+    state = pretrain_catalogs(
+        dataset, tmp_path / "model", CatalogPretrainConfig(), TrainConfig(epochs=10, patience=10), progress=False
     )
-    model, scaler, _ = load_tabular_model(tmp_path / "model")
+    model, scaler, _ = load_catalog_model(tmp_path / "model")
     scaled = scaler.transform(CatalogStore(dataset).features())
     torch.manual_seed(0)
     untrained = purity(encode_tabular(TabularEncoder(model.config), scaled), group)
@@ -96,7 +103,7 @@ def test_a_model_of_other_columns_is_refused(tmp_path):
     table.drop(columns=["col3"]).to_parquet(tmp_path / "b.parquet")
     first, _ = import_catalog(tmp_path / "a.parquet", tmp_path / "a")
     second, _ = import_catalog(tmp_path / "b.parquet", tmp_path / "b")
-    pretrain_tabular(first, tmp_path / "model", ScarfConfig(), TrainConfig(epochs=1), progress=False)
+    pretrain_catalogs(first, tmp_path / "model", CatalogPretrainConfig(), TrainConfig(epochs=1), progress=False)
     with pytest.raises(UserError, match="reads columns"):
         embed_catalog(CatalogStore(second), tmp_path / "model", progress=False)
 
@@ -112,7 +119,9 @@ def test_a_checkpoint_resumes_on_the_same_rows_and_restarts_when_one_value_chang
     def train(epochs: int) -> tuple[list[dict], int]:
         config = TrainConfig(epochs=epochs, batch_size=64, patience=10)
         before = len(loaded)
-        history = pretrain_tabular(dataset, tmp_path / "model", ScarfConfig(), config, progress=False)["history"]
+        history = pretrain_catalogs(dataset, tmp_path / "model", CatalogPretrainConfig(), config, progress=False)[
+            "history"
+        ]
         return history, len(loaded) - before
 
     first, _ = train(2)

@@ -11,10 +11,10 @@ import pytest
 from astropy.io import fits
 from PIL import Image
 
-from astrodisc.datasets.store import WAVELENGTH_GRID
+from astrodisc.base.tables import MAX_TABLE_BYTES
+from astrodisc.data.io.uploads import MAX_UPLOAD_BYTES, read_cutout, read_lightcurve, read_spectrum, vacuum_to_air
+from astrodisc.data.varstars import WAVELENGTH_GRID
 from astrodisc.errors import UserError
-from astrodisc.export import MAX_TABLE_BYTES
-from astrodisc.uploads import MAX_UPLOAD_BYTES, read_cutout, read_lightcurve, read_spectrum, vacuum_to_air
 
 GRZ = ("g", "r", "z")
 RNG = np.random.default_rng(1)

@@ -6,20 +6,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc.datasets.store import CLASSES, METADATA_COLUMNS, VarStarStore
-from astrodisc.datasets.varstars_sim import CONFUSED_WITH, SimConfig, simulate
+from astrodisc.data.sim.varstars import CONFUSED_WITH, VarStarSimConfig, simulate_varstars
+from astrodisc.data.varstars import CLASSES, METADATA_COLUMNS, VarStarStore
 
 
 @pytest.fixture(scope="module")
 def survey(tmp_path_factory) -> VarStarStore:
-    return VarStarStore(simulate(SimConfig(n=1500, seed=3), tmp_path_factory.mktemp("sim") / "s", progress=False))
+    return VarStarStore(
+        simulate_varstars(VarStarSimConfig(n=1500, seed=3), tmp_path_factory.mktemp("sim") / "s", progress=False)
+    )
 
 
 def test_deterministic_for_a_seed(tmp_path, survey):
-    again = VarStarStore(simulate(SimConfig(n=1500, seed=3), tmp_path / "again", progress=False))
+    again = VarStarStore(simulate_varstars(VarStarSimConfig(n=1500, seed=3), tmp_path / "again", progress=False))
     pd.testing.assert_frame_equal(survey.objects, again.objects)
     assert np.array_equal(survey.lightcurve_at(17).mag, again.lightcurve_at(17).mag)
-    other = VarStarStore(simulate(SimConfig(n=50, seed=4), tmp_path / "other", progress=False))
+    other = VarStarStore(simulate_varstars(VarStarSimConfig(n=50, seed=4), tmp_path / "other", progress=False))
     assert not np.array_equal(other.lightcurve_at(0).mag, survey.lightcurve_at(0).mag)
 
 
@@ -62,7 +64,7 @@ def test_hidden_truth_subtypes_wrong_labels_and_rare_objects(survey):
 
 
 def test_carbon_miras_are_redder_and_longer_period(tmp_path):
-    store = VarStarStore(simulate(SimConfig(n=6000, seed=5), tmp_path / "m", progress=False))
+    store = VarStarStore(simulate_varstars(VarStarSimConfig(n=6000, seed=5), tmp_path / "m", progress=False))
     truth = pd.read_parquet(store.root / "truth.parquet")
     o = store.objects
     c = (truth["subclass"] == "M-Crich").to_numpy()

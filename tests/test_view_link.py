@@ -1,4 +1,4 @@
-"""The link's length bound (astrodisc.view_link): a value over MAX_VALUE_CHARS is refused whole, in
+"""The link's length bound (astrodisc.app.view_link): a value over MAX_VALUE_CHARS is refused whole, in
 microseconds whatever it holds, and every link the app writes for a view stays under the bound."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from astrodisc import view_link
-from astrodisc.view_link import MAX_VALUE_CHARS, MapView, from_query, overlong, overlong_note, to_query
+from astrodisc.app import view_link
+from astrodisc.app.view_link import MAX_VALUE_CHARS, MapView, from_query, overlong, overlong_note, to_query
 
 HUGE = 100_000  # the probe's link values [characters]
 CLASSES = ["EW", "RRAB", "DSCT", "SR"]

@@ -1,0 +1,227 @@
+"""Label page: a labeling session. An annotator walks a queue of objects and gives each a class (the
+dataset's or a new name), an interest score 0-5 and a note, or marks it unsure, skips it or undoes the last
+label; keys s (save), u (unsure), n (skip), z (undo). Every label goes to the label database at once, keyed
+by dataset and object id with annotator, session, time and the dataset and model versions; a returning
+annotator resumes at the first object they have not labelled. Blind mode hides the model's prediction and
+the other annotators' labels.
+"""
+
+import uuid
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from astrodisc.app import public_mode
+from astrodisc.app import state as app_state
+from astrodisc.app.page_text import inert
+from astrodisc.app.panels import view_for
+from astrodisc.app.widgets import download_buttons, prediction_text
+from astrodisc.base.tables import MAX_TABLE_BYTES, read_table
+from astrodisc.discover import label_queue
+from astrodisc.errors import UserError
+from astrodisc.labels.agreement import agreement
+from astrodisc.labels.database import INTEREST_SCORES, LABEL_TEXT_COLUMNS, Label, labels_from_table, manifest_versions
+
+ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
+CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
+IMPORT_KEY = "label_import_asked"
+NEW_CLASS = "a new class…"
+
+
+def show() -> None:
+    """Draw the label page (every Streamlit run of pages/label.py)."""
+    import_limit = public_mode.upload_limit(MAX_TABLE_BYTES)  # largest label table [bytes]: public mode caps it
+    app_state.require_app()
+    current = app_state.current()
+    catalog, store = current.artifacts.catalog, current.store
+    view = view_for(store.kind)
+    dataset = store.info.name
+    versions: dict[str, Any] = manifest_versions(current.artifacts.manifest)
+
+    db = app_state.label_db()
+
+    with st.sidebar:
+        annotator = st.text_input("Annotator", key=ANNOTATOR_KEY, placeholder="your name").strip()
+        order = st.selectbox("Queue order", label_queue.QUEUE_ORDERS, key="queue_order")
+        blind = st.toggle(
+            "Blind mode", key="blind", help="Hide the model's prediction and the other annotators' labels"
+        )
+
+    st.subheader(f"Labeling {dataset}")
+    if not annotator:
+        st.info("Enter your name in the sidebar to start (or resume) a labeling session.")
+        st.stop()
+    session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
+    skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
+    step = label_queue.next_object(
+        db,
+        dataset,
+        annotator,
+        catalog,
+        order,
+        skipped=skipped,
+        field=app_state.interest_field(current, annotator),
+        index=app_state.catalogue_index(current),
+    )
+    row = step.row
+    st.caption(
+        f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
+        f"{len(skipped)} skipped this session · queue of {step.queued:,} by {order}"
+    )
+    message = st.session_state.pop(MESSAGE_KEY, None)
+    if message:
+        st.toast(inert(message))
+    if row is None:
+        st.success("You have been through the whole queue.")
+        st.stop()
+    object_id = str(catalog.at[row, "object_id"])
+
+    def _label(**fields) -> Label:
+        return Label(dataset, object_id, annotator, session, **versions, **fields)
+
+    def _save(**fields) -> None:
+        try:
+            db.add(_label(**fields))
+        except UserError as err:
+            st.session_state[MESSAGE_KEY] = f"Not saved: {err}"
+            return
+        st.session_state[MESSAGE_KEY] = f"Saved {object_id}"
+        st.session_state[NOTE_KEY], st.session_state[NEW_CLASS_KEY] = "", ""  # a fresh form for the next object
+        st.session_state[CLASS_KEY], st.session_state[INTEREST_KEY] = None, None
+
+    def _on_save() -> None:
+        chosen = st.session_state.get(CLASS_KEY)
+        name = (st.session_state.get(NEW_CLASS_KEY) or "").strip() if chosen == NEW_CLASS else chosen
+        _save(
+            label=name or None, interest=st.session_state.get(INTEREST_KEY), note=st.session_state.get(NOTE_KEY) or ""
+        )
+
+    def _on_unsure() -> None:
+        _save(unsure=True, note=st.session_state.get(NOTE_KEY) or "")
+
+    def _on_skip() -> None:
+        st.session_state[SKIPPED_KEY] = skipped + [object_id]
+
+    def _on_undo() -> None:
+        undone = db.undo(annotator, session)
+        st.session_state[MESSAGE_KEY] = "Nothing to undo in this session" if undone is None else "Undid the last label"
+
+    def _import(upload) -> None:
+        """Import the uploaded label table as this annotator's, in one transaction, with a progress bar."""
+        refused = public_mode.take_heavy()
+        if refused is not None:
+            st.error(refused)
+            return
+        bar = st.progress(0.0, text=f"Reading {inert(upload.name)}")
+
+        def _progress(done: int, total: int) -> None:
+            bar.progress(done / total, text=f"Writing {done:,} of {total:,} labels")
+
+        try:
+            table = read_table(upload.getvalue(), upload.name, max_bytes=import_limit, text_columns=LABEL_TEXT_COLUMNS)
+            labels = labels_from_table(
+                table,
+                dataset,
+                set(catalog["object_id"].astype(str)),
+                annotator,
+                f"import-{session}",
+                max_rows=public_mode.import_row_limit(),
+            )
+            imported = db.add_many(
+                labels,
+                progress=_progress,
+            )
+        except UserError as err:
+            st.error(inert(f"Nothing imported: {err}"))
+            return
+        finally:
+            bar.empty()
+        st.success(f"Imported {len(imported):,} labels from {inert(upload.name)}")
+
+    left, right = st.columns([3, 2], gap="medium")
+    with right:
+        st.markdown(f"### `{object_id}`")
+        if not blind:
+            if "pred_label" in catalog:
+                st.markdown(f"model: {prediction_text(catalog, row)}")
+            others = db.latest(dataset, object_id=object_id)
+            others = others[others["annotator"] != annotator]
+            for _, other in others.iterrows():
+                label = other["label"] if pd.notna(other["label"]) else "—"
+                interest = int(other["interest"]) if pd.notna(other["interest"]) else "—"
+                st.caption(f"{inert(other['annotator'])}: {inert(label)} · interest {interest}")
+        classes = list(store.info.classes) + [NEW_CLASS]
+        st.selectbox("Class", classes, index=None, key=CLASS_KEY, placeholder="choose a class")
+        if st.session_state.get(CLASS_KEY) == NEW_CLASS:
+            st.text_input("New class name", key=NEW_CLASS_KEY)
+        st.segmented_control(
+            "Interest (0 = nothing to see … 5 = drop everything)", list(INTEREST_SCORES), key=INTEREST_KEY
+        )
+        st.text_input("Note", key=NOTE_KEY)
+        save, unsure = st.columns(2)
+        skip, undo = st.columns(2)
+        save.button("Save", key="save", type="primary", shortcut="s", on_click=_on_save)
+        unsure.button("Unsure", key="unsure", shortcut="u", on_click=_on_unsure)
+        skip.button("Skip", key="skip", shortcut="n", on_click=_on_skip)
+        undo.button("Undo", key="undo", shortcut="z", on_click=_on_undo)
+    with left:
+        view.object_view(current, row)
+
+    def _all_labels() -> None:
+        """Every annotator's standing labels of the dataset: counts, agreement, export and import."""
+        standing = db.latest(dataset)
+        st.caption(
+            f"{len(standing):,} standing labels by {standing['annotator'].nunique()} annotators "
+            f"(the latest of each annotator for each object)"
+        )
+        if len(standing):
+            result = agreement(standing)
+            if result["pairs"]:
+                st.dataframe(
+                    pd.DataFrame(
+                        [
+                            {
+                                "annotators": " · ".join(p["annotators"]),
+                                "objects (class)": p["class_objects"],
+                                "Cohen κ (class)": p["class_kappa"],
+                                "objects (interest)": p["interest_objects"],
+                                "weighted κ (interest)": p["interest_kappa"],
+                            }
+                            for p in result["pairs"]
+                        ]
+                    ),
+                    hide_index=True,
+                    key="agreement",
+                )
+            if "fleiss_kappa" in result:
+                st.caption(
+                    f"Fleiss' κ over the {result['fleiss_objects']} objects every annotator classed: "
+                    f"{result['fleiss_kappa']:.3f}"
+                )
+            download_buttons(standing, f"{dataset}-labels", key="labels_download")
+        limit = public_mode.import_row_limit()
+        upload = st.file_uploader(
+            "Import labels (a table with object_id and any of label, interest, note"
+            + (f"; at most {limit:,} rows here)" if limit else ")"),
+            type=["csv", "parquet", "vot", "xml"],
+            key="labels_upload",
+            max_upload_size=max(1, import_limit // 2**20),
+        )
+        if upload is not None:
+            st.button(
+                f"Import {inert(upload.name)} as {inert(annotator)}",
+                key="labels_import",
+                on_click=st.session_state.update,
+                kwargs={IMPORT_KEY: True},
+            )
+            if st.session_state.pop(IMPORT_KEY, False):  # asked for in the click's callback, done here with progress
+                _import(upload)
+
+    # read only while open: with 10^6 labels the whole table takes a second to read (``astrodisc bench labels``)
+    all_labels = st.expander(
+        f"All labels of {dataset}: agreement, export and import", key="all_labels", on_change="rerun"
+    )
+    if all_labels.open:
+        with all_labels:
+            _all_labels()

@@ -1,0 +1,475 @@
+"""Map page: every object on the embedding map; a click opens its panel and its nearest neighbours.
+
+Layout only: the figures come from ``astrodisc.app.figures``, the state (picked set, selected object, filters)
+from ``astrodisc.app.state``. The selected object lives in the ``?object=<id>`` query parameter, so a view
+can be shared by URL; a lasso or box selection lists the objects it caught.
+"""
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from astrodisc.app import figures as render
+from astrodisc.app import galaxies as galaxy_view
+from astrodisc.app import public_mode, view_link
+from astrodisc.app import state as app_state
+from astrodisc.app.map_marks import draw_marks, map_marks
+from astrodisc.app.page_text import inert
+from astrodisc.app.panels import view_for
+from astrodisc.app.widgets import (
+    download_buttons,
+    link_notes,
+    neighbour_cards,
+    prediction_text,
+    show_outcome,
+)
+from astrodisc.base.samp import send_to_samp
+from astrodisc.data.links import sky_links
+from astrodisc.data.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
+from astrodisc.errors import UserError
+from astrodisc.labels.subsets import Subset
+
+FIRST_COLOURS = ("label", "cluster", "pred_label", "anomaly_score", "mislabel_score")
+SUMMARY_COLUMNS = (
+    "object_id",
+    "label",
+    "pred_label",
+    "pred_prob",
+    "label_distance",
+    "ood",
+    "cluster",
+    "period",
+    "amplitude",
+    "z_spec",
+    "mag_r",
+    "anomaly_score",
+    "mislabel_score",
+)
+HIDDEN_METADATA = ("object_id",)
+MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
+LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
+SAMP_KEY = "samp_outcome"
+COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
+SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
+MARKS_KEY = "marks_"  # key prefix of a chart's marks
+SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
+THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
+PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
+
+
+# ---- callbacks and helpers that read no page state ----------------------------------------------------------
+
+
+def _on_clear_selection() -> None:
+    st.session_state[LASSO_KEY] = []
+
+
+def _on_focus() -> None:
+    """Narrow the map to the box/lasso selection (which is then cleared)."""
+    st.session_state[FOCUS_KEY], st.session_state[LASSO_KEY] = st.session_state.get(LASSO_KEY) or [], []
+    st.query_params.pop(view_link.SUBSET, None)
+
+
+def _on_unfocus() -> None:
+    st.session_state.pop(FOCUS_KEY, None)
+    st.query_params.pop(view_link.SUBSET, None)
+
+
+def _on_goto() -> None:
+    object_id = st.session_state[GOTO_KEY].strip()
+    if object_id:
+        app_state.select_object(object_id)
+    st.session_state[GOTO_KEY] = ""
+
+
+def _on_open_subset() -> None:
+    st.query_params[view_link.SUBSET] = st.session_state[SUBSET_PICK_KEY]
+    st.session_state.pop(SEEDED_KEY, None)  # the next run seeds the widgets from the subset's view
+    st.session_state[LASSO_KEY] = []
+
+
+def _write_view_to_link(view: view_link.MapView) -> None:
+    """Keep the URL's view parameters (and the session's memory of them) equal to what the map shows."""
+    query = view_link.to_query(view)
+    st.session_state[LAST_VIEW_KEY] = query
+    for name in view_link.VIEW_PARAMS:
+        if name in query:
+            if st.query_params.get(name) != query[name]:
+                st.query_params[name] = query[name]
+        else:
+            st.query_params.pop(name, None)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _shared_figure(
+    set_label: str, built: float, chart_key: str, view_key: tuple, _build: Callable[[], go.Figure]
+) -> go.Figure:
+    """The figure of chart ``chart_key`` of a set (its label and manifest time ``built``) for ``view_key`` (what
+    decides it: colouring, filters, narrowing, pictures), built once and shared by every session showing that
+    view: a click then sends the very same figure, which Streamlit does not redraw, and only the marks change
+    (``astrodisc.app.map_marks``); at 10^6 objects building it costs 0.3 s and redrawing it 0.5 s in chromium. Never
+    changed once built, so sessions can share it; at most 16 are kept (a few MB each)."""
+    return _build()
+
+
+def _meta(chart_key: str) -> str:
+    """The token by which a chart's marks find it in the browser (its layout ``meta``)."""
+    return f"astrodisc-{chart_key}"
+
+
+def _format(value: object) -> str:
+    if pd.isna(value):
+        return "—"
+    if isinstance(value, (float, np.floating)):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def show() -> None:
+    """Draw the map page (every Streamlit run of pages/map.py)."""
+    app_state.require_app()
+    current = app_state.current()
+    artifacts, store, info = current.artifacts, current.store, current.store.info
+    catalog = artifacts.catalog
+    view = view_for(store.kind)
+
+    # ---- selection callbacks ------------------------------------------------------------------------------------
+
+    def _on_select(chart_key: str) -> None:
+        """A click (one object) or a box/lasso (a selection) on the map or the sky view."""
+        selection = st.session_state[chart_key].selection
+        rows = []
+        for point in selection.points:
+            data = point.get("customdata")
+            if data is not None:
+                rows.append(int(data[0] if isinstance(data, list) else data))
+        if selection.box or selection.lasso:
+            st.session_state[LASSO_KEY] = sorted(set(rows))
+        elif rows:
+            _open_row(rows[0])
+
+    def _on_samp() -> None:
+        picked = st.session_state.get(LASSO_KEY) or []
+        try:
+            clients = send_to_samp(catalog.loc[picked], f"{info.name} selection")
+        except UserError as err:
+            st.session_state[SAMP_KEY] = (False, f"Not sent: {err}")
+            return
+        st.session_state[SAMP_KEY] = (True, f"Sent {len(picked)} objects to {clients} SAMP client(s)")
+
+    # ---- sidebar: colouring and filters -------------------------------------------------------------------------
+
+    def _seed_view_from_link(colours: list[str], classes: list[str], numeric: list[str]) -> None:
+        """On a set's first map run in this session, set the colouring and filter widgets from the URL's view
+        parameters (a shared link), dropping what this catalogue lacks with a note. Back from another page
+        (Streamlit has then dropped the widgets' state and the URL's parameters), the view last shown returns."""
+        if st.session_state.get(SEEDED_KEY) == current.artifact_set.label:
+            if CLASSES_KEY in st.session_state:  # the widgets are alive: they hold the view
+                return
+            st.query_params.update(st.session_state.get(LAST_VIEW_KEY, {}))
+        st.session_state[SEEDED_KEY] = current.artifact_set.label
+        for key in [
+            k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)
+        ]:
+            del st.session_state[key]
+        notes = _open_linked_subset()
+        link, link_notes = view_link.from_query(st.query_params.to_dict(), catalog, classes, colours, numeric)
+        notes += link_notes
+        if notes:
+            st.session_state[LINK_NOTES_KEY] = notes
+        if link.colour is not None:
+            st.session_state[COLOUR_KEY] = link.colour
+        st.session_state[CLASSES_KEY] = list(link.classes) if link.classes is not None else classes
+        if link.range_column is not None:
+            st.session_state[RANGE_ON_KEY] = link.range_column
+            st.session_state[RANGE_KEY + link.range_column] = (link.low, link.high)
+
+    def _open_linked_subset() -> list[str]:
+        """Narrow the map to the subset the URL names (``?subset=``) and put its view into the URL; returns notes
+        on what could not be opened."""
+        name = st.query_params.get(view_link.SUBSET)
+        if name is None:
+            return []
+        try:
+            subset = app_state.subset_db().open(info.name, name)
+        except UserError as err:
+            st.query_params.pop(view_link.SUBSET, None)
+            return [str(err)]
+        for param in view_link.VIEW_PARAMS:
+            st.query_params.pop(param, None)
+        st.query_params.update(subset.view)
+        st.session_state.pop(FOCUS_KEY, None)
+        if subset.object_ids is None:
+            return []
+        ids = catalog["object_id"].astype(str)
+        st.session_state[FOCUS_KEY] = catalog.index[ids.isin(subset.object_ids)].tolist()
+        lost = len(set(subset.object_ids) - set(ids))
+        return [f"{lost} objects of subset {name!r} that this catalogue no longer holds"] if lost else []
+
+    def _on_save_subset() -> None:
+        """Save the view in the URL, with the box/lasso selection (else the narrowed map's objects) if any."""
+        rows = st.session_state.get(LASSO_KEY) or st.session_state.get(FOCUS_KEY) or None
+        view = {k: st.query_params[k] for k in view_link.VIEW_PARAMS if k in st.query_params}
+        ids = None if rows is None else tuple(catalog.loc[rows, "object_id"].astype(str))
+        subset = Subset(
+            info.name, st.session_state.get(SUBSET_NAME_KEY, ""), st.session_state.get("annotator", ""), view, ids
+        )
+        try:
+            app_state.subset_db().save(subset)
+        except UserError as err:
+            st.session_state[SUBSET_OUTCOME_KEY] = (False, f"Not saved: {err}")
+            return
+        what = f"{len(ids)} objects and the view" if ids else "the view (colouring and filters)"
+        st.session_state[SUBSET_OUTCOME_KEY] = (True, f"Saved {what} as {subset.name.strip()!r}")
+        st.query_params[view_link.SUBSET] = subset.name.strip()
+
+    def _open_row(row: int) -> None:
+        app_state.select_object(str(catalog.at[row, "object_id"]))
+
+    colours: list[str] = [c for c in FIRST_COLOURS if c in catalog] + sorted(
+        c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id"
+    )
+    classes = sorted(render.category_names(catalog["label"], "label").unique())
+    numeric = [
+        c
+        for c in catalog.columns
+        if pd.api.types.is_numeric_dtype(catalog[c].dtype) and not pd.api.types.is_bool_dtype(catalog[c].dtype)
+    ]
+    _seed_view_from_link(colours, classes, numeric)
+
+    with st.sidebar:
+        st.text_input("Go to object id", key=GOTO_KEY, on_change=_on_goto, placeholder="e.g. an object_id")
+        colour_by = st.selectbox("Colour by", colours, key=COLOUR_KEY)
+        st.markdown("**Filters**")
+        chosen = st.multiselect("Classes", classes, key=CLASSES_KEY)
+        filter_column = st.selectbox("Range on", numeric, index=None, placeholder="no numeric filter", key=RANGE_ON_KEY)
+        low = high = None
+        if filter_column is not None:
+            values = pd.to_numeric(catalog[filter_column], errors="coerce").to_numpy(dtype=float)
+            values = values[np.isfinite(values)]
+            if len(values) and values.min() < values.max():
+                low, high = st.slider(
+                    filter_column,
+                    float(values.min()),
+                    float(values.max()),
+                    (float(values.min()), float(values.max())),
+                    key=RANGE_KEY + filter_column,
+                )
+        pictures = view is galaxy_view and st.toggle(
+            "Galaxy pictures on the map",
+            value=True,
+            key="pictures",
+            help="One galaxy per cell of a grid over the map (filters apply)",
+        )
+        sky_frame = None
+        if has_sky(catalog) and st.toggle(
+            "Sky view",
+            key="sky_view",
+            help="Objects on the sky, linked with the map: select on one, see it on the other",
+        ):
+            sky_frame = st.radio(
+                "Sky frame",
+                list(SKY_FRAMES),
+                key="sky_frame",
+                horizontal=True,
+                format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b",
+            )
+
+    with st.sidebar.expander("Saved subsets"):
+        st.text_input("Name", key=SUBSET_NAME_KEY, placeholder="e.g. red ellipticals")
+        st.button(
+            "Save this view",
+            key="subset_save",
+            on_click=_on_save_subset,
+            help="The colouring and filters, with the box/lasso selection (or the narrowed map) if there is one",
+        )
+        saved = app_state.subset_db().names(info.name)
+        if saved:
+            st.selectbox("Saved", saved, key=SUBSET_PICK_KEY)
+            st.button("Open", key="subset_open", on_click=_on_open_subset)
+        show_outcome(SUBSET_OUTCOME_KEY)
+
+    link_notes(st.session_state.pop(LINK_NOTES_KEY, []))
+    class_filter = tuple(chosen) if len(chosen) < len(classes) else None
+    _write_view_to_link(
+        view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high)
+    )
+    shown = app_state.filter_catalog(
+        catalog, None if class_filter is None else list(class_filter), filter_column, low, high
+    )
+    focus = st.session_state.get(FOCUS_KEY)
+    if focus:
+        shown = shown[shown.index.isin(focus)]
+    selected = app_state.selected_row(artifacts)
+    requested = st.query_params.get(app_state.OBJECT_PARAM)
+    if requested is not None and selected is None:
+        st.warning(f"Object '{inert(requested)}' is not in {info.name}.")
+
+    st.subheader(f"{info.name} · {current.artifact_set.model}")
+    left, right = st.columns([3, 2], gap="medium")
+    with left:
+        map_slot, below = st.container(), st.container()
+
+    # ---- neighbour controls (drawn below the map, read before it so the map can ring the neighbours) -----------
+
+    neighbour_rows: list[int] = []
+    neighbour_scores: list[float] = []
+    if selected is not None:
+        with below:
+            st.divider()
+            spaces = [s for s in view.SPACES if s in artifacts.embeddings]
+            c1, c2 = st.columns([1, 2])
+            space = c1.selectbox("Neighbours in space", spaces, key="space")
+            k = c2.slider(
+                "Number of neighbours k", 1, min(30, max(1, len(catalog) - 1)), min(8, len(catalog) - 1), key="k"
+            )
+            rows, scores = artifacts.neighbours(space, selected, k, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
+            neighbour_rows = [int(r) for r in rows]
+            neighbour_scores = [float(s) for s in scores]
+
+    # ---- neighbour cards (sent before the map and the object panel: the browser draws them first) -----------------
+
+    if selected is not None:
+        with below:
+            st.markdown(
+                f"**{len(neighbour_rows)} nearest neighbours** of `{catalog.at[selected, 'object_id']}` "
+                f"in the {space} space (ringed on the map)"
+            )
+            neighbour_cards(
+                current,
+                view,
+                neighbour_rows,
+                neighbour_scores,
+                key="neighbours",
+                button="open",
+                button_key="open",
+                on_open=app_state.select_object,
+            )
+
+    # ---- the map ------------------------------------------------------------------------------------------------
+
+    with map_slot:
+        st.caption(
+            f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
+            "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else "")
+        )
+        if focus:
+            st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
+        picked = st.session_state.get(LASSO_KEY) or []
+        view_key = (colour_by, class_filter, filter_column, low, high, tuple(focus or ()), bool(pictures))
+        figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
+
+        def _map() -> go.Figure:
+            thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
+            return render.map_figure(
+                shown,
+                colour_by,
+                thumbnails=thumbnails,
+                thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
+                point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0,
+                meta=_meta(MAP_KEY),
+            )
+
+        st.plotly_chart(
+            _shared_figure(*figure_of, MAP_KEY, view_key, _map),
+            key=MAP_KEY,
+            on_select=functools.partial(_on_select, MAP_KEY),
+            selection_mode=("points", "box", "lasso"),
+            config={"displaylogo": False, "scrollZoom": True},
+        )
+        draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
+        if sky_frame is not None:
+            sky_figure = _shared_figure(
+                *figure_of,
+                SKY_KEY,
+                (*view_key, sky_frame),
+                lambda: render.map_figure(
+                    sky_view(shown, sky_frame),
+                    colour_by,
+                    axes=SKY_AXES,
+                    axis_titles=SKY_FRAMES[sky_frame],
+                    east_left=True,
+                    height=420,
+                    meta=_meta(SKY_KEY),
+                ),
+            )
+            st.plotly_chart(
+                sky_figure,
+                key=SKY_KEY,
+                on_select=functools.partial(_on_select, SKY_KEY),
+                selection_mode=("points", "box", "lasso"),
+                config={"displaylogo": False, "scrollZoom": True},
+            )
+            marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
+            draw_marks(
+                MARKS_KEY + SKY_KEY,
+                _meta(SKY_KEY),  # sky positions of the marked objects only
+                map_marks(sky_view(marked, sky_frame), neighbour_rows, selected, picked, axes=SKY_AXES),
+                _open_row,
+            )
+        if picked:
+            st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
+            table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
+            st.dataframe(table, hide_index=True, key="lasso_table")
+            download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
+            if public_mode.offline_only("Sending to TOPCAT / Aladin (SAMP)"):
+                st.button(
+                    "Send to TOPCAT / Aladin (SAMP)",
+                    key="samp_send",
+                    on_click=_on_samp,
+                    help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one",
+                )
+                show_outcome(SAMP_KEY)
+            if view is galaxy_view:
+                galaxy_view.selection_gallery(current, picked)
+            clear, narrow = st.columns(2)
+            clear.button("Clear selection", key="clear_selection", on_click=_on_clear_selection)
+            narrow.button(
+                "Map only these",
+                key="focus",
+                on_click=_on_focus,
+                help="Narrow the map (and its pictures) to this selection",
+            )
+
+    # ---- the object panel ---------------------------------------------------------------------------------------
+
+    def object_panel(row: int) -> None:
+        record = catalog.loc[row]
+        object_id = str(record["object_id"])
+        st.markdown(f"### `{object_id}`")
+        facts = [f"label **{render.category_names(catalog.loc[[row], 'label'], 'label').iloc[0]}**"]
+        if "pred_label" in catalog:
+            facts.append(prediction_text(catalog, row))
+        if "cluster" in catalog:
+            facts.append(render.category_names(catalog.loc[[row], "cluster"], "cluster").iloc[0])
+        for column in ("anomaly_score", "mislabel_score"):
+            if column in catalog and pd.notna(record[column]):
+                facts.append(f"{column.replace('_', ' ')} {record[column]:.3f}")
+        st.markdown(" · ".join(facts))
+        if np.isfinite(pd.to_numeric(record.reindex(["ra", "dec"]), errors="coerce").to_numpy(dtype=float)).all():
+            for cell, (service, url) in zip(
+                st.columns(3), sky_links(float(record["ra"]), float(record["dec"])).items(), strict=False
+            ):
+                cell.link_button(service, url, width="stretch")
+        view.object_view(current, row)
+        with st.expander("Metadata", expanded=True):
+            fields = [c for c in catalog.columns if c not in HIDDEN_METADATA]
+            st.dataframe(
+                pd.DataFrame({"field": fields, "value": [_format(record[c]) for c in fields]}),
+                hide_index=True,
+                height=260,
+                key="metadata",
+            )
+
+    with right:
+        if selected is None:
+            what = {"galaxies": "its image", "catalog": "its catalogue columns"}.get(
+                store.kind, "its light curves, spectrum"
+            )
+            st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
+        else:
+            object_panel(selected)

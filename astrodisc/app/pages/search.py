@@ -1,0 +1,304 @@
+"""Search page: find the catalogue objects most like your own data, search across modalities, or look up a
+sky position. Every result opens on the map.
+
+* Your data: a light curve or a spectrum (variable stars) or a cutout (galaxies), embedded by the model that
+  built the set and searched in a space of your choice (a light curve can search the spectra space).
+* A catalogue object: one of its modalities searched in another modality's space (``Artifacts.neighbours``).
+* A sky position: the nearest catalogue object and its separation.
+
+Layout only: files are read and checked by ``astrodisc.data.io.uploads``, embedded and searched by
+``astrodisc.discover.query``, positions parsed and matched by ``astrodisc.data.coordinates``. A bad file or
+position shows its one-line message and changes nothing; in public mode uploads are capped and rate-limited
+(``astrodisc.app.public_mode``). Choices are kept outside the widgets' own state, so they survive a visit to the map.
+"""
+
+import hashlib
+from typing import cast
+
+import numpy as np
+import streamlit as st
+
+from astrodisc.app import figures as render
+from astrodisc.app import public_mode, widgets
+from astrodisc.app import state as app_state
+from astrodisc.app.page_text import inert
+from astrodisc.app.panels import view_for
+from astrodisc.chain.artifacts import Artifacts
+from astrodisc.data.coordinates import EXAMPLES, CatalogueSky, parse_position
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io import uploads
+from astrodisc.data.open_store import Store
+from astrodisc.data.varstars import WAVELENGTH_GRID
+from astrodisc.discover.query import Query, embed_upload, model_dir, search_neighbours
+from astrodisc.errors import UserError
+
+MAP_PAGE = "pages/map.py"
+OPEN_KEY = "_search_open_map"  # set by an "open on map" button: the next run switches to the map
+MODE_KEY, KIND_KEY, EBV_KEY = "search_mode", "search_upload_kind", "search_ebv"
+OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY = "search_object", "search_query_space", "search_target"
+POSITION_KEY = "search_position"
+KEPT = "_kept_"  # prefix of the session-state copies that outlive the widgets
+SET_KEY = "_search_set"  # the set the choices below were made for
+PER_SET = (OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY, "search_k_")  # choices (key prefixes) that belong to one set
+MODES = ("your data", "a catalogue object", "a sky position")
+KINDS = {  # upload kind: (query space, accepted suffixes, what the file must hold)
+    "light curve": (
+        "photometry",
+        uploads.LIGHTCURVE_SUFFIXES,
+        (
+            f"CSV with a header: time ({', '.join(uploads.TIME_COLUMNS)}) [days], magnitude "
+            f"({', '.join(uploads.MAG_COLUMNS)}) [mag] and optionally its error ({', '.join(uploads.ERR_COLUMNS)}) "
+            f"[mag]; one band, the survey's. Rows with a missing time or magnitude are dropped; at least "
+            f"{uploads.MIN_EPOCHS} epochs."
+        ),
+    ),
+    "spectrum": (
+        "spectra",
+        uploads.SPECTRUM_SUFFIXES,
+        (
+            "FITS: a 1-D image with wavelength keywords (CRVAL1, CDELT1 or CD1_1, CRPIX1; log10 with DC-FLAG = 1; "
+            "or COEFF0, COEFF1 as LAMOST), or a binary table with wavelength and flux columns (and ivar or error). "
+            f"Or CSV: {', '.join(uploads.WAVELENGTH_COLUMNS)} [Å], flux and optionally error. It must cover "
+            f"at least {uploads.MIN_GRID_COVERAGE:.0%} of the model's grid, {WAVELENGTH_GRID[0]:.0f}–"
+            f"{WAVELENGTH_GRID[-1]:.0f} Å (air); without errors they are estimated from the flux's scatter."
+        ),
+    ),
+    "cutout": (
+        "image",
+        uploads.CUTOUT_SUFFIXES,
+        (
+            "FITS image or NPY array of (bands, H, W) or (H, W, bands) in the survey's bands and pixel unit "
+            "(FITS: BUNIT nanomaggies or a flux density); PNG (8-bit RGB) only for surveys of colour "
+            "composites. The central crop the model reads must fit; no NaN pixels."
+        ),
+    ),
+}
+
+
+def _kept(key: str, default: object) -> None:
+    """Give widget ``key`` its last value (kept under KEPT + key by ``_keep``), else ``default``: Streamlit
+    drops a widget's own state on a run of a page that does not draw it."""
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(KEPT + key, default)
+
+
+def _keep(key: str) -> None:
+    st.session_state[KEPT + key] = st.session_state[key]
+
+
+def _open_on_map(object_id: str) -> None:
+    """Select ``object_id`` and have the next run switch to the map (a callback cannot switch pages)."""
+    app_state.select_object(object_id)
+    st.session_state[OPEN_KEY] = True
+
+
+@st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…")
+def _embedded(
+    kind: str, data: bytes, name: str, ebv: float, set_path: str, stamp: float, _artifacts: Artifacts, _store: Store
+) -> tuple[str, Query]:
+    """(description, query) of an upload, cached per file content and set build; a UserError is not cached. The
+    set's ``_artifacts`` and ``_store`` are not hashed: ``set_path`` and ``stamp`` (its build) stand for them."""
+    upload: uploads.Upload
+    if kind == "light curve":
+        upload = uploads.read_lightcurve(data, name)
+    elif kind == "spectrum":
+        upload = uploads.read_spectrum(data, name)
+    else:  # a cutout: only galaxy sets take one
+        galaxies = cast(GalaxyStore, _store)
+        upload = uploads.read_cutout(data, name, galaxies.info.bands, galaxies.imaging.pixel_unit)
+    return upload.describe(), embed_upload(upload, _artifacts, _store, ebv)
+
+
+@st.cache_resource(max_entries=4)
+def _catalogue_sky(path: str, stamp: float, _catalog) -> CatalogueSky:
+    return CatalogueSky(_catalog)
+
+
+def show() -> None:
+    """Draw the search page (every Streamlit run of pages/search.py)."""
+    app_state.require_app()
+    if st.session_state.pop(OPEN_KEY, False):  # an "open on map" button was pressed: object selected in the URL
+        st.switch_page(MAP_PAGE, query_params=st.query_params.to_dict())
+    current = app_state.current()
+    artifacts, store, info = current.artifacts, current.store, current.store.info
+    catalog = artifacts.catalog
+    view = view_for(store.kind)
+    spaces = [s for s in view.SPACES if s in artifacts.embeddings] or list(artifacts.spaces)
+    if st.session_state.get(SET_KEY) != current.artifact_set.label:  # another set: its own objects, spaces and k
+        for key in [k for k in st.session_state if str(k).removeprefix(KEPT).startswith(PER_SET)]:
+            del st.session_state[key]
+        st.session_state[SET_KEY] = current.artifact_set.label
+
+    def _stamp() -> float:
+        """When the set was built (its manifest's time): results cached for a set are its build's."""
+        return (artifacts.root / "manifest.json").stat().st_mtime
+
+    def _label(row: int) -> str:
+        return render.category_names(catalog.loc[[row], "label"], "label").iloc[0]
+
+    def _k_slider(key: str) -> int:
+        most = max(1, min(50, len(catalog) - 1))
+        _kept(key, min(10, most))
+        return st.slider("Number of neighbours k", 1, most, key=key, on_change=_keep, args=(key,))
+
+    def neighbour_cards(rows: np.ndarray, scores: np.ndarray) -> None:
+        """One card per neighbour: id, label, similarity, a preview and a button that opens it on the map."""
+        st.markdown(f"**{len(rows)} nearest neighbours**")
+        widgets.neighbour_cards(
+            current,
+            view,
+            rows.tolist(),
+            scores.tolist(),
+            key="search_neighbours",
+            button="open on map",
+            button_key="search_open",
+            on_open=_open_on_map,
+        )
+
+    # ---- your data ----------------------------------------------------------------------------------------------
+
+    def upload_section() -> None:
+        if store.kind == "catalog":
+            st.info("A catalogue dataset has only its columns: search by a catalogue object or a sky position.")
+            return
+        try:
+            model_dir(artifacts)
+        except UserError as err:
+            st.warning(inert(err))
+            return
+        if store.kind == "galaxies":
+            kind = "cutout"
+        else:
+            _kept(KIND_KEY, "light curve")
+            kind = st.radio(
+                "Your data",
+                ["light curve", "spectrum"],
+                key=KIND_KEY,
+                horizontal=True,
+                on_change=_keep,
+                args=(KIND_KEY,),
+            )
+        query_space, suffixes, accepted = KINDS[kind]
+        limit = public_mode.upload_limit(uploads.MAX_UPLOAD_BYTES)
+        upload = st.file_uploader(
+            f"Upload a {kind}",
+            type=[s.lstrip(".") for s in suffixes],
+            key=f"search_upload_{kind.replace(' ', '_')}",
+            max_upload_size=max(1, limit // 2**20),
+        )
+        st.caption(accepted)
+        ebv = 0.0
+        if kind == "cutout":
+            _kept(EBV_KEY, 0.0)
+            ebv = st.number_input(
+                "Galactic E(B−V) towards it [mag]",
+                min_value=0.0,
+                max_value=5.0,
+                step=0.01,
+                key=EBV_KEY,
+                on_change=_keep,
+                args=(EBV_KEY,),
+                help="Its cutout is dereddened by this, as the survey's were (0 if unknown)",
+            )
+        left, right = st.columns(2)
+        target_key = f"{TARGET_KEY}_{query_space}"
+        _kept(target_key, query_space if query_space in spaces else spaces[0])
+        target = left.selectbox(
+            "Search the space of",
+            spaces,
+            key=target_key,
+            on_change=_keep,
+            args=(target_key,),
+            help=f"Your {kind} is a query in the {query_space} space; the CLIP spaces share "
+            f"one dimension, so it can search the others too",
+        )
+        with right:
+            k = _k_slider("search_k_upload")
+        if upload is None:
+            st.info(f"Upload a {kind} to find the catalogue objects most like it.")
+            return
+        try:
+            data = upload.getvalue()
+            public_mode.check_upload(data, upload.name, limit)
+            request = (kind, hashlib.sha256(data).hexdigest(), float(ebv), str(artifacts.root))
+            if not public_mode.allow_heavy("upload", request):  # a rerun of the same upload is no new action
+                return
+            description, query = _embedded(
+                kind, data, upload.name, float(ebv), str(artifacts.root), _stamp(), artifacts, store
+            )
+            rows, scores = search_neighbours(artifacts, query, target, k)
+        except UserError as err:
+            st.error(f"Not searched: {inert(err)}")
+            return
+        st.caption(f"Your {inert(description)} · a query in the {query.space} space, searched in the {target} space")
+        neighbour_cards(rows, scores)
+
+    # ---- a catalogue object -------------------------------------------------------------------------------------
+
+    def object_section() -> None:
+        selected = app_state.selected_row(current.artifacts)
+        _kept(OBJECT_KEY, str(catalog.at[selected if selected is not None else catalog.index[0], "object_id"]))
+        object_id = st.text_input("Object id", key=OBJECT_KEY, on_change=_keep, args=(OBJECT_KEY,)).strip()
+        first, second, third = st.columns(3)
+        _kept(QUERY_SPACE_KEY, "photometry" if "photometry" in spaces else spaces[0])
+        _kept(TARGET_KEY, "spectra" if "spectra" in spaces else spaces[0])
+        query_space = first.selectbox(
+            "Query with its", spaces, key=QUERY_SPACE_KEY, on_change=_keep, args=(QUERY_SPACE_KEY,)
+        )
+        target = second.selectbox("Search the space of", spaces, key=TARGET_KEY, on_change=_keep, args=(TARGET_KEY,))
+        with third:
+            k = _k_slider("search_k_object")
+        hits = np.flatnonzero(catalog["object_id"].astype(str).to_numpy() == object_id)
+        if not len(hits):
+            st.error(f"No object {inert(repr(object_id))} in {info.name}.")
+            return
+        row = int(catalog.index[hits[0]])
+        try:
+            rows, scores = artifacts.neighbours(
+                target, row, k, query_space=query_space, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC
+            )
+        except UserError as err:
+            st.error(f"Not searched: {inert(err)}")
+            return
+        st.markdown(f"query: `{object_id}` ({_label(row)}), its {query_space} embedding searched in the {target} space")
+        st.button("open the query object on the map", key="search_open_query", on_click=_open_on_map, args=(object_id,))
+        neighbour_cards(rows, scores)
+
+    # ---- a sky position -----------------------------------------------------------------------------------------
+
+    def position_section() -> None:
+        _kept(POSITION_KEY, "")
+        text = st.text_input(
+            "Sky position (ICRS)",
+            key=POSITION_KEY,
+            on_change=_keep,
+            args=(POSITION_KEY,),
+            placeholder="150.1 2.2   or   10h00m24s +02d12m00s",
+        )
+        st.caption(
+            f"Right ascension and declination in {EXAMPLES}. Frame: ICRS (J2000); RA in hours when "
+            "sexagesimal unless marked in degrees."
+        )
+        if not text.strip():
+            st.info("Type a position to find the nearest catalogue object.")
+            return
+        try:
+            position = parse_position(text)
+            match = _catalogue_sky(str(artifacts.root), _stamp(), catalog).nearest(position)
+        except UserError as err:
+            st.error(f"Not searched: {inert(err)}")
+            return
+        object_id = str(catalog.at[match.row, "object_id"])
+        st.markdown(f"nearest: `{object_id}`")
+        st.caption(
+            f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from RA {position.ra.deg:.6f}°, "
+            f"Dec {position.dec.deg:+.6f}° (ICRS)"
+        )
+        with st.columns(3)[0]:  # a card's width, as in the neighbour lists
+            view.neighbour_preview(current, match.row)
+        st.button("open on map", key="search_open_position", on_click=_open_on_map, args=(object_id,))
+
+    st.subheader(f"Search {info.name} · {current.artifact_set.model}")
+    _kept(MODE_KEY, MODES[0])
+    mode = st.radio("Search with", MODES, key=MODE_KEY, horizontal=True, on_change=_keep, args=(MODE_KEY,))
+    {MODES[0]: upload_section, MODES[1]: object_section, MODES[2]: position_section}[mode]()

@@ -1,0 +1,1 @@
+"""The precompute chain: dataset + encoder -> artifact set (embeddings, indexes, maps, clusters, scores)."""

@@ -1,1 +1,0 @@
-"""Datasets: the on-disk store shared by simulators and importers, simulators, importers."""

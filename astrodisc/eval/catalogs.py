@@ -1,0 +1,143 @@
+"""Evaluation of a catalogue artifact set (a SCARF encoder over a table's numeric columns) on held-out labels.
+
+What a catalogue user needs to know is whether pretraining bought anything over the columns themselves, so
+every arm reads the same rows and is scored on the same test split:
+
+- ``probe``: a linear probe on the artifact set's embedding (the pretrained encoder's features);
+- ``untrained_probe``: the same probe on the same network at its random initialisation (seeded per split; rows
+  scaled to unit length as the build scales the embedding's), so a gain of ``probe`` over it is what
+  pretraining learned, not what any random non-linear expansion of the columns gives;
+- ``raw_probe``: the same probe on the encoder's input, the scaled columns with their missing-value flags;
+- ``knn`` and ``raw_knn``: the plain majority of the k cosine-nearest training objects (the neighbours the app
+  shows; the build's vote weighs them by similarity) in the embedding and in the scaled columns;
+- ``classical_baseline`` (all labels): gradient boosting on the unscaled columns, NaN as missing.
+
+Protocol as for variable stars (:mod:`astrodisc.learn.splits`): labelled objects split 80/10/10 by object id,
+stratified and seeded (or the dataset's own split), label fractions nested in the training split, mean +- std
+over the split seeds on the test split, every cell cached. The encoder was pretrained on every row's columns,
+test rows included, but never on a label (transductive, as a survey's own catalogue is).
+The JSON keeps the variable-star layout (``classification[task][fraction][arm]``) so the Model page reads it.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.neighbors import KNeighborsClassifier
+
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.catalogs import CatalogStore
+from astrodisc.eval.classical import evaluate_baseline
+from astrodisc.eval.metrics import classification_scores
+from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.eval.result import evaluation_json
+from astrodisc.learn.catalogs import encode_tabular, load_catalog_model
+from astrodisc.learn.encoders.tabular import TabularEncoder
+from astrodisc.learn.splits import evaluation_splits, is_labelled, label_fraction
+
+TASK = "metadata"  # the one modality of a catalogue
+Arm = Callable[[int, np.ndarray, np.ndarray], dict]  # (seed, train rows, test rows) -> classification scores
+
+
+@dataclass(frozen=True)
+class CatalogEvalConfig:
+    fast: bool = False  # tests: one seed, two fractions
+    seeds: int = 3
+    fractions: tuple[float, ...] = (0.01, 0.1, 1.0)
+    k: int = 10  # neighbours of the k-NN arms
+
+    def effective(self) -> CatalogEvalConfig:
+        return CatalogEvalConfig(True, 1, (0.1, 1.0), self.k) if self.fast else self
+
+
+def unit_rows(features: np.ndarray) -> np.ndarray:
+    """(N, F) ``features`` with every row scaled to unit length (a zero row stays zero)."""
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+
+
+def knn_scores(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> dict:
+    """Scores of the plain majority vote of the ``k`` cosine-nearest training rows of (N, F) ``features``."""
+    unit = unit_rows(features)
+    vote = KNeighborsClassifier(n_neighbors=min(k, len(train))).fit(unit[train], labels[train].astype(str))
+    return classification_scores(labels[test].astype(str), vote.predict(unit[test]))
+
+
+def evaluate_catalogs(
+    artifacts_dir: Path, config: CatalogEvalConfig = CatalogEvalConfig(), progress: bool = True
+) -> dict:
+    """The evaluation JSON object of one catalogue artifact set (see the module docstring)."""
+    config = config.effective()
+    art = load_artifacts(artifacts_dir)
+    store = CatalogStore(Path(art.manifest["dataset"]["path"]))
+    model_dir = Path(art.manifest["model"]["path"])
+    model, scaler, _ = load_catalog_model(model_dir)
+    raw = store.features()
+    scaled = scaler.transform(raw)
+    embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
+    labels = store.objects["label"].to_numpy(object)
+    splits = evaluation_splits(store.objects, labels, config.seeds)
+    cache = ResultCache(
+        Path(artifacts_dir) / "evaluation-cache",
+        cells_digest(  # this file: a changed arm reruns
+            [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
+            ["catalog", config.k],
+        ),
+    )
+
+    def untrained(seed: int) -> np.ndarray:
+        """The untrained network's features, rows scaled to unit length as the build scales the embedding's."""
+        torch.manual_seed(seed)
+        return unit_rows(encode_tabular(TabularEncoder(model.config), scaled))
+
+    arms: dict[str, Arm] = {
+        "probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
+        "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
+        "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test, seed),
+        "knn": lambda seed, train, test: knn_scores(embedding, labels, train, test, config.k),
+        "raw_knn": lambda seed, train, test: knn_scores(scaled, labels, train, test, config.k),
+    }
+    classification = {}
+    for fraction in config.fractions:
+        cells: dict[str, Any] = {}
+        for arm, score in arms.items():
+            runs = [
+                cache.get(
+                    f"{arm}-{fraction}-{seed}",
+                    functools.partial(score, seed, label_fraction(split.train, fraction, seed), split.test),
+                )
+                for seed, split in enumerate(splits)
+            ]
+            cells[arm] = mean_std(runs)
+        cells["n_train_labels"] = len(label_fraction(splits[0].train, fraction, 0))
+        classification[str(fraction)] = cells
+        if progress:
+            print(
+                f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe']['accuracy']['mean']:.3f}, "
+                f"untrained {cells['untrained_probe']['accuracy']['mean']:.3f}, "
+                f"columns {cells['raw_probe']['accuracy']['mean']:.3f}",
+                flush=True,
+            )
+    baseline = mean_std(
+        [
+            cache.get(f"classical-{seed}", functools.partial(evaluate_baseline, raw, labels, split, seed))
+            for seed, split in enumerate(splits)
+        ]
+    )
+    result = {
+        "dataset": store.info.name,
+        "model": model_dir.name,
+        "kind": "catalog",
+        "protocol": asdict(config),
+        "n_objects": len(store),
+        "n_labelled": int(is_labelled(labels).sum()),
+        "features": list(store.feature_columns),
+        "classification": {TASK: classification},
+        "classical_baseline": baseline,
+    }
+    return evaluation_json(result)

@@ -1,0 +1,321 @@
+"""Evaluation of a galaxy artifact set on held-out labels and (for simulated skies) hidden truth.
+
+Protocol as for variable stars: labelled objects split 80/10/10 by object id (stratified, seeded), validation
+and test objects within 2 arcsec of a training object dropped (the same galaxy twice must not be in both);
+label fractions nested in the training split; pretrained and from-scratch networks share the ResNet, the
+optimiser, the supervised augmentations (rotation, flip, jitter) and early stopping on the validation split;
+mean +- std over the seeds on the test split; every cell cached by (dataset, model, protocol).
+
+Sections: ``morphology`` (linear probe, fine-tuning and from scratch per label fraction, and the label-
+efficiency factor), ``photo_z`` (sigma_MAD and eta of fine-tuned, k-NN and from-scratch redshifts, all labels),
+``similarity`` (precision@10 of same-morphology neighbours), ``anomaly`` (lens AUROC / precision@50 per arc
+S/N bin beside an Isolation Forest on PCA of the pixels), ``lens_search`` (lenses among the neighbours of a
+known lens) and ``rediscovery`` (ARI of spiral subclasses).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from astropy import units as u
+from astropy.coordinates import SkyCoord
+from sklearn.decomposition import PCA
+from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+from tqdm import tqdm
+
+from astrodisc.chain.artifacts import Artifacts, load_artifacts
+from astrodisc.chain.maps import subclusters
+from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
+from astrodisc.data.truth import read_truth
+from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
+from astrodisc.eval.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
+from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.eval.result import SeedSummary, evaluation_json
+from astrodisc.learn.encoders.resnet import ResNetEncoder
+from astrodisc.learn.fit import TrainConfig
+from astrodisc.learn.galaxies import (
+    ImageData,
+    encode,
+    head_logits,
+    load_galaxy_model,
+    targets_for,
+    train_head,
+    z_from_logits,
+)
+from astrodisc.learn.galaxy_augment import AugmentConfig
+from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_fraction
+
+ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
+
+
+@dataclass(frozen=True)
+class GalaxyEvalConfig:
+    fast: bool = False  # tests: one seed, two fractions, two epochs
+    seeds: int = 3
+    fractions: tuple[float, ...] = (0.01, 0.05, 0.1, 0.25, 1.0)
+    epochs: int = 20
+    patience: int = 4
+    min_steps: int = 150  # small label fractions get more epochs, so every run takes at least this many steps
+    batch_size: int = 128
+    frozen_only: bool = False  # only what reads the frozen embedding (no network trained): comparing encoders
+
+    @property
+    def trained_arms(self) -> tuple[str, ...]:
+        """The arms that train a network: fine-tuning the encoder and the same network from scratch."""
+        return () if self.frozen_only else ("finetune", "scratch")
+
+    def effective(self) -> GalaxyEvalConfig:
+        return GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128, self.frozen_only) if self.fast else self
+
+
+def evaluate_galaxies(
+    artifacts_dir: Path, config: GalaxyEvalConfig = GalaxyEvalConfig(), progress: bool = True
+) -> dict:
+    config = config.effective()
+    art = load_artifacts(artifacts_dir)
+    store = GalaxyStore(art.manifest["dataset"]["path"])
+    model_dir = Path(art.manifest["model"]["path"])
+    encoder, aug, _ = load_galaxy_model(model_dir)
+    data = ImageData(store)
+    labels = store.objects["label"].to_numpy(object)
+    classes = sorted({str(x) for x in labels[is_labelled(labels)]})
+    splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
+    cache = ResultCache(
+        Path(artifacts_dir) / "evaluation-cache",
+        cells_digest(
+            [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
+            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],
+        ),
+    )
+    features = encode(encoder, data, np.arange(len(data)), aug)
+    result: dict = {
+        "dataset": store.info.name,
+        "model": model_dir.name,
+        "protocol": asdict(config),
+        "n_objects": len(store),
+        "n_test": int(np.mean([len(s.test) for s in splits])),
+    }
+    runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
+    result["morphology"] = runner.morphology(features, splits)
+    result["photo_z"] = runner.photo_z(features, splits)
+    space = art.map_space
+    result["similarity"] = _similarity(art, space, labels, splits)
+    truth = read_truth(store)
+    result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), data, truth, config)
+    result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
+    result["lens_search"] = _lens_search(art, space, truth)
+    result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
+    return evaluation_json(result)
+
+
+def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = DUPLICATE_RADIUS_ARCSEC) -> Split:
+    """Drop validation and test objects within ``radius_arcsec`` of a training object."""
+    o = store.objects
+    sky = SkyCoord(o["ra"].to_numpy() * u.deg, o["dec"].to_numpy() * u.deg)
+
+    def keep(rows: np.ndarray) -> np.ndarray:
+        if len(rows) == 0:
+            return rows
+        _, sep, _ = sky[rows].match_to_catalog_sky(sky[split.train])
+        return rows[sep.arcsec > radius_arcsec]
+
+    return Split(split.train, keep(split.val), keep(split.test))
+
+
+@dataclass
+class _Runner:
+    encoder: ResNetEncoder
+    data: ImageData
+    aug: AugmentConfig
+    labels: np.ndarray
+    classes: list[str]
+    config: GalaxyEvalConfig
+    cache: ResultCache
+    progress: bool
+
+    def _train(
+        self, task: str, values: np.ndarray, rows: np.ndarray, split: Split, seed: int, pretrained: bool
+    ) -> np.ndarray:
+        """Test-split logits of a head fine-tuned on the pretrained encoder or trained from scratch."""
+        torch.manual_seed(seed)
+        encoder = copy.deepcopy(self.encoder) if pretrained else ResNetEncoder(self.encoder.config)
+        y, n_out = targets_for(task, values, self.classes)
+        steps_per_epoch = max(1, -(-len(rows) // self.config.batch_size))
+        epochs = max(self.config.epochs, -(-self.config.min_steps // steps_per_epoch))
+        train = TrainConfig(
+            epochs=epochs,
+            batch_size=self.config.batch_size,
+            lr=3e-4 if pretrained else 1e-3,
+            patience=self.config.patience,
+            seed=seed,
+        )
+        head = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
+        return head_logits(head, self.data, split.test, self.aug)
+
+    def morphology(self, features: np.ndarray, splits: list[Split]) -> dict:
+        out: dict = {}
+        cells = [(f, s) for f in self.config.fractions for s in range(len(splits))]
+        for fraction, seed in tqdm(cells, desc="morphology", disable=not self.progress):
+            split = splits[seed]
+            rows = label_fraction(split.train, fraction, seed)
+            test_labels = self.labels[split.test].astype(str)
+            for arm in ("probe",) + self.config.trained_arms:
+
+                def run(
+                    arm: str = arm,
+                    rows: np.ndarray = rows,
+                    split: Split = split,
+                    seed: int = seed,
+                    test_labels: np.ndarray = test_labels,
+                ) -> dict:
+                    if arm == "probe":
+                        return linear_probe(features, self.labels, rows, split.test, seed)
+                    logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
+                    return classification_scores(test_labels, np.array(self.classes)[logits.argmax(1)])
+
+                out.setdefault(arm, {}).setdefault(str(fraction), []).append(
+                    self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run)
+                )
+        table: dict[str, dict] = {
+            arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()
+        }
+        if "scratch" not in table:
+            return table
+        target = table["scratch"][str(max(self.config.fractions))].metrics["accuracy"].mean
+        efficiency: dict[str, float | None] = {
+            arm: label_efficiency(self.config.fractions, table[arm], target) for arm in ("probe", "finetune")
+        }
+        efficiency["scratch_all_labels_accuracy"] = target
+        table["label_efficiency"] = efficiency
+        return table
+
+    def photo_z(self, features: np.ndarray, splits: list[Split]) -> dict:
+        z = self.data.store.objects["z_spec"].to_numpy(float)
+        arms: dict[str, list[dict]] = {arm: [] for arm in ("knn",) + self.config.trained_arms}
+        for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
+
+            def knn(split: Split = split) -> dict:
+                return photo_z_scores(z[split.test], knn_redshift(features, z, split.train, split.test))
+
+            arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", knn))
+            for arm in self.config.trained_arms:
+
+                def trained(arm: str = arm, split: Split = split, seed: int = seed) -> dict:
+                    logits = self._train("photo_z", z, split.train, split, seed, arm == "finetune")
+                    return photo_z_scores(z[split.test], z_from_logits(logits))
+
+                arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", trained))
+        return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
+
+
+def label_efficiency(fractions: tuple[float, ...], arm: dict, target: float) -> float | None:
+    """1 / the smallest label fraction at which ``arm`` reaches ``target`` accuracy, interpolated linearly in
+    log fraction between the grid points; None if it never does."""
+    f = np.array(sorted(fractions))
+    acc = np.array([arm[str(x)].metrics["accuracy"].mean for x in f])
+    if acc[0] >= target:
+        return float(1 / f[0])
+    for i in range(1, len(f)):
+        if acc[i] >= target:
+            t = (target - acc[i - 1]) / (acc[i] - acc[i - 1])
+            return float(1 / np.exp(np.log(f[i - 1]) + t * (np.log(f[i]) - np.log(f[i - 1]))))
+    return None
+
+
+def knn_redshift(features: np.ndarray, z: np.ndarray, train: np.ndarray, test: np.ndarray, k: int = 20) -> np.ndarray:
+    """Median redshift of the k nearest training objects in standardised feature space."""
+    scaler = StandardScaler().fit(features[train])
+    neighbours = NearestNeighbors(n_neighbors=k).fit(scaler.transform(features[train]))
+    _, idx = neighbours.kneighbors(scaler.transform(features[test]))
+    return np.median(z[train][idx], axis=1)
+
+
+def _similarity(art: Artifacts, space: str, labels: np.ndarray, splits: list[Split], k: int = 10) -> SeedSummary:
+    """Precision@k of test queries' neighbours as the app finds them (the index of ``space``; the query and
+    its duplicates within 2 arcsec on the sky excluded) that share the query's morphology."""
+    runs = []
+    for split in splits:
+        hits = []
+        for row in split.test:
+            found, _ = art.neighbours(space, int(row), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
+            hits.append(np.mean(labels[found] == labels[row]))
+        runs.append({"precision_at_10": float(np.mean(hits))})
+    return mean_std(runs, ("precision_at_10",))
+
+
+def _anomaly(score: np.ndarray, data: ImageData, truth, config: GalaxyEvalConfig) -> dict:
+    """Lens AUROC and precision@50 of the learned anomaly score and of an Isolation Forest on PCA(50) of the
+    asinh-scaled pixels, overall and per arc S/N bin (negatives: objects with no injected anomaly)."""
+    plain = AugmentConfig(redden=data.is_flux)
+    pixels = np.concatenate(
+        [
+            data.inference(np.arange(i, min(i + 1024, len(data))), plain).flatten(1).numpy()
+            for i in range(0, len(data), 1024)
+        ]
+    )
+    reduced = PCA(50, random_state=0).fit_transform(pixels)
+    baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
+    kind = truth["anomaly"].to_numpy()
+    snr = truth["arc_snr"].to_numpy()
+    out: dict[str, Any] = {}
+    for name, s in (("learned", score), ("pixel_isolation_forest", baseline)):
+        clean_or_lens = (kind == "none") | (kind == "lens")
+        row: dict[str, float | None] = {
+            "lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
+            "lens_precision_at_50": precision_at(kind == "lens", s, 50),
+            "any_anomaly_auroc": auroc(kind != "none", s),
+        }
+        for lo, hi in ARC_SNR_BINS:
+            keep = (kind == "none") | ((kind == "lens") & (snr >= lo) & (snr < hi))
+            row[f"lens_auroc_snr_{lo:g}_{hi:g}"] = (
+                auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
+            )
+        out[name] = row
+    out["n_lenses"] = int((kind == "lens").sum())
+    return out
+
+
+def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
+    """Lens finding by example, as Stein et al. found new lenses: each known lens queries the index of
+    ``space`` (itself and same-sky twins excluded); the share of lenses among its k neighbours, per arc-S/N
+    bin of the query, against the share of lenses in the survey (what k random objects would give) and among
+    galaxies of the lenses' own morphologies (what k random ellipticals would give)."""
+    kind, snr = truth["anomaly"].to_numpy(), truth["arc_snr"].to_numpy()
+    is_lens = kind == "lens"
+    hosts = np.isin(truth["label"].to_numpy(object), truth["label"].to_numpy(object)[is_lens])
+    out: dict = {
+        "k": k,
+        "n_lenses": int(is_lens.sum()),
+        "base_rate": float(is_lens.mean()),
+        "base_rate_host_morphology": float(is_lens[hosts].mean()) if is_lens.any() else 0.0,
+    }
+    for lo, hi in ((5.0, 100.0),) + ARC_SNR_BINS:
+        queries = np.flatnonzero(is_lens & (snr >= lo) & (snr < hi))
+        if len(queries) == 0:
+            continue
+        found = [
+            is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
+            for q in queries
+        ]
+        out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
+    return out
+
+
+def _rediscovery(embedding: np.ndarray, truth) -> dict:
+    """Spiral subclasses (unbarred, barred, ring) among sub-clusters of the spirals' embeddings."""
+    spirals = np.flatnonzero(truth["label"].to_numpy() == "spiral")
+    clusters, _ = subclusters(embedding[spirals], seed=0)
+    return {
+        "spiral_subclasses": {
+            **ari_and_purity(truth["subclass"].to_numpy()[spirals], clusters),
+            "n_members": int(len(spirals)),
+            "n_clusters": int(clusters.max() + 1),
+        }
+    }

@@ -1,0 +1,54 @@
+"""The ``active_learning`` entry of ``evaluate --json``: the simulated anomaly hunt of
+``astrodisc.discover.active_learning`` on an artifact set of a simulated survey, whose injected rare objects (hidden
+truth, read only here and by the other evaluation modules) are what the simulated user finds interesting.
+
+    astrodisc hunt --artifacts data/varstars-demo/varstars-clip     # prints the JSON entry
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.open_store import open_store
+from astrodisc.data.truth import read_truth
+from astrodisc.discover.active_learning import BANDWIDTH, simulate_user
+
+
+def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
+    """(N,) bool: the injected rare objects of either kind of survey (galaxies: ``anomaly`` other than none;
+    variable stars: a non-empty ``rare_type``)."""
+    column = "anomaly" if "anomaly" in truth.columns else "rare_type"
+    values = truth[column].astype(object).to_numpy()
+    return np.array([isinstance(v, str) and v not in ("", "none") for v in values])
+
+
+def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> dict:
+    """The simulated hunt on the embedding of the space the map was made from."""
+    art = load_artifacts(artifacts_dir)
+    space = art.map_space
+    result = simulate_user(
+        np.asarray(art.embeddings[space], dtype=np.float32),
+        art.catalog["anomaly_score"].to_numpy(dtype=float),
+        np.asarray(is_interesting, bool),
+    )
+    return {
+        "space": space,
+        "reviewed": result.reviewed,
+        "interesting_in_survey": result.n_interesting,
+        "found_with_retraining": result.found_with_retraining,
+        "found_without_retraining": result.found_without,
+        "gain": result.gain,
+        "bandwidth": BANDWIDTH,
+    }
+
+
+def hunt_section(artifacts_dir: Path) -> dict:
+    """The ``active_learning`` entry of ``evaluate --json`` for the artifact set at ``artifacts_dir`` alone
+    (``astrodisc hunt``)."""
+    art = load_artifacts(Path(artifacts_dir))
+    truth = read_truth(open_store(Path(art.manifest["dataset"]["path"])))
+    return active_learning_section(Path(artifacts_dir), interesting_in_truth(truth))

@@ -1,0 +1,62 @@
+"""What every evaluation shares: a per-cell result cache, mean +- std over seeds, and the linear probe."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
+
+from astrodisc.base.atomic import save_json
+from astrodisc.eval.metrics import classification_scores
+from astrodisc.eval.result import SeedSummary, Spread
+
+
+class ResultCache:
+    """One JSON file per evaluated cell under ``root/<digest>``, so a rerun resumes where it stopped."""
+
+    def __init__(self, root: Path, digest: str):
+        self.root = root / digest
+
+    def get(self, key: str, compute: Callable[[], dict]) -> dict:
+        path = self.root / f"{key}.json"
+        if path.is_file():
+            return json.loads(path.read_text())
+        value = compute()
+        save_json(path, value)
+        return value
+
+
+def cells_digest(paths: list[Path], settings: list) -> str:
+    """Digest of the data and weights files (the first 4 MB and the size of each) and of the settings
+    that change a cell's result."""
+    h = hashlib.sha1()
+    for path in paths:
+        h.update(path.read_bytes()[: 1 << 22] if path.stat().st_size > 1 << 22 else path.read_bytes())
+        h.update(str(path.stat().st_size).encode())
+    h.update(json.dumps(settings).encode())
+    return h.hexdigest()[:12]
+
+
+def mean_std(runs: list[dict], keys: tuple[str, ...] = ("accuracy", "macro_f1")) -> SeedSummary:
+    """Mean and std over seeds of ``keys`` (plus the first seed's classes and confusion matrix if present)."""
+    spreads = {}
+    for key in keys:
+        values = np.array([r[key] for r in runs], dtype=float)
+        spreads[key] = Spread(float(values.mean()), float(values.std()), tuple(values.tolist()))
+    if "confusion" not in runs[0]:
+        return SeedSummary(spreads)
+    confusion = tuple(tuple(int(v) for v in row) for row in runs[0]["confusion"])
+    return SeedSummary(spreads, tuple(runs[0]["classes"]), confusion)
+
+
+def linear_probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
+    """Logistic-regression probe on frozen features (N, F), standardised on the training rows."""
+    scaler = StandardScaler().fit(features[train])
+    clf = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
+    clf.fit(scaler.transform(features[train]), labels[train].astype(str))
+    return classification_scores(labels[test].astype(str), clf.predict(scaler.transform(features[test])))

@@ -1,0 +1,1 @@
+"""Models: the encoders, contrastive objectives, the one training loop, training per kind, batch inference."""

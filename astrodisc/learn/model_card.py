@@ -1,0 +1,85 @@
+"""The model card written beside shipped weights: what made them, on what, how long, how good."""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+from astrodisc.base.atomic import write_atomic
+
+OBJECTIVE_NAMES = {
+    "simclr": "SimCLR (NT-Xent)",
+    "moco": "MoCo v2 (momentum encoder and queue)",
+    "barlow": "Barlow Twins (cross-correlation to the identity)",
+}
+ABOUT = {
+    "varstars": (
+        [
+            "Trimodal CLIP encoders for variable stars (light curve GRU + folded-curve CNN, spectrum 1-D CNN,",
+            "metadata MLP; projection heads into one 64-d space; symmetric InfoNCE over the three pairs).",
+        ],
+        [
+            "One CLIP step at batch 256 costs ~0.5 s on these 2 cores, dominated by the GRU and the spectrum CNN.",
+            "On a GPU the same step is milliseconds: the AstroM3 Informer (8 layers over 200 steps) and the full",
+            "2,575-pixel spectrum become affordable, batches of 512+ give InfoNCE more negatives, and 100+ epochs",
+            "with augmentation (random crops of the light curve) fit in the time these took.",
+        ],
+    ),
+    "galaxies": (
+        [
+            "Galaxy-image encoder pretrained with {objective}: a narrow ResNet (stem width {width}, blocks {blocks})",
+            "over {input_px}-px g, r, z crops binned {bin_px}x{bin_px} in its stem, with rotation/flip, jitter-crop,",
+            "survey noise, reddening and PSF-blur augmentations; {embed_dim}-d projection head.",
+        ],
+        [
+            "Two augmented views of a batch of 256 cost ~0.7 s on these 2 cores, so the encoder sees 28-px inputs",
+            "(0.52 arcsec pixels) and a few tens of epochs. On a GPU: full-resolution 64-px (or larger) stamps, a",
+            "ResNet-50 as Hayat et al. and Stein et al. used, batches of 512-1024 (more negatives for SimCLR, a",
+            "65k queue for MoCo) and hundreds of epochs, which is where their label-efficiency gains come from.",
+        ],
+    ),
+    "catalog": (
+        [
+            "Tabular encoder for a catalogue pretrained with SCARF (Bahri et al. 2022, arXiv:2106.15147): an MLP over",
+            "{n_features} standardised columns with missingness flags, {feature_dim}-d representation, {proj_dim}-d",
+            "projection head; views replace a random share of features by draws from their marginals and add noise.",
+        ],
+        [
+            "An MLP over a few tens of columns is cheap on CPU; a GPU would allow wider and deeper encoders",
+            "(or a transformer over columns) and batches of thousands, giving InfoNCE more negatives.",
+        ],
+    ),
+}
+
+
+def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None = None) -> None:
+    """MODEL_CARD.md from the model's config.json (training settings, history, wall time)."""
+    config = json.loads((Path(model_dir) / "config.json").read_text())
+    training = config["training"]
+    weights_mb = (Path(model_dir) / "weights.pt").stat().st_size / 1e6
+    about, gpu = ABOUT[config["kind"]]
+    if config["kind"] == "galaxies":
+        about = [line.format(objective=OBJECTIVE_NAMES[config["objective"]], **config["encoder"]) for line in about]
+    if config["kind"] == "catalog":
+        about = [line.format(**config["encoder"]) for line in about]
+    lines = [
+        f"# {Path(model_dir).name}",
+        "",
+        *about,
+        "",
+        f"- made by: `{command}`",
+        f"- data: `{training['dataset']}` ({training['n_objects']} objects; labels unused)",
+        f"- seed: {training['train']['seed']}, batch {training['train']['batch_size']}, lr {training['train']['lr']}",
+        f"- epochs run: {len(training['history'])} (best {training['best_epoch']}, early-stopping patience "
+        f"{training['train']['patience']})",
+        f"- wall time: {training['train_seconds'] / 60:.1f} min on {platform.machine()} CPU (2 cores)",
+        f"- validation loss: {training.get('val_clip_loss', training.get('val_loss')):.4f}",
+        f"- weights: weights.pt, {weights_mb:.1f} MB, load with torch.load(weights_only=True)",
+        "",
+        "## What a GPU would change",
+        *gpu,
+    ]
+    if extra_metrics:
+        lines += ["", "## Evaluation", "```json", json.dumps(extra_metrics, indent=2, ensure_ascii=False), "```"]
+    write_atomic(Path(model_dir) / "MODEL_CARD.md", lambda p: p.write_text("\n".join(lines) + "\n"))
