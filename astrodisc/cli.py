@@ -40,7 +40,7 @@ def cmd_simulate(args: argparse.Namespace) -> None:
         raise UserError("--n must be at least 10")
     with staged_dataset(args.out, args.force) as work:
         what = _simulate_into(args, work)
-    print(f"wrote {args.n} {what} to {args.out}")
+    print(f"wrote {what} to {args.out}")
 
 
 def _simulate_into(args: argparse.Namespace, out: Path) -> str:
@@ -49,16 +49,35 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
         from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 
         simulate_galaxies(GalaxySimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
-        return "simulated galaxies"
+        return f"{args.n} simulated galaxies"
+    if args.kind == "viewer":
+        from astrodisc.data.sim.viewer import ViewerConfig, render_viewer_sky
+
+        if args.sky is None:
+            raise UserError("viewer needs --sky FOLDER: the simulated galaxy sky to draw as viewer pictures")
+        sky = _existing_dir(str(args.sky))
+        render_viewer_sky(sky, out, ViewerConfig(seed=args.seed), progress=not args.quiet)
+        return f"viewer pictures of the simulated galaxies of {sky.name}"
     if args.kind == "embeddings":
         from astrodisc.data.sim.embeddings import SyntheticConfig, write_synthetic
 
         write_synthetic(SyntheticConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
-        return "synthetic embeddings and their catalogue"
+        return f"{args.n} synthetic embeddings and their catalogue"
     from astrodisc.data.sim.varstars import VarStarSimConfig, simulate_varstars
 
     simulate_varstars(VarStarSimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
-    return "simulated variable stars"
+    return f"{args.n} simulated variable stars"
+
+
+def _print_import_summary(out: Path) -> None:
+    """The galaxy importers' one line of what was done, and any warning that the pictures lie far from what the
+    shipped encoders learned."""
+    from astrodisc.data.galaxies import GalaxyStore
+
+    extra = GalaxyStore(out).info.extra
+    print(extra["import_summary"])
+    for note in extra.get("domain_warnings", []):
+        print(f"warning: {note}", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -83,13 +102,26 @@ def cmd_import(args: argparse.Namespace) -> None:
 
         if args.source is None or args.catalogue is None:
             raise UserError("galaxy-folder needs --source FOLDER and --catalogue CSV (file_loc, ra, dec, ...)")
-        out = import_cutout_folder(args.source, args.catalogue, args.out, progress=not args.quiet, force=args.force)
+        out = import_cutout_folder(
+            args.source,
+            args.catalogue,
+            args.out,
+            stamp_px=args.stamp_px,
+            bands=tuple(b.strip() for b in args.bands.split(",")) if args.bands else None,
+            progress=not args.quiet,
+            force=args.force,
+            pixel_scale=args.pixel_scale,
+            survey=args.viewer,
+            field=args.field,
+        )
+        _print_import_summary(out)
     elif args.survey == "galaxy10":
         from astrodisc.data.io.galaxies import import_galaxy10_decals
 
         if args.source is None:
             raise UserError("galaxy10 needs --source Galaxy10_DECals.h5")
         out = import_galaxy10_decals(args.source, args.out, progress=not args.quiet, force=args.force)
+        _print_import_summary(out)
     elif args.survey == "astrom3":
         from astrodisc.data.io.astrom3 import AstroM3Selection, import_astrom3
 
@@ -155,7 +187,7 @@ def cmd_train(args: argparse.Namespace) -> None:
 def cmd_build(args: argparse.Namespace) -> None:
     from astrodisc.chain.build import build_artifacts
 
-    if (args.model is None) == (args.embeddings is None):
+    if args.model is not None and args.embeddings is not None:
         raise UserError("give either --model FOLDER (an encoder) or --embeddings FOLDER (precomputed <space>.npy)")
     embed = None
     if args.embeddings is not None:
@@ -167,9 +199,13 @@ def cmd_build(args: argparse.Namespace) -> None:
         embed = load_precomputed
     else:
         from astrodisc.data.open_store import open_store
-        from astrodisc.learn.embed import check_model
+        from astrodisc.learn.embed import check_model, shipped_model_for
 
-        check_model(open_store(_existing_dir(args.dataset)), _existing_dir(args.model))  # before staging and lock
+        store = open_store(_existing_dir(args.dataset))
+        if args.model is None:
+            args.model = str(shipped_model_for(store))
+            print(f"model: {args.model}, the shipped model that reads {store.info.name}", file=sys.stderr)
+        check_model(store, _existing_dir(args.model))  # before staging and lock
     from astrodisc.base.distributed import open_runner
 
     with open_runner(args.scheduler, args.workers) as runner:
@@ -387,9 +423,11 @@ def parser() -> argparse.ArgumentParser:
     s = verb("simulate", cmd_simulate, "simulate a survey with hidden ground truth")
     s.add_argument(
         "kind",
-        choices=["varstars", "galaxies", "embeddings"],
-        help="kind of survey (embeddings: a catalogue with ready synthetic embeddings, for scale tests)",
+        choices=["varstars", "galaxies", "viewer", "embeddings"],
+        help="kind of survey (viewer: --sky drawn as survey viewers' colour pictures; embeddings: a catalogue with "
+        "ready synthetic embeddings, for scale tests)",
     )
+    s.add_argument("--sky", type=Path, default=None, help="viewer: the simulated galaxy sky to draw")
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
@@ -427,6 +465,27 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--class-column", default=None, help="catalog: class column (default: label or class if present)")
     s.add_argument("--ra-column", default=None, help="catalog: right ascension [deg] (default: ra, raj2000, ...)")
     s.add_argument("--dec-column", default=None, help="catalog: declination [deg] (default: dec, dej2000, ...)")
+    s.add_argument(
+        "--pixel-scale",
+        type=float,
+        default=None,
+        help="galaxy-folder: arcsec per pixel of the pictures (default: the FITS WCS, else --viewer's, else unknown)",
+    )
+    s.add_argument(
+        "--viewer",
+        choices=["legacy", "sdss", "hsc"],
+        default=None,
+        help="galaxy-folder: the survey viewer the pictures came from (its pixel scale, and bands g/r/z or g/r/i)",
+    )
+    s.add_argument("--bands", default=None, help="galaxy-folder: the pictures' bands, blue to red, e.g. g,r,i")
+    s.add_argument(
+        "--field",
+        choices=["angular", "extent", "picture"],
+        default=None,
+        help="galaxy-folder: the stamp frames the encoder's field (default for FITS of known scale), each galaxy's "
+        "extent (default otherwise) or the whole picture",
+    )
+    s.add_argument("--stamp-px", type=int, default=64, help="galaxy-folder: stamp side [px] (default 64)")
     s.add_argument("--subset", default="full", help="astrom3: label subset full, sub50, sub25 or sub10 (default full)")
     s.add_argument(
         "--seed",
@@ -466,7 +525,11 @@ def parser() -> argparse.ArgumentParser:
 
     s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
     s.add_argument("--dataset", required=True, help="dataset folder")
-    s.add_argument("--model", default=None, help="model folder")
+    s.add_argument(
+        "--model",
+        default=None,
+        help="model folder (default: the shipped model that reads the dataset's kind and pixels)",
+    )
     s.add_argument(
         "--embeddings",
         default=None,
@@ -529,7 +592,7 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--parts",
         default="search,own,map,build,browser,labels",
-        help="comma-separated subset of search,own,map,build,browser,labels",
+        help="comma-separated subset of search,own,map,build,browser,labels (and, alone: speed, framing)",
     )
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")

@@ -13,13 +13,14 @@ import pytest
 from astropy.io import fits
 from PIL import Image
 
-from astrodisc.data.galaxies import CUTOUTS, MORPHOLOGIES, GalaxyStore
+from astrodisc.data.galaxies import CUTOUTS, DECAM_EXTINCTION, MORPHOLOGIES, GalaxyStore
 from astrodisc.data.io import galaxies as galaxy_importers
 from astrodisc.data.io.galaxies import (
     GALAXY10_CLASSES,
     import_cutout_folder,
     import_galaxy10_decals,
 )
+from astrodisc.data.pictures import to_stamp
 from astrodisc.errors import UserError
 
 SCALE_DEG = 0.262 / 3600
@@ -97,24 +98,52 @@ def test_fits_folder_round_trips_fluxes_and_catalogue(fits_folder, tmp_path):
     assert objects["e_bv"].isna().all()
     assert store.imaging.pixel_unit == "nanomaggy" and store.imaging.pixel_scale_arcsec == pytest.approx(0.262)
     assert store.info.bands == ("g", "r", "z") and store.info.kind == "galaxies" and not store.info.simulated
-    assert store.cutouts.dtype == np.float32 and store.cutouts.shape == (5, 3, 32, 32)
-    np.testing.assert_array_equal(store.image("A1"), cubes["a"])
-    np.testing.assert_array_equal(store.image("b"), cubes["b"])
-    np.testing.assert_array_equal(store.image("C3"), cubes["c"][:, 4:36, 4:36])  # 40 px centre-cropped to 32
-    e = store.image("E5")  # 28 px zero-padded by 2 on each side
-    np.testing.assert_array_equal(e[:, 2:30, 2:30], cubes["e"])
-    assert e[:, :2].sum() == 0 and e[:, :, 30:].sum() == 0
+    # the encoder's field, 64 px of 0.262 arcsec, about each 0.262-arcsec picture: the pictures whole, in the
+    # middle, the rest of the field at each picture's sky level (never cropped, never black)
+    assert store.cutouts.dtype == np.float32 and store.cutouts.shape == (5, 3, 64, 64)
+    np.testing.assert_array_equal(store.image("A1")[:, 16:48, 16:48], cubes["a"])
+    np.testing.assert_array_equal(store.image("b")[:, 16:48, 16:48], cubes["b"])
+    np.testing.assert_array_equal(store.image("C3")[:, 12:52, 12:52], cubes["c"])
+    e = store.image("E5")
+    np.testing.assert_array_equal(e[:, 18:46, 18:46], cubes["e"])
+    np.testing.assert_allclose(e[:, 0, 0], np.median(cubes["e"][:, :3], axis=(1, 2)), rtol=0.2)
+    np.testing.assert_allclose(objects["framed_fraction"], [2.0, 2.0, 1.6, 2.0, 64 / 28])
+    np.testing.assert_allclose(objects["stamp_scale_arcsec"], 0.262)
     d = store.image("D4")  # stored in maggies: converted to nanomaggies; the NaN became 0
-    assert d[1, 5, 6] == 0.0
-    np.testing.assert_allclose(d[0, 3, 4], cubes["d"][0, 3, 4], rtol=1e-6)
+    assert d[1, 16 + 5, 16 + 6] == 0.0
+    np.testing.assert_allclose(d[0, 16 + 3, 16 + 4], cubes["d"][0, 3, 4], rtol=1e-6)
+    summary = store.info.extra["import_summary"]
+    assert summary.startswith("5 FITS pictures, 28–40 px; pixel scale 0.262″/px; framed by the encoder's field")
+    assert "resampled to 64 px; bands g/r/z" in summary
 
 
-def test_explicit_stamp_size_crops_every_cutout_and_replaces_a_store(fits_folder, tmp_path):
+def test_a_finer_pixel_scale_is_resampled_to_the_encoders_field_with_its_flux(fits_folder, tmp_path):
+    """Pictures at 0.131 arcsec/px (given, as no WCS says otherwise): the encoder's 16.8-arcsec field is 128 of
+    their pixels, averaged 2 x 2 into each 0.262-arcsec stamp pixel, whose flux is the four pixels' sum."""
+    folder, csv, cubes = fits_folder
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    for name in ("c", "e"):
+        _write_fits(plain / f"{name}.fits", cubes[name], "planes")  # no WCS
+    pd.DataFrame({"file_loc": ["c.fits", "e.fits"], "ra": [1.0, 2.0], "dec": [0.0, 0.0]}).to_csv(
+        tmp_path / "plain.csv", index=False
+    )
+    store = GalaxyStore(
+        import_cutout_folder(plain, tmp_path / "plain.csv", tmp_path / "out", pixel_scale=0.131, progress=False)
+    )
+    c = store.image("c")  # 40 px of 0.131 arcsec: 20 stamp pixels in the middle of the 64
+    expected = cubes["c"].reshape(3, 20, 2, 20, 2).sum(axis=(2, 4))
+    np.testing.assert_allclose(c[:, 22:42, 22:42], expected, rtol=1e-5)
+    assert "pixel scale 0.131″/px" in store.info.extra["import_summary"]
+
+
+def test_explicit_stamp_size_and_a_store_replaced(fits_folder, tmp_path):
     folder, csv, cubes = fits_folder
     import_cutout_folder(folder, csv, tmp_path / "out", progress=False)
-    store = GalaxyStore(import_cutout_folder(folder, csv, tmp_path / "out", stamp_px=16, progress=False, force=True))
-    assert store.cutouts.shape == (5, 3, 16, 16)
-    np.testing.assert_array_equal(store.image("A1"), cubes["a"][:, 8:24, 8:24])
+    store = GalaxyStore(import_cutout_folder(folder, csv, tmp_path / "out", stamp_px=32, progress=False, force=True))
+    assert store.cutouts.shape == (5, 3, 32, 32)
+    np.testing.assert_array_equal(store.image("A1"), cubes["a"])
+    np.testing.assert_array_equal(store.image("C3"), cubes["c"][:, 4:36, 4:36])  # the encoder's 8.4-arcsec field
 
 
 def test_png_folder_stores_rgb8_composites(tmp_path):
@@ -134,11 +163,30 @@ def test_png_folder_stores_rgb8_composites(tmp_path):
     assert list(store.objects["object_id"]) == ["g1", "g2", "g3"]
     assert store.objects["label"].isna().all() and store.info.classes == MORPHOLOGIES
     assert store.imaging.pixel_unit == "rgb8" and not store.imaging.is_flux
+    assert store.imaging.extinction_coeff == () and store.imaging.pixel_scale_arcsec is None  # nothing assumed
     assert store.info.bands == ("R", "G", "B")
-    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (3, 3, 24, 24)
-    np.testing.assert_array_equal(store.image("g1"), images["g1"].transpose(2, 0, 1))
-    assert store.image("g2")[2, 7, 11] == images["g2"][7, 11, 2]  # blue channel of pixel (y=7, x=11)
-    np.testing.assert_array_equal(store.image("g3"), images["g3"][3:27, 3:27].transpose(2, 0, 1))
+    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (3, 3, 64, 64)
+    summary = store.info.extra["import_summary"]
+    assert summary.startswith("3 png pictures, 24–30 px; pixel scale unknown; framed by each galaxy's extent")
+    assert summary.endswith("R/G/B channels, bands not given: no extinction")
+    # the whole picture kept: each is framed about its centre and resampled, never cropped
+    whole = GalaxyStore(
+        import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "whole", field="picture", progress=False)
+    )
+    np.testing.assert_allclose(whole.objects["framed_fraction"], 1.0)
+    g1 = whole.image("g1").astype(float)  # 24 px enlarged to 64: the mean level kept
+    np.testing.assert_allclose(g1.mean(axis=(1, 2)), images["g1"].mean(axis=(0, 1)), atol=3)
+    named = GalaxyStore(
+        import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "sdss", survey="sdss", progress=False)
+    )
+    assert named.imaging.extinction_coeff == tuple(DECAM_EXTINCTION.get(b, 0.0) for b in "irg")
+    assert "pixel scale 0.396″/px" in named.info.extra["import_summary"]
+
+
+def _framed(picture: np.ndarray) -> np.ndarray:
+    """(3, 64, 64) uint8 stamp of an (S, S, 3) picture framed by its galaxy's extent."""
+    stamp, _ = to_stamp(picture.transpose(2, 0, 1).astype(np.float32), 64, "extent")
+    return np.clip(np.rint(stamp), 0, 255).astype(np.uint8)
 
 
 @pytest.fixture
@@ -176,19 +224,19 @@ def test_galaxy10_round_trips_images_labels_and_columns(galaxy10_file, tmp_path,
     assert objects["z_spec"].isna().sum() == 3
     np.testing.assert_allclose(objects["pxscale"], fields["pxscale"])
     assert "notes" not in objects
-    assert store.imaging.pixel_unit == "rgb8" and store.imaging.pixel_scale_arcsec == pytest.approx(0.262)
-    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (12, 3, 256, 256)
-    for row in (0, 6, 11):  # one row from each chunk
-        np.testing.assert_array_equal(store.image(f"galaxy10-{row:05d}"), fields["images"][row].transpose(2, 0, 1))
-    assert store.image("galaxy10-00007")[1, 100, 200] == fields["images"][7, 100, 200, 1]
+    assert store.imaging.pixel_unit == "rgb8" and store.imaging.pixel_scale_arcsec is None
+    assert store.imaging.extinction_coeff == tuple(DECAM_EXTINCTION[b] for b in "zrg")
+    assert store.cutouts.dtype == np.uint8 and store.cutouts.shape == (12, 3, 64, 64)
+    for row in (0, 6, 11):  # one row from each chunk: framed by extent as one picture alone would be
+        np.testing.assert_array_equal(store.image(f"galaxy10-{row:05d}"), _framed(fields["images"][row]))
 
 
 def test_galaxy10_limit_keeps_the_first_rows(galaxy10_file, tmp_path):
     path, fields = galaxy10_file
     store = GalaxyStore(import_galaxy10_decals(path, tmp_path / "out", progress=False, limit=4))
-    assert store.cutouts.shape == (4, 3, 256, 256)
+    assert store.cutouts.shape == (4, 3, 64, 64)
     assert store.objects["label"].tolist() == list(GALAXY10_CLASSES[:4])
-    np.testing.assert_array_equal(store.image("galaxy10-00003"), fields["images"][3].transpose(2, 0, 1))
+    np.testing.assert_array_equal(store.image("galaxy10-00003"), _framed(fields["images"][3]))
 
 
 def test_galaxy10_rejects_a_wrong_layout(tmp_path):

@@ -22,6 +22,7 @@ ALLOWED_NAMERS = {
     "astrodisc/data/sim/varstars.py",
     "astrodisc/data/truth.py",
     "astrodisc/data/sim/galaxies.py",
+    "astrodisc/data/sim/viewer.py",  # copies the simulated sky's truth beside its viewer pictures
     "astrodisc/data/galaxies.py",  # writes the simulated sky's truth beside its cutouts
     "astrodisc/data/sim/embeddings.py",  # writes the synthetic survey's groups beside its embeddings
 }  # (a real import no longer deletes a stale truth: it writes a new folder)

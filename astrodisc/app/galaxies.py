@@ -52,12 +52,15 @@ def object_view(current: Current, row: int) -> None:
     info = store.info
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     cutout = store.image(object_id)
-    side = store.stamp_px * store.imaging.pixel_scale_arcsec
+    scale = store.imaging.pixel_scale_arcsec
+    field = (
+        f"{store.stamp_px * scale:.1f}″ × {store.stamp_px * scale:.1f}″" if scale else "framed by the galaxy's extent"
+    )
     st.image(
         picture(store, str(store.root), object_id, PANEL_PX),
         width=PANEL_PX,
         output_format="PNG",
-        caption=f"{'+'.join(info.bands)} composite · {side:.1f}″ × {side:.1f}″ · north up",
+        caption=f"{'+'.join(info.bands)} composite · {field} · north up",
     )
     if store.imaging.is_flux:
         with st.expander("Each band (asinh scale)"):

@@ -1,8 +1,7 @@
 """Colour pictures of galaxy cutouts: Lupton et al. (2004) asinh RGB composites and PNG data URIs for the app.
 
-Flux cutouts (nanomaggies, bands blue to red, e.g. g, r, z) become RGB with the reddest band in the red channel,
-each band first scaled to the Legacy Surveys viewer's relative weights so a typical galaxy comes out neither
-green nor purple; imported 8-bit composites are shown as they are. Example::
+Flux cutouts (nanomaggies, bands blue to red, e.g. g, r, z) are drawn as the survey viewers draw them
+(:func:`astrodisc.data.pictures.viewer_rgb`); imported 8-bit composites are shown as they are. Example::
 
     rgb = cutout_rgb(store.image(object_id), store.imaging)   # (S, S, 3) uint8
     uri = png_data_uri(resized(rgb, 48))                      # "data:image/png;base64,..."
@@ -17,11 +16,7 @@ import numpy as np
 from PIL import Image
 
 from astrodisc.data.galaxies import GalaxyImaging
-
-# Multipliers of the blue, green and red channels' bands (g, r, z in DECaLS), after the Legacy Surveys viewer.
-CHANNEL_WEIGHTS: tuple[float, float, float] = (1.7, 1.0, 0.6)
-LUPTON_STRETCH = 0.3  # [nanomaggy]: linear below, logarithmic above
-LUPTON_Q = 8.0
+from astrodisc.data.pictures import viewer_rgb
 
 
 def cutout_rgb(cutout: np.ndarray, imaging: GalaxyImaging) -> np.ndarray:
@@ -36,12 +31,7 @@ def cutout_rgb(cutout: np.ndarray, imaging: GalaxyImaging) -> np.ndarray:
     if not imaging.is_flux:
         channels = cutout[:3] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
         return np.clip(np.nan_to_num(channels), 0, 255).astype(np.uint8).transpose(1, 2, 0)
-    bands = cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
-    blue, green, red = (np.nan_to_num(b, nan=0.0) * w for b, w in zip(bands, CHANNEL_WEIGHTS, strict=False))
-    with np.errstate(invalid="ignore", divide="ignore"):  # blank (zero-intensity) pixels: 0/0, drawn black
-        from astropy.visualization import make_lupton_rgb  # noqa: PLC0415 - astropy loads in ~0.5 s; not on the map's first draw
-
-        return make_lupton_rgb(red, green, blue, minimum=0.0, stretch=LUPTON_STRETCH, Q=LUPTON_Q)
+    return viewer_rgb(cutout)
 
 
 def band_grey(image: np.ndarray, softening: float = 3.0) -> np.ndarray:

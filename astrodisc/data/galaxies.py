@@ -41,7 +41,7 @@ DUPLICATE_RADIUS_ARCSEC = 2.0  # two catalogue entries closer than this on the s
 class GalaxyImaging:
     """How the cutouts were taken: stored in ``DatasetInfo.extra``."""
 
-    pixel_scale_arcsec: float = 0.262  # DECaLS
+    pixel_scale_arcsec: float | None = 0.262  # DECaLS; None: unknown or per object (pictures framed by extent)
     pixel_unit: str = "nanomaggy"  # or "rgb8" for 8-bit colour composites (no fluxes: no noise/reddening aug.)
     zero_point: float = 22.5  # AB mag of a flux of 1 pixel_unit (nanomaggy convention)
     extinction_coeff: tuple[float, ...] = tuple(DECAM_EXTINCTION[b] for b in "grz")  # A_band / E(B-V) per band

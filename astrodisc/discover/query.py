@@ -33,6 +33,7 @@ from astrodisc.chain.index import search
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.io.uploads import CutoutUpload, LightCurveUpload, SpectrumUpload, Upload
 from astrodisc.data.open_store import Store
+from astrodisc.data.pictures import to_stamp
 from astrodisc.errors import UserError
 from astrodisc.learn.embed import embed_inputs
 from astrodisc.learn.galaxies import encode, load_galaxy_model
@@ -138,12 +139,15 @@ class _Cutouts:
 def _embed_cutout(upload: CutoutUpload, store: GalaxyStore, path: Path, ebv: float) -> Query:
     encoder, aug = _image_model(str(path), (path / "weights.pt").stat().st_mtime)
     imaging = store.imaging
-    pixels = resample(upload.pixels, upload.pixel_scale_arcsec, imaging.pixel_scale_arcsec, imaging.is_flux)
+    if imaging.pixel_scale_arcsec is None:  # pictures framed as the store's were on import
+        pixels, _ = to_stamp(upload.pixels, store.stamp_px, store.info.extra.get("field", "extent"))
+    else:
+        pixels = resample(upload.pixels, upload.pixel_scale_arcsec, imaging.pixel_scale_arcsec, imaging.is_flux)
     if pixels.shape[-1] < aug.crop_px:
+        scale = imaging.pixel_scale_arcsec
         raise UserError(
-            f"{upload.name} is {pixels.shape[-1]}×{pixels.shape[-1]} px at "
-            f"{imaging.pixel_scale_arcsec:g}″/px; the model reads the central {aug.crop_px}×"
-            f"{aug.crop_px} px ({aug.crop_px * imaging.pixel_scale_arcsec:.1f}″)"
+            f"{upload.name} is {pixels.shape[-1]}×{pixels.shape[-1]} px at {scale:g}″/px; the model reads the "
+            f"central {aug.crop_px}×{aug.crop_px} px ({aug.crop_px * (scale or 0):.1f}″)"
         )
     sky = sky_sigma(pixels, upload.name) if imaging.is_flux else np.zeros(len(pixels), np.float32)
     if not np.isfinite(ebv) or ebv < 0:

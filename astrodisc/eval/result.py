@@ -139,6 +139,40 @@ def parse_evaluation(result: Any) -> EvaluationResult:
     return parse_catalog(result) if kind == "catalog" else parse_varstars(result)
 
 
+@dataclass(frozen=True)
+class LabelledFeatures:
+    """One feature set (the embedding, or a baseline) of a labelled-set evaluation (:mod:`astrodisc.eval.labelled`):
+    its k-fold probe (accuracy and ``auc_<class>``) and its neighbour precision per class and ``all``."""
+
+    name: str
+    probe: SeedSummary
+    precision_at_10: dict[str, float]
+
+
+def parse_labelled(result: dict) -> tuple[LabelledFeatures, ...]:
+    """The ``labelled`` section of an evaluation JSON, one record per feature set (none without the section)."""
+    section = result.get("labelled")
+    if section is None:
+        return ()
+    section = _object(section, "labelled")
+    classes = tuple(_object(section.get("class_counts"), "labelled.class_counts"))
+    metrics = ("accuracy", *(f"auc_{c}" for c in classes))
+    out = []
+    for name, entry in section.items():
+        if not isinstance(entry, dict) or "probe" not in entry:
+            continue  # the section's scalars and class counts
+        path = f"labelled.{name}"
+        precision = _object(entry.get("precision_at_10"), f"{path}.precision_at_10")
+        out.append(
+            LabelledFeatures(
+                name,
+                SeedSummary.from_json(entry["probe"], f"{path}.probe", metrics),
+                {k: _number(v, f"{path}.precision_at_10.{k}") for k, v in precision.items()},
+            )
+        )
+    return tuple(out)
+
+
 def evaluation_json(result: dict) -> dict:
     """An evaluator's result as the JSON ``evaluate --json`` writes: every :class:`SeedSummary` as its JSON
     object, the rest as it is; refused (UserError) if :func:`parse_evaluation` would not read it back."""
@@ -154,6 +188,7 @@ def evaluation_json(result: dict) -> dict:
 
     document = plain(result)
     parse_evaluation(document)
+    parse_labelled(document)
     return document
 
 

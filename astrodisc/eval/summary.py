@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.base.atomic import save_json
-from astrodisc.eval.result import AccuracyCell, BaselineCell, parse_evaluation
+from astrodisc.eval.result import AccuracyCell, BaselineCell, parse_evaluation, parse_labelled
 from astrodisc.paths import PROJECT_ROOT, models_dir
 
 EVALUATION_FILE = "evaluation.json"
@@ -211,3 +211,16 @@ def ood_summary(catalog: pd.DataFrame, manifest: dict) -> OodSummary:
         share(labelled),
         share(~labelled),
     )
+
+
+def labelled_table(result: dict) -> pd.DataFrame:
+    """The labelled-set evaluation as one row per feature set (``embedding``, ``pixel_pca``, ...): ``accuracy``
+    and each ``auc_<class>`` as "mean ± std" over folds, and ``p@10 <class>`` / ``p@10 all`` neighbour precision;
+    empty without a ``labelled`` section."""
+    rows = []
+    for features in parse_labelled(result):
+        row: dict[str, str | float] = {"features": features.name}
+        row |= {name: f"{s.mean:.3f} ± {s.std:.3f}" for name, s in features.probe.metrics.items()}
+        row |= {f"p@10 {name}": round(value, 3) for name, value in features.precision_at_10.items()}
+        rows.append(row)
+    return pd.DataFrame(rows)

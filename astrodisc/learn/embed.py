@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import fields
 from functools import lru_cache
@@ -20,6 +21,7 @@ from astrodisc.errors import UserError
 from astrodisc.learn.encoders.clip_model import MODALITIES, fuse
 from astrodisc.learn.preprocess import MetadataScaler, ModelInputs, model_inputs
 from astrodisc.learn.varstars import load_varstar_model, to_batch
+from astrodisc.paths import models_dir
 
 if TYPE_CHECKING:  # imported where used: only galaxy stores need them
     from astrodisc.learn.encoders.resnet import ResNetEncoder
@@ -123,16 +125,42 @@ def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -
     return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
 
 
+def _reads(config: dict, store: Store) -> bool:
+    """Whether a model folder's ``config.json`` (as a dict) is for ``store``'s kind, bands and pixel unit."""
+    if config.get("kind") != store.info.kind:
+        return False
+    if isinstance(store, GalaxyStore):
+        channels = config.get("encoder", {}).get("in_channels")
+        return channels == len(store.info.bands) and config.get("pixel_unit", "nanomaggy") == store.imaging.pixel_unit
+    return True
+
+
+def shipped_model_for(store: Store) -> Path:
+    """The shipped model (a folder of ``models/``, in name order) that reads ``store``: its kind and, for
+    galaxies, its bands and pixel unit (flux cutouts or 8-bit colour pictures); a UserError when none does."""
+    for folder in sorted(p for p in models_dir().iterdir() if (p / "config.json").is_file()):
+        if _reads(json.loads((folder / "config.json").read_text()), store):
+            return folder
+    raise UserError(f"no shipped model reads {store.info.name} ({_holds(store)}): train one with astrodisc train")
+
+
+def _holds(store: Store) -> str:
+    if isinstance(store, GalaxyStore):
+        return f"{len(store.info.bands)}-band {store.imaging.pixel_unit} cutouts"
+    return store.info.kind
+
+
 def _check_reads(store: GalaxyStore, model_dir: Path, encoder: ResNetEncoder, config: dict) -> None:
-    """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit."""
-    if (
-        encoder.config.in_channels != len(store.info.bands)
-        or config.get("pixel_unit", store.imaging.pixel_unit) != store.imaging.pixel_unit
-    ):
+    """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit; it names the
+    shipped model that does, if one does."""
+    if not _reads({**config, "kind": store.info.kind}, store):
+        try:
+            hint = f"; the shipped {shipped_model_for(store).name} reads them (build picks it without --model)"
+        except UserError:
+            hint = ""
         raise UserError(
             f"model {Path(model_dir).name} reads {encoder.config.in_channels}-band "
-            f"{config.get('pixel_unit')} cutouts; {store.info.name} has {len(store.info.bands)}-band "
-            f"{store.imaging.pixel_unit} cutouts"
+            f"{config.get('pixel_unit')} cutouts; {store.info.name} has {_holds(store)}{hint}"
         )
 
 

@@ -39,6 +39,23 @@ ABOUT = {
             "65k queue for MoCo) and hundreds of epochs, which is where their label-efficiency gains come from.",
         ],
     ),
+    "galaxies-rgb8": (
+        [
+            "Galaxy-picture encoder pretrained with {objective}: a narrow ResNet (stem width {width}, blocks {blocks})",
+            "over {input_px}-px crops of 8-bit colour pictures as the Legacy Survey, SDSS and HSC viewers save them",
+            "(R, G, B = z, r, g or i, r, g; JPEG or PNG), binned {bin_px}x{bin_px} in its stem. It reads 64-px stamps",
+            "framed by each galaxy's extent (`astrodisc import galaxy-folder`'s default: 1.7 x the 90 %-light",
+            "diameter, resampled, never cropped), so the pixel scale and picture size need not be known. Trained on",
+            "the simulated sky drawn as viewer pictures (`astrodisc simulate viewer`: 0.1-0.5 arcsec pixels,",
+            "128-424 px, JPEG quality 70-95 or PNG); rotation/flip, jitter-crop and PSF-blur augmentations (8-bit",
+            "pictures carry no flux noise or reddening to vary); {embed_dim}-d projection head.",
+        ],
+        [
+            "As for the flux encoder: on a GPU, full-resolution stamps (no 2x2 stem binning), a ResNet-50, larger",
+            "batches and hundreds of epochs; and real viewer pictures by the hundred thousand (Galaxy Zoo DECaLS)",
+            "to pretrain on, which 2 cores cannot read in the time.",
+        ],
+    ),
     "catalog": (
         [
             "Tabular encoder for a catalogue pretrained with SCARF (Bahri et al. 2022, arXiv:2106.15147): an MLP over",
@@ -58,7 +75,8 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
     config = json.loads((Path(model_dir) / "config.json").read_text())
     training = config["training"]
     weights_mb = (Path(model_dir) / "weights.pt").stat().st_size / 1e6
-    about, gpu = ABOUT[config["kind"]]
+    pictures = config["kind"] == "galaxies" and config.get("pixel_unit") == "rgb8"
+    about, gpu = ABOUT["galaxies-rgb8" if pictures else config["kind"]]
     if config["kind"] == "galaxies":
         about = [line.format(objective=OBJECTIVE_NAMES[config["objective"]], **config["encoder"]) for line in about]
     if config["kind"] == "catalog":

@@ -32,6 +32,8 @@ skips simulating and embedding; each timed build starts from an empty artifact f
 - ``labels``: the label database with 10^6 labels on 10^5 objects (:mod:`astrodisc.ops.bench_labels`): the full
   latest labels, the Label page's next object and an export, each right after a new label, and a 261,111-row
   import
+- ``framing``: how a viewer's picture is best brought to the encoder's stamp (:mod:`astrodisc.ops.bench_framing`);
+  not in the default parts
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ from astrodisc.data.sim.embeddings import (
     write_synthetic,
 )
 from astrodisc.errors import UserError
+from astrodisc.ops.bench_framing import framing_figures
 from astrodisc.ops.bench_labels import label_figures
 from astrodisc.ops.bench_speed import run as speed_figures
 from astrodisc.ops.browser import rss_mb
@@ -81,7 +84,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels", "speed")
+PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing")
 
 
 @dataclass(frozen=True)
@@ -338,6 +341,7 @@ def run(
     measures["browser"] = lambda: (_browser(synthetic_dataset(n, workdir)) for n in browser_sizes)
     measures["labels"] = lambda: [label_figures(workdir=workdir)]
     measures["speed"] = lambda: [speed_figures(app=app)]
+    measures["framing"] = lambda: [framing_figures(workdir)]
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():

@@ -125,6 +125,14 @@ def show() -> None:
             tasks = sorted(efficiency["task"].unique())
             task = st.selectbox("Task", tasks, index=tasks.index("all") if "all" in tasks else 0, key=TASK_KEY)
             st.plotly_chart(model_figures.label_efficiency_figure(efficiency, task), config=PLOTLY_CONFIG)
+        labelled = model_report.labelled_table(evaluation.result)
+        if len(labelled):
+            st.subheader("On the set's own labels")
+            st.caption(
+                "Standardised logistic regression, stratified 5-fold: accuracy and one-vs-rest AUC per class; "
+                "p@10: the share of an object's 10 nearest neighbours (cosine) with its label, by its class."
+            )
+            st.dataframe(labelled, hide_index=True)
         if confusions:
             name = st.selectbox("Confusion matrix", list(confusions), key=CONFUSION_KEY)
             st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=PLOTLY_CONFIG)

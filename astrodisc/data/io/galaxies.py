@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -34,11 +34,21 @@ from astrodisc.data.galaxies import (
 )
 from astrodisc.base.gzip_guard import check_unpacked_size
 from astrodisc.base.staging import staged_dataset
+from astrodisc.data.pictures import EXTENT_FIELD, FIELDS, Field, to_stamp
 from astrodisc.data.store import DatasetInfo
 from astrodisc.errors import UserError
 
-DEFAULT_PIXEL_SCALE = 0.262  # arcsec/pixel, DECaLS
-MAX_STAMP_PX = 256  # cap of the default stamp size (the most common cutout size)
+ENCODER_SCALE = 0.262  # arcsec/px of the simulated sky the flux encoder learned (DECaLS)
+ENCODER_STAMP_PX = 64  # stamp side [px] the shipped encoders read (their crop is the central 56 px)
+# The viewers' pixel scales [arcsec/px] and the bands of their colour pictures (blue, green, red channel order
+# reversed: a picture's R channel holds the reddest band)
+SURVEYS: dict[str, tuple[float, tuple[str, str, str]]] = {
+    "legacy": (0.262, ("g", "r", "z")),
+    "sdss": (0.396, ("g", "r", "i")),
+    "hsc": (0.168, ("g", "r", "i")),
+}
+SMALL_FRAME, LARGE_FRAME = 0.08, 1.0  # a median framed fraction outside these is far from the encoder's domain
+BRIGHT_SKY = 60  # an 8-bit picture whose sky level is brighter than this was stretched unlike a viewer's
 MAX_IMAGE_PIXELS = 4096 * 4096  # per band: larger "cutouts" are refused before they are decoded
 MAX_NONFINITE = 0.5  # a cutout with a larger fraction of NaN/inf pixels is refused
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fits.fz")
@@ -80,19 +90,6 @@ def _writing(out: Path, n: int, bands: int, stamp_px: int, dtype: type) -> Itera
         writer.tmp.unlink(missing_ok=True)
         raise
     writer.close()
-
-
-def _crop_or_pad(cube: np.ndarray, size: int) -> np.ndarray:
-    """(B, H, W) -> (B, size, size): each spatial axis centre-cropped if longer, zero-padded if shorter."""
-    for axis in (1, 2):
-        n = cube.shape[axis]
-        if n > size:
-            cube = np.take(cube, np.arange((n - size) // 2, (n - size) // 2 + size), axis=axis)
-        elif n < size:
-            widths = [(0, 0)] * 3
-            widths[axis] = ((size - n) // 2, size - n - (size - n) // 2)
-            cube = np.pad(cube, widths)
-    return cube
 
 
 # --------------------------------------------------------------------------------------------- FITS files
@@ -332,17 +329,12 @@ def _read_catalogue(catalogue_csv: Path, folder: Path) -> tuple[pd.DataFrame, li
     return objects, files
 
 
-def _stamp_size(shapes: list[tuple[int, int]]) -> int:
-    """The most common cutout side (the longer one; the larger on ties), at most MAX_STAMP_PX."""
-    counts = Counter(max(shape) for shape in shapes)
-    return min(max(counts, key=lambda side: (counts[side], side)), MAX_STAMP_PX)
-
-
-def _common_pixel_scale(scales: list[float | None], files: list[Path]) -> float:
-    """The median of the files' pixel scales [arcsec]; they must agree to 1%. None known: DECaLS's 0.262."""
+def _common_pixel_scale(scales: list[float | None], files: list[Path], given: float | None) -> float | None:
+    """The files' pixel scale [arcsec/px]: their median WCS scale (they must agree to 1 %), else ``given``
+    (``--pixel-scale`` or the named survey's), else None (unknown)."""
     known = [(s, p) for s, p in zip(scales, files, strict=False) if s is not None]
     if not known:
-        return DEFAULT_PIXEL_SCALE
+        return given
     median = float(np.median([s for s, _ in known]))
     for scale, path in known:
         if abs(scale / median - 1) > 0.01:
@@ -353,18 +345,49 @@ def _common_pixel_scale(scales: list[float | None], files: list[Path]) -> float:
     return median
 
 
+def _framing_box(field: Field | Literal["angular"], scale: float | None, stamp_px: int) -> float | None:
+    """The side [picture px] of the fixed angular field, or None for the pictures' own framings."""
+    if field != "angular":
+        return None
+    if scale is None:
+        raise UserError("an angular field needs the pixel scale: give --pixel-scale or --survey, or --field extent")
+    return stamp_px * ENCODER_SCALE / scale
+
+
+def _domain_warnings(framed: np.ndarray, sky_levels: np.ndarray, grey: np.ndarray, is_fits: bool) -> list[str]:
+    """What sets an import far from the domain the shipped encoders learned (their simulated sky, as a viewer
+    frames and draws it), each in words."""
+    notes = []
+    median = float(np.median(framed))
+    if median < SMALL_FRAME:
+        notes.append(f"the galaxies span a median {median:.0%} of their pictures: the stamps are mostly upsampled")
+    if median > LARGE_FRAME:
+        notes.append(f"the frames reach past the pictures' edges (median {median:.0%} of a side): galaxies cut off?")
+    if not is_fits and grey.mean() > 0.5:
+        notes.append(f"{grey.mean():.0%} of the pictures are grey (R = G = B): the encoder learned colour pictures")
+    if not is_fits and float(np.median(sky_levels)) > BRIGHT_SKY:
+        notes.append(
+            f"a bright sky (median level {np.median(sky_levels):.0f}/255): stretched unlike the survey viewers"
+        )
+    return notes
+
+
 def import_cutout_folder(
     folder: Path,
     catalogue_csv: Path,
     out: Path,
-    stamp_px: int | None = None,
-    bands: tuple[str, ...] = ("g", "r", "z"),
+    stamp_px: int = ENCODER_STAMP_PX,
+    bands: tuple[str, ...] | None = None,
     progress: bool = True,
     force: bool = False,
+    pixel_scale: float | None = None,
+    survey: str | None = None,
+    field: Field | Literal["angular"] | None = None,
 ) -> Path:
     """Import a folder of cutouts listed by a CSV catalogue into a galaxy store at ``out``; returns ``out``. The
     store is written whole or not at all, replacing a dataset at ``out`` only with ``force``
-    (:mod:`astrodisc.base.staging`).
+    (:mod:`astrodisc.base.staging`). What was done is one line, ``info.extra["import_summary"]`` (with any
+    warning that the pictures lie far from the shipped encoders' domain in ``info.extra["domain_warnings"]``).
 
     The catalogue has ``file_loc`` (path relative to ``folder`` or absolute), ``ra``, ``dec`` [deg] and
     optionally ``label``, ``redshift`` (-> ``z_spec``), ``e_bv`` [mag] and ``object_id`` (else the file
@@ -373,28 +396,49 @@ def import_cutout_folder(
     All files are of one kind:
 
     * FITS: a (B, H, W) cube in the primary or first image HDU with data, or B 2-D image HDUs, in the order
-      of ``bands``; fluxes in BUNIT (nanomaggy when absent; maggy and Jansky units are converted) stored as
-      float32 nanomaggies. Pixel scale from CD1_2/CD2_2 or CDELT2 [deg], else 0.262 arcsec.
-      NaN/inf pixels become 0 (counted per object in ``nonfinite_pixels``); a cutout with more than half of
-      them is refused.
-    * PNG/JPEG: colour images stored as uint8 R, G, B composites (``pixel_unit`` "rgb8"), 0.262 arcsec pixels.
+      of ``bands`` (default: the survey's, else g, r, z); fluxes in BUNIT (nanomaggy when absent; maggy and
+      Jansky units are converted) stored as float32 nanomaggies. NaN/inf pixels become 0 (counted per object in
+      ``nonfinite_pixels``); a cutout with more than half of them is refused.
+    * PNG/JPEG: colour pictures as survey viewers save them, stored as uint8 R, G, B (``pixel_unit`` "rgb8").
+      Their channels are bands only when the user says which (``survey`` or ``bands``: then the extinction
+      coefficients of those bands are recorded, reddest in R); otherwise none are.
 
+    The pixel scale [arcsec/px] comes from the FITS WCS, else ``pixel_scale``, else the named ``survey``'s
+    (:data:`SURVEYS`), else it is unknown. Every picture becomes a ``stamp_px`` stamp by resampling, never by
+    a crop (:func:`astrodisc.data.pictures.to_stamp`): ``field="angular"`` (the default for FITS of known scale)
+    takes the encoder's own field, ``stamp_px`` x 0.262 arcsec; ``"extent"`` (the default otherwise) frames each
+    galaxy by its measured 90 %-light radius, as the simulated sky frames its galaxies; ``"picture"`` keeps each
+    picture's own framing. Fluxes are rescaled with the pixel area. Per object: ``framed_fraction`` (the share of
+    the picture's side the stamp shows) and ``stamp_scale_arcsec`` (NaN where the scale is unknown).
     A picture under MIN_CUTOUT_PX (16) on a side is refused: it cannot hold a resolved galaxy.
-    Cutouts are centre-cropped or zero-padded to ``stamp_px`` (default: the most common size, at most 256).
     ``classes`` are the catalogue's sorted labels (MORPHOLOGIES if it has none).
     """
     folder, catalogue_csv, out = Path(folder), Path(catalogue_csv), Path(out)
     if not folder.is_dir():
         raise UserError(f"cutout folder not found: {folder}")
-    if stamp_px is not None and stamp_px < MIN_CUTOUT_PX:
+    if stamp_px < MIN_CUTOUT_PX:
         raise UserError(f"stamp size must be at least {MIN_CUTOUT_PX} px, got {stamp_px}")
+    if survey is not None and survey not in SURVEYS:
+        raise UserError(f"unknown survey {survey!r}: one of {', '.join(SURVEYS)}")
+    if pixel_scale is not None and not (np.isfinite(pixel_scale) and 0.01 <= pixel_scale <= 60):
+        raise UserError(f"--pixel-scale is in arcsec per pixel, between 0.01 and 60; got {pixel_scale}")
+    if field is not None and field not in (*FIELDS, "angular"):
+        raise UserError(f"--field is one of angular, {', '.join(FIELDS)}; got {field!r}")
     with staged_dataset(out, force) as work:
-        _write_cutout_folder(folder, catalogue_csv, work, stamp_px, bands, progress)
+        _write_cutout_folder(folder, catalogue_csv, work, stamp_px, bands, progress, pixel_scale, survey, field)
     return out
 
 
 def _write_cutout_folder(
-    folder: Path, catalogue_csv: Path, out: Path, stamp_px: int | None, bands: tuple[str, ...], progress: bool
+    folder: Path,
+    catalogue_csv: Path,
+    out: Path,
+    stamp_px: int,
+    bands: tuple[str, ...] | None,
+    progress: bool,
+    pixel_scale: float | None,
+    survey: str | None,
+    field: Field | Literal["angular"] | None,
 ) -> None:
     """The work of :func:`import_cutout_folder`, writing the store into the (staging) folder ``out``."""
     objects, files = _read_catalogue(catalogue_csv, folder)
@@ -405,42 +449,90 @@ def _write_cutout_folder(
             f"(e.g. {kinds['FITS'].name}, {kinds['image'].name}): import each kind separately"
         )
     is_fits = "FITS" in kinds
-    bands = tuple(bands) if is_fits else RGB_BANDS
-    probe = (lambda p: _fits_shape(p, bands)) if is_fits else _image_shape
+    survey_scale, survey_bands = SURVEYS[survey] if survey else (None, None)
+    named_bands = tuple(bands) if bands else survey_bands
+    if named_bands is not None and not is_fits and len(named_bands) != 3:
+        raise UserError(f"a colour picture holds 3 bands; --bands names {len(named_bands)}")
+    file_bands = named_bands or ("g", "r", "z") if is_fits else RGB_BANDS
+    probe = (lambda p: _fits_shape(p, file_bands)) if is_fits else _image_shape
     shapes = [probe(p) for p in tqdm(files, desc="check cutouts", disable=not progress, mininterval=2)]
-    size = stamp_px or _stamp_size([s[:2] for s in shapes])
-    pixel_scale = _common_pixel_scale([s[2] for s in shapes], files)
+    scale = _common_pixel_scale([s[2] for s in shapes], files, pixel_scale or survey_scale)
+    field = field or ("angular" if is_fits and scale is not None else "extent")
+    box = _framing_box(field, scale, stamp_px)
 
-    nonfinite = np.zeros(len(files), np.int64)
-    with _writing(out, len(files), len(bands), size, np.float32 if is_fits else np.uint8) as writer:
+    n = len(files)
+    nonfinite, framed = np.zeros(n, np.int64), np.zeros(n, np.float32)
+    sky_levels, grey = np.zeros(n, np.float32), np.zeros(n, bool)
+    with _writing(out, n, len(file_bands), stamp_px, np.float32 if is_fits else np.uint8) as writer:
         for i, path in enumerate(tqdm(files, desc="import cutouts", disable=not progress, mininterval=2)):
-            cube = _read_fits(path, bands) if is_fits else _read_image(path)
+            cube = _read_fits(path, file_bands) if is_fits else _read_image(path).astype(np.float32)
+            if cube.ndim == 2:
+                cube = cube[None]
             if is_fits:
                 bad = ~np.isfinite(cube)
                 if bad.mean() > MAX_NONFINITE:
                     raise UserError(f"{path.name}: {bad.mean():.0%} of its pixels are NaN or infinite")
                 cube[bad] = 0.0
                 nonfinite[i] = bad.sum()
-            writer.write(i, _crop_or_pad(cube, size)[None])
+            stamp, framing = to_stamp(cube, stamp_px, "picture" if field == "angular" else field, side_px=box)
+            framed[i] = framing.side_px / max(cube.shape[-2:])
+            if is_fits:
+                writer.write(i, (stamp * (framing.side_px / stamp_px) ** 2)[None])  # flux per (larger) pixel
+            else:
+                writer.write(i, np.clip(np.rint(stamp), 0, 255).astype(np.uint8)[None])
+                sky_levels[i] = float(np.median(cube[:, : max(1, cube.shape[1] // 8)]))
+                grey[i] = bool(np.ptp(cube, axis=0).max() <= 2)
     if is_fits:
         objects["nonfinite_pixels"] = nonfinite
+    sides = np.array([max(s[:2]) for s in shapes])
+    objects["framed_fraction"] = framed
+    objects["stamp_scale_arcsec"] = framed * sides * scale / stamp_px if scale else np.nan
     labels = sorted(set(objects["label"].dropna()))
+    stored_scale = ENCODER_SCALE if field == "angular" else None
+    if field == "picture" and scale is not None and np.ptp(sides) == 0:
+        stored_scale = float(sides[0] * scale / stamp_px)  # one size and scale: one stamp scale
+    coefficients = tuple(DECAM_EXTINCTION.get(b, 0.0) for b in (named_bands or ("g", "r", "z")))
     imaging = (
-        GalaxyImaging(pixel_scale, "nanomaggy", 22.5, tuple(DECAM_EXTINCTION.get(b, 0.0) for b in bands))
+        GalaxyImaging(stored_scale, "nanomaggy", 22.5, coefficients)
         if is_fits
-        else GalaxyImaging(pixel_scale, "rgb8")
+        else GalaxyImaging(stored_scale, "rgb8", 0.0, coefficients[::-1] if named_bands else ())
     )
+    what = f"{n} {'FITS' if is_fits else '/'.join(sorted({p.suffix.lower().lstrip('.') for p in files}))} pictures"
+    size_text = f"{sides.min()}–{sides.max()} px" if np.ptp(sides) else f"{sides[0]} px"
+    framing_text = {
+        "angular": f"the encoder's field ({stamp_px * ENCODER_SCALE:.1f}″: {np.median(framed):.0%} of a picture's side)",
+        "extent": f"each galaxy's extent ({EXTENT_FIELD:g} × its 90 %-light diameter: median {np.median(framed):.0%} "
+        "of a picture's side)",
+        "picture": "each whole picture",
+    }[field]
+    band_text = (
+        f"bands {'/'.join(file_bands)}"
+        if is_fits
+        else (f"R/G/B = {'/'.join(reversed(named_bands))}" if named_bands else "R/G/B channels, bands not given: no extinction")
+    )
+    summary = (
+        f"{what}, {size_text}; pixel scale {f'{scale:.3g}″/px' if scale else 'unknown'}; framed by {framing_text}, "
+        f"resampled to {stamp_px} px; {band_text}"
+    )
+    warnings_found = _domain_warnings(framed, sky_levels, grey, is_fits)
     info = DatasetInfo(
         name=out.name,
         kind="galaxies",
         classes=tuple(labels) or MORPHOLOGIES,
-        bands=bands,
-        encoder_band="r" if "r" in bands else bands[len(bands) // 2],
+        bands=file_bands,
+        encoder_band="r" if "r" in file_bands else file_bands[len(file_bands) // 2],
         time_system="",
         mag_system="AB" if is_fits else "",
         simulated=False,
         source=f"cutout folder {folder} with catalogue {catalogue_csv.name}",
-        extra={"stamp_px": size, "nonfinite_pixels_replaced": int(nonfinite.sum())},
+        extra={
+            "stamp_px": stamp_px,
+            "field": field,
+            "source_pixel_scale_arcsec": scale,
+            "nonfinite_pixels_replaced": int(nonfinite.sum()),
+            "import_summary": summary,
+            "domain_warnings": warnings_found,
+        },
     )
     finish_galaxy_store(out, info, imaging, objects)
 
@@ -467,8 +559,8 @@ def import_galaxy10_decals(
     The file holds ``images`` (N, 256, 256, 3) uint8 colour composites of DECaLS g, r, z imaging (not
     fluxes), ``ans`` (N,) the class index into GALAXY10_CLASSES, ``ra``, ``dec`` [deg], ``redshift``
     (NaN where unknown -> null ``z_spec``) and further per-galaxy columns (``pxscale`` [arcsec/pixel], ...),
-    kept as catalogue columns when 1-D numeric of length N. Cutouts are stored as (N, 3, 256, 256) uint8 rgb8;
-    the pixel scale is the median ``pxscale`` (0.262 arcsec without it). ``object_id`` is
+    kept as catalogue columns when 1-D numeric of length N. Each picture is framed by its galaxy's extent and
+    resampled to a 64-px rgb8 stamp (:func:`astrodisc.data.pictures.to_stamp`), R/G/B = z/r/g. ``object_id`` is
     ``galaxy10-<row>`` (row in the file); ``limit`` keeps the first rows. Images are read in chunks.
     """
     h5_path, out = Path(h5_path), Path(out)
@@ -519,16 +611,19 @@ def _write_galaxy10(h5_path: Path, out: Path, progress: bool, limit: int | None)
             column = file[key]
             if isinstance(column, h5py.Dataset) and column.shape == (total,) and column.dtype.kind in "biuf":
                 objects[key] = column[:n]
-        scales = objects["pxscale"].to_numpy(np.float64) if "pxscale" in objects else np.zeros(0)
-        pixel_scale = float(np.nanmedian(scales)) if np.isfinite(scales).any() else DEFAULT_PIXEL_SCALE
+        framed = np.zeros(n, np.float32)
         with (
-            _writing(out, n, 3, size, np.uint8) as writer,
+            _writing(out, n, 3, ENCODER_STAMP_PX, np.uint8) as writer,
             tqdm(total=n, desc="import Galaxy10", disable=not progress, mininterval=2) as bar,
         ):
             for start in range(0, n, GALAXY10_CHUNK):
                 stop = min(start + GALAXY10_CHUNK, n)
-                writer.write(start, images[start:stop].transpose(0, 3, 1, 2))
+                for row, picture in enumerate(images[start:stop].transpose(0, 3, 1, 2), start):
+                    stamp, framing = to_stamp(picture.astype(np.float32), ENCODER_STAMP_PX, "extent")
+                    writer.write(row, np.clip(np.rint(stamp), 0, 255).astype(np.uint8)[None])
+                    framed[row] = framing.side_px / size
                 bar.update(stop - start)
+        objects["framed_fraction"] = framed
     info = DatasetInfo(
         name=out.name,
         kind="galaxies",
@@ -541,6 +636,14 @@ def _write_galaxy10(h5_path: Path, out: Path, progress: bool, limit: int | None)
         source="Galaxy10 DECaLS (astroNN, Leung & Bovy 2019, MNRAS 483, 3255; labels from Galaxy Zoo "
         "DECaLS, Walmsley et al. 2022, MNRAS 509, 3966; DESI Legacy Imaging Surveys g, r, z "
         f"colour composites): {h5_path.name}",
-        extra={"stamp_px": size, "rows_in_file": total},
+        extra={
+            "stamp_px": ENCODER_STAMP_PX,
+            "field": "extent",
+            "rows_in_file": total,
+            "import_summary": f"{n} Galaxy10 DECaLS pictures, {size} px at 0.262″/px; framed by each galaxy's "
+            f"extent (median {np.median(framed) if n else 0:.0%} of a picture's side), resampled to "
+            f"{ENCODER_STAMP_PX} px; R/G/B = z/r/g",
+        },
     )
-    finish_galaxy_store(out, info, GalaxyImaging(pixel_scale, "rgb8"), objects)
+    coefficients = tuple(DECAM_EXTINCTION[b] for b in "zrg")  # the R, G, B channels' bands
+    finish_galaxy_store(out, info, GalaxyImaging(None, "rgb8", 0.0, coefficients), objects)
