@@ -1,0 +1,64 @@
+"""Pictures to stamps: the extent a galaxy is framed by, and a framing that does not depend on the request."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from astrodisc.data.pictures import EXTENT_FIELD, galaxy_extent, to_stamp, viewer_rgb
+
+
+def _galaxy(size: int, sigma_px: float, noise: float = 0.5, seed: int = 0, sky: float = 10.0) -> np.ndarray:
+    """(3, size, size) a round Gaussian galaxy of peak 200 on a sky of ``sky`` with Gaussian noise."""
+    y, x = np.indices((size, size)) - (size - 1) / 2
+    light = 200.0 * np.exp(-(x**2 + y**2) / (2 * sigma_px**2))
+    rng = np.random.default_rng(seed)
+    return np.stack([light * w + sky + rng.normal(0, noise, light.shape) for w in (1.0, 0.8, 0.6)])
+
+
+@pytest.mark.parametrize("sigma_px", [3.0, 6.0, 12.0])
+def test_the_extent_is_the_90_percent_light_radius(sigma_px):
+    """A Gaussian holds 90 % of its light within sigma * sqrt(2 ln 10) = 2.146 sigma. The 1-px smoothing before
+    detection widens it to sqrt(sigma^2 + 1) and the threshold cuts its faintest wings: within 15 % below, 6 %
+    above."""
+    r90 = galaxy_extent(_galaxy(128, sigma_px))
+    assert 0.85 * 2.146 * sigma_px <= r90 <= 1.06 * 2.146 * sigma_px
+
+
+def test_framing_by_extent_does_not_depend_on_the_request():
+    """The same galaxy asked for at two pixel scales (sigma 4 px in a 96-px picture, 10 px in a 240-px one):
+    framed by extent, both stamps show it alike; framed as whole pictures too (same field), but a picture with
+    twice the field shows it at half the size, which the extent framing undoes."""
+    small, large = _galaxy(96, 4.0), _galaxy(240, 10.0)
+    a, frame_a = to_stamp(small, 64, "extent")
+    b, frame_b = to_stamp(large, 64, "extent")
+    assert frame_a.side_px == pytest.approx(EXTENT_FIELD * 2 * frame_a.r90_px)
+    assert np.abs(a - b).mean() < 2.0  # levels 0-210: the two stamps agree to ~1 %
+    wide = _galaxy(192, 4.0)  # the small request's pixels, twice the field
+    c, _ = to_stamp(wide, 64, "extent")
+    assert np.abs(a - c).mean() < 2.0
+    size = {name: galaxy_extent(to_stamp(p, 64, "picture")[0]) for name, p in (("small", small), ("wide", wide))}
+    assert size["wide"] < 0.6 * size["small"]  # whole pictures: about half the size (1-px smoothing widens it)
+    assert galaxy_extent(c) == pytest.approx(galaxy_extent(a), rel=0.05)  # by extent: the same
+
+
+def test_a_frame_past_the_edge_is_sky_not_black():
+    """A galaxy filling its picture: the frame reaches beyond the edges and the outside takes the sky level."""
+    crowded = _galaxy(40, 8.0, sky=30.0)
+    stamp, frame = to_stamp(crowded, 64, "extent")
+    assert frame.side_px > 40
+    assert stamp[:, 0, 0] == pytest.approx(np.median(crowded[:, :5], axis=(1, 2)), abs=5)
+
+
+def test_an_8_bit_picture_with_a_black_sky_still_finds_its_galaxy():
+    """Viewers clip the sky at black: half the border is 0, its MAD is 0, and the noise is measured from the
+    upper half instead (else every noise pixel would join the galaxy)."""
+    clipped = np.clip(_galaxy(128, 5.0, noise=4.0, sky=0.0), 0, 255)
+    assert 0.85 * 2.146 * 5 <= galaxy_extent(clipped) <= 1.3 * 2.146 * 5
+
+
+def test_viewer_colours_put_the_reddest_band_in_red():
+    cutout = np.zeros((3, 8, 8), np.float32)
+    cutout[2] = 5.0  # z only
+    rgb = viewer_rgb(cutout)
+    assert rgb.shape == (8, 8, 3) and rgb[..., 0].min() > 0 and rgb[..., 1:].max() == 0
