@@ -35,7 +35,7 @@ CATALOGUE_ARMS = {
     "knn": "knn",
     "raw_knn": "raw_knn",
 }
-GALAXY_ARMS = {"probe": "probe", "finetune": "finetune", "scratch": "scratch"}
+GALAXY_ARMS = {"probe": "probe", "finetune": "finetune", "scratch": "scratch", "pixel_pca": "pixel_pca"}
 
 
 def _load(name: str) -> dict:

@@ -108,7 +108,7 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     out = tmp_path / "eval.json"
     assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--out", str(out), "--quiet"]) == 0
     result = json.loads(out.read_text())
-    for arm in ("probe", "finetune", "scratch"):
+    for arm in ("probe", "pixel_pca", "finetune", "scratch"):
         for cell in result["morphology"][arm].values():
             assert 0.0 <= cell["accuracy"]["mean"] <= 1.0
     for arm in ("knn", "finetune", "scratch"):
@@ -135,7 +135,7 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     # --frozen: only what reads the frozen embedding, the same figures as in the full run
     assert main(["evaluate", "--artifacts", str(artifacts), "--fast", "--frozen", "--out", str(out), "--quiet"]) == 0
     frozen = json.loads(out.read_text())
-    assert set(frozen["morphology"]) == {"probe"} and set(frozen["photo_z"]) == {"knn"}
+    assert set(frozen["morphology"]) == {"probe", "pixel_pca"} and set(frozen["photo_z"]) == {"knn"}
     assert frozen["morphology"]["probe"] == result["morphology"]["probe"]
     assert frozen["photo_z"]["knn"] == result["photo_z"]["knn"]
     assert frozen["anomaly"] == result["anomaly"] and frozen["similarity"] == result["similarity"]

@@ -109,12 +109,12 @@ def evaluate_galaxies(
         "n_test": int(np.mean([len(s.test) for s in splits])),
     }
     runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
-    result["morphology"] = runner.morphology(features, splits)
+    reduced = pixel_pca(data)
+    result["morphology"] = runner.morphology(features, splits, reduced)
     if np.isfinite(store.objects["z_spec"].to_numpy(float)).sum() >= MIN_REDSHIFTS:
         result["photo_z"] = runner.photo_z(features, splits)
     space = art.map_space
     result["similarity"] = _similarity(art, space, labels, splits)
-    reduced = pixel_pca(data)
     result["labelled"] = labelled_section(np.asarray(art.embeddings[space]), labels, {"pixel_pca": reduced})
     result["labelled"]["space"] = space
     if not has_truth(store):  # a real labelled set: what needs the hidden truth is left out
@@ -171,14 +171,16 @@ class _Runner:
         head = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
         return head_logits(head, self.data, split.test, self.aug)
 
-    def morphology(self, features: np.ndarray, splits: list[Split]) -> dict:
+    def morphology(self, features: np.ndarray, splits: list[Split], pixels: np.ndarray) -> dict:
+        """Per arm and label fraction, the test accuracy over splits: the linear probe on ``features`` (N, D), the
+        trained arms, and the same probe on the pixels' PCA ``pixels`` (N, 50), the raw-pixel baseline."""
         out: dict = {}
         cells = [(f, s) for f in self.config.fractions for s in range(len(splits))]
         for fraction, seed in tqdm(cells, desc="morphology", disable=not self.progress):
             split = splits[seed]
             rows = label_fraction(split.train, fraction, seed)
             test_labels = self.labels[split.test].astype(str)
-            for arm in ("probe",) + self.config.trained_arms:
+            for arm in ("probe", "pixel_pca") + self.config.trained_arms:
 
                 def run(
                     arm: str = arm,
@@ -187,8 +189,9 @@ class _Runner:
                     seed: int = seed,
                     test_labels: np.ndarray = test_labels,
                 ) -> dict:
-                    if arm == "probe":
-                        return linear_probe(features, self.labels, rows, split.test, seed)
+                    if arm in ("probe", "pixel_pca"):
+                        x = features if arm == "probe" else pixels
+                        return linear_probe(x, self.labels, rows, split.test, seed)
                     logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
                     return classification_scores(test_labels, np.array(self.classes)[logits.argmax(1)])
 

@@ -7,7 +7,8 @@ refuses to write a result its own parser would not read. The JSON's key paths ar
 committed ``docs/*.json`` are read as they are. Three kinds, told apart by the JSON itself:
 
 - galaxies (a ``"morphology"`` key, :mod:`astrodisc.eval.galaxies`): ``morphology[arm][fraction]`` with the
-  arms ``probe`` / ``finetune`` / ``scratch`` (``morphology["label_efficiency"]`` is a summary, not an arm);
+  arms ``probe`` / ``finetune`` / ``scratch`` / ``pixel_pca`` (``morphology["label_efficiency"]`` is a summary,
+  not an arm);
 - catalogues (``"kind": "catalog"``, :mod:`astrodisc.eval.catalogs`): ``classification[task][fraction][arm]``
   with the arms ``probe`` / ``untrained_probe`` / ``raw_probe`` / ``knn`` / ``raw_knn``;
 - variable stars (any other JSON with ``"classification"``, :mod:`astrodisc.eval.varstars`):
@@ -36,7 +37,7 @@ CATALOG_ARMS = {
     "knn": "knn",
     "raw_knn": "raw_knn",
 }
-GALAXY_ARMS = {"probe": "probe", "finetune": "finetune", "scratch": "scratch"}
+GALAXY_ARMS = {"probe": "probe", "finetune": "finetune", "scratch": "scratch", "pixel_pca": "pixel_pca"}
 GALAXY_TASK = "morphology"  # the task name of every galaxy cell
 GALAXY_SUMMARIES = {"label_efficiency"}  # keys of ``morphology`` that are not arms
 

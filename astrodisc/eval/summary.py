@@ -39,6 +39,7 @@ ARM_TITLES = {
     "raw": "the columns, linear probe",
     "knn": "pretrained, k-NN",
     "raw_knn": "the columns, k-NN",
+    "pixel_pca": "raw pixels (PCA 50), linear probe",
 }
 
 
