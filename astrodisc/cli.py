@@ -199,13 +199,14 @@ def cmd_build(args: argparse.Namespace) -> None:
         embed = load_precomputed
     else:
         from astrodisc.data.open_store import open_store
-        from astrodisc.learn.embed import check_model, shipped_model_for
+        from astrodisc.learn.embed import check_model, model_for
 
         store = open_store(_existing_dir(args.dataset))
-        if args.model is None:
-            args.model = str(shipped_model_for(store))
-            print(f"model: {args.model}, the shipped model that reads {store.info.name}", file=sys.stderr)
-        check_model(store, _existing_dir(args.model))  # before staging and lock
+        model, note = model_for(store, _existing_dir(args.model) if args.model else None)
+        if note:
+            print(note, file=sys.stderr)
+        args.model = str(model)
+        check_model(store, model)  # before staging and lock
     from astrodisc.base.distributed import open_runner
 
     with open_runner(args.scheduler, args.workers) as runner:

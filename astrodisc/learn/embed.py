@@ -144,6 +144,26 @@ def shipped_model_for(store: Store) -> Path:
     raise UserError(f"no shipped model reads {store.info.name} ({_holds(store)}): train one with astrodisc train")
 
 
+def model_for(store: Store, model_dir: Path | None) -> tuple[Path, str | None]:
+    """The model ``astrodisc build`` uses for ``store``, and a note when it is not the one asked for: the shipped
+    model that reads the store when ``model_dir`` is None, or when ``model_dir`` is a shipped model of the same
+    kind that cannot read it (the flux encoder given colour pictures: its sibling for pictures is taken). A model
+    of the user's own is used as given (:func:`check_model` then refuses it if it cannot read the store)."""
+    if model_dir is None:
+        chosen = shipped_model_for(store)
+        return chosen, f"model: {chosen.name}, the shipped model that reads {store.info.name} ({_holds(store)})"
+    model_dir = Path(model_dir)
+    config_path = model_dir / "config.json"
+    shipped = model_dir.resolve().parent == models_dir().resolve() and config_path.is_file()
+    if not shipped or _reads(json.loads(config_path.read_text()), store):
+        return model_dir, None
+    try:
+        chosen = shipped_model_for(store)
+    except UserError:
+        return model_dir, None  # no sibling: check_model says what the given one cannot read
+    return chosen, f"model: {model_dir.name} cannot read {_holds(store)}; using the shipped {chosen.name}, which does"
+
+
 def _holds(store: Store) -> str:
     if isinstance(store, GalaxyStore):
         return f"{len(store.info.bands)}-band {store.imaging.pixel_unit} cutouts"
@@ -155,7 +175,7 @@ def _check_reads(store: GalaxyStore, model_dir: Path, encoder: ResNetEncoder, co
     shipped model that does, if one does."""
     if not _reads({**config, "kind": store.info.kind}, store):
         try:
-            hint = f"; the shipped {shipped_model_for(store).name} reads them (build picks it without --model)"
+            hint = f"; the shipped {shipped_model_for(store).name} reads them"
         except UserError:
             hint = ""
         raise UserError(
