@@ -51,11 +51,14 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
         simulate_galaxies(GalaxySimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
         return f"{args.n} simulated galaxies"
     if args.kind == "viewer":
-        from astrodisc.data.sim.viewer import ViewerConfig, render_viewer_sky
+        from astrodisc.data.sim.viewer import ViewerConfig, render_viewer_sky, write_viewer_files
 
         if args.sky is None:
             raise UserError("viewer needs --sky FOLDER: the simulated galaxy sky to draw as viewer pictures")
         sky = _existing_dir(str(args.sky))
+        if args.files:
+            write_viewer_files(sky, out, ViewerConfig(seed=args.seed), limit=args.n, progress=not args.quiet)
+            return f"{args.n} viewer picture files and their catalogue.csv, of the simulated galaxies of {sky.name}"
         render_viewer_sky(sky, out, ViewerConfig(seed=args.seed), progress=not args.quiet)
         return f"viewer pictures of the simulated galaxies of {sky.name}"
     if args.kind == "embeddings":
@@ -429,6 +432,11 @@ def parser() -> argparse.ArgumentParser:
         "ready synthetic embeddings, for scale tests)",
     )
     s.add_argument("--sky", type=Path, default=None, help="viewer: the simulated galaxy sky to draw")
+    s.add_argument(
+        "--files",
+        action="store_true",
+        help="viewer: write the first --n galaxies as picture files and a catalogue.csv (for import galaxy-folder)",
+    )
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")

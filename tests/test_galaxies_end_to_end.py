@@ -194,3 +194,18 @@ def test_a_real_format_labelled_set_imports_builds_and_evaluates(sky, tmp_path, 
     assert labelled["pixel_pca"]["probe"]["auc_spiral"]["mean"] > 0.7
     table = labelled_table(result)
     assert list(table["features"]) == ["embedding", "pixel_pca"] and "auc_elliptical" in table
+
+
+def test_viewer_files_are_a_folder_import_takes_as_it_is(sky, tmp_path, capsys):
+    """`astrodisc simulate viewer --files`: picture files and a catalogue.csv, as an astronomer hands them over."""
+    _, dataset = sky
+    files = tmp_path / "files"
+    args = ["simulate", "viewer", "--files", "--sky", str(dataset), "--n", "12", "--seed", "2", "--out", str(files)]
+    assert main([*args, "--quiet"]) == 0
+    catalogue = pd.read_csv(files / "catalogue.csv")
+    assert len(catalogue) == 12 and list(catalogue.columns) == ["file_loc", "ra", "dec", "label"]
+    assert all((files / f).is_file() for f in catalogue["file_loc"])
+    assert catalogue["label"].tolist() == GalaxyStore(dataset).objects["label"][:12].tolist()
+    source = ["--source", str(files), "--catalogue", str(files / "catalogue.csv")]
+    assert main(["import", "galaxy-folder", *source, "--out", str(tmp_path / "imported"), "--quiet"]) == 0
+    assert "12 " in capsys.readouterr().out and len(GalaxyStore(tmp_path / "imported")) == 12

@@ -28,6 +28,7 @@ from astrodisc.data.pictures import Field, to_stamp, viewer_rgb
 from astrodisc.data.store import TRUTH_FILE
 from astrodisc.errors import UserError
 
+JPEG_MAGIC = b"\xff\xd8"  # the first bytes of a JPEG file
 MAX_FIELD_PX = 640  # the noise field around a stamp, in the stamp's own pixels, is capped at this side
 
 
@@ -108,3 +109,28 @@ def render_viewer_sky(sky_dir: Path, out: Path, config: ViewerConfig = ViewerCon
     finish_galaxy_store(out, info, GalaxyImaging(None, "rgb8", 0.0, coefficients), objects)
     shutil.copy2(sky.root / TRUTH_FILE, out / TRUTH_FILE)  # the same galaxies: the same hidden truth
     return out
+
+
+def write_viewer_files(sky_dir: Path, out: Path, config: ViewerConfig = ViewerConfig(), limit: int | None = None,
+                       progress: bool = True) -> Path:
+    """The first ``limit`` galaxies of the simulated sky at ``sky_dir`` as a folder of viewer picture files, as an
+    astronomer would hand them over: ``out/pictures/<object_id>.jpg|png`` and ``out/catalogue.csv`` (``file_loc``,
+    ``ra``, ``dec``, ``label``), for ``astrodisc import galaxy-folder``; returns ``out``."""
+    sky = GalaxyStore(Path(sky_dir))
+    stamp_scale = sky.imaging.pixel_scale_arcsec
+    if not sky.info.simulated or not sky.imaging.is_flux or stamp_scale is None:
+        raise UserError(f"{sky.info.name} is not a simulated flux sky: viewer pictures are rendered from one")
+    n = len(sky) if limit is None else min(limit, len(sky))
+    sky_sigma = sky.objects[[f"sky_sigma_{band}" for band in sky.info.bands]].to_numpy(np.float32)
+    rng = np.random.default_rng(config.seed)
+    folder = Path(out) / "pictures"
+    folder.mkdir(parents=True, exist_ok=True)
+    files = []
+    for i in tqdm(range(n), desc="viewer files", disable=not progress, mininterval=2):
+        data = viewer_picture(np.asarray(sky.cutouts[i]), sky_sigma[i], stamp_scale, rng, config)
+        name = f"{sky.objects['object_id'][i]}{'.jpg' if data[:2] == JPEG_MAGIC else '.png'}"
+        (folder / name).write_bytes(data)
+        files.append(f"pictures/{name}")
+    catalogue = sky.objects[["ra", "dec", "label"]].iloc[:n].assign(file_loc=files)
+    catalogue[["file_loc", "ra", "dec", "label"]].to_csv(Path(out) / "catalogue.csv", index=False)
+    return Path(out)
