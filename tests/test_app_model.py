@@ -67,9 +67,21 @@ def carded(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) ->
                 "1.0": {"pretrained_linear_probe": _cell(0.8), "scratch": _cell(0.75)},
             }
         },
+        "labelled": {
+            "k_folds": 5,
+            "class_counts": {"EW": 20, "M": 20},
+            "space": "fused",
+            "embedding": {
+                "probe": {name: {"mean": m, "std": 0.02, "runs": [m] * 5} for name, m in LABELLED_PROBE.items()},
+                "precision_at_10": {"EW": 0.8, "M": 0.7, "all": 0.75},
+            },
+        },
     }
     (artifact_dir / EVALUATION_FILE).write_text(json.dumps(evaluation))
     return Fixture(data_root, dataset_dir, artifact_dir, tiny_artifacts.n_objects)
+
+
+LABELLED_PROBE = {"accuracy": 0.9, "auc_EW": 0.95, "auc_M": 0.93}
 
 
 def _page(monkeypatch: pytest.MonkeyPatch, fixture: Fixture) -> AppTest:
@@ -135,6 +147,18 @@ def test_card_history_and_evaluation_are_shown_when_present(carded, monkeypatch)
     (efficiency,) = _figures(at, "fraction of the training labels")
     arms = {t.name: (list(t.x), list(t.y)) for t in efficiency.data}
     assert arms == {"pretrained, linear probe": ([0.1, 1.0], [0.6, 0.8]), "from scratch": ([0.1, 1.0], [0.4, 0.75])}
+    (labelled,) = [d.value for d in at.dataframe if "features" in d.value]  # the set's own labels: one row
+    assert labelled.to_dict("records") == [
+        {
+            "features": "embedding",
+            "accuracy": "0.900 ± 0.020",
+            "auc_EW": "0.950 ± 0.020",
+            "auc_M": "0.930 ± 0.020",
+            "p@10 EW": 0.8,
+            "p@10 M": 0.7,
+            "p@10 all": 0.75,
+        }
+    ]
     names = at.selectbox(key="model_confusion").options
     assert names[0] == "all · pretrained, linear probe · 10% of the labels" and len(names) == 4
     (confusion,) = _figures(at, "predicted")
