@@ -72,6 +72,11 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
     return f"{args.n} simulated variable stars"
 
 
+def _names(text: str) -> tuple[str, ...]:
+    """Comma-separated column names, stripped."""
+    return tuple(name.strip() for name in text.split(",") if name.strip())
+
+
 def _print_import_summary(out: Path) -> None:
     """The galaxy importers' one line of what was done, and any warning that the pictures lie far from what the
     shipped encoders learned."""
@@ -96,6 +101,8 @@ def cmd_import(args: argparse.Namespace) -> None:
             class_column=args.class_column,
             ra_column=args.ra_column,
             dec_column=args.dec_column,
+            columns=_names(args.columns) if args.columns else None,
+            exclude_columns=_names(args.exclude_columns) if args.exclude_columns else (),
             force=args.force,
         )
         for note in notes:
@@ -472,6 +479,10 @@ def parser() -> argparse.ArgumentParser:
         help="catalog: object id column (default: object_id/id/source_id, else row numbers)",
     )
     s.add_argument("--class-column", default=None, help="catalog: class column (default: label or class if present)")
+    s.add_argument(
+        "--columns", default=None, help="catalog: the feature columns, comma-separated (default: all numeric)"
+    )
+    s.add_argument("--exclude-columns", default=None, help="catalog: numeric columns to leave out, comma-separated")
     s.add_argument("--ra-column", default=None, help="catalog: right ascension [deg] (default: ra, raj2000, ...)")
     s.add_argument("--dec-column", default=None, help="catalog: declination [deg] (default: dec, dej2000, ...)")
     s.add_argument(

@@ -98,3 +98,51 @@ def test_cli_import_one_line_errors(tmp_path, capsys):
     assert main(["import", "catalog", "--table", str(tmp_path / "broken.fits"), "--out", str(tmp_path / "s")]) == 2
     assert "not a readable FITS table" in capsys.readouterr().err
     assert not (tmp_path / "s" / "dataset.json").exists()
+
+
+def _variables() -> pd.DataFrame:
+    rng = np.random.default_rng(4)
+    n = 30
+    return pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "ra": rng.uniform(0, 360, n),
+            "dec": rng.uniform(-60, 60, n),
+            "class": rng.choice(["Mira", "SR"], n),
+            "period": rng.uniform(50, 900, n),
+            "amplitude": rng.uniform(0.1, 8, n),
+            "j_k": rng.normal(1.5, 0.3, n),
+            "Kmag": rng.normal(8, 2, n),
+            "phot_g_mean_mag": rng.normal(12, 2, n),
+            "e_Kmag": rng.uniform(0.01, 0.05, n),
+            "name": [f"star {i}" for i in range(n)],
+        }
+    )
+
+
+def test_the_columns_read_are_chosen_and_distance_dependent_ones_named():
+    frame = _variables()
+    objects, notes = catalog_objects(frame)
+    assert [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")] == [
+        "period", "amplitude", "j_k", "Kmag", "phot_g_mean_mag", "e_Kmag"
+    ]  # fmt: skip
+    (distant,) = [n for n in notes if "distance-dependent" in n]
+    assert "Kmag, phot_g_mean_mag;" in distant and distant.endswith("--exclude-columns Kmag,phot_g_mean_mag")
+    kept, notes = catalog_objects(frame, exclude_columns=("Kmag", "phot_g_mean_mag"))
+    assert "Kmag" not in kept and "phot_g_mean_mag" not in kept and "e_Kmag" in kept
+    assert not [n for n in notes if "distance-dependent" in n]
+    chosen, _ = catalog_objects(frame, columns=("period", "j_k"))
+    assert list(chosen.columns) == ["object_id", "ra", "dec", "label", "period", "j_k"]
+    with pytest.raises(UserError, match="no column 'P' in the table"):
+        catalog_objects(frame, columns=("P",))
+    with pytest.raises(UserError, match="--columns names name: not numeric"):
+        catalog_objects(frame, columns=("period", "name"))
+
+
+def test_cli_exclude_columns(tmp_path, capsys):
+    table = tmp_path / "lpv.csv"
+    _variables().to_csv(table, index=False)
+    args = ["import", "catalog", "--table", str(table), "--out", str(tmp_path / "lpv")]
+    assert main([*args, "--exclude-columns", "Kmag, phot_g_mean_mag"]) == 0
+    assert CatalogStore(tmp_path / "lpv").feature_columns == ("period", "amplitude", "j_k", "e_Kmag")
+    assert "distance-dependent" not in capsys.readouterr().err

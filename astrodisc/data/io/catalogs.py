@@ -3,6 +3,7 @@ binary table; positions, ids and labels found by name or given; the numeric colu
 
 from __future__ import annotations
 
+import re
 import warnings
 from dataclasses import asdict
 from pathlib import Path
@@ -83,6 +84,20 @@ def _labels(column: pd.Series) -> pd.Series:
     return text.map(lambda v: None if pd.isna(v) else str(v).strip() or None).astype(object)
 
 
+def distance_dependent(names: list[str]) -> list[str]:
+    """The names that look like apparent magnitudes or fluxes (``mag``, ``*_mag``, ``phot_g_mean_mag``, ``Vmag``,
+    ``w1``, ``flux_*``, ...): they scale with distance, so they split a map by distance rather than by kind.
+    Colours (``bp_rp``, ``j_k``, ``g-r``), errors (``e_*``, ``*_err*``) and absolute magnitudes are not."""
+    found = []
+    for name in names:
+        low = name.lower()
+        if re.search(r"(^|_)(e|err|error|sigma)(_|$)|_err|color|colour|-|abs", low):
+            continue
+        if re.fullmatch(r".*mag|mag_.*|.*_mag_.*|.*flux.*|w[1-4]|[ugrizyjhkv]s?", low):
+            found.append(name)
+    return found
+
+
 def catalog_objects(
     frame: pd.DataFrame,
     *,
@@ -90,12 +105,17 @@ def catalog_objects(
     class_column: str | None = None,
     ra_column: str | None = None,
     dec_column: str | None = None,
+    columns: tuple[str, ...] | None = None,
+    exclude_columns: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
     """The objects table of a catalogue store made from ``frame``, and notes on what was dropped.
 
     Columns: object_id (the id column, else ``row<i>``), ra, dec [deg], label (the class column or None), then
-    every other numeric or boolean column as float64 with non-finite values as NaN. All-missing columns are
-    dropped with a note; no ra/dec, missing ra/dec values, no numeric column or duplicate ids are UserErrors.
+    the feature columns as float64 with non-finite values as NaN: ``columns`` if given (each must be numeric),
+    else every other numeric or boolean column, less ``exclude_columns``. All-missing columns are dropped with a
+    note; a note names the features that look distance-dependent (:func:`distance_dependent`) and how to leave
+    them out. No ra/dec, missing ra/dec values, no numeric column, unknown column names or duplicate ids are
+    UserErrors.
     """
     frame = frame.reset_index(drop=True)  # rows are matched by position (a Parquet file may carry an index)
     ra, dec = _find(frame, ra_column, RA_NAMES), _find(frame, dec_column, DEC_NAMES)
@@ -131,8 +151,17 @@ def catalog_objects(
         and (pd.api.types.is_numeric_dtype(frame[c].dtype) or pd.api.types.is_bool_dtype(frame[c].dtype))
     ]
     skipped = [str(c) for c in frame.columns if c not in used and c not in numeric]
-    if skipped:
+    unknown = [c for c in (*(columns or ()), *exclude_columns) if c not in map(str, frame.columns)]
+    if unknown:
+        raise UserError(f"no column {', '.join(map(repr, unknown))} in the table (it has {', '.join(map(str, frame.columns))})")
+    if columns is not None:
+        not_numeric = [c for c in columns if c in skipped or c in map(str, used)]
+        if not_numeric:
+            raise UserError(f"--columns names {', '.join(not_numeric)}: not numeric feature columns")
+        numeric = [c for c in numeric if str(c) in columns]
+    elif skipped:
         notes.append(f"skipped non-numeric columns: {', '.join(skipped)}")
+    numeric = [c for c in numeric if str(c) not in exclude_columns]
     features = {str(c): _as_float(frame[c]) for c in numeric}
     empty = [c for c, v in features.items() if not np.isfinite(v).any()]
     if empty:
@@ -143,6 +172,12 @@ def catalog_objects(
     clash = [c for c in features if c.lower() in RESERVED]
     if clash:
         raise UserError(f"columns {', '.join(clash)} clash with names astrodisc uses: rename them in the table")
+    distant = distance_dependent(list(features))
+    if distant:
+        notes.append(
+            f"columns that look distance-dependent (apparent magnitudes or fluxes): {', '.join(distant)}; they split "
+            f"the map by distance rather than by kind: consider --exclude-columns {','.join(distant)}"
+        )
     return pd.concat([objects, pd.DataFrame(features)], axis=1), notes
 
 
@@ -154,6 +189,8 @@ def import_catalog(
     class_column: str | None = None,
     ra_column: str | None = None,
     dec_column: str | None = None,
+    columns: tuple[str, ...] | None = None,
+    exclude_columns: tuple[str, ...] = (),
     force: bool = False,
 ) -> tuple[Path, list[str]]:
     """Write the catalogue store of the table file ``table_path`` to ``out_dir`` (whole or not at all, replacing a
@@ -167,6 +204,8 @@ def import_catalog(
             class_column=class_column,
             ra_column=ra_column,
             dec_column=dec_column,
+            columns=columns,
+            exclude_columns=exclude_columns,
         )
         features = [c for c in objects.columns if c not in ("object_id", "ra", "dec", "label")]
         classes = tuple(sorted(objects["label"].dropna().unique()))
