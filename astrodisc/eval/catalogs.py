@@ -118,9 +118,9 @@ def evaluate_catalogs(
         classification[str(fraction)] = cells
         if progress:
             print(
-                f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe']['accuracy']['mean']:.3f}, "
-                f"untrained {cells['untrained_probe']['accuracy']['mean']:.3f}, "
-                f"columns {cells['raw_probe']['accuracy']['mean']:.3f}",
+                f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe'].metrics['accuracy'].mean:.3f}, "
+                f"untrained {cells['untrained_probe'].metrics['accuracy'].mean:.3f}, "
+                f"columns {cells['raw_probe'].metrics['accuracy'].mean:.3f}",
                 flush=True,
             )
     baseline = mean_std(

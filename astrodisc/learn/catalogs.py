@@ -23,11 +23,11 @@ from tqdm import tqdm
 from astrodisc.base.digests import dataset_digest
 from astrodisc.data.catalogs import CatalogStore
 from astrodisc.errors import UserError
+from astrodisc.learn.columns import ColumnScaler
 from astrodisc.learn.encoders.tabular import TabularConfig, TabularEncoder, scarf_view
 from astrodisc.learn.fit import TrainConfig, fit, prepare_checkpoint
 from astrodisc.learn.model_folder import load_model_folder, save_model_folder
 from astrodisc.learn.objectives import info_nce
-from astrodisc.learn.preprocess import MetadataScaler
 from astrodisc.learn.splits import pretraining_rows
 
 
@@ -51,7 +51,7 @@ def pretrain_catalogs(
     if len(raw) < 8:
         raise UserError(f"{store.info.name} has {len(raw)} rows: contrastive training needs at least 8")
     train_rows, val_rows = pretraining_rows(store.objects, config.seed, config.val_fraction)
-    scaler = MetadataScaler.fit(raw[train_rows])
+    scaler = ColumnScaler.fit(raw[train_rows])
     x = torch.from_numpy(scaler.transform(raw))
     pool = x[torch.from_numpy(train_rows)]  # the marginals views draw from: training rows only
     torch.manual_seed(config.seed)
@@ -99,7 +99,7 @@ def pretrain_catalogs(
             "objective": "scarf",
             "encoder": asdict(model.config),
             "features": list(store.feature_columns),
-            "scaler": {"mean": scaler.mean, "std": scaler.std},
+            "scaler": scaler.to_json(),
             "training": {
                 **settings,
                 "history": state["history"],
@@ -112,14 +112,14 @@ def pretrain_catalogs(
     return state
 
 
-def load_catalog_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler, dict]:
+def load_catalog_model(model_dir: Path) -> tuple[TabularEncoder, ColumnScaler, dict]:
     """Load a catalogue model folder (weights with ``weights_only=True``)."""
     model, scaler, config = load_model_folder(
         model_dir,
         "catalog",
         lambda config: (
             TabularEncoder(TabularConfig(**config["encoder"])),
-            MetadataScaler(np.asarray(config["scaler"]["mean"]), np.asarray(config["scaler"]["std"])),
+            ColumnScaler.from_json(config["scaler"]),
         ),
     )
     return model, scaler, config
@@ -128,7 +128,7 @@ def load_catalog_model(model_dir: Path) -> tuple[TabularEncoder, MetadataScaler,
 def encode_tabular(
     model: TabularEncoder, scaled: np.ndarray, batch_size: int = 8192, progress: bool = False
 ) -> np.ndarray:
-    """(N, feature_dim) float32 representations of (N, 2F) scaled rows (:meth:`MetadataScaler.transform`)."""
+    """(N, feature_dim) float32 representations of (N, 2F) scaled rows (:meth:`ColumnScaler.transform`)."""
     model.eval()
     with torch.no_grad():
         parts = [
