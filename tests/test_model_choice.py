@@ -12,6 +12,7 @@ from PIL import Image
 
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.io.galaxies import import_cutout_folder
+from astrodisc.data.open_store import open_store
 from astrodisc.errors import UserError
 from astrodisc.learn.embed import check_model, model_for
 from astrodisc.paths import models_dir
@@ -49,3 +50,10 @@ def test_a_model_of_ones_own_is_taken_as_given_and_refused_naming_the_shipped_on
     assert model_for(pictures, own) == (own, None)
     with pytest.raises(UserError, match=f"reads 3-band nanomaggy cutouts.*the shipped {PICTURE_MODEL} reads them"):
         check_model(pictures, own)
+
+
+def test_a_shipped_model_of_another_kind_is_refused_not_swapped(tiny_artifacts):
+    stars = open_store(tiny_artifacts.dataset_dir)
+    assert model_for(stars, models_dir() / FLUX_MODEL) == (models_dir() / FLUX_MODEL, None)
+    with pytest.raises(UserError):
+        check_model(stars, models_dir() / FLUX_MODEL)

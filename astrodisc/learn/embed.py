@@ -155,8 +155,9 @@ def model_for(store: Store, model_dir: Path | None) -> tuple[Path, str | None]:
     model_dir = Path(model_dir)
     config_path = model_dir / "config.json"
     shipped = model_dir.resolve().parent == models_dir().resolve() and config_path.is_file()
-    if not shipped or _reads(json.loads(config_path.read_text()), store):
-        return model_dir, None
+    config = json.loads(config_path.read_text()) if shipped else {}
+    if not shipped or config.get("kind") != store.info.kind or _reads(config, store):
+        return model_dir, None  # a model of one's own, of another kind, or one that reads the store: as given
     try:
         chosen = shipped_model_for(store)
     except UserError:
