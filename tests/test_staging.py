@@ -26,7 +26,7 @@ def _table(path: Path, n: int) -> Path:
             "object_id": [f"S{i}" for i in range(n)],
             "ra": np.linspace(10, 20, n),
             "dec": np.linspace(-5, 5, n),
-            "g_mag": np.linspace(15, 18, n),
+            "period": np.linspace(1.0, 3.0, n),
         }
     ).to_csv(path, index=False)
     return path
