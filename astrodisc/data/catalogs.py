@@ -24,7 +24,6 @@ from astrodisc.data.store import CATALOG_ADDED_COLUMNS, ObjectStore
 RESERVED = ("object_id", "ra", "dec", "label") + CATALOG_ADDED_COLUMNS  # names the store and the build use
 
 
-
 class CatalogStore(ObjectStore):
     """Read-only access to a catalogue dataset folder."""
 

@@ -16,10 +16,10 @@ import numpy as np
 from scipy import stats
 from tqdm import tqdm
 
-from astrodisc.data.varstars import LightCurve, VarStarStore
 from astrodisc.base.distributed import LocalRunner, active_runner, is_local, row_ranges
-from astrodisc.errors import UserError
 from astrodisc.data.period_search import fold, lomb_scargle
+from astrodisc.data.varstars import LightCurve, VarStarStore
+from astrodisc.errors import UserError
 
 FEATURE_NAMES: tuple[str, ...] = (
     "log_period",

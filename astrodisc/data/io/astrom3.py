@@ -53,12 +53,18 @@ from numpy.typing import ArrayLike
 from tqdm import tqdm
 
 from astrodisc.base.csv_files import read_csv_file
-from astrodisc.data.io.varstars import ImportedSample, check_member_size, clean_lightcurve, object_table, whitespace_table
 from astrodisc.base.staging import staged_dataset
+from astrodisc.data.io.uploads import SpectrumUpload, read_spectrum
+from astrodisc.data.io.varstars import (
+    ImportedSample,
+    check_member_size,
+    clean_lightcurve,
+    object_table,
+    whitespace_table,
+)
 from astrodisc.data.store import DatasetInfo
 from astrodisc.data.varstars import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, LightCurve, write_store
 from astrodisc.errors import UserError
-from astrodisc.data.io.uploads import SpectrumUpload, read_spectrum
 
 SUBSETS: tuple[str, ...] = ("full", "sub50", "sub25", "sub10")
 SEEDS: tuple[int, ...] = (42, 0, 66, 12, 123)

@@ -25,6 +25,7 @@ DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "dedeg", "dec_
 ID_NAMES = ("object_id", "id", "source_id", "objid", "name")
 CLASS_NAMES = ("label", "class")
 
+
 def read_any_table(path: Path, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
     """A local table file as a DataFrame: FITS binary tables through astropy (multidimensional columns dropped),
     CSV, Parquet and VOTable through :func:`astrodisc.base.tables.read_table`. A file larger on disk than ``max_bytes``
@@ -153,7 +154,9 @@ def catalog_objects(
     skipped = [str(c) for c in frame.columns if c not in used and c not in numeric]
     unknown = [c for c in (*(columns or ()), *exclude_columns) if c not in map(str, frame.columns)]
     if unknown:
-        raise UserError(f"no column {', '.join(map(repr, unknown))} in the table (it has {', '.join(map(str, frame.columns))})")
+        raise UserError(
+            f"no column {', '.join(map(repr, unknown))} in the table (it has {', '.join(map(str, frame.columns))})"
+        )
     if columns is not None:
         not_numeric = [c for c in columns if c in skipped or c in map(str, used)]
         if not_numeric:

@@ -11,7 +11,6 @@ that fails leaves nothing behind, and a dataset already at ``out`` is replaced o
 from __future__ import annotations
 
 import warnings
-from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +23,8 @@ from PIL import Image
 from tqdm import tqdm
 
 from astrodisc.base.csv_files import read_csv_file
+from astrodisc.base.gzip_guard import check_unpacked_size
+from astrodisc.base.staging import staged_dataset
 from astrodisc.data.galaxies import (
     DECAM_EXTINCTION,
     MIN_CUTOUT_PX,
@@ -32,8 +33,6 @@ from astrodisc.data.galaxies import (
     GalaxyImaging,
     finish_galaxy_store,
 )
-from astrodisc.base.gzip_guard import check_unpacked_size
-from astrodisc.base.staging import staged_dataset
 from astrodisc.data.pictures import EXTENT_FIELD, FIELDS, Field, to_stamp
 from astrodisc.data.store import DatasetInfo
 from astrodisc.errors import UserError
@@ -499,16 +498,20 @@ def _write_cutout_folder(
     )
     what = f"{n} {'FITS' if is_fits else '/'.join(sorted({p.suffix.lower().lstrip('.') for p in files}))} pictures"
     size_text = f"{sides.min()}–{sides.max()} px" if np.ptp(sides) else f"{sides[0]} px"
+    share = f"{np.median(framed):.0%} of a picture's side"
     framing_text = {
-        "angular": f"the encoder's field ({stamp_px * ENCODER_SCALE:.1f}″: {np.median(framed):.0%} of a picture's side)",
-        "extent": f"each galaxy's extent ({EXTENT_FIELD:g} × its 90 %-light diameter: median {np.median(framed):.0%} "
-        "of a picture's side)",
+        "angular": f"the encoder's field ({stamp_px * ENCODER_SCALE:.1f}″: {share})",
+        "extent": f"each galaxy's extent ({EXTENT_FIELD:g} × its 90 %-light diameter: median {share})",
         "picture": "each whole picture",
     }[field]
     band_text = (
         f"bands {'/'.join(file_bands)}"
         if is_fits
-        else (f"R/G/B = {'/'.join(reversed(named_bands))}" if named_bands else "R/G/B channels, bands not given: no extinction")
+        else (
+            f"R/G/B = {'/'.join(reversed(named_bands))}"
+            if named_bands
+            else "R/G/B channels, bands not given: no extinction"
+        )
     )
     summary = (
         f"{what}, {size_text}; pixel scale {f'{scale:.3g}″/px' if scale else 'unknown'}; framed by {framing_text}, "

@@ -33,11 +33,11 @@ import pandas as pd
 from astropy import units as u
 from astropy.io import fits
 
+from astrodisc.base.tables import MAX_TABLE_BYTES, check_upload_size, read_csv_rows
 from astrodisc.data.galaxies import MIN_CUTOUT_PX
+from astrodisc.data.lc_features import MIN_EPOCHS
 from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve
 from astrodisc.errors import UserError
-from astrodisc.base.tables import MAX_TABLE_BYTES, check_upload_size, read_csv_rows
-from astrodisc.data.lc_features import MIN_EPOCHS
 
 MAX_UPLOAD_BYTES = MAX_TABLE_BYTES  # the project's one upload limit (50 MB)
 MAX_CUTOUT_PX = 4096  # longest side of a cutout [px]; a larger picture is no cutout

@@ -67,7 +67,9 @@ def _require_gzip(path: Path) -> Path:
     return path
 
 
-def clean_lightcurve(bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> LightCurve:
+def clean_lightcurve(
+    bands: list[Epochs], valid: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None
+) -> LightCurve:
     """One object's light curve from its per-band epochs (list index = band index), cleaned and time-sorted.
 
     An epoch is kept when time, mag and error are finite and, if given, ``valid(mag, err)`` holds
@@ -187,7 +189,9 @@ def read_stripe82(source_dir: Path) -> ImportedSample:
         return (mag > 0) & (mag < S82_MISSING) & (err >= 0) & (err < S82_MISSING)
 
     lightcurves = [
-        clean_lightcurve([(stars[i][:, 2 + 3 * b], stars[i][:, 3 + 3 * b], stars[i][:, 4 + 3 * b]) for b in range(5)], valid)
+        clean_lightcurve(
+            [(stars[i][:, 2 + 3 * b], stars[i][:, 3 + 3 * b], stars[i][:, 4 + 3 * b]) for b in range(5)], valid
+        )
         for i in ids
     ]
     objects = object_table(

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from astrodisc.data.galaxies import MORPHOLOGIES, CutoutWriter, GalaxyImaging, finish_galaxy_store
 from astrodisc.data.sim import galaxy_profiles as gr
 from astrodisc.data.sim.galaxy_sed import (
     BANDS,
@@ -33,7 +34,6 @@ from astrodisc.data.sim.galaxy_sed import (
     kpc_per_arcsec,
     nanomaggies,
 )
-from astrodisc.data.galaxies import MORPHOLOGIES, CutoutWriter, GalaxyImaging, finish_galaxy_store
 from astrodisc.data.store import DatasetInfo
 
 STAMP_PX = 64

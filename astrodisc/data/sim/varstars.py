@@ -16,9 +16,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from astrodisc.data.sim import varstar_physics as phys
+from astrodisc.data.sim.varstar_spectra import spectrum
 from astrodisc.data.store import DatasetInfo
 from astrodisc.data.varstars import CLASSES, METADATA_COLUMNS, WAVELENGTH_GRID, LightCurve, write_store
-from astrodisc.data.sim.varstar_spectra import spectrum
 
 # Class counts of the AstroM3 release (train+val+test), used as sampling weights.
 CLASS_COUNTS = {

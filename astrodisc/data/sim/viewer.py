@@ -45,8 +45,9 @@ class ViewerConfig:
     field: Field = "extent"
 
 
-def viewer_picture(stamp: np.ndarray, sky_sigma: np.ndarray, stamp_scale: float, rng: np.random.Generator,
-                   config: ViewerConfig) -> bytes:
+def viewer_picture(
+    stamp: np.ndarray, sky_sigma: np.ndarray, stamp_scale: float, rng: np.random.Generator, config: ViewerConfig
+) -> bytes:
     """One (B, S, S) flux stamp [nanomaggy] at ``stamp_scale`` [arcsec/px] as the bytes of a viewer's picture
     (PNG or JPEG) at a random request; ``sky_sigma`` (B,) is the stamp's per-pixel sky noise [nanomaggy]."""
     scale = float(np.exp(rng.uniform(*np.log(config.scale_range))))
@@ -111,8 +112,9 @@ def render_viewer_sky(sky_dir: Path, out: Path, config: ViewerConfig = ViewerCon
     return out
 
 
-def write_viewer_files(sky_dir: Path, out: Path, config: ViewerConfig = ViewerConfig(), limit: int | None = None,
-                       progress: bool = True) -> Path:
+def write_viewer_files(
+    sky_dir: Path, out: Path, config: ViewerConfig = ViewerConfig(), limit: int | None = None, progress: bool = True
+) -> Path:
     """The first ``limit`` galaxies of the simulated sky at ``sky_dir`` as a folder of viewer picture files, as an
     astronomer would hand them over: ``out/pictures/<object_id>.jpg|png`` and ``out/catalogue.csv`` (``file_loc``,
     ``ra``, ``dec``, ``label``), for ``astrodisc import galaxy-folder``; returns ``out``."""
