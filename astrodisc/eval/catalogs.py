@@ -35,7 +35,7 @@ from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.catalogs import CatalogStore
 from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.metrics import classification_scores
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, unit_rows
 from astrodisc.eval.result import evaluation_json
 from astrodisc.learn.catalogs import encode_tabular, load_catalog_model
 from astrodisc.learn.encoders.tabular import TabularEncoder
@@ -54,11 +54,6 @@ class CatalogEvalConfig:
 
     def effective(self) -> CatalogEvalConfig:
         return CatalogEvalConfig(True, 1, (0.1, 1.0), self.k) if self.fast else self
-
-
-def unit_rows(features: np.ndarray) -> np.ndarray:
-    """(N, F) ``features`` with every row scaled to unit length (a zero row stays zero)."""
-    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
 
 def knn_scores(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, k: int) -> dict:

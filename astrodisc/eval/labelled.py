@@ -22,8 +22,9 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.preprocessing import StandardScaler
 
+from astrodisc.chain.index import build_index, search
 from astrodisc.errors import UserError
-from astrodisc.eval.protocol import mean_std
+from astrodisc.eval.protocol import mean_std, unit_rows
 from astrodisc.eval.result import SeedSummary
 from astrodisc.learn.splits import is_labelled
 
@@ -53,10 +54,8 @@ def kfold_probe(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> Seed
 def neighbour_precision(features: np.ndarray, labels: np.ndarray, k: int = NEIGHBOURS) -> dict[str, float]:
     """Mean share of each object's ``k`` nearest neighbours (cosine, itself excluded) with its label: per class
     (the class's members as queries) and ``all``."""
-    unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
-    similarity = unit @ unit.T
-    np.fill_diagonal(similarity, -np.inf)
-    nearest = np.argpartition(-similarity, k, axis=1)[:, :k]
+    unit = unit_rows(features)
+    _, nearest = search(build_index(unit), unit, k, exclude=np.arange(len(unit)))  # the app's own search
     shares = (labels[nearest] == labels[:, None]).mean(axis=1)
     out = {str(cls): float(shares[labels == cls].mean()) for cls in sorted(set(labels))}
     out["all"] = float(shares.mean())

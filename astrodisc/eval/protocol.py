@@ -54,6 +54,11 @@ def mean_std(runs: list[dict], keys: tuple[str, ...] = ("accuracy", "macro_f1"))
     return SeedSummary(spreads, tuple(runs[0]["classes"]), confusion)
 
 
+def unit_rows(features: np.ndarray) -> np.ndarray:
+    """(N, F) ``features`` with every row scaled to unit length (a zero row stays zero)."""
+    return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
+
+
 def linear_probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
     """Logistic-regression probe on frozen features (N, F), standardised on the training rows."""
     scaler = StandardScaler().fit(features[train])
