@@ -20,7 +20,7 @@ from astrodisc.data.io.galaxies import (
     import_cutout_folder,
     import_galaxy10_decals,
 )
-from astrodisc.data.pictures import to_stamp
+from astrodisc.data.pictures import as_rgb8, to_stamp
 from astrodisc.errors import UserError
 
 SCALE_DEG = 0.262 / 3600
@@ -186,7 +186,7 @@ def test_png_folder_stores_rgb8_composites(tmp_path):
 def _framed(picture: np.ndarray) -> np.ndarray:
     """(3, 64, 64) uint8 stamp of an (S, S, 3) picture framed by its galaxy's extent."""
     stamp, _ = to_stamp(picture.transpose(2, 0, 1).astype(np.float32), 64, "extent")
-    return np.clip(np.rint(stamp), 0, 255).astype(np.uint8)
+    return as_rgb8(stamp)
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ Example::
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Literal
 
@@ -143,3 +144,14 @@ def to_stamp(
         shifted = (box[0] + pad, box[1] + pad, box[2] + pad, box[3] + pad)
         out[band] = np.asarray(image.resize((stamp_px, stamp_px), resample, box=shifted), dtype=np.float32)
     return out, StampFraming(side, r90)
+
+
+def decode_picture(data: bytes) -> np.ndarray:
+    """(3, H, W) float32 R, G, B levels of a PNG or JPEG picture held in memory (one the project drew)."""
+    with Image.open(io.BytesIO(data)) as image:
+        return np.asarray(image.convert("RGB"), np.float32).transpose(2, 0, 1)
+
+
+def as_rgb8(stamp: np.ndarray) -> np.ndarray:
+    """A stamp of 8-bit levels (float, from :func:`to_stamp`) rounded back to uint8 (0-255) for storing."""
+    return np.clip(np.rint(stamp), 0, 255).astype(np.uint8)

@@ -16,17 +16,15 @@ beside the same figures for the flux stamps drawn directly (``sky``: what the na
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 from sklearn.decomposition import PCA
 
 from astrodisc.data.galaxies import GalaxyStore
-from astrodisc.data.pictures import FIELDS, galaxy_extent, to_stamp, viewer_rgb
+from astrodisc.data.pictures import FIELDS, decode_picture, galaxy_extent, to_stamp, viewer_rgb
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
-from astrodisc.data.sim.viewer import ViewerConfig, viewer_picture
+from astrodisc.data.sim.viewer import ViewerConfig, viewer_pictures
 from astrodisc.eval.labelled import kfold_probe
 
 SKY_SEED = 2027  # the measurement's own sky (the demo is 42, the held-out evaluation sky 2026)
@@ -50,18 +48,11 @@ def framing_figures(workdir: Path, n: int = 2000, seeds: tuple[int, ...] = (0, 1
         simulate_galaxies(GalaxySimConfig(n=n, seed=SKY_SEED), sky_dir, progress=False)
     sky = GalaxyStore(sky_dir)
     labels = sky.objects["label"].astype(str).to_numpy()
-    cutouts = np.asarray(sky.cutouts)
-    sigma = sky.objects[[f"sky_sigma_{b}" for b in sky.info.bands]].to_numpy(np.float32)
-    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in cutouts]).astype(np.float32)
+    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in np.asarray(sky.cutouts)]).astype(np.float32)
     out: dict = {"n": n, "sky_seed": SKY_SEED, "seeds": list(seeds), "sky": _figures(direct, labels)}
     runs: dict[str, list[dict[str, float]]] = {field: [] for field in FIELDS}
     for seed in seeds:
-        rng = np.random.default_rng(seed)
-        pictures = []
-        for i in range(n):
-            data = viewer_picture(cutouts[i], sigma[i], 0.262, rng, ViewerConfig(seed=seed))
-            with Image.open(io.BytesIO(data)) as image:
-                pictures.append(np.asarray(image.convert("RGB"), np.float32).transpose(2, 0, 1))
+        pictures = [decode_picture(data) for data in viewer_pictures(sky, ViewerConfig(seed=seed))]
         for field in FIELDS:
             stamps = np.stack([to_stamp(p, STAMP_PX, field)[0] for p in pictures])
             runs[field].append(_figures(np.clip(stamps, 0, 255), labels))

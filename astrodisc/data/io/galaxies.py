@@ -33,7 +33,7 @@ from astrodisc.data.galaxies import (
     GalaxyImaging,
     finish_galaxy_store,
 )
-from astrodisc.data.pictures import EXTENT_FIELD, FIELDS, Field, to_stamp
+from astrodisc.data.pictures import EXTENT_FIELD, FIELDS, Field, as_rgb8, to_stamp
 from astrodisc.data.store import DatasetInfo
 from astrodisc.errors import UserError
 
@@ -478,7 +478,7 @@ def _write_cutout_folder(
             if is_fits:
                 writer.write(i, (stamp * (framing.side_px / stamp_px) ** 2)[None])  # flux per (larger) pixel
             else:
-                writer.write(i, np.clip(np.rint(stamp), 0, 255).astype(np.uint8)[None])
+                writer.write(i, as_rgb8(stamp)[None])
                 sky_levels[i] = float(np.median(cube[:, : max(1, cube.shape[1] // 8)]))
                 grey[i] = bool(np.ptp(cube, axis=0).max() <= 2)
     if is_fits:
@@ -623,7 +623,7 @@ def _write_galaxy10(h5_path: Path, out: Path, progress: bool, limit: int | None)
                 stop = min(start + GALAXY10_CHUNK, n)
                 for row, picture in enumerate(images[start:stop].transpose(0, 3, 1, 2), start):
                     stamp, framing = to_stamp(picture.astype(np.float32), ENCODER_STAMP_PX, "extent")
-                    writer.write(row, np.clip(np.rint(stamp), 0, 255).astype(np.uint8)[None])
+                    writer.write(row, as_rgb8(stamp)[None])
                     framed[row] = framing.side_px / size
                 bar.update(stop - start)
         objects["framed_fraction"] = framed

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from astrodisc.data.galaxies import DECAM_EXTINCTION, CutoutWriter, GalaxyImaging, GalaxyStore, finish_galaxy_store
-from astrodisc.data.pictures import Field, to_stamp, viewer_rgb
+from astrodisc.data.pictures import Field, as_rgb8, decode_picture, to_stamp, viewer_rgb
 from astrodisc.data.store import TRUTH_FILE
 from astrodisc.errors import UserError
 
@@ -73,25 +74,35 @@ def viewer_picture(
     return buffer.getvalue()
 
 
+def viewer_pictures(
+    sky: GalaxyStore, config: ViewerConfig, n: int | None = None, progress: bool = False
+) -> Iterator[bytes]:
+    """The viewer pictures (PNG or JPEG bytes) of the first ``n`` galaxies of a simulated flux sky (all by
+    default), in row order, their requests drawn from ``config.seed``; a UserError at once for any other store."""
+    stamp_scale = sky.imaging.pixel_scale_arcsec
+    if not sky.info.simulated or not sky.imaging.is_flux or stamp_scale is None:
+        raise UserError(f"{sky.info.name} is not a simulated flux sky: viewer pictures are rendered from one")
+    sky_sigma = sky.objects[[f"sky_sigma_{band}" for band in sky.info.bands]].to_numpy(np.float32)
+    rng = np.random.default_rng(config.seed)
+    rows = range(len(sky) if n is None else min(n, len(sky)))
+    return (
+        viewer_picture(np.asarray(sky.cutouts[i]), sky_sigma[i], stamp_scale, rng, config)
+        for i in tqdm(rows, desc="viewer pictures", disable=not progress, mininterval=2)
+    )
+
+
 def render_viewer_sky(sky_dir: Path, out: Path, config: ViewerConfig = ViewerConfig(), progress: bool = True) -> Path:
     """The simulated flux sky at ``sky_dir`` as an ``rgb8`` store of viewer pictures written into the folder ``out``
     (``astrodisc simulate viewer`` stages it, so it is published whole); returns ``out``."""
     sky = GalaxyStore(Path(sky_dir))
-    stamp_scale = sky.imaging.pixel_scale_arcsec
-    if not sky.info.simulated or not sky.imaging.is_flux or stamp_scale is None:
-        raise UserError(f"{sky.info.name} is not a simulated flux sky: viewer pictures are rendered from one")
-    sigma_columns = [f"sky_sigma_{band}" for band in sky.info.bands]
-    sky_sigma = sky.objects[sigma_columns].to_numpy(np.float32)
-    rng = np.random.default_rng(config.seed)
+    pictures = viewer_pictures(sky, config, progress=progress)
     framing = np.zeros(len(sky), np.float32)
     out = Path(out)
     writer = CutoutWriter(out, len(sky), 3, config.stamp_px, np.uint8)
-    for i in tqdm(range(len(sky)), desc="viewer pictures", disable=not progress, mininterval=2):
-        data = viewer_picture(np.asarray(sky.cutouts[i]), sky_sigma[i], stamp_scale, rng, config)
-        with Image.open(io.BytesIO(data)) as image:
-            picture = np.asarray(image.convert("RGB"), np.float32).transpose(2, 0, 1)
+    for i, data in enumerate(pictures):
+        picture = decode_picture(data)
         stamp, frame = to_stamp(picture, config.stamp_px, config.field)
-        writer.write(i, np.clip(np.rint(stamp), 0, 255).astype(np.uint8)[None])
+        writer.write(i, as_rgb8(stamp)[None])
         framing[i] = frame.side_px / picture.shape[-1]
     writer.close()
     objects = sky.objects.copy()
@@ -119,20 +130,15 @@ def write_viewer_files(
     astronomer would hand them over: ``out/pictures/<object_id>.jpg|png`` and ``out/catalogue.csv`` (``file_loc``,
     ``ra``, ``dec``, ``label``), for ``astrodisc import galaxy-folder``; returns ``out``."""
     sky = GalaxyStore(Path(sky_dir))
-    stamp_scale = sky.imaging.pixel_scale_arcsec
-    if not sky.info.simulated or not sky.imaging.is_flux or stamp_scale is None:
-        raise UserError(f"{sky.info.name} is not a simulated flux sky: viewer pictures are rendered from one")
-    n = len(sky) if limit is None else min(limit, len(sky))
-    sky_sigma = sky.objects[[f"sky_sigma_{band}" for band in sky.info.bands]].to_numpy(np.float32)
-    rng = np.random.default_rng(config.seed)
+    pictures = viewer_pictures(sky, config, limit, progress)
     folder = Path(out) / "pictures"
     folder.mkdir(parents=True, exist_ok=True)
     files = []
-    for i in tqdm(range(n), desc="viewer files", disable=not progress, mininterval=2):
-        data = viewer_picture(np.asarray(sky.cutouts[i]), sky_sigma[i], stamp_scale, rng, config)
-        name = f"{sky.objects['object_id'][i]}{'.jpg' if data[:2] == JPEG_MAGIC else '.png'}"
+    for object_id, data in zip(sky.objects["object_id"], pictures, strict=False):  # the first ``limit`` rows
+        name = f"{object_id}{'.jpg' if data[:2] == JPEG_MAGIC else '.png'}"
         (folder / name).write_bytes(data)
         files.append(f"pictures/{name}")
+    n = len(files)
     catalogue = sky.objects[["ra", "dec", "label"]].iloc[:n].assign(file_loc=files)
     catalogue[["file_loc", "ra", "dec", "label"]].to_csv(Path(out) / "catalogue.csv", index=False)
     return Path(out)
