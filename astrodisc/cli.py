@@ -73,7 +73,7 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    """Comma-separated column names, stripped."""
+    """Comma-separated names (columns, bands, modalities), stripped, empty ones dropped."""
     return tuple(name.strip() for name in text.split(",") if name.strip())
 
 
@@ -117,7 +117,7 @@ def cmd_import(args: argparse.Namespace) -> None:
             args.catalogue,
             args.out,
             stamp_px=args.stamp_px,
-            bands=tuple(b.strip() for b in args.bands.split(",")) if args.bands else None,
+            bands=_names(args.bands) if args.bands else None,
             progress=not args.quiet,
             force=args.force,
             pixel_scale=args.pixel_scale,
@@ -251,7 +251,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
     else:
         from astrodisc.eval.varstars import VarStarEvalConfig, evaluate_varstars
 
-        modalities = tuple(m.strip() for m in args.modalities.split(",") if m.strip())
+        modalities = _names(args.modalities)
         result = evaluate_varstars(
             artifacts,
             VarStarEvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),

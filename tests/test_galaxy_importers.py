@@ -169,6 +169,8 @@ def test_png_folder_stores_rgb8_composites(tmp_path):
     summary = store.info.extra["import_summary"]
     assert summary.startswith("3 png pictures, 24–30 px; pixel scale unknown; framed by each galaxy's extent")
     assert summary.endswith("R/G/B channels, bands not given: no extinction")
+    # uniform noise pictures: a sky at level ~127 of 255, nothing like a viewer's dark sky
+    assert any(w.startswith("a bright sky (median level 1") for w in store.info.extra["domain_warnings"])
     # the whole picture kept: each is framed about its centre and resampled, never cropped
     whole = GalaxyStore(
         import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "whole", field="picture", progress=False)

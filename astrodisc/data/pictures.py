@@ -42,11 +42,13 @@ DETECT_SIGMA = 2.0  # a pixel belongs to the galaxy above sky + DETECT_SIGMA x t
 
 @dataclass(frozen=True)
 class StampFraming:
-    """How one picture became its stamp: the square taken [picture px] around the centre, and the galaxy's
-    measured 90 %-light radius [picture px] (None with ``field="picture"``)."""
+    """How one picture became its stamp: the square taken [picture px] around the centre, the galaxy's measured
+    90 %-light radius [picture px] (None unless framed by extent), and the picture's sky level (the median of its
+    outer eighth, averaged over bands; in the picture's own units)."""
 
     side_px: float
     r90_px: float | None
+    sky_level: float
 
 
 def viewer_rgb(cutout: np.ndarray) -> np.ndarray:
@@ -143,7 +145,7 @@ def to_stamp(
         image = Image.fromarray(plane, mode="F")
         shifted = (box[0] + pad, box[1] + pad, box[2] + pad, box[3] + pad)
         out[band] = np.asarray(image.resize((stamp_px, stamp_px), resample, box=shifted), dtype=np.float32)
-    return out, StampFraming(side, r90)
+    return out, StampFraming(side, r90, float(level.mean()))
 
 
 def decode_picture(data: bytes) -> np.ndarray:

@@ -479,7 +479,7 @@ def _write_cutout_folder(
                 writer.write(i, (stamp * (framing.side_px / stamp_px) ** 2)[None])  # flux per (larger) pixel
             else:
                 writer.write(i, as_rgb8(stamp)[None])
-                sky_levels[i] = float(np.median(cube[:, : max(1, cube.shape[1] // 8)]))
+                sky_levels[i] = framing.sky_level
                 grey[i] = bool(np.ptp(cube, axis=0).max() <= 2)
     if is_fits:
         objects["nonfinite_pixels"] = nonfinite
