@@ -174,7 +174,7 @@ def _holds(store: Store) -> str:
 def _check_reads(store: GalaxyStore, model_dir: Path, encoder: ResNetEncoder, config: dict) -> None:
     """A UserError unless the image model reads cutouts of ``store``'s bands and pixel unit; it names the
     shipped model that does, if one does."""
-    if not _reads({**config, "kind": store.info.kind}, store):
+    if not _reads(config, store):
         try:
             hint = f"; the shipped {shipped_model_for(store).name} reads them"
         except UserError:
