@@ -120,6 +120,9 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     for name in ("learned", "pixel_isolation_forest"):
         assert 0.0 <= result["anomaly"][name]["lens_auroc"] <= 1.0
     assert -1.0 <= result["rediscovery"]["spiral_subclasses"]["ari"] <= 1.0
+    bars = result["structure"]["bar"]  # the hidden truth's structures, probed on the embedding and the pixels
+    assert bars["population"] == "spiral" and bars["counts"]["present"] >= 5
+    assert all(0.0 <= bars[name]["auc"]["mean"] <= 1.0 for name in ("embedding", "pixel_pca"))
     lenses = result["lens_search"]
     assert lenses["n_lenses"] > 0 and lenses["base_rate"] == pytest.approx(lenses["n_lenses"] / 600)
     assert 0.0 <= lenses["precision_at_20_snr_5_100"] <= 1.0

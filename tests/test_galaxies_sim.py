@@ -8,6 +8,7 @@ import pytest
 from scipy.special import gammainc
 
 from astrodisc.data.galaxies import MORPHOLOGIES, GalaxyStore
+from astrodisc.data.sim import galaxies as sim
 from astrodisc.data.sim import galaxy_profiles as gr
 from astrodisc.data.sim.galaxies import PIXEL_SCALE, R_LIMIT, STAMP_PX, Z_RANGE, GalaxySimConfig, simulate_galaxies
 from astrodisc.data.sim.galaxy_sed import StellarPopulation, apparent_mags, kpc_per_arcsec
@@ -90,6 +91,41 @@ def test_a_lens_magnifies_its_source_into_a_ring_at_the_einstein_radius():
     assert np.average(radius, weights=ring) == pytest.approx(1.5, abs=0.2)
 
 
+def test_shells_interleave_with_sharp_outer_edges():
+    grid = gr.Grid(64, PIXEL_SCALE)
+    image = gr.shells(grid, radii=(2.0, 3.0, 4.0), width=0.5, axis=0.0, opening=0.6)
+    assert image.sum() == pytest.approx(1.0, abs=1e-6)
+    x, y = grid.xy
+    r = np.hypot(x, y)
+    right, left = image[(x > 0) & (np.abs(y) < 0.3)], r[(x > 0) & (np.abs(y) < 0.3)]
+    assert left[right.argmax()] == pytest.approx(2.0, abs=0.2) or left[right.argmax()] == pytest.approx(4.0, abs=0.2)
+    west = image[(x < 0) & (np.abs(y) < 0.3)]
+    assert r[(x < 0) & (np.abs(y) < 0.3)][west.argmax()] == pytest.approx(3.0, abs=0.2)  # the next shell, opposite
+    beyond = image[(r > 4.6) & (r < 5.0)].mean()
+    assert beyond < 0.01 * image[(r > 3.7) & (r < 4.0) & (x > 0)].mean()  # sharp outer edge
+
+
+def test_a_bar_raises_the_inner_m2_amplitude_of_a_face_on_disc():
+    """Face-on barred discs drawn with and without their bar component: the bar's m = 2 Fourier amplitude of the
+    light between 0.2 and 0.7 half-light radii (the usual bar strength, A2) stands above what the arms make."""
+    grid = gr.Grid(STAMP_PX, PIXEL_SCALE)
+    x, y = grid.xy
+    radius, azimuth = np.hypot(x, y), np.arctan2(y, x)
+
+    def a2(seed: int, with_bar: bool) -> float:
+        comps, re, _ = sim._disc(np.random.default_rng(seed), 0.05, -21.5, 1.0, 5.0, sim.DiscStructure(bar=True))
+        assert comps[-1].profile == "sersic" and comps[-1].args["n"] == 0.5  # the bar is drawn last
+        image = sum(
+            10 ** (-0.4 * c.mags[1]) * getattr(gr, c.profile)(grid, **c.args)
+            for c in comps[: len(comps) - (not with_bar)]
+        )
+        inner = (radius > 0.2 * re) & (radius < 0.7 * re)
+        return float(abs((image[inner] * np.exp(2j * azimuth[inner])).sum()) / image[inner].sum())
+
+    barred = np.mean([a2(seed, True) for seed in range(10)])
+    assert barred > np.mean([a2(seed, False) for seed in range(10)]) + 0.07 and barred > 0.2
+
+
 def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
     store = GalaxyStore(
         simulate_galaxies(
@@ -101,7 +137,17 @@ def test_hidden_truth_has_subclasses_rare_objects_and_duplicates(tmp_path):
         )
     )
     truth = pd.read_parquet(store.root / TRUTH_FILE)
-    assert set(truth.loc[truth["label"] == "spiral", "subclass"]) == {"unbarred", "barred", "ring"}
+    spirals = truth[truth["label"] == "spiral"]
+    assert set(spirals["subclass"]) == {"unbarred", "barred", "ringed", "barred_ringed"}
+    assert (spirals["subclass"].str.startswith("barred") == spirals["bar"]).all()
+    discs = truth["label"].isin(["spiral", "edge_on"])
+    assert not truth.loc[~discs, ["bar", "inner_ring", "outer_ring"]].any().any()  # structure only in discs
+    assert 0.25 < truth.loc[discs, "bar"].mean() < 0.45 and set(truth.loc[discs, "arm_count"]) == {2, 3, 4}
+    assert truth.loc[discs, "arm_pitch_deg"].between(8, 35).all() and truth.loc[~discs, "arm_pitch_deg"].isna().all()
+    assert truth.loc[discs, "inner_ring"].mean() > truth.loc[discs, "outer_ring"].mean() > 0
+    assert (truth.loc[truth["label"] == "merger", "tidal"] == "tails").all()
+    debris = truth.loc[truth["label"] != "merger", "tidal"]
+    assert set(debris) == {"none", "shells", "stream"} and 0.02 < (debris != "none").mean() < 0.12
     lenses = truth[truth["anomaly"] == "lens"]
     assert len(lenses) >= 8 and (lenses["label"] == "elliptical").all()
     assert lenses["theta_e"].between(0.5, 3.0).all() and lenses["arc_snr"].between(5, 100).all()

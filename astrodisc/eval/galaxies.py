@@ -10,7 +10,8 @@ Sections: ``morphology`` (linear probe, fine-tuning and from scratch per label f
 efficiency factor), ``photo_z`` (sigma_MAD and eta of fine-tuned, k-NN and from-scratch redshifts, all labels),
 ``similarity`` (precision@10 of same-morphology neighbours), ``anomaly`` (lens AUROC / precision@50 per arc
 S/N bin beside an Isolation Forest on PCA of the pixels), ``lens_search`` (lenses among the neighbours of a
-known lens) and ``rediscovery`` (ARI of spiral subclasses), the last four only where there is hidden truth;
+known lens), ``rediscovery`` (ARI of spiral subclasses) and ``structure`` (probe AUC of bars, rings, arm number and
+tidal debris: :mod:`astrodisc.eval.galaxy_structure`), the last five only where there is hidden truth;
 ``labelled`` (:mod:`astrodisc.eval.labelled`: k-fold probe accuracy and per-class AUC, neighbour precision, on
 the embedding and on the pixels' PCA) on any labelled set, real or simulated. ``photo_z`` needs MIN_REDSHIFTS
 spectroscopic redshifts.
@@ -37,6 +38,7 @@ from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.chain.maps import subclusters
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
+from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.labelled import labelled_section
 from astrodisc.eval.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
@@ -124,6 +126,9 @@ def evaluate_galaxies(
     result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
     result["lens_search"] = _lens_search(art, space, truth)
     result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
+    result["structure"] = structure_section(
+        {"embedding": np.asarray(art.embeddings[space]), "pixel_pca": reduced}, truth
+    )
     return evaluation_json(result)
 
 
@@ -329,7 +334,7 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
 
 
 def _rediscovery(embedding: np.ndarray, truth) -> dict:
-    """Spiral subclasses (unbarred, barred, ring) among sub-clusters of the spirals' embeddings."""
+    """Spiral subclasses (unbarred, barred, ringed, barred_ringed) among sub-clusters of the spirals' embeddings."""
     spirals = np.flatnonzero(truth["label"].to_numpy() == "spiral")
     clusters, _ = subclusters(embedding[spirals], seed=0)
     return {

@@ -2,7 +2,9 @@
 
 On a calibration sky (its own seed, never the demo's or the evaluation's): the same ResNet as the
 encoders trained from scratch with all labels for photometric redshift and for morphology, beside what
-brightness and size alone, or the catalogue's colours, give. Run as
+brightness and size alone, or the catalogue's colours, give; and how visible each structure (bars, rings, arm
+number, tidal debris) is to a linear probe on the raw pixels' PCA and on the catalogue
+(:mod:`astrodisc.eval.galaxy_structure`). Run as
 ``astrodisc calibrate DATASET [--epochs E] [--out JSON]``.
 """
 
@@ -16,6 +18,8 @@ from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostin
 
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.truth import read_truth
+from astrodisc.eval.galaxies import pixel_pca
+from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.metrics import classification_scores, photo_z_scores
 from astrodisc.learn.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.learn.fit import TrainConfig
@@ -56,6 +60,9 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
     out["photo_z_from_catalogue_colours"] = photo_z_scores(z[split.test], reg.predict(colours[split.test]))
 
     data = ImageData(store)
+    out["structure"] = structure_section(
+        {"pixel_pca": pixel_pca(data), "catalogue": _catalogue_features(store, size)}, truth
+    )
     aug = AugmentConfig()
     config = TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, patience=5, seed=seed)
     for task, values in (("photo_z", z), ("morphology", labels)):

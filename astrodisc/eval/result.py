@@ -174,6 +174,50 @@ def parse_labelled(result: dict) -> tuple[LabelledFeatures, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class StructureScore:
+    """How well one feature set tells one simulated structure (:mod:`astrodisc.eval.galaxy_structure`)."""
+
+    structure: str  # bar, inner_ring, outer_ring, arm_count, tidal
+    population: str  # whom the question is asked of ("spiral", ...)
+    n: int  # members of the population
+    counts: dict[str, int]  # answer -> members ("present"/"absent", or the arm counts)
+    majority: float  # share of the commonest answer: the accuracy floor, in [0, 1]
+    features: str  # the feature set ("embedding", "pixel_pca", "catalogue")
+    metric: str  # "auc" (present or not) or "accuracy" (arm count)
+    score: Spread  # over the folds
+
+
+def parse_structure(result: dict) -> tuple[StructureScore, ...]:
+    """The ``structure`` section of an evaluation or calibration JSON, one record per (structure, feature set)."""
+    section = result.get("structure")
+    if section is None:
+        return ()
+    out = []
+    for name, entry in _object(section, "structure").items():
+        entry = _object(entry, f"structure.{name}")
+        path = f"structure.{name}.counts"
+        counts = {k: int(_number(v, path)) for k, v in _object(entry.get("counts"), path).items()}
+        for features, cell in entry.items():
+            if not isinstance(cell, dict) or features == "counts":
+                continue
+            metric = "auc" if "auc" in cell else "accuracy"
+            summary = SeedSummary.from_json(cell, f"structure.{name}.{features}", (metric,))
+            out.append(
+                StructureScore(
+                    name,
+                    str(entry.get("population")),
+                    int(_number(entry.get("n"), f"structure.{name}.n")),
+                    counts,
+                    _number(entry.get("majority"), f"structure.{name}.majority"),
+                    features,
+                    metric,
+                    summary.metrics[metric],
+                )
+            )
+    return tuple(out)
+
+
 def evaluation_json(result: dict) -> dict:
     """An evaluator's result as the JSON ``evaluate --json`` writes: every :class:`SeedSummary` as its JSON
     object, the rest as it is; refused (UserError) if :func:`parse_evaluation` would not read it back."""
@@ -190,6 +234,7 @@ def evaluation_json(result: dict) -> dict:
     document = plain(result)
     parse_evaluation(document)
     parse_labelled(document)
+    parse_structure(document)
     return document
 
 

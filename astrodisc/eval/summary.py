@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.base.atomic import save_json
-from astrodisc.eval.result import AccuracyCell, BaselineCell, parse_evaluation, parse_labelled
+from astrodisc.eval.result import AccuracyCell, BaselineCell, parse_evaluation, parse_labelled, parse_structure
 from astrodisc.paths import PROJECT_ROOT, models_dir
 
 EVALUATION_FILE = "evaluation.json"
@@ -225,3 +225,23 @@ def labelled_table(result: dict) -> pd.DataFrame:
         row |= {f"p@10 {name}": round(value, 3) for name, value in features.precision_at_10.items()}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def structure_table(result: dict) -> pd.DataFrame:
+    """The simulated structures (bars, rings, arms, tidal debris) as one row per structure: its population and
+    count, the metric (AUC, or accuracy beside the majority share for the arm count), and one "mean ± std" column
+    per feature set; empty without a ``structure`` section."""
+    rows: dict[str, dict[str, str | int]] = {}
+    for score in parse_structure(result):
+        row = rows.setdefault(
+            score.structure,
+            {
+                "structure": score.structure,
+                "among": score.population,
+                "n": score.n,
+                "present": score.counts.get("present", 0) or "",
+                "metric": "AUC" if score.metric == "auc" else f"accuracy (majority {score.majority:.2f})",
+            },
+        )
+        row[score.features] = f"{score.score.mean:.3f} ± {score.score.std:.3f}"
+    return pd.DataFrame(list(rows.values()))

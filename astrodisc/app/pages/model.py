@@ -133,6 +133,14 @@ def show() -> None:
                 "p@10: the share of an object's 10 nearest neighbours (cosine) with its label, by its class."
             )
             st.dataframe(labelled, hide_index=True)
+        structure = model_report.structure_table(evaluation.result)
+        if len(structure):
+            st.subheader("Structures of the simulated galaxies")
+            st.caption(
+                "From the hidden truth: can a linear probe (stratified 5-fold) on each feature set tell bars, rings, "
+                "tidal debris (AUC of present against absent) and the number of arms (accuracy)?"
+            )
+            st.dataframe(structure, hide_index=True)
         if confusions:
             name = st.selectbox("Confusion matrix", list(confusions), key=CONFUSION_KEY)
             st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=PLOTLY_CONFIG)

@@ -7,8 +7,10 @@ artefacts); a duplicate is a second observation of the same description, as wher
 
 Pixels are fluxes in nanomaggies (AB zero point 22.5) at 0.262 arcsec; stamps are 64 px (16.8 arcsec),
 so redshifts start at 0.03 where the largest discs still mostly fit. Labels are the five morphologies;
-hidden truth (spiral subclass: unbarred, barred, ring; injected strong lenses with their Einstein radius
-and arc signal-to-noise; satellite trails and missing-data artefacts; duplicates) goes to truth.parquet.
+hidden truth (structure: bar, inner and outer rings, arm number and pitch, tidal shells and streams, and
+the spiral subclass they make, unbarred, barred, ringed or barred_ringed; injected strong lenses with their
+Einstein radius and arc signal-to-noise; satellite trails and missing-data artefacts; duplicates) goes to
+truth.parquet.
 """
 
 from __future__ import annotations
@@ -53,6 +55,9 @@ LUMINOSITY_FUNCTION = {
     "merger": (-21.6, -0.9),
 }
 EDGE_ON_INCLINATION = 75.0  # deg: discs seen more inclined than this are labelled edge_on
+BAR_FRACTION = 0.35  # of discs
+STRUCTURE_TRUTH = ("subclass", "bar", "inner_ring", "outer_ring", "arm_count", "arm_pitch_deg", "tidal")
+TIDAL_FRACTION = 0.06  # of undisturbed ellipticals and discs: shells or a stream
 
 
 @dataclass(frozen=True)
@@ -82,12 +87,13 @@ class Galaxy:
     """What is on the sky around one object, before it is observed."""
 
     label: str
-    subclass: str
     z: float
     abs_mag_r: float
     re_arcsec: float
     components: list[Component]
     dust_lane: dict | None = None
+    structure: DiscStructure | None = None  # discs only
+    tidal: str = "none"  # shells, stream, or the tails of a merger
     field: list[Component] = field(default_factory=list)
     anomaly: str = "none"
     lens: dict | None = None
@@ -168,8 +174,47 @@ def _elliptical(rng, z: float, m: float, scale: float) -> tuple[list[Component],
     return comps, re
 
 
-def _disc(rng, z: float, m: float, scale: float, inclination: float, subclass: str, x0=0.0, y0=0.0):
-    """A bulge + disc (+ arms, bar or ring) galaxy; returns components, half-light radius, dust lane."""
+@dataclass(frozen=True)
+class DiscStructure:
+    """What a disc shows besides its bulge and exponential disc; every field goes to the hidden truth."""
+
+    bar: bool = False
+    inner_ring: bool = False
+    outer_ring: bool = False
+    arm_count: int = 2
+    arm_pitch_deg: float = 20.0
+
+    @property
+    def subclass(self) -> str:
+        """``unbarred``, ``barred``, ``ringed`` or ``barred_ringed``: what a classifier of spirals would call it."""
+        ringed = self.inner_ring or self.outer_ring
+        return {(False, False): "unbarred", (True, False): "barred", (False, True): "ringed"}.get(
+            (self.bar, ringed), "barred_ringed"
+        )
+
+
+def _disc_structure(rng: np.random.Generator) -> DiscStructure:
+    """Bars in a third of discs (strong bars in Galaxy Zoo 2, Masters et al. 2011); inner rings mostly around
+    bars and outer rings rarer (Buta & Combes 1996, de Vaucouleurs' (r) and (R)); two arms in most grand-design
+    spirals, pitch angles 8-35 deg (Yu & Ho 2018)."""
+    bar = bool(rng.random() < BAR_FRACTION)
+    return DiscStructure(
+        bar=bar,
+        inner_ring=bool(rng.random() < (0.35 if bar else 0.12)),
+        outer_ring=bool(rng.random() < (0.15 if bar else 0.06)),
+        arm_count=int(rng.choice([2, 3, 4], p=[0.6, 0.22, 0.18])),
+        arm_pitch_deg=float(rng.uniform(8, 35)),
+    )
+
+
+def _plain_disc(rng: np.random.Generator) -> DiscStructure:
+    """Arms without bar or rings: the discs of a merger, whose structure the hidden truth does not record."""
+    return DiscStructure(arm_count=int(rng.choice([2, 3, 4])), arm_pitch_deg=float(rng.uniform(8, 35)))
+
+
+def _disc(rng, z: float, m: float, scale: float, inclination: float, structure: DiscStructure, x0=0.0, y0=0.0):
+    """A bulge + disc + arms (+ bar, inner and outer rings) galaxy; returns components, half-light radius,
+    dust lane."""
     re = _size_kpc(rng, m, "disc") / scale
     rd = re / 1.68
     cos_i = np.cos(np.radians(inclination))
@@ -177,77 +222,83 @@ def _disc(rng, z: float, m: float, scale: float, inclination: float, subclass: s
     pa = rng.uniform(0, np.pi)
     av = rng.uniform(0.1, 0.6) * (1 + 2 * (1 - cos_i))
     bt = rng.uniform(0.05, 0.5)
-    fractions = {"bulge": bt, "arms": (1 - bt) * rng.uniform(0.3, 0.6), "bar": 0.0, "ring": 0.0}
-    if subclass == "barred":
-        fractions["bar"] = (1 - bt) * rng.uniform(0.08, 0.2)
-    if subclass == "ring":
-        fractions["ring"] = (1 - bt) * rng.uniform(0.15, 0.3)
-        fractions["arms"] *= 0.3
+    ringed = structure.inner_ring or structure.outer_ring
+    fractions = {
+        "bulge": bt,
+        "arms": (1 - bt) * rng.uniform(0.3, 0.6) * (0.5 if ringed else 1.0),
+        "bar": (1 - bt) * rng.uniform(0.2, 0.4) if structure.bar else 0.0,
+        "inner_ring": (1 - bt) * rng.uniform(0.06, 0.15) if structure.inner_ring else 0.0,
+        "outer_ring": (1 - bt) * rng.uniform(0.08, 0.2) if structure.outer_ring else 0.0,
+    }
     fractions["disc"] = 1 - sum(fractions.values())
     old = _pop(rng, (0.0, 0.1), (0, 5), (0.0, 0.3))
     disc_pop = _pop(rng, (0.15, 0.5), (5, 40), (av * 0.8, av), brk=(0.5, 0.7))
     young = _pop(rng, (0.6, 0.9), (30, 120), (av * 0.8, av), brk=(0.6, 0.8))
     at = dict(x0=x0, y0=y0)
+
+    def part(profile: str, args: dict, pop: StellarPopulation, name: str) -> Component:
+        return _component(rng, profile, {**args, **at}, pop, _share(m, fractions[name]), z, dusty=True)
+
+    # Arms start at the bar's ends; the inner ring encircles them and the outer ring lies at about 2.2 times the
+    # inner ring's radius (Buta 1995).
+    bar_re = rd * rng.uniform(0.6, 1.1)
+    inner_radius = bar_re * rng.uniform(1.3, 1.7) if structure.bar else rd * rng.uniform(0.8, 1.4)
     comps = [
-        _component(
-            rng,
-            "sersic",
-            dict(re=re * rng.uniform(0.15, 0.35), n=rng.uniform(1.5, 4), q=max(q, 0.6), pa=pa, **at),
-            old,
-            _share(m, fractions["bulge"]),
-            z,
-            dusty=True,
+        part(
+            "sersic", dict(re=re * rng.uniform(0.15, 0.35), n=rng.uniform(1.5, 4), q=max(q, 0.6), pa=pa), old, "bulge"
         ),
-        _component(
-            rng, "sersic", dict(re=re, n=1.0, q=q, pa=pa, **at), disc_pop, _share(m, fractions["disc"]), z, dusty=True
-        ),
-        _component(
-            rng,
+        part("sersic", dict(re=re, n=1.0, q=q, pa=pa), disc_pop, "disc"),
+        part(
             "spiral_arms",
             dict(
                 rd=rd,
                 q=q,
                 pa=pa,
-                arms=int(rng.choice([2, 2, 2, 3, 4])),
-                pitch_deg=rng.uniform(10, 30),
+                arms=structure.arm_count,
+                pitch_deg=structure.arm_pitch_deg,
                 phase=rng.uniform(0, 2 * np.pi),
                 sharpness=rng.uniform(2, 6),
-                **at,
+                start=1.5 * bar_re if structure.bar else None,
             ),
             young,
-            _share(m, fractions["arms"]),
-            z,
-            dusty=True,
+            "arms",
         ),
     ]
-    if fractions["bar"]:
+    if structure.bar:
         bar_pa = pa + np.arctan2(np.sin(rng.uniform(0, np.pi)) * q, np.cos(rng.uniform(0, np.pi)))
-        comps.append(
-            _component(
-                rng,
-                "sersic",
-                dict(re=rd * rng.uniform(0.6, 1.1), n=0.5, q=rng.uniform(0.2, 0.35) * max(q, 0.5), pa=bar_pa, **at),
-                old,
-                _share(m, fractions["bar"]),
-                z,
-                dusty=True,
-            )
-        )
-    if fractions["ring"]:
-        radius = rd * rng.uniform(1.5, 2.5)
-        comps.append(
-            _component(
-                rng,
-                "ring",
-                dict(radius=radius, width=radius * rng.uniform(0.08, 0.18), q=q, pa=pa, **at),
-                young,
-                _share(m, fractions["ring"]),
-                z,
-                dusty=True,
-            )
-        )
+        bar = dict(re=bar_re, n=0.5, q=rng.uniform(0.15, 0.3) * max(q, 0.5), pa=bar_pa)
+        comps.append(part("sersic", bar, old, "bar"))
+    for name, radius in (("inner_ring", inner_radius), ("outer_ring", inner_radius * rng.uniform(2.0, 2.5))):
+        if fractions[name]:
+            ring = dict(radius=radius, width=radius * rng.uniform(0.08, 0.18), q=q, pa=pa)
+            comps.append(part("ring", ring, young if name == "inner_ring" else disc_pop, name))
     lane = dict(q=q, pa=pa, height=max(re * q * 0.25, 0.15), tau=rng.uniform(0.5, 2.5)) if inclination > 65 else None
     return comps, re, lane
+
+
+def _tidal_feature(rng: np.random.Generator, kind: str, z: float, m: float, re: float) -> tuple[str, Component]:
+    """Faint debris of a past accretion around an undisturbed galaxy, 3-8 % of its light: interleaved shells
+    (mostly around ellipticals, Malin & Carter 1983) or a stream (mostly around discs); at DECaLS depth a few
+    per cent of galaxies show one (Atkinson et al. 2013 find ~12 % at 27.7 mag/arcsec^2 in r)."""
+    pop = _pop(rng, (0.05, 0.3), (0, 10), (0.0, 0.2))
+    share = _share(m, rng.uniform(0.03, 0.08))
+    if rng.random() < (0.65 if kind == "elliptical" else 0.2):
+        n_shells = int(rng.integers(2, 5))
+        radii = tuple(float(r) for r in np.sort(re * rng.uniform(1.2, 3.5, n_shells)))
+        args = dict(
+            radii=radii, width=re * rng.uniform(0.2, 0.4), axis=rng.uniform(0, np.pi), opening=rng.uniform(0.5, 1.0)
+        )
+        return "shells", _component(rng, "shells", args, pop, share, z)
+    angle = rng.uniform(0, 2 * np.pi)
+    start = (1.2 * re * np.cos(angle), 1.2 * re * np.sin(angle))
+    args = dict(
+        start=start,
+        length=re * rng.uniform(2.0, 4.0),
+        curvature=rng.choice([-1, 1]) * rng.uniform(0.3, 1.0),
+        angle=angle + rng.normal(0, 0.5),
+        width=rng.uniform(0.4, 1.0),
+    )
+    return "stream", _component(rng, "tidal_tail", args, pop, share, z)
 
 
 def _irregular(rng, z: float, m: float, scale: float) -> tuple[list[Component], float]:
@@ -297,11 +348,11 @@ def _merger(rng, z: float, m: float, scale: float) -> tuple[list[Component], flo
         (-sep / (1 + 1 / ratio) * np.cos(angle), -sep / (1 + 1 / ratio) * np.sin(angle)),
         (sep / (1 + ratio) * np.cos(angle), sep / (1 + ratio) * np.sin(angle)),
     )
-    comps, re, _ = _disc(rng, z, m1, scale, rng.uniform(0, 80), "unbarred", x1, y1)
+    comps, re, _ = _disc(rng, z, m1, scale, rng.uniform(0, 80), _plain_disc(rng), x1, y1)
     second, re2 = (
         _elliptical(rng, z, m2, scale)
         if rng.random() < 0.4
-        else _disc(rng, z, m2, scale, rng.uniform(0, 80), "unbarred")[:2]
+        else _disc(rng, z, m2, scale, rng.uniform(0, 80), _plain_disc(rng))[:2]
     )
     for c in second:
         c.args.update(x0=c.args.get("x0", 0.0) + x2, y0=c.args.get("y0", 0.0) + y2)
@@ -361,25 +412,26 @@ def describe(rng: np.random.Generator, grid: gr.Grid, lens_host: bool = False) -
     while lens_host and m > -21.2:
         z, m = _draw_redshift_and_luminosity(rng, kind)
     scale = float(kpc_per_arcsec(z))
-    lane, subclass = None, "none"
+    lane, structure, tidal = None, None, "none"
     if kind == "elliptical":
         comps, re = _elliptical(rng, z, m, scale)
         label = "elliptical"
     elif kind == "disc":
         inclination = float(np.degrees(np.arccos(rng.uniform(0, 1))))
         label = "edge_on" if inclination > EDGE_ON_INCLINATION else "spiral"
-        subclass = (
-            str(rng.choice(["unbarred", "barred", "ring"], p=[0.55, 0.33, 0.12])) if label == "spiral" else "none"
-        )
-        comps, re, lane = _disc(rng, z, m, scale, inclination, subclass)
+        structure = _disc_structure(rng)
+        comps, re, lane = _disc(rng, z, m, scale, inclination, structure)
     elif kind == "irregular":
         comps, re = _irregular(rng, z, m, scale)
         label = "irregular"
     else:
         comps, re = _merger(rng, z, m, scale)
-        label = "merger"
+        label, tidal = "merger", "tails"
+    if kind in ("elliptical", "disc") and not lens_host and rng.random() < TIDAL_FRACTION:
+        tidal, debris = _tidal_feature(rng, kind, z, m, re)
+        comps.append(debris)
     return Galaxy(
-        label, subclass, z, m, re, comps, lane, _field(rng, grid), e_bv=float(rng.lognormal(np.log(0.03), 0.6))
+        label, z, m, re, comps, lane, structure, tidal, _field(rng, grid), e_bv=float(rng.lognormal(np.log(0.03), 0.6))
     )
 
 
@@ -515,7 +567,7 @@ def _simulate_chunk(
         records.append(
             dict(
                 label=galaxy.label,
-                subclass=galaxy.subclass,
+                **_structure_truth(galaxy),
                 z=galaxy.z,
                 abs_mag_r=galaxy.abs_mag_r,
                 re_arcsec=galaxy.re_arcsec,
@@ -531,6 +583,20 @@ def _simulate_chunk(
             )
         )
     return images, records
+
+
+def _structure_truth(galaxy: Galaxy) -> dict:
+    """The hidden truth of a galaxy's structure: spiral subclass, bar, rings, arms (discs) and tidal debris."""
+    disc = galaxy.structure
+    return dict(
+        subclass=disc.subclass if disc is not None and galaxy.label == "spiral" else "none",
+        bar=bool(disc and disc.bar),
+        inner_ring=bool(disc and disc.inner_ring),
+        outer_ring=bool(disc and disc.outer_ring),
+        arm_count=disc.arm_count if disc is not None else 0,
+        arm_pitch_deg=disc.arm_pitch_deg if disc is not None else np.nan,
+        tidal=galaxy.tidal,
+    )
 
 
 def _plan_chunk(
@@ -641,7 +707,7 @@ def _tables(rng: np.random.Generator, records: list[dict]) -> tuple[pd.DataFrame
             "object_id": ids,
             **{
                 k: [r[k] for r in records]
-                for k in ("label", "subclass", "z", "abs_mag_r", "re_arcsec", "anomaly", "theta_e", "arc_snr")
+                for k in ("label", *STRUCTURE_TRUTH, "z", "abs_mag_r", "re_arcsec", "anomaly", "theta_e", "arc_snr")
             },
             "duplicate_of": np.where(is_dup, ids[np.maximum(dup, 0)], None),
         }

@@ -81,14 +81,17 @@ def spiral_arms(
     pitch_deg: float,
     phase: float,
     sharpness: float,
+    start: float | None = None,
     x0: float = 0.0,
     y0: float = 0.0,
 ) -> np.ndarray:
-    """Logarithmic spiral arms on an exponential disc of scale length ``rd`` [arcsec]."""
+    """Logarithmic spiral arms on an exponential disc of scale length ``rd`` [arcsec], fading in inside
+    ``start`` [arcsec] (0.7 rd if None; a bar's end where there is a bar)."""
     r, phi = disc_plane(grid, q, pa, x0, y0)
     r = np.maximum(r, 0.05 * grid.scale)
     wave = np.cos(arms * (phi - np.log(r / rd) / np.tan(np.radians(pitch_deg))) + phase)
-    image = np.exp(-r / rd) * np.clip(wave, 0, None) ** sharpness * (1 - np.exp(-((r / (0.7 * rd)) ** 2)))
+    start = 0.7 * rd if start is None else start
+    image = np.exp(-r / rd) * np.clip(wave, 0, None) ** sharpness * (1 - np.exp(-((r / start) ** 2)))
     return _normalise(image, 1.0)
 
 
@@ -96,6 +99,30 @@ def ring(grid: Grid, radius: float, width: float, q: float, pa: float, x0: float
     """A Gaussian ring of ``radius`` and ``width`` [arcsec] in the disc plane."""
     r, _ = disc_plane(grid, q, pa, x0, y0)
     return _normalise(np.exp(-0.5 * ((r - radius) / width) ** 2), 1.0)
+
+
+def shells(
+    grid: Grid,
+    radii: tuple[float, ...],
+    width: float,
+    axis: float,
+    opening: float,
+    x0: float = 0.0,
+    y0: float = 0.0,
+) -> np.ndarray:
+    """Interleaved shells of a radial merger (Quinn 1984): arcs of ``radii`` [arcsec] on alternate sides of the
+    ``axis`` [rad], each an angular half-width ``opening`` [rad], bright at a sharp outer edge and fading inwards
+    over ``width`` [arcsec]; equal surface brightness at each edge."""
+    x, y = grid.xy
+    r = np.hypot(x - x0, y - y0)
+    phi = np.arctan2(y - y0, x - x0)
+    image = np.zeros_like(r)
+    for k, radius in enumerate(radii):
+        side = axis + np.pi * (k % 2)
+        dphi = np.angle(np.exp(1j * (phi - side)))
+        edge = np.where(r <= radius, np.exp(-(radius - r) / width), np.exp(-(((r - radius) / (0.2 * width)) ** 2)))
+        image += edge * np.exp(-0.5 * (dphi / opening) ** 2)
+    return _normalise(image, 1.0)
 
 
 def gaussian_blob(grid: Grid, sigma: float, x0: float, y0: float) -> np.ndarray:
