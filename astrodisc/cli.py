@@ -170,11 +170,16 @@ def cmd_train(args: argparse.Namespace) -> None:
             f"objective {objective} does not fit a {kind} dataset: variable stars take clip, "
             "galaxies simclr, moco or barlow, catalogues scarf"
         )
+    if args.representation != "auto" and kind != "catalog":
+        raise UserError(f"--representation is for catalogues; {args.dataset} holds {kind}")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     if kind == "catalog":
         from astrodisc.learn.catalogs import CatalogPretrainConfig, pretrain_catalogs
 
-        state = pretrain_catalogs(args.dataset, args.out, CatalogPretrainConfig(), config, progress=not args.quiet)
+        forced = None if args.representation == "auto" else args.representation
+        state = pretrain_catalogs(
+            args.dataset, args.out, CatalogPretrainConfig(), config, progress=not args.quiet, forced=forced
+        )
     elif kind == "galaxies":
         from astrodisc.learn.galaxies import GalaxyPretrainConfig, pretrain_galaxies
 
@@ -189,9 +194,11 @@ def cmd_train(args: argparse.Namespace) -> None:
         args.out,
         f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
         f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
-        f"--patience {args.patience}",
+        f"--patience {args.patience}" + (f" --representation {args.representation}" if kind == "catalog" else ""),
     )
     print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val loss {-state['best']:.4f}) -> {args.out}")
+    if "representation" in state:
+        print(f"the map and search will read {state['representation'].reason}")
 
 
 def cmd_build(args: argparse.Namespace) -> None:
@@ -542,6 +549,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--batch-size", type=int, default=256)
     s.add_argument("--patience", type=int, default=5, help="early-stopping patience in epochs")
+    s.add_argument(
+        "--representation",
+        choices=["auto", "columns", "encoder"],
+        default="auto",
+        help="catalogues: what the map and search read; auto: the encoder only where the catalogue's labels show it "
+        "better than the scaled columns (10-NN, 5-fold), else the columns",
+    )
 
     s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
     s.add_argument("--dataset", required=True, help="dataset folder")

@@ -3,7 +3,9 @@
 What a catalogue user needs to know is whether pretraining bought anything over the columns themselves, so
 every arm reads the same rows and is scored on the same test split:
 
-- ``probe``: a linear probe on the artifact set's embedding (the pretrained encoder's features);
+- ``probe``: a linear probe on the artifact set's embedding (the pretrained encoder's features, or the scaled
+  columns themselves where the model chose them: ``representation`` in the result says which and why,
+  :mod:`astrodisc.learn.catalogs`);
 - ``untrained_probe``: the same probe on the same network at its random initialisation (seeded per split; rows
   scaled to unit length as the build scales the embedding's), so a gain of ``probe`` over it is what
   pretraining learned, not what any random non-linear expansion of the columns gives;
@@ -37,7 +39,7 @@ from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.metrics import classification_scores
 from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, unit_rows
 from astrodisc.eval.result import evaluation_json
-from astrodisc.learn.catalogs import encode_tabular, load_catalog_model
+from astrodisc.learn.catalogs import encode_tabular, load_catalog_model, representation_of
 from astrodisc.learn.encoders.tabular import TabularEncoder
 from astrodisc.learn.splits import evaluation_splits, is_labelled, label_fraction
 
@@ -71,7 +73,7 @@ def evaluate_catalogs(
     art = load_artifacts(artifacts_dir)
     store = CatalogStore(Path(art.manifest["dataset"]["path"]))
     model_dir = Path(art.manifest["model"]["path"])
-    model, scaler, _ = load_catalog_model(model_dir)
+    model, scaler, model_config = load_catalog_model(model_dir)
     raw = store.features()
     scaled = scaler.transform(raw)
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
@@ -132,6 +134,7 @@ def evaluate_catalogs(
         "n_objects": len(store),
         "n_labelled": int(is_labelled(labels).sum()),
         "features": list(store.feature_columns),
+        "representation": model_config.get("representation", {"representation": representation_of(model_config)}),
         "classification": {TASK: classification},
         "classical_baseline": baseline,
     }
