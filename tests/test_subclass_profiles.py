@@ -23,6 +23,7 @@ from astrodisc.discover.subclasses import (
     subcluster_labels,
     subcluster_note,
     subclusters_of,
+    what_sets_apart,
 )
 from astrodisc.errors import UserError
 from astrodisc.labels.database import LabelDB
@@ -139,3 +140,28 @@ def test_a_sub_cluster_saved_as_a_label_stores_exactly_its_members(tmp_path):
 def test_a_label_needs_a_proper_name_and_an_annotator(name, annotator, problem):
     with pytest.raises(UserError, match=problem):
         subcluster_labels("demo", ["S-3"], name, annotator, "s1", "note")
+
+
+def test_what_sets_a_subcluster_apart_is_said_in_the_columns_units():
+    """Carbon-rich Miras: redder in J-K by 0.8 mag and 1.4 times the period of the oxygen-rich ones; the position
+    and the build's outputs are never offered as a difference."""
+    rng = np.random.default_rng(0)
+    n = 2000
+    carbon = np.arange(n) < 700
+    catalog = pd.DataFrame(
+        {
+            "j_k": rng.normal(1.2, 0.1, n) + 0.8 * carbon,
+            "period": 300 * rng.lognormal(0, 0.7, n) * np.where(carbon, 1.4, 1.0),  # [days], heavy-tailed: logged
+            "amplitude": rng.normal(3.0, 0.3, n),
+            "ra": np.where(carbon, 10.0, 200.0),
+            "umap_x": np.where(carbon, -5.0, 5.0),
+            "name": ["x"] * n,
+        }
+    )
+    catalog.loc[catalog.index[:5], "period"] = np.nan  # a missing value is left out, not compared
+    found = what_sets_apart(catalog, np.flatnonzero(carbon), np.flatnonzero(~carbon))
+    assert [d.column for d in found[:2]] == ["j_k", "period"] and found[2].column == "amplitude"
+    assert found[0].text == "j_k +0.8" and found[0].effect > 3  # in spreads of the whole class
+    assert found[1].text.startswith("period ×") and 1.25 <= float(found[1].text.split("×")[1]) <= 1.55
+    assert abs(found[2].effect) < 0.5  # the same amplitude on both sides
+    assert what_sets_apart(catalog, np.flatnonzero(carbon)[:2], np.flatnonzero(~carbon)) == []  # too few to compare

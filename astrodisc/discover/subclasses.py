@@ -9,6 +9,8 @@ UMAP, then HDBSCAN); this module describes each sub-cluster so an astronomer can
 - :func:`mean_spectrum`: the mean of the members' median-normalised spectra, members without a spectrum skipped;
 - :func:`distributions`: the colours (J-K, BP-RP, W1-W2, g-r, ...) and redshift a catalogue holds, to compare
   the sub-clusters' distributions;
+- :func:`what_sets_apart`: the catalogue columns in which a sub-cluster differs most from the rest of its class,
+  in plain words ("j_k +0.80", "period ×1.4");
 - :func:`subcluster_labels`: one :class:`~astrodisc.labels.database.Label` per member, to save a sub-cluster as a class.
 
 Example::
@@ -31,9 +33,11 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.data.period_search import MIN_POINTS, fold
+from astrodisc.data.store import CATALOG_ADDED_COLUMNS
 from astrodisc.data.varstars import LightCurve
 from astrodisc.errors import UserError
 from astrodisc.labels.database import Label
+from astrodisc.learn.columns import heavy_tailed
 
 if TYPE_CHECKING:
     from astrodisc.chain.maps import SubclusterMap  # imports hdbscan (a second): only the pages that cluster need it
@@ -50,6 +54,18 @@ COLOUR_COLUMNS: dict[str, str] = {
 }
 OTHER_DISTRIBUTIONS: dict[str, str] = {"z_spec": "spectroscopic redshift z"}
 NOISE = "noise"
+NOT_DESCRIPTIVE = {"ra", "dec", "l", "b", *CATALOG_ADDED_COLUMNS}  # where an object is, or what the build added
+MIN_GROUP = 3  # finite values a column needs inside and outside a sub-cluster to compare them
+
+
+@dataclass(frozen=True)
+class Difference:
+    """How a sub-cluster differs from the rest of its class in one catalogue column."""
+
+    column: str
+    effect: float  # (median inside - median outside) / the class's robust spread (1.4826 MAD), on the log scale
+    # for positive heavy-tailed columns (:func:`astrodisc.learn.columns.heavy_tailed`)
+    text: str  # "j_k +0.80" (a difference of medians, the column's units) or "period ×1.4" (a ratio of medians)
 
 
 @dataclass(frozen=True)
@@ -213,6 +229,32 @@ def distributions(catalog: pd.DataFrame, bands: Sequence[str] = ()) -> dict[str,
         }
     )
     return out
+
+
+def what_sets_apart(catalog: pd.DataFrame, members: np.ndarray, rest: np.ndarray, top: int = 3) -> list[Difference]:
+    """The ``top`` numeric catalogue columns (positions and build outputs left out) in which the rows ``members``
+    differ most from the rows ``rest`` (the rest of the class), largest standardised difference of medians first.
+    A positive heavy-tailed column (periods, amplitudes, fluxes) is compared on a log scale and said as a ratio."""
+    found = []
+    for column in catalog.columns:
+        if column in NOT_DESCRIPTIVE or not pd.api.types.is_numeric_dtype(catalog[column]):
+            continue
+        values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)
+        both = values[np.concatenate([members, rest])]
+        both = both[np.isfinite(both)]
+        inside, outside = values[members], values[rest]
+        inside, outside = inside[np.isfinite(inside)], outside[np.isfinite(outside)]
+        if min(len(inside), len(outside)) < MIN_GROUP:
+            continue
+        logged = heavy_tailed(both)
+        scale = np.log10 if logged else (lambda v: v)
+        spread = 1.4826 * float(np.median(np.abs(scale(both) - np.median(scale(both)))))
+        if not spread > 0:
+            continue
+        shift = float(np.median(scale(inside)) - np.median(scale(outside)))
+        text = f"{column} ×{10**shift:.2g}" if logged else f"{column} {shift:+.2g}"
+        found.append(Difference(str(column), shift / spread, text))
+    return sorted(found, key=lambda d: -abs(d.effect))[:top]
 
 
 def check_label_name(name: str) -> str:

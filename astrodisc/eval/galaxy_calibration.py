@@ -21,6 +21,7 @@ from astrodisc.data.truth import read_truth
 from astrodisc.eval.galaxies import pixel_pca
 from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.metrics import classification_scores, photo_z_scores
+from astrodisc.eval.result import plain_json
 from astrodisc.learn.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.learn.fit import TrainConfig
 from astrodisc.learn.galaxies import ImageData, head_logits, targets_for, train_head, z_from_logits
@@ -60,8 +61,8 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
     out["photo_z_from_catalogue_colours"] = photo_z_scores(z[split.test], reg.predict(colours[split.test]))
 
     data = ImageData(store)
-    out["structure"] = structure_section(
-        {"pixel_pca": pixel_pca(data), "catalogue": _catalogue_features(store, size)}, truth
+    out["structure"] = plain_json(
+        structure_section({"pixel_pca": pixel_pca(data), "catalogue": _catalogue_features(store, size)}, truth)
     )
     aug = AugmentConfig()
     config = TrainConfig(epochs=epochs, batch_size=128, lr=1e-3, patience=5, seed=seed)

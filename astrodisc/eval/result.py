@@ -218,20 +218,21 @@ def parse_structure(result: dict) -> tuple[StructureScore, ...]:
     return tuple(out)
 
 
+def plain_json(value: Any) -> Any:
+    """``value`` with every :class:`SeedSummary` in it written as its JSON object (dicts, lists and tuples walked)."""
+    if isinstance(value, SeedSummary):
+        return value.to_json()
+    if isinstance(value, dict):
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain_json(v) for v in value]
+    return value
+
+
 def evaluation_json(result: dict) -> dict:
     """An evaluator's result as the JSON ``evaluate --json`` writes: every :class:`SeedSummary` as its JSON
     object, the rest as it is; refused (UserError) if :func:`parse_evaluation` would not read it back."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, SeedSummary):
-            return value.to_json()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(v) for v in value]
-        return value
-
-    document = plain(result)
+    document = plain_json(result)
     parse_evaluation(document)
     parse_labelled(document)
     parse_structure(document)
