@@ -109,15 +109,18 @@ def tiny_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
 
 
 def fake_image_embed(store, model_dir: Path) -> dict[str, np.ndarray]:
-    """Stand-in galaxy encoder: morphology centroid + noise in one ``image`` space; a galaxy catalogued twice
-    (two entries within 2 arcsec, found from ra/dec alone) gets its twin's vector, so its twin is its most
-    similar object unless the search drops same-sky entries."""
+    """Stand-in galaxy encoder: morphology centroid + noise in one ``image`` space, the edge-on discs in two
+    sub-groups (by row parity) for the Subclasses page to find; a galaxy catalogued twice (two entries within
+    2 arcsec, found from ra/dec alone) gets its twin's vector, so its twin is its most similar object unless the
+    search drops same-sky entries."""
     from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC
 
     labels = store.objects["label"].astype(object).fillna("unlabelled").to_numpy()
     rng = np.random.default_rng(9)
     centroids = {c: rng.normal(0, 3.0, EMBED_DIM) for c in sorted(set(labels))}
     vectors = np.stack([centroids[c] for c in labels]) + rng.normal(0, 1.0, (len(labels), EMBED_DIM))
+    split = rng.normal(0, 2.0, EMBED_DIM)
+    vectors[labels == "edge_on"] += np.where(np.arange(len(labels)) % 2, 1.0, -1.0)[labels == "edge_on", None] * split
     for a, b in sky_twins(store.objects, DUPLICATE_RADIUS_ARCSEC):
         vectors[b] = vectors[a] + rng.normal(0, 1e-3, EMBED_DIM)
     return {"image": vectors.astype(np.float32)}

@@ -16,7 +16,7 @@ from conftest import DATASET, Fixture, fake_embed
 from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
-from astrodisc.chain import maps
+from astrodisc.chain import clusters
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.chain.build import build_artifacts
 from astrodisc.data.varstars import VarStarStore
@@ -76,15 +76,18 @@ def _pick(at: AppTest, cls: str, space: str | None = None) -> AppTest:
     return at
 
 
-def _clustering(fixture: Fixture, cls: str, space: str) -> tuple[np.ndarray, maps.SubclusterMap]:
+def _clustering(fixture: Fixture, cls: str, space: str) -> tuple[np.ndarray, clusters.SubclusterMap]:
+    """What the page shows by default: the build's layout in the map's space, the members' own layout elsewhere."""
     artifacts = load_artifacts(fixture.artifact_dir)
     rows = class_rows(artifacts.catalog, cls)
-    return rows, maps.subcluster_map(np.asarray(artifacts.embeddings[space][rows]), seed=0)
+    if space == artifacts.map_space:
+        return rows, clusters.subcluster_map(np.asarray(artifacts.cluster_layout[rows]))
+    return rows, clusters.subcluster_map(clusters.layout(np.asarray(artifacts.embeddings[space][rows]), seed=0))
 
 
 def _map_groups(at: AppTest) -> dict[str, list[int]]:
     """Catalogue rows of each group (trace) of the sub-cluster map."""
-    (figure,) = _figures(at, "UMAP 1")
+    (figure,) = _figures(at, "layout PC 1")
     return {t.name: sorted(int(r) for r in t.customdata) for t in figure.data}
 
 
@@ -104,14 +107,14 @@ def test_a_class_without_sub_clusters_shows_its_map_and_says_so(tiny_data, monke
     at = _pick(_page(monkeypatch, tiny_data, tmp_path), "RRAB", "photometry")
     rows, found = _clustering(tiny_data, "RRAB", "photometry")
     groups = _map_groups(at)
-    assert sum(name != "noise" for name in groups) == found.n_clusters == 0  # one centroid: nothing to split
-    assert groups == {"noise": rows.tolist()}
-    assert any(i.value.startswith("No sub-clusters") for i in at.info)
+    assert found.n_clusters == 1  # one centroid: nothing to split, all in one group
+    assert groups == {"sub-cluster 0": rows.tolist()}
+    assert any(i.value.startswith("One group") for i in at.info)
     assert not any(b.key == "subclass_save" for b in at.button)
 
 
 def test_a_class_too_small_to_split_says_so(tiny_data, monkeypatch, tmp_path):
-    monkeypatch.setattr(maps, "MIN_SUBCLUSTER_MEMBERS", 13)
+    monkeypatch.setattr(clusters, "MIN_GROUPED", 13)
     at = _pick(_page(monkeypatch, tiny_data, tmp_path), "EW")
     assert any("too few to split" in i.value for i in at.info)
     assert not at.get("plotly_chart")
@@ -126,7 +129,7 @@ def test_sub_clusters_side_by_side_are_the_clustering_of_the_class(split_sim, mo
     for k in range(found.n_clusters):
         assert groups[f"sub-cluster {k}"] == sorted(rows[found.labels == k].tolist())
     assert sorted(r for members in groups.values() for r in members) == rows.tolist()
-    colors = {t.name: t.marker.color for t in _figures(at, "UMAP 1")[0].data}
+    colors = {t.name: t.marker.color for t in _figures(at, "layout PC 1")[0].data}
 
     folded = _figures(at, "phase")
     spectra = _figures(at, "wavelength [Å]")
@@ -184,7 +187,7 @@ def test_galaxy_sub_clusters_show_their_most_typical_members_and_colours(tiny_sk
     at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(f"{SKY} · {MODEL}").run()
     _pick(at, "edge_on")
     rows, found = _clustering(tiny_sky, "edge_on", "image")
-    assert found.n_clusters == len([n for n in _map_groups(at) if n != "noise"]) > 0
+    assert found.n_clusters == len(_map_groups(at)) == 2  # the stand-in encoder's two edge-on sub-groups
     catalog = load_artifacts(tiny_sky.artifact_dir).catalog
     gallery = [img.proto.imgs[0].caption for img in at.get("image")]
     expected = []
@@ -196,3 +199,24 @@ def test_galaxy_sub_clusters_show_their_most_typical_members_and_colours(tiny_sk
     assert not _figures(at, "phase") and not _figures(at, "period [days]")  # no light curves for galaxies
     for title in ("g−r [mag]", "r−z [mag]", "spectroscopic redshift z"):
         assert len(_figures(at, title)) == 1
+
+
+def test_the_split_can_be_steered_merged_described_and_shown_on_the_map(split_sim, monkeypatch, tmp_path):
+    at = _pick(_page(monkeypatch, split_sim, tmp_path), SPLIT_CLASS, "fused")
+    rows, found = _clustering(split_sim, SPLIT_CLASS, "fused")
+    assert found.n_clusters == 2 and len(_map_groups(at)) == 2
+    assert sum(c.value.startswith(f"Against the rest of {SPLIT_CLASS}: ") for c in at.caption) == 2
+    assert any("chosen by validity" in c.value for c in at.caption)
+    at.multiselect(key="subclass_merge").set_value([0, 1]).run()  # two made one
+    assert not at.exception
+    assert _map_groups(at) == {"sub-cluster 0": rows.tolist()}
+    at.multiselect(key="subclass_merge").set_value([]).run()
+    at.selectbox(key="subclass_smallest").set_value("20 %").run()  # a fixed size: still the two sub-groups
+    assert len(_map_groups(at)) == 2 and any("set here" in c.value for c in at.caption)
+    at.button(key="subclass_colour_map").click().run()
+    assert not at.exception
+    assert at.query_params["colour"] == "subcluster"  # the map opens coloured by the build's sub-clusters
+    catalog = load_artifacts(split_sim.artifact_dir).catalog
+    assert (
+        catalog.loc[rows, "subcluster"].nunique() == 2 and catalog.loc[rows, "subcluster"].str.startswith("EW #").all()
+    )

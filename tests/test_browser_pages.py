@@ -15,7 +15,7 @@ from test_app_search import _files
 from test_app_subclasses import split_sim  # noqa: F401 - a fixture this module uses
 
 from astrodisc.app.widgets import NEIGHBOUR_PREFIX
-from astrodisc.chain import maps
+from astrodisc.chain import clusters
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.io.uploads import read_lightcurve
 from astrodisc.data.varstars import VarStarStore
@@ -76,7 +76,7 @@ def test_upload_a_malformed_then_a_good_light_curve_in_the_browser(tmp_path_fact
 def test_save_a_sub_cluster_as_a_label_in_the_browser(split_sim, tmp_path):  # noqa: F811 (the fixture is imported by name)
     artifacts = load_artifacts(split_sim.artifact_dir)
     rows = class_rows(artifacts.catalog, "EW")
-    found = maps.subcluster_map(np.asarray(artifacts.embeddings[artifacts.map_space][rows]), seed=0)
+    found = clusters.subcluster_map(np.asarray(artifacts.cluster_layout[rows]))  # the page's default
     ids = artifacts.catalog["object_id"].astype(str).to_numpy()
     groups = {frozenset(ids[g.rows]) for g in subclusters_of(found, rows)}
     assert len(groups) >= 2

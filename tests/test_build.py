@@ -13,6 +13,7 @@ from sklearn.metrics import adjusted_rand_score
 
 from astrodisc.chain.artifacts import CATALOG_ADDED_COLUMNS, load_artifacts
 from astrodisc.chain.build import BuildParams, build_artifacts
+from astrodisc.chain.clusters import SIZE_FRACTIONS
 from astrodisc.data.store import TRUTH_FILE, DatasetInfo
 from astrodisc.data.varstars import CLASSES as STORE_CLASSES
 from astrodisc.data.varstars import LightCurve, VarStarStore, write_store
@@ -145,7 +146,8 @@ def test_build_writes_the_artifact_contract_without_reading_truth(dataset, model
         "dim": 16,
         "index": {"type": "IndexFlatIP", "ntotal": 300, "dim": 16, "metric": "inner_product"},
     }
-    assert m["stages"]["clusters"]["inputs"]["min_cluster_size"] == 10 and m["seed"] == 0
+    assert m["stages"]["clusters"]["inputs"]["sizes"] == list(SIZE_FRACTIONS) and m["seed"] == 0
+    assert m["clusters"]["validity"] > 0.3 and len(m["clusters"]["persistence"]) == m["counts"]["clusters"]
     assert set(m["stages"]) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "catalog"}
     assert all(stage["ran"] and stage["seconds"] >= 0 for stage in m["stages"].values())
     assert m["versions"]["faiss-cpu"] and m["versions"]["umap-learn"]
@@ -174,10 +176,10 @@ def test_rebuild_skips_unchanged_stages_and_reruns_only_downstream(dataset, mode
     assert _ran(out) == set() and embed.calls == 1
     pd.testing.assert_frame_equal(pd.read_parquet(out / "catalog.parquet"), first)
 
-    params = BuildParams(min_cluster_size=40)
+    params = BuildParams(cluster_sizes=(0.1,))
     build_artifacts(dataset, model_dir, out, embed=embed, params=params, progress=False)
     assert _ran(out) == {"clusters", "catalog"}
-    assert load_artifacts(out).manifest["stages"]["clusters"]["inputs"]["min_cluster_size"] == 40
+    assert load_artifacts(out).manifest["clusters"]["min_cluster_size"] == 30  # the one size given: 10 % of 300
 
     build_artifacts(dataset, model_dir, out, embed=embed, params=replace(params, k_label=3), progress=False)
     assert _ran(out) == {"labels", "catalog"}

@@ -23,6 +23,8 @@ from astrodisc.chain.index import load_index, search
 from astrodisc.data.store import CATALOG_ADDED_COLUMNS
 from astrodisc.errors import UserError
 
+CLUSTER_LAYOUT_FILE = "cluster_layout.npy"  # under stages/: the build's clustering layout (astrodisc.chain.clusters)
+
 
 @dataclass(frozen=True)
 class Artifacts:
@@ -47,6 +49,15 @@ class Artifacts:
         """Catalogue row of the object ``object_id`` (its first, were ids repeated), None if there is none."""
         position = self._rows_by_id.get_indexer_for([str(object_id)])[0]
         return None if position < 0 else int(self.catalog.index[position])
+
+    @functools.cached_property
+    def cluster_layout(self) -> np.ndarray:
+        """(N, d) float32 memmap of the layout the build's clusters and sub-clusters were found in
+        (:mod:`astrodisc.chain.clusters`); a UserError for a set built before it was kept."""
+        path = self.root / "stages" / CLUSTER_LAYOUT_FILE
+        if not path.is_file():
+            raise UserError(f"{self.root.name} was built before clusters kept their layout: build it again")
+        return np.load(path, mmap_mode="r")
 
     @property
     def map_space(self) -> str:

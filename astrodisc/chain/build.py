@@ -5,7 +5,11 @@ Stages, in order, each reading the files its upstream stages wrote::
     embeddings  embeddings/<space>.npy      (N, D) float32, unit rows, one file per space
     index       index/<space>.faiss         astrodisc.chain.index.build_index per space
     map         stages/map.parquet          umap_x, umap_y of the fused space (astrodisc.chain.maps.fit_map)
-    clusters    stages/clusters.parquet     cluster (-1 = noise), cluster_prob (HDBSCAN on the map)
+    clusters    stages/clusters.parquet     cluster, cluster_prob (astrodisc.chain.clusters: HDBSCAN on an 8-D
+                                            UMAP of the mapped space, its size chosen by validity); subcluster,
+                                            subcluster_prob (the same criterion inside each class)
+                stages/cluster_layout.npy   (N, 8) float32 that layout (the Subclasses page re-splits in it)
+                stages/cluster_choice.json  the criterion's choice: size, validity, each cluster's persistence
     anomaly     stages/anomaly.parquet      anomaly_score, anomaly_<space> (astrodisc.chain.anomaly)
     labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote),
                                             label_distance, ood (distance to the nearest labelled object,
@@ -59,7 +63,7 @@ import shutil
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -89,8 +93,10 @@ from astrodisc.chain.anomaly import (
     percentile_rank,
     vote,
 )
+from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
+from astrodisc.chain.clusters import SIZE_FRACTIONS, class_subclusters, find_groups
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
-from astrodisc.chain.maps import cluster_map, default_min_cluster_size, fit_map
+from astrodisc.chain.maps import fit_map
 from astrodisc.data.open_store import Store, open_store
 from astrodisc.errors import UserError
 
@@ -132,8 +138,7 @@ class BuildParams:
     umap_sample_size: int = 50_000  # UMAP is fitted on at most this many objects, the rest transformed
     umap_n_neighbors: int = 15
     umap_min_dist: float = 0.1
-    min_cluster_size: int | None = None  # None: astrodisc.chain.maps.default_min_cluster_size(N)
-    min_samples: int = 10  # HDBSCAN min_samples (capped at min_cluster_size)
+    cluster_sizes: tuple[float, ...] = SIZE_FRACTIONS  # smallest-cluster sizes (shares of N) the validity chooses from
     k_anomaly: int = 10  # neighbours averaged for the anomaly distance
     k_label: int = 10  # labelled neighbours voting for pred_label / mislabel_score
     ood_quantile: float = OOD_QUANTILE  # ood: label_distance above this quantile of the labelled objects' own
@@ -198,8 +203,6 @@ def _build_locked(
     runner: Runner,
 ) -> Path:
     """The chain of :func:`build_artifacts`, run while this build holds the lock of ``versions.out``."""
-    n = len(store)
-    min_cluster_size = params.min_cluster_size or default_min_cluster_size(n)
     model_digest = files_digest(model_dir, _model_files(model_dir, versions.owned()))
     work = versions.staging()
     chain = _Chain(work, progress)
@@ -243,12 +246,14 @@ def _build_locked(
     clustered = chain.run(
         "clusters",
         {
-            "map": mapped.hash,
-            "min_cluster_size": min_cluster_size,
-            "min_samples": params.min_samples,
-            "code": _code_digest("chain.maps"),
+            "embeddings": embedded.hash,
+            "space": map_space,
+            "sizes": list(params.cluster_sizes),
+            "sample_size": params.umap_sample_size,
+            "seed": seed,
+            "code": _code_digest("chain.clusters", "chain.maps"),
         },
-        lambda: _cluster_stage(work, min_cluster_size, params.min_samples),
+        lambda: _cluster_stage(store, work, map_space, params, seed),
     )
     scored = chain.run(
         "anomaly",
@@ -280,8 +285,7 @@ def _build_locked(
         {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)], "code": _code_digest("chain.build")},
         lambda: _catalog_stage(store, work),
     )
-    resolved = replace(params, min_cluster_size=min_cluster_size)
-    _write_manifest(store, model_dir, work, spaces, chain.records, resolved, seed)
+    _write_manifest(store, model_dir, work, spaces, chain.records, params, seed)
     versions.publish()
     return versions.out
 
@@ -515,10 +519,31 @@ def _map_stage(out_dir: Path, space: str, params: BuildParams, seed: int) -> lis
     return [_save_stage_frame(out_dir, "map", pd.DataFrame({"umap_x": xy[:, 0], "umap_y": xy[:, 1]}))]
 
 
-def _cluster_stage(out_dir: Path, min_cluster_size: int, min_samples: int) -> list[Path]:
-    xy = _load_stage_frame(out_dir, "map")[["umap_x", "umap_y"]].to_numpy()
-    labels, probs = cluster_map(xy, min_cluster_size=min_cluster_size, min_samples=min_samples)
-    return [_save_stage_frame(out_dir, "clusters", pd.DataFrame({"cluster": labels, "cluster_prob": probs}))]
+def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
+    groups, points = find_groups(
+        _load_embedding(out_dir, space), seed=seed, sample_size=params.umap_sample_size, sizes=params.cluster_sizes
+    )
+    layout_path = out_dir / "stages" / CLUSTER_LAYOUT_FILE
+    save_npy(layout_path, points)
+    record = out_dir / "stages" / "cluster_choice.json"
+    save_json(
+        record,
+        {
+            "criterion": "HDBSCAN (excess of mass) on an 8-D UMAP of the space; smallest size by DBCV validity",
+            "space": space,
+            "min_cluster_size": groups.min_cluster_size,
+            "validity": groups.validity,
+            "persistence": list(groups.persistence),
+        },
+    )
+    frame = pd.concat(
+        [
+            pd.DataFrame({"cluster": groups.labels, "cluster_prob": groups.probabilities}),
+            class_subclusters(points, store.objects["label"].to_numpy(object)),
+        ],
+        axis=1,
+    )
+    return [_save_stage_frame(out_dir, "clusters", frame), record, layout_path]
 
 
 def _anomaly_stage(out_dir: Path, spaces: list[str], k: int, runner: Runner) -> list[Path]:
@@ -666,6 +691,7 @@ def _write_manifest(
                 "clusters": int(catalog["cluster"].max() + 1) if len(catalog) else 0,
                 "noise": int((catalog["cluster"] == -1).sum()),
             },
+            "clusters": json.loads((out_dir / "stages" / "cluster_choice.json").read_text()),
             "ood": json.loads((out_dir / "stages" / "ood.json").read_text()),
             "params": asdict(params),
             "seed": seed,

@@ -25,14 +25,14 @@ Mira subtypes), never on a set whose figures are reported as held out.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import hdbscan
 import numpy as np
+import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
-from astrodisc.chain.maps import MIN_MAP_OBJECTS, sample_rows
+from astrodisc.chain.maps import MIN_MAP_OBJECTS, fit_map
 
 LAYOUT_DIMS = 8
 LAYOUT_NEIGHBOURS = 30
@@ -61,28 +61,16 @@ class Groups:
 
 
 def layout(vectors: np.ndarray, *, seed: int = 0, sample_size: int = 50_000) -> np.ndarray:
-    """(N, LAYOUT_DIMS) float32 UMAP layout of (N, D) unit rows for clustering (step 1 of the criterion)."""
-    import umap  # noqa: PLC0415 - slow import, only when clusters are made
-
-    n = len(vectors)
-    dims = min(LAYOUT_DIMS, max(n - 2, 1))
-    rows = sample_rows(n, sample_size, seed)
-    model = umap.UMAP(
-        n_components=dims,
-        n_neighbors=min(LAYOUT_NEIGHBOURS, len(rows) - 1),
+    """(N, d) float32 UMAP layout, d = LAYOUT_DIMS (fewer for a handful of objects), of (N, D) unit rows for
+    clustering (step 1 of the criterion)."""
+    return fit_map(
+        vectors,
+        sample_size=sample_size,
+        seed=seed,
+        n_neighbors=LAYOUT_NEIGHBOURS,
         min_dist=0.0,
-        metric="cosine",
-        random_state=seed,
-        n_jobs=1,
+        n_components=min(LAYOUT_DIMS, max(len(vectors) - 2, 1)),
     )
-    out = np.empty((n, dims), dtype=np.float32)
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="n_jobs value", category=UserWarning)
-        out[rows] = model.fit_transform(np.asarray(vectors[rows], dtype=np.float32))
-        rest = np.setdiff1d(np.arange(n), rows)
-        if len(rest):
-            out[rest] = model.transform(np.asarray(vectors[rest], dtype=np.float32))
-    return out
 
 
 def groups_in_layout(points: np.ndarray, *, size_fractions: tuple[float, ...] = SIZE_FRACTIONS) -> Groups:
@@ -113,12 +101,15 @@ def groups_in_layout(points: np.ndarray, *, size_fractions: tuple[float, ...] = 
     return Groups(labels, probabilities, tuple(float(p) for p in clusterer.cluster_persistence_), size, validity)
 
 
-def find_groups(vectors: np.ndarray, *, seed: int = 0) -> tuple[Groups, np.ndarray]:
-    """The groups of (N, D) unit rows by the whole criterion, and the (N, LAYOUT_DIMS) layout they were found in."""
+def find_groups(
+    vectors: np.ndarray, *, seed: int = 0, sample_size: int = 50_000, sizes: tuple[float, ...] = SIZE_FRACTIONS
+) -> tuple[Groups, np.ndarray]:
+    """The groups of (N, D) unit rows by the whole criterion (smallest sizes from ``sizes``, shares of N), and the
+    (N, d <= LAYOUT_DIMS) layout they were found in."""
     if len(vectors) < max(MIN_GROUPED, MIN_MAP_OBJECTS):
         return _no_groups(len(vectors)), np.zeros((len(vectors), LAYOUT_DIMS), np.float32)
-    points = layout(vectors, seed=seed)
-    return groups_in_layout(points), points
+    points = layout(vectors, seed=seed, sample_size=sample_size)
+    return groups_in_layout(points, size_fractions=sizes), points
 
 
 def _place_noise(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -137,3 +128,58 @@ def _place_noise(points: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def _no_groups(n: int, size: int = MIN_SIZE) -> Groups:
     return Groups(np.full(n, -1, np.int64), np.zeros(n, np.float32), (), size, -1.0)
+
+
+@dataclass(frozen=True)
+class SubclusterMap:
+    """The sub-clusters of one class's n members, the layout they were found in, and a 2-D view of it."""
+
+    xy: np.ndarray  # (n, 2) float32: the layout's first two principal components (what the Subclasses page draws)
+    layout: np.ndarray  # (n, d) float32: the members' points in the clustering layout
+    groups: Groups
+
+    @property
+    def labels(self) -> np.ndarray:
+        """(n,) int64 sub-cluster of each member (-1: the class is too small to split)."""
+        return self.groups.labels
+
+    @property
+    def probabilities(self) -> np.ndarray:
+        return self.groups.probabilities
+
+    @property
+    def n_clusters(self) -> int:
+        return self.groups.n_groups
+
+
+def subcluster_map(points: np.ndarray, *, sizes: tuple[float, ...] = SIZE_FRACTIONS) -> SubclusterMap:
+    """Sub-clusters of one class by the criterion's steps 2-3, from its members' (n, d) layout ``points`` (the
+    survey's layout the build made, or :func:`layout` of the members alone in another space)."""
+    points = np.asarray(points, dtype=np.float32)
+    groups = groups_in_layout(points, size_fractions=sizes)
+    centred = points - points.mean(axis=0) if len(points) else points
+    if len(points) >= 2 and points.shape[1] >= 2:
+        _, _, axes = np.linalg.svd(centred, full_matrices=False)
+        xy = centred @ axes[:2].T
+    else:
+        xy = np.zeros((len(points), 2))
+    return SubclusterMap(xy.astype(np.float32), points, groups)
+
+
+def subcluster_name(cls: str, number: int) -> str:
+    """How a sub-cluster is named in the catalogue's ``subcluster`` column: "M #0"."""
+    return f"{cls} #{number}"
+
+
+def class_subclusters(points: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
+    """The build's sub-clusters of every class: for (N, d) survey layout ``points`` and (N,) catalogue ``labels``,
+    the columns ``subcluster`` (:func:`subcluster_name`; None for unlabelled objects) and ``subcluster_prob``."""
+    names = np.full(len(labels), None, dtype=object)
+    strength = np.zeros(len(labels), dtype=np.float32)
+    known = pd.notna(labels)
+    for cls in sorted({str(c) for c in labels[known]}):
+        rows = np.flatnonzero(known & (labels.astype(str) == cls))
+        found = subcluster_map(points[rows]).groups
+        names[rows] = [subcluster_name(cls, max(k, 0)) for k in found.labels.tolist()]
+        strength[rows] = found.probabilities
+    return pd.DataFrame({"subcluster": names, "subcluster_prob": strength})

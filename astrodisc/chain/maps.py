@@ -1,4 +1,4 @@
-"""The 2-D map of an embedding space (UMAP) and its clusters (HDBSCAN).
+"""The 2-D map of an embedding space (UMAP); its clusters are :mod:`astrodisc.chain.clusters`.
 
 UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) is fitted with the cosine metric on a
 random sample of at most ``sample_size`` objects and the rest are placed by ``transform``, so the
@@ -8,17 +8,7 @@ objects the rest are instead placed at the weighted mean map position of their `
 similar sample objects (:func:`extend_by_neighbours`, a faiss search over the sample; the weights are
 UMAP's own membership strengths, exp(-(d - d_1) / sigma) with d the cosine distance, d_1 the nearest
 one and sigma the mean of d - d_1), which is what ``transform`` starts from before its few epochs
-of optimisation. Smaller surveys keep ``transform`` and their maps are unchanged. HDBSCAN (Campello,
-Moulavi & Sander 2013; McInnes, Healy & Astels 2017, JOSS 2, 205) then finds dense groups on the map
-and calls the rest noise (label -1).
-
-Fixed parameters, recorded by the build in the manifest:
-
-- map clusters: ``min_cluster_size = max(10, round(0.005 * N))`` (a group needs 0.5 % of the
-  objects), ``min_samples = 10``;
-- sub-clusters inside one class (e.g. Mira subtypes): the class's own UMAP with ``min_dist = 0``
-  (tight clumps, as UMAP recommends for clustering), ``min_cluster_size = max(5, round(0.05 * n))``
-  (a subtype needs 5 % of the class), ``min_samples = 5``.
+of optimisation. Smaller surveys keep ``transform`` and their maps are unchanged.
 
 umap is imported inside the functions: its import alone costs seconds.
 """
@@ -26,9 +16,7 @@ umap is imported inside the functions: its import alone costs seconds.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
 
-import hdbscan
 import numpy as np
 from tqdm import tqdm
 
@@ -36,11 +24,6 @@ from astrodisc.chain.index import build_index, search
 from astrodisc.errors import UserError
 
 MIN_MAP_OBJECTS = 4  # UMAP needs a few neighbours to lay anything out
-MAP_MIN_SAMPLES = 10
-SUBCLUSTER_MIN_DIST = 0.0
-SUBCLUSTER_MIN_SAMPLES = 5
-SUBCLUSTER_MIN_SIZE = 5  # members of the smallest sub-cluster, however small the class
-MIN_SUBCLUSTER_MEMBERS = 2 * SUBCLUSTER_MIN_SIZE  # fewer members cannot hold two sub-clusters
 EXTEND_BY_NEIGHBOURS_ABOVE = 200_000  # more objects than this: the rest placed by neighbours, not transform
 EXTEND_K = 10  # sample neighbours averaged to place an object
 EXTEND_BATCH = 65_536  # objects placed per faiss call
@@ -59,10 +42,12 @@ def fit_map(
     seed: int = 0,
     n_neighbors: int = 15,
     min_dist: float = 0.1,
+    n_components: int = 2,
     extend_above: int = EXTEND_BY_NEIGHBOURS_ABOVE,
     progress: bool = False,
 ) -> np.ndarray:
-    """2-D UMAP coordinates (N, 2) float32 of ``vectors`` (N, D) of unit rows, cosine metric.
+    """UMAP coordinates (N, n_components) float32 of ``vectors`` (N, D) of unit rows, cosine metric: the 2-D map,
+    or a layout for clustering (:mod:`astrodisc.chain.clusters`).
 
     Fitted on :func:`sample_rows` (at most ``sample_size`` objects, seeded), the rest placed by
     ``transform``, or by :func:`extend_by_neighbours` when N > ``extend_above``. ``n_neighbors``
@@ -76,13 +61,14 @@ def fit_map(
         raise UserError(f"a map needs at least {MIN_MAP_OBJECTS} objects, got {n}")
     rows = sample_rows(n, sample_size, seed)
     model = umap.UMAP(
+        n_components=n_components,
         n_neighbors=min(n_neighbors, len(rows) - 1),
         min_dist=min_dist,
         metric="cosine",
         random_state=seed,
         n_jobs=1,
     )
-    xy = np.empty((n, 2), dtype=np.float32)
+    xy = np.empty((n, n_components), dtype=np.float32)
     rest = np.ones(n, dtype=bool)
     rest[rows] = False
     with warnings.catch_warnings():
@@ -106,9 +92,9 @@ def extend_by_neighbours(
     k: int = EXTEND_K,
     progress: bool = False,
 ) -> np.ndarray:
-    """Map positions (M, 2) float32 of ``vectors[rows]`` (M rows of the (N, D) unit vectors, read in batches).
+    """Map positions (M, d) float32 of ``vectors[rows]`` (M rows of the (N, D) unit vectors, read in batches).
 
-    Each object goes to the weighted mean of the positions ``sample_xy`` (S, 2) of its ``k`` most similar
+    Each object goes to the weighted mean of the positions ``sample_xy`` (S, d) of its ``k`` most similar
     rows of ``sample_vectors`` (S, D), found by a faiss index of the sample (:func:`astrodisc.chain.index.build_index`;
     IVF with nprobe tuned to recall@10 >= 0.99 from ``EXTEND_EXACT_BELOW`` sample rows, about ten times fewer
     operations than exact). Weights exp(-(d - d_1) / sigma) with d = 1 - cosine similarity, d_1 the nearest
@@ -116,7 +102,7 @@ def extend_by_neighbours(
     probe's padding (id -1) gets weight 0.
     """
     index = build_index(sample_vectors, exact_below=EXTEND_EXACT_BELOW)
-    out = np.empty((len(rows), 2), dtype=np.float32)
+    out = np.empty((len(rows), sample_xy.shape[1]), dtype=np.float32)
     for lo in tqdm(range(0, len(rows), EXTEND_BATCH), desc="map extend", disable=not progress):
         batch = rows[lo : lo + EXTEND_BATCH]
         scores, ids = search(index, np.asarray(vectors[batch], dtype=np.float32), k)
@@ -127,63 +113,3 @@ def extend_by_neighbours(
         xy = (weights[:, :, None] * sample_xy[np.where(found, ids, 0)]).sum(axis=1)
         out[lo : lo + len(batch)] = xy / weights.sum(axis=1)[:, None]
     return out
-
-
-def default_min_cluster_size(n: int) -> int:
-    """Smallest map cluster for N objects: 0.5 % of them, at least 10."""
-    return max(10, round(0.005 * n))
-
-
-def cluster_map(
-    xy: np.ndarray, *, min_cluster_size: int | None = None, min_samples: int = MAP_MIN_SAMPLES
-) -> tuple[np.ndarray, np.ndarray]:
-    """HDBSCAN clusters of map points ``xy`` (N, 2).
-
-    Returns ``labels`` (N,) int64 (-1 = noise) and ``probabilities`` (N,) float32 in [0, 1], the
-    strength of each point's membership (0 for noise). ``min_cluster_size`` defaults to
-    :func:`default_min_cluster_size`.
-    """
-    size = default_min_cluster_size(len(xy)) if min_cluster_size is None else min_cluster_size
-    clusterer = hdbscan.HDBSCAN(min_cluster_size=size, min_samples=min(min_samples, size))
-    labels = clusterer.fit_predict(np.asarray(xy, dtype=np.float64))
-    return labels.astype(np.int64), clusterer.probabilities_.astype(np.float32)
-
-
-@dataclass(frozen=True)
-class SubclusterMap:
-    """The sub-clusters of one class's n members and the 2-D layout HDBSCAN found them on."""
-
-    xy: np.ndarray  # (n, 2) float32: the class's own UMAP (or the 2-D points given)
-    labels: np.ndarray  # (n,) int64 sub-cluster of each member, -1 = noise
-    probabilities: np.ndarray  # (n,) float32 membership strength in [0, 1] (0 for noise)
-
-    @property
-    def n_clusters(self) -> int:
-        """Number of sub-clusters (noise is none)."""
-        return int(self.labels.max()) + 1 if len(self.labels) else 0
-
-
-def subcluster_min_size(n: int) -> int:
-    """Smallest sub-cluster of a class of n members: 5 % of them, at least ``SUBCLUSTER_MIN_SIZE``."""
-    return max(SUBCLUSTER_MIN_SIZE, round(0.05 * n))
-
-
-def subcluster_map(points: np.ndarray, *, seed: int = 0) -> SubclusterMap:
-    """Clusters inside one class with their layout: ``points`` (n, D) unit vectors of its members, or their map (n, 2).
-
-    Vectors (D > 2) are first laid out by their own UMAP (``min_dist = 0``, seeded); then HDBSCAN with
-    ``min_cluster_size = subcluster_min_size(n)`` and ``min_samples = SUBCLUSTER_MIN_SAMPLES``. A class of
-    fewer than ``MIN_SUBCLUSTER_MEMBERS`` cannot hold two sub-clusters: all its members come out as noise.
-    """
-    xy = points if points.shape[1] == 2 else fit_map(points, seed=seed, min_dist=SUBCLUSTER_MIN_DIST)
-    labels, probabilities = cluster_map(
-        xy, min_cluster_size=subcluster_min_size(len(points)), min_samples=SUBCLUSTER_MIN_SAMPLES
-    )
-    return SubclusterMap(np.asarray(xy, dtype=np.float32), labels, probabilities)
-
-
-def subclusters(points: np.ndarray, *, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Clusters inside one class (see :func:`subcluster_map`): ``labels`` (n,) int64 (-1 = noise) and
-    ``probabilities`` (n,) float32, as :func:`cluster_map`."""
-    found = subcluster_map(points, seed=seed)
-    return found.labels, found.probabilities

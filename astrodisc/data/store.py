@@ -20,6 +20,8 @@ CATALOG_ADDED_COLUMNS: tuple[str, ...] = (
     "umap_y",
     "cluster",
     "cluster_prob",
+    "subcluster",
+    "subcluster_prob",
     "anomaly_score",
     "mislabel_score",
     "pred_label",

@@ -1,8 +1,9 @@
 """What the sub-clusters of one class look like, and a sub-cluster as a new named label.
 
-The members of one class are sub-clustered without labels (:func:`astrodisc.chain.maps.subcluster_map`: their own
-UMAP, then HDBSCAN); this module describes each sub-cluster so an astronomer can tell whether it is a subtype
-(on the variable-star demo: O-rich and C-rich Miras, active dwarfs and giants among the ROT stars):
+The members of one class are sub-clustered without labels (:func:`astrodisc.chain.clusters.subcluster_map`: the
+criterion of :mod:`astrodisc.chain.clusters` in the build's layout, or in their own layout of another space); this
+module describes each sub-cluster so an astronomer can tell whether it is a subtype (on the variable-star demo:
+O-rich and C-rich Miras, active dwarfs and giants among the ROT stars), and merges sub-clusters on request:
 
 - :func:`median_folded_curve`: each member's light curve folded on its period with phase 0 at maximum light,
   binned in phase and scaled by its own amplitude, then the median and the 16-84 % band over the members;
@@ -11,12 +12,13 @@ UMAP, then HDBSCAN); this module describes each sub-cluster so an astronomer can
   the sub-clusters' distributions;
 - :func:`what_sets_apart`: the catalogue columns in which a sub-cluster differs most from the rest of its class,
   in plain words ("j_k +0.80", "period ×1.4");
+- :func:`merge_subclusters`: two or more sub-clusters as one;
 - :func:`subcluster_labels`: one :class:`~astrodisc.labels.database.Label` per member, to save a sub-cluster as a class.
 
 Example::
 
     rows = class_rows(catalog, "M")
-    found = subcluster_map(np.asarray(embeddings["spectra"][rows]))
+    found = subcluster_map(artifacts.cluster_layout[rows])
     for group in subclusters_of(found, rows):
         profile = median_folded_curve([lightcurve(r) for r in group.rows], periods[group.rows])
 """
@@ -39,9 +41,6 @@ from astrodisc.errors import UserError
 from astrodisc.labels.database import Label
 from astrodisc.learn.columns import heavy_tailed
 
-if TYPE_CHECKING:
-    from astrodisc.chain.maps import SubclusterMap  # imports hdbscan (a second): only the pages that cluster need it
-
 N_PHASE_BINS = 25
 BAND_QUANTILES = (0.16, 0.84)  # the band drawn around a median: +-1 sigma of a normal distribution
 MIN_COVERED_BINS = 0.5  # share of the phase bins a member's folded curve must reach to enter the median
@@ -53,6 +52,9 @@ COLOUR_COLUMNS: dict[str, str] = {
     "w3_w4": "W3−W4 [mag]",
 }
 OTHER_DISTRIBUTIONS: dict[str, str] = {"z_spec": "spectroscopic redshift z"}
+if TYPE_CHECKING:
+    from astrodisc.chain.clusters import SubclusterMap  # imports hdbscan (a second): only the pages that cluster
+
 NOISE = "noise"
 NOT_DESCRIPTIVE = {"ra", "dec", "l", "b", *CATALOG_ADDED_COLUMNS}  # where an object is, or what the build added
 MIN_GROUP = 3  # finite values a column needs inside and outside a sub-cluster to compare them
@@ -125,6 +127,32 @@ def subclusters_of(found: SubclusterMap, rows: np.ndarray) -> list[Subcluster]:
         Subcluster(k, np.asarray(rows)[order[found.labels[order] == k]].astype(np.int64))
         for k in range(found.n_clusters)
     ]
+
+
+def merge_subclusters(found: SubclusterMap, numbers: Sequence[int]) -> SubclusterMap:
+    """``found`` with the sub-clusters ``numbers`` made one (numbered as the lowest of them; the others renumbered
+    in order, so numbers stay 0..K-1); its persistence is the lowest of theirs. Fewer than two numbers: unchanged."""
+    from astrodisc.chain.clusters import Groups, SubclusterMap  # noqa: PLC0415 - hdbscan: only when merging
+
+    merged = sorted({int(k) for k in numbers if 0 <= int(k) < found.n_clusters})
+    if len(merged) < 2:
+        return found
+    target = merged[0]
+    renumber: dict[int, int] = {}
+    for k in range(found.n_clusters):
+        if k in merged[1:]:
+            continue
+        renumber[k] = len(renumber)
+    mapping = np.array([renumber[target if k in merged else k] for k in range(found.n_clusters)], dtype=np.int64)
+    labels = np.where(found.labels >= 0, mapping[np.maximum(found.labels, 0)], found.labels)
+    persistence = [0.0] * len(renumber)
+    for k, p in enumerate(found.groups.persistence):
+        new = int(mapping[k])
+        persistence[new] = p if k not in merged else min(found.groups.persistence[m] for m in merged)
+    groups = Groups(
+        labels, found.probabilities, tuple(persistence), found.groups.min_cluster_size, found.groups.validity
+    )
+    return SubclusterMap(found.xy, found.layout, groups)
 
 
 def group_names(found: SubclusterMap) -> np.ndarray:

@@ -35,14 +35,13 @@ from sklearn.preprocessing import StandardScaler
 from tqdm import tqdm
 
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
-from astrodisc.chain.maps import subclusters
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.labelled import labelled_section
-from astrodisc.eval.metrics import ari_and_purity, auroc, classification_scores, photo_z_scores, precision_at
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.eval.metrics import auroc, classification_scores, photo_z_scores, precision_at
+from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import SeedSummary, evaluation_json
 from astrodisc.learn.encoders.resnet import ResNetEncoder
 from astrodisc.learn.fit import TrainConfig
@@ -125,7 +124,7 @@ def evaluate_galaxies(
     result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), reduced, truth)
     result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
     result["lens_search"] = _lens_search(art, space, truth)
-    result["rediscovery"] = _rediscovery(np.asarray(art.embeddings[space]), truth)
+    result["rediscovery"] = {"spiral_subclasses": rediscovery(art, "spiral", truth["subclass"].to_numpy())}
     result["structure"] = structure_section(
         {"embedding": np.asarray(art.embeddings[space]), "pixel_pca": reduced}, truth
     )
@@ -331,16 +330,3 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
         ]
         out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
     return out
-
-
-def _rediscovery(embedding: np.ndarray, truth) -> dict:
-    """Spiral subclasses (unbarred, barred, ringed, barred_ringed) among sub-clusters of the spirals' embeddings."""
-    spirals = np.flatnonzero(truth["label"].to_numpy() == "spiral")
-    clusters, _ = subclusters(embedding[spirals], seed=0)
-    return {
-        "spiral_subclasses": {
-            **ari_and_purity(truth["subclass"].to_numpy()[spirals], clusters),
-            "n_members": int(len(spirals)),
-            "n_clusters": int(clusters.max() + 1),
-        }
-    }

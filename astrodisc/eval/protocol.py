@@ -1,4 +1,5 @@
-"""What every evaluation shares: a per-cell result cache, mean +- std over seeds, and the linear probe."""
+"""What every evaluation shares: a per-cell result cache, mean +- std over seeds, the linear probe, and the
+rediscovery of hidden subtypes among the build's sub-clusters."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
 from astrodisc.base.atomic import save_json
-from astrodisc.eval.metrics import classification_scores
+from astrodisc.chain.artifacts import Artifacts
+from astrodisc.chain.clusters import find_groups
+from astrodisc.eval.metrics import ari_and_purity, classification_scores
 from astrodisc.eval.result import SeedSummary, Spread
 
 
@@ -65,3 +68,26 @@ def linear_probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, te
     clf = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
     clf.fit(scaler.transform(features[train]), labels[train].astype(str))
     return classification_scores(labels[test].astype(str), clf.predict(scaler.transform(features[test])))
+
+
+def rediscovery(art: Artifacts, cls: str, subtypes: np.ndarray) -> dict:
+    """How the sub-clusters of catalogue class ``cls`` match the hidden ``subtypes`` (N,) of its members: the
+    build's own sub-clusters (the ``subcluster`` column, what the Subclasses page opens on: ``ari``, ``purity``,
+    ``n_clusters``), and for each space the same criterion on the members' own layout there (``by_space``: ARI,
+    sub-clusters, validity), with ``most_valid_space`` the space of highest validity (label-free)."""
+    labels = art.catalog["label"].astype("string").fillna("")
+    members = np.flatnonzero((labels == cls).to_numpy(dtype=bool))
+    truth = np.asarray(subtypes, dtype=object)[members].astype(str)
+    built = art.catalog["subcluster"].to_numpy(object)[members].astype(str)
+    out: dict = {**ari_and_purity(truth, built), "n_members": int(len(members)), "n_clusters": len(set(built))}
+    by_space = {}
+    for space in art.spaces:
+        groups, _ = find_groups(np.asarray(art.embeddings[space])[members], seed=0)
+        by_space[space] = {
+            "ari": ari_and_purity(truth, groups.labels)["ari"],
+            "n_clusters": groups.n_groups,
+            "validity": groups.validity,
+        }
+    out["by_space"] = by_space
+    out["most_valid_space"] = max(by_space, key=lambda s: by_space[s]["validity"])
+    return out

@@ -23,14 +23,13 @@ from sklearn.ensemble import IsolationForest
 from tqdm import tqdm
 
 from astrodisc.chain.artifacts import load_artifacts
-from astrodisc.chain.maps import subclusters
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.data.varstars import VarStarStore
 from astrodisc.errors import UserError
 from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
-from astrodisc.eval.metrics import ari_and_purity, auroc, classification_scores, precision_at, recall_in_top
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std
+from astrodisc.eval.metrics import auroc, classification_scores, precision_at, recall_in_top
+from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import evaluation_json
 from astrodisc.learn.embed import embed_inputs
 from astrodisc.learn.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
@@ -44,6 +43,7 @@ MODALITY_SETS: dict[str, tuple[str, ...]] = {
     "metadata": ("metadata",),
     "all": MODALITIES,
 }
+SUBTYPED = ("M", "ROT")  # classes whose hidden subtypes the simulator draws (oxygen/carbon Miras, dwarf/giant ROT)
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,9 @@ def evaluate_varstars(
     if has_truth(store):
         truth = read_truth(store)
         catalog = art.catalog
-        result["rediscovery"] = _rediscovery(art.embeddings["fused"], labels, truth)
+        result["rediscovery"] = {
+            cls: rediscovery(art, cls, truth["subclass"].to_numpy()) for cls in SUBTYPED if (labels == cls).sum() >= 20
+        }
         result["anomaly"] = _anomaly(catalog["anomaly_score"].to_numpy(), truth, inputs, feats)
         result["mislabel"] = _mislabel(catalog["mislabel_score"].to_numpy(), labels, truth)
         result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
@@ -169,25 +171,6 @@ def _classification(
             row["finetune_gain_points"] = 100 * (
                 row["pretrained_finetune"].metrics["accuracy"].mean - row["scratch"].metrics["accuracy"].mean
             )
-    return out
-
-
-def _rediscovery(fused: np.ndarray, labels: np.ndarray, truth) -> dict:
-    """Subclusters of the fused embeddings inside a labelled class, against the hidden subtypes; noise is
-    a group of its own; ARI over every member of the class (clustering parameters fixed in maps.py)."""
-    out = {}
-    for cls in ("M", "ROT"):
-        members = np.flatnonzero(labels == cls)
-        if len(members) < 20:
-            continue
-        clusters, _ = subclusters(np.asarray(fused[members]), seed=0)
-        scores = ari_and_purity(truth["subclass"].to_numpy()[members], clusters)
-        out[cls] = {
-            **scores,
-            "n_members": int(len(members)),
-            "n_clusters": int(clusters.max() + 1),
-            "noise_fraction": float(np.mean(clusters == -1)),
-        }
     return out
 
 

@@ -55,6 +55,8 @@ LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
+OPEN_MAP_KEY = "_open_map"  # set by another page's button: its next run switches to the map
+MAP_PAGE = "pages/map.py"
 MARKS_KEY = "marks_"  # key prefix of a chart's marks
 SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
 THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
@@ -114,6 +116,23 @@ def _shared_figure(
     (``astrodisc.app.map_marks``); at 10^6 objects building it costs 0.3 s and redrawing it 0.5 s in chromium. Never
     changed once built, so sessions can share it; at most 16 are kept (a few MB each)."""
     return _build()
+
+
+def open_map(object_id: str | None = None, colour: str | None = None) -> None:
+    """A callback of another page: have its next run open the map (:func:`follow_to_map`; a callback cannot switch
+    pages) on ``object_id`` and/or coloured by the catalogue column ``colour``."""
+    if object_id is not None:
+        app_state.select_object(object_id)
+    if colour is not None:
+        st.query_params[view_link.COLOUR] = colour
+        st.session_state.pop(SEEDED_KEY, None)  # the map then reads its view from the URL again
+    st.session_state[OPEN_MAP_KEY] = True
+
+
+def follow_to_map() -> None:
+    """At the top of another page's run: switch to the map if :func:`open_map` asked for it."""
+    if st.session_state.pop(OPEN_MAP_KEY, False):
+        st.switch_page(MAP_PAGE, query_params=st.query_params.to_dict())
 
 
 def _meta(chart_key: str) -> str:

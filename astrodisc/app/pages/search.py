@@ -22,6 +22,7 @@ from astrodisc.app import figures as render
 from astrodisc.app import public_mode, widgets
 from astrodisc.app import state as app_state
 from astrodisc.app.page_text import inert
+from astrodisc.app.pages.map import follow_to_map, open_map
 from astrodisc.app.panels import view_for
 from astrodisc.chain.artifacts import Artifacts
 from astrodisc.data.coordinates import EXAMPLES, CatalogueSky, parse_position
@@ -32,8 +33,6 @@ from astrodisc.data.varstars import WAVELENGTH_GRID
 from astrodisc.discover.query import Query, embed_upload, model_dir, search_neighbours
 from astrodisc.errors import UserError
 
-MAP_PAGE = "pages/map.py"
-OPEN_KEY = "_search_open_map"  # set by an "open on map" button: the next run switches to the map
 MODE_KEY, KIND_KEY, EBV_KEY = "search_mode", "search_upload_kind", "search_ebv"
 OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY = "search_object", "search_query_space", "search_target"
 POSITION_KEY = "search_position"
@@ -86,12 +85,6 @@ def _keep(key: str) -> None:
     st.session_state[KEPT + key] = st.session_state[key]
 
 
-def _open_on_map(object_id: str) -> None:
-    """Select ``object_id`` and have the next run switch to the map (a callback cannot switch pages)."""
-    app_state.select_object(object_id)
-    st.session_state[OPEN_KEY] = True
-
-
 @st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…")
 def _embedded(
     kind: str, data: bytes, name: str, ebv: float, set_path: str, stamp: float, _artifacts: Artifacts, _store: Store
@@ -117,8 +110,7 @@ def _catalogue_sky(path: str, stamp: float, _catalog) -> CatalogueSky:
 def show() -> None:
     """Draw the search page (every Streamlit run of pages/search.py)."""
     app_state.require_app()
-    if st.session_state.pop(OPEN_KEY, False):  # an "open on map" button was pressed: object selected in the URL
-        st.switch_page(MAP_PAGE, query_params=st.query_params.to_dict())
+    follow_to_map()  # an "open on map" button was pressed: object selected in the URL
     current = app_state.current()
     artifacts, store, info = current.artifacts, current.store, current.store.info
     catalog = artifacts.catalog
@@ -152,7 +144,7 @@ def show() -> None:
             key="search_neighbours",
             button="open on map",
             button_key="search_open",
-            on_open=_open_on_map,
+            on_open=open_map,
         )
 
     # ---- your data ----------------------------------------------------------------------------------------------
@@ -261,7 +253,7 @@ def show() -> None:
             st.error(f"Not searched: {inert(err)}")
             return
         st.markdown(f"query: `{object_id}` ({_label(row)}), its {query_space} embedding searched in the {target} space")
-        st.button("open the query object on the map", key="search_open_query", on_click=_open_on_map, args=(object_id,))
+        st.button("open the query object on the map", key="search_open_query", on_click=open_map, args=(object_id,))
         neighbour_cards(rows, scores)
 
     # ---- a sky position -----------------------------------------------------------------------------------------
@@ -296,7 +288,7 @@ def show() -> None:
         )
         with st.columns(3)[0]:  # a card's width, as in the neighbour lists
             view.neighbour_preview(current, match.row)
-        st.button("open on map", key="search_open_position", on_click=_open_on_map, args=(object_id,))
+        st.button("open on map", key="search_open_position", on_click=open_map, args=(object_id,))
 
     st.subheader(f"Search {info.name} · {current.artifact_set.model}")
     _kept(MODE_KEY, MODES[0])

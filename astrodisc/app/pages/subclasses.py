@@ -1,11 +1,15 @@
-"""Subclasses page: pick a class and an embedding space; the class's members are clustered again without
-labels (their own UMAP, then HDBSCAN) and each sub-cluster is shown side by side: its size, what its members
-look like (median folded light curve and mean spectrum, or a gallery of galaxies) and, overlaid in the colours
-of the sub-cluster map, their metadata distributions. A sub-cluster can be saved as a new named label, which
-the Label page then shows (labels are keyed by dataset and object id).
+"""Subclasses page: pick a class and an embedding space; the class's members are split without labels by the
+criterion of :mod:`astrodisc.chain.clusters` — in the map's space the build has already done it (read at once),
+in another space their own layout is made first (with a spinner). The smallest sub-cluster can be set instead
+of chosen by validity, sub-clusters merged, a point clicked to open its object on the map, and the main map
+coloured by the build's sub-clusters. Each sub-cluster is shown side by side: its size and persistence, what
+sets it apart (the catalogue columns that differ most from the rest of the class), what its members look like
+(median folded light curve and mean spectrum, or a gallery of galaxies) and, in the colours of the sub-cluster
+map, their metadata distributions. A sub-cluster can be downloaded, or saved as a new named label, which the
+Label page then shows (labels are keyed by dataset and object id).
 
-Layout only: the clustering is ``maps.subcluster_map`` (cached per artifact set, class and space), the
-summaries come from ``subclass_profiles``, the figures from ``render``.
+Layout only: the clustering is ``clusters.subcluster_map`` (layouts cached per artifact set, class and space),
+the summaries come from ``discover.subclasses``, the figures from ``render``.
 """
 
 import uuid
@@ -18,9 +22,10 @@ from astrodisc.app import figures as render
 from astrodisc.app import public_mode
 from astrodisc.app import state as app_state
 from astrodisc.app.page_text import inert
+from astrodisc.app.pages.map import follow_to_map, open_map
 from astrodisc.app.panels import view_for
-from astrodisc.app.widgets import show_outcome
-from astrodisc.chain import maps
+from astrodisc.app.widgets import download_buttons, show_outcome
+from astrodisc.chain import clusters
 from astrodisc.chain.artifacts import Artifacts
 from astrodisc.discover.subclasses import (
     NOISE,
@@ -29,14 +34,19 @@ from astrodisc.discover.subclasses import (
     class_sizes,
     distributions,
     group_names,
+    merge_subclusters,
     subcluster_labels,
     subcluster_note,
     subclusters_of,
+    what_sets_apart,
 )
 from astrodisc.errors import UserError
 from astrodisc.labels.database import manifest_versions
 
 CLASS_KEY, SPACE_KEY, MAP_KEY = "subclass_class", "subclass_space", "subclass_map"
+SIZE_KEY, MERGE_KEY = "subclass_smallest", "subclass_merge"
+BY_VALIDITY = "chosen by validity"
+SMALLEST = {BY_VALIDITY: None, "1 %": 0.01, "2 %": 0.02, "5 %": 0.05, "10 %": 0.1, "20 %": 0.2}
 PICK_KEY, NAME_KEY, ANNOTATOR_KEY, SAVE_KEY = "subclass_pick", "subclass_name", "subclass_annotator", "subclass_saved"
 LABEL_PAGE_ANNOTATOR = "annotator"  # the Label page's annotator field: its name is the default here
 GROUP = "sub-cluster"  # column of the sub-cluster map's table naming each member's group
@@ -45,10 +55,13 @@ SEED = 0
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _subclusters(_artifacts: Artifacts, root: str, built: str, cls: str, space: str) -> maps.SubclusterMap:
-    """Sub-clusters of class ``cls`` in ``space`` of the artifact set at ``root`` (built at ``built``)."""
+def _layout(_artifacts: Artifacts, root: str, built: str, cls: str, space: str) -> np.ndarray:
+    """(n, d) clustering layout of class ``cls``'s members in ``space`` of the set at ``root`` (built at ``built``):
+    the build's own in the map's space, else the members' own UMAP (seconds to a minute)."""
     rows = class_rows(_artifacts.catalog, cls)
-    return maps.subcluster_map(np.asarray(_artifacts.embeddings[space][rows]), seed=SEED)
+    if space == _artifacts.map_space:
+        return np.asarray(_artifacts.cluster_layout[rows])
+    return clusters.layout(np.asarray(_artifacts.embeddings[space][rows]), seed=SEED)
 
 
 def _cells(n: int) -> list:
@@ -59,6 +72,7 @@ def _cells(n: int) -> list:
 def show() -> None:
     """Draw the subclasses page (every Streamlit run of pages/subclasses.py)."""
     app_state.require_app()
+    follow_to_map()  # a click on a member, or "colour the map by sub-cluster"
     current = app_state.current()
     artifacts, store, info = current.artifacts, current.store, current.store.info
     catalog = artifacts.catalog
@@ -140,47 +154,99 @@ def show() -> None:
         )
         st.stop()
     rows = class_rows(catalog, cls)
-    if len(rows) < maps.MIN_SUBCLUSTER_MEMBERS:
+    if len(rows) < clusters.MIN_GROUPED:
         st.info(
-            f"{cls} has {len(rows)} members: too few to split. A sub-cluster needs {maps.SUBCLUSTER_MIN_SIZE} "
-            f"members, so a class needs at least {maps.MIN_SUBCLUSTER_MEMBERS}."
+            f"{cls} has {len(rows)} members: too few to split. A sub-cluster needs {clusters.MIN_SIZE} "
+            f"members, so a class needs at least {clusters.MIN_GROUPED}."
         )
         st.stop()
-    if not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited in public mode
+    built = space == artifacts.map_space
+    if not built and not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited
         st.stop()
-    with st.spinner(f"Clustering the {len(rows):,} {cls} members in the {space} space (UMAP, then HDBSCAN)…"):
-        found = _subclusters(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)
+    with st.spinner(f"Laying out the {len(rows):,} {cls} members in the {space} space (UMAP, up to a minute)…"):
+        points = _layout(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)
+
+    size_choice, merge_choice, colour_choice = st.columns([2, 3, 2])
+    smallest = SMALLEST[
+        size_choice.selectbox(
+            "Smallest sub-cluster",
+            list(SMALLEST),
+            key=SIZE_KEY,
+            help="By validity: of the sizes 0.5–10 % of the class, the one whose sub-clusters are densest and best "
+            "separated (DBCV). A share fixes the smallest sub-cluster instead: larger, fewer sub-clusters.",
+        )
+    ]
+    found = clusters.subcluster_map(points, sizes=clusters.SIZE_FRACTIONS if smallest is None else (smallest,))
+    merge = merge_choice.multiselect(
+        "Merge sub-clusters",
+        list(range(found.n_clusters)),
+        key=MERGE_KEY,
+        format_func=lambda k: f"sub-cluster {k}",
+        placeholder="pick two or more to make one",
+    )
+    found = merge_subclusters(found, merge)
+    colour_choice.button(
+        "Colour the map by sub-cluster",
+        key="subclass_colour_map",
+        on_click=open_map,
+        kwargs={"colour": "subcluster"},
+        help="Opens the map coloured by the build's sub-clusters of every class (in the map's space, chosen by "
+        "validity; merges made here are not in it).",
+    )
     groups = subclusters_of(found, rows)
     names = pd.Series(group_names(found), index=catalog.index[rows])
     colors = render.category_colors(names)
 
-    noise = int(np.sum(found.labels < 0))
+    how = "the build's layout of the map's space" if built else f"their own UMAP of the {space} space"
+    chosen = "chosen by validity" if smallest is None else "set here"
     st.caption(
-        f"{len(rows):,} {cls} members on their own UMAP of the {space} space: {len(groups)} sub-clusters, "
-        f"{noise:,} members in none (noise, grey) · minimum sub-cluster {maps.subcluster_min_size(len(rows))}"
+        f"{len(rows):,} {cls} members, split in {how}: {len(groups)} sub-cluster{'s' * (len(groups) != 1)} · "
+        f"smallest {found.groups.min_cluster_size} ({chosen}; validity {found.groups.validity:.2f}) · "
+        "members that join by their neighbours rather than by density have probability 0 · click a point to open it"
     )
     members_map = catalog.iloc[rows].assign(umap_x=found.xy[:, 0], umap_y=found.xy[:, 1], **{GROUP: names.to_numpy()})
+
+    def _on_click() -> None:
+        points_clicked = st.session_state[MAP_KEY].selection.points
+        if points_clicked:
+            data = points_clicked[0].get("customdata")
+            row = int(data[0] if isinstance(data, list) else data)
+            open_map(object_id=str(catalog.at[row, "object_id"]))
+
     st.plotly_chart(
-        render.map_figure(members_map, GROUP, height=420),
+        render.map_figure(members_map, GROUP, height=420, axis_titles=("layout PC 1", "layout PC 2")),
         key=MAP_KEY,
+        on_select=_on_click,
+        selection_mode="points",
         config={"displaylogo": False, "scrollZoom": True},
     )
-    if not groups:
+    if found.n_clusters < 2:
         st.info(
-            f"No sub-clusters: HDBSCAN calls all {len(rows)} {cls} members noise in the {space} space. "
-            "Try another space."
+            f"One group: in the {space} space the {len(rows):,} {cls} members show no sub-clusters that are "
+            "denser than chance (validity under 0.3). Try another space, or fix the smallest sub-cluster."
         )
         st.stop()
 
     st.markdown("#### Sub-clusters side by side")
     for cell, group in zip(_cells(len(groups)), groups, strict=False):
+        rest = np.setdiff1d(rows, group.rows)
+        apart = what_sets_apart(catalog, group.rows, rest)
+        persistence = found.groups.persistence[group.number]
         with cell.container(border=True):
             st.markdown(
                 f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
-                f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)})",
+                f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)}) · "
+                f"persistence {persistence:.2f}",
                 unsafe_allow_html=True,
             )
+            if apart and len(rest):
+                st.caption("Against the rest of " + inert(cls) + ": " + ", ".join(inert(d.text) for d in apart))
             view.subcluster_view(current, group.rows, colors[group.name], key=f"subclass_{group.number}")
+            download_buttons(
+                catalog.iloc[group.rows],
+                f"{info.name}-{cls}-subcluster-{group.number}",
+                key=f"subclass_dl_{group.number}",
+            )
 
     st.markdown("#### Metadata distributions")
     clustered = names[names != NOISE]
