@@ -18,7 +18,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
 from astrodisc.chain.artifacts import load_artifacts
-from astrodisc.eval.faithfulness import map_faithfulness
+from astrodisc.eval.faithfulness import map_drivers, map_faithfulness
 from astrodisc.eval.summary import EVALUATION_FILE
 from astrodisc.paths import PROJECT_ROOT
 
@@ -131,6 +131,12 @@ def test_without_card_history_or_evaluation_the_page_says_so_and_scores_the_surv
     assert len(faithfulness.rows) == len(catalog) and 0.0 < faithfulness.mean <= 1.0
     (histogram,) = _figures(at, "share of the 10 embedding neighbours that stay map neighbours")
     assert histogram.data[0].y.sum() == len(catalog)
+
+    # which columns drive the map: the module's figures for the catalogue's numeric columns, positions left out
+    (drivers,) = [d.value for d in at.dataframe if "r2" in d.value.columns]
+    assert "ra" not in set(drivers["column"]) and "period" in set(drivers["column"])
+    expected = map_drivers(catalog, [c for c in drivers["column"] if not c.endswith(" missing")]).set_index("column")
+    np.testing.assert_allclose(drivers.set_index("column").loc[expected.index, "r2"], expected["r2"])
 
 
 def test_card_history_and_evaluation_are_shown_when_present(carded, monkeypatch):

@@ -1,10 +1,11 @@
 """k-NN preservation of a map: 1 for a map that is the embedding, k / (N - 1) for a map unrelated to it."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from astrodisc.chain.index import build_index
-from astrodisc.eval.faithfulness import knn_preservation
+from astrodisc.eval.faithfulness import knn_preservation, map_drivers
 
 
 def _unit(x: np.ndarray) -> np.ndarray:
@@ -45,3 +46,17 @@ def test_the_sample_is_fixed_by_the_seed_and_k_is_capped():
     assert 0.0 < first.mean < 1.0  # the first two coordinates keep some neighbours of a 4-D sphere, not all
     small = knn_preservation(build_index(vectors[:6]), vectors[:6], xy[:6], k=10)
     assert small.k == 5 and small.rows.tolist() == list(range(6))
+
+
+def test_the_columns_a_map_is_laid_out_along_are_named_first():
+    rng = np.random.default_rng(0)
+    n = 3000
+    xy = rng.uniform(0, 1, (n, 2))
+    catalog = pd.DataFrame({"umap_x": xy[:, 0], "umap_y": xy[:, 1]})
+    catalog["period"] = 10 ** (2 * xy[:, 0]) * rng.lognormal(0, 0.05, n)  # laid out along
+    catalog["colour"] = rng.normal(size=n)  # ignored by the map
+    catalog["mag"] = rng.normal(size=n)
+    catalog.loc[xy[:, 1] > 0.7, "mag"] = np.nan  # missing in one region: the rows without it gather
+    drivers = map_drivers(catalog, ["period", "colour", "mag"]).set_index("column")["r2"]
+    assert drivers.index[0] in ("period", "mag missing") and drivers["period"] > 0.9 and drivers["mag missing"] > 0.8
+    assert abs(drivers["colour"]) < 0.15 and abs(drivers["mag"]) < 0.15

@@ -1,4 +1,5 @@
-"""How faithful the 2-D map is to the embedding: k-nearest-neighbour preservation.
+"""How faithful the 2-D map is to the embedding (k-nearest-neighbour preservation), and which catalogue columns
+it is laid out along (:func:`map_drivers`).
 
 For each object of a seeded sample, the share of its k nearest neighbours in the embedding (cosine, from the
 artifact set's faiss index) that are also among its k nearest neighbours on the map (Euclidean on
@@ -15,10 +16,13 @@ Example::
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import faiss
 import numpy as np
+import pandas as pd
+from sklearn.neighbors import NearestNeighbors
 
 from astrodisc.chain.artifacts import Artifacts
 from astrodisc.chain.index import search
@@ -78,3 +82,36 @@ def map_faithfulness(
     return knn_preservation(
         artifacts.indexes[space], artifacts.embeddings[space], xy, k=k, sample_size=sample_size, seed=seed
     )
+
+
+def map_drivers(
+    catalog: pd.DataFrame, columns: list[str], k: int = 10, sample: int = 20_000, seed: int = 0
+) -> pd.DataFrame:
+    """Which catalogue columns drive the map: for each of ``columns`` (numeric), how much of its spread the map's
+    neighbourhoods hold, R^2 = 1 - var(x - x_nbr) / var(x), with x_nbr the mean of x over an object's ``k`` nearest
+    map neighbours (``umap_x``, ``umap_y``; those with a value), on a seeded sample of at most ``sample`` objects.
+    1: the column changes smoothly across the map (the map is laid out along it); 0: the map ignores it. A column
+    with missing values is also scored as ``<column> missing`` (its missingness indicator): a high score means
+    rows without a value gather on the map. Rows: ``column``, ``r2``, ``n`` (objects with a value), highest first."""
+    rows = sample_rows(len(catalog), sample, seed)
+    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)[rows]
+    _, nearest = NearestNeighbors(n_neighbors=min(k + 1, len(rows))).fit(xy).kneighbors(xy)
+    nearest = nearest[:, 1:]
+    out = []
+    for column in columns:
+        values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)[rows]
+        scored = {column: values}
+        if np.isnan(values).any() and not np.isnan(values).all():
+            scored[f"{column} missing"] = np.isnan(values).astype(float)
+        for name, x in scored.items():
+            have = np.isfinite(x)
+            if have.sum() < k + 2 or np.nanvar(x) == 0:
+                continue
+            neighbour_values = np.where(have[nearest], x[nearest], np.nan)
+            with np.errstate(invalid="ignore"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                local = np.nanmean(neighbour_values, axis=1)
+            used = have & np.isfinite(local)
+            r2 = 1.0 - np.var(x[used] - local[used]) / np.var(x[used])
+            out.append({"column": name, "r2": float(r2), "n": int(have.sum())})
+    return pd.DataFrame(out, columns=["column", "r2", "n"]).sort_values("r2", ascending=False, ignore_index=True)

@@ -1,5 +1,5 @@
 """Model page: what the artifact set's model is, how it trained, how good it is, how far to trust its predictions
-on this survey and how faithful the map is to the embedding.
+on this survey, how faithful the map is to the embedding and which catalogue columns it is laid out along.
 
 Layout only: the records come from ``astrodisc.eval.summary`` and ``astrodisc.eval.faithfulness``, the figures from
 ``astrodisc.app.model_figures``. Map faithfulness is measured here, not in the build: about a second for 2,000
@@ -14,9 +14,10 @@ import streamlit as st
 from astrodisc.app import model_figures, public_mode
 from astrodisc.app import state as app_state
 from astrodisc.chain.artifacts import Artifacts
+from astrodisc.discover.subclasses import NOT_DESCRIPTIVE
 from astrodisc.errors import UserError
 from astrodisc.eval import summary as model_report
-from astrodisc.eval.faithfulness import Faithfulness, map_faithfulness
+from astrodisc.eval.faithfulness import Faithfulness, map_drivers, map_faithfulness
 
 TASK_KEY, CONFUSION_KEY = "model_task", "model_confusion"
 PLOTLY_CONFIG = {"displaylogo": False}
@@ -26,6 +27,20 @@ PLOTLY_CONFIG = {"displaylogo": False}
 def _faithfulness(root: str, built: str, _artifacts: Artifacts) -> Faithfulness:
     """The map faithfulness of the artifact set at ``root`` as built at ``built`` (the manifest's time)."""
     return map_faithfulness(_artifacts)
+
+
+@st.cache_data(show_spinner="Reading which columns the map is laid out along…", max_entries=8)
+def _drivers(root: str, built: str, _artifacts: Artifacts) -> pd.DataFrame:
+    """:func:`map_drivers` of every numeric catalogue column of the set at ``root`` (built at ``built``)."""
+    catalog = _artifacts.catalog
+    columns = [
+        c
+        for c in catalog.columns
+        if c not in NOT_DESCRIPTIVE
+        and pd.api.types.is_numeric_dtype(catalog[c])
+        and not pd.api.types.is_bool_dtype(catalog[c])
+    ]
+    return map_drivers(catalog, columns)
 
 
 def show() -> None:
@@ -157,3 +172,22 @@ def show() -> None:
         f"{faithfulness.k / max(n - 1, 1):.2%}. Read the other way, the same share of an object's map neighbours "
         "are its neighbours in the embedding."
     )
+
+    drivers = _drivers(str(artifacts.root), manifest["created"], artifacts)
+    if len(drivers):
+        st.header("Which columns drive the map")
+        st.caption(
+            "For each catalogue column: the share of its spread that an object's 10 nearest map neighbours hold "
+            "(R² of the column against its mean over them). Near 1: the map is laid out along it; near 0: the map "
+            "ignores it. A column that looks distance-dependent (an apparent magnitude) near the top, or a "
+            "“missing” row, means the map sorts by distance or by what is missing rather than by kind: leave those "
+            "columns out (`astrodisc import catalog --exclude-columns`)."
+        )
+        st.dataframe(
+            drivers,
+            hide_index=True,
+            column_config={
+                "r2": st.column_config.ProgressColumn("R² on the map", min_value=0.0, max_value=1.0, format="%.2f"),
+                "n": st.column_config.NumberColumn("objects with a value"),
+            },
+        )
