@@ -11,7 +11,7 @@ import pytest
 from astrodisc.base.tables import astropy_table, export_table
 from astrodisc.cli import main
 from astrodisc.data.catalogs import CatalogStore
-from astrodisc.data.io.catalogs import catalog_objects, import_catalog
+from astrodisc.data.io.catalogs import catalog_objects, distance_dependent, import_catalog
 from astrodisc.data.open_store import open_store
 from astrodisc.errors import UserError
 
@@ -137,6 +137,8 @@ def test_the_columns_read_are_chosen_and_distance_dependent_ones_named():
         catalog_objects(frame, columns=("P",))
     with pytest.raises(UserError, match="--columns names name: not numeric"):
         catalog_objects(frame, columns=("period", "name"))
+    names = ["magMed", "mag_g", "Vmag", "W1", "flux_r", "e_magMed", "mag_err", "bp_rp", "g-r", "abs_mag", "logP"]
+    assert distance_dependent(names) == ["magMed", "mag_g", "Vmag", "W1", "flux_r"]  # LINEAR's median magnitude too
 
 
 def test_cli_exclude_columns(tmp_path, capsys):

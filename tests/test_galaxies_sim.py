@@ -38,6 +38,7 @@ def test_deterministic_for_a_seed_whatever_the_worker_count(sky, tmp_path):
 
 def test_layout_units_and_catalogue(sky):
     assert sky.cutouts.shape == (400, 3, STAMP_PX, STAMP_PX) and sky.cutouts.dtype == np.float32
+    assert np.isfinite(np.asarray(sky.cutouts)).all()
     assert sky.imaging.pixel_unit == "nanomaggy" and sky.imaging.zero_point == 22.5
     assert sky.imaging.pixel_scale_arcsec == pytest.approx(PIXEL_SCALE)
     o = sky.objects
@@ -89,6 +90,15 @@ def test_a_lens_magnifies_its_source_into_a_ring_at_the_einstein_radius():
     radius = np.hypot(xx - 31.5, yy - 31.5) * PIXEL_SCALE
     assert ring.sum() > 5  # magnification
     assert np.average(radius, weights=ring) == pytest.approx(1.5, abs=0.2)
+
+
+def test_a_profile_beyond_the_stamp_leaves_nothing_in_it():
+    """Shells or a stream drawn far outside the stamp sum to almost nothing inside it: no overflow, no NaN."""
+    grid = gr.Grid(64, PIXEL_SCALE)
+    far = gr.shells(grid, radii=(83.2,), width=0.1, axis=0.0, opening=0.5)  # sums to ~1e-310: 1 / sum overflows
+    assert np.isfinite(far).all() and far.sum() <= 1.0
+    stream = gr.tidal_tail(grid, start=(80.0, 80.0), length=30.0, curvature=0.5, angle=0.3, width=0.5)
+    assert np.isfinite(stream).all() and stream.sum() <= 1.0
 
 
 def test_shells_interleave_with_sharp_outer_edges():

@@ -87,14 +87,14 @@ def _labels(column: pd.Series) -> pd.Series:
 
 def distance_dependent(names: list[str]) -> list[str]:
     """The names that look like apparent magnitudes or fluxes (``mag``, ``*_mag``, ``phot_g_mean_mag``, ``Vmag``,
-    ``w1``, ``flux_*``, ...): they scale with distance, so they split a map by distance rather than by kind.
+    ``magMed``, ``w1``, ``flux_*``, ...): they scale with distance, so they split a map by distance rather than by kind.
     Colours (``bp_rp``, ``j_k``, ``g-r``), errors (``e_*``, ``*_err*``) and absolute magnitudes are not."""
     found = []
     for name in names:
         low = name.lower()
         if re.search(r"(^|_)(e|err|error|sigma)(_|$)|_err|color|colour|-|abs", low):
             continue
-        if re.fullmatch(r".*mag|mag_.*|.*_mag_.*|.*flux.*|w[1-4]|[ugrizyjhkv]s?", low):
+        if re.fullmatch(r".*mag|mag.*|.*_mag_.*|.*flux.*|w[1-4]|[ugrizyjhkv]s?", low):
             found.append(name)
     return found
 

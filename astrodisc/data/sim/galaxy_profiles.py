@@ -49,8 +49,12 @@ def sersic_b(n: float) -> float:
 
 
 def _normalise(image: np.ndarray, inside_fraction: float) -> np.ndarray:
-    total = image.sum()
-    return image * (inside_fraction / total) if total > 0 else image
+    """``image`` scaled to sum to ``inside_fraction``; a profile whose light all falls beyond the stamp (a sum
+    too small to divide by) leaves nothing in it."""
+    total = float(image.sum())
+    with np.errstate(over="ignore", divide="ignore"):
+        scale = inside_fraction / total if total > 0 else 0.0
+    return image * scale if np.isfinite(scale) else np.zeros_like(image)
 
 
 def sersic(grid: Grid, re: float, n: float, q: float, pa: float, x0: float = 0.0, y0: float = 0.0) -> np.ndarray:
