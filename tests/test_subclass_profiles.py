@@ -152,15 +152,20 @@ def test_what_sets_a_subcluster_apart_is_said_in_the_columns_units():
             "j_k": rng.normal(1.2, 0.1, n) + 0.8 * carbon,
             "period": 300 * rng.lognormal(0, 0.7, n) * np.where(carbon, 1.4, 1.0),  # [days], heavy-tailed: logged
             "amplitude": rng.normal(3.0, 0.3, n),
+            "w1_w2": rng.lognormal(-1.0, 1.0, n),  # a colour, positive and spread wide: still a difference
             "ra": np.where(carbon, 10.0, 200.0),
             "umap_x": np.where(carbon, -5.0, 5.0),
             "name": ["x"] * n,
         }
     )
     catalog.loc[catalog.index[:5], "period"] = np.nan  # a missing value is left out, not compared
-    found = what_sets_apart(catalog, np.flatnonzero(carbon), np.flatnonzero(~carbon))
-    assert [d.column for d in found[:2]] == ["j_k", "period"] and found[2].column == "amplitude"
+    found = what_sets_apart(catalog, np.flatnonzero(carbon), np.flatnonzero(~carbon), top=4)
+    assert [d.column for d in found[:2]] == ["j_k", "period"] and {found[2].column, found[3].column} == {
+        "amplitude",
+        "w1_w2",
+    }
     assert found[0].text == "j_k +0.8" and found[0].effect > 3  # in spreads of the whole class
     assert found[1].text.startswith("period ×") and 1.25 <= float(found[1].text.split("×")[1]) <= 1.55
     assert abs(found[2].effect) < 0.5  # the same amplitude on both sides
+    assert "×" not in next(d.text for d in found if d.column == "w1_w2")
     assert what_sets_apart(catalog, np.flatnonzero(carbon)[:2], np.flatnonzero(~carbon)) == []  # too few to compare

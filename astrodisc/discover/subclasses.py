@@ -259,10 +259,17 @@ def distributions(catalog: pd.DataFrame, bands: Sequence[str] = ()) -> dict[str,
     return out
 
 
+def is_colour(column: str) -> bool:
+    """Whether a column is a colour (``j_k``, ``bp_rp``, ``g-r``, ``w1_w2``): a difference of magnitudes, said as a
+    difference even where its values happen to be positive and spread wide."""
+    return column in COLOUR_COLUMNS or "-" in column or "−" in column
+
+
 def what_sets_apart(catalog: pd.DataFrame, members: np.ndarray, rest: np.ndarray, top: int = 3) -> list[Difference]:
     """The ``top`` numeric catalogue columns (positions and build outputs left out) in which the rows ``members``
     differ most from the rows ``rest`` (the rest of the class), largest standardised difference of medians first.
-    A positive heavy-tailed column (periods, amplitudes, fluxes) is compared on a log scale and said as a ratio."""
+    A positive heavy-tailed column (periods, amplitudes, fluxes; colours excepted) is compared on a log scale and
+    said as a ratio."""
     found = []
     for column in catalog.columns:
         if column in NOT_DESCRIPTIVE or not pd.api.types.is_numeric_dtype(catalog[column]):
@@ -274,7 +281,7 @@ def what_sets_apart(catalog: pd.DataFrame, members: np.ndarray, rest: np.ndarray
         inside, outside = inside[np.isfinite(inside)], outside[np.isfinite(outside)]
         if min(len(inside), len(outside)) < MIN_GROUP:
             continue
-        logged = heavy_tailed(both)
+        logged = heavy_tailed(both) and not is_colour(str(column))
         scale = np.log10 if logged else (lambda v: v)
         spread = 1.4826 * float(np.median(np.abs(scale(both) - np.median(scale(both)))))
         if not spread > 0:
