@@ -561,3 +561,16 @@ def test_sending_a_selection_without_a_samp_hub_says_what_to_start(tiny_data, mo
     at.button(key="samp_send").click().run()
     assert not at.exception
     assert any("Not sent" in e.value and "start TOPCAT or Aladin" in e.value for e in at.error)
+
+
+def test_a_cluster_or_sub_cluster_picked_becomes_the_selection(tiny_data):
+    at = _run()
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    sub = str(catalog["subcluster"].dropna().iloc[0])
+    at.sidebar.selectbox(key="map_group_pick").set_value(("subcluster", sub)).run()
+    assert not at.exception
+    members = np.flatnonzero(catalog["subcluster"].astype(str).to_numpy() == sub).tolist()
+    assert at.session_state["lasso_rows"] == members and len(members) > 0  # what a lasso of them would hold
+    at.sidebar.selectbox(key="map_group_pick").set_value(("cluster", "0")).run()
+    assert at.session_state["lasso_rows"] == np.flatnonzero(catalog["cluster"].to_numpy() == 0).tolist()
+    assert any(b.key == "samp_send" for b in at.button)  # the selection's actions are offered

@@ -55,6 +55,7 @@ LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
+GROUP_PICK_KEY = "map_group_pick"
 OPEN_MAP_KEY = "_open_map"  # set by another page's button: its next run switches to the map
 MAP_PAGE = "pages/map.py"
 MARKS_KEY = "marks_"  # key prefix of a chart's marks
@@ -297,6 +298,28 @@ def show() -> None:
                 horizontal=True,
                 format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b",
             )
+
+    def _on_pick_group() -> None:
+        """Select every member of the picked cluster or sub-cluster, as a box or lasso would."""
+        column, value = st.session_state.get(GROUP_PICK_KEY) or (None, None)
+        if column is not None:
+            st.session_state[LASSO_KEY] = np.flatnonzero(catalog[column].astype(str).to_numpy() == value).tolist()
+
+    groups = [("cluster", str(c)) for c in sorted(catalog["cluster"].dropna().unique())] if "cluster" in catalog else []
+    if "subcluster" in catalog:
+        groups += [("subcluster", str(c)) for c in sorted(catalog["subcluster"].dropna().astype(str).unique())]
+    if groups:
+        st.sidebar.selectbox(
+            "Select a cluster",
+            groups,
+            index=None,
+            key=GROUP_PICK_KEY,
+            placeholder="its members, as a lasso would",
+            format_func=lambda g: f"cluster {g[1]}" if g[0] == "cluster" else f"sub-cluster {g[1]}",
+            on_change=_on_pick_group,
+            help="The build's clusters and each class's sub-clusters: the members become the selection, to list, "
+            "export, send by SAMP, save as a subset or narrow the map to",
+        )
 
     with st.sidebar.expander("Saved subsets"):
         st.text_input("Name", key=SUBSET_NAME_KEY, placeholder="e.g. red ellipticals")
