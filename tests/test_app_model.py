@@ -76,6 +76,15 @@ def carded(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) ->
                 "precision_at_10": {"EW": 0.8, "M": 0.7, "all": 0.75},
             },
         },
+        "structure": {  # a galaxy evaluation's section, read the same way whatever the kind
+            "bar": {
+                "population": "spiral",
+                "n": 300,
+                "counts": {"absent": 200, "present": 100},
+                "majority": 0.667,
+                "embedding": {"auc": {"mean": 0.81, "std": 0.03, "runs": [0.81] * 5}},
+            }
+        },
     }
     (artifact_dir / EVALUATION_FILE).write_text(json.dumps(evaluation))
     return Fixture(data_root, dataset_dir, artifact_dir, tiny_artifacts.n_objects)
@@ -164,6 +173,10 @@ def test_card_history_and_evaluation_are_shown_when_present(carded, monkeypatch)
             "p@10 M": 0.7,
             "p@10 all": 0.75,
         }
+    ]
+    (structure,) = [d.value for d in at.dataframe if "structure" in d.value]
+    assert structure.to_dict("records") == [
+        {"structure": "bar", "among": "spiral", "n": 300, "present": 100, "metric": "AUC", "embedding": "0.810 ± 0.030"}
     ]
     names = at.selectbox(key="model_confusion").options
     assert names[0] == "all · pretrained, linear probe · 10% of the labels" and len(names) == 4

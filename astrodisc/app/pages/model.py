@@ -140,22 +140,24 @@ def show() -> None:
             tasks = sorted(efficiency["task"].unique())
             task = st.selectbox("Task", tasks, index=tasks.index("all") if "all" in tasks else 0, key=TASK_KEY)
             st.plotly_chart(model_figures.label_efficiency_figure(efficiency, task), config=PLOTLY_CONFIG)
-        labelled = model_report.labelled_table(evaluation.result)
-        if len(labelled):
-            st.subheader("On the set's own labels")
-            st.caption(
+        for title, caption, table in (
+            (
+                "On the set's own labels",
                 "Standardised logistic regression, stratified 5-fold: accuracy and one-vs-rest AUC per class; "
-                "p@10: the share of an object's 10 nearest neighbours (cosine) with its label, by its class."
-            )
-            st.dataframe(labelled, hide_index=True)
-        structure = model_report.structure_table(evaluation.result)
-        if len(structure):
-            st.subheader("Structures of the simulated galaxies")
-            st.caption(
+                "p@10: the share of an object's 10 nearest neighbours (cosine) with its label, by its class.",
+                model_report.labelled_table(evaluation.result),
+            ),
+            (
+                "Structures of the simulated galaxies",
                 "From the hidden truth: can a linear probe (stratified 5-fold) on each feature set tell bars, rings, "
-                "tidal debris (AUC of present against absent) and the number of arms (accuracy)?"
-            )
-            st.dataframe(structure, hide_index=True)
+                "tidal debris (AUC of present against absent) and the number of arms (accuracy)?",
+                model_report.structure_table(evaluation.result),
+            ),
+        ):
+            if len(table):
+                st.subheader(title)
+                st.caption(caption)
+                st.dataframe(table, hide_index=True)
         if confusions:
             name = st.selectbox("Confusion matrix", list(confusions), key=CONFUSION_KEY)
             st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=PLOTLY_CONFIG)
