@@ -261,7 +261,7 @@ def cmd_evaluate(args: argparse.Namespace) -> None:
         modalities = _names(args.modalities)
         result = evaluate_varstars(
             artifacts,
-            VarStarEvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities),
+            VarStarEvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities, frozen_only=args.frozen),
             progress=not args.quiet,
         )
     from astrodisc.eval.summary import save_evaluation
@@ -599,8 +599,9 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--frozen",
         action="store_true",
-        help="galaxies: only what reads the frozen embedding (linear "
-        "probe, k-NN redshift, similarity, anomaly, subclasses), minutes instead of hours: to compare encoders",
+        help="only what reads the frozen embedding, no network trained (linear probes at every label fraction, "
+        "k-NN, similarity, anomaly, mislabel, subclasses, the hunt): minutes instead of hours, to compare encoders; "
+        "a catalogue's evaluation trains no network anyway",
     )
     s.add_argument(
         "--modalities",

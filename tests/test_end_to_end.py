@@ -143,6 +143,17 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     assert "NaN" not in flat and "Infinity" not in flat
     assert all(math.isfinite(v) for v in _numbers(result))
 
+    # the quick mode: what reads the frozen embedding, the same cells (from the cache), no network trained
+    frozen_out = tmp_path / "frozen.json"
+    args = ["evaluate", "--artifacts", str(trained["artifacts"]), "--fast", "--frozen", "--quiet", "--out"]
+    assert main([*args, str(frozen_out)]) == 0
+    frozen = json.loads(frozen_out.read_text())
+    for modality, cells in frozen["classification"].items():
+        for fraction, cell in cells.items():
+            assert set(cell) == {"pretrained_linear_probe"}  # no scratch, no fine-tuning
+            assert cell["pretrained_linear_probe"] == cls[modality][fraction]["pretrained_linear_probe"]
+    assert frozen["rediscovery"] == result["rediscovery"] and frozen["anomaly"] == result["anomaly"]
+
 
 def _numbers(obj) -> list[float]:
     if isinstance(obj, dict):

@@ -55,11 +55,12 @@ class VarStarEvalConfig:
     epochs: int = 30
     patience: int = 4
     modalities: tuple[str, ...] = tuple(MODALITY_SETS)  # which rows of the classification grid to run
+    frozen_only: bool = False  # only what reads the frozen embedding (no network trained): comparing encoders
 
     def effective(self) -> VarStarEvalConfig:
         if not self.fast:
             return self
-        return VarStarEvalConfig(True, 1, (0.1, 1.0), (1.0,), 2, 2, ("photometry", "all"))
+        return VarStarEvalConfig(True, 1, (0.1, 1.0), (1.0,), 2, 2, ("photometry", "all"), self.frozen_only)
 
 
 def evaluate_varstars(
@@ -161,11 +162,14 @@ def _classification(
                 pred = np.array(classes)[predict(clf, inputs, meta, split.test)]
                 return classification_scores(labels[split.test].astype(str), pred)
 
+            if config.frozen_only:
+                continue
             scratch_runs.append(cache.get(f"scratch-{name}-{frac}-{seed}", lambda: network(None)))
             if frac in config.finetune_fractions:
                 finetune_runs.append(cache.get(f"finetune-{name}-{frac}-{seed}", lambda: network(pretrained_state)))
         row["pretrained_linear_probe"] = mean_std(probe_runs)
-        row["scratch"] = mean_std(scratch_runs)
+        if scratch_runs:
+            row["scratch"] = mean_std(scratch_runs)
         if finetune_runs:
             row["pretrained_finetune"] = mean_std(finetune_runs)
             row["finetune_gain_points"] = 100 * (
