@@ -46,7 +46,8 @@ HUGE = 100_000  # characters of an overlong link value
 # Every element that links or fetches, with an attribute naming the hostile host.
 ACTING = """() => [...document.querySelectorAll(
     'a, img, image, picture, source, iframe, video, audio, object, embed, link, area, use, form, [style], [srcset]')]
-  .flatMap(e => [...e.attributes].filter(a => a.value.toLowerCase().includes('evil') && !a.value.startsWith('data:image/'))
+  .flatMap(e => [...e.attributes]
+    .filter(a => a.value.toLowerCase().includes('evil') && !a.value.startsWith('data:image/'))
   .map(a => `<${e.tagName.toLowerCase()} ${a.name}="${a.value}">`))"""
 # The page's visible text as a reader sees it: word joiners dropped, whitespace runs as one space.
 SHOWS = "text => document.body.innerText.replaceAll('\\u2060', '').replace(/\\s+/g, ' ').includes(text)"
