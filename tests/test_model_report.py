@@ -16,7 +16,7 @@ DOCS = PROJECT_ROOT / "docs"
     "model,doc,dataset",
     [
         ("varstars-clip", "evaluation-heldout.json", "varstars-eval"),
-        ("galaxies-moco", "galaxy-evaluation-heldout.json", "galaxies-eval"),
+        ("galaxies-moco", "galaxy-evaluation-heldout-structured.json", "galaxies-heldout2"),
     ],
 )
 def test_a_shipped_model_falls_back_to_its_committed_evaluation(tmp_path, model, doc, dataset):
