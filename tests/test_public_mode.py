@@ -215,6 +215,13 @@ def test_labels_and_subsets_stay_in_their_session_and_out_of_the_shared_database
 
 def test_the_heavy_action_past_the_budget_is_refused_with_a_message(public):
     at = _session(SUBCLASS_PAGE)
+    for cls in ("SR", "EW", "RRAB"):  # the map's space: the build's split, read, no action
+        at.selectbox(key="subclass_class").set_value(cls).run()
+        _ok(at)
+        assert at.get("plotly_chart") and not _refusals(at)
+    assert len(at.session_state[ACTIONS_KEY]) == 0 if ACTIONS_KEY in at.session_state else True
+    at = _session(SUBCLASS_PAGE)
+    at.selectbox(key="subclass_space").set_value("photometry").run()  # another space: each split makes a layout
     for cls in ("EW", "RRAB"):
         at.selectbox(key="subclass_class").set_value(cls).run()
         _ok(at)
