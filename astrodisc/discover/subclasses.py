@@ -275,18 +275,18 @@ def what_sets_apart(catalog: pd.DataFrame, members: np.ndarray, rest: np.ndarray
         if column in NOT_DESCRIPTIVE or not pd.api.types.is_numeric_dtype(catalog[column]):
             continue
         values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)
-        both = values[np.concatenate([members, rest])]
-        both = both[np.isfinite(both)]
         inside, outside = values[members], values[rest]
         inside, outside = inside[np.isfinite(inside)], outside[np.isfinite(outside)]
         if min(len(inside), len(outside)) < MIN_GROUP:
             continue
-        logged = heavy_tailed(both) and not is_colour(str(column))
-        scale = np.log10 if logged else (lambda v: v)
-        spread = 1.4826 * float(np.median(np.abs(scale(both) - np.median(scale(both)))))
+        logged = heavy_tailed(np.concatenate([inside, outside])) and not is_colour(str(column))
+        if logged:
+            inside, outside = np.log10(inside), np.log10(outside)
+        both = np.concatenate([inside, outside])
+        spread = 1.4826 * float(np.median(np.abs(both - np.median(both))))
         if not spread > 0:
             continue
-        shift = float(np.median(scale(inside)) - np.median(scale(outside)))
+        shift = float(np.median(inside) - np.median(outside))
         text = f"{column} ×{10**shift:.2g}" if logged else f"{column} {shift:+.2g}"
         found.append(Difference(str(column), shift / spread, text))
     return sorted(found, key=lambda d: -abs(d.effect))[:top]
