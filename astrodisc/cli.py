@@ -240,30 +240,11 @@ def cmd_build(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    from astrodisc.chain.artifacts import load_artifacts
+    from astrodisc.eval.evaluate import EvaluateOptions, evaluate_artifacts
 
     artifacts = _existing_dir(args.artifacts)
-    kind = load_artifacts(artifacts).manifest["dataset"].get("kind")
-    if kind == "galaxies":
-        from astrodisc.eval.galaxies import GalaxyEvalConfig, evaluate_galaxies
-
-        config = GalaxyEvalConfig(fast=args.fast, seeds=args.seeds, frozen_only=args.frozen)
-        result = evaluate_galaxies(artifacts, config, progress=not args.quiet)
-    elif kind == "catalog":
-        from astrodisc.eval.catalogs import CatalogEvalConfig, evaluate_catalogs
-
-        result = evaluate_catalogs(
-            artifacts, CatalogEvalConfig(fast=args.fast, seeds=args.seeds), progress=not args.quiet
-        )
-    else:
-        from astrodisc.eval.varstars import VarStarEvalConfig, evaluate_varstars
-
-        modalities = _names(args.modalities)
-        result = evaluate_varstars(
-            artifacts,
-            VarStarEvalConfig(fast=args.fast, seeds=args.seeds, modalities=modalities, frozen_only=args.frozen),
-            progress=not args.quiet,
-        )
+    options = EvaluateOptions(args.fast, args.seeds, args.frozen, _names(args.modalities))
+    result = evaluate_artifacts(artifacts, options, progress=not args.quiet)
     from astrodisc.eval.summary import save_evaluation
 
     saved = save_evaluation(artifacts, result)  # the Model page shows the artifact set's own evaluation.json
@@ -627,7 +608,13 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--parts",
         default="search,own,map,build,browser,labels",
-        help="comma-separated subset of search,own,map,build,browser,labels (and, alone: speed, framing)",
+        help="comma-separated subset of search,own,map,build,browser,labels (and, alone: speed, framing, evaluate)",
+    )
+    s.add_argument(
+        "--evaluate-artifacts",
+        default="",
+        help="evaluate: comma-separated artifact folders to time (frozen and full); each dataset's first folder "
+        "starts with its caches cleared, a later one on the same dataset reuses its baselines",
     )
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")

@@ -67,7 +67,7 @@ def _recording(monkeypatch) -> list[tuple[np.ndarray, np.ndarray]]:
 
         monkeypatch.setattr(evaluate_catalog, name, wrapped)
 
-    record("linear_probe", lambda features, labels, train, test, seed: (train, test))
+    record("linear_probe", lambda features, labels, train, test: (train, test))
     record("knn_scores", lambda features, labels, train, test, k: (train, test))
     record("evaluate_baseline", lambda features, labels, split, seed: (split.train, split.test))
     return fits

@@ -35,7 +35,9 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.catalogs import CatalogStore
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, baseline_cache, run_cells
 from astrodisc.eval.classical import evaluate_baseline
+from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.metrics import classification_scores
 from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, unit_rows
 from astrodisc.eval.result import evaluation_json
@@ -79,13 +81,14 @@ def evaluate_catalogs(
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
     labels = store.objects["label"].to_numpy(object)
     splits = evaluation_splits(store.objects, labels, config.seeds)
-    cache = ResultCache(
+    own = ResultCache(
         Path(artifacts_dir) / "evaluation-cache",
         cells_digest(  # this file: a changed arm reruns
             [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
             ["catalog", config.k],
         ),
     )
+    baselines = baseline_cache(store.root, {"kind": "catalog", "k": config.k, "scaler": model_config["scaler"]})
 
     def untrained(seed: int) -> np.ndarray:
         """The untrained network's features, rows scaled to unit length as the build scales the embedding's."""
@@ -93,39 +96,36 @@ def evaluate_catalogs(
         return unit_rows(encode_tabular(TabularEncoder(model.config), scaled))
 
     arms: dict[str, Arm] = {
-        "probe": lambda seed, train, test: linear_probe(embedding, labels, train, test, seed),
-        "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test, seed),
-        "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test, seed),
+        "probe": lambda seed, train, test: linear_probe(embedding, labels, train, test),
+        "untrained_probe": lambda seed, train, test: linear_probe(untrained(seed), labels, train, test),
+        "raw_probe": lambda seed, train, test: linear_probe(scaled, labels, train, test),
         "knn": lambda seed, train, test: knn_scores(embedding, labels, train, test, config.k),
         "raw_knn": lambda seed, train, test: knn_scores(scaled, labels, train, test, config.k),
     }
+    cells = [
+        Cell(
+            f"{arm}-{fraction}-{seed}",
+            functools.partial(score, seed, label_fraction(split.train, fraction, seed), split.test),
+            keep="dataset" if arm.startswith("raw_") else "artifacts",
+        )
+        for fraction in config.fractions
+        for arm, score in arms.items()
+        for seed, split in enumerate(splits)
+    ]
+    cells += [
+        Cell(f"classical-{seed}", functools.partial(evaluate_baseline, raw, labels, split, seed), keep="dataset")
+        for seed, split in enumerate(splits)
+    ]
+    cells.append(Cell("map", functools.partial(map_section, art), keep="never"))
+    done = run_cells(cells, own, baselines, Path(artifacts_dir) / PROGRESS_FILE, progress)
     classification = {}
     for fraction in config.fractions:
-        cells: dict[str, Any] = {}
-        for arm, score in arms.items():
-            runs = [
-                cache.get(
-                    f"{arm}-{fraction}-{seed}",
-                    functools.partial(score, seed, label_fraction(split.train, fraction, seed), split.test),
-                )
-                for seed, split in enumerate(splits)
-            ]
-            cells[arm] = mean_std(runs)
-        cells["n_train_labels"] = len(label_fraction(splits[0].train, fraction, 0))
-        classification[str(fraction)] = cells
-        if progress:
-            print(
-                f"[evaluate] {fraction:.0%} of the labels: probe {cells['probe'].metrics['accuracy'].mean:.3f}, "
-                f"untrained {cells['untrained_probe'].metrics['accuracy'].mean:.3f}, "
-                f"columns {cells['raw_probe'].metrics['accuracy'].mean:.3f}",
-                flush=True,
-            )
-    baseline = mean_std(
-        [
-            cache.get(f"classical-{seed}", functools.partial(evaluate_baseline, raw, labels, split, seed))
-            for seed, split in enumerate(splits)
-        ]
-    )
+        row: dict[str, Any] = {
+            arm: mean_std([done[f"{arm}-{fraction}-{seed}"] for seed in range(len(splits))]) for arm in arms
+        }
+        row["n_train_labels"] = len(label_fraction(splits[0].train, fraction, 0))
+        classification[str(fraction)] = row
+    baseline = mean_std([done[f"classical-{seed}"] for seed in range(len(splits))])
     result = {
         "dataset": store.info.name,
         "model": model_dir.name,
@@ -137,5 +137,7 @@ def evaluate_catalogs(
         "representation": model_config.get("representation", {"representation": representation_of(model_config)}),
         "classification": {TASK: classification},
         "classical_baseline": baseline,
+        "baselines": str(baselines.root),
+        "map": done["map"],
     }
     return evaluation_json(result)

@@ -84,6 +84,19 @@ def map_faithfulness(
     )
 
 
+def map_section(artifacts: Artifacts) -> dict:
+    """The ``map`` entry of an evaluation: the map's k-NN preservation (:func:`map_faithfulness`) beside what a map
+    unrelated to the embedding would keep (``chance`` = k / (N - 1))."""
+    result = map_faithfulness(artifacts)
+    return {
+        "space": artifacts.map_space,
+        "k": result.k,
+        "n_sample": int(len(result.rows)),
+        "knn_preservation": result.mean,
+        "chance": result.k / max(len(artifacts.catalog) - 1, 1),
+    }
+
+
 def map_drivers(
     catalog: pd.DataFrame, columns: list[str], k: int = 10, sample: int = 20_000, seed: int = 0
 ) -> pd.DataFrame:

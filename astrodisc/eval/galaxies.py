@@ -20,6 +20,8 @@ spectroscopic redshifts.
 from __future__ import annotations
 
 import copy
+import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -32,11 +34,12 @@ from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
-from tqdm import tqdm
 
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, baseline_cache, run_cells
+from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.labelled import labelled_section
@@ -44,7 +47,7 @@ from astrodisc.eval.metrics import auroc, classification_scores, photo_z_scores,
 from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import SeedSummary, evaluation_json
 from astrodisc.learn.encoders.resnet import ResNetEncoder
-from astrodisc.learn.fit import TrainConfig
+from astrodisc.learn.fit import TrainConfig, training_record
 from astrodisc.learn.galaxies import (
     ImageData,
     encode,
@@ -92,42 +95,61 @@ def evaluate_galaxies(
     encoder, aug, _ = load_galaxy_model(model_dir)
     data = ImageData(store)
     labels = store.objects["label"].to_numpy(object)
-    classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
-    cache = ResultCache(
+    own = ResultCache(
         Path(artifacts_dir) / "evaluation-cache",
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
             ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],
         ),
     )
+    baselines = baseline_cache(
+        store.root,
+        {
+            "kind": "galaxies",
+            "network": asdict(encoder.config),
+            "augment": asdict(aug),
+            "train": [config.fast, config.epochs, config.patience, config.min_steps, config.batch_size],
+        },
+    )
+    runner = _Runner(encoder, data, aug, labels, splits, config)
     features = encode(encoder, data, np.arange(len(data)), aug)
+    reduced = pixel_pca(data)
+    space = art.map_space
+    embedding = np.asarray(art.embeddings[space])
+    sections: dict[str, Callable[[], Any]] = {
+        "similarity": functools.partial(_similarity, art, space, labels, splits),
+        "labelled": lambda: {**labelled_section(embedding, labels, {"pixel_pca": reduced}), "space": space},
+        "map": functools.partial(map_section, art),
+    }
+    if has_truth(store):
+        truth = read_truth(store)
+        sections |= {
+            "anomaly": functools.partial(_anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth),
+            "active_learning": functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
+            "lens_search": functools.partial(_lens_search, art, space, truth),
+            "rediscovery": lambda: {"spiral_subclasses": rediscovery(art, "spiral", truth["subclass"].to_numpy())},
+            "structure": functools.partial(structure_section, {"embedding": embedding, "pixel_pca": reduced}, truth),
+        }
+    with_z = np.isfinite(store.objects["z_spec"].to_numpy(float)).sum() >= MIN_REDSHIFTS
+    cells = (
+        runner.frozen_cells(features, reduced, with_z)
+        + [Cell(name, compute, keep="never", cost=10) for name, compute in sections.items()]
+        + runner.network_cells(with_z)
+    )
+    done = run_cells(cells, own, baselines, Path(artifacts_dir) / PROGRESS_FILE, progress)
     result: dict = {
         "dataset": store.info.name,
         "model": model_dir.name,
         "protocol": asdict(config),
+        "baselines": str(baselines.root),
         "n_objects": len(store),
         "n_test": int(np.mean([len(s.test) for s in splits])),
+        "morphology": runner.morphology_table(done),
     }
-    runner = _Runner(encoder, data, aug, labels, classes, config, cache, progress)
-    reduced = pixel_pca(data)
-    result["morphology"] = runner.morphology(features, splits, reduced)
-    if np.isfinite(store.objects["z_spec"].to_numpy(float)).sum() >= MIN_REDSHIFTS:
-        result["photo_z"] = runner.photo_z(features, splits)
-    space = art.map_space
-    result["similarity"] = _similarity(art, space, labels, splits)
-    result["labelled"] = labelled_section(np.asarray(art.embeddings[space]), labels, {"pixel_pca": reduced})
-    result["labelled"]["space"] = space
-    if not has_truth(store):  # a real labelled set: what needs the hidden truth is left out
-        return evaluation_json(result)
-    truth = read_truth(store)
-    result["anomaly"] = _anomaly(art.catalog["anomaly_score"].to_numpy(), reduced, truth)
-    result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
-    result["lens_search"] = _lens_search(art, space, truth)
-    result["rediscovery"] = {"spiral_subclasses": rediscovery(art, "spiral", truth["subclass"].to_numpy())}
-    result["structure"] = structure_section(
-        {"embedding": np.asarray(art.embeddings[space]), "pixel_pca": reduced}, truth
-    )
+    if with_z:
+        result["photo_z"] = runner.photo_z_table(done)
+    result |= {name: done[name] for name in sections}
     return evaluation_json(result)
 
 
@@ -145,21 +167,92 @@ def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = DUPLICATE_R
     return Split(split.train, keep(split.val), keep(split.test))
 
 
+FROZEN_ARMS = ("probe", "pixel_pca")  # morphology arms that read fixed features
+BASELINE_ARMS = ("pixel_pca", "scratch")  # arms that do not depend on the encoder (the dataset's baseline cache)
+
+
 @dataclass
 class _Runner:
+    """The cells of the morphology grid (arm x label fraction x split seed) and of the photo-z arms."""
+
     encoder: ResNetEncoder
     data: ImageData
     aug: AugmentConfig
     labels: np.ndarray
-    classes: list[str]
+    splits: list[Split]
     config: GalaxyEvalConfig
-    cache: ResultCache
-    progress: bool
+
+    def __post_init__(self) -> None:
+        self.classes = sorted({str(x) for x in self.labels[is_labelled(self.labels)]})
+        self.z = self.data.store.objects["z_spec"].to_numpy(float)
+
+    def _places(self) -> list[tuple[float, int]]:
+        return [(f, s) for f in self.config.fractions for s in range(len(self.splits))]
+
+    def _rows(self, fraction: float, seed: int) -> np.ndarray:
+        return label_fraction(self.splits[seed].train, fraction, seed)
+
+    def frozen_cells(self, features: np.ndarray, pixels: np.ndarray, with_z: bool) -> list[Cell]:
+        """Linear probes on the encoder's ``features`` (N, D) and on the pixels' PCA ``pixels`` (N, 50), the raw-pixel
+        baseline, at every fraction and seed; the k-NN redshift per seed."""
+        cells = [
+            Cell(
+                f"morphology-{arm}-{fraction}-{seed}",
+                functools.partial(
+                    linear_probe,
+                    features if arm == "probe" else pixels,
+                    self.labels,
+                    self._rows(fraction, seed),
+                    self.splits[seed].test,
+                ),
+                keep="dataset" if arm in BASELINE_ARMS else "artifacts",
+                cost=2,
+            )
+            for fraction, seed in self._places()
+            for arm in FROZEN_ARMS
+        ]
+        if with_z:
+            cells += [
+                Cell(f"photoz-knn-{seed}", functools.partial(self._knn_z, features, split), cost=2)
+                for seed, split in enumerate(self.splits)
+            ]
+        return cells
+
+    def _knn_z(self, features: np.ndarray, split: Split) -> dict:
+        return photo_z_scores(self.z[split.test], knn_redshift(features, self.z, split.train, split.test))
+
+    def network_cells(self, with_z: bool) -> list[Cell]:
+        """Fine-tuned and from-scratch networks at every fraction and seed, and for the redshifts (none in the
+        frozen-only mode); smallest fractions first."""
+        cells = []
+        for arm in self.config.trained_arms:
+            keep: Keep = "dataset" if arm in BASELINE_ARMS else "artifacts"
+            for fraction, seed in self._places():
+                cells.append(
+                    Cell(
+                        f"morphology-{arm}-{fraction}-{seed}",
+                        functools.partial(self._morphology_network, fraction, seed, arm == "finetune"),
+                        keep=keep,
+                        cost=20 + 300 * fraction,
+                    )
+                )
+            if with_z:
+                cells += [
+                    Cell(
+                        f"photoz-{arm}-{seed}",
+                        functools.partial(self._z_network, seed, arm == "finetune"),
+                        keep=keep,
+                        cost=300,
+                    )
+                    for seed in range(len(self.splits))
+                ]
+        return sorted(cells, key=lambda cell: cell.cost)
 
     def _train(
         self, task: str, values: np.ndarray, rows: np.ndarray, split: Split, seed: int, pretrained: bool
-    ) -> np.ndarray:
-        """Test-split logits of a head fine-tuned on the pretrained encoder or trained from scratch."""
+    ) -> tuple[np.ndarray, dict]:
+        """Test-split logits of a head fine-tuned on the pretrained encoder or trained from scratch, and the record
+        of its training (:func:`astrodisc.learn.fit.training_record`)."""
         torch.manual_seed(seed)
         encoder = copy.deepcopy(self.encoder) if pretrained else ResNetEncoder(self.encoder.config)
         y, n_out = targets_for(task, values, self.classes)
@@ -172,39 +265,30 @@ class _Runner:
             patience=self.config.patience,
             seed=seed,
         )
-        head = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
-        return head_logits(head, self.data, split.test, self.aug)
+        head, state = train_head(encoder, self.data, task, y, n_out, rows, split.val, self.aug, train)
+        return head_logits(head, self.data, split.test, self.aug), training_record(state)
 
-    def morphology(self, features: np.ndarray, splits: list[Split], pixels: np.ndarray) -> dict:
-        """Per arm and label fraction, the test accuracy over splits: the linear probe on ``features`` (N, D), the
-        trained arms, and the same probe on the pixels' PCA ``pixels`` (N, 50), the raw-pixel baseline."""
-        out: dict = {}
-        cells = [(f, s) for f in self.config.fractions for s in range(len(splits))]
-        for fraction, seed in tqdm(cells, desc="morphology", disable=not self.progress):
-            split = splits[seed]
-            rows = label_fraction(split.train, fraction, seed)
-            test_labels = self.labels[split.test].astype(str)
-            for arm in ("probe", "pixel_pca") + self.config.trained_arms:
+    def _morphology_network(self, fraction: float, seed: int, pretrained: bool) -> dict:
+        split = self.splits[seed]
+        logits, record = self._train("morphology", self.labels, self._rows(fraction, seed), split, seed, pretrained)
+        predicted = np.array(self.classes)[logits.argmax(1)]
+        return {**classification_scores(self.labels[split.test].astype(str), predicted), **record}
 
-                def run(
-                    arm: str = arm,
-                    rows: np.ndarray = rows,
-                    split: Split = split,
-                    seed: int = seed,
-                    test_labels: np.ndarray = test_labels,
-                ) -> dict:
-                    if arm in ("probe", "pixel_pca"):
-                        x = features if arm == "probe" else pixels
-                        return linear_probe(x, self.labels, rows, split.test, seed)
-                    logits = self._train("morphology", self.labels, rows, split, seed, pretrained=arm == "finetune")
-                    return classification_scores(test_labels, np.array(self.classes)[logits.argmax(1)])
+    def _z_network(self, seed: int, pretrained: bool) -> dict:
+        split = self.splits[seed]
+        logits, record = self._train("photo_z", self.z, split.train, split, seed, pretrained)
+        return {**photo_z_scores(self.z[split.test], z_from_logits(logits)), **record}
 
-                out.setdefault(arm, {}).setdefault(str(fraction), []).append(
-                    self.cache.get(f"morphology-{arm}-{fraction}-{seed}", run)
-                )
-        table: dict[str, dict] = {
-            arm: {f: mean_std(runs) for f, runs in by_fraction.items()} for arm, by_fraction in out.items()
-        }
+    def morphology_table(self, done: dict[str, dict]) -> dict:
+        """Per arm and label fraction, the test accuracy over splits, and the label-efficiency factor of the
+        pretrained arms against from-scratch with every label."""
+        seeds = range(len(self.splits))
+        table: dict[str, dict] = {}
+        for arm in FROZEN_ARMS + self.config.trained_arms:
+            table[arm] = {
+                str(f): mean_std([done[f"morphology-{arm}-{f}-{seed}"] for seed in seeds])
+                for f in self.config.fractions
+            }
         if "scratch" not in table:
             return table
         target = table["scratch"][str(max(self.config.fractions))].metrics["accuracy"].mean
@@ -215,23 +299,10 @@ class _Runner:
         table["label_efficiency"] = efficiency
         return table
 
-    def photo_z(self, features: np.ndarray, splits: list[Split]) -> dict:
-        z = self.data.store.objects["z_spec"].to_numpy(float)
-        arms: dict[str, list[dict]] = {arm: [] for arm in ("knn",) + self.config.trained_arms}
-        for seed, split in enumerate(tqdm(splits, desc="photo-z", disable=not self.progress)):
-
-            def knn(split: Split = split) -> dict:
-                return photo_z_scores(z[split.test], knn_redshift(features, z, split.train, split.test))
-
-            arms["knn"].append(self.cache.get(f"photoz-knn-{seed}", knn))
-            for arm in self.config.trained_arms:
-
-                def trained(arm: str = arm, split: Split = split, seed: int = seed) -> dict:
-                    logits = self._train("photo_z", z, split.train, split, seed, arm == "finetune")
-                    return photo_z_scores(z[split.test], z_from_logits(logits))
-
-                arms[arm].append(self.cache.get(f"photoz-{arm}-{seed}", trained))
-        return {arm: mean_std(runs, ("sigma_mad", "eta", "bias")) for arm, runs in arms.items()}
+    def photo_z_table(self, done: dict[str, dict]) -> dict:
+        arms = ("knn",) + self.config.trained_arms
+        seeds = range(len(self.splits))
+        return {arm: mean_std([done[f"photoz-{arm}-{s}"] for s in seeds], ("sigma_mad", "eta", "bias")) for arm in arms}
 
 
 def label_efficiency(fractions: tuple[float, ...], arm: dict, target: float) -> float | None:

@@ -70,7 +70,7 @@ def calibrate(dataset_dir: Path, epochs: int = 30, seed: int = 0, progress: bool
         torch.manual_seed(seed)
         encoder = ResNetEncoder(ResNetConfig(input_px=aug.crop_px))
         y, n_out = targets_for(task, values, classes)
-        head = train_head(encoder, data, task, y, n_out, split.train, split.val, aug, config, progress)
+        head, _ = train_head(encoder, data, task, y, n_out, split.train, split.val, aug, config, progress)
         logits = head_logits(head, data, split.test, aug)
         out[f"{task}_cnn_from_scratch"] = (
             photo_z_scores(z[split.test], z_from_logits(logits))

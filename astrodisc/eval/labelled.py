@@ -17,13 +17,12 @@ Example::
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
-from sklearn.preprocessing import StandardScaler
 
 from astrodisc.chain.index import build_index, search
 from astrodisc.errors import UserError
+from astrodisc.eval.logistic import fit_probe
 from astrodisc.eval.protocol import mean_std, unit_rows
 from astrodisc.eval.result import SeedSummary
 from astrodisc.learn.splits import is_labelled
@@ -39,13 +38,11 @@ def kfold_probe(features: np.ndarray, labels: np.ndarray, seed: int = 0) -> Seed
     classes = sorted(set(labels))
     runs = []
     for train, test in StratifiedKFold(K_FOLDS, shuffle=True, random_state=seed).split(features, labels):
-        scaler = StandardScaler().fit(features[train])
-        model = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
-        model.fit(scaler.transform(features[train]), labels[train])
-        probability = model.predict_proba(scaler.transform(features[test]))
-        run = {"accuracy": float(np.mean(model.classes_[probability.argmax(1)] == labels[test]))}
+        probe = fit_probe(features[train], labels[train])
+        probability = probe.probability(features[test])
+        run = {"accuracy": float(np.mean(probe.classes[probability.argmax(1)] == labels[test]))}
         for cls in classes:
-            column = probability[:, list(model.classes_).index(cls)]
+            column = probability[:, list(probe.classes).index(cls)]
             run[f"auc_{cls}"] = float(roc_auc_score(labels[test] == cls, column))
         runs.append(run)
     return mean_std(runs, ("accuracy", *(f"auc_{c}" for c in classes)))

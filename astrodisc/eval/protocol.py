@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 from astrodisc.base.atomic import save_json
 from astrodisc.chain.artifacts import Artifacts
 from astrodisc.chain.clusters import find_groups
+from astrodisc.eval.logistic import fit_probe
 from astrodisc.eval.metrics import ari_and_purity, classification_scores
 from astrodisc.eval.result import SeedSummary, Spread
 
@@ -25,13 +23,13 @@ class ResultCache:
     def __init__(self, root: Path, digest: str):
         self.root = root / digest
 
-    def get(self, key: str, compute: Callable[[], dict]) -> dict:
+    def stored(self, key: str) -> dict | None:
+        """The result kept for ``key``, or None."""
         path = self.root / f"{key}.json"
-        if path.is_file():
-            return json.loads(path.read_text())
-        value = compute()
-        save_json(path, value)
-        return value
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def put(self, key: str, value: dict) -> None:
+        save_json(self.root / f"{key}.json", value)
 
 
 def cells_digest(paths: list[Path], settings: list) -> str:
@@ -62,12 +60,11 @@ def unit_rows(features: np.ndarray) -> np.ndarray:
     return features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
 
 
-def linear_probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray, seed: int) -> dict:
-    """Logistic-regression probe on frozen features (N, F), standardised on the training rows."""
-    scaler = StandardScaler().fit(features[train])
-    clf = LogisticRegression(max_iter=2000, C=1.0, random_state=seed)
-    clf.fit(scaler.transform(features[train]), labels[train].astype(str))
-    return classification_scores(labels[test].astype(str), clf.predict(scaler.transform(features[test])))
+def linear_probe(features: np.ndarray, labels: np.ndarray, train: np.ndarray, test: np.ndarray) -> dict:
+    """Logistic-regression probe (:mod:`astrodisc.eval.logistic`) on frozen features (N, F), standardised on the
+    training rows; scores on the test rows."""
+    probe = fit_probe(features[train], labels[train])
+    return classification_scores(labels[test].astype(str), probe.predict(features[test]))
 
 
 def rediscovery(art: Artifacts, cls: str, subtypes: np.ndarray) -> dict:

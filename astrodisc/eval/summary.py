@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.base.atomic import save_json
+from astrodisc.eval.cells import PROGRESS_FILE, EvaluationProgress, read_progress
 from astrodisc.eval.result import AccuracyCell, BaselineCell, parse_evaluation, parse_labelled, parse_structure
 from astrodisc.paths import PROJECT_ROOT, models_dir
 
@@ -119,6 +120,19 @@ def find_evaluation(artifact_dir: Path, model_dir: Path, docs_dir: Path = PROJEC
         if isinstance(name, str) and (models_dir() / name).resolve() == model:
             return Evaluation(result, path, own=False)
     return None
+
+
+def evaluation_in_progress(artifact_dir: Path) -> EvaluationProgress | None:
+    """The progress of an evaluation of this artifact set that has not finished (running, or stopped before its
+    last cell: ``updated`` tells which); None when there is none."""
+    progress = read_progress(Path(artifact_dir) / PROGRESS_FILE)
+    return progress if progress is not None and not progress.complete else None
+
+
+def progress_table(progress: EvaluationProgress) -> pd.DataFrame:
+    """One row per finished cell (``cell``, then its figures: accuracy, macro F1, sigma_MAD ...), in the order
+    they finished."""
+    return pd.DataFrame(progress.finished)
 
 
 def label_efficiency(result: dict) -> pd.DataFrame:

@@ -14,25 +14,29 @@ M and ROT against the hidden subtypes), ``anomaly``, ``mislabel`` and ``sim_to_r
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from sklearn.ensemble import IsolationForest
-from tqdm import tqdm
 
-from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.data.varstars import VarStarStore
 from astrodisc.errors import UserError
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, baseline_cache, run_cells
 from astrodisc.eval.classical import evaluate_baseline
+from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.metrics import auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import evaluation_json
 from astrodisc.learn.embed import embed_inputs
 from astrodisc.learn.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
+from astrodisc.learn.fit import training_record
 from astrodisc.learn.preprocess import MetadataScaler, ModelInputs, cached_lc_features, model_inputs
 from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_fraction
 from astrodisc.learn.varstars import TrainConfig, load_varstar_model, predict, train_classifier
@@ -68,6 +72,9 @@ def evaluate_varstars(
 ) -> dict:
     """The evaluation JSON object of one artifact set (see the module docstring)."""
     config = config.effective()
+    unknown = set(config.modalities) - set(MODALITY_SETS)
+    if unknown:
+        raise UserError(f"unknown modality {sorted(unknown)[0]!r}: choose from {', '.join(MODALITY_SETS)}")
     art = load_artifacts(artifacts_dir)
     store = VarStarStore(art.manifest["dataset"]["path"])
     model_dir = Path(art.manifest["model"]["path"])
@@ -75,36 +82,66 @@ def evaluate_varstars(
     inputs = model_inputs(store, progress)
     meta = scaler.transform(inputs.meta_raw)
     labels = store.objects["label"].to_numpy(object)
-    classes = sorted({str(x) for x in labels[is_labelled(labels)]})
     splits = evaluation_splits(store.objects, labels, config.seeds)
-    cache = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
+    grid = _Grid(model, inputs, meta, labels, splits, config)
+    feats = cached_lc_features(store, progress)
+    cells = grid.probe_cells() + [
+        Cell(
+            f"classical-{seed}",
+            functools.partial(evaluate_baseline, np.nan_to_num(feats, nan=-99.0), labels, split, seed),
+            keep="dataset",
+            cost=20,
+        )
+        for seed, split in enumerate(splits)
+    ]
+    cells.append(Cell("sim_to_real", functools.partial(_sim_to_real, model, scaler), cost=10))
+    cells.append(Cell("map", functools.partial(map_section, art), keep="never", cost=5))
+    if has_truth(store):
+        cells += _truth_cells(art, Path(artifacts_dir), read_truth(store), labels, inputs, feats)
+    cells += grid.network_cells()
+    own = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
+    baselines = baseline_cache(
+        store.root, {"kind": "varstars", "network": asdict(model.config), "train": asdict(grid.train_config)}
+    )
+    done = run_cells(cells, own, baselines, Path(artifacts_dir) / PROGRESS_FILE, progress)
     result: dict = {
         "dataset": store.info.name,
         "model": model_dir.name,
         "protocol": asdict(config),
+        "baselines": str(baselines.root),
         "n_objects": len(store),
         "n_labelled": int(is_labelled(labels).sum()),
+        "classification": grid.table(done),
+        "classical_baseline": mean_std([done[f"classical-{seed}"] for seed in range(len(splits))]),
+        "sim_to_real": done["sim_to_real"],
+        "map": done["map"],
     }
-    result["classification"] = _classification(model, inputs, meta, labels, classes, splits, config, cache, progress)
-    feats = cached_lc_features(store, progress)
-    baseline_features = np.nan_to_num(feats, nan=-99.0)
-    result["classical_baseline"] = mean_std(
-        [
-            cache.get(f"classical-{seed}", functools.partial(evaluate_baseline, baseline_features, labels, split, seed))
-            for seed, split in enumerate(splits)
-        ]
-    )
-    if has_truth(store):
-        truth = read_truth(store)
-        catalog = art.catalog
-        result["rediscovery"] = {
-            cls: rediscovery(art, cls, truth["subclass"].to_numpy()) for cls in SUBTYPED if (labels == cls).sum() >= 20
-        }
-        result["anomaly"] = _anomaly(catalog["anomaly_score"].to_numpy(), truth, inputs, feats)
-        result["mislabel"] = _mislabel(catalog["mislabel_score"].to_numpy(), labels, truth)
-        result["active_learning"] = active_learning_section(artifacts_dir, interesting_in_truth(truth))
-    result["sim_to_real"] = _sim_to_real(model, scaler)
+    for section in ("rediscovery", "anomaly", "mislabel", "active_learning"):
+        if section in done:
+            result[section] = done[section]
     return evaluation_json(result)
+
+
+def _truth_cells(
+    art: Artifacts, artifacts_dir: Path, truth: pd.DataFrame, labels: np.ndarray, inputs: ModelInputs, feats: np.ndarray
+) -> list[Cell]:
+    """The sections that read the hidden truth and the build's catalogue (recomputed on every run)."""
+    catalog = art.catalog
+    subtypes = truth["subclass"].to_numpy()
+
+    def rediscovered() -> dict:
+        return {cls: rediscovery(art, cls, subtypes) for cls in SUBTYPED if (labels == cls).sum() >= 20}
+
+    sections: dict[str, tuple[Callable[[], dict], float]] = {
+        "rediscovery": (rediscovered, 30),
+        "anomaly": (functools.partial(_anomaly, catalog["anomaly_score"].to_numpy(), truth, inputs, feats), 15),
+        "mislabel": (functools.partial(_mislabel, catalog["mislabel_score"].to_numpy(), labels, truth), 1),
+        "active_learning": (
+            functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
+            10,
+        ),
+    }
+    return [Cell(name, compute, keep="never", cost=cost) for name, (compute, cost) in sections.items()]
 
 
 def _digest(store: VarStarStore, model_dir: Path, config: VarStarEvalConfig) -> str:
@@ -112,70 +149,110 @@ def _digest(store: VarStarStore, model_dir: Path, config: VarStarEvalConfig) -> 
     return cells_digest(paths, [config.fast, config.epochs, config.patience])
 
 
-def _classification(
-    model: TrimodalCLIP,
-    inputs: ModelInputs,
-    meta: np.ndarray,
-    labels: np.ndarray,
-    classes: list[str],
-    splits: list[Split],
-    config: VarStarEvalConfig,
-    cache: ResultCache,
-    progress: bool,
-) -> dict:
-    reps = embed_inputs(model, meta, inputs, representations=True)
-    unknown = set(config.modalities) - set(MODALITY_SETS)
-    if unknown:
-        raise UserError(f"unknown modality {sorted(unknown)[0]!r}: choose from {', '.join(MODALITY_SETS)}")
-    sets = {name: MODALITY_SETS[name] for name in config.modalities}
-    train_config = TrainConfig(epochs=config.epochs, patience=config.patience)
-    pretrained_state = {k: v.clone() for k, v in model.state_dict().items()}
-    out: dict = {}
-    cells = [(name, frac) for name in sets for frac in config.fractions]
-    for name, frac in tqdm(cells, desc="classification", disable=not progress):
-        mods = sets[name]
-        features = np.hstack([reps[m] for m in mods])
-        row = out.setdefault(name, {}).setdefault(str(frac), {})
-        probe_runs, scratch_runs, finetune_runs = [], [], []
-        for seed, split in enumerate(splits):
-            train = label_fraction(split.train, frac, seed)
-            probe_runs.append(
-                cache.get(
-                    f"probe-{name}-{frac}-{seed}",
-                    functools.partial(linear_probe, features, labels, train, split.test, seed),
+@dataclass
+class _Grid:
+    """The classification grid: modality sets x label fractions x split seeds, three arms a cell."""
+
+    model: TrimodalCLIP
+    inputs: ModelInputs
+    meta: np.ndarray
+    labels: np.ndarray
+    splits: list[Split]
+    config: VarStarEvalConfig
+
+    def __post_init__(self) -> None:
+        self.classes = sorted({str(x) for x in self.labels[is_labelled(self.labels)]})
+        self.train_config = TrainConfig(epochs=self.config.epochs, patience=self.config.patience)
+        self.pretrained_state = {k: v.clone() for k, v in self.model.state_dict().items()}
+
+    def _places(self) -> list[tuple[str, float, int]]:
+        return [
+            (name, fraction, seed)
+            for name in self.config.modalities
+            for fraction in self.config.fractions
+            for seed in range(len(self.splits))
+        ]
+
+    def _train_rows(self, fraction: float, seed: int) -> np.ndarray:
+        return label_fraction(self.splits[seed].train, fraction, seed)
+
+    def probe_cells(self) -> list[Cell]:
+        """A linear probe of the frozen representations per modality set, fraction and seed."""
+        reps = embed_inputs(self.model, self.meta, self.inputs, representations=True)
+        features = {name: np.hstack([reps[m] for m in MODALITY_SETS[name]]) for name in self.config.modalities}
+        return [
+            Cell(
+                f"probe-{name}-{fraction}-{seed}",
+                functools.partial(
+                    linear_probe, features[name], self.labels, self._train_rows(fraction, seed), self.splits[seed].test
+                ),
+                cost=1 + 4 * fraction * len(MODALITY_SETS[name]),
+            )
+            for name, fraction, seed in self._places()
+        ]
+
+    def network_cells(self) -> list[Cell]:
+        """From scratch at every place, fine-tuned at the fine-tuning fractions (none in the frozen-only mode)."""
+        if self.config.frozen_only:
+            return []
+        cells = []
+        for name, fraction, seed in sorted(self._places(), key=lambda place: place[1]):
+            arms = ("scratch", "finetune") if fraction in self.config.finetune_fractions else ("scratch",)
+            for arm in arms:
+                cells.append(
+                    Cell(
+                        f"{arm}-{name}-{fraction}-{seed}",
+                        functools.partial(self._network, MODALITY_SETS[name], fraction, seed, arm == "finetune"),
+                        keep="artifacts" if arm == "finetune" else "dataset",
+                        cost=5 + 60 * fraction * len(MODALITY_SETS[name]),
+                    )
                 )
-            )
+        return cells
 
-            def network(
-                init: dict | None,
-                seed: int = seed,
-                train: np.ndarray = train,
-                split: Split = split,
-                mods: tuple[str, ...] = mods,
-            ) -> dict:
-                torch.manual_seed(seed)
-                backbone = TrimodalCLIP(ModelConfig(**asdict(model.config)))
-                if init is not None:
-                    backbone.load_state_dict(init)
-                cfg = TrainConfig(**{**asdict(train_config), "seed": seed})
-                clf = train_classifier(backbone, mods, inputs, meta, labels, classes, train, split.val, cfg)
-                pred = np.array(classes)[predict(clf, inputs, meta, split.test)]
-                return classification_scores(labels[split.test].astype(str), pred)
+    def _network(self, modalities: tuple[str, ...], fraction: float, seed: int, pretrained: bool) -> dict:
+        """Test scores of the CLIP network's encoders for ``modalities`` with a linear head, trained on the
+        fraction's labels from the pretrained weights or from a seeded initialisation."""
+        torch.manual_seed(seed)
+        backbone = TrimodalCLIP(ModelConfig(**asdict(self.model.config)))
+        if pretrained:
+            backbone.load_state_dict(self.pretrained_state)
+        split = self.splits[seed]
+        cfg = TrainConfig(**{**asdict(self.train_config), "seed": seed})
+        clf, state = train_classifier(
+            backbone,
+            modalities,
+            self.inputs,
+            self.meta,
+            self.labels,
+            self.classes,
+            self._train_rows(fraction, seed),
+            split.val,
+            cfg,
+        )
+        pred = np.array(self.classes)[predict(clf, self.inputs, self.meta, split.test)]
+        return {**classification_scores(self.labels[split.test].astype(str), pred), **training_record(state)}
 
-            if config.frozen_only:
-                continue
-            scratch_runs.append(cache.get(f"scratch-{name}-{frac}-{seed}", lambda: network(None)))
-            if frac in config.finetune_fractions:
-                finetune_runs.append(cache.get(f"finetune-{name}-{frac}-{seed}", lambda: network(pretrained_state)))
-        row["pretrained_linear_probe"] = mean_std(probe_runs)
-        if scratch_runs:
-            row["scratch"] = mean_std(scratch_runs)
-        if finetune_runs:
-            row["pretrained_finetune"] = mean_std(finetune_runs)
-            row["finetune_gain_points"] = 100 * (
-                row["pretrained_finetune"].metrics["accuracy"].mean - row["scratch"].metrics["accuracy"].mean
-            )
-    return out
+    def table(self, done: dict[str, dict]) -> dict:
+        """``classification[modality set][fraction][arm]``: mean and spread over the seeds, and the fine-tuning
+        gain over from-scratch in accuracy points."""
+        out: dict = {}
+        seeds = range(len(self.splits))
+        for name in self.config.modalities:
+            for fraction in self.config.fractions:
+                row = out.setdefault(name, {}).setdefault(str(fraction), {})
+                for arm, entry in (
+                    ("probe", "pretrained_linear_probe"),
+                    ("scratch", "scratch"),
+                    ("finetune", "pretrained_finetune"),
+                ):
+                    runs = [done[key] for seed in seeds if (key := f"{arm}-{name}-{fraction}-{seed}") in done]
+                    if runs:
+                        row[entry] = mean_std(runs)
+                if "pretrained_finetune" in row:
+                    row["finetune_gain_points"] = 100 * (
+                        row["pretrained_finetune"].metrics["accuracy"].mean - row["scratch"].metrics["accuracy"].mean
+                    )
+        return out
 
 
 def _anomaly(score: np.ndarray, truth, inputs: ModelInputs, lc_feats: np.ndarray) -> dict:

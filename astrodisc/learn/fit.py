@@ -104,6 +104,17 @@ def fit(
     return state
 
 
+def training_record(state: dict) -> dict:
+    """What an evaluation keeps of a :func:`fit` state: ``epochs`` run, ``best_epoch``, wall ``seconds`` and the
+    validation score per epoch (``val_scores``), from which the docs judge the early-stopping patience."""
+    return {
+        "epochs": state["epoch"],
+        "best_epoch": state["best_epoch"],
+        "seconds": round(state["seconds"], 2),
+        "val_scores": [round(h["val_score"], 5) for h in state["history"]],
+    }
+
+
 def load_checkpoint(checkpoint: Path) -> dict:
     """What :func:`fit` saved in ``checkpoint`` (model, optimizer and best weights, the JSON training state), loaded
     with ``weights_only=True``: a pickle posing as a checkpoint is refused, never run. A UserError for any file

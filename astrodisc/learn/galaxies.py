@@ -280,9 +280,10 @@ def train_head(
     aug: AugmentConfig,
     config: TrainConfig,
     progress: bool = False,
-) -> Head:
+) -> tuple[Head, dict]:
     """Fine-tune ``encoder`` with a linear head (or train it from scratch when it is new) on rotated,
-    flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z)."""
+    flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z). Returns
+    the head and the training state of :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
     head = Head(encoder, n_out)
     supervised_aug = AugmentConfig(**{**asdict(aug), "noise": False, "redden": False, "size_scale": None})
     gen = torch.Generator().manual_seed(config.seed)
@@ -294,8 +295,8 @@ def train_head(
         logits = head_logits(head, data, val_rows, supervised_aug)
         return score_logits(task, logits, y[torch.from_numpy(val_rows)].numpy())
 
-    fit(head, loss_of, score_of, train_rows, config, f"{task} head", progress)
-    return head
+    state = fit(head, loss_of, score_of, train_rows, config, f"{task} head", progress)
+    return head, state
 
 
 def head_logits(head: nn.Module, data: ImageData, rows: np.ndarray, aug: AugmentConfig) -> np.ndarray:

@@ -136,9 +136,10 @@ def train_classifier(
     config: TrainConfig,
     head_only: bool = False,
     progress: bool = False,
-) -> Classifier:
+) -> tuple[Classifier, dict]:
     """Supervised training of a linear head on ``backbone`` (fine-tuning it too unless ``head_only``),
-    early-stopped on validation accuracy. The same call trains from scratch when ``backbone`` is new."""
+    early-stopped on validation accuracy. The same call trains from scratch when ``backbone`` is new. Returns the
+    classifier and the training state of :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
     y = torch.tensor([classes.index(c) if c in classes else -1 for c in labels])
     clf = Classifier(backbone, modalities, len(classes))
     for p in clf.backbone.parameters():
@@ -151,8 +152,10 @@ def train_classifier(
         pred = predict(clf, inputs, meta, val_rows)
         return float(np.mean(pred == y[val_rows].numpy()))
 
-    fit(clf, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config, "fine-tune", progress)
-    return clf
+    state = fit(
+        clf, lambda rows: loss_of(to_batch(inputs, meta, rows)), score_of, train_rows, config, "fine-tune", progress
+    )
+    return clf, state
 
 
 def predict(clf: Classifier, inputs: ModelInputs, meta: np.ndarray, rows: np.ndarray) -> np.ndarray:

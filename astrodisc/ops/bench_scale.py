@@ -34,6 +34,8 @@ skips simulating and embedding; each timed build starts from an empty artifact f
   import
 - ``framing``: how a viewer's picture is best brought to the encoder's stamp (:mod:`astrodisc.ops.bench_framing`);
   not in the default parts
+- ``evaluate``: how long ``astrodisc evaluate`` takes, frozen and full, on the artifact folders of
+  ``--evaluate-artifacts`` (:mod:`astrodisc.ops.bench_evaluate`); not in the default parts
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ from astrodisc.data.sim.embeddings import (
     write_synthetic,
 )
 from astrodisc.errors import UserError
+from astrodisc.ops.bench_evaluate import evaluate_figures
 from astrodisc.ops.bench_framing import framing_figures
 from astrodisc.ops.bench_labels import label_figures
 from astrodisc.ops.bench_speed import run as speed_figures
@@ -84,7 +87,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing")
+PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate")
 
 
 @dataclass(frozen=True)
@@ -313,6 +316,7 @@ def run(
     survey_n: int = SURVEY_N,
     browser_sizes: tuple[int, ...] = BROWSER_SIZES,
     app: bool = True,
+    evaluate_artifacts: tuple[Path, ...] = (),
 ) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
     after every measurement (a long run stopped early keeps what it measured). The other parts already in
@@ -342,6 +346,7 @@ def run(
     measures["labels"] = lambda: [label_figures(workdir=workdir)]
     measures["speed"] = lambda: [speed_figures(app=app)]
     measures["framing"] = lambda: [framing_figures(workdir)]
+    measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts))
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():
@@ -374,6 +379,7 @@ def bench(args: argparse.Namespace) -> None:
         _sizes(args.survey_size)[0],
         _sizes(args.browser_sizes),
         app=not args.no_app,
+        evaluate_artifacts=tuple(Path(p) for p in args.evaluate_artifacts.split(",") if p),
     )
     if args.json:
         print(json.dumps(result, indent=2))

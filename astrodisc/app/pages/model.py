@@ -6,6 +6,7 @@ Layout only: the records come from ``astrodisc.eval.summary`` and ``astrodisc.ev
 objects, a view of the map that no other stage reads, cached once per build (keyed by the manifest's time).
 """
 
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -116,11 +117,13 @@ def show() -> None:
         )
 
     st.header("Evaluation")
+    _show_running_evaluation(artifacts.root)
     evaluation = model_report.find_evaluation(artifacts.root, model_dir)
     if evaluation is None:
         st.info(
-            f"No evaluation of this model: `astrodisc evaluate --artifacts {shown_set}` (hours on 2 cores, "
-            f"resumable) writes `{model_report.EVALUATION_FILE}` into the artifact set, and this page shows it."
+            f"No evaluation of this model: `astrodisc evaluate --artifacts {shown_set} --frozen` (minutes: what "
+            "reads the frozen embedding) or without `--frozen` (the full protocol with networks trained, resumable) "
+            f"writes `{model_report.EVALUATION_FILE}` into the artifact set, and this page shows it."
         )
     else:
         source = "this artifact set's" if evaluation.own else "the evaluation committed with the shipped model,"
@@ -193,3 +196,18 @@ def show() -> None:
                 "n": st.column_config.NumberColumn("objects with a value"),
             },
         )
+
+
+def _show_running_evaluation(artifact_dir: Path) -> None:
+    """The cells an unfinished evaluation of this artifact set has done so far, with its progress."""
+    running = model_report.evaluation_in_progress(artifact_dir)
+    if running is None:
+        return
+    left = "" if running.seconds_left is None else f", about {running.seconds_left / 60:.0f} min left"
+    when = time.strftime("%H:%M:%S", time.localtime(running.updated))
+    st.progress(
+        running.done / max(running.total, 1),
+        text=f"An evaluation of this artifact set: {running.done} of {running.total} cells done "
+        f"({running.reused} from the caches){left}, as of {when} (a time long past means it stopped).",
+    )
+    st.dataframe(model_report.progress_table(running), hide_index=True)
