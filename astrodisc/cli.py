@@ -616,6 +616,7 @@ def parser() -> argparse.ArgumentParser:
         help="evaluate: comma-separated artifact folders to time (frozen and full); each dataset's first folder "
         "starts with its caches cleared, a later one on the same dataset reuses its baselines",
     )
+    s.add_argument("--evaluate-modes", default="frozen,full", help="evaluate: the modes to time, in order")
     s.add_argument("--search-sizes", default="1e4,1e5,1e6,1e7", help="objects per search size")
     s.add_argument("--build-sizes", default="1e5,1e6", help="objects per build size")
     s.add_argument("--browser-sizes", default="1e5,1e6", help="objects of the synthetic maps opened in chromium")

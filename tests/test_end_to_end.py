@@ -18,6 +18,7 @@ from astrodisc.learn.encoders.clip_model import ModelConfig, TrimodalCLIP
 from astrodisc.learn.preprocess import model_inputs
 from astrodisc.learn.splits import is_labelled
 from astrodisc.learn.varstars import load_varstar_model
+from astrodisc.ops.bench_evaluate import evaluate_figures
 
 pytestmark = pytest.mark.slow
 
@@ -153,6 +154,20 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
             assert set(cell) == {"pretrained_linear_probe"}  # no scratch, no fine-tuning
             assert cell["pretrained_linear_probe"] == cls[modality][fraction]["pretrained_linear_probe"]
     assert frozen["rediscovery"] == result["rediscovery"] and frozen["anomaly"] == result["anomaly"]
+
+    # the networks trained from scratch are the dataset's, kept for every encoder; the fine-tuned ones the encoder's
+    baselines = sorted(p.name for p in Path(result["baselines"]).glob("*.json"))
+    assert baselines and all(name.startswith(("scratch-", "classical-")) for name in baselines)
+    assert any(name.startswith("scratch-") for name in baselines)
+    scratch = json.loads(next(Path(result["baselines"]).glob("scratch-*.json")).read_text())
+    assert 1 <= scratch["best_epoch"] <= scratch["epochs"] == len(scratch["val_scores"])  # its training, for the docs
+    assert result["map"]["knn_preservation"] > 5 * result["map"]["chance"]  # the map keeps neighbourhoods
+
+    # the benchmark times a cold run: caches cleared first, every cell computed again, the same figures
+    (timed,) = evaluate_figures([trained["artifacts"]], ("frozen",))
+    assert timed["first_run_on_dataset"] and timed["seconds"] > 0 and timed["cells_reused"] == 0
+    assert timed["result"]["anomaly"] == result["anomaly"]
+    assert timed["result"]["classification"]["all"]["1.0"]["pretrained_linear_probe"]["accuracy"]["mean"] > 0
 
 
 def _numbers(obj) -> list[float]:

@@ -16,8 +16,10 @@ every arm reads the same rows and is scored on the same test split:
 
 Protocol as for variable stars (:mod:`astrodisc.learn.splits`): labelled objects split 80/10/10 by object id,
 stratified and seeded (or the dataset's own split), label fractions nested in the training split, mean +- std
-over the split seeds on the test split, every cell cached. The encoder was pretrained on every row's columns,
-test rows included, but never on a label (transductive, as a survey's own catalogue is).
+over the split seeds on the test split; the column arms (``raw_*``, ``classical_baseline``) are kept in the
+dataset's baseline cache (:mod:`astrodisc.eval.cells`) for every encoder, the rest in the artifact set's. The
+encoder was pretrained on every row's columns, test rows included, but never on a label (transductive, as a
+survey's own catalogue is).
 The JSON keeps the variable-star layout (``classification[task][fraction][arm]``) so the Model page reads it.
 """
 

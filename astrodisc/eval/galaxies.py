@@ -4,7 +4,9 @@ Protocol as for variable stars: labelled objects split 80/10/10 by object id (st
 and test objects within 2 arcsec of a training object dropped (the same galaxy twice must not be in both);
 label fractions nested in the training split; pretrained and from-scratch networks share the ResNet, the
 optimiser, the supervised augmentations (rotation, flip, jitter) and early stopping on the validation split;
-mean +- std over the seeds on the test split; every cell cached by (dataset, model, protocol).
+mean +- std over the seeds on the test split. The run is a list of cells (:mod:`astrodisc.eval.cells`): the
+networks from scratch and the raw-pixel probes are kept in the dataset's baseline cache for every encoder, the
+rest in the artifact set's cache.
 
 Sections: ``morphology`` (linear probe, fine-tuning and from scratch per label fraction, and the label-
 efficiency factor), ``photo_z`` (sigma_MAD and eta of fine-tuned, k-NN and from-scratch redshifts, all labels),
@@ -13,7 +15,8 @@ S/N bin beside an Isolation Forest on PCA of the pixels), ``lens_search`` (lense
 known lens), ``rediscovery`` (ARI of spiral subclasses) and ``structure`` (probe AUC of bars, rings, arm number and
 tidal debris: :mod:`astrodisc.eval.galaxy_structure`), the last five only where there is hidden truth;
 ``labelled`` (:mod:`astrodisc.eval.labelled`: k-fold probe accuracy and per-class AUC, neighbour precision, on
-the embedding and on the pixels' PCA) on any labelled set, real or simulated. ``photo_z`` needs MIN_REDSHIFTS
+the embedding and on the pixels' PCA) and ``map`` (the map's k-NN preservation) on any labelled set, real or
+simulated. ``photo_z`` needs MIN_REDSHIFTS
 spectroscopic redshifts.
 """
 

@@ -3,12 +3,15 @@
 Protocol: the survey's labelled objects are split 80/10/10 by object id (stratified, seeded); label
 fractions are nested subsets of the training split; pretrained and from-scratch networks share
 architecture, optimiser and early stopping on the validation split; figures are mean +- std over the
-seeds, on the test split. Results of each cell are cached by (dataset, model, cell) so a rerun resumes.
+seeds, on the test split. The run is a list of cells (:mod:`astrodisc.eval.cells`): probes and sections first,
+networks last; the networks from scratch and the classical baseline are kept in the dataset's baseline cache and
+reused by every encoder evaluated on it, the rest in the artifact set's cache, so a rerun resumes.
 
 Sections: ``classification`` (linear probe of the frozen pretrained encoders at every fraction, full
 fine-tuning at the smallest and largest fraction, and the same network trained from scratch at every
 fraction, per modality and all together), ``classical_baseline``, ``rediscovery`` (subclusters inside
-M and ROT against the hidden subtypes), ``anomaly``, ``mislabel`` and ``sim_to_real``.
+M and ROT against the hidden subtypes), ``anomaly``, ``mislabel``, ``active_learning``, ``sim_to_real`` and
+``map`` (the map's k-NN preservation). ``frozen_only`` (``evaluate --frozen``) leaves out every network.
 """
 
 from __future__ import annotations

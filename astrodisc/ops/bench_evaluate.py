@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.errors import UserError
 from astrodisc.eval.cells import BASELINES_DIR, PROGRESS_FILE, read_progress
 from astrodisc.eval.evaluate import EvaluateOptions, evaluate_artifacts
 
@@ -22,6 +23,9 @@ MODES = ("frozen", "full")
 
 def evaluate_figures(artifact_dirs: list[Path], modes: tuple[str, ...] = MODES) -> list[dict]:
     """One record per (artifact folder, mode): seconds, cells run and reused, and the headline figures."""
+    unknown = sorted(set(modes) - set(MODES))
+    if unknown:
+        raise UserError(f"unknown evaluation mode(s) {', '.join(unknown)}: choose from {', '.join(MODES)}")
     out = []
     seen: set[Path] = set()
     for artifacts in artifact_dirs:

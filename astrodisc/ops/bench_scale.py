@@ -317,6 +317,7 @@ def run(
     browser_sizes: tuple[int, ...] = BROWSER_SIZES,
     app: bool = True,
     evaluate_artifacts: tuple[Path, ...] = (),
+    evaluate_modes: tuple[str, ...] = ("frozen", "full"),
 ) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
     after every measurement (a long run stopped early keeps what it measured). The other parts already in
@@ -346,7 +347,7 @@ def run(
     measures["labels"] = lambda: [label_figures(workdir=workdir)]
     measures["speed"] = lambda: [speed_figures(app=app)]
     measures["framing"] = lambda: [framing_figures(workdir)]
-    measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts))
+    measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts), evaluate_modes)
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():
@@ -380,6 +381,7 @@ def bench(args: argparse.Namespace) -> None:
         _sizes(args.browser_sizes),
         app=not args.no_app,
         evaluate_artifacts=tuple(Path(p) for p in args.evaluate_artifacts.split(",") if p),
+        evaluate_modes=tuple(m.strip() for m in args.evaluate_modes.split(",") if m.strip()),
     )
     if args.json:
         print(json.dumps(result, indent=2))
