@@ -574,3 +574,27 @@ def test_a_cluster_or_sub_cluster_picked_becomes_the_selection(tiny_data):
     at.sidebar.selectbox(key="map_group_pick").set_value(("cluster", "0")).run()
     assert at.session_state["lasso_rows"] == np.flatnonzero(catalog["cluster"].to_numpy() == 0).tolist()
     assert any(b.key == "samp_send" for b in at.button)  # the selection's actions are offered
+
+
+def test_a_range_says_how_many_have_no_value_and_can_keep_them(tiny_data):
+    """A range at its full extent hides nothing; narrowed, it drops the objects without a value unless the user
+    keeps them, and the choice travels in the link."""
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    no_period = catalog["period"].isna().to_numpy()
+    assert 0 < no_period.sum() < len(catalog)
+    at = _run()
+    at.sidebar.selectbox(key="range_on").set_value("period").run()
+    assert _map_rows(at) == catalog.index.tolist()  # the full extent: every object, those without a period too
+    (keep,) = [c for c in at.sidebar.checkbox if c.key == "keep_missing_period"]
+    assert keep.label == f"Keep the {no_period.sum():,} objects without period" and not keep.value
+    low, high = (round(float(q), 3) for q in catalog["period"].quantile([0.1, 0.9]))
+    at.sidebar.slider(key="range_of_period").set_value((low, high)).run()
+    inside = catalog["period"].between(low, high).to_numpy()
+    assert _map_rows(at) == catalog.index[inside].tolist()
+    at.sidebar.checkbox(key="keep_missing_period").check().run()
+    assert _map_rows(at) == catalog.index[inside | no_period].tolist()
+    link = {k: at.query_params[k] for k in at.query_params}
+    assert link["range"] == f"period:{low:g}:{high:g}:keep-missing"
+    fresh = _run(link)
+    assert fresh.sidebar.checkbox(key="keep_missing_period").value
+    assert _map_rows(fresh) == catalog.index[inside | no_period].tolist()

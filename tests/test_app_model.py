@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import asdict
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
 from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.eval.cells import PROGRESS_FILE, EvaluationProgress
 from astrodisc.eval.faithfulness import map_drivers, map_faithfulness
 from astrodisc.eval.summary import EVALUATION_FILE
 from astrodisc.paths import PROJECT_ROOT
@@ -183,3 +185,22 @@ def test_card_history_and_evaluation_are_shown_when_present(carded, monkeypatch)
     (confusion,) = _figures(at, "predicted")
     assert list(confusion.data[0].x) == EVAL_CLASSES
     np.testing.assert_array_equal(np.asarray(confusion.data[0].text, dtype=np.int64), EVAL_CONFUSION)
+
+
+def test_an_unfinished_evaluation_shows_its_progress_and_the_cells_done(carded, monkeypatch):
+    progress_file = carded.artifact_dir / PROGRESS_FILE
+    finished = [{"cell": "probe-all-0.1-0", "accuracy": 0.61}, {"cell": "scratch-all-0.1-0", "accuracy": 0.42}]
+    status = EvaluationProgress(total=8, done=2, seconds=30.0, seconds_left=300.0, finished=finished)
+    progress_file.write_text(json.dumps(asdict(status)))
+    try:
+        at = _page(monkeypatch, carded)
+        assert not at.exception
+        (bar,) = at.get("progress")
+        assert "2 of 8 cells done" in bar.proto.text and "about 5 min left" in bar.proto.text
+        shown = [frame.value for frame in at.dataframe if "cell" in frame.value.columns]
+        assert len(shown) == 1 and list(shown[0]["cell"]) == ["probe-all-0.1-0", "scratch-all-0.1-0"]
+        assert shown[0]["accuracy"].tolist() == [0.61, 0.42]
+    finally:
+        progress_file.unlink()
+    at = _page(monkeypatch, carded)
+    assert not at.get("progress")  # nothing running: no bar

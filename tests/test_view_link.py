@@ -64,3 +64,13 @@ def test_the_links_the_app_writes_stay_under_the_bound():
     )
     assert max(map(len, query.values())) <= MAX_VALUE_CHARS
     assert overlong({name: [value] for name, value in query.items()}) == {}
+
+
+def test_a_range_keeping_the_objects_without_a_value_round_trips():
+    catalog = pd.DataFrame({"label": ["EW", "SR", "RRAB"], "period": [0.3, np.nan, 9.0]})
+    view = MapView(range_column="period", low=0.5, high=5.0, keep_missing=True)
+    query = to_query(view)
+    assert query == {view_link.RANGE: "period:0.5:5:keep-missing"}
+    assert from_query(query, catalog, CLASSES, ["label"], ["period"]) == (view, [])
+    dropped = to_query(MapView(range_column="period", low=0.5, high=5.0))
+    assert from_query(dropped, catalog, CLASSES, ["label"], ["period"])[0].keep_missing is False

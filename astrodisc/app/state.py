@@ -251,9 +251,11 @@ def filter_catalog(
     column: str | None = None,
     low: float | None = None,
     high: float | None = None,
+    keep_missing: bool = False,
 ) -> pd.DataFrame:
     """Rows whose label is in ``classes`` (None keeps all; "unlabelled" matches missing labels) and whose
-    numeric ``column`` lies in [low, high] (rows without a value drop out once a range is set).
+    numeric ``column`` lies in [low, high] (rows without a value drop out once a range is set, unless
+    ``keep_missing``).
 
     The result keeps the catalogue's index, i.e. each object's row in the full catalogue. With nothing filtered
     out it is the (shared, cached) catalogue itself, not a per-session copy.
@@ -264,9 +266,11 @@ def filter_catalog(
         keep &= np.isin(labels, list(classes))
     if column is not None and (low is not None or high is not None):
         values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)
+        inside = np.ones(len(catalog), dtype=bool)
         with np.errstate(invalid="ignore"):
             if low is not None:
-                keep &= values >= low
+                inside &= values >= low
             if high is not None:
-                keep &= values <= high
+                inside &= values <= high
+        keep &= inside | (keep_missing & np.isnan(values))
     return catalog if keep.all() else catalog[keep]

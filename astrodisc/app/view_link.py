@@ -27,6 +27,7 @@ DATASET, MODEL, COLOUR, CLASSES, RANGE, OBJECT, SUBSET = (
     "object",
     "subset",
 )
+KEEP_MISSING = ":keep-missing"  # a range's suffix: objects without a value stay (range=period:1:5:keep-missing)
 VIEW_PARAMS: tuple[str, ...] = (COLOUR, CLASSES, RANGE)  # the map view's own parameters (a dataset's columns)
 CLASS_SEPARATOR = ","
 # Longest link parameter name or value [characters]. The longest value the app writes is ``classes``, the kept
@@ -39,13 +40,15 @@ SHOWN_NAME_CHARS = 40  # a refused parameter's name is shown cut to this
 
 @dataclass(frozen=True)
 class MapView:
-    """Colouring and filters of the map: ``classes`` None keeps every class; ``range_column`` None, no range."""
+    """Colouring and filters of the map: ``classes`` None keeps every class; ``range_column`` None, no range;
+    ``keep_missing``: the objects without a value in ``range_column`` stay on the map."""
 
     colour: str | None = None
     classes: tuple[str, ...] | None = None
     range_column: str | None = None
     low: float | None = None
     high: float | None = None
+    keep_missing: bool = False
 
 
 def to_query(view: MapView) -> dict[str, str]:
@@ -56,7 +59,8 @@ def to_query(view: MapView) -> dict[str, str]:
     if view.classes is not None:
         query[CLASSES] = CLASS_SEPARATOR.join(view.classes)
     if view.range_column is not None and view.low is not None and view.high is not None:
-        query[RANGE] = f"{view.range_column}:{view.low:.6g}:{view.high:.6g}"
+        suffix = KEEP_MISSING if view.keep_missing else ""
+        query[RANGE] = f"{view.range_column}:{view.low:.6g}:{view.high:.6g}{suffix}"
     return query
 
 
@@ -85,8 +89,10 @@ def from_query(
             notes.append(f"no class {', '.join(map(repr, unknown))}")
         classes = tuple(c for c in class_names if c in asked)  # the page's order
     range_column = low = high = None
-    if params.get(RANGE):
-        column, low, high = _parse_range(params[RANGE])
+    text = params.get(RANGE) or ""
+    keep_missing = text.endswith(KEEP_MISSING)
+    if text:
+        column, low, high = _parse_range(text.removesuffix(KEEP_MISSING))
         if column is None:
             notes.append(f"unreadable range {params[RANGE]!r} (expected column:low:high)")
         elif column not in numeric:
@@ -100,7 +106,7 @@ def from_query(
                     float(np.clip(low, values.min(), values.max())),
                     float(np.clip(high, values.min(), values.max())),
                 )
-    return MapView(colour, classes, range_column, low, high), notes
+    return MapView(colour, classes, range_column, low, high, keep_missing and range_column is not None), notes
 
 
 def overlong(params: Mapping[str, Sequence[str]], limit: int = MAX_VALUE_CHARS) -> dict[str, int]:

@@ -54,6 +54,7 @@ MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
 LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
+KEEP_MISSING_KEY = "keep_missing_"  # + the range's column
 SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
 GROUP_PICK_KEY = "map_group_pick"
 OPEN_MAP_KEY = "_open_map"  # set by another page's button: its next run switches to the map
@@ -193,7 +194,9 @@ def show() -> None:
             st.query_params.update(st.session_state.get(LAST_VIEW_KEY, {}))
         st.session_state[SEEDED_KEY] = current.artifact_set.label
         for key in [
-            k for k in st.session_state if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith(RANGE_KEY)
+            k
+            for k in st.session_state
+            if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith((RANGE_KEY, KEEP_MISSING_KEY))
         ]:
             del st.session_state[key]
         notes = _open_linked_subset()
@@ -207,6 +210,7 @@ def show() -> None:
         if link.range_column is not None:
             st.session_state[RANGE_ON_KEY] = link.range_column
             st.session_state[RANGE_KEY + link.range_column] = (link.low, link.high)
+            st.session_state[KEEP_MISSING_KEY + link.range_column] = link.keep_missing
 
     def _open_linked_subset() -> list[str]:
         """Narrow the map to the subset the URL names (``?subset=``) and put its view into the URL; returns notes
@@ -268,16 +272,21 @@ def show() -> None:
         chosen = st.multiselect("Classes", classes, key=CLASSES_KEY)
         filter_column = st.selectbox("Range on", numeric, index=None, placeholder="no numeric filter", key=RANGE_ON_KEY)
         low = high = None
+        keep_missing = False
         if filter_column is not None:
             values = pd.to_numeric(catalog[filter_column], errors="coerce").to_numpy(dtype=float)
+            missing = int(np.isnan(values).sum())
             values = values[np.isfinite(values)]
             if len(values) and values.min() < values.max():
-                low, high = st.slider(
-                    filter_column,
-                    float(values.min()),
-                    float(values.max()),
-                    (float(values.min()), float(values.max())),
-                    key=RANGE_KEY + filter_column,
+                extent = (float(values.min()), float(values.max()))
+                low, high = st.slider(filter_column, *extent, extent, key=RANGE_KEY + filter_column)
+                if (low, high) == extent:  # the full extent filters nothing, objects without a value included
+                    low = high = None
+            if missing:
+                keep_missing = st.checkbox(
+                    f"Keep the {missing:,} objects without {filter_column}",
+                    key=KEEP_MISSING_KEY + filter_column,
+                    help="They have no value to compare with the range; at the range's full extent they always stay",
                 )
         pictures = view is galaxy_view and st.toggle(
             "Galaxy pictures on the map",
@@ -338,10 +347,12 @@ def show() -> None:
     link_notes(st.session_state.pop(LINK_NOTES_KEY, []))
     class_filter = tuple(chosen) if len(chosen) < len(classes) else None
     _write_view_to_link(
-        view_link.MapView(colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high)
+        view_link.MapView(
+            colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high, keep_missing
+        )
     )
     shown = app_state.filter_catalog(
-        catalog, None if class_filter is None else list(class_filter), filter_column, low, high
+        catalog, None if class_filter is None else list(class_filter), filter_column, low, high, keep_missing
     )
     focus = st.session_state.get(FOCUS_KEY)
     if focus:
@@ -402,7 +413,7 @@ def show() -> None:
         if focus:
             st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
         picked = st.session_state.get(LASSO_KEY) or []
-        view_key = (colour_by, class_filter, filter_column, low, high, tuple(focus or ()), bool(pictures))
+        view_key = (colour_by, class_filter, filter_column, low, high, keep_missing, tuple(focus or ()), bool(pictures))
         figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
 
         def _map() -> go.Figure:
