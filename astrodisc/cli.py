@@ -579,10 +579,12 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--seeds", type=int, default=3, help="number of split seeds (default 3)")
     s.add_argument(
         "--frozen",
+        "--quick",
+        dest="frozen",
         action="store_true",
         help="only what reads the frozen embedding, no network trained (linear probes at every label fraction, "
-        "k-NN, similarity, anomaly, mislabel, subclasses, the hunt): minutes instead of hours, to compare encoders; "
-        "a catalogue's evaluation trains no network anyway",
+        "k-NN, similarity, anomaly, mislabel, subclasses, the hunt, map faithfulness): about 2 minutes for "
+        "20,000 objects on 2 cores, to compare encoders; a catalogue's evaluation trains no network anyway",
     )
     s.add_argument(
         "--modalities",

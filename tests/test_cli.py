@@ -149,3 +149,11 @@ def test_every_entry_point_is_a_verb_and_no_module_runs_as_a_script(capsys):
     texts = [PROJECT_ROOT / "README.md", PROJECT_ROOT / "Makefile", *(PROJECT_ROOT / "docs").glob("*.md")]
     assert not [p.name for p in texts if "python -m astrodisc." in p.read_text()]
     assert main(["load", "--think", "3"]) == 2 and "--think takes min,max" in capsys.readouterr().err
+
+
+def test_quick_is_the_frozen_evaluation_by_another_name():
+    from astrodisc.cli import parser
+
+    for flag in ("--quick", "--frozen"):
+        assert parser().parse_args(["evaluate", "--artifacts", "x", flag]).frozen is True
+    assert parser().parse_args(["evaluate", "--artifacts", "x"]).frozen is False
