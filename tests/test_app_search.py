@@ -9,6 +9,8 @@ import shutil
 
 import numpy as np
 import pytest
+from astropy import units as u
+from astropy.coordinates import SkyCoord
 from search_data import cutout_npy, lightcurve_csv, real_sets
 from streamlit.testing.v1 import AppTest
 
@@ -179,6 +181,25 @@ def test_a_sky_position_finds_the_nearest_object_and_opens_it_on_the_map(stars):
     assert at.text_input(key="search_position").value == text
     at.text_input(key="search_position").input("somewhere nice").run()
     assert len(at.error) == 1 and "cannot read 'somewhere nice' as a position: give degrees" in at.error[0].value
+
+
+def test_a_cone_lists_every_object_within_its_radius_nearest_first(stars):
+    _, store = stars
+    target = store.objects.iloc[33]
+    at = _search_page()
+    at.radio(key="search_mode").set_value("a sky position").run()
+    at.text_input(key="search_position").input(f"{target['ra']} {target['dec']}").run()
+    assert not [d for d in at.dataframe if "separation_arcsec" in d.value.columns]  # radius 0: the nearest only
+    sky = SkyCoord(store.objects["ra"].to_numpy() * u.deg, store.objects["dec"].to_numpy() * u.deg)
+    arcsec = sky.separation(SkyCoord(target["ra"] * u.deg, target["dec"] * u.deg)).arcsec
+    radius = float(np.sort(arcsec)[6])  # the target and its six nearest on the sky
+    at.number_input(key="search_cone_radius").set_value(radius).run()
+    _ok(at)
+    (table,) = [d.value for d in at.dataframe if "separation_arcsec" in d.value.columns]
+    inside = np.flatnonzero(arcsec <= radius)
+    assert set(table["object_id"]) == set(store.objects["object_id"].iloc[inside]) and len(table) == 7
+    assert table["object_id"].iloc[0] == target["object_id"] and table["separation_arcsec"].is_monotonic_increasing
+    assert any(m.value.startswith("**7 objects within") for m in at.markdown)
 
 
 def test_an_uploaded_cutout_finds_its_galaxy_and_an_object_array_is_refused(sky):

@@ -99,3 +99,17 @@ def test_a_catalogue_without_positions_is_refused():
         CatalogueSky(pd.DataFrame({"object_id": ["A"]}))
     with pytest.raises(UserError, match="no object of this catalogue has a sky position"):
         CatalogueSky(pd.DataFrame({"object_id": ["A"], "ra": [np.nan], "dec": [1.0]}))
+
+
+def test_a_cone_holds_every_object_within_its_radius_nearest_first(catalog):
+    sky = CatalogueSky(catalog)
+    centre = parse_position("10:00:24 +02:12:00")
+    arcsec = np.array(
+        [_separation_arcsec(150.1, 2.2, r, d) for r, d in zip(catalog["ra"], catalog["dec"], strict=True)]
+    )
+    for radius in (0.5, 2.0, 3600.0, 648_000.0):
+        cone = sky.within(centre, radius)
+        assert sorted(m.row for m in cone) == sorted(catalog.index[arcsec <= radius])
+        assert [m.separation_arcsec for m in cone] == sorted(m.separation_arcsec for m in cone)
+    with pytest.raises(UserError, match="radius must be positive"):
+        sky.within(centre, 0.0)

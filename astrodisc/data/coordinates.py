@@ -1,4 +1,4 @@
-"""Sky positions typed by a user, and the catalogue object nearest to one.
+"""Sky positions typed by a user, the catalogue object nearest to one, and every object within a radius.
 
 Positions are ICRS (J2000): right ascension and declination in decimal degrees ("150.1 2.2", "150.1, +2.2")
 or sexagesimal, right ascension in hours unless marked in degrees ("10h00m24s +02d12m00s", "10:00:24 +02:12:00",
@@ -9,6 +9,7 @@ Example::
     sky = CatalogueSky(artifacts.catalog)              # catalogue ra, dec [deg, ICRS]
     match = sky.nearest(parse_position("10:00:24 +02:12:00"))
     match.row, match.separation_arcsec
+    sky.within(parse_position("150.1 2.2"), 60.0)    # a cone search: every object within 60 arcsec, nearest first
 """
 
 from __future__ import annotations
@@ -95,3 +96,12 @@ class CatalogueSky:
         index, separation, _ = position.match_to_catalog_sky(self.sky)
         index, arcsec = np.ravel(index)[0], np.ravel(separation.to_value(u.arcsec))[0]
         return Match(int(self.rows[index]), float(arcsec))
+
+    def within(self, position: SkyCoord, radius_arcsec: float) -> list[Match]:
+        """Every object within ``radius_arcsec`` of ``position`` (great-circle separation), nearest first."""
+        if not radius_arcsec > 0:
+            raise UserError(f"a cone's radius must be positive, got {radius_arcsec:g} arcsec")
+        arcsec = self.sky.separation(position).to_value(u.arcsec)
+        inside = np.flatnonzero(arcsec <= radius_arcsec)
+        order = inside[np.argsort(arcsec[inside], kind="stable")]
+        return [Match(int(self.rows[i]), float(arcsec[i])) for i in order]

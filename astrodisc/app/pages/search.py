@@ -4,7 +4,8 @@ sky position. Every result opens on the map.
 * Your data: a light curve or a spectrum (variable stars) or a cutout (galaxies), embedded by the model that
   built the set and searched in a space of your choice (a light curve can search the spectra space).
 * A catalogue object: one of its modalities searched in another modality's space (``Artifacts.neighbours``).
-* A sky position: the nearest catalogue object and its separation.
+* A sky position: the nearest catalogue object and its separation, or with a radius every object within it (a
+  cone search), nearest first, as a table to download.
 
 Layout only: files are read and checked by ``astrodisc.data.io.uploads``, embedded and searched by
 ``astrodisc.discover.query``, positions parsed and matched by ``astrodisc.data.coordinates``. A bad file or
@@ -16,6 +17,7 @@ import hashlib
 from typing import cast
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from astrodisc.app import figures as render
@@ -36,6 +38,7 @@ from astrodisc.errors import UserError
 MODE_KEY, KIND_KEY, EBV_KEY = "search_mode", "search_upload_kind", "search_ebv"
 OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY = "search_object", "search_query_space", "search_target"
 POSITION_KEY = "search_position"
+RADIUS_KEY = "search_cone_radius"
 KEPT = "_kept_"  # prefix of the session-state copies that outlive the widgets
 SET_KEY = "_search_set"  # the set the choices below were made for
 PER_SET = (OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY, "search_k_")  # choices (key prefixes) that belong to one set
@@ -274,21 +277,54 @@ def show() -> None:
         if not text.strip():
             st.info("Type a position to find the nearest catalogue object.")
             return
+        radius = st.number_input(
+            "Cone radius [arcsec]",
+            min_value=0.0,
+            max_value=648_000.0,  # 180 degrees: the whole sky
+            value=0.0,
+            step=10.0,
+            key=RADIUS_KEY,
+            help="0: the nearest object only; above 0: every object within the radius, nearest first",
+        )
         try:
             position = parse_position(text)
-            match = _catalogue_sky(str(artifacts.root), _stamp(), catalog).nearest(position)
+            sky = _catalogue_sky(str(artifacts.root), _stamp(), catalog)
+            match = sky.nearest(position)
+            cone = sky.within(position, radius) if radius > 0 else []
         except UserError as err:
             st.error(f"Not searched: {inert(err)}")
             return
+        where = f"RA {position.ra.deg:.6f}°, Dec {position.dec.deg:+.6f}° (ICRS)"
+        if radius > 0:
+            _cone_table(cone, radius, where)
         object_id = str(catalog.at[match.row, "object_id"])
         st.markdown(f"nearest: `{object_id}`")
-        st.caption(
-            f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from RA {position.ra.deg:.6f}°, "
-            f"Dec {position.dec.deg:+.6f}° (ICRS)"
-        )
+        st.caption(f"{_label(match.row)} · {match.separation_arcsec:.2f}″ from {where}")
         with st.columns(3)[0]:  # a card's width, as in the neighbour lists
             view.neighbour_preview(current, match.row)
         st.button("open on map", key="search_open_position", on_click=open_map, args=(object_id,))
+
+    def _cone_table(cone: list, radius: float, where: str) -> None:
+        """Every object of the cone: id, label and separation, nearest first, with a CSV download."""
+        st.markdown(f"**{len(cone):,} objects within {radius:g}″** of {where}")
+        if not cone:
+            return
+        rows = [m.row for m in cone]
+        table = pd.DataFrame(
+            {
+                "object_id": catalog.loc[rows, "object_id"].astype(str).to_numpy(),
+                "label": render.category_names(catalog.loc[rows, "label"], "label").to_numpy(),
+                "separation_arcsec": [round(m.separation_arcsec, 3) for m in cone],
+            }
+        )
+        st.dataframe(table, hide_index=True)
+        st.download_button(
+            "Download the cone (CSV)",
+            table.to_csv(index=False),
+            file_name=f"cone-{radius:g}arcsec.csv",
+            mime="text/csv",
+            key="search_cone_csv",
+        )
 
     st.subheader(f"Search {info.name} · {current.artifact_set.model}")
     _kept(MODE_KEY, MODES[0])
