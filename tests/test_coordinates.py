@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
 import numpy as np
 import pandas as pd
 import pytest
+from astropy.coordinates import name_resolve
 
-from astrodisc.data.coordinates import CatalogueSky, parse_position
+from astrodisc.data.coordinates import CatalogueSky, parse_position, position_of, resolve_name
 from astrodisc.errors import UserError
 
 ARCSEC = 1 / 3600  # [deg]
@@ -113,3 +117,43 @@ def test_a_cone_holds_every_object_within_its_radius_nearest_first(catalog):
         assert [m.separation_arcsec for m in cone] == sorted(m.separation_arcsec for m in cone)
     with pytest.raises(UserError, match="radius must be positive"):
         sky.within(centre, 0.0)
+
+
+class _Sesame:
+    """A local stand-in for CDS Sesame: answers M31 as Sesame does (a "%J ra dec" line), nothing else."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - the http.server API
+                body = b"# M31\n%J 10.68470833 +41.26875000 = 00:42:44.33 +41:16:07.5\n" if "M31" in self.path else b""
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/sesame/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_a_name_is_resolved_by_sesame_and_its_failures_are_one_line():
+    sesame = _Sesame()
+    try:
+        with name_resolve.sesame_url.set([sesame.url]):
+            m31 = position_of("M31")
+            assert m31.ra.deg == pytest.approx(10.68470833) and m31.dec.deg == pytest.approx(41.26875)
+            with pytest.raises(UserError, match="knows no object called 'Nowhere Nebula'"):
+                resolve_name("Nowhere Nebula")
+    finally:
+        sesame.httpd.shutdown()
+        sesame.httpd.server_close()
+    with name_resolve.sesame_url.set([sesame.url]):  # the server is gone: as without a network
+        with pytest.raises(UserError) as refused:
+            position_of("M33")  # (astropy keeps M31's answer: a resolved name needs no network again)
+    message = str(refused.value)
+    assert "\n" not in message and message.startswith("cannot read 'M33' as a position")
+    assert "cannot be reached (no network?)" in message
+    assert position_of("150.1 2.2").ra.deg == pytest.approx(150.1)  # coordinates never ask the network

@@ -1,4 +1,5 @@
-"""Sky positions typed by a user, the catalogue object nearest to one, and every object within a radius.
+"""Sky positions typed by a user (or an object's name, resolved by CDS Sesame when the network is there), the
+catalogue object nearest to one, and every object within a radius.
 
 Positions are ICRS (J2000): right ascension and declination in decimal degrees ("150.1 2.2", "150.1, +2.2")
 or sexagesimal, right ascension in hours unless marked in degrees ("10h00m24s +02d12m00s", "10:00:24 +02:12:00",
@@ -10,6 +11,7 @@ Example::
     match = sky.nearest(parse_position("10:00:24 +02:12:00"))
     match.row, match.separation_arcsec
     sky.within(parse_position("150.1 2.2"), 60.0)    # a cone search: every object within 60 arcsec, nearest first
+    position_of("M31")                                # not coordinates: a name, resolved by Sesame
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from astrodisc.errors import UserError
 FRAME = "icrs"
 EXAMPLES = "degrees ('150.1 2.2') or sexagesimal ('10h00m24s +02d12m00s', '10:00:24 +02:12:00')"
 _UNIT_MARKS = re.compile(r"[hdms°'\"]", re.IGNORECASE)
+SESAME_TIMEOUT_S = 5.0  # per Sesame mirror; without a network the look-up fails at once (no address)
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,35 @@ def parse_position(text: str) -> SkyCoord:
     if not -90 <= dec.deg <= 90:
         raise UserError(f"declination {dec.deg:g}° in {text.strip()!r} is outside −90° to +90°")
     return SkyCoord(ra.wrap_at(360 * u.deg), dec, frame=FRAME)
+
+
+def position_of(text: str) -> SkyCoord:
+    """The position written in ``text``: coordinates (:func:`parse_position`), else an object's name resolved by
+    :func:`resolve_name`; one UserError line saying both when it is neither."""
+    try:
+        return parse_position(text)
+    except UserError as not_coordinates:
+        if not re.search(r"[A-Za-z]", text):
+            raise
+        try:
+            return resolve_name(text.strip())
+        except UserError as not_a_name:
+            raise UserError(f"{not_coordinates}; nor is it a name: {not_a_name}") from None
+
+
+def resolve_name(name: str) -> SkyCoord:
+    """The ICRS position of the object called ``name`` ("M31", "RR Lyr", "NGC 4151") from CDS Sesame (SIMBAD, NED,
+    VizieR) through astropy; a UserError when the name is unknown or Sesame cannot be reached."""
+    from astropy.coordinates.name_resolve import NameResolveError
+    from astropy.utils import data
+
+    with data.conf.set_temp("remote_timeout", SESAME_TIMEOUT_S):
+        try:
+            return SkyCoord.from_name(name, frame=FRAME)
+        except NameResolveError as err:
+            if "All Sesame queries failed" in str(err):
+                raise UserError("CDS Sesame, the name resolver, cannot be reached (no network?)") from None
+            raise UserError(f"CDS Sesame knows no object called {name!r}") from None
 
 
 def _split(tokens: list[str], text: str) -> tuple[str, str]:

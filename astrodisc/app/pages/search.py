@@ -27,7 +27,7 @@ from astrodisc.app.page_text import inert
 from astrodisc.app.pages.map import follow_to_map, open_map
 from astrodisc.app.panels import view_for
 from astrodisc.chain.artifacts import Artifacts
-from astrodisc.data.coordinates import EXAMPLES, CatalogueSky, parse_position
+from astrodisc.data.coordinates import EXAMPLES, CatalogueSky, position_of
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.io import uploads
 from astrodisc.data.open_store import Store
@@ -264,15 +264,16 @@ def show() -> None:
     def position_section() -> None:
         _kept(POSITION_KEY, "")
         text = st.text_input(
-            "Sky position (ICRS)",
+            "Sky position (ICRS) or object name",
             key=POSITION_KEY,
             on_change=_keep,
             args=(POSITION_KEY,),
-            placeholder="150.1 2.2   or   10h00m24s +02d12m00s",
+            placeholder="150.1 2.2   or   10h00m24s +02d12m00s   or   M31",
         )
         st.caption(
             f"Right ascension and declination in {EXAMPLES}. Frame: ICRS (J2000); RA in hours when "
-            "sexagesimal unless marked in degrees."
+            "sexagesimal unless marked in degrees. A name (M31, RR Lyr) is resolved by CDS Sesame when there is a "
+            "network."
         )
         if not text.strip():
             st.info("Type a position to find the nearest catalogue object.")
@@ -287,7 +288,8 @@ def show() -> None:
             help="0: the nearest object only; above 0: every object within the radius, nearest first",
         )
         try:
-            position = parse_position(text)
+            with st.spinner(f"Looking up {text.strip()!r}…"):
+                position = position_of(text)
             sky = _catalogue_sky(str(artifacts.root), _stamp(), catalog)
             match = sky.nearest(position)
             cone = sky.within(position, radius) if radius > 0 else []
