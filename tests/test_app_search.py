@@ -156,6 +156,9 @@ def test_a_catalogue_object_searches_another_modality_as_artifacts_neighbours_do
         _ok(at)
         rows, _ = artifacts.neighbours(target, 21, DEFAULT_K, query_space=query_space)
         assert _neighbour_ids(at) == _ids(artifacts, rows), (query_space, target)
+        previews = [img.proto.imgs[0].caption for img in at.get("image")]  # the target space's own modality
+        expected = "spectrum" if target == "spectra" else "folded on P = "
+        assert len(previews) == len(rows) and all(p.startswith(expected) for p in previews), (target, previews)
     at.text_input(key="search_object").input("NO-SUCH-STAR").run()
     assert [e.value for e in at.error] == ["No object 'NO-SUCH-STAR' in search-stars."]
     assert not _neighbour_ids(at)

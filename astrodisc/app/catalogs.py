@@ -79,8 +79,9 @@ def object_view(current: Current, row: int) -> None:
     )
 
 
-def neighbour_preview(current: Current, row: int) -> None:
-    """The first ``PREVIEW_COLUMNS`` columns of catalogue ``row`` for its neighbour card."""
+def neighbour_preview(current: Current, row: int, space: str | None = None) -> None:
+    """The first ``PREVIEW_COLUMNS`` columns of catalogue ``row`` for its neighbour card (whatever the ``space``
+    searched: a catalogue's one space reads its columns)."""
     table = feature_table(current.artifacts.catalog, feature_columns(current.store)[:PREVIEW_COLUMNS], row)
     st.caption(" · ".join(f"{c} {v:.4g}" for c, v in zip(table["column"], table["value"], strict=False)))
 

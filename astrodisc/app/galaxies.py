@@ -89,8 +89,9 @@ def selection_gallery(
             )
 
 
-def neighbour_preview(current: Current, row: int) -> None:
-    """The colour picture of catalogue ``row`` for its neighbour card."""
+def neighbour_preview(current: Current, row: int, space: str | None = None) -> None:
+    """The colour picture of catalogue ``row`` for its neighbour card (whatever the ``space`` searched: a galaxy's
+    spaces all read its picture)."""
     store = galaxy_store(current)
     object_id = str(current.artifacts.catalog.at[row, "object_id"])
     st.image(picture(store, str(store.root), object_id, CARD_PX), width=CARD_PX, output_format="PNG")

@@ -39,8 +39,8 @@ class VarStarView:
     def object_view(self, current: Current, row: int) -> None:
         self._of(current).object_view(current, row)
 
-    def neighbour_preview(self, current: Current, row: int) -> None:
-        self._of(current).neighbour_preview(current, row)
+    def neighbour_preview(self, current: Current, row: int, space: str | None = None) -> None:
+        self._of(current).neighbour_preview(current, row, space)
 
     def subcluster_view(self, current: Current, rows: np.ndarray, color: str, key: str) -> None:
         self._of(current).subcluster_view(current, rows, color, key)

@@ -10,8 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.app import figures as render
-from astrodisc.app.lc_thumbnail import folded_thumbnail, png_bytes
 from astrodisc.app.state import Current
+from astrodisc.app.thumbnails import folded_thumbnail, png_bytes, spectrum_thumbnail
 from astrodisc.data.period_search import PeriodSearch, lomb_scargle
 from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve, VarStarStore
 from astrodisc.discover.subclasses import mean_spectrum, median_folded_curve
@@ -137,13 +137,27 @@ def _folded_png(_store: VarStarStore, dataset_dir: str, object_id: str, period: 
     return png_bytes(folded_thumbnail(_store.lightcurve(object_id), period, colors))
 
 
-def neighbour_preview(current: Current, row: int) -> None:
-    """A small folded light curve of catalogue ``row`` for its neighbour card (a picture, drawn once)."""
+@st.cache_data(max_entries=4096, show_spinner=False)
+def _spectrum_png(_store: VarStarStore, dataset_dir: str, object_id: str) -> bytes | None:
+    spectrum = _store.spectrum(object_id)
+    return None if spectrum is None else png_bytes(spectrum_thumbnail(spectrum[0], spectrum[1]))
+
+
+def neighbour_preview(current: Current, row: int, space: str | None = None) -> None:
+    """A small picture of catalogue ``row`` for its neighbour card, in the modality of the ``space`` searched: its
+    spectrum for ``spectra``, else its folded light curve (drawn once, cached)."""
+    object_id = str(current.artifacts.catalog.at[row, "object_id"])
+    if space == "spectra":
+        spectrum = _spectrum_png(varstar_store(current), str(current.store.root), object_id)
+        if spectrum is None:
+            st.caption("no spectrum")
+        else:
+            st.image(spectrum, width="stretch", caption="spectrum")
+        return
     period = default_period(current, row)
     if period is None:
         st.caption("too few epochs to fold")
         return
-    object_id = str(current.artifacts.catalog.at[row, "object_id"])
     st.image(
         _folded_png(varstar_store(current), str(current.store.root), object_id, period),
         width="stretch",

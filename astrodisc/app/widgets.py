@@ -64,10 +64,11 @@ def neighbour_cards(
     button: str,
     button_key: str,
     on_open: Callable[[str], None],
+    space: str | None = None,
 ) -> None:
     """A grid of cards, one per neighbour (catalogue ``rows``, cosine ``scores``): id, label, similarity, the
-    view's preview and a ``button`` calling ``on_open(object_id)``; the grid's container has ``key`` and each
-    button the key ``{button_key}_{row}``."""
+    view's preview (in the modality of the ``space`` searched) and a ``button`` calling ``on_open(object_id)``;
+    the grid's container has ``key`` and each button the key ``{button_key}_{row}``."""
     catalog = current.artifacts.catalog
     with st.container(key=key):
         for start in range(0, len(rows), CARDS_PER_ROW):
@@ -84,7 +85,7 @@ def neighbour_cards(
                     st.caption(
                         f"{category_names(catalog.loc[[row], 'label'], 'label').iloc[0]} · similarity {score:.3f}"
                     )
-                    view.neighbour_preview(current, row)
+                    view.neighbour_preview(current, row, space)
                     st.button(button, key=f"{button_key}_{row}", on_click=on_open, args=(object_id,))
 
 

@@ -401,6 +401,7 @@ def show() -> None:
                 button="open",
                 button_key="open",
                 on_open=app_state.select_object,
+                space=space,
             )
 
     # ---- the map ------------------------------------------------------------------------------------------------

@@ -136,8 +136,9 @@ def show() -> None:
         _kept(key, min(10, most))
         return st.slider("Number of neighbours k", 1, most, key=key, on_change=_keep, args=(key,))
 
-    def neighbour_cards(rows: np.ndarray, scores: np.ndarray) -> None:
-        """One card per neighbour: id, label, similarity, a preview and a button that opens it on the map."""
+    def neighbour_cards(rows: np.ndarray, scores: np.ndarray, space: str) -> None:
+        """One card per neighbour: id, label, similarity, a preview in the modality of the ``space`` searched and a
+        button that opens it on the map."""
         st.markdown(f"**{len(rows)} nearest neighbours**")
         widgets.neighbour_cards(
             current,
@@ -148,6 +149,7 @@ def show() -> None:
             button="open on map",
             button_key="search_open",
             on_open=open_map,
+            space=space,
         )
 
     # ---- your data ----------------------------------------------------------------------------------------------
@@ -226,7 +228,7 @@ def show() -> None:
             st.error(f"Not searched: {inert(err)}")
             return
         st.caption(f"Your {inert(description)} · a query in the {query.space} space, searched in the {target} space")
-        neighbour_cards(rows, scores)
+        neighbour_cards(rows, scores, target)
 
     # ---- a catalogue object -------------------------------------------------------------------------------------
 
@@ -257,7 +259,7 @@ def show() -> None:
             return
         st.markdown(f"query: `{object_id}` ({_label(row)}), its {query_space} embedding searched in the {target} space")
         st.button("open the query object on the map", key="search_open_query", on_click=open_map, args=(object_id,))
-        neighbour_cards(rows, scores)
+        neighbour_cards(rows, scores, target)
 
     # ---- a sky position -----------------------------------------------------------------------------------------
 

@@ -1,8 +1,8 @@
-"""Folded light-curve pictures: the curve's shape lands where an astronomer expects it."""
+"""Folded light-curve and spectrum pictures: the shape lands where an astronomer expects it."""
 
 import numpy as np
 
-from astrodisc.app.lc_thumbnail import MARGIN_PX, folded_thumbnail
+from astrodisc.app.thumbnails import MARGIN_PX, folded_thumbnail, spectrum_thumbnail
 from astrodisc.data.varstars import LightCurve
 
 RED = "#ff0000"
@@ -31,3 +31,15 @@ def test_maximum_light_is_at_the_top_at_phase_zero_and_one():
 def test_a_light_curve_without_finite_values_gives_an_empty_frame():
     lc = LightCurve(np.array([1.0, 2.0]), np.array([np.nan, np.nan]), np.array([0.1, 0.1]), np.zeros(2, np.uint8))
     assert not _red_mask(folded_thumbnail(lc, 1.0, [RED])).any()
+
+
+def test_a_spectrum_line_rises_where_the_flux_does():
+    wavelength = np.linspace(4000.0, 8000.0, 500)
+    flux = 1.0 + np.exp(-0.5 * ((wavelength - 6563.0) / 20.0) ** 2)  # an emission line at H-alpha
+    flux[10] = np.nan  # a bad pixel is skipped
+    image = spectrum_thumbnail(wavelength, flux, RED, size=(200, 100))
+    rows, cols = np.nonzero(_red_mask(image))
+    peak_x = MARGIN_PX + (6563.0 - 4000.0) / 4000.0 * (200 - 2 * MARGIN_PX)
+    assert abs(cols[rows == rows.min()].mean() - peak_x) < 3  # the highest point of the line is the emission line
+    assert rows.max() > 100 - MARGIN_PX - 3  # the continuum sits at the bottom
+    assert not _red_mask(spectrum_thumbnail(wavelength, np.full(500, np.nan), RED)).any()
