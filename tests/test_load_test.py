@@ -19,7 +19,9 @@ from astrodisc.ops.load_test import ROUND, LoadConfig, _tracebacks, run_load
 
 @pytest.mark.parametrize("public", [False, True], ids=["local", "public"])
 def test_two_sessions_interact_without_errors(tiny_artifacts, public):
-    result = run_load(tiny_artifacts.data_root, LoadConfig(sessions=2, minutes=0.25, think_s=(0.3, 0.6), public=public))
+    # one round of every interaction per session, however busy the machine (minutes is only a safety bound)
+    config = LoadConfig(sessions=2, minutes=3.0, max_interactions=len(ROUND), think_s=(0.3, 0.6), public=public)
+    result = run_load(tiny_artifacts.data_root, config)
     assert result["interactions"] > 0
     assert result["errors"] == 0, result["error_samples"]
     assert result["server_tracebacks"] == []
