@@ -598,3 +598,15 @@ def test_a_range_says_how_many_have_no_value_and_can_keep_them(tiny_data):
     fresh = _run(link)
     assert fresh.sidebar.checkbox(key="keep_missing_period").value
     assert _map_rows(fresh) == catalog.index[inside | no_period].tolist()
+
+
+def test_every_chart_of_an_object_saves_as_svg_and_the_map_zooms_with_the_wheel(tiny_data):
+    at = _run({app_state.OBJECT_PARAM: "TINY-0007"})
+    configs = {
+        json.loads(c.proto.spec)["layout"].get("xaxis", {}).get("title", {}).get("text", ""): c.proto.config
+        for c in at.get("plotly_chart")
+    }
+    assert len(configs) >= 3  # the map, the folded and the raw light curve
+    for title, config in configs.items():
+        assert json.loads(config)["toImageButtonOptions"]["format"] == "svg", title
+    assert json.loads(configs["UMAP 1"])["scrollZoom"] is True

@@ -39,6 +39,12 @@ PERIODOGRAM_POINTS = 4000  # most points a periodogram figure draws
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
+# Every chart's modebar: no Plotly logo, and the camera button saves an SVG (vector, for a paper; Plotly draws WebGL
+# traces such as the map's points into it as a picture), named after the chart.
+CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "filename": "astrodisc-chart"}}
+ZOOMABLE_CHART_CONFIG = {**CHART_CONFIG, "scrollZoom": True}  # maps: the mouse wheel zooms
+
+
 def is_categorical(catalog: pd.DataFrame, column: str) -> bool:
     """Whether ``column`` is coloured by category (labels, clusters, strings, booleans) rather than a colour scale."""
     dtype = catalog[column].dtype

@@ -96,14 +96,14 @@ def folded_view(current: Current, row: int) -> None:
     period = base * PERIOD_FACTORS[factor]
     st.plotly_chart(
         render.folded_figure(lc, store.info.bands, period, mag_system=store.info.mag_system),
-        config={"displaylogo": False},
+        config=render.CHART_CONFIG,
         key="folded",
     )
     if search is not None:
         with st.expander(f"Periodogram (best {search.best_period:.6g} d)"):
             st.plotly_chart(
                 render.periodogram_figure(search, chosen_period=period),
-                config={"displaylogo": False},
+                config=render.CHART_CONFIG,
                 key="periodogram",
             )
 
@@ -119,16 +119,14 @@ def object_view(current: Current, row: int) -> None:
         render.lightcurve_figure(
             lc, info.bands, time_system=info.time_system, mag_system=info.mag_system, title="light curve"
         ),
-        config={"displaylogo": False},
+        config=render.CHART_CONFIG,
         key="raw_lc",
     )
     spectrum = store.spectrum(object_id)
     if spectrum is None:
         st.caption("No spectrum for this object.")
     else:
-        st.plotly_chart(
-            render.spectrum_figure(*spectrum, title="spectrum"), config={"displaylogo": False}, key="spectrum"
-        )
+        st.plotly_chart(render.spectrum_figure(*spectrum, title="spectrum"), config=render.CHART_CONFIG, key="spectrum")
 
 
 @st.cache_data(max_entries=4096, show_spinner=False)
@@ -183,7 +181,7 @@ def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) ->
     else:
         st.plotly_chart(
             render.folded_profile_figure(profile, color=color, title="median folded light curve"),
-            config={"displaylogo": False},
+            config=render.CHART_CONFIG,
             key=f"{key}_folded",
         )
         st.caption(
@@ -204,7 +202,7 @@ def subcluster_view(current: Current, rows: np.ndarray, color: str, key: str) ->
             title="mean spectrum",
             y_title="flux / median flux",
         ),
-        config={"displaylogo": False},
+        config=render.CHART_CONFIG,
         key=f"{key}_spectrum",
     )
     st.caption(

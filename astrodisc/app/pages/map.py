@@ -433,7 +433,7 @@ def show() -> None:
             key=MAP_KEY,
             on_select=functools.partial(_on_select, MAP_KEY),
             selection_mode=("points", "box", "lasso"),
-            config={"displaylogo": False, "scrollZoom": True},
+            config=render.ZOOMABLE_CHART_CONFIG,
         )
         draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
         if sky_frame is not None:
@@ -456,7 +456,7 @@ def show() -> None:
                 key=SKY_KEY,
                 on_select=functools.partial(_on_select, SKY_KEY),
                 selection_mode=("points", "box", "lasso"),
-                config={"displaylogo": False, "scrollZoom": True},
+                config=render.ZOOMABLE_CHART_CONFIG,
             )
             marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
             draw_marks(

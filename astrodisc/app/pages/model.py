@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from astrodisc.app import figures as render
 from astrodisc.app import model_figures, public_mode
 from astrodisc.app import state as app_state
 from astrodisc.chain.artifacts import Artifacts
@@ -21,7 +22,6 @@ from astrodisc.eval import summary as model_report
 from astrodisc.eval.faithfulness import Faithfulness, map_drivers, map_faithfulness
 
 TASK_KEY, CONFUSION_KEY = "model_task", "model_confusion"
-PLOTLY_CONFIG = {"displaylogo": False}
 
 
 @st.cache_data(show_spinner="Comparing neighbourhoods on the map and in the embedding…", max_entries=8)
@@ -73,7 +73,7 @@ def show() -> None:
             "(`astrodisc train` records the loss of every epoch there)."
         )
     else:
-        st.plotly_chart(model_figures.training_curve_figure(curve), config=PLOTLY_CONFIG)
+        st.plotly_chart(model_figures.training_curve_figure(curve), config=render.CHART_CONFIG)
         st.caption(
             f"Self-supervised objective per epoch: training loss averaged over the epoch's batches, validation "
             f"loss on a seeded held-out tenth of the objects. The weights of epoch {curve.best_epoch} (lowest "
@@ -97,7 +97,7 @@ def show() -> None:
             model_figures.confusion_figure(
                 vote, "k-NN vote against this survey's labels", predicted="predicted (k-NN vote)"
             ),
-            config=PLOTLY_CONFIG,
+            config=render.CHART_CONFIG,
         )
         st.caption(
             f"Each of the {vote.counts.sum():,} labelled objects is predicted by its {labels_stage['k']} nearest "
@@ -108,7 +108,7 @@ def show() -> None:
     else:
         st.info(f"No labelled objects in {dataset}: there is no vote to score and no distance to a label.")
     if ood.share_labelled is not None:
-        st.plotly_chart(model_figures.label_distance_figure(catalog, ood.threshold), config=PLOTLY_CONFIG)
+        st.plotly_chart(model_figures.label_distance_figure(catalog, ood.threshold), config=render.CHART_CONFIG)
         unlabelled = "" if ood.share_unlabelled is None else f", {ood.share_unlabelled:.1%} of the unlabelled ones"
         st.caption(
             f"Every prediction carries `label_distance`, its distance to the nearest labelled object; `ood` flags "
@@ -142,7 +142,7 @@ def show() -> None:
         if len(efficiency):
             tasks = sorted(efficiency["task"].unique())
             task = st.selectbox("Task", tasks, index=tasks.index("all") if "all" in tasks else 0, key=TASK_KEY)
-            st.plotly_chart(model_figures.label_efficiency_figure(efficiency, task), config=PLOTLY_CONFIG)
+            st.plotly_chart(model_figures.label_efficiency_figure(efficiency, task), config=render.CHART_CONFIG)
         for title, caption, table in (
             (
                 "On the set's own labels",
@@ -163,13 +163,13 @@ def show() -> None:
                 st.dataframe(table, hide_index=True)
         if confusions:
             name = st.selectbox("Confusion matrix", list(confusions), key=CONFUSION_KEY)
-            st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=PLOTLY_CONFIG)
+            st.plotly_chart(model_figures.confusion_figure(confusions[name], name), config=render.CHART_CONFIG)
 
     st.header("Map faithfulness")
     faithfulness = _faithfulness(str(artifacts.root), manifest["created"], artifacts)
     n = len(catalog)
     st.metric(f"Embedding neighbours kept on the map (k = {faithfulness.k})", f"{faithfulness.mean:.1%}")
-    st.plotly_chart(model_figures.faithfulness_figure(faithfulness), config=PLOTLY_CONFIG)
+    st.plotly_chart(model_figures.faithfulness_figure(faithfulness), config=render.CHART_CONFIG)
     st.caption(
         f"For {len(faithfulness.rows):,} objects (a seeded sample): the share of each object's {faithfulness.k} "
         f"nearest neighbours in the {artifacts.map_space} embedding (cosine) that are also among its "

@@ -218,7 +218,7 @@ def show() -> None:
         key=MAP_KEY,
         on_select=_on_click,
         selection_mode="points",
-        config={"displaylogo": False, "scrollZoom": True},
+        config=render.ZOOMABLE_CHART_CONFIG,
     )
     if found.n_clusters < 2:
         st.info(
@@ -273,6 +273,6 @@ def show() -> None:
         "sub-cluster, so groups of different size compare"
     )
     for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures, strict=False)):
-        cell.plotly_chart(figure, config={"displaylogo": False}, key=f"subclass_meta_{i}")
+        cell.plotly_chart(figure, config=render.CHART_CONFIG, key=f"subclass_meta_{i}")
 
     save_form(cls, space, groups)
