@@ -164,10 +164,10 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     assert result["map"]["knn_preservation"] > 5 * result["map"]["chance"]  # the map keeps neighbourhoods
 
     # the benchmark times a cold run: caches cleared first, every cell computed again, the same figures
-    (timed,) = evaluate_figures([trained["artifacts"]], ("frozen",))
+    (timed,) = evaluate_figures([trained["artifacts"]], ("frozen",), fast=True)
     assert timed["first_run_on_dataset"] and timed["seconds"] > 0 and timed["cells_reused"] == 0
     assert timed["result"]["anomaly"] == result["anomaly"]
-    assert timed["result"]["classification"]["all"]["1.0"]["pretrained_linear_probe"]["accuracy"]["mean"] > 0
+    assert timed["result"]["classification"] == frozen["classification"]  # the same cells, computed afresh
 
 
 def _numbers(obj) -> list[float]:

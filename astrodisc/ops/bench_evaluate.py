@@ -21,8 +21,9 @@ from astrodisc.eval.evaluate import EvaluateOptions, evaluate_artifacts
 MODES = ("frozen", "full")
 
 
-def evaluate_figures(artifact_dirs: list[Path], modes: tuple[str, ...] = MODES) -> list[dict]:
-    """One record per (artifact folder, mode): seconds, cells run and reused, and the headline figures."""
+def evaluate_figures(artifact_dirs: list[Path], modes: tuple[str, ...] = MODES, fast: bool = False) -> list[dict]:
+    """One record per (artifact folder, mode): seconds, cells run and reused, and the headline figures; ``fast``:
+    the tests' reduced protocol (one seed, two fractions)."""
     unknown = sorted(set(modes) - set(MODES))
     if unknown:
         raise UserError(f"unknown evaluation mode(s) {', '.join(unknown)}: choose from {', '.join(MODES)}")
@@ -38,7 +39,9 @@ def evaluate_figures(artifact_dirs: list[Path], modes: tuple[str, ...] = MODES) 
         shutil.rmtree(Path(artifacts) / "evaluation-cache", ignore_errors=True)
         for mode in modes:
             start = time.perf_counter()
-            result = evaluate_artifacts(Path(artifacts), EvaluateOptions(frozen=mode == "frozen"), progress=True)
+            result = evaluate_artifacts(
+                Path(artifacts), EvaluateOptions(fast=fast, frozen=mode == "frozen"), progress=True
+            )
             seconds = time.perf_counter() - start
             progress = read_progress(Path(artifacts) / PROGRESS_FILE)
             out.append(
