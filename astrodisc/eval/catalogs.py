@@ -37,11 +37,11 @@ from sklearn.neighbors import KNeighborsClassifier
 
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.catalogs import CatalogStore
-from astrodisc.eval.cells import PROGRESS_FILE, Cell, baseline_cache, run_cells
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.metrics import classification_scores
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, unit_rows
+from astrodisc.eval.protocol import cells_digest, linear_probe, mean_std, unit_rows
 from astrodisc.eval.result import evaluation_json
 from astrodisc.learn.catalogs import encode_tabular, load_catalog_model, representation_of
 from astrodisc.learn.encoders.tabular import TabularEncoder
@@ -83,8 +83,8 @@ def evaluate_catalogs(
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float32)
     labels = store.objects["label"].to_numpy(object)
     splits = evaluation_splits(store.objects, labels, config.seeds)
-    own = ResultCache(
-        Path(artifacts_dir) / "evaluation-cache",
+    own = artifact_cache(
+        artifacts_dir,
         cells_digest(  # this file: a changed arm reruns
             [store.root / "objects.parquet", model_dir / "weights.pt", model_dir / "config.json", Path(__file__)],
             ["catalog", config.k],

@@ -37,6 +37,7 @@ from astrodisc.eval.result import plain_json
 
 BASELINE_VERSION = 1  # raise when a baseline's code changes its result: older cached baselines are then not read
 BASELINES_DIR = "evaluation-baselines"
+ARTIFACT_CACHE_DIR = "evaluation-cache"
 PROGRESS_FILE = "evaluation-progress.json"
 
 Keep = Literal["artifacts", "dataset", "never"]
@@ -66,6 +67,11 @@ class EvaluationProgress:
     @property
     def complete(self) -> bool:
         return self.done >= self.total
+
+
+def artifact_cache(artifacts_dir: Path, digest: str) -> ResultCache:
+    """The artifact set's cache of the cells that read its encoder, under ``digest`` (data, weights, settings)."""
+    return ResultCache(Path(artifacts_dir) / ARTIFACT_CACHE_DIR, digest)
 
 
 def baseline_cache(dataset_dir: Path, settings: dict) -> ResultCache:

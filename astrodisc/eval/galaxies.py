@@ -41,13 +41,13 @@ from sklearn.preprocessing import StandardScaler
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
-from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, baseline_cache, run_cells
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.labelled import labelled_section
 from astrodisc.eval.metrics import auroc, classification_scores, photo_z_scores, precision_at
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
+from astrodisc.eval.protocol import cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import SeedSummary, evaluation_json
 from astrodisc.learn.encoders.resnet import ResNetEncoder
 from astrodisc.learn.fit import TrainConfig, training_record
@@ -99,8 +99,8 @@ def evaluate_galaxies(
     data = ImageData(store)
     labels = store.objects["label"].to_numpy(object)
     splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
-    own = ResultCache(
-        Path(artifacts_dir) / "evaluation-cache",
+    own = artifact_cache(
+        artifacts_dir,
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
             ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],

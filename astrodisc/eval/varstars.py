@@ -30,12 +30,12 @@ from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.data.varstars import VarStarStore
 from astrodisc.errors import UserError
-from astrodisc.eval.cells import PROGRESS_FILE, Cell, baseline_cache, run_cells
+from astrodisc.eval.cells import PROGRESS_FILE, Cell, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
 from astrodisc.eval.metrics import auroc, classification_scores, precision_at, recall_in_top
-from astrodisc.eval.protocol import ResultCache, cells_digest, linear_probe, mean_std, rediscovery
+from astrodisc.eval.protocol import cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import evaluation_json
 from astrodisc.learn.embed import embed_inputs
 from astrodisc.learn.encoders.clip_model import MODALITIES, ModelConfig, TrimodalCLIP
@@ -102,9 +102,15 @@ def evaluate_varstars(
     if has_truth(store):
         cells += _truth_cells(art, Path(artifacts_dir), read_truth(store), labels, inputs, feats)
     cells += grid.network_cells()
-    own = ResultCache(Path(artifacts_dir) / "evaluation-cache", _digest(store, model_dir, config))
-    baselines = baseline_cache(
-        store.root, {"kind": "varstars", "network": asdict(model.config), "train": asdict(grid.train_config)}
+    own = artifact_cache(artifacts_dir, _digest(store, model_dir, config))
+    baselines = baseline_cache(  # the networks from scratch read the metadata as the model's scaler scales it
+        store.root,
+        {
+            "kind": "varstars",
+            "network": asdict(model.config),
+            "train": asdict(grid.train_config),
+            "metadata_scaler": [scaler.mean.tolist(), scaler.std.tolist()],
+        },
     )
     done = run_cells(cells, own, baselines, Path(artifacts_dir) / PROGRESS_FILE, progress)
     result: dict = {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.errors import UserError
-from astrodisc.eval.cells import BASELINES_DIR, PROGRESS_FILE, read_progress
+from astrodisc.eval.cells import ARTIFACT_CACHE_DIR, BASELINES_DIR, PROGRESS_FILE, read_progress
 from astrodisc.eval.evaluate import EvaluateOptions, evaluate_artifacts
 
 MODES = ("frozen", "full")
@@ -36,7 +36,7 @@ def evaluate_figures(artifact_dirs: list[Path], modes: tuple[str, ...] = MODES, 
         if cold:
             shutil.rmtree(dataset / BASELINES_DIR, ignore_errors=True)
         seen.add(dataset)
-        shutil.rmtree(Path(artifacts) / "evaluation-cache", ignore_errors=True)
+        shutil.rmtree(Path(artifacts) / ARTIFACT_CACHE_DIR, ignore_errors=True)
         for mode in modes:
             start = time.perf_counter()
             result = evaluate_artifacts(
