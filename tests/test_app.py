@@ -11,7 +11,9 @@ from streamlit.testing.v1 import AppTest
 
 from astrodisc.app import figures as render
 from astrodisc.app import state as app_state
+from astrodisc.app import view_link
 from astrodisc.app.page_text import shown
+from astrodisc.app.pages.map import THUMBNAIL_CELLS
 from astrodisc.app.widgets import NEIGHBOUR_PREFIX
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.galaxies import GalaxyStore
@@ -166,6 +168,44 @@ def test_the_map_view_survives_a_visit_to_another_page(tiny_data):
     assert at.sidebar.selectbox(key="colour_by").value == "period"
     assert _map_rows(at) == catalog.index[catalog["label"] == "SR"].tolist()
     assert at.query_params["classes"] == "SR" and at.query_params["colour"] == "period"
+
+
+def test_a_link_restores_the_panel_the_selection_and_survives_another_page(tiny_data):
+    """Space, k and the period choice come back from a link, a picked cluster is the selection again, and all of
+    it (with the zoom) survives a visit to another page; a bad k or space is dropped with a note."""
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    members = catalog.index[catalog["cluster"].astype(str) == "1"].tolist()
+    link = {
+        "object": "TINY-0005",
+        "space": "spectra",
+        "k": "5",
+        "period": "lomb-scargle:P/2",
+        "zoom": "-1:1:-2:2",
+        "group": "cluster:1",
+    }
+    at = _run(link)
+    assert at.selectbox(key="space").value == "spectra" and at.slider(key="k").value == 5
+    assert at.radio(key="period_source").value == "Lomb–Scargle"
+    assert at.session_state["period_factor"] == "P/2"
+    assert f"{len(members)} objects in the box/lasso selection" in [m.value.strip("*") for m in at.markdown]
+    assert {k: at.query_params[k] for k in link} == link
+    at.switch_page("pages/label.py").run()
+    at.switch_page(MAP_PAGE).run()
+    assert {k: at.query_params[k] for k in link} == link
+    assert at.slider(key="k").value == 5
+
+    bad = _run({"object": "TINY-0005", "space": "nowhere", "k": "500", "lasso": "1,2;oops"})
+    notes = " ".join(shown(w.value) for w in bad.warning)
+    assert "no space 'nowhere'" in notes and "k '500'" in notes and "unreadable selection lasso" in notes
+    assert bad.selectbox(key="space").value == "fused" and bad.slider(key="k").value == 8
+
+
+def test_picking_another_set_drops_the_last_sets_view_from_the_link(tiny_sky, monkeypatch):
+    monkeypatch.setenv("ASTRODISC_DATA", str(tiny_sky.data_root))
+    at = _run({"object": "TINY-0005", "space": "spectra", "k": "5", "zoom": "-1:1:-2:2", "group": "cluster:1"})
+    at.sidebar.selectbox(key=app_state.PICKER_KEY).set_value(SKY_SET).run()
+    assert not at.exception
+    assert set(at.query_params) == {"dataset", "model"}
 
 
 def test_a_link_naming_what_this_catalogue_lacks_shows_the_rest_and_says_so(tiny_data):
@@ -345,13 +385,33 @@ def test_picker_offers_both_kinds_and_the_galaxy_map_is_a_picture_mosaic(tiny_sk
     (figure,) = _figures(at, "UMAP 1")
     images = figure.layout.images
     # one galaxy per occupied cell of the page's grid: at least one per island (morphology) of the fake map
-    assert len(images) == len(render.thumbnail_rows(catalog, 14)) >= catalog["label"].nunique()
+    assert len(images) == len(render.thumbnail_rows(catalog, THUMBNAIL_CELLS)) >= catalog["label"].nunique()
     xy = catalog[["umap_x", "umap_y"]].to_numpy()
     for image in images:  # each picture sits on a galaxy of the map
         assert np.min(np.hypot(xy[:, 0] - image.x, xy[:, 1] - image.y)) < 1e-6
         assert image.source.startswith("data:image/png;base64,")
+    assert figure.layout.xaxis.showgrid is False and figure.layout.yaxis.showgrid is False  # no lines across them
     at.sidebar.toggle(key="pictures").set_value(False).run()
     assert not _figures(at, "UMAP 1")[0].layout.images
+
+
+def test_a_zoom_re_tiles_the_galaxy_mosaic_over_the_region_in_view(tiny_sky, monkeypatch):
+    """Zoomed on a quarter of the map, the mosaic is a fresh grid over that quarter: pictures of galaxies in view
+    only, larger in map units the less is in view, and the figure opens at that zoom."""
+    at = _open_sky(monkeypatch, tiny_sky)
+    catalog = load_artifacts(tiny_sky.artifact_dir).catalog
+    (x0, x1), (y0, y1) = render.map_extent(catalog)
+    zoom = ((x0, 0.5 * (x0 + x1)), (y0, 0.5 * (y0 + y1)))
+    at.query_params["zoom"] = view_link.format_zoom(*zoom)
+    at.run()
+    (figure,) = _figures(at, "UMAP 1")
+    shown_zoom = view_link.parse_zoom(at.query_params["zoom"])
+    assert tuple(figure.layout.xaxis.range) == shown_zoom[0] and tuple(figure.layout.yaxis.range) == shown_zoom[1]
+    rows = render.thumbnail_rows(catalog, THUMBNAIL_CELLS, shown_zoom)
+    assert len(figure.layout.images) == len(rows) > 0
+    for image in figure.layout.images:
+        assert shown_zoom[0][0] <= image.x <= shown_zoom[0][1] and shown_zoom[1][0] <= image.y <= shown_zoom[1][1]
+        assert image.sizex == pytest.approx(0.9 * (shown_zoom[0][1] - shown_zoom[0][0]) / THUMBNAIL_CELLS)
 
 
 def test_a_galaxy_opens_with_its_picture_and_look_alikes_without_its_sky_twin(tiny_sky, monkeypatch):
@@ -434,7 +494,7 @@ def test_map_only_these_narrows_the_map_and_its_pictures_to_a_selection(tiny_sky
     assert not at.exception
     assert _map_rows(at) == caught
     (figure,) = _figures(at, "UMAP 1")
-    assert len(figure.layout.images) == len(render.thumbnail_rows(catalog.loc[caught], 14))
+    assert len(figure.layout.images) == len(render.thumbnail_rows(catalog.loc[caught], THUMBNAIL_CELLS))
     caught_x = catalog.loc[caught, "umap_x"].to_numpy(dtype=float)
     assert all(np.min(np.abs(caught_x - image.x)) < 1e-5 for image in figure.layout.images)  # spirals only
     at.button(key="unfocus").click().run()
@@ -600,7 +660,7 @@ def test_a_range_says_how_many_have_no_value_and_can_keep_them(tiny_data):
     assert _map_rows(fresh) == catalog.index[inside | no_period].tolist()
 
 
-def test_every_chart_of_an_object_saves_as_svg_and_the_map_zooms_with_the_wheel(tiny_data):
+def test_every_chart_of_an_object_saves_as_svg_and_zooms_with_the_wheel(tiny_data):
     at = _run({app_state.OBJECT_PARAM: "TINY-0007"})
     configs = {
         json.loads(c.proto.spec)["layout"].get("xaxis", {}).get("title", {}).get("text", ""): c.proto.config
@@ -609,4 +669,35 @@ def test_every_chart_of_an_object_saves_as_svg_and_the_map_zooms_with_the_wheel(
     assert len(configs) >= 3  # the map, the folded and the raw light curve
     for title, config in configs.items():
         assert json.loads(config)["toImageButtonOptions"]["format"] == "svg", title
-    assert json.loads(configs["UMAP 1"])["scrollZoom"] is True
+        assert json.loads(config)["scrollZoom"] is True, title
+
+
+def test_two_columns_plot_linked_with_the_map_and_the_selections_statistics(tiny_data):
+    """Period against amplitude: the objects with both values are drawn (period on a log scale, as a positive
+    heavy-tailed column), the map's selection is the plot's, and its statistics are those of its values."""
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run({"group": "cluster:1"})
+    at.sidebar.toggle(key="plot_columns").set_value(True).run()
+    assert not at.exception
+    assert (
+        at.sidebar.selectbox(key="plot_x").value == "period" and at.sidebar.selectbox(key="plot_y").value == "amplitude"
+    )
+    assert (
+        at.sidebar.checkbox(key="plot_log_x_period").value and not at.sidebar.checkbox(key="plot_log_y_amplitude").value
+    )
+    (figure,) = _figures(at, "log10 period")
+    drawn = sorted(int(r) for t in figure.data for r in t.customdata)
+    assert drawn == catalog.index[catalog["period"].notna()].tolist()
+    x = np.concatenate([np.asarray(t.x, dtype=float) for t in figure.data])
+    rows = np.concatenate([np.asarray(t.customdata, dtype=int).ravel() for t in figure.data])
+    np.testing.assert_allclose(x, np.log10(catalog.loc[rows, "period"].to_numpy(dtype=float)))
+    members = catalog.index[catalog["cluster"].astype(str) == "1"]
+    (table,) = [d.value for d in at.dataframe if "median_all" in d.value.columns]
+    period = table.set_index("column").loc["period"]
+    values = catalog.loc[members, "period"].dropna()
+    assert period["n"] == len(values) and period["median"] == pytest.approx(values.median())
+    assert period["p16"] == pytest.approx(np.percentile(values, 16))
+    assert period["n_all"] == catalog["period"].notna().sum()
+    at.sidebar.selectbox(key="plot_y").set_value("j_k").run()  # a colour: linear, not reversed
+    (figure,) = _figures(at, "log10 period")
+    assert figure.layout.yaxis.title.text == "j_k" and figure.layout.yaxis.autorange is True

@@ -23,6 +23,8 @@ from playwright.sync_api import sync_playwright
 
 from astrodisc.app import figures as render
 from astrodisc.app import state as app_state
+from astrodisc.app import view_link
+from astrodisc.app.pages.map import THUMBNAIL_CELLS
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.ops.browser import (
     READ_MAP,
@@ -41,6 +43,7 @@ pytestmark = pytest.mark.browser
 
 SHOTS = PROJECT_ROOT / "test-artifacts"
 DEFAULT_K = 8  # the page's default number of neighbours (fused space)
+PANEL_DEFAULTS = {"space": "fused", "k": str(DEFAULT_K), "period": "catalogue:P"}  # an opened object's panel
 KEPT = "__astrodiscKept"  # a property set on the map's plot element: still there after a click if not redrawn
 # The marks over the map (astrodisc.app.map_marks): kind, catalogue row and screen centre [px] of each.
 MARKS = """() => [...document.querySelectorAll('svg.astrodisc-marks .astrodisc-mark')].map(m => {
@@ -109,7 +112,8 @@ def test_deep_link_to_map_page_first_on_a_fresh_server(tiny_artifacts):
     rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
     assert urlsplit(final_url).path in ("/", "/map")  # the map is the default page
-    assert _query(final_url) == {"object": object_id, "dataset": "tiny-sim", "model": "fake-encoder"}
+    # the object's panel writes its choices (here the defaults) into the link
+    assert _query(final_url) == {"object": object_id, "dataset": "tiny-sim", "model": "fake-encoder", **PANEL_DEFAULTS}
 
 
 def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts):
@@ -145,7 +149,10 @@ def test_click_on_map_point_opens_it_with_its_neighbours(server, tiny_artifacts)
 
     rows, _ = artifacts.neighbours("fused", row, DEFAULT_K)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
-    assert _query(url) == {"object": object_id, "dataset": "tiny-sim", "model": "fake-encoder"}
+    query = _query(url)
+    zoom = view_link.parse_zoom(query.pop("zoom"))  # the zoom the click needed is in the link
+    assert zoom is not None and np.allclose(zoom, (view["x"], view["y"]), rtol=1e-4, atol=1e-4)
+    assert query == {"object": object_id, "dataset": "tiny-sim", "model": "fake-encoder", **PANEL_DEFAULTS}
     assert _coloured_pixels(SHOTS / "map-clicked.png")[0] > 200
     # the map was not redrawn (same chart, zoom kept); the star sits on the clicked point, rings on its neighbours
     assert kept
@@ -225,7 +232,7 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
     rows, _ = artifacts.neighbours("image", row, DEFAULT_K, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
     ids = [str(catalog.at[int(r), "object_id"]) for r in rows]
     assert shown == ids
-    assert pictures_drawn == len(render.thumbnail_rows(catalog, 14))
+    assert pictures_drawn == len(render.thumbnail_rows(catalog, THUMBNAIL_CELLS))
     assert len(served) == DEFAULT_K
     for object_id, picture in zip(ids, served, strict=False):
         np.testing.assert_array_equal(picture, resized(cutout_rgb(store.image(object_id), store.imaging), CARD_PX))

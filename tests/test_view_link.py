@@ -74,3 +74,40 @@ def test_a_range_keeping_the_objects_without_a_value_round_trips():
     assert from_query(query, catalog, CLASSES, ["label"], ["period"]) == (view, [])
     dropped = to_query(MapView(range_column="period", low=0.5, high=5.0))
     assert from_query(dropped, catalog, CLASSES, ["label"], ["period"])[0].keep_missing is False
+
+
+def test_a_lasso_travels_as_a_polygon_under_the_bound_and_selects_what_it_encloses():
+    angle = np.linspace(0, 2 * np.pi, 5_000, endpoint=False)
+    wiggle = np.column_stack([np.cos(angle), np.sin(angle)]) * (1 + 0.5 * np.sin(5 * angle))[:, None] * 123.456
+    assert len(view_link.format_polygons([wiggle] * 20)) <= MAX_VALUE_CHARS  # however long the drawn paths
+    ell = np.array([[0, 0], [3, 0], [3, 1], [1, 1], [1, 3], [0, 3]], dtype=float)  # an L: concave
+    box = view_link.box_polygon([40.0, 10.0], [5.0, -3.0])
+    polygons = view_link.parse_polygons(view_link.format_polygons([ell, box]))
+    assert polygons is not None
+    np.testing.assert_allclose(polygons[0], ell)
+    np.testing.assert_allclose(polygons[1], [[10, -3], [40, -3], [40, 5], [10, 5]])
+    x, y = np.random.default_rng(0).uniform(-5, 45, (2, 50_000))
+    in_ell = (x > 0) & (y > 0) & (((x < 3) & (y < 1)) | ((x < 1) & (y < 3)))
+    in_box = (x > 10) & (x < 40) & (y > -3) & (y < 5)
+    np.testing.assert_array_equal(view_link.inside_polygons(np.column_stack([x, y]), polygons), in_ell | in_box)
+
+
+@pytest.mark.parametrize("text", ["1,2;3,4", "1,2;3,x;5,6", "1,2;3,4;5,inf", "", "1,2;3,4;5,6|7,8"])
+def test_an_unreadable_lasso_is_none(text):
+    assert view_link.parse_polygons(text) is None
+
+
+def test_zoom_and_panel_read_back_what_was_written_and_drop_the_rest_with_notes():
+    zoom = view_link.format_zoom([-1.23456789, 2.5], [0.0, 1e-3])
+    assert view_link.parse_zoom(zoom) == ((-1.2346, 2.5), (0.0, 0.001))
+    assert view_link.parse_zoom("3:1:0:1") is None and view_link.parse_zoom("1:2:3") is None
+    panel = view_link.PanelView("spectra", 12, "Lomb–Scargle", "2P")
+    query = view_link.panel_to_query(panel)
+    assert query == {"space": "spectra", "k": "12", "period": "lomb-scargle:2P"}
+    assert view_link.panel_from_query(query, ["fused", "spectra"], 30, ["P", "2P"]) == (panel, [])
+    read, notes = view_link.panel_from_query(
+        {"space": "x", "k": "0", "period": "fourier:3P"}, ["fused"], 30, ["P", "2P"]
+    )
+    assert read == view_link.PanelView() and len(notes) == 3
+    assert view_link.parse_group("subcluster:M #0", ["cluster", "subcluster"]) == ("subcluster", "M #0")
+    assert view_link.parse_group("label:M", ["cluster", "subcluster"]) is None

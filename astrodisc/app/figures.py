@@ -35,14 +35,18 @@ MISSING_COLOR = "#b0b0b0"
 NOISE_CLUSTER = -1  # HDBSCAN's label for points in no cluster
 MAP_POINT_SIZE = 5
 MAP_AXES = ("umap_x", "umap_y")
+MapExtent = tuple[tuple[float, float], tuple[float, float]]  # ((x0, x1), (y0, y1)) [map units]
 PERIODOGRAM_POINTS = 4000  # most points a periodogram figure draws
 _MARGIN = dict(l=10, r=10, t=40, b=10)
 
 
 # Every chart's modebar: no Plotly logo, and the camera button saves an SVG (vector, for a paper; Plotly draws WebGL
-# traces such as the map's points into it as a picture), named after the chart.
-CHART_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg", "filename": "astrodisc-chart"}}
-ZOOMABLE_CHART_CONFIG = {**CHART_CONFIG, "scrollZoom": True}  # maps: the mouse wheel zooms
+# traces such as the map's points into it as a picture), named after the chart; the mouse wheel zooms every chart.
+CHART_CONFIG = {
+    "displaylogo": False,
+    "scrollZoom": True,
+    "toImageButtonOptions": {"format": "svg", "filename": "astrodisc-chart"},
+}
 
 
 def is_categorical(catalog: pd.DataFrame, column: str) -> bool:
@@ -85,6 +89,12 @@ def _hover_text(catalog: pd.DataFrame, color_by: str) -> np.ndarray:
     return text.to_numpy()
 
 
+def drawn_points(catalog: pd.DataFrame, density_above: int = DENSITY_ABOVE) -> pd.DataFrame:
+    """The rows of ``catalog`` :func:`map_figure` draws as markers (what a click, box or lasso can select): all of
+    them, or above ``density_above`` objects the seeded sample laid over the density image."""
+    return lod_sample(catalog) if len(catalog) > density_above else catalog
+
+
 def map_figure(
     catalog: pd.DataFrame,
     color_by: str,
@@ -94,13 +104,14 @@ def map_figure(
     point_opacity: float = 1.0,
     axes: tuple[str, str] = MAP_AXES,
     axis_titles: tuple[str, str] = ("UMAP 1", "UMAP 2"),
-    east_left: bool = False,
+    reversed_axes: tuple[bool, bool] = (False, False),
+    ranges: MapExtent | None = None,
     height: int = 620,
     density_above: int = DENSITY_ABOVE,
     meta: str | None = None,
 ) -> go.Figure:
     """The 2-D embedding map (``umap_x``, ``umap_y``) of ``catalog`` drawn with WebGL (``go.Scattergl``), or any
-    other pair of its columns (``axes``; e.g. a sky view in degrees with ``east_left`` reversing the x axis).
+    other pair of its columns (``axes``; ``reversed_axes`` for a sky view with east left or a magnitude axis).
     The marks of a click (the selected object, its neighbours, a box/lasso selection) are not in the figure:
     :mod:`astrodisc.app.map_marks` draws them over it in the browser, so the figure stays the same from one click
     to the next and the chart is not redrawn. Plotly's own selection styling is switched off (nothing dims).
@@ -119,10 +130,11 @@ def map_figure(
         density_above: more objects than this are drawn as a density image of all of them under a clickable
             sample of ``astrodisc.chain.density_map.LOD_POINTS`` markers (:mod:`astrodisc.chain.density_map`).
         meta: the layout's ``meta``, a token by which the page's marks find this chart in the browser.
+        ranges: the region shown at first (a zoom), else all of it. Over pictures no grid is drawn.
     """
     fig = go.Figure()
     dense = len(catalog) > density_above
-    points = lod_sample(catalog) if dense else catalog
+    points = drawn_points(catalog, density_above)
     if is_categorical(catalog, color_by):
         names = category_names(catalog[color_by], color_by)
         point_names = names.loc[points.index].to_numpy()
@@ -183,10 +195,20 @@ def map_figure(
             x=0,
             xanchor="left",
         ),
-        xaxis=dict(title=axis_titles[0], zeroline=False, autorange="reversed" if east_left else True),
-        yaxis=dict(title=axis_titles[1], zeroline=False),
+        xaxis=_axis(axis_titles[0], reversed_axes[0], None if ranges is None else ranges[0], not thumbnails),
+        yaxis=_axis(axis_titles[1], reversed_axes[1], None if ranges is None else ranges[1], not thumbnails),
     )
     return fig
+
+
+def _axis(title: str, reversed_axis: bool, extent: tuple[float, float] | None, grid: bool) -> dict:
+    """A map axis: its title, reversed or not, over ``extent`` (else the data's), with or without grid lines."""
+    axis: dict = dict(title=title, zeroline=False, showgrid=grid)
+    if extent is None:
+        axis["autorange"] = "reversed" if reversed_axis else True
+    else:
+        axis["range"] = list(extent[::-1] if reversed_axis else extent)
+    return axis
 
 
 def _density_layer(catalog: pd.DataFrame, axes: tuple[str, str]) -> dict:
@@ -207,28 +229,39 @@ def _density_layer(catalog: pd.DataFrame, axes: tuple[str, str]) -> dict:
     )
 
 
-def thumbnail_rows(catalog: pd.DataFrame, cells: int) -> list[int]:
-    """One catalogue row per occupied cell of a ``cells`` x ``cells`` grid over the map extent of ``catalog``:
-    the object nearest its cell's centre (a picture mosaic of the map that covers every populated region)."""
+def map_extent(catalog: pd.DataFrame) -> MapExtent:
+    """((x0, x1), (y0, y1)) [map units]: the extent of ``catalog``'s map positions."""
+    xy = catalog[list(MAP_AXES)].to_numpy(dtype=float)
+    low, high = xy.min(axis=0), xy.max(axis=0)
+    return (float(low[0]), float(high[0])), (float(low[1]), float(high[1]))
+
+
+def thumbnail_rows(catalog: pd.DataFrame, cells: int, extent: MapExtent | None = None) -> list[int]:
+    """One catalogue row per occupied cell of a ``cells`` x ``cells`` grid over ``extent`` (a zoomed region; by
+    default the map extent of ``catalog``): the object nearest its cell's centre (a picture mosaic of the map, or
+    of the region in view, that covers every populated part of it). Objects outside ``extent`` get none."""
     if catalog.empty:
         return []
-    xy = catalog[["umap_x", "umap_y"]].to_numpy(dtype=float)
-    low, span = xy.min(axis=0), np.maximum(np.ptp(xy, axis=0), 1e-12)
-    cell = np.minimum((xy - low) / span * cells, cells - 1e-9)
+    (x0, x1), (y0, y1) = extent or map_extent(catalog)
+    xy = catalog[list(MAP_AXES)].to_numpy(dtype=float)
+    low, span = np.array([x0, y0]), np.maximum(np.array([x1 - x0, y1 - y0]), 1e-12)
+    cell = (xy - low) / span * cells
+    inside = np.flatnonzero(((cell >= 0) & (cell <= cells)).all(axis=1))
+    cell = np.minimum(cell[inside], cells - 1e-9)
     index = np.floor(cell).astype(int)
     offset = np.linalg.norm(cell - index - 0.5, axis=1)
     key = index[:, 0] * cells + index[:, 1]
     order = np.lexsort((offset, key))  # by cell, nearest the centre first
-    first = order[np.r_[True, key[order][1:] != key[order][:-1]]]
+    first = inside[order[np.r_[True, key[order][1:] != key[order][:-1]]]] if len(inside) else inside
     return [int(r) for r in catalog.index.to_numpy()[first]]
 
 
-def thumbnail_box(catalog: pd.DataFrame, cells: int) -> tuple[float, float]:
+def thumbnail_box(catalog: pd.DataFrame, cells: int, extent: MapExtent | None = None) -> tuple[float, float]:
     """(width, height) [map units] of a picture filling most of one cell of the ``thumbnail_rows`` grid."""
     if catalog.empty:
         return 0.0, 0.0
-    width, height = 0.9 * np.ptp(catalog[["umap_x", "umap_y"]].to_numpy(dtype=float), axis=0) / cells
-    return float(width), float(height)
+    (x0, x1), (y0, y1) = extent or map_extent(catalog)
+    return 0.9 * (x1 - x0) / cells, 0.9 * (y1 - y0) / cells
 
 
 def _points(

@@ -16,7 +16,7 @@ from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 
 SPACES = ("image",)
 MIN_SEPARATION_ARCSEC = DUPLICATE_RADIUS_ARCSEC  # neighbours closer than this on the sky are the same galaxy
-PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 40
+PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 96  # a map tile is drawn at up to ~110 px
 SUBCLUSTER_GALLERY = 6  # pictures of a sub-cluster: its most typical members
 
 
@@ -39,11 +39,19 @@ def _picture_uri(_store: GalaxyStore, dataset_dir: str, object_id: str, size_px:
     return png_data_uri(picture(_store, dataset_dir, object_id, size_px))
 
 
-def map_thumbnails(current: Current, shown: pd.DataFrame, cells: int) -> list[tuple[int, str]]:
-    """(catalogue row, picture URI) of one galaxy per occupied cell of a ``cells`` x ``cells`` grid over the map."""
+def map_thumbnails(
+    current: Current, shown: pd.DataFrame, cells: int, extent: render.MapExtent | None = None
+) -> list[tuple[int, str]]:
+    """(catalogue row, picture URI) of one galaxy per occupied cell of a ``cells`` x ``cells`` grid over the map
+    (or over the zoomed region ``extent``)."""
+    rows = render.thumbnail_rows(shown, cells, extent)
+    return [(row, map_picture_uri(current, str(shown.at[row, "object_id"]))) for row in rows]
+
+
+def map_picture_uri(current: Current, object_id: str) -> str:
+    """The picture of one galaxy as the map's mosaic draws it (a PNG data URI of MAP_THUMB_PX pixels)."""
     store = galaxy_store(current)
-    rows = render.thumbnail_rows(shown, cells)
-    return [(row, _picture_uri(store, str(store.root), str(shown.at[row, "object_id"]), MAP_THUMB_PX)) for row in rows]
+    return _picture_uri(store, str(store.root), object_id, MAP_THUMB_PX)
 
 
 def object_view(current: Current, row: int) -> None:

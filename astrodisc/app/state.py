@@ -11,7 +11,7 @@ starts with ``require_app``, which hands a run that skipped app.py back to it (s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -34,6 +34,7 @@ PICKED_KEY = "picked_set"  # session-state key of the picked ArtifactSet.label (
 OBJECT_PARAM = view_link.OBJECT  # query parameter holding the selected object's id
 LASSO_KEY = "lasso_rows"  # catalogue rows of the map's last box/lasso selection
 FOCUS_KEY = "focus_rows"  # catalogue rows the map is narrowed to ("map only these"), or absent
+LAST_VIEW_KEY = "_last_map_view"  # the map's link parameters as last written (write_link)
 FROM_APP_KEY = "_page_run_by_app"  # session-state flag: app.py set up this script run before running the page
 DB = TypeVar("DB", LabelDB, SubsetDB)
 
@@ -185,9 +186,9 @@ def _on_pick() -> None:
     st.session_state[PICKED_KEY] = st.session_state[PICKER_KEY]
     for key in (LASSO_KEY, FOCUS_KEY):
         st.session_state.pop(key, None)
-    for name in view_link.VIEW_PARAMS + (view_link.SUBSET,):
+    for name in view_link.SET_PARAMS:
         st.query_params.pop(name, None)
-    select_object(None)
+    st.session_state.pop(LAST_VIEW_KEY, None)
 
 
 def current() -> Current:
@@ -235,6 +236,21 @@ def selected_row(artifacts: Artifacts) -> int | None:
     """Catalogue row of the object named by the ``?object=`` query parameter, None if absent or unknown."""
     object_id = st.query_params.get(OBJECT_PARAM)
     return None if object_id is None else artifacts.row_of(object_id)
+
+
+def write_link(query: Mapping[str, str], names: Sequence[str]) -> None:
+    """Make the URL's parameters ``names`` equal to ``query`` (a name absent from it is removed), and remember
+    them for this session: Streamlit drops the URL's parameters on the way to another page, and the map brings
+    its last view back from this memory (``LAST_VIEW_KEY``)."""
+    remembered = st.session_state.setdefault(LAST_VIEW_KEY, {})
+    for name in names:
+        if name in query:
+            remembered[name] = query[name]
+            if st.query_params.get(name) != query[name]:
+                st.query_params[name] = query[name]
+        else:
+            remembered.pop(name, None)
+            st.query_params.pop(name, None)
 
 
 def select_object(object_id: str | None) -> None:

@@ -10,8 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.app import figures as render
-from astrodisc.app.state import Current
+from astrodisc.app import view_link
+from astrodisc.app.state import Current, write_link
 from astrodisc.app.thumbnails import folded_thumbnail, png_bytes, spectrum_thumbnail
+from astrodisc.app.view_link import PanelView
 from astrodisc.data.period_search import PeriodSearch, lomb_scargle
 from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve, VarStarStore
 from astrodisc.discover.subclasses import mean_spectrum, median_folded_curve
@@ -20,6 +22,8 @@ from astrodisc.errors import UserError
 SPACES = ("fused", "photometry", "spectra", "metadata")
 MIN_SEPARATION_ARCSEC = 0.0  # every catalogue entry is its own star
 PERIOD_FACTORS = {"P": 1.0, "P/2": 0.5, "2P": 2.0}
+PERIOD_SOURCES = tuple(view_link.PERIOD_SOURCES.values())  # "catalogue", "Lomb–Scargle"
+PERIOD_SOURCE_KEY, PERIOD_FACTOR_KEY = "period_source", "period_factor"
 MAX_PROFILED = 200  # members in a sub-cluster's median light curve and mean spectrum: its most typical
 
 
@@ -73,14 +77,11 @@ def folded_view(current: Current, row: int) -> None:
     object_id = str(catalog.at[row, "object_id"])
     lc = store.lightcurve(object_id)
     known = catalogue_period(catalog, row)
-    source = st.radio(
-        "Period from",
-        ["catalogue", "Lomb–Scargle"],
-        horizontal=True,
-        key="period_source",
-        index=0 if known is not None else 1,
-    )
-    factor = st.segmented_control("Fold on", list(PERIOD_FACTORS), default="P", key="period_factor") or "P"
+    st.session_state.setdefault(PERIOD_SOURCE_KEY, PERIOD_SOURCES[0] if known is not None else PERIOD_SOURCES[1])
+    st.session_state.setdefault(PERIOD_FACTOR_KEY, "P")
+    source = st.radio("Period from", PERIOD_SOURCES, horizontal=True, key=PERIOD_SOURCE_KEY)
+    factor = st.segmented_control("Fold on", list(PERIOD_FACTORS), key=PERIOD_FACTOR_KEY) or "P"
+    write_link(view_link.panel_to_query(PanelView(period_source=source, period_factor=factor)), (view_link.PERIOD,))
     search = None
     if source == "catalogue" and known is not None:
         base = known
@@ -100,7 +101,7 @@ def folded_view(current: Current, row: int) -> None:
         key="folded",
     )
     if search is not None:
-        with st.expander(f"Periodogram (best {search.best_period:.6g} d)"):
+        with st.expander(f"Periodogram (best {search.best_period:.6g} d)", expanded=True):
             st.plotly_chart(
                 render.periodogram_figure(search, chosen_period=period),
                 config=render.CHART_CONFIG,

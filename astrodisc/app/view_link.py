@@ -1,7 +1,9 @@
 """A map view as URL query parameters, so a link opens the same view: dataset, model, colouring, filters,
-the selected object and a saved subset.
+the selected object, its panel (neighbour space, k, period choice), the map's zoom and the selection (a saved
+subset's name, a box or lasso polygon, or a picked cluster), never a list of ids.
 
     ?dataset=varstars-demo&model=varstars-clip&colour=period&classes=M,SR&range=amplitude:0.5:3&object=SIM-000042
+    &space=spectra&k=12&period=lomb-scargle:2P&zoom=-1.5:4.2:0.3:6&lasso=1.2,3.4;2.5,3.6;2.1,5
 
 Reading is forgiving, because links outlive builds: a parameter naming a column or class this catalogue lacks
 is dropped with a note for the page to show, never an error. Reading is bounded: a parameter whose name or
@@ -27,8 +29,16 @@ DATASET, MODEL, COLOUR, CLASSES, RANGE, OBJECT, SUBSET = (
     "object",
     "subset",
 )
+SPACE, K, PERIOD, ZOOM, LASSO, GROUP = "space", "k", "period", "zoom", "lasso", "group"
 KEEP_MISSING = ":keep-missing"  # a range's suffix: objects without a value stay (range=period:1:5:keep-missing)
 VIEW_PARAMS: tuple[str, ...] = (COLOUR, CLASSES, RANGE)  # the map view's own parameters (a dataset's columns)
+SELECTION_PARAMS: tuple[str, ...] = (LASSO, GROUP)  # how a selection travels (besides a subset's name)
+PANEL_PARAMS: tuple[str, ...] = (SPACE, K, PERIOD)  # the object panel's choices
+# Everything that belongs to one artifact set's view: dropped when another set is picked.
+SET_PARAMS: tuple[str, ...] = (*VIEW_PARAMS, SUBSET, OBJECT, *PANEL_PARAMS, ZOOM, *SELECTION_PARAMS)
+PERIOD_SOURCES = {"catalogue": "catalogue", "lomb-scargle": "Lomb–Scargle"}  # link word: the page's choice
+POLYGON_VERTICES = 48  # a lasso is written with at most this many vertices (every k-th of the drawn path)
+COORDINATE_DIGITS = 5  # significant digits of a map coordinate in a link: 1e-5 of the map's extent
 CLASS_SEPARATOR = ","
 # Longest link parameter name or value [characters]. The longest value the app writes is ``classes``, the kept
 # class names joined by commas: 155 characters for Galaxy10's ten, so 1,024 holds some 100 classes of nine
@@ -141,3 +151,143 @@ def _parse_range(text: str) -> tuple[str | None, float, float]:
     if not column or not np.isfinite([low_value, high_value]).all() or low_value > high_value:
         return None, np.nan, np.nan
     return column, low_value, high_value
+
+
+# ---- the camera, the selection and the object panel -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PanelView:
+    """The object panel's choices: neighbour ``space`` and count ``k``; the folded light curve's
+    ``period_source`` (a value of PERIOD_SOURCES) and ``period_factor`` ("P", "P/2", "2P"). None: the default."""
+
+    space: str | None = None
+    k: int | None = None
+    period_source: str | None = None
+    period_factor: str | None = None
+
+
+def panel_to_query(panel: PanelView) -> dict[str, str]:
+    """The query parameters of ``panel`` (only the choices made)."""
+    query: dict[str, str] = {}
+    if panel.space is not None:
+        query[SPACE] = panel.space
+    if panel.k is not None:
+        query[K] = str(panel.k)
+    if panel.period_source is not None or panel.period_factor is not None:
+        words = {page: word for word, page in PERIOD_SOURCES.items()}
+        query[PERIOD] = f"{words.get(panel.period_source or '', '')}:{panel.period_factor or ''}"
+    return query
+
+
+def panel_from_query(
+    params: Mapping[str, str], spaces: Sequence[str], max_k: int, factors: Sequence[str]
+) -> tuple[PanelView, list[str]]:
+    """The panel ``params`` ask for, checked against this set's ``spaces``, k in 1..``max_k`` and the fold
+    ``factors``, with a note for each part dropped."""
+    notes: list[str] = []
+    space = params.get(SPACE)
+    if space is not None and space not in spaces:
+        notes.append(f"no space {space!r}")
+        space = None
+    k = None
+    if params.get(K) is not None:
+        text = params[K]
+        if text.isdigit() and 1 <= int(text) <= max_k:
+            k = int(text)
+        else:
+            notes.append(f"k {text!r} is not a whole number from 1 to {max_k}")
+    source = factor = None
+    if params.get(PERIOD) is not None:
+        word, _, factor_text = params[PERIOD].partition(":")
+        source = PERIOD_SOURCES.get(word)
+        factor = factor_text if factor_text in factors else None
+        if (word and source is None) or (factor_text and factor is None):
+            notes.append(f"unreadable period choice {params[PERIOD]!r} (expected catalogue|lomb-scargle:P|P/2|2P)")
+    return PanelView(space, k, source, factor), notes
+
+
+def format_zoom(x_range: Sequence[float], y_range: Sequence[float]) -> str:
+    """The ``zoom`` value of a map shown over ``x_range`` and ``y_range`` (map units): "x0:x1:y0:y1"."""
+    return ":".join(_number(v) for v in (*x_range, *y_range))
+
+
+def parse_zoom(text: str | None) -> tuple[tuple[float, float], tuple[float, float]] | None:
+    """((x0, x1), (y0, y1)) of a ``zoom`` value, None if absent or unreadable (four finite numbers, x0 < x1,
+    y0 < y1)."""
+    values = _numbers(text or "", ":")
+    if values is None or len(values) != 4 or values[0] >= values[1] or values[2] >= values[3]:
+        return None
+    return (values[0], values[1]), (values[2], values[3])
+
+
+def format_polygons(polygons: Sequence[np.ndarray]) -> str:
+    """The ``lasso`` value of box or lasso polygons of (M, 2) vertices each (map units): "x,y;x,y;…|x,y;…", with
+    at most POLYGON_VERTICES vertices in all (every k-th vertex of a longer path), COORDINATE_DIGITS significant
+    digits each: at most 48 x 24 characters, well under MAX_VALUE_CHARS."""
+    budget = max(3, POLYGON_VERTICES // max(len(polygons), 1))
+    parts = []
+    for vertices in polygons[: POLYGON_VERTICES // 3]:
+        vertices = np.asarray(vertices, dtype=float)
+        step = int(np.ceil(len(vertices) / budget)) if len(vertices) else 1
+        parts.append(";".join(f"{_number(x)},{_number(y)}" for x, y in vertices[::step]))
+    return "|".join(parts)
+
+
+def parse_polygons(text: str | None) -> list[np.ndarray] | None:
+    """The (M, 2) vertices of each polygon of a ``lasso`` value, None if absent or unreadable (each polygon at
+    least three finite vertices)."""
+    if not text:
+        return None
+    polygons = []
+    for part in text.split("|"):
+        vertices = [_numbers(pair, ",") for pair in part.split(";")]
+        if len(vertices) < 3 or any(v is None or len(v) != 2 for v in vertices):
+            return None
+        polygons.append(np.array(vertices, dtype=float))
+    return polygons
+
+
+def box_polygon(x_range: Sequence[float], y_range: Sequence[float]) -> np.ndarray:
+    """(4, 2) corners of a box selection."""
+    (x0, x1), (y0, y1) = sorted(x_range), sorted(y_range)
+    return np.array([[x0, y0], [x1, y0], [x1, y1], [x0, y1]], dtype=float)
+
+
+def inside_polygons(points: np.ndarray, polygons: Sequence[np.ndarray]) -> np.ndarray:
+    """(N,) bool: which of (N, 2) ``points`` lie inside any of the polygons of (M, 2) vertices (even-odd rule,
+    the rule plotly's lasso selects by); O(N M), one vectorised pass per edge."""
+    x, y = np.asarray(points, dtype=float).T
+    found = np.zeros(len(x), dtype=bool)
+    for vertices in polygons:
+        inside = np.zeros(len(x), dtype=bool)
+        for (x0, y0), (x1, y1) in zip(vertices, np.roll(vertices, -1, axis=0), strict=True):
+            crosses = (y0 > y) != (y1 > y)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                x_cross = x0 + (y - y0) * (x1 - x0) / (y1 - y0)
+            inside ^= crosses & (x < x_cross)
+        found |= inside
+    return found
+
+
+def format_group(column: str, value: str) -> str:
+    """The ``group`` value of a picked cluster or sub-cluster: "cluster:3", "subcluster:M #0"."""
+    return f"{column}:{value}"
+
+
+def parse_group(text: str | None, columns: Sequence[str]) -> tuple[str, str] | None:
+    """(column, value) of a ``group`` value whose column is one of ``columns``, else None."""
+    column, _, value = (text or "").partition(":")
+    return (column, value) if column in columns and value else None
+
+
+def _number(value: float) -> str:
+    return f"{float(value):.{COORDINATE_DIGITS}g}"
+
+
+def _numbers(text: str, separator: str) -> list[float] | None:
+    try:
+        values = [float(part) for part in text.split(separator)]
+    except ValueError:
+        return None
+    return values if np.isfinite(values).all() else None

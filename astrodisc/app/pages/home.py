@@ -9,6 +9,7 @@ import streamlit as st
 
 from astrodisc.app import public_mode, view_link
 from astrodisc.app import state as app_state
+from astrodisc.app.copy_link import copy_link_button
 from astrodisc.app.widgets import link_notes
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
@@ -41,6 +42,7 @@ def show() -> None:
 
     with st.sidebar:
         app_state.picker(sets)
+        copy_link_button()
 
     try:
         current = app_state.current()

@@ -13,13 +13,14 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from astrodisc.app import column_plot, public_mode, view_link
 from astrodisc.app import figures as render
 from astrodisc.app import galaxies as galaxy_view
-from astrodisc.app import public_mode, view_link
 from astrodisc.app import state as app_state
-from astrodisc.app.map_marks import draw_marks, map_marks
+from astrodisc.app.map_marks import SelectedPicture, draw_marks, map_marks
 from astrodisc.app.page_text import inert
 from astrodisc.app.panels import view_for
+from astrodisc.app.varstars import PERIOD_FACTOR_KEY, PERIOD_FACTORS, PERIOD_SOURCE_KEY
 from astrodisc.app.widgets import (
     download_buttons,
     link_notes,
@@ -30,6 +31,8 @@ from astrodisc.app.widgets import (
 from astrodisc.base.samp import send_to_samp
 from astrodisc.data.links import sky_links
 from astrodisc.data.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
+from astrodisc.discover.selection import selection_statistics
+from astrodisc.discover.subclasses import what_sets_apart
 from astrodisc.errors import UserError
 from astrodisc.labels.subsets import Subset
 
@@ -50,32 +53,48 @@ SUMMARY_COLUMNS = (
     "mislabel_score",
 )
 HIDDEN_METADATA = ("object_id",)
-MAP_KEY, SKY_KEY, GOTO_KEY = "map", "sky", "goto_object"
-LASSO_KEY, FOCUS_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY
+MAP_KEY, SKY_KEY, PLOT_KEY, GOTO_KEY = "map", "sky", "column_plot", "goto_object"
+PLOT_DEFAULTS = (("period", "amplitude"), ("z_spec", "mag_r"), ("umap_x", "umap_y"))  # the first pair present
+LASSO_KEY, FOCUS_KEY, LAST_VIEW_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY, app_state.LAST_VIEW_KEY
 SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 KEEP_MISSING_KEY = "keep_missing_"  # + the range's column
-SEEDED_KEY, LINK_NOTES_KEY, LAST_VIEW_KEY = "_view_seeded_for", "_link_notes", "_last_map_view"
+SEEDED_KEY, LINK_NOTES_KEY = "_view_seeded_for", "_link_notes"
+SPACE_KEY, K_KEY = "space", "k"  # the neighbour controls
+LINKED_LASSO_KEY = "_linked_lasso"  # a link's box/lasso polygons, waiting for the map's objects to be known
+DEFAULT_K = 8  # neighbours listed for a clicked object
 GROUP_PICK_KEY = "map_group_pick"
+PANEL_KEYS = (SPACE_KEY, K_KEY, PERIOD_SOURCE_KEY, PERIOD_FACTOR_KEY)  # in PanelView's order
 OPEN_MAP_KEY = "_open_map"  # set by another page's button: its next run switches to the map
 MAP_PAGE = "pages/map.py"
 MARKS_KEY = "marks_"  # key prefix of a chart's marks
 SUBSET_NAME_KEY, SUBSET_PICK_KEY, SUBSET_OUTCOME_KEY = "subset_name", "subset_pick", "subset_outcome"
-THUMBNAIL_CELLS = 14  # galaxy maps: a picture mosaic of up to 14 x 14 galaxies
+OPENED_PARTS = {"galaxies": "its image", "catalog": "its catalogue columns"}  # what a click shows, by kind
+PANEL_SPLIT, NO_PANEL_SPLIT = (3, 2), (1, 1e-6)  # map : object panel widths, with and without an open object
+THUMBNAIL_CELLS = 10  # galaxy maps: a picture mosaic of up to 10 x 10 galaxies over the region in view
 PICTURE_POINT_OPACITY = 0.12  # markers over the pictures: faint, so the pictures show through
 
 
 # ---- callbacks and helpers that read no page state ----------------------------------------------------------
 
 
-def _on_clear_selection() -> None:
+def _forget_selection() -> None:
+    """The selection is gone (cleared, replaced or consumed): so is its place in the link."""
     st.session_state[LASSO_KEY] = []
+    app_state.write_link({}, view_link.SELECTION_PARAMS)
 
 
 def _on_focus() -> None:
     """Narrow the map to the box/lasso selection (which is then cleared)."""
-    st.session_state[FOCUS_KEY], st.session_state[LASSO_KEY] = st.session_state.get(LASSO_KEY) or [], []
+    st.session_state[FOCUS_KEY] = st.session_state.get(LASSO_KEY) or []
+    _forget_selection()
     st.query_params.pop(view_link.SUBSET, None)
+
+
+def _on_zoom(zoom: list[float] | None) -> None:
+    """The user zoomed or panned the map (None: back to its full extent): the link follows."""
+    query = {} if zoom is None else {view_link.ZOOM: view_link.format_zoom(zoom[:2], zoom[2:])}
+    app_state.write_link(query, (view_link.ZOOM,))
 
 
 def _on_unfocus() -> None:
@@ -94,18 +113,6 @@ def _on_open_subset() -> None:
     st.query_params[view_link.SUBSET] = st.session_state[SUBSET_PICK_KEY]
     st.session_state.pop(SEEDED_KEY, None)  # the next run seeds the widgets from the subset's view
     st.session_state[LASSO_KEY] = []
-
-
-def _write_view_to_link(view: view_link.MapView) -> None:
-    """Keep the URL's view parameters (and the session's memory of them) equal to what the map shows."""
-    query = view_link.to_query(view)
-    st.session_state[LAST_VIEW_KEY] = query
-    for name in view_link.VIEW_PARAMS:
-        if name in query:
-            if st.query_params.get(name) != query[name]:
-                st.query_params[name] = query[name]
-        else:
-            st.query_params.pop(name, None)
 
 
 @st.cache_resource(max_entries=16, show_spinner=False)
@@ -135,6 +142,25 @@ def follow_to_map() -> None:
     """At the top of another page's run: switch to the map if :func:`open_map` asked for it."""
     if st.session_state.pop(OPEN_MAP_KEY, False):
         st.switch_page(MAP_PAGE, query_params=st.query_params.to_dict())
+
+
+def _plot_axes(numeric: list[str]) -> tuple[str, str, bool, bool]:
+    """The sidebar's choice of two columns to plot: (x, y, log x, log y)."""
+    choices = [*column_plot.MAP_COLUMNS, *(c for c in numeric if c not in column_plot.MAP_COLUMNS)]
+    pair = next((p for p in PLOT_DEFAULTS if set(p) <= set(choices)), (choices[0], choices[-1]))
+    x = st.selectbox("x", choices, index=choices.index(pair[0]), key="plot_x")
+    y = st.selectbox("y", choices, index=choices.index(pair[1]), key="plot_y")
+    catalog = app_state.current().artifacts.catalog
+    left, right = st.columns(2)
+    log_x = left.checkbox("log x", value=column_plot.logged_by_default(catalog, x), key=f"plot_log_x_{x}")
+    log_y = right.checkbox("log y", value=column_plot.logged_by_default(catalog, y), key=f"plot_log_y_{y}")
+    return x, y, log_x, log_y
+
+
+def _linked_zoom() -> list[float] | None:
+    """[x0, x1, y0, y1] of the link's zoom (map units), None if it holds none."""
+    zoom = view_link.parse_zoom(st.query_params.get(view_link.ZOOM))
+    return None if zoom is None else [*zoom[0], *zoom[1]]
 
 
 def _meta(chart_key: str) -> str:
@@ -170,6 +196,10 @@ def show() -> None:
                 rows.append(int(data[0] if isinstance(data, list) else data))
         if selection.box or selection.lasso:
             st.session_state[LASSO_KEY] = sorted(set(rows))
+            polygons = [view_link.box_polygon(b["x"], b["y"]) for b in selection.box or []]
+            polygons += [np.column_stack([a["x"], a["y"]]) for a in selection.lasso or []]
+            linked = {view_link.LASSO: view_link.format_polygons(polygons)} if chart_key == MAP_KEY else {}
+            app_state.write_link(linked, view_link.SELECTION_PARAMS)  # a sky selection is not linked
         elif rows:
             _open_row(rows[0])
 
@@ -196,12 +226,19 @@ def show() -> None:
         for key in [
             k
             for k in st.session_state
-            if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY) or str(k).startswith((RANGE_KEY, KEEP_MISSING_KEY))
+            if k in (COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, *PANEL_KEYS)
+            or str(k).startswith((RANGE_KEY, KEEP_MISSING_KEY))
         ]:
             del st.session_state[key]
         notes = _open_linked_subset()
-        link, link_notes = view_link.from_query(st.query_params.to_dict(), catalog, classes, colours, numeric)
-        notes += link_notes
+        params = st.query_params.to_dict()
+        link, link_notes = view_link.from_query(params, catalog, classes, colours, numeric)
+        panel, panel_notes = view_link.panel_from_query(params, spaces, max_k, list(PERIOD_FACTORS))
+        notes += link_notes + panel_notes + _open_linked_selection(params)
+        chosen = (panel.space, panel.k, panel.period_source, panel.period_factor)
+        for key, value in zip(PANEL_KEYS, chosen, strict=True):
+            if value is not None:
+                st.session_state[key] = value
         if notes:
             st.session_state[LINK_NOTES_KEY] = notes
         if link.colour is not None:
@@ -234,6 +271,22 @@ def show() -> None:
         lost = len(set(subset.object_ids) - set(ids))
         return [f"{lost} objects of subset {name!r} that this catalogue no longer holds"] if lost else []
 
+    def _open_linked_selection(params: dict[str, str]) -> list[str]:
+        """The link's selection: a picked cluster's members at once; a box or lasso's polygons once the map's
+        objects are known (LINKED_LASSO_KEY). Returns a note if the link's selection cannot be read."""
+        st.session_state[LASSO_KEY] = []
+        group = view_link.parse_group(params.get(view_link.GROUP), ["cluster", "subcluster"])
+        if group is not None and group[0] in catalog:
+            st.session_state[LASSO_KEY] = _members(*group)
+        polygons = view_link.parse_polygons(params.get(view_link.LASSO))
+        if polygons:
+            st.session_state[LINKED_LASSO_KEY] = polygons
+        unread = [p for p, ok in ((view_link.GROUP, group), (view_link.LASSO, polygons)) if p in params and not ok]
+        return [f"unreadable selection {name}={params[name]!r}" for name in unread]
+
+    def _members(column: str, value: str) -> list[int]:
+        return np.flatnonzero(catalog[column].astype(str).to_numpy() == value).tolist()
+
     def _on_save_subset() -> None:
         """Save the view in the URL, with the box/lasso selection (else the narrowed map's objects) if any."""
         rows = st.session_state.get(LASSO_KEY) or st.session_state.get(FOCUS_KEY) or None
@@ -251,9 +304,17 @@ def show() -> None:
         st.session_state[SUBSET_OUTCOME_KEY] = (True, f"Saved {what} as {subset.name.strip()!r}")
         st.query_params[view_link.SUBSET] = subset.name.strip()
 
+    def _selected_picture(row: int, shown: pd.DataFrame, tiled: render.MapExtent | None) -> SelectedPicture:
+        """The clicked galaxy's own picture, the size of a mosaic tile, drawn under its star (so the star never
+        sits on another galaxy's tile)."""
+        width, height = render.thumbnail_box(shown, THUMBNAIL_CELLS, tiled)
+        return SelectedPicture(galaxy_view.map_picture_uri(current, str(catalog.at[row, "object_id"])), width, height)
+
     def _open_row(row: int) -> None:
         app_state.select_object(str(catalog.at[row, "object_id"]))
 
+    spaces = [s for s in view.SPACES if s in artifacts.embeddings]
+    max_k = min(30, max(1, len(catalog) - 1))
     colours: list[str] = [c for c in FIRST_COLOURS if c in catalog] + sorted(
         c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id"
     )
@@ -307,12 +368,21 @@ def show() -> None:
                 horizontal=True,
                 format_func=lambda f: "RA, Dec" if f == "icrs" else "Galactic l, b",
             )
+        plot_axes = None
+        if st.toggle(
+            "Plot two columns",
+            key="plot_columns",
+            help="Any two catalogue columns (or a map axis), linked with the map: select on one, see it on the other",
+        ):
+            plot_axes = _plot_axes(numeric)
 
     def _on_pick_group() -> None:
         """Select every member of the picked cluster or sub-cluster, as a box or lasso would."""
-        column, value = st.session_state.get(GROUP_PICK_KEY) or (None, None)
-        if column is not None:
-            st.session_state[LASSO_KEY] = np.flatnonzero(catalog[column].astype(str).to_numpy() == value).tolist()
+        picked_group = st.session_state.get(GROUP_PICK_KEY)
+        if picked_group is not None:
+            column, value = picked_group
+            st.session_state[LASSO_KEY] = _members(column, value)
+            app_state.write_link({view_link.GROUP: view_link.format_group(column, value)}, view_link.SELECTION_PARAMS)
 
     groups = [("cluster", str(c)) for c in sorted(catalog["cluster"].dropna().unique())] if "cluster" in catalog else []
     if "subcluster" in catalog:
@@ -346,24 +416,30 @@ def show() -> None:
 
     link_notes(st.session_state.pop(LINK_NOTES_KEY, []))
     class_filter = tuple(chosen) if len(chosen) < len(classes) else None
-    _write_view_to_link(
-        view_link.MapView(
-            colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high, keep_missing
-        )
+    map_view = view_link.MapView(
+        colour_by if colour_by != colours[0] else None, class_filter, filter_column, low, high, keep_missing
     )
+    app_state.write_link(view_link.to_query(map_view), view_link.VIEW_PARAMS)
     shown = app_state.filter_catalog(
         catalog, None if class_filter is None else list(class_filter), filter_column, low, high, keep_missing
     )
     focus = st.session_state.get(FOCUS_KEY)
     if focus:
         shown = shown[shown.index.isin(focus)]
+    linked_lasso = st.session_state.pop(LINKED_LASSO_KEY, None)
+    if linked_lasso:  # the objects a linked box or lasso holds, among those drawn as markers (as plotly selects)
+        drawn = render.drawn_points(shown)
+        inside = view_link.inside_polygons(drawn[list(render.MAP_AXES)].to_numpy(dtype=float), linked_lasso)
+        st.session_state[LASSO_KEY] = drawn.index[inside].tolist()
     selected = app_state.selected_row(artifacts)
     requested = st.query_params.get(app_state.OBJECT_PARAM)
     if requested is not None and selected is None:
         st.warning(f"Object '{inert(requested)}' is not in {info.name}.")
 
     st.subheader(f"{info.name} · {current.artifact_set.model}")
-    left, right = st.columns([3, 2], gap="medium")
+    # The map takes the page's width until an object is opened, then shares it with the object's panel. The same
+    # two columns either way (only their weights change), so the chart keeps its place and is not redrawn.
+    left, right = st.columns(PANEL_SPLIT if selected is not None else NO_PANEL_SPLIT, gap="medium")
     with left:
         map_slot, below = st.container(), st.container()
 
@@ -374,15 +450,17 @@ def show() -> None:
     if selected is not None:
         with below:
             st.divider()
-            spaces = [s for s in view.SPACES if s in artifacts.embeddings]
             c1, c2 = st.columns([1, 2])
-            space = c1.selectbox("Neighbours in space", spaces, key="space")
-            k = c2.slider(
-                "Number of neighbours k", 1, min(30, max(1, len(catalog) - 1)), min(8, len(catalog) - 1), key="k"
-            )
+            space = c1.selectbox("Neighbours in space", spaces, key=SPACE_KEY)
+            st.session_state.setdefault(K_KEY, min(DEFAULT_K, max_k))
+            k = c2.slider("Number of neighbours k", 1, max_k, key=K_KEY)
+            panel_query = view_link.panel_to_query(view_link.PanelView(space, k))
+            app_state.write_link(panel_query, (view_link.SPACE, view_link.K))
             rows, scores = artifacts.neighbours(space, selected, k, min_separation_arcsec=view.MIN_SEPARATION_ARCSEC)
             neighbour_rows = [int(r) for r in rows]
             neighbour_scores = [float(s) for s in scores]
+    else:
+        app_state.write_link({}, view_link.PANEL_PARAMS)
 
     # ---- neighbour cards (sent before the map and the object panel: the browser draws them first) -----------------
 
@@ -404,12 +482,52 @@ def show() -> None:
                 space=space,
             )
 
+    def column_plot_section(axes: tuple[str, str, bool, bool]) -> None:
+        """Two columns of the map's objects against each other, coloured like the map, the map's marks on it, and the
+        selection's statistics beside everything shown."""
+        x, y, log_x, log_y = axes
+        frame, titles = column_plot.plotted(shown, x, y, log_x, log_y)
+        st.caption(f"{len(frame):,} of {len(shown):,} objects shown have a value to plot on both axes")
+        if not len(frame):
+            return
+        figure = _shared_figure(
+            figure_of[0],
+            figure_of[1],
+            PLOT_KEY,
+            (*view_key, *axes),
+            lambda: column_plot.column_figure(frame, colour_by, titles, x, y, _meta(PLOT_KEY)),
+        )
+        st.plotly_chart(
+            figure,
+            key=PLOT_KEY,
+            on_select=functools.partial(_on_select, PLOT_KEY),
+            selection_mode=("points", "box", "lasso"),
+            config=render.CHART_CONFIG,
+        )
+        axes_columns = (column_plot.X_COLUMN, column_plot.Y_COLUMN)
+        draw_marks(
+            MARKS_KEY + PLOT_KEY,
+            _meta(PLOT_KEY),
+            map_marks(frame, neighbour_rows, selected, picked, axes_columns),
+            _open_row,
+        )
+        if picked:
+            statistics = selection_statistics(catalog, picked, shown.index, [x, y])
+            st.markdown(f"**The {len(picked):,} selected against all {len(shown):,} shown** (median, 16–84 %)")
+            st.dataframe(statistics, hide_index=True, key="plot_statistics")
+            rest = np.setdiff1d(shown.index.to_numpy(), picked)
+            apart = what_sets_apart(catalog, np.asarray(picked), rest)
+            if apart:
+                st.caption("What sets the selection apart: " + ", ".join(d.text for d in apart))
+
     # ---- the map ------------------------------------------------------------------------------------------------
 
     with map_slot:
+        what = OPENED_PARTS.get(store.kind, "its light curves, spectrum")
         st.caption(
-            f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it, "
-            "box or lasso to list several" + (" · the map is narrowed to a selection" if focus else "")
+            f"{len(shown):,} of {len(catalog):,} objects shown · click a point to open it ({what}, metadata and "
+            "nearest neighbours), box or lasso to list several"
+            + (" · the map is narrowed to a selection" if focus else "")
         )
         if focus:
             st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
@@ -417,25 +535,37 @@ def show() -> None:
         view_key = (colour_by, class_filter, filter_column, low, high, keep_missing, tuple(focus or ()), bool(pictures))
         figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
 
+        # Pictures are tiled over the region in view: a zoom re-tiles them (a new figure, drawn at that zoom)
+        tiled = view_link.parse_zoom(st.query_params.get(view_link.ZOOM)) if pictures else None
+
         def _map() -> go.Figure:
-            thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS) if pictures else []
+            thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS, tiled) if pictures else []
             return render.map_figure(
                 shown,
                 colour_by,
                 thumbnails=thumbnails,
-                thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS),
+                thumbnail_size=render.thumbnail_box(shown, THUMBNAIL_CELLS, tiled),
                 point_opacity=PICTURE_POINT_OPACITY if thumbnails else 1.0,
                 meta=_meta(MAP_KEY),
+                ranges=tiled,
             )
 
         st.plotly_chart(
-            _shared_figure(*figure_of, MAP_KEY, view_key, _map),
+            _shared_figure(*figure_of, MAP_KEY, (*view_key, tiled), _map),
             key=MAP_KEY,
             on_select=functools.partial(_on_select, MAP_KEY),
             selection_mode=("points", "box", "lasso"),
-            config=render.ZOOMABLE_CHART_CONFIG,
+            config=render.CHART_CONFIG,
         )
-        draw_marks(MARKS_KEY + MAP_KEY, _meta(MAP_KEY), map_marks(shown, neighbour_rows, selected, picked), _open_row)
+        draw_marks(
+            MARKS_KEY + MAP_KEY,
+            _meta(MAP_KEY),
+            map_marks(shown, neighbour_rows, selected, picked),
+            _open_row,
+            zoom=_linked_zoom(),
+            on_zoom=_on_zoom,
+            picture=None if selected is None or not pictures else _selected_picture(selected, shown, tiled),
+        )
         if sky_frame is not None:
             sky_figure = _shared_figure(
                 *figure_of,
@@ -446,7 +576,7 @@ def show() -> None:
                     colour_by,
                     axes=SKY_AXES,
                     axis_titles=SKY_FRAMES[sky_frame],
-                    east_left=True,
+                    reversed_axes=(True, False),
                     height=420,
                     meta=_meta(SKY_KEY),
                 ),
@@ -456,7 +586,7 @@ def show() -> None:
                 key=SKY_KEY,
                 on_select=functools.partial(_on_select, SKY_KEY),
                 selection_mode=("points", "box", "lasso"),
-                config=render.ZOOMABLE_CHART_CONFIG,
+                config=render.CHART_CONFIG,
             )
             marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
             draw_marks(
@@ -465,6 +595,8 @@ def show() -> None:
                 map_marks(sky_view(marked, sky_frame), neighbour_rows, selected, picked, axes=SKY_AXES),
                 _open_row,
             )
+        if plot_axes is not None:
+            column_plot_section(plot_axes)
         if picked:
             st.markdown(f"**{len(picked)} objects in the box/lasso selection**")
             table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
@@ -481,7 +613,7 @@ def show() -> None:
             if view is galaxy_view:
                 galaxy_view.selection_gallery(current, picked)
             clear, narrow = st.columns(2)
-            clear.button("Clear selection", key="clear_selection", on_click=_on_clear_selection)
+            clear.button("Clear selection", key="clear_selection", on_click=_forget_selection)
             narrow.button(
                 "Map only these",
                 key="focus",
@@ -519,11 +651,6 @@ def show() -> None:
                 key="metadata",
             )
 
-    with right:
-        if selected is None:
-            what = {"galaxies": "its image", "catalog": "its catalogue columns"}.get(
-                store.kind, "its light curves, spectrum"
-            )
-            st.info(f"Click a point on the map to open an object: {what}, metadata and nearest neighbours.")
-        else:
+    if selected is not None:
+        with right:
             object_panel(selected)

@@ -218,7 +218,7 @@ def show() -> None:
         key=MAP_KEY,
         on_select=_on_click,
         selection_mode="points",
-        config=render.ZOOMABLE_CHART_CONFIG,
+        config=render.CHART_CONFIG,
     )
     if found.n_clusters < 2:
         st.info(
