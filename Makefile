@@ -19,11 +19,11 @@ PORT ?= 8501
 setup: .venv/.installed
 setup-test: .venv/.installed-test
 
-demo-data: setup
+demo-data: setup  # the demos, built without serving (what the Docker image runs at build time)
 	$(PY) -m astrodisc demo
 
-demo: demo-data
-	$(PY) -m astrodisc serve --port $(PORT)
+demo: setup  # serves at once; the missing demos are built behind the app, 5,000-object ones first
+	$(PY) -m astrodisc demo --serve --port $(PORT)
 
 bench: setup  # speed figures as JSON (not part of the tests)
 	$(PY) -m astrodisc bench --parts speed --out benchmark.json

@@ -264,9 +264,15 @@ DEMOS: dict[str, tuple[str, str]] = {
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    """Make each demo survey (seed 42) and its artifacts with the shipped encoder, whichever is missing."""
+    """Make each demo survey (seed 42) and its artifacts with the shipped encoder, whichever is missing; with
+    ``--serve``, serve the app at once and build behind it, quick 5,000-object demos first
+    (:mod:`astrodisc.chain.demo`)."""
     from astrodisc.chain.build import build_artifacts
+    from astrodisc.chain.demo import SEED
 
+    if args.serve:
+        _serve_while_building(args)
+        return
     kinds = list(DEMOS) if args.kind == "all" else [args.kind]
     if len(kinds) > 1 and (args.data or args.model):
         raise UserError("--data and --model name one demo: give a kind too, e.g. `astrodisc demo varstars --data DIR`")
@@ -274,9 +280,37 @@ def cmd_demo(args: argparse.Namespace) -> None:
         dataset = Path(args.data) if args.data else data_dir() / DEMOS[kind][0]
         model = _existing_dir(args.model or str(PROJECT_ROOT / "models" / DEMOS[kind][1]))
         if not (dataset / "dataset.json").is_file():
-            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=42, out=dataset, quiet=args.quiet, force=False))
+            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=SEED, out=dataset, quiet=args.quiet, force=False))
         build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
         print(f"demo ready: {dataset / model.name}")
+
+
+def _serve_while_building(args: argparse.Namespace) -> None:
+    """``demo --serve``: the server starts first; the missing demos are built in the plan's order behind it,
+    their progress in ``<data>/demo-progress.json`` for the app to show; then the server runs until it stops."""
+    from astrodisc.chain.build import build_artifacts
+    from astrodisc.chain.demo import SEED, DemoStep, build_demos, steps_to_build
+
+    if args.kind != "all" or args.data or args.model:
+        raise UserError("--serve builds and serves every demo under the data root: give no kind, --data or --model")
+    root = data_dir()
+    server = _start_server(args.port, args.public, root, warm_up=True)
+    missing = steps_to_build(root)
+    if missing:
+        print(f"building {len(missing)} demo(s) behind the app: {', '.join(s.dataset for s in missing)}", flush=True)
+
+        def simulate(step: DemoStep, dataset_dir: Path) -> None:
+            survey = argparse.Namespace(kind=step.kind, n=step.n, seed=SEED, out=dataset_dir, quiet=True, force=False)
+            cmd_simulate(survey)
+
+        def build(step: DemoStep, dataset_dir: Path) -> None:
+            build_artifacts(dataset_dir, PROJECT_ROOT / "models" / step.model, dataset_dir / step.model, progress=False)
+            print(f"demo ready: {dataset_dir / step.model}", flush=True)
+
+        progress = build_demos(root, missing, simulate, build)
+        for failed in (s for s in progress.steps if s.error):
+            print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
+    _wait_for(server)
 
 
 def cmd_bench(args: argparse.Namespace) -> None:
@@ -381,15 +415,26 @@ def serve_command(port: int, public: bool) -> list[str]:
 def cmd_serve(args: argparse.Namespace) -> None:
     """Run the server until it stops (a SIGTERM, as ``docker stop`` sends, is passed on to it); unless
     ``--no-warm-up``, a thread opens its default page once it is up (:mod:`astrodisc.app.warm_up`)."""
+    _wait_for(_start_server(args.port, args.public, args.data, warm_up=not args.no_warm_up))
+
+
+def _start_server(port: int, public: bool, data: Path, warm_up: bool) -> subprocess.Popen:
+    """The app's server on ``port`` over the data root ``data``, started in the background (a SIGTERM to this
+    process is passed on to it); with ``warm_up``, a thread opens its default page once it is up."""
     from astrodisc.app import public_mode
 
-    public = args.public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
-    env = {**os.environ, "ASTRODISC_DATA": str(args.data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
-    print(f"astrodisc on http://localhost:{args.port}" + (" (public demo)" if public else ""), flush=True)
-    server = subprocess.Popen(serve_command(args.port, public), env=env, cwd=PROJECT_ROOT)
+    public = public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
+    env = {**os.environ, "ASTRODISC_DATA": str(data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
+    print(f"astrodisc on http://localhost:{port}" + (" (public demo)" if public else ""), flush=True)
+    server = subprocess.Popen(serve_command(port, public), env=env, cwd=PROJECT_ROOT)
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())
-    if not args.no_warm_up:
-        threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{args.port}", server), daemon=True).start()
+    if warm_up:
+        threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{port}", server), daemon=True).start()
+    return server
+
+
+def _wait_for(server: subprocess.Popen) -> None:
+    """Wait until the server stops (Ctrl-C stops it too) and exit with its code."""
     try:
         code = server.wait()
     except KeyboardInterrupt:  # Ctrl-C in a terminal reaches the server too; a SIGINT to this process alone not
@@ -597,6 +642,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--data", type=Path, default=None, help="dataset folder (default: data/<kind>-demo)")
     s.add_argument("--model", default=None, help="model folder (default: the shipped models/<kind>-...)")
     s.add_argument("--n", type=int, default=20_000, help="objects in a newly simulated demo survey")
+    s.add_argument(
+        "--serve",
+        action="store_true",
+        help="serve the app at once and build the missing demos behind it, 5,000-object ones first, their "
+        "progress shown in the app (what `make demo` runs)",
+    )
+    s.add_argument("--port", type=int, default=8501, help="with --serve: the app's port")
+    s.add_argument("--public", action="store_true", help="with --serve: serve as a public demo (see serve --public)")
 
     s = verb(
         "bench",
@@ -610,7 +663,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--parts",
         default="search,own,map,build,browser,labels",
-        help="comma-separated subset of search,own,map,build,browser,labels (and, alone: speed, framing, evaluate)",
+        help="comma-separated subset of search,own,map,build,browser,labels "
+        "(and, alone: speed, framing, evaluate, demo)",
     )
     s.add_argument(
         "--evaluate-artifacts",

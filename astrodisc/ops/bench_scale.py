@@ -36,6 +36,8 @@ skips simulating and embedding; each timed build starts from an empty artifact f
   not in the default parts
 - ``evaluate``: how long ``astrodisc evaluate`` takes, frozen and full, on the artifact folders of
   ``--evaluate-artifacts`` (:mod:`astrodisc.ops.bench_evaluate`); not in the default parts
+- ``demo``: from ``git clone`` of this checkout to the first drawn map of ``make demo``
+  (:mod:`astrodisc.ops.bench_demo`); not in the default parts
 """
 
 from __future__ import annotations
@@ -68,6 +70,7 @@ from astrodisc.data.sim.embeddings import (
     write_synthetic,
 )
 from astrodisc.errors import UserError
+from astrodisc.ops.bench_demo import fresh_clone_demo
 from astrodisc.ops.bench_evaluate import evaluate_figures
 from astrodisc.ops.bench_framing import framing_figures
 from astrodisc.ops.bench_labels import label_figures
@@ -87,7 +90,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate")
+PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate", "demo")
 
 
 @dataclass(frozen=True)
@@ -348,6 +351,7 @@ def run(
     measures["speed"] = lambda: [speed_figures(app=app)]
     measures["framing"] = lambda: [framing_figures(workdir)]
     measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts), evaluate_modes)
+    measures["demo"] = lambda: [fresh_clone_demo()]
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():

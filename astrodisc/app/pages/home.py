@@ -10,7 +10,9 @@ import streamlit as st
 from astrodisc.app import public_mode, view_link
 from astrodisc.app import state as app_state
 from astrodisc.app.copy_link import copy_link_button
+from astrodisc.app.demo_status import show_demo_build
 from astrodisc.app.widgets import link_notes
+from astrodisc.chain.demo import is_building, read_progress
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
 
@@ -33,16 +35,19 @@ def show() -> None:
     sets = app_state.find_artifact_sets()
     if not sets:
         st.title("astrodisc")
-        st.info(
-            f"No built artifact set found under `{public_mode.shown_path(data_dir())}`.\n\n"
-            "Build the demo (a simulated variable-star survey and its embeddings) with `make demo`, "
-            "or build your own dataset with `astrodisc build`, then reload this page."
-        )
+        if not is_building(read_progress(data_dir())):
+            st.info(
+                f"No built artifact set found under `{public_mode.shown_path(data_dir())}`.\n\n"
+                "Build the demo (a simulated variable-star survey and its embeddings) with `make demo`, "
+                "or build your own dataset with `astrodisc build`, then reload this page."
+            )
+        show_demo_build(data_dir(), compact=False)
         st.stop()
 
     with st.sidebar:
         app_state.picker(sets)
         copy_link_button()
+        show_demo_build(data_dir(), compact=True)
 
     try:
         current = app_state.current()
