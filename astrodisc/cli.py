@@ -307,9 +307,13 @@ def _serve_while_building(args: argparse.Namespace) -> None:
             build_artifacts(dataset_dir, PROJECT_ROOT / "models" / step.model, dataset_dir / step.model, progress=False)
             print(f"demo ready: {dataset_dir / step.model}", flush=True)
 
-        progress = build_demos(root, missing, simulate, build)
-        for failed in (s for s in progress.steps if s.error):
-            print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
+        try:
+            progress = build_demos(root, missing, simulate, build)
+        except KeyboardInterrupt:  # Ctrl-C or a SIGTERM mid-build: the server stops too
+            server.terminate()
+        else:
+            for failed in (s for s in progress.steps if s.error):
+                print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
     _wait_for(server)
 
 
@@ -420,14 +424,23 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def _start_server(port: int, public: bool, data: Path, warm_up: bool) -> subprocess.Popen:
     """The app's server on ``port`` over the data root ``data``, started in the background (a SIGTERM to this
-    process is passed on to it); with ``warm_up``, a thread opens its default page once it is up."""
+    process stops it, and raises KeyboardInterrupt here); with ``warm_up``, a thread opens its default page once it
+    is up."""
     from astrodisc.app import public_mode
 
     public = public or public_mode.enabled()  # --public, or ASTRODISC_PUBLIC already set (the container)
     env = {**os.environ, "ASTRODISC_DATA": str(data)} | ({public_mode.PUBLIC_ENV: "1"} if public else {})
     print(f"astrodisc on http://localhost:{port}" + (" (public demo)" if public else ""), flush=True)
     server = subprocess.Popen(serve_command(port, public), env=env, cwd=PROJECT_ROOT)
-    signal.signal(signal.SIGTERM, lambda *_: server.terminate())
+
+    def stop(*_: object) -> None:
+        """A SIGTERM stops the server, and this process as Ctrl-C would, whatever it is doing (serving, or
+        building demos behind the server: every artifact is written atomically, so a stopped build leaves no
+        half-written file)."""
+        server.terminate()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
     if warm_up:
         threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{port}", server), daemon=True).start()
     return server

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from conftest import Fixture
 
+from astrodisc.chain import demo
 from astrodisc.ops.browser import free_port
 from astrodisc.paths import PROJECT_ROOT
 
@@ -40,16 +41,19 @@ def _status(url: str) -> int:
 
 
 @contextmanager
-def _serving(data_root: Path, *options: str) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
-    """``astrodisc serve`` on a free port until it says it warmed up: (its url, the process, its output lines)."""
+def _serving(
+    data_root: Path, *options: str, verb: tuple[str, ...] = ("serve",)
+) -> Iterator[tuple[str, subprocess.Popen, list[str]]]:
+    """``astrodisc serve`` (or another serving ``verb``) on a free port over ``data_root`` until it says it warmed
+    up: (its url, the process, its output lines)."""
     port = free_port()
     serve = subprocess.Popen(
-        [sys.executable, "-m", "astrodisc", "serve", "--port", str(port), "--data", str(data_root), *options],
+        [sys.executable, "-m", "astrodisc", *verb, "--port", str(port), *options],
         cwd=PROJECT_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "ASTRODISC_DATA": str(data_root)},
         start_new_session=True,
     )  # a group of its own: a failed test kills the server too
     try:
@@ -82,3 +86,20 @@ def test_a_public_server_closes_streamlits_metrics(tiny_artifacts: Fixture):
         assert lines[-1].startswith("warmed up: the first page ran in"), "\n".join(lines)
         assert _answers(url) and _status(f"{url}/_stcore/metrics") == 404
         assert _status(f"{url}/_stcore/metrics?families=session_uploaded_file_bytes") == 404
+
+
+def test_demo_serve_answers_at_once_and_a_sigterm_mid_build_stops_the_build_and_the_server(tmp_path):
+    """`make demo` on a fresh data root: the app answers while the first demo is being built, the build's progress
+    is on disk for the app, and a SIGTERM stops the build and the server alike, leaving no artifact set behind."""
+    with _serving(tmp_path, verb=("demo", "--serve")) as (url, serve, lines):
+        assert _answers(url)
+        deadline = time.monotonic() + 120
+        while not ((progress := demo.read_progress(tmp_path)) and progress.steps[0].state == demo.RUNNING):
+            assert time.monotonic() < deadline, "\n".join(lines)
+            time.sleep(0.5)
+        assert [s.step.dataset for s in progress.steps] == [s.dataset for s in demo.PLAN]
+        assert _answers(url)  # serving while it builds
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=60) == 0
+        assert not _answers(url)
+    assert not list(tmp_path.glob("*/*/manifest.json"))

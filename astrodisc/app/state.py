@@ -73,7 +73,7 @@ def find_artifact_sets(root: Path | None = None) -> list[ArtifactSet]:
     return [ArtifactSet(m.parent.parent.name, m.parent.name, m.parent) for m in sorted(root.glob("*/*/manifest.json"))]
 
 
-@st.cache_resource(show_spinner="Loading artifacts…", max_entries=4)
+@st.cache_resource(show_spinner="Loading artifacts…", show_time=True, max_entries=4)
 def _load(path: str, stamp: float) -> Artifacts:
     return load_artifacts(Path(path))
 

@@ -44,7 +44,7 @@ def period_band(store: VarStarStore, lc: LightCurve) -> int:
     return int(values[np.argmax(counts)])
 
 
-@st.cache_data(max_entries=512, show_spinner="Searching periods…")
+@st.cache_data(max_entries=512, show_spinner="Searching periods…", show_time=True)
 def _period_search(_store: VarStarStore, dataset_dir: str, object_id: str) -> PeriodSearch:
     """The object's period search, its periodogram kept as drawn (at most PERIODOGRAM_POINTS, 64 kB: the full
     one runs to 200,000 frequencies, 3 MB, and 512 of them would hold 1.6 GB on a busy server)."""

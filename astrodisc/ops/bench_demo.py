@@ -27,6 +27,7 @@ from astrodisc.paths import PROJECT_ROOT
 
 TARGET_S = 300.0  # from `git clone` to the first usable map, idle 2-core machine
 POLL_S = 1.0
+STOP_S = 60.0  # longest wait for make demo to stop after a SIGTERM [s]
 PRIVATE_ENV = ("ASTRODISC_DATA", "ASTRODISC_LABELS", "ASTRODISC_PUBLIC")  # the clone uses its own folders
 
 
@@ -71,10 +72,22 @@ def fresh_clone_demo(source: Path = PROJECT_ROOT, timeout_s: float = 1800.0) -> 
         figures["met"] = figures["first_map_s"] <= TARGET_S
         return figures
     finally:
-        if process is not None and process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=60)
+        if process is not None:
+            _stop(process)
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """Stop ``make demo`` and everything it started (its process group): SIGTERM, then SIGKILL if it lingers."""
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+            process.wait(timeout=STOP_S)
+            return
+        except ProcessLookupError:
+            return
+        except subprocess.TimeoutExpired:
+            continue
 
 
 def _manifests(clone: Path) -> list[Path]:

@@ -24,13 +24,13 @@ from astrodisc.eval.faithfulness import Faithfulness, map_drivers, map_faithfuln
 TASK_KEY, CONFUSION_KEY = "model_task", "model_confusion"
 
 
-@st.cache_data(show_spinner="Comparing neighbourhoods on the map and in the embedding…", max_entries=8)
+@st.cache_data(show_spinner="Comparing neighbourhoods on the map and in the embedding…", show_time=True, max_entries=8)
 def _faithfulness(root: str, built: str, _artifacts: Artifacts) -> Faithfulness:
     """The map faithfulness of the artifact set at ``root`` as built at ``built`` (the manifest's time)."""
     return map_faithfulness(_artifacts)
 
 
-@st.cache_data(show_spinner="Reading which columns the map is laid out along…", max_entries=8)
+@st.cache_data(show_spinner="Reading which columns the map is laid out along…", show_time=True, max_entries=8)
 def _drivers(root: str, built: str, _artifacts: Artifacts) -> pd.DataFrame:
     """:func:`map_drivers` of every numeric catalogue column of the set at ``root`` (built at ``built``)."""
     catalog = _artifacts.catalog

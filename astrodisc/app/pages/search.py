@@ -88,7 +88,7 @@ def _keep(key: str) -> None:
     st.session_state[KEPT + key] = st.session_state[key]
 
 
-@st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…")
+@st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…", show_time=True)
 def _embedded(
     kind: str, data: bytes, name: str, ebv: float, set_path: str, stamp: float, _artifacts: Artifacts, _store: Store
 ) -> tuple[str, Query]:
@@ -290,7 +290,7 @@ def show() -> None:
             help="0: the nearest object only; above 0: every object within the radius, nearest first",
         )
         try:
-            with st.spinner(f"Looking up {text.strip()!r}…"):
+            with st.spinner(f"Looking up {text.strip()!r}…", show_time=True):
                 position = position_of(text)
             sky = _catalogue_sky(str(artifacts.root), _stamp(), catalog)
             match = sky.nearest(position)

@@ -163,7 +163,9 @@ def show() -> None:
     built = space == artifacts.map_space
     if not built and not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited
         st.stop()
-    with st.spinner(f"Laying out the {len(rows):,} {cls} members in the {space} space (UMAP, up to a minute)…"):
+    with st.spinner(
+        f"Laying out the {len(rows):,} {cls} members in the {space} space (UMAP, up to a minute)…", show_time=True
+    ):
         points = _layout(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)
 
     size_choice, merge_choice, colour_choice = st.columns([2, 3, 2])
