@@ -3,6 +3,7 @@ malformed), a catalogue object searched across modalities, a sky position, and "
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import shutil
@@ -70,6 +71,13 @@ def _ids(artifacts, rows) -> list[str]:
     return [str(artifacts.catalog.at[int(r), "object_id"]) for r in rows]
 
 
+def _values(array) -> np.ndarray:
+    """A plotly JSON array: a list, or base64 typed data ({"dtype", "bdata"})."""
+    if isinstance(array, dict):
+        return np.frombuffer(base64.b64decode(array["bdata"]), dtype=np.dtype(array["dtype"]).newbyteorder("<"))
+    return np.asarray(array)
+
+
 def _files(root) -> dict[str, tuple[int, int]]:
     """Every file under ``root`` with its size and modification time [ns]."""
     return {str(p): (p.stat().st_size, p.stat().st_mtime_ns) for p in sorted(root.rglob("*")) if p.is_file()}
@@ -101,6 +109,14 @@ def test_an_uploaded_light_curve_lists_the_objects_the_index_finds(stars, target
         for c in at.caption
     )
     assert not at.error
+    # the upload is drawn above what it found: every epoch read, magnitudes increasing downwards
+    (drawn,) = [c for c in at.get("plotly_chart") if "your light curve" in c.proto.spec]
+    figure = json.loads(drawn.proto.spec)
+    read = read_lightcurve(data, "my star.csv")
+    assert sum(len(_values(t["y"])) for t in figure["data"]) == len(read.mag)
+    assert figure["layout"]["yaxis"]["autorange"] == "reversed"
+    # similarities also on each space's nearest-pair scale
+    assert all(" · closer than " in c.value for c in at.caption if "similarity" in c.value)
 
 
 @pytest.mark.parametrize(

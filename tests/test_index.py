@@ -103,3 +103,24 @@ def test_the_ivf_training_sample_is_capped_between_faiss_floor_and_cap():
     assert train_sample_per_list(100) == 256  # small index: faiss' own cap
     assert train_sample_per_list(4000) * 4000 <= TRAIN_SAMPLE < (train_sample_per_list(4000) + 1) * 4000
     assert train_sample_per_list(12_649) == MIN_TRAIN_PER_LIST  # 10^7 vectors: the floor
+
+
+def test_similarities_are_said_on_each_spaces_nearest_pair_scale(tiny_artifacts):
+    """The scale of a space is its objects' similarity to their nearest other object (brute force agrees), and a
+    similarity is the share of those pairs it beats: the same cosine can be close in one space and far in
+    another."""
+    from astrodisc.chain.artifacts import load_artifacts, nearest_pair_share
+
+    artifacts = load_artifacts(tiny_artifacts.artifact_dir)
+    shares = {}
+    for space in artifacts.spaces:
+        vectors = np.asarray(artifacts.embeddings[space], dtype=np.float64)
+        unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+        similarity = unit @ unit.T
+        np.fill_diagonal(similarity, -np.inf)
+        scale = artifacts.nearest_pair_scale(space)
+        np.testing.assert_allclose(scale, np.sort(similarity.max(axis=1)), atol=1e-5)
+        assert nearest_pair_share(scale, np.array([scale[0] - 1e-3, scale[-1] + 1e-3])).tolist() == [0.0, 1.0]
+        shares[space] = float(nearest_pair_share(scale, np.array([float(np.median(scale))]))[0])
+        assert 0.4 <= shares[space] <= 0.6  # the median pair beats about half of the pairs
+    assert np.isnan(nearest_pair_share(np.array([]), np.array([0.5]))).all()  # no scale: no share

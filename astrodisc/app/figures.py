@@ -30,7 +30,11 @@ if TYPE_CHECKING:
     from astrodisc.discover.subclasses import FoldedProfile
 
 CATEGORICAL_COLUMNS: tuple[str, ...] = ("label", "cluster", "pred_label")
-PALETTE: tuple[str, ...] = tuple(qualitative.Plotly) + tuple(qualitative.Dark24) + tuple(qualitative.Light24)
+# Categories in colours told apart with any colour vision: Okabe & Ito's (2008) seven (black left out, the marks'
+# colour), then CARTO's colour-blind-safe "Safe" set; beyond that, Plotly's larger sets (colours then repeat in hue
+# but categories stay apart by position, and the legend names them). Numeric columns use Viridis.
+OKABE_ITO: tuple[str, ...] = ("#E69F00", "#56B4E9", "#009E73", "#F0E442", "#0072B2", "#D55E00", "#CC79A7")
+PALETTE: tuple[str, ...] = OKABE_ITO + tuple(qualitative.Safe) + tuple(qualitative.Dark24)
 MISSING_COLOR = "#b0b0b0"
 NOISE_CLUSTER = -1  # HDBSCAN's label for points in no cluster
 MAP_POINT_SIZE = 5

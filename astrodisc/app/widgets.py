@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,9 +16,15 @@ from astrodisc.app.page_text import inert
 from astrodisc.app.panels import Panel
 from astrodisc.app.state import Current
 from astrodisc.base.tables import FORMATS, table_bytes
+from astrodisc.chain.artifacts import Artifacts, nearest_pair_share
 
 NEIGHBOUR_PREFIX = "neighbour: "  # each neighbour card's first line (browser tests and the benchmark find cards by it)
 CARDS_PER_ROW = 3
+SCALE_HELP = (
+    "Cosine similarities differ from space to space, so each is also said on one scale: the share of the "
+    "survey's nearest pairs (a sample of 5,000 objects and their nearest other object in this space) that are "
+    "less alike than this pair."
+)
 MIME = {".csv": "text/csv", ".parquet": "application/vnd.apache.parquet", ".vot": "application/x-votable+xml"}
 
 
@@ -82,11 +89,25 @@ def neighbour_cards(
                 object_id = str(catalog.at[row, "object_id"])
                 with cell.container(border=True):
                     st.markdown(f"{NEIGHBOUR_PREFIX}`{object_id}`")
-                    st.caption(
-                        f"{category_names(catalog.loc[[row], 'label'], 'label').iloc[0]} · similarity {score:.3f}"
-                    )
+                    label = category_names(catalog.loc[[row], "label"], "label").iloc[0]
+                    beaten = "" if space is None else f" · closer than {_share_text(current, space, score)} of pairs"
+                    st.caption(f"{label} · similarity {score:.3f}{beaten}", help=SCALE_HELP if space else None)
                     view.neighbour_preview(current, row, space)
                     st.button(button, key=f"{button_key}_{row}", on_click=on_open, args=(object_id,))
+
+
+def _share_text(current: Current, space: str, score: float) -> str:
+    """ "97 %": the share of ``space``'s nearest pairs less alike than cosine ``score`` (one scale for all spaces)."""
+    share = float(
+        nearest_pair_share(_scale(current.artifact_set.label, current.artifacts, space), np.array([score]))[0]
+    )
+    return "—" if np.isnan(share) else f"{100 * share:.0f} %"
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def _scale(set_label: str, _artifacts: Artifacts, space: str) -> np.ndarray:
+    """The nearest-pair scale of ``space`` in a set (:meth:`Artifacts.nearest_pair_scale`), computed once."""
+    return _artifacts.nearest_pair_scale(space)
 
 
 def prediction_text(catalog: pd.DataFrame, row: int) -> str:

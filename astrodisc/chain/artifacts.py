@@ -24,6 +24,7 @@ from astrodisc.data.store import CATALOG_ADDED_COLUMNS
 from astrodisc.errors import UserError
 
 CLUSTER_LAYOUT_FILE = "cluster_layout.npy"  # under stages/: the build's clustering layout (astrodisc.chain.clusters)
+SCALE_SAMPLE = 5_000  # objects whose nearest-pair similarity sets the common similarity scale of a space
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,17 @@ class Artifacts:
                 return rows[:k], scores[:k]
             asked *= 2
 
+    def nearest_pair_scale(self, space: str, sample: int = SCALE_SAMPLE, seed: int = 0) -> np.ndarray:
+        """(m,) sorted cosine similarities of ``sample`` objects (seeded; all if fewer) to their nearest other
+        object in ``space``: what "close" means there. Cosine values are not comparable between spaces (a
+        spectra space may put every pair above 0.9, a metadata space few), so a similarity is said on this
+        common scale as the share of the survey's nearest pairs it beats (:func:`nearest_pair_share`)."""
+        n = len(self.catalog)
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=min(sample, n), replace=False))
+        scores, _ = search(self.indexes[space], np.asarray(self.embeddings[space])[rows], 1, exclude=rows)
+        found = scores[:, 0]
+        return np.sort(found[np.isfinite(found)])
+
     def _separation_arcsec(self, row: int, rows: np.ndarray) -> np.ndarray:
         """(len(rows),) angular separations [arcsec] of catalogue ``rows`` from ``row``; no ra/dec: infinite."""
         if not {"ra", "dec"} <= set(self.catalog.columns):
@@ -110,6 +122,14 @@ class Artifacts:
 
         separation = angular_separation(ra[row], dec[row], ra[rows], dec[rows])
         return np.nan_to_num(np.degrees(separation) * 3600.0, nan=np.inf)
+
+
+def nearest_pair_share(scale: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """(k,) share in [0, 1] of a space's nearest pairs (``scale``, sorted, from
+    :meth:`Artifacts.nearest_pair_scale`) less alike than each cosine similarity of ``scores`` (k,)."""
+    if not len(scale):
+        return np.full(len(scores), np.nan)
+    return np.searchsorted(scale, np.asarray(scores, dtype=float), side="left") / len(scale)
 
 
 def load_artifacts(out_dir: Path) -> Artifacts:

@@ -46,12 +46,13 @@ class DemoStep:
         return f"{self.n:,} {'variable stars' if self.kind == 'varstars' else 'galaxies'}"
 
 
-# Measured from a fresh clone on an idle 2-core machine (docs/hosting.md): simulation, period search and build.
+# Seconds each step took on a 2-core machine (docs/hosting.md, docs/bench_demo.json: 178 s for the 5,000 stars;
+# the 20,000-object builds as the README measured them before; the 5,000 galaxies scaled from the 20,000).
 PLAN: tuple[DemoStep, ...] = (
-    DemoStep("varstars", "varstars-demo-5k", "varstars-clip", QUICK_N, 120.0),
+    DemoStep("varstars", "varstars-demo-5k", "varstars-clip", QUICK_N, 180.0),
     DemoStep("galaxies", "galaxies-demo-5k", "galaxies-moco", QUICK_N, 90.0),
-    DemoStep("varstars", "varstars-demo", "varstars-clip", FULL_N, 420.0),
-    DemoStep("galaxies", "galaxies-demo", "galaxies-moco", FULL_N, 250.0),
+    DemoStep("varstars", "varstars-demo", "varstars-clip", FULL_N, 450.0),
+    DemoStep("galaxies", "galaxies-demo", "galaxies-moco", FULL_N, 240.0),
 )
 
 

@@ -23,6 +23,7 @@ import streamlit as st
 from astrodisc.app import figures as render
 from astrodisc.app import public_mode, widgets
 from astrodisc.app import state as app_state
+from astrodisc.app.galaxy_rgb import cutout_rgb
 from astrodisc.app.page_text import inert
 from astrodisc.app.pages.map import follow_to_map, open_map
 from astrodisc.app.panels import view_for
@@ -31,7 +32,7 @@ from astrodisc.data.coordinates import EXAMPLES, CatalogueSky, position_of
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.io import uploads
 from astrodisc.data.open_store import Store
-from astrodisc.data.varstars import WAVELENGTH_GRID
+from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve
 from astrodisc.discover.query import Query, embed_upload, model_dir, search_neighbours
 from astrodisc.errors import UserError
 
@@ -39,6 +40,7 @@ MODE_KEY, KIND_KEY, EBV_KEY = "search_mode", "search_upload_kind", "search_ebv"
 OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY = "search_object", "search_query_space", "search_target"
 POSITION_KEY = "search_position"
 RADIUS_KEY = "search_cone_radius"
+QUERY_PICTURE_PX = 240  # an uploaded cutout, drawn above what it found
 KEPT = "_kept_"  # prefix of the session-state copies that outlive the widgets
 SET_KEY = "_search_set"  # the set the choices below were made for
 PER_SET = (OBJECT_KEY, QUERY_SPACE_KEY, TARGET_KEY, "search_k_")  # choices (key prefixes) that belong to one set
@@ -91,9 +93,9 @@ def _keep(key: str) -> None:
 @st.cache_data(max_entries=16, show_spinner="Reading and embedding your file…", show_time=True)
 def _embedded(
     kind: str, data: bytes, name: str, ebv: float, set_path: str, stamp: float, _artifacts: Artifacts, _store: Store
-) -> tuple[str, Query]:
-    """(description, query) of an upload, cached per file content and set build; a UserError is not cached. The
-    set's ``_artifacts`` and ``_store`` are not hashed: ``set_path`` and ``stamp`` (its build) stand for them."""
+) -> tuple[uploads.Upload, Query]:
+    """(upload as read, query) of an upload, cached per file content and set build; a UserError is not cached.
+    The set's ``_artifacts`` and ``_store`` are not hashed: ``set_path`` and ``stamp`` (its build) stand for them."""
     upload: uploads.Upload
     if kind == "light curve":
         upload = uploads.read_lightcurve(data, name)
@@ -102,7 +104,23 @@ def _embedded(
     else:  # a cutout: only galaxy sets take one
         galaxies = cast(GalaxyStore, _store)
         upload = uploads.read_cutout(data, name, galaxies.info.bands, galaxies.imaging.pixel_unit)
-    return upload.describe(), embed_upload(upload, _artifacts, _store, ebv)
+    return upload, embed_upload(upload, _artifacts, _store, ebv)
+
+
+def _draw_query(upload: uploads.Upload, store: Store) -> None:
+    """The uploaded light curve, spectrum or cutout as read (units converted), above what it found."""
+    if isinstance(upload, uploads.LightCurveUpload):
+        lc = LightCurve(upload.time, upload.mag, upload.mag_err, np.zeros(len(upload.time), np.uint8))
+        figure = render.lightcurve_figure(lc, [upload.name], time_system=upload.time_system, title="your light curve")
+        st.plotly_chart(figure, config=render.CHART_CONFIG, key="search_query_figure")
+    elif isinstance(upload, uploads.SpectrumUpload):
+        figure = render.spectrum_figure(
+            upload.wavelength, upload.flux, upload.flux_err, title="your spectrum", y_title=f"flux [{upload.flux_unit}]"
+        )
+        st.plotly_chart(figure, config=render.CHART_CONFIG, key="search_query_figure")
+    else:
+        imaging = cast(GalaxyStore, store).imaging
+        st.image(cutout_rgb(upload.pixels, imaging), width=QUERY_PICTURE_PX, caption="your cutout", output_format="PNG")
 
 
 @st.cache_resource(max_entries=4)
@@ -220,14 +238,17 @@ def show() -> None:
             request = (kind, hashlib.sha256(data).hexdigest(), float(ebv), str(artifacts.root))
             if not public_mode.allow_heavy("upload", request):  # a rerun of the same upload is no new action
                 return
-            description, query = _embedded(
+            read, query = _embedded(
                 kind, data, upload.name, float(ebv), str(artifacts.root), _stamp(), artifacts, store
             )
             rows, scores = search_neighbours(artifacts, query, target, k)
         except UserError as err:
             st.error(f"Not searched: {inert(err)}")
             return
-        st.caption(f"Your {inert(description)} · a query in the {query.space} space, searched in the {target} space")
+        st.caption(
+            f"Your {inert(read.describe())} · a query in the {query.space} space, searched in the {target} space"
+        )
+        _draw_query(read, store)
         neighbour_cards(rows, scores, target)
 
     # ---- a catalogue object -------------------------------------------------------------------------------------
