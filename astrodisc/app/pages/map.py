@@ -203,6 +203,16 @@ def show() -> None:
         elif rows:
             _open_row(rows[0])
 
+    def _selectable_chart(figure: go.Figure, chart_key: str) -> None:
+        """A chart whose click opens an object and whose box or lasso selects (:func:`_on_select`)."""
+        st.plotly_chart(
+            figure,
+            key=chart_key,
+            on_select=functools.partial(_on_select, chart_key),
+            selection_mode=("points", "box", "lasso"),
+            config=render.CHART_CONFIG,
+        )
+
     def _on_samp() -> None:
         picked = st.session_state.get(LASSO_KEY) or []
         try:
@@ -497,13 +507,7 @@ def show() -> None:
             (*view_key, *axes),
             lambda: column_plot.column_figure(frame, colour_by, titles, x, y, _meta(PLOT_KEY)),
         )
-        st.plotly_chart(
-            figure,
-            key=PLOT_KEY,
-            on_select=functools.partial(_on_select, PLOT_KEY),
-            selection_mode=("points", "box", "lasso"),
-            config=render.CHART_CONFIG,
-        )
+        _selectable_chart(figure, PLOT_KEY)
         axes_columns = (column_plot.X_COLUMN, column_plot.Y_COLUMN)
         draw_marks(
             MARKS_KEY + PLOT_KEY,
@@ -550,13 +554,7 @@ def show() -> None:
                 ranges=tiled,
             )
 
-        st.plotly_chart(
-            _shared_figure(*figure_of, MAP_KEY, (*view_key, tiled), _map),
-            key=MAP_KEY,
-            on_select=functools.partial(_on_select, MAP_KEY),
-            selection_mode=("points", "box", "lasso"),
-            config=render.CHART_CONFIG,
-        )
+        _selectable_chart(_shared_figure(*figure_of, MAP_KEY, (*view_key, tiled), _map), MAP_KEY)
         draw_marks(
             MARKS_KEY + MAP_KEY,
             _meta(MAP_KEY),
@@ -581,13 +579,7 @@ def show() -> None:
                     meta=_meta(SKY_KEY),
                 ),
             )
-            st.plotly_chart(
-                sky_figure,
-                key=SKY_KEY,
-                on_select=functools.partial(_on_select, SKY_KEY),
-                selection_mode=("points", "box", "lasso"),
-                config=render.CHART_CONFIG,
-            )
+            _selectable_chart(sky_figure, SKY_KEY)
             marked = shown[shown.index.isin([*neighbour_rows, *picked, *([] if selected is None else [selected])])]
             draw_marks(
                 MARKS_KEY + SKY_KEY,
