@@ -677,8 +677,9 @@ def parser() -> argparse.ArgumentParser:
         "--parts",
         default="search,own,map,build,browser,labels",
         help="comma-separated subset of search,own,map,build,browser,labels "
-        "(and, alone: speed, framing, evaluate, demo)",
+        "(and, alone: speed, framing, evaluate, demo, pages)",
     )
+    s.add_argument("--pages-data", type=Path, default=None, help="pages: the data root whose artifact sets are visited")
     s.add_argument(
         "--evaluate-artifacts",
         default="",

@@ -38,6 +38,8 @@ skips simulating and embedding; each timed build starts from an empty artifact f
   ``--evaluate-artifacts`` (:mod:`astrodisc.ops.bench_evaluate`); not in the default parts
 - ``demo``: from ``git clone`` of this checkout to the first drawn map of ``make demo``
   (:mod:`astrodisc.ops.bench_demo`); not in the default parts
+- ``pages``: seconds for each page of each artifact set under ``--pages-data`` to settle on a first visit
+  (:mod:`astrodisc.ops.bench_pages`); not in the default parts
 """
 
 from __future__ import annotations
@@ -74,6 +76,7 @@ from astrodisc.ops.bench_demo import fresh_clone_demo
 from astrodisc.ops.bench_evaluate import evaluate_figures
 from astrodisc.ops.bench_framing import framing_figures
 from astrodisc.ops.bench_labels import label_figures
+from astrodisc.ops.bench_pages import page_figures
 from astrodisc.ops.bench_speed import run as speed_figures
 from astrodisc.ops.browser import rss_mb
 from astrodisc.ops.survey_scale import SPACE as SURVEY_SPACE
@@ -90,7 +93,7 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate", "demo")
+PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate", "demo", "pages")
 
 
 @dataclass(frozen=True)
@@ -321,6 +324,7 @@ def run(
     app: bool = True,
     evaluate_artifacts: tuple[Path, ...] = (),
     evaluate_modes: tuple[str, ...] = ("frozen", "full"),
+    pages_data: Path | None = None,
 ) -> dict:
     """The figures of ``parts`` (see the module docstring) as a JSON-ready dict, also written to ``out_path``
     after every measurement (a long run stopped early keeps what it measured). The other parts already in
@@ -352,6 +356,7 @@ def run(
     measures["framing"] = lambda: [framing_figures(workdir)]
     measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts), evaluate_modes)
     measures["demo"] = lambda: [fresh_clone_demo()]
+    measures["pages"] = lambda: page_figures(pages_data or data_dir())
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():
@@ -386,6 +391,7 @@ def bench(args: argparse.Namespace) -> None:
         app=not args.no_app,
         evaluate_artifacts=tuple(Path(p) for p in args.evaluate_artifacts.split(",") if p),
         evaluate_modes=tuple(m.strip() for m in args.evaluate_modes.split(",") if m.strip()),
+        pages_data=args.pages_data,
     )
     if args.json:
         print(json.dumps(result, indent=2))

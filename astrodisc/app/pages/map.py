@@ -283,8 +283,8 @@ def show() -> None:
 
     def _open_linked_selection(params: dict[str, str]) -> list[str]:
         """The link's selection: a picked cluster's members at once; a box or lasso's polygons once the map's
-        objects are known (LINKED_LASSO_KEY). Returns a note if the link's selection cannot be read."""
-        st.session_state[LASSO_KEY] = []
+        objects are known (LINKED_LASSO_KEY); without one, the session's selection stays. Returns a note if the
+        link's selection cannot be read."""
         group = view_link.parse_group(params.get(view_link.GROUP), ["cluster", "subcluster"])
         if group is not None and group[0] in catalog:
             st.session_state[LASSO_KEY] = _members(*group)
