@@ -311,9 +311,9 @@ def _serve_while_building(args: argparse.Namespace) -> None:
             progress = build_demos(root, missing, simulate, build)
         except KeyboardInterrupt:  # Ctrl-C or a SIGTERM mid-build: the server stops too
             server.terminate()
-        else:
-            for failed in (s for s in progress.steps if s.error):
-                print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
+            _wait_for(server, stopped=True)
+        for failed in (s for s in progress.steps if s.error):
+            print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
     _wait_for(server)
 
 
@@ -442,27 +442,31 @@ def _start_server(port: int, public: bool, data: Path, warm_up: bool) -> subproc
 
     signal.signal(signal.SIGTERM, stop)
     if warm_up:
-        threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{port}", server), daemon=True).start()
+        threading.Thread(target=_warm_up, args=(f"http://127.0.0.1:{port}", server, data), daemon=True).start()
     return server
 
 
-def _wait_for(server: subprocess.Popen) -> None:
-    """Wait until the server stops (Ctrl-C stops it too) and exit with its code."""
+def _wait_for(server: subprocess.Popen, stopped: bool = False) -> None:
+    """Wait until the server stops (Ctrl-C or a SIGTERM stops it too) and exit with its code; 0 when it was
+    ``stopped`` on purpose and ended as asked (its own exit, or the signal's)."""
     try:
         code = server.wait()
     except KeyboardInterrupt:  # Ctrl-C in a terminal reaches the server too; a SIGINT to this process alone not
         server.terminate()
-        code = server.wait()
-    raise SystemExit(code)
+        code, stopped = server.wait(), True
+    raise SystemExit(0 if stopped and code in (0, -signal.SIGTERM, -signal.SIGINT) else code)
 
 
-def _warm_up(url: str, server: subprocess.Popen) -> None:
-    """Open the server's default page once it is healthy; a failure is reported and the server goes on."""
+def _warm_up(url: str, server: subprocess.Popen, data: Path) -> None:
+    """Open the server's pages once it is healthy (the default page, then every page of each artifact set under
+    ``data``); a failure is reported and the server goes on."""
+    from astrodisc.app.state import find_artifact_sets
     from astrodisc.app.warm_up import wait_healthy, warm_up
 
     try:
         wait_healthy(url, server, WARM_UP_WAIT_S)
-        print(f"warmed up: the first page ran in {warm_up(url):.1f} s", flush=True)
+        sets = [(s.dataset, s.model) for s in find_artifact_sets(data)]
+        print(f"warmed up: the first page ran in {warm_up(url, sets):.1f} s", flush=True)
     except Exception as err:  # noqa: BLE001 - whatever went wrong, the server it warms goes on serving
         print(f"warm-up failed, the app still serves: {type(err).__name__}: {err}", flush=True)
 
