@@ -19,6 +19,7 @@ from astrodisc.errors import UserError
 from astrodisc.paths import PROJECT_ROOT, data_dir
 
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
+STOP_WAIT_S = 30.0  # longest wait for the server to stop when a demo build is stopped [s]
 FORCE_HELP = (
     "replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
     "stays until the new one is complete, and is swapped for it in one step"
@@ -307,11 +308,23 @@ def _serve_while_building(args: argparse.Namespace) -> None:
             build_artifacts(dataset_dir, PROJECT_ROOT / "models" / step.model, dataset_dir / step.model, progress=False)
             print(f"demo ready: {dataset_dir / step.model}", flush=True)
 
+        def stop_building(*_: object) -> None:
+            """A SIGTERM or Ctrl-C mid-build: the server stops, then this process at once. Not a normal exit,
+            which would wait for the build's worker threads to finish their tasks (a minute or more); a build is
+            safe to kill anywhere (astrodisc.chain.build: a kernel lock, atomic publishing)."""
+            server.terminate()
+            try:
+                server.wait(timeout=STOP_WAIT_S)
+            finally:
+                print("stopped; the next `make demo` builds what is missing", flush=True)
+                os._exit(0)
+
+        serving_handler = signal.signal(signal.SIGTERM, stop_building)
         try:
             progress = build_demos(root, missing, simulate, build)
-        except KeyboardInterrupt:  # Ctrl-C or a SIGTERM mid-build: the server stops too
-            server.terminate()
-            _wait_for(server, stopped=True)
+        except KeyboardInterrupt:
+            stop_building()
+        signal.signal(signal.SIGTERM, serving_handler)
         for failed in (s for s in progress.steps if s.error):
             print(f"demo {failed.step.dataset} failed: {failed.error}", flush=True)
     _wait_for(server)

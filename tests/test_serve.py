@@ -94,10 +94,12 @@ def test_demo_serve_answers_at_once_and_a_sigterm_mid_build_stops_the_build_and_
     with _serving(tmp_path, verb=("demo", "--serve")) as (url, serve, lines):
         assert _answers(url)
         deadline = time.monotonic() + 120
-        while not ((progress := demo.read_progress(tmp_path)) and progress.steps[0].state == demo.RUNNING):
+        while not ((progress := demo.read_progress(tmp_path)) and progress.steps[0].stage.startswith("embedding")):
             assert time.monotonic() < deadline, "\n".join(lines)
             time.sleep(0.5)
         assert [s.step.dataset for s in progress.steps] == [s.dataset for s in demo.PLAN]
+        assert progress.steps[0].state == demo.RUNNING and (tmp_path / demo.PLAN[0].dataset / "dataset.json").is_file()
+        time.sleep(5)  # well into the build: its worker threads busy
         assert _answers(url)  # serving while it builds
         serve.send_signal(signal.SIGTERM)
         assert serve.wait(timeout=60) == 0
