@@ -459,15 +459,16 @@ def _start_server(port: int, public: bool, data: Path, warm_up: bool) -> subproc
     return server
 
 
-def _wait_for(server: subprocess.Popen, stopped: bool = False) -> None:
+def _wait_for(server: subprocess.Popen) -> None:
     """Wait until the server stops (Ctrl-C or a SIGTERM stops it too) and exit with its code; 0 when it was
-    ``stopped`` on purpose and ended as asked (its own exit, or the signal's)."""
+    stopped on purpose and ended as asked (its own exit, or the signal's)."""
     try:
         code = server.wait()
     except KeyboardInterrupt:  # Ctrl-C in a terminal reaches the server too; a SIGINT to this process alone not
         server.terminate()
-        code, stopped = server.wait(), True
-    raise SystemExit(0 if stopped and code in (0, -signal.SIGTERM, -signal.SIGINT) else code)
+        code = server.wait()
+        raise SystemExit(0 if code in (0, -signal.SIGTERM, -signal.SIGINT) else code) from None
+    raise SystemExit(code)
 
 
 def _warm_up(url: str, server: subprocess.Popen, data: Path) -> None:

@@ -25,18 +25,18 @@ REFRESH_S = 3.0  # how often the status reads the progress file again
 RUNNING_CAP = 0.95  # a running step's bar stops here until it is ready (its duration is an estimate)
 
 
-def show_demo_build(data_root: Path, *, compact: bool) -> None:
+def show_demo_build(data_root: Path, *, compact: bool) -> bool:
     """The progress of a demo build still running under ``data_root`` (nothing if there is none): the full list
     (``compact`` False, the page a first visitor sees while nothing is ready) or one line and a bar (the
-    sidebar, once a demo can be opened)."""
+    sidebar, once a demo can be opened). A build that failed is said. Returns whether a build is under way."""
     progress = read_progress(data_root)
     if progress is None:
-        return
+        return False
     failed = [s for s in progress.steps if s.state == FAILED]
     if failed:
         st.warning("Demo build failed: " + "; ".join(f"`{s.step.dataset}`: {s.error}" for s in failed))
     if not is_building(progress):
-        return
+        return False
     ready = _ready(progress)
 
     @st.fragment(run_every=REFRESH_S)
@@ -47,6 +47,7 @@ def show_demo_build(data_root: Path, *, compact: bool) -> None:
         (_compact if compact else _full)(latest)
 
     status()
+    return True
 
 
 def _ready(progress: DemoProgress) -> int:

@@ -98,15 +98,17 @@ def neighbour_cards(
 
 def _share_text(current: Current, space: str, score: float) -> str:
     """ "97 %": the share of ``space``'s nearest pairs less alike than cosine ``score`` (one scale for all spaces)."""
+    built = current.artifacts.manifest["created"]
     share = float(
-        nearest_pair_share(_scale(current.artifact_set.label, current.artifacts, space), np.array([score]))[0]
+        nearest_pair_share(_scale(current.artifact_set.label, built, current.artifacts, space), np.array([score]))[0]
     )
     return "—" if np.isnan(share) else f"{100 * share:.0f} %"
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _scale(set_label: str, _artifacts: Artifacts, space: str) -> np.ndarray:
-    """The nearest-pair scale of ``space`` in a set (:meth:`Artifacts.nearest_pair_scale`), computed once."""
+def _scale(set_label: str, built: str, _artifacts: Artifacts, space: str) -> np.ndarray:
+    """The nearest-pair scale of ``space`` in a set as built at ``built`` (the manifest's time; a rebuild gets its
+    own) (:meth:`Artifacts.nearest_pair_scale`), computed once."""
     return _artifacts.nearest_pair_scale(space)
 
 

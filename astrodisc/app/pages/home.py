@@ -12,7 +12,6 @@ from astrodisc.app import state as app_state
 from astrodisc.app.copy_link import copy_link_button
 from astrodisc.app.demo_status import show_demo_build
 from astrodisc.app.widgets import link_notes
-from astrodisc.chain.demo import is_building, read_progress
 from astrodisc.errors import UserError
 from astrodisc.paths import data_dir
 
@@ -35,13 +34,12 @@ def show() -> None:
     sets = app_state.find_artifact_sets()
     if not sets:
         st.title("astrodisc")
-        if not is_building(read_progress(data_dir())):
+        if not show_demo_build(data_dir(), compact=False):
             st.info(
                 f"No built artifact set found under `{public_mode.shown_path(data_dir())}`.\n\n"
                 "Build the demo (a simulated variable-star survey and its embeddings) with `make demo`, "
                 "or build your own dataset with `astrodisc build`, then reload this page."
             )
-        show_demo_build(data_dir(), compact=False)
         st.stop()
 
     with st.sidebar:

@@ -144,23 +144,16 @@ def follow_to_map() -> None:
         st.switch_page(MAP_PAGE, query_params=st.query_params.to_dict())
 
 
-def _plot_axes(numeric: list[str]) -> tuple[str, str, bool, bool]:
-    """The sidebar's choice of two columns to plot: (x, y, log x, log y)."""
+def _plot_axes(catalog: pd.DataFrame, numeric: list[str]) -> tuple[str, str, bool, bool]:
+    """The sidebar's choice of two of ``catalog``'s columns to plot: (x, y, log x, log y)."""
     choices = [*column_plot.MAP_COLUMNS, *(c for c in numeric if c not in column_plot.MAP_COLUMNS)]
     pair = next((p for p in PLOT_DEFAULTS if set(p) <= set(choices)), (choices[0], choices[-1]))
     x = st.selectbox("x", choices, index=choices.index(pair[0]), key="plot_x")
     y = st.selectbox("y", choices, index=choices.index(pair[1]), key="plot_y")
-    catalog = app_state.current().artifacts.catalog
     left, right = st.columns(2)
     log_x = left.checkbox("log x", value=column_plot.logged_by_default(catalog, x), key=f"plot_log_x_{x}")
     log_y = right.checkbox("log y", value=column_plot.logged_by_default(catalog, y), key=f"plot_log_y_{y}")
     return x, y, log_x, log_y
-
-
-def _linked_zoom() -> list[float] | None:
-    """[x0, x1, y0, y1] of the link's zoom (map units), None if it holds none."""
-    zoom = view_link.parse_zoom(st.query_params.get(view_link.ZOOM))
-    return None if zoom is None else [*zoom[0], *zoom[1]]
 
 
 def _meta(chart_key: str) -> str:
@@ -384,7 +377,7 @@ def show() -> None:
             key="plot_columns",
             help="Any two catalogue columns (or a map axis), linked with the map: select on one, see it on the other",
         ):
-            plot_axes = _plot_axes(numeric)
+            plot_axes = _plot_axes(catalog, numeric)
 
     def _on_pick_group() -> None:
         """Select every member of the picked cluster or sub-cluster, as a box or lasso would."""
@@ -539,8 +532,9 @@ def show() -> None:
         view_key = (colour_by, class_filter, filter_column, low, high, keep_missing, tuple(focus or ()), bool(pictures))
         figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
 
+        zoom = view_link.parse_zoom(st.query_params.get(view_link.ZOOM))  # the link's: ((x0, x1), (y0, y1))
         # Pictures are tiled over the region in view: a zoom re-tiles them (a new figure, drawn at that zoom)
-        tiled = view_link.parse_zoom(st.query_params.get(view_link.ZOOM)) if pictures else None
+        tiled = zoom if pictures else None
 
         def _map() -> go.Figure:
             thumbnails = galaxy_view.map_thumbnails(current, shown, THUMBNAIL_CELLS, tiled) if pictures else []
@@ -560,7 +554,7 @@ def show() -> None:
             _meta(MAP_KEY),
             map_marks(shown, neighbour_rows, selected, picked),
             _open_row,
-            zoom=_linked_zoom(),
+            zoom=None if zoom is None else [*zoom[0], *zoom[1]],
             on_zoom=_on_zoom,
             picture=None if selected is None or not pictures else _selected_picture(selected, shown, tiled),
         )
