@@ -565,6 +565,7 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
 def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeypatch, tmp_path):
     """Scoring the first object 5 pulls its neighbours in the embedding up the queue (the fixture's classes are
     islands): the next object is the learning queue's answer, of the first object's class."""
+    from astrodisc.discover.active_learning import hunt_features
     from astrodisc.discover.label_queue import LEARNING, queue_rows
     from astrodisc.labels.database import LabelDB
 
@@ -576,17 +577,21 @@ def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeyp
     while pd.isna(label_of[_shown_object(at)]):  # the unlabelled loners top the anomaly ranking: skip them
         at.button(key="skip").click().run()
     first = _shown_object(at)
+    assert any(m.value == f"survey: **{label_of[first]}**" for m in at.markdown)  # the survey's own label
     at.button_group(key="label_interest").set_value(5).run()
     at.button(key="save").click().run()
     scored = LabelDB(tmp_path / "labels.sqlite").latest("tiny-sim", "ana")
     skipped = set(at.session_state["label_skipped"]) | {first}
     expected = [
         r
-        for r in queue_rows(catalog, LEARNING, np.asarray(artifacts.embeddings["fused"]), scored)
+        for r in queue_rows(catalog, LEARNING, hunt_features(artifacts.embeddings, catalog), scored)
         if catalog.at[r, "object_id"] not in skipped
     ][0]
     assert _shown_object(at) == catalog.at[expected, "object_id"]
     assert label_of[_shown_object(at)] == label_of[first]
+    (preview,) = [d for d in at.dataframe if "why here" in d.value.columns]  # what comes next, and why
+    assert len(preview.value) == 10 and preview.value["why here"].str.startswith("anomaly rank ").all()
+    assert preview.value["why here"].str.endswith(f"near {first}, which you scored 5").all()
 
 
 def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(tiny_data, monkeypatch, tmp_path):
@@ -601,7 +606,7 @@ def test_labeling_needs_a_name_and_blind_mode_hides_the_prediction_and_others(ti
     assert any(m.value.startswith("model: predicted **") for m in at.markdown)
     assert any(c.value == "ana: RRAB · interest 2" for c in at.caption)
     at.sidebar.toggle(key="blind").set_value(True).run()
-    assert not any(m.value.startswith("model: predicted **") for m in at.markdown)
+    assert not any(m.value.startswith(("model: predicted **", "survey: ")) for m in at.markdown)
     assert not any(c.value.startswith("ana: ") for c in at.caption)
     at.sidebar.toggle(key="blind").set_value(False).run()
     at.selectbox(key="label_class").set_value("EW").run()

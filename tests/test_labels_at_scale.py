@@ -13,7 +13,7 @@ import pytest
 from astrodisc.base import sqlite_wal
 from astrodisc.base.tables import read_table, table_bytes
 from astrodisc.cli import main
-from astrodisc.discover.active_learning import InterestField, relevance
+from astrodisc.discover.active_learning import HuntFeatures, InterestModel
 from astrodisc.discover.label_queue import LEARNING, QUEUE_ORDERS, next_object, next_row, queue_rows
 from astrodisc.errors import UserError
 from astrodisc.labels.database import COLUMNS, LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
@@ -251,26 +251,6 @@ def test_a_csv_export_is_inert_in_a_spreadsheet_and_reads_back_to_the_labels_wri
     _same(again.latest("sky")[columns], db.latest("sky")[columns])
 
 
-def test_the_interest_field_kept_between_calls_equals_the_field_computed_afresh():
-    rng = np.random.default_rng(0)
-    embedding = rng.normal(size=(500, 8)).astype(np.float32)
-    embedding /= np.linalg.norm(embedding, axis=1, keepdims=True)
-    anomaly = rng.random(500)
-    field = InterestField(embedding)
-    scored: dict[int, int] = {}
-    for _ in range(30):  # scores added, changed and withdrawn (an undo)
-        row = int(rng.integers(500))
-        if row in scored and rng.random() < 0.3:
-            del scored[row]
-        else:
-            scored[row] = int(rng.integers(6))
-        rows, interest = np.array(list(scored), int), np.array(list(scored.values()), float)
-        field.update(rows, interest)
-        np.testing.assert_allclose(
-            field.relevance(anomaly), relevance(embedding, anomaly, rows, interest), atol=1e-6
-        )  # float32 kernel values, summed in other blocks
-
-
 @pytest.mark.parametrize("order", QUEUE_ORDERS)
 def test_the_next_object_is_the_first_of_the_queue_not_labelled_or_skipped(tmp_path, order):
     path = tmp_path / "labels.sqlite"
@@ -283,17 +263,18 @@ def test_the_next_object_is_the_first_of_the_queue_not_labelled_or_skipped(tmp_p
         {"object_id": object_ids(300), "anomaly_score": rng.random(300), "pred_prob": rng.random(300)}
     )
     skipped = [str(catalog.at[r, "object_id"]) for r in (5, 17)]
-    field = InterestField(embedding)
-    for _ in range(3):  # the kept field and a new label each time
-        step = next_object(db, DATASET, "ana", catalog, order, embedding, skipped, field=field)
+    features = HuntFeatures.of({"embedding": embedding})
+    model = InterestModel(features)
+    for _ in range(3):  # the kept model and a new label each time
+        step = next_object(db, DATASET, "ana", catalog, order, features, skipped, model=model)
         mine = db.latest(DATASET, "ana")
-        queue = queue_rows(catalog, order, embedding, mine)
+        queue = queue_rows(catalog, order, features, mine)
         passed = set(mine["object_id"]) | set(skipped)
         naive = next(r for r in queue if catalog.at[r, "object_id"] not in passed)
         assert step.row == naive and step.done == len(mine) and step.queued == 300
         assert next_row(queue, catalog["object_id"], set(mine["object_id"]), skipped) == naive
         db.add(Label(DATASET, str(catalog.at[naive, "object_id"]), "ana", "s", label="M", interest=5))
-    assert order != LEARNING or field.scores  # the learning order did learn
+    assert order != LEARNING or model.scores  # the learning order did learn
 
 
 def test_a_label_table_saved_by_a_european_spreadsheet_is_named_in_the_message():

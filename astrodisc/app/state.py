@@ -24,7 +24,7 @@ from astrodisc.app import public_mode, view_link
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.open_store import Store, open_store
 from astrodisc.discover import label_queue
-from astrodisc.discover.active_learning import InterestField
+from astrodisc.discover.active_learning import HuntFeatures, InterestModel, hunt_features
 from astrodisc.labels.database import LabelDB
 from astrodisc.labels.subsets import SubsetDB
 from astrodisc.paths import data_dir, labels_path
@@ -126,15 +126,22 @@ def catalogue_index(current: Current) -> pd.Index:
 
 
 @st.cache_resource(max_entries=8)
-def _interest_field(path: str, stamp: float, space: str, annotator: str) -> InterestField:
-    return InterestField(np.asarray(_load(path, stamp).embeddings[space]))
+def _hunt_features(path: str, stamp: float) -> HuntFeatures:
+    art = _load(path, stamp)
+    return hunt_features(art.embeddings, art.catalog)
 
 
-def interest_field(current: Current, annotator: str) -> InterestField:
-    """The learning queue's kernel sums over the map space's embedding for ``annotator``, kept per process (a
-    new interest score then costs one kernel column, not all of them: ``active_learning.InterestField``)."""
+@st.cache_resource(max_entries=8)
+def _interest_model(path: str, stamp: float, annotator: str) -> InterestModel:
+    return InterestModel(_hunt_features(path, stamp))
+
+
+def interest_model(current: Current, annotator: str) -> InterestModel:
+    """The learning queue's interest model for ``annotator`` (``active_learning.InterestModel``), kept per
+    process over the artifact set's features (kept once for every annotator): refitted only when their scores
+    change."""
     path = current.artifact_set.path
-    return _interest_field(str(path), _manifest_stamp(current.artifact_set), current.artifacts.map_space, annotator)
+    return _interest_model(str(path), _manifest_stamp(current.artifact_set), annotator)
 
 
 def _manifest_stamp(artifact_set: ArtifactSet) -> float:

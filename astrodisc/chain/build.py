@@ -97,6 +97,8 @@ from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
 from astrodisc.chain.clusters import SIZE_FRACTIONS, class_subclusters, find_groups
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.image_quality import image_quality
 from astrodisc.data.open_store import Store, open_store
 from astrodisc.errors import UserError
 
@@ -280,9 +282,17 @@ def _build_locked(
         },
         lambda: _label_stage(store, work, map_space, params, seed, runner),
     )
+    measured = chain.run(
+        "quality",
+        {"dataset": dataset_digest(dataset_dir), "code": _code_digest("data.image_quality")},
+        lambda: _quality_stage(store, work),
+    )
     chain.run(
         "catalog",
-        {"stages": [r.hash for r in (embedded, mapped, clustered, scored, voted)], "code": _code_digest("chain.build")},
+        {
+            "stages": [r.hash for r in (embedded, mapped, clustered, scored, voted, measured)],
+            "code": _code_digest("chain.build"),
+        },
         lambda: _catalog_stage(store, work),
     )
     _write_manifest(store, model_dir, work, spaces, chain.records, params, seed)
@@ -649,8 +659,15 @@ def _vote_chunk(
     return vote(rows_of(embeddings, lo, hi), cached_index(index), exclude, own_code, index_codes, classes, k)
 
 
+def _quality_stage(store: Store, out_dir: Path) -> list[Path]:
+    """The cutouts' data-quality columns (``data.image_quality``); no columns for stores without pictures."""
+    frame = image_quality(store.cutouts) if isinstance(store, GalaxyStore) else pd.DataFrame(index=range(len(store)))
+    return [_save_stage_frame(out_dir, "quality", frame)]
+
+
 def _catalog_stage(store: Store, out_dir: Path) -> list[Path]:
-    added = pd.concat([_load_stage_frame(out_dir, s) for s in ("map", "clusters", "anomaly", "labels")], axis=1)
+    stages = ("map", "clusters", "anomaly", "labels", "quality")
+    added = pd.concat([_load_stage_frame(out_dir, s) for s in stages], axis=1)
     catalog = store.objects.drop(columns=[c for c in added.columns if c in store.objects.columns])
     catalog = pd.concat([catalog.reset_index(drop=True), added], axis=1)
     path = out_dir / "catalog.parquet"

@@ -18,53 +18,54 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from astrodisc.discover.active_learning import InterestField
+from astrodisc.discover.active_learning import HuntFeatures, InterestModel
 from astrodisc.labels.database import LabelDB
 
 LEARNING = "anomaly score, learning from your interest scores"
 QUEUE_ORDERS: tuple[str, ...] = (LEARNING, "anomaly score", "least confident prediction", "random", "catalogue order")
 RANDOM_SEED = 0  # every annotator gets the same random order, so their labels overlap for agreement
+PREVIEW = 10  # objects of the queue shown after the current one
 
 
 def queue_rows(
     catalog: pd.DataFrame,
     order: str,
-    embedding: np.ndarray | None = None,
+    features: HuntFeatures | None = None,
     scored: pd.DataFrame | None = None,
-    field: InterestField | None = None,
+    model: InterestModel | None = None,
     index: pd.Index | None = None,
 ) -> np.ndarray:
     """Catalogue rows in the order ``order`` (one of QUEUE_ORDERS): the anomaly score re-ranked by the
-    interest scores given so far (``scored``: object_id and interest columns; ``embedding``: (N, D) unit rows
-    of the catalogue; see ``active_learning.relevance``), highest anomaly score first, lowest prediction
-    probability first, a seeded shuffle shared by all annotators, or the catalogue's own order. A ``field``
-    over the embedding (kept between calls) makes the learning order cost only what changed since the last;
-    ``index`` is ``catalogue_index(catalog["object_id"])``, if kept."""
+    interest scores given so far (``scored``: object_id and interest columns; ``features``: what the interest
+    model reads, ``active_learning.hunt_features``), highest anomaly score first, lowest prediction
+    probability first, a seeded shuffle shared by all annotators, or the catalogue's own order. A ``model``
+    kept between calls refits only when the scores changed; ``index`` is ``catalogue_index(catalog["object_id"])``,
+    if kept."""
     if order == LEARNING and scored is not None:
         index = catalogue_index(catalog["object_id"]) if index is None else index
         at = index.get_indexer(_objects(scored["object_id"]))  # -1: not in the catalogue
-        return _ordered(catalog, order, embedding, field, at, scored["interest"].to_numpy(dtype=float))
-    return _ordered(catalog, order, embedding, field, np.array([], int), np.array([]))
+        return _ordered(catalog, order, features, model, at, scored["interest"].to_numpy(dtype=float))
+    return _ordered(catalog, order, features, model, np.array([], int), np.array([]))
 
 
 def _ordered(
     catalog: pd.DataFrame,
     order: str,
-    embedding: np.ndarray | None,
-    field: InterestField | None,
+    features: HuntFeatures | None,
+    model: InterestModel | None,
     at: np.ndarray,
     interest: np.ndarray,
 ) -> np.ndarray:
     """``queue_rows`` with the interest scores given as catalogue positions ``at`` (-1: not in the catalogue)
     and their ``interest`` (NaN: no score given)."""
     rows = catalog.index.to_numpy()
-    if order == LEARNING and field is not None and embedding is None:
-        embedding = field.embedding
-    if order == LEARNING and embedding is not None and "anomaly_score" in catalog:
+    if order == LEARNING and model is not None and features is None:
+        features = model.features
+    if order == LEARNING and features is not None and "anomaly_score" in catalog:
         scored = (at >= 0) & ~np.isnan(interest)
-        field = InterestField(embedding) if field is None else field
-        field.update(at[scored], interest[scored])
-        score = field.relevance(catalog["anomaly_score"].to_numpy(dtype=float))
+        model = InterestModel(features) if model is None else model
+        model.update(at[scored], interest[scored])
+        score = model.relevance(catalog["anomaly_score"].to_numpy(dtype=float))
         return rows[np.argsort(-score, kind="stable")]
     if order == LEARNING:
         order = "anomaly score"
@@ -89,15 +90,15 @@ def next_row(
     """The first row of ``queue`` whose object the annotator has neither labelled (``done``) nor skipped this
     session; None when the queue is through. ``index``: ``catalogue_index(object_ids)``, if kept."""
     index = catalogue_index(object_ids) if index is None else index
-    return _first_open(queue, object_ids, index.get_indexer(np.concatenate([_objects(done), _objects(skipped)])))
+    found = _open_rows(queue, object_ids, index.get_indexer(np.concatenate([_objects(done), _objects(skipped)])), 1)
+    return int(found[0]) if len(found) else None
 
 
-def _first_open(queue: np.ndarray, object_ids: pd.Series, passed_at: np.ndarray) -> int | None:
-    """The first row of ``queue`` not at the catalogue positions ``passed_at`` (-1s ignored)."""
+def _open_rows(queue: np.ndarray, object_ids: pd.Series, passed_at: np.ndarray, count: int) -> np.ndarray:
+    """The first ``count`` rows of ``queue`` not at the catalogue positions ``passed_at`` (-1s ignored)."""
     passed = np.zeros(len(object_ids), bool)
     passed[passed_at[passed_at >= 0]] = True
-    hits = np.flatnonzero(~passed[object_ids.index.get_indexer(queue)])
-    return int(queue[hits[0]]) if len(hits) else None
+    return queue[np.flatnonzero(~passed[object_ids.index.get_indexer(queue)])[:count]]
 
 
 def _objects(ids: Collection[str]) -> np.ndarray:
@@ -119,11 +120,12 @@ def catalogue_index(object_ids: pd.Series) -> pd.Index:
 @dataclass(frozen=True)
 class NextObject:
     """What the Label page shows next: the catalogue ``row`` (None when the queue is through), the annotator's
-    objects labelled so far and the queue's length."""
+    objects labelled so far, the queue's length, and the ``PREVIEW`` rows that follow ``row`` in the queue."""
 
     row: int | None
     done: int
     queued: int
+    upcoming: np.ndarray
 
 
 def next_object(
@@ -132,17 +134,18 @@ def next_object(
     annotator: str,
     catalog: pd.DataFrame,
     order: str,
-    embedding: np.ndarray | None = None,
+    features: HuntFeatures | None = None,
     skipped: Collection[str] = (),
-    field: InterestField | None = None,
+    model: InterestModel | None = None,
     index: pd.Index | None = None,
 ) -> NextObject:
     """The next object of ``annotator``'s queue in ``order`` (see ``queue_rows``), past what they labelled or
-    skipped. What the app keeps between labels makes it cheap at scale: ``field``, the learning order's sums,
-    and ``index``, ``catalogue_index(catalog["object_id"])``."""
+    skipped. What the app keeps between labels makes it cheap at scale: ``model``, the learning order's
+    interest model, and ``index``, ``catalogue_index(catalog["object_id"])``."""
     index = catalogue_index(catalog["object_id"]) if index is None else index
     mine = db.latest(dataset, annotator, columns=("object_id", "interest"))
     at = index.get_indexer(_objects(mine["object_id"]))  # once, for the learning order and for what is done
-    queue = _ordered(catalog, order, embedding, field, at, mine["interest"].to_numpy(dtype=float))
+    queue = _ordered(catalog, order, features, model, at, mine["interest"].to_numpy(dtype=float))
     passed_at = np.concatenate([at, index.get_indexer(_objects(skipped))])
-    return NextObject(_first_open(queue, catalog["object_id"], passed_at), len(mine), len(queue))
+    rows = _open_rows(queue, catalog["object_id"], passed_at, 1 + PREVIEW)
+    return NextObject(int(rows[0]) if len(rows) else None, len(mine), len(queue), rows[1:])

@@ -15,7 +15,7 @@ import pandas as pd
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.open_store import open_store
 from astrodisc.data.truth import read_truth
-from astrodisc.discover.active_learning import BANDWIDTH, simulate_user
+from astrodisc.discover.active_learning import BLEND, hunt_features, simulate_user
 
 
 def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
@@ -27,22 +27,20 @@ def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
 
 
 def active_learning_section(artifacts_dir: Path, is_interesting: np.ndarray) -> dict:
-    """The simulated hunt on the embedding of the space the map was made from."""
+    """The simulated hunt on everything the interest model reads (``active_learning.hunt_features``)."""
     art = load_artifacts(artifacts_dir)
-    space = art.map_space
-    result = simulate_user(
-        np.asarray(art.embeddings[space], dtype=np.float32),
-        art.catalog["anomaly_score"].to_numpy(dtype=float),
-        np.asarray(is_interesting, bool),
-    )
+    features = hunt_features(art.embeddings, art.catalog)
+    anomaly_score = art.catalog["anomaly_score"].to_numpy(dtype=float)
+    result = simulate_user(features, anomaly_score, np.asarray(is_interesting, bool))
     return {
-        "space": space,
+        "features": list(features.names),
         "reviewed": result.reviewed,
         "interesting_in_survey": result.n_interesting,
         "found_with_retraining": result.found_with_retraining,
         "found_without_retraining": result.found_without,
         "gain": result.gain,
-        "bandwidth": BANDWIDTH,
+        "blend": BLEND,
+        "reranked_every": 1,
     }
 
 

@@ -29,7 +29,7 @@ import pandas as pd
 
 from astrodisc.base import sqlite_wal
 from astrodisc.base.tables import read_table, table_bytes
-from astrodisc.discover.active_learning import InterestField
+from astrodisc.discover.active_learning import HuntFeatures, InterestModel
 from astrodisc.discover.label_queue import LEARNING, catalogue_index, next_object
 from astrodisc.labels import backup as label_backup
 from astrodisc.labels.database import LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
@@ -132,18 +132,19 @@ def label_figures(
         embedding = rng.normal(size=(n_objects, dim)).astype(np.float32)
         embedding /= np.linalg.norm(embedding, axis=1, keepdims=True)
         catalog = pd.DataFrame({"object_id": object_ids(n_objects), "anomaly_score": rng.random(n_objects)})
-        field, index = InterestField(embedding), catalogue_index(catalog["object_id"])  # what the app keeps
-        queue_cold_s = _timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING, field=field, index=index))
+        model = InterestModel(HuntFeatures.of({"embedding": embedding}))
+        index = catalogue_index(catalog["object_id"])  # what the app keeps
+        queue_cold_s = _timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING, model=model, index=index))
         times: dict[str, list[float]] = {"latest_s": [], "next_object_s": [], "export_s": []}
         for k in range(repeats):
-            step = next_object(db, DATASET, "ana", catalog, LEARNING, field=field, index=index)
+            step = next_object(db, DATASET, "ana", catalog, LEARNING, model=model, index=index)
             object_id = (
                 str(catalog.at[step.row, "object_id"]) if step.row is not None else str(catalog.at[k, "object_id"])
             )
             db.add(Label(DATASET, object_id, "ana", "bench-session", label=CLASSES[k % len(CLASSES)], interest=k % 6))
             times["latest_s"].append(_timed(lambda: db.latest(DATASET)))
             times["next_object_s"].append(
-                _timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING, field=field, index=index))
+                _timed(lambda: next_object(db, DATASET, "ana", catalog, LEARNING, model=model, index=index))
             )
             times["export_s"].append(_timed(lambda: table_bytes(db.latest(DATASET), ".csv")))
         standing, annotators = db.counts(DATASET)

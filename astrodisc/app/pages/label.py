@@ -9,6 +9,7 @@ the other annotators' labels.
 import uuid
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +20,7 @@ from astrodisc.app.panels import view_for
 from astrodisc.app.widgets import download_buttons, prediction_text
 from astrodisc.base.tables import MAX_TABLE_BYTES, read_table
 from astrodisc.discover import label_queue
+from astrodisc.discover.active_learning import InterestModel, reasons
 from astrodisc.errors import UserError
 from astrodisc.labels.agreement import agreement
 from astrodisc.labels.database import INTEREST_SCORES, LABEL_TEXT_COLUMNS, Label, labels_from_table, manifest_versions
@@ -54,16 +56,9 @@ def show() -> None:
         st.stop()
     session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
     skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
-    step = label_queue.next_object(
-        db,
-        dataset,
-        annotator,
-        catalog,
-        order,
-        skipped=skipped,
-        field=app_state.interest_field(current, annotator),
-        index=app_state.catalogue_index(current),
-    )
+    index = app_state.catalogue_index(current)
+    model = app_state.interest_model(current, annotator)
+    step = label_queue.next_object(db, dataset, annotator, catalog, order, skipped=skipped, model=model, index=index)
     row = step.row
     st.caption(
         f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
@@ -143,6 +138,8 @@ def show() -> None:
     with right:
         st.markdown(f"### `{object_id}`")
         if not blind:
+            if "label" in catalog and pd.notna(catalog.at[row, "label"]):
+                st.markdown(f"survey: **{inert(str(catalog.at[row, 'label']))}**")
             if "pred_label" in catalog:
                 st.markdown(f"model: {prediction_text(catalog, row)}")
             others = db.latest(dataset, object_id=object_id)
@@ -165,6 +162,8 @@ def show() -> None:
         unsure.button("Unsure", key="unsure", shortcut="u", on_click=_on_unsure)
         skip.button("Skip", key="skip", shortcut="n", on_click=_on_skip)
         undo.button("Undo", key="undo", shortcut="z", on_click=_on_undo)
+        if order == label_queue.LEARNING and len(step.upcoming):
+            _preview(current, step.upcoming, model)
     with left:
         view.object_view(current, row)
 
@@ -225,3 +224,21 @@ def show() -> None:
     if all_labels.open:
         with all_labels:
             _all_labels()
+
+
+def _preview(current: app_state.Current, rows: np.ndarray, interest_model: InterestModel) -> None:
+    """The next objects of the learning queue, each with why it stands there (``active_learning.reasons``)."""
+    catalog = current.artifacts.catalog
+    text = reasons(
+        rows,
+        catalog["anomaly_score"].to_numpy(dtype=float),
+        interest_model,
+        current.artifacts.embeddings[current.artifacts.map_space],
+        catalog["object_id"].astype(str),
+    )
+    with st.expander(f"Next {len(rows)} in the queue, and why", expanded=True):
+        st.dataframe(
+            pd.DataFrame({"object": catalog.loc[rows, "object_id"].astype(str).to_numpy(), "why here": text}),
+            hide_index=True,
+            key="queue_preview",
+        )
