@@ -706,3 +706,27 @@ def test_two_columns_plot_linked_with_the_map_and_the_selections_statistics(tiny
     at.sidebar.selectbox(key="plot_y").set_value("j_k").run()  # a colour: linear, not reversed
     (figure,) = _figures(at, "log10 period")
     assert figure.layout.yaxis.title.text == "j_k" and figure.layout.yaxis.autorange is True
+
+
+def test_more_like_this_ranks_the_objects_of_its_kind_first_and_selects_them(tiny_data):
+    """From a clicked object and then from a selection: the fixture's classes are islands in the embedding, so the
+    objects most like one of a class are of its class; "Select them" makes them the map's selection."""
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    row = int(catalog.index[catalog["label"] == "RRAB"][0])
+    at = _run({app_state.OBJECT_PARAM: str(catalog.at[row, "object_id"])})
+    assert not at.get("dataframe") or all("likeness" not in d.value.columns for d in at.dataframe)
+    at.button(key="more_like_object_ask").click().run()
+    (table,) = [d for d in at.dataframe if "likeness" in d.value.columns]
+    found = table.value
+    assert len(found) == min(50, len(catalog) - 1) and catalog.at[row, "object_id"] not in set(found["object_id"])
+    assert found["likeness"].is_monotonic_decreasing
+    rrab = int((catalog["label"] == "RRAB").sum()) - 1  # the other objects of its class
+    same = catalog.set_index("object_id").loc[found["object_id"].head(rrab), "label"]
+    assert (same == "RRAB").mean() >= 0.9  # with 52 objects the "survey at large" holds its class too
+    assert len(at.get("download_button")) >= 3
+    at.button(key="more_like_object_select").click().run()
+    selected = at.session_state["lasso_rows"]
+    assert sorted(catalog.loc[selected, "object_id"]) == sorted(found["object_id"])
+    at.button(key="more_like_selection_ask").click().run()  # and from the selection itself: the objects left
+    (table,) = [d for d in at.dataframe if "likeness" in d.value.columns]
+    assert set(table.value["object_id"]) == set(catalog["object_id"]) - set(found["object_id"])

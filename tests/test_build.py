@@ -148,7 +148,7 @@ def test_build_writes_the_artifact_contract_without_reading_truth(dataset, model
     }
     assert m["stages"]["clusters"]["inputs"]["sizes"] == list(SIZE_FRACTIONS) and m["seed"] == 0
     assert m["clusters"]["validity"] > 0.3 and len(m["clusters"]["persistence"]) == m["counts"]["clusters"]
-    assert set(m["stages"]) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "catalog"}
+    assert set(m["stages"]) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "quality", "catalog"}
     assert all(stage["ran"] and stage["seconds"] >= 0 for stage in m["stages"].values())
     assert m["versions"]["faiss-cpu"] and m["versions"]["umap-learn"]
 

@@ -136,6 +136,12 @@ def _interest_model(path: str, stamp: float, annotator: str) -> InterestModel:
     return InterestModel(_hunt_features(path, stamp))
 
 
+def hunt_features_of(current: Current) -> HuntFeatures:
+    """What the interest model reads for the current artifact set (``active_learning.hunt_features``), kept
+    per process."""
+    return _hunt_features(str(current.artifact_set.path), _manifest_stamp(current.artifact_set))
+
+
 def interest_model(current: Current, annotator: str) -> InterestModel:
     """The learning queue's interest model for ``annotator`` (``active_learning.InterestModel``), kept per
     process over the artifact set's features (kept once for every annotator): refitted only when their scores

@@ -18,6 +18,7 @@ from astrodisc.app import figures as render
 from astrodisc.app import galaxies as galaxy_view
 from astrodisc.app import state as app_state
 from astrodisc.app.map_marks import SelectedPicture, draw_marks, map_marks
+from astrodisc.app.more_like import more_like_section
 from astrodisc.app.page_text import inert
 from astrodisc.app.panels import view_for
 from astrodisc.app.varstars import PERIOD_FACTOR_KEY, PERIOD_FACTORS, PERIOD_SOURCE_KEY
@@ -82,6 +83,13 @@ def _forget_selection() -> None:
     """The selection is gone (cleared, replaced or consumed): so is its place in the link."""
     st.session_state[LASSO_KEY] = []
     app_state.write_link({}, view_link.SELECTION_PARAMS)
+
+
+def _select_rows(rows: list[int]) -> None:
+    """Make catalogue ``rows`` the selection (a list, not a shape: the link loses its selection; save it as a
+    subset to share it)."""
+    _forget_selection()
+    st.session_state[LASSO_KEY] = sorted(rows)
 
 
 def _on_focus() -> None:
@@ -598,6 +606,7 @@ def show() -> None:
                 show_outcome(SAMP_KEY)
             if view is galaxy_view:
                 galaxy_view.selection_gallery(current, picked)
+            more_like_section(current, picked, "more_like_selection", list(SUMMARY_COLUMNS), _select_rows)
             clear, narrow = st.columns(2)
             clear.button("Clear selection", key="clear_selection", on_click=_forget_selection)
             narrow.button(
@@ -628,6 +637,7 @@ def show() -> None:
             ):
                 cell.link_button(service, url, width="stretch")
         view.object_view(current, row)
+        more_like_section(current, [row], "more_like_object", list(SUMMARY_COLUMNS), _select_rows)
         with st.expander("Metadata", expanded=True):
             fields = [c for c in catalog.columns if c not in HIDDEN_METADATA]
             st.dataframe(
