@@ -695,9 +695,11 @@ def parser() -> argparse.ArgumentParser:
         "--parts",
         default="search,own,map,build,browser,labels",
         help="comma-separated subset of search,own,map,build,browser,labels "
-        "(and, alone: speed, framing, evaluate, demo, pages)",
+        "(and, alone: speed, framing, evaluate, demo, pages, labeling)",
     )
-    s.add_argument("--pages-data", type=Path, default=None, help="pages: the data root whose artifact sets are visited")
+    s.add_argument(
+        "--pages-data", type=Path, default=None, help="pages, labeling: the data root whose artifact sets are visited"
+    )
     s.add_argument(
         "--evaluate-artifacts",
         default="",

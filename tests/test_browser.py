@@ -239,7 +239,7 @@ def test_galaxy_set_from_the_picker_click_a_galaxy_and_see_its_look_alikes(tiny_
 
 
 def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, tiny_artifacts):
-    """Two people label at once: ana saves an interest score with the keyboard; ben, in another browser
+    """Two people label at once: ana saves an interest score with the mouse; ben, in another browser
     context, sees it on the same object after a reload, and it is in the database."""
     from astrodisc.discover.label_queue import queue_rows
     from astrodisc.labels.database import LabelDB
@@ -262,8 +262,7 @@ def test_a_label_given_in_one_browser_is_seen_in_another_after_a_reload(server, 
             ana.locator(".st-key-label_interest").get_by_role("radio", name="4", exact=True).click()
             time.sleep(0.5)  # the click's rerun starts; then wait for it to end, however slow the machine
             wait_until_idle(ana)
-            ana.mouse.click(1000, 40)  # out of any text field, so the key reaches the page
-            ana.keyboard.press("s")
+            ana.locator(".st-key-save button").click()
             ana.get_by_text("1 labelled by you").wait_for(timeout=30_000)
             ben.reload()
             ben.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill("ben")
@@ -313,3 +312,50 @@ def test_label_import_refuses_a_faulty_table_whole_and_takes_a_good_one(server, 
     assert "1 object ids are not in tiny-sim, e.g. 'NOT-A-STAR'" in outcomes[0]
     stored = LabelDB(tiny_artifacts.data_root / "labels.sqlite").latest("tiny-sim", "dee")
     assert stored[["object_id", "interest"]].values.tolist() == [[ids[5], 1], [ids[6], 5]]
+
+
+def test_labels_typed_fast_with_keys_only_are_all_stored_with_their_class(server, tiny_artifacts):
+    """Number key, Shift+number, Enter, as fast as the page allows: each label is one action, stored with the
+    class and interest typed; a save without a class is refused in the browser; b steps back to the last
+    object, whose new label replaces the old one."""
+    from astrodisc.labels.database import LabelDB
+    from astrodisc.ops.bench_labeling import DRAWN
+
+    classes = list(load_artifacts(tiny_artifacts.artifact_dir).manifest["dataset"].get("classes", [])) or None
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.goto(f"{server}/label")
+            page.locator("[data-testid='stSidebar'] input[aria-label='Annotator']").fill("kit")
+            page.keyboard.press("Enter")
+            shown = page.wait_for_function(DRAWN, arg="", timeout=60_000).json_value()
+            page.mouse.click(VIEWPORT["width"] - 20, VIEWPORT["height"] - 20)  # out of the name field
+            page.keyboard.press("Enter")  # no class chosen: refused, nothing sent
+            page.get_by_text("choose a class first").wait_for(timeout=10_000)
+            legend = page.locator(".astrodisc-label-keys .legend").inner_text()
+            typed = []
+            for i in range(4):
+                page.keyboard.press(str(i + 1))
+                page.keyboard.press(f"Shift+Digit{i + 2}")
+                page.keyboard.press("Enter")
+                typed.append((shown, i))
+                shown = page.wait_for_function(DRAWN, arg=shown, timeout=60_000).json_value()
+            page.keyboard.press("b")  # back to the fourth object, its label shown as the panel's choice
+            back = page.wait_for_function(DRAWN, arg=shown, timeout=60_000).json_value()
+            chosen = page.locator(".astrodisc-label-keys .chosen").inner_text()
+            page.keyboard.press("Shift+Digit0")
+            page.keyboard.press("Enter")
+            page.wait_for_function(DRAWN, arg=back, timeout=60_000)
+            page.screenshot(path=SHOTS / "label-keys.png")
+        finally:
+            browser.close()
+
+    names = [line.split(" ", 1)[1] for line in legend.split("\n")[0].split(" · ")]  # "1 EW · 2 SR · ..."
+    stored = LabelDB(tiny_artifacts.data_root / "labels.sqlite").latest("tiny-sim", "kit").set_index("object_id")
+    assert classes is None or names == classes[: len(names)]
+    assert back == typed[-1][0] and f"class {names[3]}" in chosen and "interest 5" in chosen
+    assert len(stored) == 4
+    for object_id, i in typed:
+        assert stored.at[object_id, "label"] == names[i]
+        assert stored.at[object_id, "interest"] == (0 if object_id == back else i + 2)

@@ -127,7 +127,8 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     assert lenses["n_lenses"] > 0 and lenses["base_rate"] == pytest.approx(lenses["n_lenses"] / 600)
     assert 0.0 <= lenses["precision_at_20_snr_5_100"] <= 1.0
     hunt = result["active_learning"]
-    assert hunt["space"] == "image" and hunt["reviewed"] == 100 and hunt["interesting_in_survey"] > 0
+    assert hunt["features"] == ["embedding image", "anomaly ranks", "data quality"]  # the build measured the cutouts
+    assert hunt["reviewed"] == 100 and hunt["interesting_in_survey"] > 0
     assert 0 <= hunt["found_with_retraining"] <= hunt["interesting_in_survey"]
 
     # the galaxy demo: simulated (seed 42) when missing and built with the given model

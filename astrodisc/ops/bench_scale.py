@@ -40,6 +40,8 @@ skips simulating and embedding; each timed build starts from an empty artifact f
   (:mod:`astrodisc.ops.bench_demo`); not in the default parts
 - ``pages``: seconds for each page of each artifact set under ``--pages-data`` to settle on a first visit
   (:mod:`astrodisc.ops.bench_pages`); not in the default parts
+- ``labeling``: a 50-label session with keys only in chromium on the first artifact set under ``--pages-data``
+  (:mod:`astrodisc.ops.bench_labeling`); not in the default parts
 """
 
 from __future__ import annotations
@@ -75,6 +77,7 @@ from astrodisc.errors import UserError
 from astrodisc.ops.bench_demo import fresh_clone_demo
 from astrodisc.ops.bench_evaluate import evaluate_figures
 from astrodisc.ops.bench_framing import framing_figures
+from astrodisc.ops.bench_labeling import labeling_figures
 from astrodisc.ops.bench_labels import label_figures
 from astrodisc.ops.bench_pages import page_figures
 from astrodisc.ops.bench_speed import run as speed_figures
@@ -93,7 +96,20 @@ SURVEY_N = 1_000_000  # stars of the simulated survey whose own embeddings are m
 SURVEY_MODEL = "varstars-clip"  # the shipped model whose metadata encoder embeds the survey
 DEMO_EMBEDDINGS = Path("varstars-demo") / "varstars-clip" / "embeddings" / "fused.npy"
 BROWSER_SIZES = (100_000, 1_000_000)
-PARTS = ("search", "own", "map", "build", "browser", "labels", "speed", "framing", "evaluate", "demo", "pages")
+PARTS = (
+    "search",
+    "own",
+    "map",
+    "build",
+    "browser",
+    "labels",
+    "speed",
+    "framing",
+    "evaluate",
+    "demo",
+    "pages",
+    "labeling",
+)
 
 
 @dataclass(frozen=True)
@@ -357,6 +373,7 @@ def run(
     measures["evaluate"] = lambda: evaluate_figures(list(evaluate_artifacts), evaluate_modes)
     measures["demo"] = lambda: [fresh_clone_demo()]
     measures["pages"] = lambda: page_figures(pages_data or data_dir())
+    measures["labeling"] = lambda: [labeling_figures(pages_data or data_dir())]
     for part in tqdm(parts, desc="bench parts"):
         out[part] = []
         for figures in measures[part]():

@@ -1,6 +1,8 @@
 """Label page: a labeling session. An annotator walks a queue of objects and gives each a class (the
 dataset's or a new name), an interest score 0-5 and a note, or marks it unsure, skips it or undoes the last
-label; keys s (save), u (unsure), n (skip), z (undo). Every label goes to the label database at once, keyed
+label, with the mouse or at keyboard speed (``astrodisc.app.label_keys``: number keys for classes, Shift+number
+for interest, Enter to save, b to step back through the session). Every label goes to the label database at
+once, keyed
 by dataset and object id with annotator, session, time and the dataset and model versions; a returning
 annotator resumes at the first object they have not labelled. Blind mode hides the model's prediction and
 the other annotators' labels.
@@ -15,6 +17,7 @@ import streamlit as st
 
 from astrodisc.app import public_mode
 from astrodisc.app import state as app_state
+from astrodisc.app.label_keys import label_keys
 from astrodisc.app.page_text import inert
 from astrodisc.app.panels import view_for
 from astrodisc.app.widgets import download_buttons, prediction_text
@@ -23,11 +26,20 @@ from astrodisc.discover import label_queue
 from astrodisc.discover.active_learning import InterestModel, reasons
 from astrodisc.errors import UserError
 from astrodisc.labels.agreement import agreement
-from astrodisc.labels.database import INTEREST_SCORES, LABEL_TEXT_COLUMNS, Label, labels_from_table, manifest_versions
+from astrodisc.labels.database import (
+    INTEREST_SCORES,
+    LABEL_TEXT_COLUMNS,
+    Label,
+    LabelDB,
+    labels_from_table,
+    manifest_versions,
+)
 
 ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
 IMPORT_KEY = "label_import_asked"
+HISTORY_KEY, REVISIT_KEY = "label_history", "label_revisit"  # objects acted on this session; one stepped back to
+KEYS_KEY = "label_keys"
 NEW_CLASS = "a new class…"
 
 
@@ -59,7 +71,9 @@ def show() -> None:
     index = app_state.catalogue_index(current)
     model = app_state.interest_model(current, annotator)
     step = label_queue.next_object(db, dataset, annotator, catalog, order, skipped=skipped, model=model, index=index)
-    row = step.row
+    history: list[str] = st.session_state.setdefault(HISTORY_KEY, [])
+    revisit = st.session_state.get(REVISIT_KEY)
+    row = int(index.get_loc(revisit)) if revisit is not None else step.row
     st.caption(
         f"{inert(annotator)} · session {session} · {step.done:,} labelled by you in {dataset} · "
         f"{len(skipped)} skipped this session · queue of {step.queued:,} by {order}"
@@ -71,9 +85,16 @@ def show() -> None:
         st.success("You have been through the whole queue.")
         st.stop()
     object_id = str(catalog.at[row, "object_id"])
+    if revisit is not None:
+        st.info(f"Back at {inert(object_id)}, labelled earlier this session: a new label replaces the old one.")
 
     def _label(**fields) -> Label:
         return Label(dataset, object_id, annotator, session, **versions, **fields)
+
+    def _acted() -> None:
+        """This object is done with (labelled or skipped): on to the queue, and into the session's history."""
+        st.session_state[HISTORY_KEY] = [h for h in history if h != object_id] + [object_id]
+        st.session_state[REVISIT_KEY] = None
 
     def _save(**fields) -> None:
         try:
@@ -81,6 +102,7 @@ def show() -> None:
         except UserError as err:
             st.session_state[MESSAGE_KEY] = f"Not saved: {err}"
             return
+        _acted()
         st.session_state[MESSAGE_KEY] = f"Saved {object_id}"
         st.session_state[NOTE_KEY], st.session_state[NEW_CLASS_KEY] = "", ""  # a fresh form for the next object
         st.session_state[CLASS_KEY], st.session_state[INTEREST_KEY] = None, None
@@ -96,7 +118,31 @@ def show() -> None:
         _save(unsure=True, note=st.session_state.get(NOTE_KEY) or "")
 
     def _on_skip() -> None:
-        st.session_state[SKIPPED_KEY] = skipped + [object_id]
+        if revisit is None:
+            st.session_state[SKIPPED_KEY] = skipped + [object_id]
+        _acted()
+
+    def _on_back() -> None:
+        earlier = [h for h in history if h != object_id]
+        if not earlier:
+            st.session_state[MESSAGE_KEY] = "Nothing earlier in this session"
+            return
+        st.session_state[REVISIT_KEY] = earlier[-1]
+        st.session_state[HISTORY_KEY] = earlier[:-1]
+        st.session_state[SKIPPED_KEY] = [s for s in skipped if s != earlier[-1]]
+
+    def _on_key_action(action: dict[str, Any]) -> None:
+        """One action from the keyboard panel, for the object it was given on (a stale one is dropped)."""
+        if action.get("object_id") != object_id:
+            return
+        kind = action.get("kind")
+        note = action.get("note") or ""
+        if kind == "save":
+            _save(label=action.get("label") or None, interest=action.get("interest"), note=note)
+        elif kind == "unsure":
+            _save(unsure=True, note=note)
+        else:
+            {"skip": _on_skip, "back": _on_back, "undo": _on_undo}[str(kind)]()
 
     def _on_undo() -> None:
         undone = db.undo(annotator, session)
@@ -148,6 +194,9 @@ def show() -> None:
                 label = other["label"] if pd.notna(other["label"]) else "—"
                 interest = int(other["interest"]) if pd.notna(other["interest"]) else "—"
                 st.caption(f"{inert(other['annotator'])}: {inert(label)} · interest {interest}")
+        label_keys(
+            KEYS_KEY, object_id, list(store.info.classes), _on_key_action, known=_known(db, dataset, annotator, revisit)
+        )
         classes = list(store.info.classes) + [NEW_CLASS]
         st.selectbox("Class", classes, index=None, key=CLASS_KEY, placeholder="choose a class")
         if st.session_state.get(CLASS_KEY) == NEW_CLASS:
@@ -158,10 +207,11 @@ def show() -> None:
         st.text_input("Note", key=NOTE_KEY)
         save, unsure = st.columns(2)
         skip, undo = st.columns(2)
-        save.button("Save", key="save", type="primary", shortcut="s", on_click=_on_save)
-        unsure.button("Unsure", key="unsure", shortcut="u", on_click=_on_unsure)
-        skip.button("Skip", key="skip", shortcut="n", on_click=_on_skip)
-        undo.button("Undo", key="undo", shortcut="z", on_click=_on_undo)
+        save.button("Save", key="save", type="primary", on_click=_on_save)
+        unsure.button("Unsure", key="unsure", on_click=_on_unsure)
+        skip.button("Skip", key="skip", on_click=_on_skip)
+        undo.button("Undo", key="undo", on_click=_on_undo)
+        st.button("Back", key="back", on_click=_on_back, help="The previous object of this session")
         if order == label_queue.LEARNING and len(step.upcoming):
             _preview(current, step.upcoming, model)
     with left:
@@ -242,3 +292,19 @@ def _preview(current: app_state.Current, rows: np.ndarray, interest_model: Inter
             hide_index=True,
             key="queue_preview",
         )
+
+
+def _known(db: LabelDB, dataset: str, annotator: str, object_id: str | None) -> dict[str, Any] | None:
+    """The annotator's standing label of ``object_id`` (an object stepped back to) as the keyboard panel's
+    first choice; None for an object not stepped back to."""
+    if object_id is None:
+        return None
+    mine = db.latest(dataset, annotator, object_id=object_id)
+    if not len(mine):
+        return None
+    record = mine.iloc[-1]
+    return {
+        "label": record["label"] if pd.notna(record["label"]) else None,
+        "interest": int(record["interest"]) if pd.notna(record["interest"]) else None,
+        "note": record["note"] if pd.notna(record["note"]) else "",
+    }
