@@ -730,3 +730,24 @@ def test_more_like_this_ranks_the_objects_of_its_kind_first_and_selects_them(tin
     at.button(key="more_like_selection_ask").click().run()  # and from the selection itself: the objects left
     (table,) = [d for d in at.dataframe if "likeness" in d.value.columns]
     assert set(table.value["object_id"]) == set(catalog["object_id"]) - set(found["object_id"])
+
+
+def test_a_whole_selection_is_labelled_at_once(tiny_data, monkeypatch, tmp_path):
+    from astrodisc.labels.database import LabelDB
+
+    monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
+    at = _run()
+    at.session_state["lasso_rows"] = [0, 1, 2, 5]
+    at.run()
+    at.text_input(key="sel_annotator").input("ana")
+    at.button(key="FormSubmitter:label_selection-Label all 4").click().run()
+    assert any(e.value.startswith("Nothing labelled: give your name and a class") for e in at.error)
+    assert not len(LabelDB(tmp_path / "labels.sqlite").latest("tiny-sim"))  # nothing half-done
+    at.selectbox(key="sel_class").set_value("M")
+    at.button_group(key="sel_interest").set_value(3)
+    at.button(key="FormSubmitter:label_selection-Label all 4").click().run()
+    assert any(s.value.startswith("Labelled 4 objects M") for s in at.success)
+    stored = LabelDB(tmp_path / "labels.sqlite").latest("tiny-sim", "ana")
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    assert sorted(stored["object_id"]) == sorted(catalog.loc[[0, 1, 2, 5], "object_id"])
+    assert set(stored["label"]) == {"M"} and set(stored["interest"]) == {3}

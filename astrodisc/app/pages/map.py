@@ -17,6 +17,7 @@ from astrodisc.app import column_plot, public_mode, view_link
 from astrodisc.app import figures as render
 from astrodisc.app import galaxies as galaxy_view
 from astrodisc.app import state as app_state
+from astrodisc.app.label_selection import label_selection_section
 from astrodisc.app.map_marks import SelectedPicture, draw_marks, map_marks
 from astrodisc.app.more_like import more_like_section
 from astrodisc.app.page_text import inert
@@ -607,6 +608,7 @@ def show() -> None:
             if view is galaxy_view:
                 galaxy_view.selection_gallery(current, picked)
             more_like_section(current, picked, "more_like_selection", list(SUMMARY_COLUMNS), _select_rows)
+            label_selection_section(current, picked)
             clear, narrow = st.columns(2)
             clear.button("Clear selection", key="clear_selection", on_click=_forget_selection)
             narrow.button(
