@@ -126,6 +126,8 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     lenses = result["lens_search"]
     assert lenses["n_lenses"] > 0 and lenses["base_rate"] == pytest.approx(lenses["n_lenses"] / 600)
     assert 0.0 <= lenses["precision_at_20_snr_5_100"] <= 1.0
+    more = lenses["more_like_these"]  # 3 draws of 5 lenses: the share of lenses among the first 50 of the rest
+    assert more["draws"] == 3 and len(more["precision_at_50"]) == 3 and 0.0 <= more["mean"] <= 1.0
     hunt = result["active_learning"]
     assert hunt["features"] == ["embedding image", "anomaly ranks", "data quality"]  # the build measured the cutouts
     assert hunt["reviewed"] == 100 and hunt["interesting_in_survey"] > 0
