@@ -589,7 +589,7 @@ def test_the_learning_queue_follows_the_interest_scores_given(tiny_data, monkeyp
     ][0]
     assert _shown_object(at) == catalog.at[expected, "object_id"]
     assert label_of[_shown_object(at)] == label_of[first]
-    (preview,) = [d for d in at.dataframe if "why here" in d.value.columns]  # what comes next, and why
+    (preview,) = [d for d in at.table if "why here" in d.value.columns]  # what comes next, and why
     assert len(preview.value) == 10 and preview.value["why here"].str.startswith("anomaly rank ").all()
     assert preview.value["why here"].str.endswith(f"near {first}, which you scored 5").all()
 

@@ -67,7 +67,7 @@ class HuntFeatures:
     def of(cls, blocks: Mapping[str, np.ndarray]) -> HuntFeatures:
         """From named (N, d) blocks (missing values as NaN: they become the column's mean)."""
         arrays = [np.asarray(b, np.float32).reshape(len(b), -1) for b in blocks.values()]
-        means, scales = [], []
+        means, scales, counts = [], [], []
         for block in arrays:
             mean = np.zeros(block.shape[1])
             square = np.zeros(block.shape[1])
@@ -77,11 +77,16 @@ class HuntFeatures:
                 mean += np.nansum(part, axis=0)
                 square += np.nansum(part**2, axis=0)
                 count += np.sum(~np.isnan(part), axis=0)
+            counts.append(count)
             mean = mean / np.maximum(count, 1)
             spread = np.sqrt(np.maximum(square / np.maximum(count, 1) - mean**2, 0.0))
             means.append(mean)
             scales.append(np.where(spread > 1e-12, spread, 1.0))
-        return cls(tuple(arrays), tuple(blocks), tuple(means), tuple(scales))
+        filled = [  # a block with missing values (catalogue columns: small) is copied with the means put in
+            np.where(np.isnan(b), m, b).astype(np.float32) if (c < len(b)).any() else b
+            for b, m, c in zip(arrays, means, counts, strict=True)
+        ]
+        return cls(tuple(filled), tuple(blocks), tuple(means), tuple(scales))
 
     def __len__(self) -> int:
         return len(self.blocks[0])
@@ -91,10 +96,10 @@ class HuntFeatures:
         return sum(b.shape[1] for b in self.blocks)
 
     def rows(self, rows: np.ndarray) -> np.ndarray:
-        """(n, width) standardised columns of catalogue ``rows`` (missing values 0, the mean)."""
+        """(n, width) standardised columns of catalogue ``rows`` (a missing value is its column's mean: 0)."""
         blocks = zip(self.blocks, self.means, self.scales, strict=True)
         parts = [(np.asarray(block[rows], np.float64) - mean) / scale for block, mean, scale in blocks]
-        return np.nan_to_num(np.concatenate(parts, axis=1))
+        return np.concatenate(parts, axis=1)
 
     def linear(self, coef: np.ndarray, intercept: float) -> np.ndarray:
         """(N,) ``standardised columns @ coef + intercept`` for every row, with the standardisation folded into
@@ -105,9 +110,10 @@ class HuntFeatures:
             weights = coef[start : start + block.shape[1]] / scale
             out -= float(mean @ weights)
             start += block.shape[1]
+            weights32 = weights.astype(np.float32)
             for lo in range(0, len(block), ROW_CHUNK):
-                part = np.asarray(block[lo : lo + ROW_CHUNK], np.float64)
-                out[lo : lo + len(part)] += np.where(np.isnan(part), mean, part) @ weights
+                part = block[lo : lo + ROW_CHUNK]
+                out[lo : lo + len(part)] += part @ weights32
         return out
 
 

@@ -287,10 +287,9 @@ def _preview(current: app_state.Current, rows: np.ndarray, interest_model: Inter
         catalog["object_id"].astype(str),
     )
     with st.expander(f"Next {len(rows)} in the queue, and why", expanded=True):
-        st.dataframe(
+        st.table(  # a plain table: no grid widget to mount on every label
             pd.DataFrame({"object": catalog.loc[rows, "object_id"].astype(str).to_numpy(), "why here": text}),
             hide_index=True,
-            key="queue_preview",
         )
 
 
