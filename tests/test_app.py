@@ -751,3 +751,30 @@ def test_a_whole_selection_is_labelled_at_once(tiny_data, monkeypatch, tmp_path)
     catalog = load_artifacts(tiny_data.artifact_dir).catalog
     assert sorted(stored["object_id"]) == sorted(catalog.loc[[0, 1, 2, 5], "object_id"])
     assert set(stored["label"]) == {"M"} and set(stored["interest"]) == {3}
+
+
+def test_more_like_your_labels_on_the_label_page_ranks_that_class_first(tiny_data, monkeypatch, tmp_path):
+    """Two objects labelled EW and one RRAB by the annotator: "more like your labels EW" (against the RRAB)
+    lists the other EW stars first, none of the examples, and hands them to the map as its selection."""
+    from astrodisc.labels.database import Label, LabelDB
+
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    ew = catalog.index[catalog["label"] == "EW"].tolist()
+    rrab = catalog.index[catalog["label"] == "RRAB"].tolist()
+    db = LabelDB(tmp_path / "labels.sqlite")
+    for r, label in ((ew[0], "EW"), (ew[1], "EW"), (rrab[0], "RRAB")):
+        db.add(Label("tiny-sim", str(catalog.at[r, "object_id"]), "ana", "s0", label=label))
+    at = _label_page(monkeypatch, tiny_data, tmp_path)
+    assert "likeness" not in str([d.value.columns.tolist() for d in at.dataframe])  # closed: nothing computed
+    at.session_state["label_more_like"] = True  # the expander opened
+    at.run()
+    at.selectbox(key="more_like_from").set_value("your labels EW").run()
+    at.button(key="more_like_label_ask").click().run()
+    (table,) = [d for d in at.dataframe if "likeness" in d.value.columns]
+    found = table.value["object_id"].tolist()
+    examples = set(catalog.loc[[ew[0], ew[1], rrab[0]], "object_id"])
+    others = len(ew) - 2
+    assert not examples & set(found)
+    assert (catalog.set_index("object_id").loc[found[:others], "label"] == "EW").mean() >= 0.9
+    at.button(key="more_like_label_select").click().run()
+    assert sorted(at.session_state["lasso_rows"]) == sorted(catalog.index[catalog["object_id"].isin(found)])

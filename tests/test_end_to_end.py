@@ -131,6 +131,9 @@ def test_evaluate_gives_finite_values_in_range(trained, tmp_path, monkeypatch):
     assert 0.0 <= result["mislabel"]["auroc"] <= 1.0 and 0.0 <= result["mislabel"]["recall_top_2pct"] <= 1.0
     hunt = result["active_learning"]
     assert hunt["interesting_in_survey"] == result["anomaly"]["n_rare"]
+    for kind, more in result["more_like_these"].items():  # "more like these" from 5 of each rare kind
+        assert kind in {"microlensing", "nova", "rcb", "artefact"} and more["members"] >= 1
+        assert more["draws"] == 0 or all(0.0 <= r <= 1.0 for r in more["recall_at_50"])
     assert 0 <= hunt["found_without_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
     assert 0 <= hunt["found_with_retraining"] <= min(hunt["reviewed"], hunt["interesting_in_survey"])
     assert main(["hunt", "--artifacts", str(trained["artifacts"]), "--out", str(tmp_path / "hunt.json")]) == 0

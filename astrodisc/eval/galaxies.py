@@ -41,11 +41,10 @@ from sklearn.preprocessing import StandardScaler
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
-from astrodisc.discover.active_learning import hunt_features, more_like
 from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.galaxy_structure import structure_section
-from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
+from astrodisc.eval.hunt import active_learning_section, interesting_in_truth, more_like_figures
 from astrodisc.eval.labelled import labelled_section
 from astrodisc.eval.metrics import auroc, classification_scores, photo_z_scores, precision_at
 from astrodisc.eval.protocol import cells_digest, linear_probe, mean_std, rediscovery
@@ -404,21 +403,5 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
             for q in queries
         ]
         out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
-    out["more_like_these"] = more_like_lenses(art, is_lens)
+    out["more_like_these"] = more_like_figures(art, is_lens)
     return out
-
-
-def more_like_lenses(art: Artifacts, is_lens: np.ndarray, examples: int = 5, draws: int = 3, top: int = 50) -> dict:
-    """ "More like these" from ``examples`` lenses drawn at random (seeded, ``draws`` times): the share of lenses
-    among the ``top`` objects ``active_learning.more_like`` ranks first, the examples left out of the ranking."""
-    lenses = np.flatnonzero(is_lens)
-    if len(lenses) < examples:
-        return {"examples": examples, "draws": 0}
-    features = hunt_features(art.embeddings, art.catalog)
-    rng = np.random.default_rng(0)
-    shares = []
-    for _ in range(draws):
-        picked = rng.choice(lenses, examples, replace=False)
-        order = np.argsort(-more_like(features, picked), kind="stable")
-        shares.append(float(is_lens[order[~np.isin(order, picked)][:top]].mean()))
-    return {"examples": examples, "draws": draws, f"precision_at_{top}": shares, "mean": float(np.mean(shares))}

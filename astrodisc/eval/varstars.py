@@ -33,7 +33,7 @@ from astrodisc.errors import UserError
 from astrodisc.eval.cells import PROGRESS_FILE, Cell, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.classical import evaluate_baseline
 from astrodisc.eval.faithfulness import map_section
-from astrodisc.eval.hunt import active_learning_section, interesting_in_truth
+from astrodisc.eval.hunt import active_learning_section, interesting_in_truth, more_like_kinds
 from astrodisc.eval.metrics import auroc, classification_scores, precision_at, recall_in_top
 from astrodisc.eval.protocol import cells_digest, linear_probe, mean_std, rediscovery
 from astrodisc.eval.result import evaluation_json
@@ -125,7 +125,7 @@ def evaluate_varstars(
         "sim_to_real": done["sim_to_real"],
         "map": done["map"],
     }
-    for section in ("rediscovery", "anomaly", "mislabel", "active_learning"):
+    for section in ("rediscovery", "anomaly", "mislabel", "active_learning", "more_like_these"):
         if section in done:
             result[section] = done[section]
     return evaluation_json(result)
@@ -149,6 +149,7 @@ def _truth_cells(
             functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
             10,
         ),
+        "more_like_these": (functools.partial(more_like_kinds, artifacts_dir, truth["rare_type"].to_numpy(object)), 2),
     }
     return [Cell(name, compute, keep="never", cost=cost) for name, (compute, cost) in sections.items()]
 

@@ -18,6 +18,7 @@ import streamlit as st
 from astrodisc.app import public_mode
 from astrodisc.app import state as app_state
 from astrodisc.app.label_keys import label_keys
+from astrodisc.app.more_like import more_like_section
 from astrodisc.app.page_text import inert
 from astrodisc.app.panels import view_for
 from astrodisc.app.widgets import download_buttons, prediction_text
@@ -40,6 +41,7 @@ CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_cla
 IMPORT_KEY = "label_import_asked"
 HISTORY_KEY, REVISIT_KEY = "label_history", "label_revisit"  # objects acted on this session; one stepped back to
 KEYS_KEY = "label_keys"
+LIKE_COLUMNS = ("object_id", "label", "pred_label", "anomaly_score")  # columns of the "more like" candidates
 NEW_CLASS = "a new class…"
 
 
@@ -214,6 +216,10 @@ def show() -> None:
         st.button("Back", key="back", on_click=_on_back, help="The previous object of this session")
         if order == label_queue.LEARNING and len(step.upcoming):
             _preview(current, step.upcoming, model)
+        more = st.expander("More like this, or like your labels", key="label_more_like", on_change="rerun")
+        if more.open:  # read only while open: it is not part of a label's rerun
+            with more:
+                _more_like(current, db, annotator, row)
     with left:
         view.object_view(current, row)
 
@@ -307,3 +313,27 @@ def _known(db: LabelDB, dataset: str, annotator: str, object_id: str | None) -> 
         "interest": int(record["interest"]) if pd.notna(record["interest"]) else None,
         "note": record["note"] if pd.notna(record["note"]) else "",
     }
+
+
+def _more_like(current: app_state.Current, db: LabelDB, annotator: str, row: int) -> None:
+    """ "More like these" from the object shown, or from the objects the annotator labelled with one class
+    (against the objects they labelled otherwise); the candidates can become the Map page's selection."""
+    dataset = current.store.info.name
+    mine = db.latest(dataset, annotator, columns=("object_id", "label"))
+    mine = mine[mine["label"].notna()]
+    at = app_state.catalogue_index(current).get_indexer(mine["object_id"].astype(str).to_numpy(dtype=object))
+    mine, at = mine[at >= 0], at[at >= 0]
+    given = sorted(mine["label"].astype(str).unique())
+    start = st.selectbox("From", ["this object", *[f"your labels {c}" for c in given]], key="more_like_from")
+    if start == "this object":
+        examples, unlike = [row], []
+    else:
+        is_class = (mine["label"].astype(str) == start.removeprefix("your labels ")).to_numpy()
+        examples, unlike = at[is_class].tolist(), at[~is_class].tolist()
+    more_like_section(current, examples, "more_like_label", list(LIKE_COLUMNS), _select_on_map, unlike=unlike)
+
+
+def _select_on_map(rows: list[int]) -> None:
+    """The candidates become the Map page's box/lasso selection."""
+    st.session_state[app_state.LASSO_KEY] = sorted(rows)
+    st.session_state[MESSAGE_KEY] = f"{len(rows)} objects selected: open the Map page to see them"
