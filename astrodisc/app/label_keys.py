@@ -25,8 +25,8 @@ INTEREST_KEYS = 6  # Shift+0 ... Shift+5
 
 _HTML = """<div class="astrodisc-label-keys">
 <div class="chosen" aria-live="polite"></div>
-<div class="row"><input class="new-class" placeholder="or a new class name" aria-label="New class name">
-<input class="note" placeholder="note" aria-label="Note"></div>
+<div class="row"><input class="new-class" placeholder="or a new class name" aria-label="Keyboard panel: new class name">
+<input class="note" placeholder="note" aria-label="Keyboard panel: note"></div>
 <div class="legend"></div>
 </div>"""
 
