@@ -778,3 +778,13 @@ def test_more_like_your_labels_on_the_label_page_ranks_that_class_first(tiny_dat
     assert (catalog.set_index("object_id").loc[found[:others], "label"] == "EW").mean() >= 0.9
     at.button(key="more_like_label_select").click().run()
     assert sorted(at.session_state["lasso_rows"]) == sorted(catalog.index[catalog["object_id"].isin(found)])
+
+
+def test_more_like_candidates_go_to_samp_with_their_likeness_or_say_what_to_start(tiny_data, monkeypatch, tmp_path):
+    monkeypatch.setenv("SAMP_HUB", f"std-lockurl:file://{tmp_path / 'no-hub.lock'}")
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    at = _run({app_state.OBJECT_PARAM: str(catalog.at[0, "object_id"])})
+    at.button(key="more_like_object_ask").click().run()
+    at.button(key="more_like_object_samp").click().run()
+    assert not at.exception
+    assert any("Not sent" in e.value and "start TOPCAT or Aladin" in e.value for e in at.error)

@@ -13,7 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.app import state as app_state
-from astrodisc.app.widgets import download_buttons
+from astrodisc.app.widgets import download_buttons, samp_button
 from astrodisc.discover.active_learning import more_like
 
 ASKED_KEY = "more_like_asked"  # the example rows the last click asked about
@@ -52,5 +52,7 @@ def more_like_section(
     table = catalog.loc[found, [c for c in columns if c in catalog]].assign(likeness=likeness[found].round(4))
     st.markdown(f"**The {len(found)} objects most like {noun}**")
     st.dataframe(table, hide_index=True, key=f"{key}_table")
-    download_buttons(pd.DataFrame(catalog.loc[found]).assign(likeness=likeness[found]), "more-like", key=f"{key}_dl")
+    candidates = pd.DataFrame(catalog.loc[found]).assign(likeness=likeness[found])
+    download_buttons(candidates, "more-like", key=f"{key}_dl")
+    samp_button(candidates, "more like these", key=f"{key}_samp")
     st.button("Select them on the map", key=f"{key}_select", on_click=select, args=([int(r) for r in found],))

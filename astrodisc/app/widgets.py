@@ -15,8 +15,10 @@ from astrodisc.app.figures import category_names
 from astrodisc.app.page_text import inert
 from astrodisc.app.panels import Panel
 from astrodisc.app.state import Current
+from astrodisc.base.samp import send_to_samp
 from astrodisc.base.tables import FORMATS, table_bytes
 from astrodisc.chain.artifacts import Artifacts, nearest_pair_share
+from astrodisc.errors import UserError
 
 NEIGHBOUR_PREFIX = "neighbour: "  # each neighbour card's first line (browser tests and the benchmark find cards by it)
 CARDS_PER_ROW = 3
@@ -125,6 +127,30 @@ def prediction_text(catalog: pd.DataFrame, row: int) -> str:
     if bool(record.get("ood", False)):
         text += " · :orange[**far from every label**] (out of distribution)"
     return text
+
+
+def samp_button(table: pd.DataFrame, name: str, key: str) -> None:
+    """A button that sends ``table`` (named ``name``) to TOPCAT / Aladin over SAMP, and what came of it; off in
+    public mode (it would act on the server's machine)."""
+    if not public_mode.offline_only("Sending to TOPCAT / Aladin (SAMP)"):
+        return
+    outcome = f"{key}_outcome"
+
+    def _send() -> None:
+        try:
+            clients = send_to_samp(table, name)
+        except UserError as err:
+            st.session_state[outcome] = (False, f"Not sent: {err}")
+            return
+        st.session_state[outcome] = (True, f"Sent {len(table)} objects to {clients} SAMP client(s)")
+
+    st.button(
+        "Send to TOPCAT / Aladin (SAMP)",
+        key=key,
+        on_click=_send,
+        help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one",
+    )
+    show_outcome(outcome)
 
 
 def show_outcome(key: str) -> None:

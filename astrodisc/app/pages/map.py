@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from astrodisc.app import column_plot, public_mode, view_link
+from astrodisc.app import column_plot, view_link
 from astrodisc.app import figures as render
 from astrodisc.app import galaxies as galaxy_view
 from astrodisc.app import state as app_state
@@ -28,9 +28,9 @@ from astrodisc.app.widgets import (
     link_notes,
     neighbour_cards,
     prediction_text,
+    samp_button,
     show_outcome,
 )
-from astrodisc.base.samp import send_to_samp
 from astrodisc.data.links import sky_links
 from astrodisc.data.sky import SKY_AXES, SKY_FRAMES, has_sky, sky_view
 from astrodisc.discover.selection import selection_statistics
@@ -58,7 +58,6 @@ HIDDEN_METADATA = ("object_id",)
 MAP_KEY, SKY_KEY, PLOT_KEY, GOTO_KEY = "map", "sky", "column_plot", "goto_object"
 PLOT_DEFAULTS = (("period", "amplitude"), ("z_spec", "mag_r"), ("umap_x", "umap_y"))  # the first pair present
 LASSO_KEY, FOCUS_KEY, LAST_VIEW_KEY = app_state.LASSO_KEY, app_state.FOCUS_KEY, app_state.LAST_VIEW_KEY
-SAMP_KEY = "samp_outcome"
 COLOUR_KEY, CLASSES_KEY, RANGE_ON_KEY, RANGE_KEY = "colour_by", "classes", "range_on", "range_of_"
 KEEP_MISSING_KEY = "keep_missing_"  # + the range's column
 SEEDED_KEY, LINK_NOTES_KEY = "_view_seeded_for", "_link_notes"
@@ -214,15 +213,6 @@ def show() -> None:
             selection_mode=("points", "box", "lasso"),
             config=render.CHART_CONFIG,
         )
-
-    def _on_samp() -> None:
-        picked = st.session_state.get(LASSO_KEY) or []
-        try:
-            clients = send_to_samp(catalog.loc[picked], f"{info.name} selection")
-        except UserError as err:
-            st.session_state[SAMP_KEY] = (False, f"Not sent: {err}")
-            return
-        st.session_state[SAMP_KEY] = (True, f"Sent {len(picked)} objects to {clients} SAMP client(s)")
 
     # ---- sidebar: colouring and filters -------------------------------------------------------------------------
 
@@ -597,14 +587,7 @@ def show() -> None:
             table = catalog.loc[picked, [c for c in SUMMARY_COLUMNS if c in catalog]]
             st.dataframe(table, hide_index=True, key="lasso_table")
             download_buttons(catalog.loc[picked], f"{info.name}-selection", key="selection_download")
-            if public_mode.offline_only("Sending to TOPCAT / Aladin (SAMP)"):
-                st.button(
-                    "Send to TOPCAT / Aladin (SAMP)",
-                    key="samp_send",
-                    on_click=_on_samp,
-                    help="Needs a SAMP hub on this machine: TOPCAT and Aladin start one",
-                )
-                show_outcome(SAMP_KEY)
+            samp_button(catalog.loc[picked], f"{info.name} selection", key="samp_send")
             if view is galaxy_view:
                 galaxy_view.selection_gallery(current, picked)
             more_like_section(current, picked, "more_like_selection", list(SUMMARY_COLUMNS), _select_rows)
