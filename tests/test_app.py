@@ -788,3 +788,36 @@ def test_more_like_candidates_go_to_samp_with_their_likeness_or_say_what_to_star
     at.button(key="more_like_object_samp").click().run()
     assert not at.exception
     assert any("Not sent" in e.value and "start TOPCAT or Aladin" in e.value for e in at.error)
+
+
+def test_the_map_colours_by_the_annotators_labels_interest_and_predicted_interest(tiny_data, monkeypatch, tmp_path):
+    """After ana labels on the Label page, the Map page offers her labels (a new class name too), her interest
+    scores and the interest the learning queue predicts from them as colourings, each drawn on the map."""
+    at = _label_page(monkeypatch, tiny_data, tmp_path)
+    catalog = load_artifacts(tiny_data.artifact_dir).catalog
+    first = _shown_object(at)
+    at.selectbox(key="label_class").set_value("a new class…").run()
+    at.text_input(key="label_new_class").input("odd one").run()
+    at.button_group(key="label_interest").set_value(5).run()
+    at.button(key="save").click().run()
+    at.switch_page("pages/map.py").run()
+    offered = at.sidebar.selectbox(key="colour_by").options
+    assert {"labels (ana)", "interest (ana)", "predicted interest (ana)"} <= set(offered)
+    row = int(catalog.index[catalog["object_id"] == first][0])
+
+    at.sidebar.selectbox(key="colour_by").set_value("labels (ana)").run()
+    traces = _map_traces(at)
+    assert [int(r) for r in traces["odd one"].customdata] == [row]  # the new class name, on its object
+
+    at.sidebar.selectbox(key="colour_by").set_value("interest (ana)").run()
+    traces = _map_traces(at)
+    assert [int(r) for r in traces["interest (ana)"].customdata] == [row] and list(
+        traces["interest (ana)"].marker.color
+    ) == [5]
+    assert len(traces["no interest (ana)"].customdata) == len(catalog) - 1
+
+    at.sidebar.selectbox(key="colour_by").set_value("predicted interest (ana)").run()
+    predicted = _map_traces(at)["predicted interest (ana)"]
+    colour = dict(zip((int(r) for r in predicted.customdata), predicted.marker.color, strict=True))
+    assert len(colour) == len(catalog) and 0.0 <= min(colour.values()) and max(colour.values()) <= 5.0
+    assert colour[row] == max(colour.values())  # the object scored 5 is the one predicted most interesting

@@ -17,6 +17,7 @@ import streamlit as st
 
 from astrodisc.app import public_mode
 from astrodisc.app import state as app_state
+from astrodisc.app.annotator_colours import remember_annotator
 from astrodisc.app.label_keys import label_keys
 from astrodisc.app.more_like import more_like_section
 from astrodisc.app.page_text import inert
@@ -68,6 +69,7 @@ def show() -> None:
     if not annotator:
         st.info("Enter your name in the sidebar to start (or resume) a labeling session.")
         st.stop()
+    remember_annotator(annotator)
     session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
     skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
     index = app_state.catalogue_index(current)

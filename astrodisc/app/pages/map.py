@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from astrodisc.app import column_plot, view_link
+from astrodisc.app import annotator_colours, column_plot, view_link
 from astrodisc.app import figures as render
 from astrodisc.app import galaxies as galaxy_view
 from astrodisc.app import state as app_state
@@ -317,9 +317,8 @@ def show() -> None:
 
     spaces = [s for s in view.SPACES if s in artifacts.embeddings]
     max_k = min(30, max(1, len(catalog) - 1))
-    colours: list[str] = [c for c in FIRST_COLOURS if c in catalog] + sorted(
-        c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id"
-    )
+    colours: list[str] = [c for c in FIRST_COLOURS if c in catalog] + annotator_colours.colour_columns()
+    colours += sorted(c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id")
     classes = sorted(render.category_names(catalog["label"], "label").unique())
     numeric = [
         c
@@ -428,6 +427,9 @@ def show() -> None:
     focus = st.session_state.get(FOCUS_KEY)
     if focus:
         shown = shown[shown.index.isin(focus)]
+    labels_token: tuple = ()
+    if colour_by in annotator_colours.colour_columns():
+        shown, labels_token = annotator_colours.with_colour(current, shown, colour_by)
     linked_lasso = st.session_state.pop(LINKED_LASSO_KEY, None)
     if linked_lasso:  # the objects a linked box or lasso holds, among those drawn as markers (as plotly selects)
         drawn = render.drawn_points(shown)
@@ -528,7 +530,17 @@ def show() -> None:
         if focus:
             st.button("Show the whole map", key="unfocus", on_click=_on_unfocus)
         picked = st.session_state.get(LASSO_KEY) or []
-        view_key = (colour_by, class_filter, filter_column, low, high, keep_missing, tuple(focus or ()), bool(pictures))
+        view_key = (
+            colour_by,
+            class_filter,
+            filter_column,
+            low,
+            high,
+            keep_missing,
+            tuple(focus or ()),
+            bool(pictures),
+            labels_token,
+        )
         figure_of = (current.artifact_set.label, (current.artifact_set.path / "manifest.json").stat().st_mtime)
 
         zoom = view_link.parse_zoom(st.query_params.get(view_link.ZOOM))  # the link's: ((x0, x1), (y0, y1))
