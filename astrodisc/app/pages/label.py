@@ -145,8 +145,8 @@ def show() -> None:
             _save(label=action.get("label") or None, interest=action.get("interest"), note=note)
         elif kind == "unsure":
             _save(unsure=True, note=note)
-        else:
-            {"skip": _on_skip, "back": _on_back, "undo": _on_undo}[str(kind)]()
+        else:  # anything else a page could send is no action
+            {"skip": _on_skip, "back": _on_back, "undo": _on_undo}.get(str(kind), lambda: None)()
 
     def _on_undo() -> None:
         undone = db.undo(annotator, session)
