@@ -117,7 +117,7 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     # a k-NN on any sensible representation beats guessing the median redshift
     assert result["photo_z"]["knn"]["eta"]["mean"] < 0.5
     assert 0.0 <= result["similarity"]["precision_at_10"]["mean"] <= 1.0
-    for name in ("learned", "pixel_isolation_forest"):
+    for name in ("learned", "pixel_isolation_forest", "arc_signal_early_types"):
         assert 0.0 <= result["anomaly"][name]["lens_auroc"] <= 1.0
     assert -1.0 <= result["rediscovery"]["spiral_subclasses"]["ari"] <= 1.0
     bars = result["structure"]["bar"]  # the hidden truth's structures, probed on the embedding and the pixels

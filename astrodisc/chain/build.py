@@ -97,6 +97,7 @@ from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
 from astrodisc.chain.clusters import SIZE_FRACTIONS, class_subclusters, find_groups
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
+from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, arc_signal
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.image_quality import image_quality
 from astrodisc.data.open_store import Store, open_store
@@ -284,7 +285,7 @@ def _build_locked(
     )
     measured = chain.run(
         "quality",
-        {"dataset": dataset_digest(dataset_dir), "code": _code_digest("data.image_quality")},
+        {"dataset": dataset_digest(dataset_dir), "code": _code_digest("data.image_quality", "data.arcs")},
         lambda: _quality_stage(store, work),
     )
     chain.run(
@@ -660,8 +661,19 @@ def _vote_chunk(
 
 
 def _quality_stage(store: Store, out_dir: Path) -> list[Path]:
-    """The cutouts' data-quality columns (``data.image_quality``); no columns for stores without pictures."""
-    frame = image_quality(store.cutouts) if isinstance(store, GalaxyStore) else pd.DataFrame(index=range(len(store)))
+    """What the build measures in the pixels: the cutouts' data-quality columns (``data.image_quality``) and,
+    for 3-band flux cutouts whose catalogue gives each band's PSF and sky noise, ``arc_signal``
+    (``data.arcs``); no columns for stores without pictures."""
+    if not isinstance(store, GalaxyStore):
+        return [_save_stage_frame(out_dir, "quality", pd.DataFrame(index=range(len(store))))]
+    frame = image_quality(store.cutouts)
+    psf = [f"psf_fwhm_{b}" for b in store.info.bands]
+    sky = [f"sky_sigma_{b}" for b in store.info.bands]
+    if store.imaging.is_flux and len(store.info.bands) == 3 and set(psf + sky) <= set(store.objects.columns):
+        scale = store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
+        frame["arc_signal"] = arc_signal(
+            store.cutouts, store.objects[psf].to_numpy(float), store.objects[sky].to_numpy(float), scale
+        )
     return [_save_stage_frame(out_dir, "quality", frame)]
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from astropy import units as u
 from astropy.coordinates import SkyCoord
@@ -64,6 +65,7 @@ from astrodisc.learn.galaxy_augment import AugmentConfig
 from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_fraction
 
 ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
+LENS_HOST_CLASSES = ("elliptical",)  # strong lenses are massive early types: the arc search looks around these
 
 MIN_REDSHIFTS = 50  # fewer known redshifts: no photo-z section
 
@@ -128,7 +130,9 @@ def evaluate_galaxies(
     if has_truth(store):
         truth = read_truth(store)
         sections |= {
-            "anomaly": functools.partial(_anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth),
+            "anomaly": functools.partial(
+                _anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth, lens_score(art.catalog)
+            ),
             "active_learning": functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
             "lens_search": functools.partial(_lens_search, art, space, truth),
             "rediscovery": lambda: {"spiral_subclasses": rediscovery(art, "spiral", truth["subclass"].to_numpy())},
@@ -356,14 +360,27 @@ def pixel_pca(data: ImageData, components: int = 50) -> np.ndarray:
     return PCA(min(components, *pixels.shape), random_state=0).fit_transform(pixels)
 
 
-def _anomaly(score: np.ndarray, reduced: np.ndarray, truth) -> dict:
-    """Lens AUROC and precision@50 of the learned anomaly score and of an Isolation Forest on the pixels'
-    PCA(50) ``reduced``, overall and per arc S/N bin (negatives: objects with no injected anomaly)."""
+def lens_score(catalog: pd.DataFrame) -> np.ndarray | None:
+    """(N,) the arc search of a lens hunter: the build's ``arc_signal`` (``data.arcs``) among the galaxies the
+    build predicts (k-NN over the survey's morphology labels, no lens label) to be of a ``LENS_HOST_CLASSES``
+    class, ranked first, then everything else by ``arc_signal``; None without ``arc_signal``."""
+    if "arc_signal" not in catalog:
+        return None
+    host = catalog["pred_label"].astype(object).isin(LENS_HOST_CLASSES).to_numpy() if "pred_label" in catalog else 0
+    return np.nan_to_num(catalog["arc_signal"].to_numpy(dtype=float), nan=-1e6) + 1e6 * host
+
+
+def _anomaly(score: np.ndarray, reduced: np.ndarray, truth, arcs: np.ndarray | None = None) -> dict:
+    """Lens AUROC and precision@50 of the learned anomaly score, of an Isolation Forest on the pixels' PCA(50)
+    ``reduced`` and of the arc search ``arcs`` (``lens_score``), overall and per arc S/N bin (negatives: objects
+    with no injected anomaly)."""
     baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
     kind = truth["anomaly"].to_numpy()
     snr = truth["arc_snr"].to_numpy()
     out: dict[str, Any] = {}
-    for name, s in (("learned", score), ("pixel_isolation_forest", baseline)):
+    scorers = [("learned", score), ("pixel_isolation_forest", baseline)]
+    scorers += [] if arcs is None else [("arc_signal_early_types", arcs)]
+    for name, s in scorers:
         clean_or_lens = (kind == "none") | (kind == "lens")
         row: dict[str, float | None] = {
             "lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
