@@ -1,6 +1,6 @@
 """The map coloured by one annotator's work: their labels (new class names included), their interest scores
 and the interest the learning queue predicts from them (``active_learning.InterestModel``). The Label page
-remembers the annotator's name for the session (``remember_annotator``); the Map page then offers the three
+remembers the annotator's name for the session (``state.remember_annotator``); the Map page then offers the three
 colourings (``colour_columns``) and adds the chosen one to the objects it draws (``with_colour``).
 """
 
@@ -8,32 +8,21 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import streamlit as st
 
 from astrodisc.app import state as app_state
-
-NAME_KEY = "_annotator_name"  # not a widget's key: it outlives the Label page's run
-
-
-def remember_annotator(name: str) -> None:
-    """Keep ``name`` for the session's Map page."""
-    st.session_state[NAME_KEY] = name
 
 
 def colour_columns() -> list[str]:
     """The colourings of the session's annotator, or none before a name was given on the Label page."""
-    name = st.session_state.get(NAME_KEY)
+    name = app_state.remembered_annotator()
     return [f"{what} ({name})" for what in ("labels", "interest", "predicted interest")] if name else []
 
 
 def with_colour(current: app_state.Current, shown: pd.DataFrame, colour: str) -> tuple[pd.DataFrame, tuple]:
     """``shown`` with the column ``colour`` (one of ``colour_columns``) added, and a token that changes when it
     does (the annotator's labels), for the map figure's cache key. Objects not labelled are NaN."""
-    name = str(st.session_state.get(NAME_KEY))
-    dataset = current.store.info.name
-    mine = app_state.label_db().latest(dataset, name, columns=("object_id", "label", "interest"))
-    at = app_state.catalogue_index(current).get_indexer(mine["object_id"].astype(str).to_numpy(dtype=object))
-    mine, at = mine[at >= 0], at[at >= 0]
+    name = app_state.remembered_annotator()
+    mine, at = app_state.annotator_labels(current, name, ("object_id", "label", "interest"))
     n = len(current.artifacts.catalog)
     if colour.startswith("labels"):
         values = pd.Series(pd.NA, index=range(n), dtype="string")

@@ -13,7 +13,6 @@ from astrodisc.app.page_text import inert
 from astrodisc.errors import UserError
 from astrodisc.labels.database import INTEREST_SCORES, Label, manifest_versions
 
-ANNOTATOR_KEY = "annotator"  # the Label page's name field: one name for both
 OUTCOME_KEY = "label_selection_outcome"
 
 
@@ -21,7 +20,7 @@ def label_selection_section(current: app_state.Current, rows: list[int]) -> None
     """An expander that labels catalogue ``rows`` with one class; says what it stored (or why not)."""
     with st.expander(f"Label these {len(rows):,}"):
         with st.form("label_selection"):
-            st.text_input("Annotator", value=st.session_state.get(ANNOTATOR_KEY, ""), key="sel_annotator")
+            st.text_input("Annotator", value=app_state.remembered_annotator(), key="sel_annotator")
             st.selectbox(
                 "Class", list(current.store.info.classes), index=None, accept_new_options=True, key="sel_class"
             )

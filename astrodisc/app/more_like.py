@@ -1,7 +1,7 @@
-""" "More like these" on the Map page: from a clicked object or a box/lasso selection, the interest model's
-classifier (``active_learning.more_like``) ranks every other object by how like the examples it is, against
-the survey at large; the first ``SHOWN`` candidates are listed with their likeness, exported with it, and can
-become the map's selection.
+""" "More like these" on the Map and Label pages: from a clicked object, a box/lasso selection or an annotator's
+labels, the interest model's classifier (``active_learning.more_like``) ranks every other object by how like the
+examples it is, against the survey at large (or given counter-examples); the first ``SHOWN`` candidates are listed
+with their likeness, exported with it, and can become the map's selection.
 """
 
 from __future__ import annotations

@@ -125,6 +125,29 @@ def catalogue_index(current: Current) -> pd.Index:
     return _catalogue_index(str(path), _manifest_stamp(current.artifact_set))
 
 
+ANNOTATOR_KEY = "annotator"  # the Label page's name field
+ANNOTATOR_NAME_KEY = "_annotator_name"  # not a widget's key: it outlives the Label page's run
+
+
+def remember_annotator(name: str) -> None:
+    """Keep the Label page's annotator ``name`` for the session's other pages (a widget's own state goes when
+    its page is left)."""
+    st.session_state[ANNOTATOR_NAME_KEY] = name
+
+
+def remembered_annotator() -> str:
+    """The name last given on the Label page in this session (its field's own state while it has one), or ""."""
+    return str(st.session_state.get(ANNOTATOR_KEY) or st.session_state.get(ANNOTATOR_NAME_KEY) or "")
+
+
+def annotator_labels(current: Current, annotator: str, columns: tuple[str, ...]) -> tuple[pd.DataFrame, np.ndarray]:
+    """``annotator``'s standing labels (``columns``, object_id first) of objects in the current catalogue, and
+    those objects' catalogue rows."""
+    mine = label_db().latest(current.store.info.name, annotator, columns=columns)
+    at = catalogue_index(current).get_indexer(mine["object_id"].astype(str).to_numpy(dtype=object))
+    return mine[at >= 0], at[at >= 0]
+
+
 @st.cache_resource(max_entries=8)
 def _hunt_features(path: str, stamp: float) -> HuntFeatures:
     art = _load(path, stamp)

@@ -138,7 +138,7 @@ class InterestModel:
     def __init__(self, features: HuntFeatures):
         self.features = features
         self.scores: dict[int, float] = {}  # catalogue row -> interest 0-5 the model was fitted on
-        self.predicted: np.ndarray | None = None  # (N,) P(interesting), None until both sides are scored
+        self.predicted: np.ndarray | None = None  # (N,) P(interesting), None until something is scored above 0
         self.lock = threading.Lock()
         self._ranked: tuple[np.ndarray, np.ndarray] | None = None  # (anomaly score, its rank) last asked for
 
@@ -157,7 +157,7 @@ class InterestModel:
         if self._ranked is None or not np.array_equal(self._ranked[0], anomaly_score, equal_nan=True):
             self._ranked = (anomaly_score.copy(), anomaly_rank(anomaly_score))  # a sort: kept while the score is
         if self.predicted is None:
-            return self._ranked[1]
+            return self._ranked[1].copy()  # the caller's to change (a hunt marks what it reviewed): not the cache
         return BLEND * self.predicted + (1.0 - BLEND) * self._ranked[1]
 
 
@@ -212,9 +212,12 @@ def reasons(
     """Why each of ``rows`` stands where it does in the learning queue: its anomaly rank among N (1 = most
     anomalous), its predicted interest, and the scored object nearest to it in ``embedding`` (N, D unit rows)
     with the score it was given; ``names`` gives each row's object id."""
-    order = np.argsort(-np.nan_to_num(np.asarray(anomaly_score, float), nan=-np.inf), kind="stable")
-    place = np.empty(len(order), int)
-    place[order] = np.arange(1, len(order) + 1)
+    score = np.nan_to_num(np.asarray(anomaly_score, float), nan=-np.inf)
+    everything = np.arange(len(score))
+    place = {  # 1 + those ahead of it in the anomaly queue (a higher score, or the same and an earlier row)
+        int(r): 1 + int(np.count_nonzero((score > score[r]) | ((score == score[r]) & (everything < r))))
+        for r in np.asarray(rows, int)
+    }
     scored = np.array(list(model.scores), int)
     nearest = (
         scored[np.argmax(np.asarray(embedding[rows], np.float32) @ np.asarray(embedding[scored], np.float32).T, axis=1)]

@@ -42,6 +42,7 @@ from sklearn.preprocessing import StandardScaler
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
+from astrodisc.discover.active_learning import hunt_features
 from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.galaxy_structure import structure_section
@@ -420,5 +421,5 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
             for q in queries
         ]
         out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
-    out["more_like_these"] = more_like_figures(art, is_lens)
+    out["more_like_these"] = more_like_figures(hunt_features(art.embeddings, art.catalog), is_lens)
     return out

@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from astrodisc.chain.artifacts import Artifacts, load_artifacts
+from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.open_store import open_store
 from astrodisc.data.truth import read_truth
-from astrodisc.discover.active_learning import BLEND, hunt_features, more_like, simulate_user
+from astrodisc.discover.active_learning import BLEND, HuntFeatures, hunt_features, more_like, simulate_user
 
 
 def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
@@ -52,14 +52,16 @@ def hunt_section(artifacts_dir: Path) -> dict:
     return active_learning_section(Path(artifacts_dir), interesting_in_truth(truth))
 
 
-def more_like_figures(art: Artifacts, members: np.ndarray, examples: int = 5, draws: int = 3, top: int = 50) -> dict:
+def more_like_figures(
+    features: HuntFeatures, members: np.ndarray, examples: int = 5, draws: int = 3, top: int = 50
+) -> dict:
     """ "More like these" from ``examples`` objects of one kind (``members``, (N,) bool) drawn at random (seeded,
     ``draws`` times): the share of that kind among the ``top`` objects ``active_learning.more_like`` ranks first,
-    the examples left out of the ranking, and the share of the kind's other members found there."""
+    the examples left out of the ranking, and the share of the kind's other members found there; ``features``:
+    ``active_learning.hunt_features`` of the artifact set."""
     pool = np.flatnonzero(members)
     if len(pool) < examples:
         return {"examples": examples, "draws": 0, "members": int(len(pool))}
-    features = hunt_features(art.embeddings, art.catalog)
     rng = np.random.default_rng(0)
     shares, recalls = [], []
     for _ in range(draws):
@@ -81,5 +83,6 @@ def more_like_figures(art: Artifacts, members: np.ndarray, examples: int = 5, dr
 def more_like_kinds(artifacts_dir: Path, kinds: np.ndarray) -> dict:
     """``more_like_figures`` for each injected rare kind (``kinds``: (N,) names, "" or "none" for the rest)."""
     art = load_artifacts(artifacts_dir)
+    features = hunt_features(art.embeddings, art.catalog)
     names = sorted({k for k in kinds.tolist() if isinstance(k, str) and k not in ("", "none")})
-    return {name: more_like_figures(art, kinds == name) for name in names}
+    return {name: more_like_figures(features, kinds == name) for name in names}

@@ -17,7 +17,6 @@ import streamlit as st
 
 from astrodisc.app import public_mode
 from astrodisc.app import state as app_state
-from astrodisc.app.annotator_colours import remember_annotator
 from astrodisc.app.label_keys import label_keys
 from astrodisc.app.more_like import more_like_section
 from astrodisc.app.page_text import inert
@@ -37,7 +36,8 @@ from astrodisc.labels.database import (
     manifest_versions,
 )
 
-ANNOTATOR_KEY, SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "annotator", "label_session", "label_skipped", "label_message"
+ANNOTATOR_KEY = app_state.ANNOTATOR_KEY
+SESSION_KEY, SKIPPED_KEY, MESSAGE_KEY = "label_session", "label_skipped", "label_message"
 CLASS_KEY, NEW_CLASS_KEY, INTEREST_KEY, NOTE_KEY = "label_class", "label_new_class", "label_interest", "label_note"
 IMPORT_KEY = "label_import_asked"
 HISTORY_KEY, REVISIT_KEY = "label_history", "label_revisit"  # objects acted on this session; one stepped back to
@@ -69,7 +69,7 @@ def show() -> None:
     if not annotator:
         st.info("Enter your name in the sidebar to start (or resume) a labeling session.")
         st.stop()
-    remember_annotator(annotator)
+    app_state.remember_annotator(annotator)
     session = st.session_state.setdefault(SESSION_KEY, uuid.uuid4().hex[:12])
     skipped: list[str] = st.session_state.setdefault(SKIPPED_KEY, [])
     index = app_state.catalogue_index(current)
@@ -221,7 +221,7 @@ def show() -> None:
         more = st.expander("More like this, or like your labels", key="label_more_like", on_change="rerun")
         if more.open:  # read only while open: it is not part of a label's rerun
             with more:
-                _more_like(current, db, annotator, row)
+                _more_like(current, annotator, row)
     with left:
         view.object_view(current, row)
 
@@ -317,14 +317,12 @@ def _known(db: LabelDB, dataset: str, annotator: str, object_id: str | None) -> 
     }
 
 
-def _more_like(current: app_state.Current, db: LabelDB, annotator: str, row: int) -> None:
+def _more_like(current: app_state.Current, annotator: str, row: int) -> None:
     """ "More like these" from the object shown, or from the objects the annotator labelled with one class
     (against the objects they labelled otherwise); the candidates can become the Map page's selection."""
-    dataset = current.store.info.name
-    mine = db.latest(dataset, annotator, columns=("object_id", "label"))
-    mine = mine[mine["label"].notna()]
-    at = app_state.catalogue_index(current).get_indexer(mine["object_id"].astype(str).to_numpy(dtype=object))
-    mine, at = mine[at >= 0], at[at >= 0]
+    mine, at = app_state.annotator_labels(current, annotator, ("object_id", "label"))
+    labelled = mine["label"].notna().to_numpy()
+    mine, at = mine[labelled], at[labelled]
     given = sorted(mine["label"].astype(str).unique())
     start = st.selectbox("From", ["this object", *[f"your labels {c}" for c in given]], key="more_like_from")
     if start == "this object":

@@ -295,7 +295,7 @@ def show() -> None:
         view = {k: st.query_params[k] for k in view_link.VIEW_PARAMS if k in st.query_params}
         ids = None if rows is None else tuple(catalog.loc[rows, "object_id"].astype(str))
         subset = Subset(
-            info.name, st.session_state.get(SUBSET_NAME_KEY, ""), st.session_state.get("annotator", ""), view, ids
+            info.name, st.session_state.get(SUBSET_NAME_KEY, ""), app_state.remembered_annotator(), view, ids
         )
         try:
             app_state.subset_db().save(subset)

@@ -48,7 +48,6 @@ SIZE_KEY, MERGE_KEY = "subclass_smallest", "subclass_merge"
 BY_VALIDITY = "chosen by validity"
 SMALLEST = {BY_VALIDITY: None, "1 %": 0.01, "2 %": 0.02, "5 %": 0.05, "10 %": 0.1, "20 %": 0.2}
 PICK_KEY, NAME_KEY, ANNOTATOR_KEY, SAVE_KEY = "subclass_pick", "subclass_name", "subclass_annotator", "subclass_saved"
-LABEL_PAGE_ANNOTATOR = "annotator"  # the Label page's annotator field: its name is the default here
 GROUP = "sub-cluster"  # column of the sub-cluster map's table naming each member's group
 COLUMNS_PER_ROW = 3
 SEED = 0
@@ -108,7 +107,7 @@ def show() -> None:
         """Save one sub-cluster as a new label (reruns alone while a name is typed)."""
         st.markdown("#### Save a sub-cluster as a label")
         if ANNOTATOR_KEY not in st.session_state:
-            st.session_state[ANNOTATOR_KEY] = st.session_state.get(LABEL_PAGE_ANNOTATOR) or ""
+            st.session_state[ANNOTATOR_KEY] = app_state.remembered_annotator()  # the Label page's name
         sizes = {g.number: g.size for g in groups}
         pick, name, annotator = st.columns(3)
         pick.selectbox(
