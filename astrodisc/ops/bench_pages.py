@@ -4,9 +4,10 @@ For every artifact set under the data root and every page (Map, Label, Subclasse
 context (no cookies, no session) opens the page's link after the server's warm-up (what ``astrodisc serve`` does at
 start: :func:`astrodisc.app.warm_up.warm_up`) and the time from navigation start until the page has **settled** is
 recorded: Streamlit has finished the script run, every Plotly chart on the page has drawn its data (at least one
-trace with points), every picture has loaded, and the run has drawn its widgets (the sidebar's picker at least; the
-Search page's first content is its choice of what to search with, the Label page's its name field) — nothing
-deferred behind a button. Pages are visited in a fixed order, each in its own context, so each is a first visit. The
+trace with points), no placeholder stands where a chart is still loading (Streamlit loads Plotly lazily), every
+picture has loaded, and the run has drawn its widgets (the sidebar's picker at least; the Search page's first
+content is its choice of what to search with, the Label page's its name field) — nothing deferred behind a button.
+Pages are visited in a fixed order, each in its own context, so each is a first visit. The
 target is 3 s on an idle 2-core machine. Example::
 
     figures = page_figures(Path("data"))
@@ -36,7 +37,8 @@ SETTLED = f"""() => {{
   const pictures = [...main.querySelectorAll('img')];
   const loaded = pictures.every(img => img.complete && img.naturalWidth > 0);
   const inputs = document.querySelectorAll(INPUTS).length;
-  if (!(charts.length + pictures.length + inputs) || !drawn || !loaded) return false;
+  const pending = main.querySelectorAll('[data-testid="stSkeleton"]').length;  // a chart still being loaded
+  if (!(charts.length + pictures.length + inputs) || pending || !drawn || !loaded) return false;
   return performance.now() / 1000;
 }}"""
 
