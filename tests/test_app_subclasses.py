@@ -11,12 +11,13 @@ import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from conftest import DATASET, Fixture, fake_embed
 from streamlit.testing.v1 import AppTest
 from test_app import _figures
 
-from astrodisc.chain import clusters
+from astrodisc.chain import clusters, subclusters
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.chain.build import build_artifacts
 from astrodisc.data.varstars import VarStarStore
@@ -100,7 +101,8 @@ def test_the_page_waits_for_a_class_and_offers_every_space(tiny_data, monkeypatc
         f"{c} (12 members)" for c in ("EW", "RRAB", "DSCT", "SR")
     )
     space = at.selectbox(key="subclass_space")
-    assert space.options == list(artifacts.spaces) and space.value == artifacts.map_space
+    assert space.options == ["as the build split it", "catalogue columns", *artifacts.spaces]
+    assert space.value == "as the build split it"
 
 
 def test_a_class_without_sub_clusters_shows_its_map_and_says_so(tiny_data, monkeypatch, tmp_path):
@@ -220,3 +222,48 @@ def test_the_split_can_be_steered_merged_described_and_shown_on_the_map(split_si
     assert (
         catalog.loc[rows, "subcluster"].nunique() == 2 and catalog.loc[rows, "subcluster"].str.startswith("EW #").all()
     )
+
+
+@pytest.fixture(scope="module")
+def columns_sim(tiny_artifacts: Fixture, tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    """The tiny store with a catalogue column ``ratio`` whose EW values fall into two modes (every other EW star
+    at 8, the rest at 0), built with the fixture's encoder (one centroid per class)."""
+    data_root = tmp_path_factory.mktemp("data-columns")
+    dataset_dir = data_root / DATASET
+    shutil.copytree(
+        tiny_artifacts.dataset_dir, dataset_dir, ignore=shutil.ignore_patterns(tiny_artifacts.artifact_dir.name)
+    )
+    objects = pd.read_parquet(dataset_dir / "objects.parquet")
+    rng = np.random.default_rng(2)
+    ratio = rng.normal(0, 0.3, len(objects))
+    ratio[class_rows(objects, SPLIT_CLASS)[::2]] += 8.0
+    objects.assign(ratio=ratio).to_parquet(dataset_dir / "objects.parquet")
+    model_dir = tmp_path_factory.mktemp("models") / "columns-encoder"
+    model_dir.mkdir()
+    build_artifacts(dataset_dir, model_dir, dataset_dir / model_dir.name, embed=fake_embed, seed=0, progress=False)
+    return Fixture(data_root, dataset_dir, dataset_dir / model_dir.name, tiny_artifacts.n_objects)
+
+
+def test_a_class_splits_in_its_catalogue_columns_as_the_build_split_it(columns_sim, monkeypatch, tmp_path):
+    """Twelve members are few for the criterion's defaults, so they are lowered here; the page then splits EW by
+    ``ratio`` — the column with two modes — as the build did, and the caption names it."""
+    monkeypatch.setattr(subclusters, "MIN_VALUES", 6)
+    monkeypatch.setattr(subclusters, "MIN_PER_COMPONENT", 3)
+    objects = pd.read_parquet(columns_sim.dataset_dir / "objects.parquet")
+    rows = class_rows(objects, SPLIT_CLASS)
+    modes = subclusters.column_modes(subclusters.descriptive_columns(objects.iloc[rows]))
+    assert modes is not None and modes.columns == ("ratio",) and modes.n_groups == 2
+    at = _pick(_page(monkeypatch, columns_sim, tmp_path), SPLIT_CLASS, "catalogue columns")
+    (figure,) = _figures(at, "ratio (scaled)")
+    groups = {t.name: sorted(int(r) for r in t.customdata) for t in figure.data}
+    assert groups == {f"sub-cluster {k}": sorted(rows[modes.groups.labels == k].tolist()) for k in range(2)}
+    assert sorted(rows[::2].tolist()) in groups.values()  # the EW stars at 8 are one sub-cluster
+    assert any("catalogue columns with two modes — ratio (D = " in c.value for c in at.caption)
+    assert at.selectbox(key="subclass_count").value == "chosen by BIC"
+
+    at.multiselect(key="subclass_merge").set_value([0, 1]).run()  # merged: one group
+    assert len(_figures(at, "ratio (scaled)")[0].data) == 1
+    at.multiselect(key="subclass_merge").set_value([]).run()
+    at.selectbox(key="subclass_class").set_value("RRAB").run()  # no column with two modes: the map's space
+    assert any(i.value.startswith("No catalogue column of RRAB has two separated modes") for i in at.info)
+    assert _figures(at, "layout PC 1")

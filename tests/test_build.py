@@ -148,6 +148,10 @@ def test_build_writes_the_artifact_contract_without_reading_truth(dataset, model
     }
     assert m["stages"]["clusters"]["inputs"]["sizes"] == list(SIZE_FRACTIONS) and m["seed"] == 0
     assert m["clusters"]["validity"] > 0.3 and len(m["clusters"]["persistence"]) == m["counts"]["clusters"]
+    split = m["clusters"]["subclusters"]  # how each class was split, and into as many as the catalogue holds
+    assert set(split) == set(cat["label"].dropna()) and {s["basis"] for s in split.values()} <= {"columns", "fused"}
+    for cls, record in split.items():
+        assert cat.loc[cat["label"] == cls, "subcluster"].nunique() == record["n_subclusters"]
     assert set(m["stages"]) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "quality", "catalog"}
     assert all(stage["ran"] and stage["seconds"] >= 0 for stage in m["stages"].values())
     assert m["versions"]["faiss-cpu"] and m["versions"]["umap-learn"]

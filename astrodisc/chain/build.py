@@ -7,9 +7,11 @@ Stages, in order, each reading the files its upstream stages wrote::
     map         stages/map.parquet          umap_x, umap_y of the fused space (astrodisc.chain.maps.fit_map)
     clusters    stages/clusters.parquet     cluster, cluster_prob (astrodisc.chain.clusters: HDBSCAN on an 8-D
                                             UMAP of the mapped space, its size chosen by validity); subcluster,
-                                            subcluster_prob (the same criterion inside each class)
+                                            subcluster_prob (astrodisc.chain.subclusters: in a class's catalogue
+                                            columns where they show two modes, else that criterion inside it)
                 stages/cluster_layout.npy   (N, 8) float32 that layout (the Subclasses page re-splits in it)
-                stages/cluster_choice.json  the criterion's choice: size, validity, each cluster's persistence
+                stages/cluster_choice.json  the criterion's choice: size, validity, each cluster's persistence;
+                                            per class, how its sub-clusters were found
     anomaly     stages/anomaly.parquet      anomaly_score, anomaly_<space> (astrodisc.chain.anomaly)
     labels      stages/labels.parquet       pred_label, pred_prob, mislabel_score (fused-space k-NN vote),
                                             label_distance, ood (distance to the nearest labelled object,
@@ -94,13 +96,15 @@ from astrodisc.chain.anomaly import (
     vote,
 )
 from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
-from astrodisc.chain.clusters import SIZE_FRACTIONS, class_subclusters, find_groups
+from astrodisc.chain.clusters import SIZE_FRACTIONS, find_groups
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
+from astrodisc.chain.subclusters import DESCRIBED_BY_COLUMNS, class_subclusters, descriptive_columns
 from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, arc_signal
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.image_quality import image_quality
 from astrodisc.data.open_store import Store, open_store
+from astrodisc.data.store import ANOMALY_RANK_PREFIX
 from astrodisc.errors import UserError
 
 Embed = Callable[[Store, Path], dict[str, np.ndarray]]
@@ -254,7 +258,7 @@ def _build_locked(
             "sizes": list(params.cluster_sizes),
             "sample_size": params.umap_sample_size,
             "seed": seed,
-            "code": _code_digest("chain.clusters", "chain.maps"),
+            "code": _code_digest("chain.clusters", "chain.subclusters", "chain.maps"),
         },
         lambda: _cluster_stage(store, work, map_space, params, seed),
     )
@@ -536,6 +540,8 @@ def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams,
     )
     layout_path = out_dir / "stages" / CLUSTER_LAYOUT_FILE
     save_npy(layout_path, points)
+    columns = descriptive_columns(store.objects) if store.info.kind in DESCRIBED_BY_COLUMNS else None
+    subclusters, split = class_subclusters(points, store.objects["label"].to_numpy(object), columns, space)
     record = out_dir / "stages" / "cluster_choice.json"
     save_json(
         record,
@@ -545,14 +551,11 @@ def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams,
             "min_cluster_size": groups.min_cluster_size,
             "validity": groups.validity,
             "persistence": list(groups.persistence),
+            "subclusters": split,  # per class: split in its catalogue columns or in the space (chain.subclusters)
         },
     )
     frame = pd.concat(
-        [
-            pd.DataFrame({"cluster": groups.labels, "cluster_prob": groups.probabilities}),
-            class_subclusters(points, store.objects["label"].to_numpy(object)),
-        ],
-        axis=1,
+        [pd.DataFrame({"cluster": groups.labels, "cluster_prob": groups.probabilities}), subclusters], axis=1
     )
     return [_save_stage_frame(out_dir, "clusters", frame), record, layout_path]
 
@@ -570,7 +573,9 @@ def _anomaly_stage(out_dir: Path, spaces: list[str], k: int, runner: Runner) -> 
             k=k,
         )
         ranks[space] = percentile_rank(np.concatenate([np.empty(0), *distances]))
-    frame = pd.DataFrame({"anomaly_score": combine_ranks(ranks), **{f"anomaly_{s}": r for s, r in ranks.items()}})
+    frame = pd.DataFrame(
+        {"anomaly_score": combine_ranks(ranks), **{f"{ANOMALY_RANK_PREFIX}{s}": r for s, r in ranks.items()}}
+    )
     return [_save_stage_frame(out_dir, "anomaly", frame)]
 
 

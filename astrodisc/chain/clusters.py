@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import hdbscan
 import numpy as np
-import pandas as pd
 from sklearn.neighbors import NearestNeighbors
 
 from astrodisc.chain.maps import MIN_MAP_OBJECTS, fit_map
@@ -164,22 +163,3 @@ def subcluster_map(points: np.ndarray, *, sizes: tuple[float, ...] = SIZE_FRACTI
     else:
         xy = np.zeros((len(points), 2))
     return SubclusterMap(xy.astype(np.float32), points, groups)
-
-
-def subcluster_name(cls: str, number: int) -> str:
-    """How a sub-cluster is named in the catalogue's ``subcluster`` column: "M #0"."""
-    return f"{cls} #{number}"
-
-
-def class_subclusters(points: np.ndarray, labels: np.ndarray) -> pd.DataFrame:
-    """The build's sub-clusters of every class: for (N, d) survey layout ``points`` and (N,) catalogue ``labels``,
-    the columns ``subcluster`` (:func:`subcluster_name`; None for unlabelled objects) and ``subcluster_prob``."""
-    names = np.full(len(labels), None, dtype=object)
-    strength = np.zeros(len(labels), dtype=np.float32)
-    known = pd.notna(labels)
-    for cls in sorted({str(c) for c in labels[known]}):
-        rows = np.flatnonzero(known & (labels.astype(str) == cls))
-        found = subcluster_map(points[rows]).groups
-        names[rows] = [subcluster_name(cls, max(k, 0)) for k in found.labels.tolist()]
-        strength[rows] = found.probabilities
-    return pd.DataFrame({"subcluster": names, "subcluster_prob": strength})

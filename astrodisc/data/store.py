@@ -29,6 +29,7 @@ CATALOG_ADDED_COLUMNS: tuple[str, ...] = (
     "label_distance",
     "ood",
 )  # the columns the build adds to a store's object table (so a store's own columns may not use them)
+ANOMALY_RANK_PREFIX = "anomaly_"  # and one anomaly rank per embedding space: anomaly_<space>
 
 
 @dataclass(frozen=True)

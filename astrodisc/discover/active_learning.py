@@ -38,6 +38,7 @@ from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 
 from astrodisc.data.image_quality import QUALITY_COLUMNS
+from astrodisc.data.store import ANOMALY_RANK_PREFIX
 
 BLEND = 0.7  # weight of the predicted interest once it can be fitted
 C = 1.0  # inverse L2 strength of the logistic regression on standardised columns
@@ -121,7 +122,9 @@ def hunt_features(embeddings: Mapping[str, np.ndarray], catalog: pd.DataFrame) -
     """The interest model's features of an artifact set: each embedding space (N, D), the per-space anomaly
     ranks (``anomaly_<space>`` columns) and the data-quality columns the build measured, when present."""
     blocks: dict[str, np.ndarray] = {f"embedding {space}": embeddings[space] for space in sorted(embeddings)}
-    ranks = [f"anomaly_{space}" for space in sorted(embeddings) if f"anomaly_{space}" in catalog]
+    ranks = [
+        f"{ANOMALY_RANK_PREFIX}{space}" for space in sorted(embeddings) if f"{ANOMALY_RANK_PREFIX}{space}" in catalog
+    ]
     if ranks:
         blocks["anomaly ranks"] = catalog[ranks].to_numpy(np.float32)
     quality = [c for c in QUALITY_COLUMNS if c in catalog and catalog[c].notna().any()]

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from astrodisc.data.period_search import MIN_POINTS, fold
-from astrodisc.data.store import CATALOG_ADDED_COLUMNS
+from astrodisc.data.store import ANOMALY_RANK_PREFIX, CATALOG_ADDED_COLUMNS
 from astrodisc.data.varstars import LightCurve
 from astrodisc.errors import UserError
 from astrodisc.labels.database import Label
@@ -272,7 +272,9 @@ def what_sets_apart(catalog: pd.DataFrame, members: np.ndarray, rest: np.ndarray
     said as a ratio."""
     found = []
     for column in catalog.columns:
-        if column in NOT_DESCRIPTIVE or not pd.api.types.is_numeric_dtype(catalog[column]):
+        if column in NOT_DESCRIPTIVE or str(column).startswith(ANOMALY_RANK_PREFIX):
+            continue
+        if not pd.api.types.is_numeric_dtype(catalog[column]):
             continue
         values = pd.to_numeric(catalog[column], errors="coerce").to_numpy(dtype=float)
         inside, outside = values[members], values[rest]

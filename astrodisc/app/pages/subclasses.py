@@ -1,8 +1,10 @@
-"""Subclasses page: pick a class and an embedding space; the class's members are split without labels by the
-criterion of :mod:`astrodisc.chain.clusters` — in the map's space the build has already done it (read at once),
-in another space their own layout is made first (with a spinner). The smallest sub-cluster can be set instead
-of chosen by validity, sub-clusters merged, a point clicked to open its object on the map, and the main map
-coloured by the build's sub-clusters. Each sub-cluster is shown side by side: its size and persistence, what
+"""Subclasses page: pick a class; its members are split without labels as the build split them — for variable
+stars and catalogues in the catalogue columns whose values fall into two separated modes (a Gaussian mixture, its
+size by BIC: :mod:`astrodisc.chain.subclusters`), else by the criterion of :mod:`astrodisc.chain.clusters` in the
+map's space (read at once) — or in the columns or any embedding space picked here (another space's own layout is
+made first, with a spinner). The number of sub-clusters (columns) or the smallest sub-cluster (a layout) can be
+set instead of chosen, sub-clusters merged, a point clicked to open its object on the map, and the main map
+coloured by the build's sub-clusters. Each sub-cluster is shown side by side: its size and stability, what
 sets it apart (the catalogue columns that differ most from the rest of the class), what its members look like
 (median folded light curve and mean spectrum, or a gallery of galaxies) and, in the colours of the sub-cluster
 map, their metadata distributions. A sub-cluster can be downloaded, or saved as a new named label, which the
@@ -25,8 +27,16 @@ from astrodisc.app.page_text import inert
 from astrodisc.app.pages.map import follow_to_map, open_map
 from astrodisc.app.panels import view_for
 from astrodisc.app.widgets import download_buttons, show_outcome
-from astrodisc.chain import clusters
+from astrodisc.chain import clusters, subclusters
 from astrodisc.chain.artifacts import Artifacts
+from astrodisc.chain.subclusters import (
+    COLUMNS,
+    DESCRIBED_BY_COLUMNS,
+    ColumnModes,
+    column_modes,
+    descriptive_columns,
+    luminosity_columns,
+)
 from astrodisc.discover.subclasses import (
     NOISE,
     Subcluster,
@@ -44,9 +54,21 @@ from astrodisc.errors import UserError
 from astrodisc.labels.database import manifest_versions
 
 CLASS_KEY, SPACE_KEY, MAP_KEY = "subclass_class", "subclass_space", "subclass_map"
-SIZE_KEY, MERGE_KEY = "subclass_smallest", "subclass_merge"
+SIZE_KEY, COUNT_KEY, MERGE_KEY = "subclass_smallest", "subclass_count", "subclass_merge"
 BY_VALIDITY = "chosen by validity"
 SMALLEST = {BY_VALIDITY: None, "1 %": 0.01, "2 %": 0.02, "5 %": 0.05, "10 %": 0.1, "20 %": 0.2}
+SIZE_HELP = (
+    "By validity: of the sizes 0.5–10 % of the class, the one whose sub-clusters are densest and best "
+    "separated (DBCV). A share fixes the smallest sub-cluster instead: larger, fewer sub-clusters."
+)
+BY_BIC = "chosen by BIC"
+COUNTS: dict[str, int | None] = {BY_BIC: None, **{str(k): k for k in range(2, subclusters.MAX_COMPONENTS + 1)}}
+COUNT_HELP = (
+    "By BIC: the number of components of a Gaussian mixture over the columns with two modes that best balances "
+    "fit and size. A number fixes it instead."
+)
+AS_BUILT = "as the build split it"
+COLUMNS_OPTION = "catalogue columns"
 PICK_KEY, NAME_KEY, ANNOTATOR_KEY, SAVE_KEY = "subclass_pick", "subclass_name", "subclass_annotator", "subclass_saved"
 GROUP = "sub-cluster"  # column of the sub-cluster map's table naming each member's group
 COLUMNS_PER_ROW = 3
@@ -61,6 +83,25 @@ def _layout(_artifacts: Artifacts, root: str, built: str, cls: str, space: str) 
     if space == _artifacts.map_space:
         return np.asarray(_artifacts.cluster_layout[rows])
     return clusters.layout(np.asarray(_artifacts.embeddings[space][rows]), seed=SEED)
+
+
+def _how_split(cls: str, found: clusters.SubclusterMap, modes: ColumnModes | None, how: str, chosen: str) -> str:
+    """One line on how the class was split: in which columns (``modes``) or layout (``how``), into how many
+    groups, and how their number or smallest size was ``chosen``."""
+    n, n_groups = len(found.labels), found.n_clusters
+    plural = "s" * (n_groups != 1)
+    if modes is not None:
+        columns = ", ".join(f"{c} (D = {d:.1f})" for c, d in zip(modes.columns, modes.separation, strict=True))
+        return (
+            f"{n:,} {cls} members, split in their catalogue columns with two modes — {columns} — by a Gaussian "
+            f"mixture of {n_groups} component{plural} ({chosen}); a member without a value is placed by the others; "
+            "drawn on the two most separated columns · click a point to open it"
+        )
+    return (
+        f"{n:,} {cls} members, split in {how}: {n_groups} sub-cluster{plural} · smallest "
+        f"{found.groups.min_cluster_size} ({chosen}; validity {found.groups.validity:.2f}) · members that join by "
+        "their neighbours rather than by density have probability 0 · click a point to open it"
+    )
 
 
 def _cells(n: int) -> list:
@@ -128,7 +169,6 @@ def show() -> None:
 
     st.subheader(f"Sub-classes of {info.name} · {current.artifact_set.model}")
     sizes = class_sizes(catalog)
-    spaces = list(artifacts.spaces)
     left, right = st.columns(2)
     cls = left.selectbox(
         "Class",
@@ -138,18 +178,22 @@ def show() -> None:
         placeholder="choose a class to split",
         format_func=lambda c: f"{c} ({sizes[c]:,} members)",
     )
-    space = right.selectbox(
-        "Embedding space",
-        spaces,
-        index=spaces.index(artifacts.map_space),
+    build_split = artifacts.manifest.get("clusters", {}).get("subclusters", {})
+    described = store.kind in DESCRIBED_BY_COLUMNS
+    bases = [AS_BUILT, *([COLUMNS_OPTION] if described else []), *artifacts.spaces]
+    basis = right.selectbox(
+        "Split in",
+        bases,
         key=SPACE_KEY,
-        help="The map's space by default. Each space sees other traits: on the variable-star demo "
-        "the spectra space separates the Mira subtypes better than the fused one.",
+        help="As the build split the class: in its catalogue columns where some column's values fall into two "
+        "separated modes (variable stars and catalogues), else in the map's space. Or pick the columns or any "
+        "embedding space: each sees other traits.",
     )
     if cls is None:
         st.info(
-            "Pick a class: its members are clustered again, without labels, on their own map of the chosen space; "
-            "each sub-cluster then shows what its members look like."
+            "Pick a class: its members are split again, without labels — in the catalogue columns that show two "
+            "modes among them, or on their own map of an embedding space; each sub-cluster then shows what its "
+            "members look like."
         )
         st.stop()
     rows = class_rows(catalog, cls)
@@ -159,25 +203,38 @@ def show() -> None:
             f"members, so a class needs at least {clusters.MIN_GROUPED}."
         )
         st.stop()
-    built = space == artifacts.map_space
-    if not built and not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):  # rate-limited
-        st.stop()
-    with st.spinner(
-        f"Laying out the {len(rows):,} {cls} members in the {space} space (UMAP, up to a minute)…", show_time=True
-    ):
-        points = _layout(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)
-
+    space = build_split.get(cls, {}).get("basis", artifacts.map_space) if basis == AS_BUILT else basis
+    space = COLUMNS if space == COLUMNS_OPTION else space
     size_choice, merge_choice, colour_choice = st.columns([2, 3, 2])
-    smallest = SMALLEST[
-        size_choice.selectbox(
-            "Smallest sub-cluster",
-            list(SMALLEST),
-            key=SIZE_KEY,
-            help="By validity: of the sizes 0.5–10 % of the class, the one whose sub-clusters are densest and best "
-            "separated (DBCV). A share fixes the smallest sub-cluster instead: larger, fewer sub-clusters.",
-        )
-    ]
-    found = clusters.subcluster_map(points, sizes=clusters.SIZE_FRACTIONS if smallest is None else (smallest,))
+    modes = None
+    if space == COLUMNS:
+        count_choice = size_choice.selectbox("Sub-clusters", list(COUNTS), key=COUNT_KEY, help=COUNT_HELP)
+        count = COUNTS[count_choice]
+        modes = column_modes(descriptive_columns(catalog.iloc[rows]), seed=SEED, n_groups=count)
+        if modes is None:
+            st.info(
+                f"No catalogue column of {cls} has two separated modes (Ashman's D over "
+                f"{subclusters.MIN_SEPARATION:g}), or the mixture is best with one group: split in the map's "
+                f"{artifacts.map_space} space instead."
+            )
+            space = artifacts.map_space
+    if modes is not None:
+        found = modes.subcluster_map()
+        axis_titles = (f"{modes.axes[0]} (scaled)", f"{modes.axes[1]} (scaled)" if modes.axes[1] else "")
+        how, chosen = "", "chosen by BIC" if count is None else "set here"
+    else:
+        built = space == artifacts.map_space
+        if not built and not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):
+            st.stop()  # rate-limited
+        with st.spinner(
+            f"Laying out the {len(rows):,} {cls} members in the {space} space (UMAP, up to a minute)…", show_time=True
+        ):
+            points = _layout(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, space)
+        smallest = SMALLEST[size_choice.selectbox("Smallest sub-cluster", list(SMALLEST), key=SIZE_KEY, help=SIZE_HELP)]
+        found = clusters.subcluster_map(points, sizes=clusters.SIZE_FRACTIONS if smallest is None else (smallest,))
+        axis_titles = ("layout PC 1", "layout PC 2")
+        how = f"the build's layout of the {space} space" if built else f"their own UMAP of the {space} space"
+        chosen = "chosen by validity" if smallest is None else "set here"
     merge = merge_choice.multiselect(
         "Merge sub-clusters",
         list(range(found.n_clusters)),
@@ -191,20 +248,14 @@ def show() -> None:
         key="subclass_colour_map",
         on_click=open_map,
         kwargs={"colour": "subcluster"},
-        help="Opens the map coloured by the build's sub-clusters of every class (in the map's space, chosen by "
-        "validity; merges made here are not in it).",
+        help="Opens the map coloured by the build's sub-clusters of every class (as the build split each class; "
+        "merges made here are not in it).",
     )
     groups = subclusters_of(found, rows)
+    described_catalog = catalog.join(luminosity_columns(catalog)) if described else catalog
     names = pd.Series(group_names(found), index=catalog.index[rows])
     colors = render.category_colors(names)
-
-    how = "the build's layout of the map's space" if built else f"their own UMAP of the {space} space"
-    chosen = "chosen by validity" if smallest is None else "set here"
-    st.caption(
-        f"{len(rows):,} {cls} members, split in {how}: {len(groups)} sub-cluster{'s' * (len(groups) != 1)} · "
-        f"smallest {found.groups.min_cluster_size} ({chosen}; validity {found.groups.validity:.2f}) · "
-        "members that join by their neighbours rather than by density have probability 0 · click a point to open it"
-    )
+    st.caption(_how_split(cls, found, modes, how, chosen))
     members_map = catalog.iloc[rows].assign(umap_x=found.xy[:, 0], umap_y=found.xy[:, 1], **{GROUP: names.to_numpy()})
 
     def _on_click() -> None:
@@ -215,7 +266,7 @@ def show() -> None:
             open_map(object_id=str(catalog.at[row, "object_id"]))
 
     st.plotly_chart(
-        render.map_figure(members_map, GROUP, height=420, axis_titles=("layout PC 1", "layout PC 2")),
+        render.map_figure(members_map, GROUP, height=420, axis_titles=axis_titles),
         key=MAP_KEY,
         on_select=_on_click,
         selection_mode="points",
@@ -224,20 +275,21 @@ def show() -> None:
     if found.n_clusters < 2:
         st.info(
             f"One group: in the {space} space the {len(rows):,} {cls} members show no sub-clusters that are "
-            "denser than chance (validity under 0.3). Try another space, or fix the smallest sub-cluster."
+            "denser than chance (validity under 0.3). Try the catalogue columns or another space, or fix the "
+            "smallest sub-cluster."
         )
         st.stop()
 
     st.markdown("#### Sub-clusters side by side")
     for cell, group in zip(_cells(len(groups)), groups, strict=False):
         rest = np.setdiff1d(rows, group.rows)
-        apart = what_sets_apart(catalog, group.rows, rest)
+        apart = what_sets_apart(described_catalog, group.rows, rest)
         persistence = found.groups.persistence[group.number]
         with cell.container(border=True):
             st.markdown(
                 f"<span style='color:{colors[group.name]}'>■</span> **{group.name}** · "
                 f"{group.size:,} members ({group.size / len(rows):.0%} of {inert(cls)}) · "
-                f"persistence {persistence:.2f}",
+                f"{'mean membership' if modes is not None else 'persistence'} {persistence:.2f}",
                 unsafe_allow_html=True,
             )
             if apart and len(rest):

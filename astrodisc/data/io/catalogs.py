@@ -85,6 +85,11 @@ def _labels(column: pd.Series) -> pd.Series:
     return text.map(lambda v: None if pd.isna(v) else str(v).strip() or None).astype(object)
 
 
+def is_error_column(name: str) -> bool:
+    """Whether a column's name says it holds an uncertainty (``e_*``, ``*_err*``, ``*_error``, ``sigma_*``)."""
+    return re.search(r"(^|_)(e|err|error|sigma)(_|$)|_err", name.lower()) is not None
+
+
 def distance_dependent(names: list[str]) -> list[str]:
     """The names that look like apparent magnitudes or fluxes (``mag``, ``*_mag``, ``phot_g_mean_mag``, ``Vmag``,
     ``magMed``, ``w1``, ``flux_*``, ...): they scale with distance, so they split a map by distance rather than by kind.
@@ -92,7 +97,7 @@ def distance_dependent(names: list[str]) -> list[str]:
     found = []
     for name in names:
         low = name.lower()
-        if re.search(r"(^|_)(e|err|error|sigma)(_|$)|_err|color|colour|-|abs", low):
+        if is_error_column(name) or re.search(r"color|colour|-|abs", low):
             continue
         if re.fullmatch(r".*mag|mag.*|.*_mag_.*|.*flux.*|w[1-4]|[ugrizyjhkv]s?", low):
             found.append(name)
