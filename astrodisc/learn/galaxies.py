@@ -280,11 +280,18 @@ def train_head(
     aug: AugmentConfig,
     config: TrainConfig,
     progress: bool = False,
+    initial: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Head, dict]:
     """Fine-tune ``encoder`` with a linear head (or train it from scratch when it is new) on rotated,
-    flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z). Returns
-    the head and the training state of :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
+    flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z). The head
+    starts at ``initial`` ((n_out, F) weights and (n_out,) biases on the backbone features, e.g. a linear probe's:
+    LP-FT, Kumar et al. 2022) when given, else at random. Returns the head and the training state of
+    :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
     head = Head(encoder, n_out)
+    if initial is not None:
+        with torch.no_grad():
+            head.linear.weight.copy_(torch.as_tensor(initial[0], dtype=torch.float32))
+            head.linear.bias.copy_(torch.as_tensor(initial[1], dtype=torch.float32))
     supervised_aug = AugmentConfig(**{**asdict(aug), "noise": False, "redden": False, "size_scale": None})
     gen = torch.Generator().manual_seed(config.seed)
 
