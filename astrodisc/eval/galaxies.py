@@ -112,8 +112,7 @@ def evaluate_galaxies(
         artifacts_dir,
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
-            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps]
-            + (["probe_first"] if config.probe_first else []),  # caches of a random start stay valid
+            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],
         ),
     )
     baselines = baseline_cache(
@@ -205,6 +204,12 @@ class _Runner:
     def _places(self) -> list[tuple[float, int]]:
         return [(f, s) for f in self.config.fractions for s in range(len(self.splits))]
 
+    def _key(self, arm: str, fraction: float, seed: int) -> str:
+        """The cache key of a morphology cell; fine-tuning from the probe is a cell of its own (the rest of a cache
+        made with a random head stays valid)."""
+        lp = "-from-probe" if arm == "finetune" and self.config.probe_first else ""
+        return f"morphology-{arm}{lp}-{fraction}-{seed}"
+
     def _rows(self, fraction: float, seed: int) -> np.ndarray:
         return label_fraction(self.splits[seed].train, fraction, seed)
 
@@ -213,7 +218,7 @@ class _Runner:
         baseline, at every fraction and seed; the k-NN redshift per seed."""
         cells = [
             Cell(
-                f"morphology-{arm}-{fraction}-{seed}",
+                self._key(arm, fraction, seed),
                 functools.partial(
                     linear_probe,
                     features if arm == "probe" else pixels,
@@ -246,7 +251,7 @@ class _Runner:
             for fraction, seed in self._places():
                 cells.append(
                     Cell(
-                        f"morphology-{arm}-{fraction}-{seed}",
+                        self._key(arm, fraction, seed),
                         functools.partial(self._morphology_network, fraction, seed, arm == "finetune"),
                         keep=keep,
                         cost=20 + 300 * fraction,
@@ -320,8 +325,7 @@ class _Runner:
         table: dict[str, dict] = {}
         for arm in FROZEN_ARMS + self.config.trained_arms:
             table[arm] = {
-                str(f): mean_std([done[f"morphology-{arm}-{f}-{seed}"] for seed in seeds])
-                for f in self.config.fractions
+                str(f): mean_std([done[self._key(arm, f, seed)] for seed in seeds]) for f in self.config.fractions
             }
         if "scratch" not in table:
             return table
