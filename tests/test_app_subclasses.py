@@ -259,7 +259,7 @@ def test_a_class_splits_in_its_catalogue_columns_as_the_build_split_it(columns_s
     assert groups == {f"sub-cluster {k}": sorted(rows[modes.groups.labels == k].tolist()) for k in range(2)}
     assert sorted(rows[::2].tolist()) in groups.values()  # the EW stars at 8 are one sub-cluster
     assert any("catalogue columns with two modes — ratio (D = " in c.value for c in at.caption)
-    assert at.selectbox(key="subclass_count").value == "chosen by BIC"
+    assert at.selectbox(key="subclass_count").value == "chosen by ICL"
 
     at.multiselect(key="subclass_merge").set_value([0, 1]).run()  # merged: one group
     assert len(_figures(at, "ratio (scaled)")[0].data) == 1

@@ -1,5 +1,5 @@
 """Sub-clusters of a class in its catalogue columns (astrodisc.chain.subclusters): the columns with two modes are
-found among unimodal ones, the mixture's size by BIC recovers 2, 3, 5 and 8 groups, flat and skewed columns split
+found among unimodal ones, the mixture's size by ICL recovers 2, 3, 5 and 8 groups, flat and skewed columns split
 nothing, missing values are marginalised (never a group), and the build records per class how it split it."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_the_mixture_recovers_2_3_5_and_8_groups_in_the_columns_that_hold_them(k
     modes = column_modes(table, seed=seed)
     assert modes is not None
     assert set(modes.columns) == ({"a"} if k == 2 else {"a", "b"})  # never a unimodal column
-    assert modes.n_groups == k and len(modes.bic) >= k
+    assert modes.n_groups == k and len(modes.icl) >= k
     assert adjusted_rand_score(truth, modes.groups.labels) > 0.95
     assert np.bincount(modes.groups.labels).tolist() == sorted(np.bincount(modes.groups.labels), reverse=True)
     assert all(0.9 < p <= 1 for p in modes.groups.persistence)  # well separated: confident members
@@ -66,7 +66,7 @@ def test_unimodal_columns_split_nothing(seed):
 def test_a_number_of_groups_can_be_fixed_instead_of_chosen():
     table, truth = _groups(3, 0)
     modes = column_modes(table, n_groups=2)
-    assert modes is not None and modes.n_groups == 2 and modes.bic == ()
+    assert modes is not None and modes.n_groups == 2 and modes.icl == ()
     assert column_modes(table[["normal", "skewed"]], n_groups=2) is None  # still needs a column with two modes
 
 

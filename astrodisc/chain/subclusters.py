@@ -21,12 +21,15 @@ a subtype shows first as a column whose values within the class fall into two se
    0.84–0.97; the columns kept in the simulated surveys: 0.39–0.75).
 3. **How many groups: a mixture over the kept columns** (full covariances, none narrower than a tenth of the
    class's spread) with 1 to ``MAX_COMPONENTS`` components fitted on the members with every kept value, the
-   number chosen by BIC among the fits whose every component holds ``MIN_SIZE`` members. Every member is then given
+   number chosen by ICL among the fits whose every component holds ``MIN_SIZE`` members: BIC plus twice the
+   entropy of the members' posteriors (Biernacki, Celeux & Govaert 2000), which asks for groups that are
+   separated, not only for a good density — BIC alone split the ROT stars into 3–4 Gaussians where ICL finds 2–3
+   (ARI 0.68 / 0.68 → 0.72 / 0.77 on the choice surveys, the Miras unchanged). Every member is then given
    the component of highest posterior over the values it has (the mixture's marginal over the missing ones), so a
    member without one value is placed by the others, never made a group of its own; its posterior is its
    membership probability, and each group's mean posterior its stability.
 
-No kept column, or BIC choosing one component: the class has no sub-clusters in its columns, and the build
+No kept column, or ICL choosing one component: the class has no sub-clusters in its columns, and the build
 splits it by the embedding's criterion instead, in the survey's clustering layout (:func:`class_subclusters`).
 Chosen on the simulated surveys of seeds 101 and 102 (Mira and ROT subtypes, and the classes without subtypes,
 which must stay whole) and on synthetic groups (tests: 2, 3, 5 and 8 groups), never on a survey whose figures are
@@ -83,8 +86,8 @@ class ColumnModes:
     axes: tuple[str, str]  # the two columns the members are drawn on (the most separated ones)
     xy: np.ndarray  # (n, 2) float32 the members on ``axes`` (scaled; missing values at 0, the class mean)
     groups: Groups  # labels (0 the largest group), posterior probabilities, each group's mean posterior as
-    # its persistence; min_cluster_size the smallest group; validity NaN (BIC chose the number)
-    bic: tuple[float, ...]  # BIC of 1, 2, ... components
+    # its persistence; min_cluster_size the smallest group; validity NaN (ICL chose the number)
+    icl: tuple[float, ...]  # ICL of 1, 2, ... components (inf: a component under MIN_SIZE); () when the number was set
 
     @property
     def n_groups(self) -> int:
@@ -163,7 +166,7 @@ def separation(values: np.ndarray, seed: int = 0) -> tuple[float, float, float]:
 def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = None) -> ColumnModes | None:
     """Sub-clusters of a class's members in their :func:`descriptive_columns` ``table`` (n rows), or None when no
     column has two modes or the mixture is best with one component. ``n_groups`` fixes the number of components
-    instead of BIC (a column with two modes is still needed)."""
+    instead of ICL (a column with two modes is still needed)."""
     if len(table) < MIN_GROUPED or table.shape[1] == 0:
         return None
     raw = table.to_numpy(np.float64)
@@ -187,15 +190,15 @@ def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = N
     if not counts or counts[-1] > most:
         return None
     fits = [GaussianMixture(k, n_init=N_INIT, reg_covar=REG_COVAR, random_state=seed).fit(x[complete]) for k in counts]
-    bic = tuple(
-        float(m.bic(x[complete]))
+    icl = tuple(
+        _icl(m, x[complete])
         if np.bincount(m.predict(x[complete]), minlength=m.n_components).min() >= MIN_SIZE
         else np.inf
         for m in fits
     )
-    if not np.isfinite(min(bic)):
+    if not np.isfinite(min(icl)):
         return None
-    mixture = fits[int(np.argmin(bic))]
+    mixture = fits[int(np.argmin(icl))]
     if mixture.n_components < 2:
         return None
     labels, posterior = _assign(mixture, x)
@@ -209,8 +212,15 @@ def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = N
         axes=(names[axes_j[0]], names[axes_j[1]] if len(axes_j) == 2 else ""),
         xy=xy.astype(np.float32),
         groups=_groups(labels, posterior),
-        bic=tuple(round(b, 2) for b in bic) if n_groups is None else (),
+        icl=tuple(round(v, 2) for v in icl) if n_groups is None else (),
     )
+
+
+def _icl(mixture: GaussianMixture, x: np.ndarray) -> float:
+    """The integrated completed likelihood criterion of a fitted mixture on (n, d) complete rows ``x`` (lower is
+    better): BIC plus twice the entropy of the rows' posteriors."""
+    posterior = np.clip(mixture.predict_proba(x), 1e-300, 1.0)
+    return float(mixture.bic(x) - 2.0 * np.sum(posterior * np.log(posterior)))
 
 
 def _assign(mixture: GaussianMixture, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -1,6 +1,6 @@
 """Subclasses page: pick a class; its members are split without labels as the build split them — for variable
 stars and catalogues in the catalogue columns whose values fall into two separated modes (a Gaussian mixture, its
-size by BIC: :mod:`astrodisc.chain.subclusters`), else by the criterion of :mod:`astrodisc.chain.clusters` in the
+size by ICL: :mod:`astrodisc.chain.subclusters`), else by the criterion of :mod:`astrodisc.chain.clusters` in the
 map's space (read at once) — or in the columns or any embedding space picked here (another space's own layout is
 made first, with a spinner). The number of sub-clusters (columns) or the smallest sub-cluster (a layout) can be
 set instead of chosen, sub-clusters merged, a point clicked to open its object on the map, and the main map
@@ -61,11 +61,11 @@ SIZE_HELP = (
     "By validity: of the sizes 0.5–10 % of the class, the one whose sub-clusters are densest and best "
     "separated (DBCV). A share fixes the smallest sub-cluster instead: larger, fewer sub-clusters."
 )
-BY_BIC = "chosen by BIC"
-COUNTS: dict[str, int | None] = {BY_BIC: None, **{str(k): k for k in range(2, subclusters.MAX_COMPONENTS + 1)}}
+BY_ICL = "chosen by ICL"
+COUNTS: dict[str, int | None] = {BY_ICL: None, **{str(k): k for k in range(2, subclusters.MAX_COMPONENTS + 1)}}
 COUNT_HELP = (
-    "By BIC: the number of components of a Gaussian mixture over the columns with two modes that best balances "
-    "fit and size. A number fixes it instead."
+    "By ICL: the number of components of a Gaussian mixture over the columns with two modes that best balances "
+    "fit, size and how cleanly the groups separate. A number fixes it instead."
 )
 AS_BUILT = "as the build split it"
 COLUMNS_OPTION = "catalogue columns"
@@ -221,7 +221,7 @@ def show() -> None:
     if modes is not None:
         found = modes.subcluster_map()
         axis_titles = (f"{modes.axes[0]} (scaled)", f"{modes.axes[1]} (scaled)" if modes.axes[1] else "")
-        how, chosen = "", "chosen by BIC" if count is None else "set here"
+        how, chosen = "", BY_ICL if count is None else "set here"
     else:
         built = space == artifacts.map_space
         if not built and not public_mode.allow_heavy("subclusters", (str(artifacts.root), cls, space)):
