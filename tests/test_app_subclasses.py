@@ -261,6 +261,14 @@ def test_a_class_splits_in_its_catalogue_columns_as_the_build_split_it(columns_s
     assert any("catalogue columns with two modes — ratio (D = " in c.value for c in at.caption)
     assert at.selectbox(key="subclass_count").value == "chosen by ICL"
 
+    at.text_input(key="subclass_annotator").input("ana").run()
+    at.text_input(key="subclass_name").input("EW-high-ratio").run()
+    at.button(key="subclass_save").click().run()
+    standing = LabelDB(tmp_path / "labels.sqlite").latest(DATASET)
+    assert set(standing["note"]) == {
+        f"from sub-clustering: class EW, catalogue columns, sub-cluster {at.selectbox(key='subclass_pick').value}"
+    }
+
     at.multiselect(key="subclass_merge").set_value([0, 1]).run()  # merged: one group
     assert len(_figures(at, "ratio (scaled)")[0].data) == 1
     at.multiselect(key="subclass_merge").set_value([]).run()

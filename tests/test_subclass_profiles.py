@@ -118,7 +118,7 @@ def test_distributions_are_the_colours_the_catalogue_holds():
 def test_a_sub_cluster_saved_as_a_label_stores_exactly_its_members(tmp_path):
     db = LabelDB(tmp_path / "labels.sqlite")
     members = ["S-3", "S-7", "S-9"]
-    note = subcluster_note("M", "spectra", 1)
+    note = subcluster_note("M", "spectra space", 1)
     db.add_many(subcluster_labels("demo", members, "  M-carbon ", "ana", "s1", note, model_version="v2"))
     standing = db.latest("demo")
     assert standing["object_id"].tolist() == members

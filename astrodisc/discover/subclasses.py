@@ -306,9 +306,10 @@ def check_label_name(name: str) -> str:
     return name
 
 
-def subcluster_note(cls: str, space: str, number: int) -> str:
-    """The note each label saved from a sub-cluster carries: where it came from."""
-    return f"from sub-clustering: class {cls}, {space} space, sub-cluster {number}"
+def subcluster_note(cls: str, split_in: str, number: int) -> str:
+    """The note each label saved from a sub-cluster carries: where it came from (``split_in``: "spectra space",
+    "catalogue columns")."""
+    return f"from sub-clustering: class {cls}, {split_in}, sub-cluster {number}"
 
 
 def subcluster_labels(

@@ -118,7 +118,7 @@ def show() -> None:
     catalog = artifacts.catalog
     view = view_for(store.kind)
 
-    def _on_save(cls: str, space: str, members: dict[int, list[str]]) -> None:
+    def _on_save(cls: str, split_in: str, members: dict[int, list[str]]) -> None:
         number = st.session_state.get(PICK_KEY)
         try:
             if number not in members:
@@ -129,7 +129,7 @@ def show() -> None:
                 st.session_state.get(NAME_KEY) or "",
                 st.session_state.get(ANNOTATOR_KEY) or "",
                 f"subclusters-{uuid.uuid4().hex[:12]}",
-                subcluster_note(cls, space, number),
+                subcluster_note(cls, split_in, number),
                 **manifest_versions(artifacts.manifest),
             )
             app_state.label_db().add_many(labels)
@@ -144,7 +144,7 @@ def show() -> None:
         st.session_state[NAME_KEY] = ""
 
     @st.fragment
-    def save_form(cls: str, space: str, groups: list[Subcluster]) -> None:
+    def save_form(cls: str, split_in: str, groups: list[Subcluster]) -> None:
         """Save one sub-cluster as a new label (reruns alone while a name is typed)."""
         st.markdown("#### Save a sub-cluster as a label")
         if ANNOTATOR_KEY not in st.session_state:
@@ -163,7 +163,7 @@ def show() -> None:
             key="subclass_save",
             type="primary",
             on_click=_on_save,
-            args=(cls, space, members),
+            args=(cls, split_in, members),
         )
         show_outcome(SAVE_KEY)
 
@@ -328,4 +328,4 @@ def show() -> None:
     for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures, strict=False)):
         cell.plotly_chart(figure, config=render.CHART_CONFIG, key=f"subclass_meta_{i}")
 
-    save_form(cls, space, groups)
+    save_form(cls, "catalogue columns" if modes is not None else f"{space} space", groups)
