@@ -105,6 +105,7 @@ def test_descriptive_columns_leave_out_where_how_far_and_how_well_and_add_the_lu
             "pmra": [6.0, 0.2, 3.0],
             "pmra_error": [0.1, 0.1, 0.1],
             "anomaly_fused": [0.1, 0.5, 0.9],
+            "nObs": [300, 120, 310],  # how often the survey looked, not what the star is
             "cluster": [0, 0, 1],
         }
     )

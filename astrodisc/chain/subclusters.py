@@ -5,8 +5,10 @@ Where a class's objects are described by physical columns (variable stars, catal
 a subtype shows first as a column whose values within the class fall into two separated modes. The criterion:
 
 1. **Descriptive columns** (:func:`descriptive_columns`): the numeric columns that say what an object is — not
-   where it is (positions), how well it was measured (errors), what the build added, nor how far it is (apparent
-   magnitudes and fluxes by :func:`astrodisc.data.io.catalogs.distance_dependent`, parallax and proper motions).
+   where it is (positions), how well or how often it was measured (errors; counts of observations — LINEAR's
+   ``nObs`` has two modes, how often the survey visited a field, and split every class of the real catalogue),
+   what the build added, nor how far it is (apparent magnitudes and fluxes by
+   :func:`astrodisc.data.io.catalogs.distance_dependent`, parallax and proper motions).
    Where the catalogue has Gaia's G magnitude and a parallax measured to ``MIN_PARALLAX_SNR``, the absolute
    magnitude ``abs_g_mag`` = G + 5 log10(ϖ / 100 mas) stands for the luminosity they hide. Each column is scaled
    within the class as :class:`astrodisc.learn.columns.ColumnScaler` does (log10 where positive and heavy-tailed,
@@ -52,7 +54,7 @@ from scipy.stats import gaussian_kde, multivariate_normal
 from sklearn.mixture import GaussianMixture
 
 from astrodisc.chain.clusters import MIN_GROUPED, MIN_SIZE, Groups, SubclusterMap, subcluster_map
-from astrodisc.data.io.catalogs import distance_dependent, is_error_column
+from astrodisc.data.io.catalogs import distance_dependent, is_error_column, is_observation_count
 from astrodisc.data.store import ANOMALY_RANK_PREFIX, CATALOG_ADDED_COLUMNS
 from astrodisc.learn.columns import ColumnScaler
 
@@ -114,6 +116,7 @@ def descriptive_columns(objects: pd.DataFrame) -> pd.DataFrame:
         if c not in NOT_DESCRIPTIVE
         and c not in far
         and not is_error_column(c)
+        and not is_observation_count(c)
         and not c.startswith(ANOMALY_RANK_PREFIX)
     ]
     return objects[kept].astype(np.float64).join(luminosity_columns(objects)).replace([np.inf, -np.inf], np.nan)

@@ -90,6 +90,17 @@ def is_error_column(name: str) -> bool:
     return re.search(r"(^|_)(e|err|error|sigma)(_|$)|_err", name.lower()) is not None
 
 
+def is_observation_count(name: str) -> bool:
+    """Whether a column's name says it counts observations (``nObs``, ``n_epochs``, ``ngood``, ``num_det``): how a
+    survey saw the object, not what the object is."""
+    return (
+        re.fullmatch(
+            r"(n|num|number|count)_?(of_)?(obs|observations|epochs|det|detections|points|good|meas)\w*", name.lower()
+        )
+        is not None
+    )
+
+
 def distance_dependent(names: list[str]) -> list[str]:
     """The names that look like apparent magnitudes or fluxes (``mag``, ``*_mag``, ``phot_g_mean_mag``, ``Vmag``,
     ``magMed``, ``w1``, ``flux_*``, ...): they scale with distance, so they split a map by distance rather than by kind.
