@@ -2,8 +2,8 @@
 
 LINEAR's table of 6,146 periodic variables (Palaversa et al. 2013; shared/real/varstars/linear) is written as a
 plain CSV — ra, dec, its ten numeric features and the class from LCtype — and then goes through the commands a
-user with only a catalogue runs: `astrodisc import catalog` leaving out the apparent magnitude the import names
-(magMed), `train` (the defaults), `build` and `evaluate` (3 split seeds). Writes
+user with only a catalogue runs: `astrodisc import catalog` leaving out the apparent magnitude and the count of
+observations the import names (magMed, nObs), `train` (the defaults), `build` and `evaluate` (3 split seeds). Writes
 docs/evaluation-linear-catalogue.json and docs/linear-catalogue-clusters.json: the build's clusters against the
 classes (ARI, noise as a group of its own), and the 10-NN class accuracy (5-fold) of the map's space (cosine)
 beside Euclidean 10-NN on the same columns log-scaled where heavy-tailed, standardised and median-filled. A few
@@ -60,7 +60,7 @@ def run(work: Path) -> None:
             "--out",
             str(dataset),
             "--exclude-columns",
-            "magMed",
+            "magMed,nObs",
         ],
         ["train", "--dataset", str(dataset), "--out", str(model)],
         ["build", "--dataset", str(dataset), "--model", str(model), "--out", str(dataset / "scarf")],

@@ -11,7 +11,7 @@ import pytest
 from astrodisc.base.tables import astropy_table, export_table
 from astrodisc.cli import main
 from astrodisc.data.catalogs import CatalogStore
-from astrodisc.data.io.catalogs import catalog_objects, distance_dependent, import_catalog
+from astrodisc.data.io.catalogs import catalog_objects, distance_dependent, import_catalog, is_observation_count
 from astrodisc.data.open_store import open_store
 from astrodisc.errors import UserError
 
@@ -139,6 +139,17 @@ def test_the_columns_read_are_chosen_and_distance_dependent_ones_named():
         catalog_objects(frame, columns=("period", "name"))
     names = ["magMed", "mag_g", "Vmag", "W1", "flux_r", "e_magMed", "mag_err", "bp_rp", "g-r", "abs_mag", "logP"]
     assert distance_dependent(names) == ["magMed", "mag_g", "Vmag", "W1", "flux_r"]  # LINEAR's median magnitude too
+
+
+def test_counts_of_observations_are_named_to_leave_out():
+    frame = _variables().assign(nObs=np.arange(len(_variables())) % 2 * 200 + 100)  # two survey depths
+    _, notes = catalog_objects(frame)
+    (counted,) = [n for n in notes if "count observations" in n]
+    assert counted.startswith("columns that count observations: nObs;") and counted.endswith("--exclude-columns nObs")
+    _, notes = catalog_objects(frame, exclude_columns=("nObs",))
+    assert not [n for n in notes if "count observations" in n]
+    names = ["nObs", "n_epochs", "ngood", "num_det", "number_of_points", "period", "n", "normal", "amplitude"]
+    assert [n for n in names if is_observation_count(n)] == ["nObs", "n_epochs", "ngood", "num_det", "number_of_points"]
 
 
 def test_cli_exclude_columns(tmp_path, capsys):

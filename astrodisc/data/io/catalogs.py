@@ -197,6 +197,12 @@ def catalog_objects(
             f"columns that look distance-dependent (apparent magnitudes or fluxes): {', '.join(distant)}; they split "
             f"the map by distance rather than by kind: consider --exclude-columns {','.join(distant)}"
         )
+    counts = [c for c in features if is_observation_count(c)]
+    if counts:
+        notes.append(
+            f"columns that count observations: {', '.join(counts)}; they say how often the survey looked, not what "
+            f"the object is: consider --exclude-columns {','.join(counts)}"
+        )
     return pd.concat([objects, pd.DataFrame(features)], axis=1), notes
 
 
