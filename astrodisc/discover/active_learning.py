@@ -122,9 +122,7 @@ def hunt_features(embeddings: Mapping[str, np.ndarray], catalog: pd.DataFrame) -
     """The interest model's features of an artifact set: each embedding space (N, D), the per-space anomaly
     ranks (``anomaly_<space>`` columns) and the data-quality columns the build measured, when present."""
     blocks: dict[str, np.ndarray] = {f"embedding {space}": embeddings[space] for space in sorted(embeddings)}
-    ranks = [
-        f"{ANOMALY_RANK_PREFIX}{space}" for space in sorted(embeddings) if f"{ANOMALY_RANK_PREFIX}{space}" in catalog
-    ]
+    ranks = [name for name in (f"{ANOMALY_RANK_PREFIX}{space}" for space in sorted(embeddings)) if name in catalog]
     if ranks:
         blocks["anomaly ranks"] = catalog[ranks].to_numpy(np.float32)
     quality = [c for c in QUALITY_COLUMNS if c in catalog and catalog[c].notna().any()]

@@ -85,6 +85,14 @@ def _layout(_artifacts: Artifacts, root: str, built: str, cls: str, space: str) 
     return clusters.layout(np.asarray(_artifacts.embeddings[space][rows]), seed=SEED)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _column_modes(_artifacts: Artifacts, root: str, built: str, cls: str, count: int | None) -> ColumnModes | None:
+    """Class ``cls``'s sub-clusters in its catalogue columns (``count`` of them, or chosen by ICL) in the set at
+    ``root`` (built at ``built``): one mixture fit per choice, not one per rerun of the page."""
+    rows = class_rows(_artifacts.catalog, cls)
+    return column_modes(descriptive_columns(_artifacts.catalog.iloc[rows]), seed=SEED, n_groups=count)
+
+
 def _how_split(cls: str, found: clusters.SubclusterMap, modes: ColumnModes | None, how: str, chosen: str) -> str:
     """One line on how the class was split: in which columns (``modes``) or layout (``how``), into how many
     groups, and how their number or smallest size was ``chosen``."""
@@ -210,7 +218,7 @@ def show() -> None:
     if space == COLUMNS:
         count_choice = size_choice.selectbox("Sub-clusters", list(COUNTS), key=COUNT_KEY, help=COUNT_HELP)
         count = COUNTS[count_choice]
-        modes = column_modes(descriptive_columns(catalog.iloc[rows]), seed=SEED, n_groups=count)
+        modes = _column_modes(artifacts, str(artifacts.root), str(artifacts.manifest.get("created", "")), cls, count)
         if modes is None:
             st.info(
                 f"No catalogue column of {cls} has two separated modes (Ashman's D over "
@@ -328,4 +336,4 @@ def show() -> None:
     for i, (cell, figure) in enumerate(zip(_cells(len(figures)), figures, strict=False)):
         cell.plotly_chart(figure, config=render.CHART_CONFIG, key=f"subclass_meta_{i}")
 
-    save_form(cls, "catalogue columns" if modes is not None else f"{space} space", groups)
+    save_form(cls, COLUMNS_OPTION if modes is not None else f"{space} space", groups)
