@@ -42,13 +42,18 @@ def linear_table(csv: Path) -> None:
     table.drop(columns=["LCtype"]).rename(columns={"LINEARobjectID": "object_id"}).to_csv(csv, index=False)
 
 
-def run(work: Path) -> None:
-    """Redo everything in ``work``: a folder this script made before (it holds MARKER), or a new or empty one."""
+def fresh_work_folder(work: Path) -> None:
+    """Empty ``work`` for a rerun: a folder such a script made before (it holds MARKER), or a new or empty one."""
     if work.is_dir() and any(work.iterdir()) and not (work / MARKER).is_file():
         raise SystemExit(f"{work} holds files this script did not make: choose a new or empty folder")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     (work / MARKER).touch()
+
+
+def run(work: Path) -> None:
+    """Redo everything in ``work`` (:func:`fresh_work_folder`)."""
+    fresh_work_folder(work)
     linear_table(work / "linear.csv")
     dataset, model = work / "linear-catalogue", work / "linear-scarf"
     for argv in (
@@ -77,10 +82,12 @@ def knn_accuracy(features: np.ndarray, classes: np.ndarray) -> float:
     return float(cross_val_score(KNeighborsClassifier(10), features, classes, cv=folds).mean())
 
 
-def cluster_figures(dataset: Path, artifacts: Path) -> dict:
-    """The build's clusters against the classes, and the map space's 10-NN accuracy against the columns'."""
+def cluster_figures(dataset: Path, artifacts: Path, classes: np.ndarray | None = None) -> dict:
+    """The build's clusters against the (N,) ``classes`` of the catalogue's objects in its order (None: the
+    catalogue's own labels), and the map space's 10-NN accuracy against the columns'."""
     art = load_artifacts(artifacts)
-    classes = art.catalog["label"].astype(str).to_numpy()
+    if classes is None:
+        classes = art.catalog["label"].astype(str).to_numpy()
     embedding = np.asarray(art.embeddings[art.map_space], dtype=np.float64)
     raw = CatalogStore(dataset).features().astype(np.float64)
     scaled = ColumnScaler.fit(raw).transform(raw)[:, : raw.shape[1]]  # logged where heavy-tailed, standardised

@@ -47,3 +47,8 @@ def test_an_object_of_a_catalogue_opens_with_its_columns_and_neighbours(catalogu
     for page in ("pages/label.py", "pages/subclasses.py", "pages/search.py", "pages/model.py"):
         at.switch_page(page).run()
         assert not at.exception, (page, [e.value for e in at.exception])
+    clusters = artifacts.manifest["clusters"]  # the Model page says in which columns the clusters were found
+    said = [c.value for c in at.caption if "clusters were found in the columns" in c.value]
+    assert len(said) == 1 and said[0].startswith(
+        f"The map's {len(clusters['persistence'])} clusters were found in the columns {', '.join(clusters['columns'])}:"
+    )

@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 
 import numpy as np
+from sklearn.metrics import adjusted_rand_score
 from sklearn.neighbors import NearestNeighbors
 from test_distributed import fast_map  # noqa: F401 - fixture: UMAP's stand-in
 from test_tabular_encoder import grouped_catalogue
 
 from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.clusters import find_groups
 from astrodisc.cli import main
 from astrodisc.learn.catalogs import choose_representation, columns_representation
 from astrodisc.learn.columns import ColumnScaler
@@ -52,7 +54,7 @@ def test_the_encoder_is_kept_only_where_the_labels_show_it_better():
 
 
 def test_train_on_an_unlabelled_catalogue_writes_a_model_build_reads_as_its_columns(tmp_path, fast_map, capsys):  # noqa: F811 (the fixture is imported by name)
-    table, _ = grouped_catalogue(800, seed=3)
+    table, group = grouped_catalogue(800, seed=3)
     table.drop(columns=["label"]).to_csv(tmp_path / "cat.csv", index=False)
     dataset, model, artifacts = tmp_path / "cat", tmp_path / "cat-model", tmp_path / "cat" / "art"
     assert main(["import", "catalog", "--table", str(tmp_path / "cat.csv"), "--out", str(dataset), "--quiet"]) == 0
@@ -62,8 +64,14 @@ def test_train_on_an_unlabelled_catalogue_writes_a_model_build_reads_as_its_colu
     assert config["representation"]["representation"] == "columns"
     assert "scaled columns themselves" in (model / "MODEL_CARD.md").read_text()
     assert main(["build", "--dataset", str(dataset), "--model", str(model), "--out", str(artifacts), "--quiet"]) == 0
-    embedding = np.asarray(load_artifacts(artifacts).embeddings["metadata"])
+    art = load_artifacts(artifacts)
+    embedding = np.asarray(art.embeddings["metadata"])
     assert embedding.shape == (800, 13)  # 12 scaled columns and the lift
+    clusters = art.manifest["clusters"]  # found in the columns that hold the groups, never in the pure noise ones
+    assert clusters["space"] == "columns" and not {"col8", "col9", "col10", "col11"} & set(clusters["columns"])
+    in_embedding, _ = find_groups(embedding, seed=0)  # the criterion catalogues were clustered by before
+    before = adjusted_rand_score(group, in_embedding.labels)
+    assert adjusted_rand_score(group, art.catalog["cluster"]) > max(0.5, before)
     forced = tmp_path / "forced-model"
     assert main(["train", "--dataset", str(dataset), "--out", str(forced), "--epochs", "1", "--quiet",
                  "--representation", "encoder"]) == 0  # fmt: skip

@@ -6,7 +6,9 @@ Stages, in order, each reading the files its upstream stages wrote::
     index       index/<space>.faiss         astrodisc.chain.index.build_index per space
     map         stages/map.parquet          umap_x, umap_y of the fused space (astrodisc.chain.maps.fit_map)
     clusters    stages/clusters.parquet     cluster, cluster_prob (astrodisc.chain.clusters: HDBSCAN on an 8-D
-                                            UMAP of the mapped space, its size chosen by validity); subcluster,
+                                            UMAP of the mapped space, its size chosen by validity; a catalogue:
+                                            astrodisc.chain.column_clusters, a mixture over the columns chosen
+                                            by variable selection, when it finds groups); subcluster,
                                             subcluster_prob (astrodisc.chain.subclusters: in a class's catalogue
                                             columns where they show two modes, else that criterion inside it)
                 stages/cluster_layout.npy   (N, 8) float32 that layout (the Subclasses page re-splits in it)
@@ -97,9 +99,10 @@ from astrodisc.chain.anomaly import (
 )
 from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
 from astrodisc.chain.clusters import SIZE_FRACTIONS, find_groups
+from astrodisc.chain.column_clusters import column_clusters
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
-from astrodisc.chain.subclusters import DESCRIBED_BY_COLUMNS, class_subclusters, descriptive_columns
+from astrodisc.chain.subclusters import COLUMNS, DESCRIBED_BY_COLUMNS, class_subclusters, descriptive_columns
 from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, arc_signal
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.image_quality import image_quality
@@ -258,7 +261,7 @@ def _build_locked(
             "sizes": list(params.cluster_sizes),
             "sample_size": params.umap_sample_size,
             "seed": seed,
-            "code": _code_digest("chain.clusters", "chain.subclusters", "chain.maps"),
+            "code": _code_digest("chain.clusters", "chain.column_clusters", "chain.subclusters", "chain.maps"),
         },
         lambda: _cluster_stage(store, work, map_space, params, seed),
     )
@@ -541,13 +544,29 @@ def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams,
     layout_path = out_dir / "stages" / CLUSTER_LAYOUT_FILE
     save_npy(layout_path, points)
     columns = descriptive_columns(store.objects) if store.info.kind in DESCRIBED_BY_COLUMNS else None
+    choice: dict = {
+        "criterion": "HDBSCAN (excess of mass) on an 8-D UMAP of the space; smallest size by DBCV validity",
+        "space": space,
+    }
+    in_columns = column_clusters(columns, seed=seed) if columns is not None and store.info.kind == "catalog" else None
+    if store.info.kind == "catalog" and in_columns is None:
+        choice["why"] = "no groups in the catalogue columns (no column chosen, or ICL kept one group)"
+    if in_columns is not None:
+        groups = in_columns.groups
+        choice = {
+            "criterion": "a Gaussian mixture over the catalogue columns chosen by variable selection (Raftery & Dean "
+            "2006); number of groups by ICL",
+            "space": COLUMNS,
+            "columns": list(in_columns.columns),
+            "evidence": list(in_columns.evidence),
+            "icl": list(in_columns.icl),
+        }
     subclusters, split = class_subclusters(points, store.objects["label"].to_numpy(object), columns, space)
     record = out_dir / "stages" / "cluster_choice.json"
     save_json(
         record,
         {
-            "criterion": "HDBSCAN (excess of mass) on an 8-D UMAP of the space; smallest size by DBCV validity",
-            "space": space,
+            **choice,
             "min_cluster_size": groups.min_cluster_size,
             "validity": groups.validity,
             "persistence": list(groups.persistence),

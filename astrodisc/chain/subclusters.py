@@ -172,11 +172,8 @@ def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = N
     instead of ICL (a column with two modes is still needed)."""
     if len(table) < MIN_GROUPED or table.shape[1] == 0:
         return None
-    raw = table.to_numpy(np.float64)
-    scaled = ColumnScaler.fit(raw).transform(raw)
-    width = raw.shape[1]
-    values = np.where(scaled[:, width:] > 0, np.nan, scaled[:, :width]).astype(np.float64)
-    judged = [(separation(values[:, j], seed), j) for j in range(width)]
+    values = scaled_values(table)
+    judged = [(separation(values[:, j], seed), j) for j in range(values.shape[1])]
     ranked = sorted(judged, key=lambda item: -item[0][0])
     kept = [
         (d, j)
@@ -187,24 +184,11 @@ def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = N
         return None
     picked = [j for _, j in kept]
     x = values[:, picked]
-    complete = np.isfinite(x).all(axis=1)
-    most = min(MAX_COMPONENTS, int(complete.sum()) // MIN_PER_COMPONENT)
-    counts = [n_groups] if n_groups is not None else list(range(1, most + 1))
-    if not counts or counts[-1] > most:
+    chosen = mixture_by_icl(x, seed=seed, n_groups=n_groups)
+    if chosen is None:
         return None
-    fits = [GaussianMixture(k, n_init=N_INIT, reg_covar=REG_COVAR, random_state=seed).fit(x[complete]) for k in counts]
-    icl = tuple(
-        _icl(m, x[complete])
-        if np.bincount(m.predict(x[complete]), minlength=m.n_components).min() >= MIN_SIZE
-        else np.inf
-        for m in fits
-    )
-    if not np.isfinite(min(icl)):
-        return None
-    mixture = fits[int(np.argmin(icl))]
-    if mixture.n_components < 2:
-        return None
-    labels, posterior = _assign(mixture, x)
+    mixture, icl = chosen
+    labels, posterior = assign(mixture, x)
     axes_j = (picked + [j for _, j in ranked if j not in picked])[:2]
     xy = np.nan_to_num(values[:, axes_j] if len(axes_j) == 2 else np.column_stack([values[:, axes_j[0]], 0 * x[:, 0]]))
     names = [str(c) for c in table.columns]
@@ -214,9 +198,44 @@ def column_modes(table: pd.DataFrame, *, seed: int = 0, n_groups: int | None = N
         values=x,
         axes=(names[axes_j[0]], names[axes_j[1]] if len(axes_j) == 2 else ""),
         xy=xy.astype(np.float32),
-        groups=_groups(labels, posterior),
-        icl=tuple(round(v, 2) for v in icl) if n_groups is None else (),
+        groups=mixture_groups(labels, posterior),
+        icl=icl,
     )
+
+
+def scaled_values(table: pd.DataFrame) -> np.ndarray:
+    """(n, F) float64 values of a :func:`descriptive_columns` table scaled as
+    :class:`astrodisc.learn.columns.ColumnScaler` does (log10 where heavy-tailed, standardised), NaN where missing."""
+    raw = table.to_numpy(np.float64)
+    scaled = ColumnScaler.fit(raw).transform(raw)
+    width = raw.shape[1]
+    return np.where(scaled[:, width:] > 0, np.nan, scaled[:, :width]).astype(np.float64)
+
+
+def mixture_by_icl(
+    x: np.ndarray, *, seed: int = 0, n_groups: int | None = None
+) -> tuple[GaussianMixture, tuple[float, ...]] | None:
+    """The mixture over (n, d) values ``x`` (NaN where missing; fitted on the complete rows) with 1 to
+    MAX_COMPONENTS components (at most one per MIN_PER_COMPONENT complete rows; or ``n_groups``), full
+    covariances with REG_COVAR, chosen by ICL among the fits whose every component holds MIN_SIZE rows; and the ICL
+    of each count tried (inf: a component under MIN_SIZE; () when the number was set). None when nothing fits or
+    the choice is one component."""
+    complete = x[np.isfinite(x).all(axis=1)]
+    most = min(MAX_COMPONENTS, len(complete) // MIN_PER_COMPONENT)
+    counts = [n_groups] if n_groups is not None else list(range(1, most + 1))
+    if not counts or counts[-1] > most:
+        return None
+    fits = [GaussianMixture(k, n_init=N_INIT, reg_covar=REG_COVAR, random_state=seed).fit(complete) for k in counts]
+    icl = [
+        _icl(m, complete) if np.bincount(m.predict(complete), minlength=m.n_components).min() >= MIN_SIZE else np.inf
+        for m in fits
+    ]
+    if not np.isfinite(min(icl)):
+        return None
+    mixture = fits[int(np.argmin(icl))]
+    if mixture.n_components < 2:
+        return None
+    return mixture, tuple(round(v, 2) for v in icl) if n_groups is None else ()
 
 
 def _icl(mixture: GaussianMixture, x: np.ndarray) -> float:
@@ -226,7 +245,7 @@ def _icl(mixture: GaussianMixture, x: np.ndarray) -> float:
     return float(mixture.bic(x) - 2.0 * np.sum(posterior * np.log(posterior)))
 
 
-def _assign(mixture: GaussianMixture, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def assign(mixture: GaussianMixture, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's component of highest posterior over the values it has, and that posterior; rows without any
     value join the heaviest component with posterior 0."""
     labels = np.full(len(x), int(np.argmax(mixture.weights_)), np.int64)
@@ -253,7 +272,7 @@ def _assign(mixture: GaussianMixture, x: np.ndarray) -> tuple[np.ndarray, np.nda
     return labels, posterior
 
 
-def _groups(labels: np.ndarray, posterior: np.ndarray) -> Groups:
+def mixture_groups(labels: np.ndarray, posterior: np.ndarray) -> Groups:
     """Groups numbered by size (0 the largest), empty components dropped; persistence = mean posterior."""
     sizes = np.bincount(labels)
     order = [c for c in np.argsort(-sizes, kind="stable") if sizes[c]]

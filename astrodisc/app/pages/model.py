@@ -16,6 +16,7 @@ from astrodisc.app import figures as render
 from astrodisc.app import model_figures, public_mode
 from astrodisc.app import state as app_state
 from astrodisc.chain.artifacts import Artifacts
+from astrodisc.chain.subclusters import COLUMNS
 from astrodisc.discover.subclasses import NOT_DESCRIPTIVE
 from astrodisc.errors import UserError
 from astrodisc.eval import summary as model_report
@@ -195,6 +196,14 @@ def show() -> None:
                 "r2": st.column_config.ProgressColumn("R² on the map", min_value=0.0, max_value=1.0, format="%.2f"),
                 "n": st.column_config.NumberColumn("objects with a value"),
             },
+        )
+    clusters = manifest.get("clusters", {})
+    if clusters.get("space") == COLUMNS:
+        st.caption(
+            f"The map's {len(clusters['persistence'])} clusters were found in the columns "
+            f"{', '.join(clusters['columns'])}: chosen from the catalogue's descriptive columns by variable selection "
+            "(each adds evidence for groups beyond what the columns before it say; Raftery & Dean 2006), then a "
+            "Gaussian mixture over them, its number of groups by ICL."
         )
 
 

@@ -24,6 +24,7 @@ RA_NAMES = ("ra", "raj2000", "ra_icrs", "radeg", "ra_deg")  # looked for, case-i
 DEC_NAMES = ("dec", "dej2000", "decj2000", "de_icrs", "dec_icrs", "dedeg", "dec_deg")
 ID_NAMES = ("object_id", "id", "source_id", "objid", "name")
 CLASS_NAMES = ("label", "class")
+SERIES_STEMS = frozenset({"p", "per", "period", "a", "amp", "ampl", "amplitude", "f", "freq", "frequency"})
 
 
 def read_any_table(path: Path, max_bytes: int | None = MAX_TABLE_BYTES) -> pd.DataFrame:
@@ -99,6 +100,20 @@ def is_observation_count(name: str) -> bool:
         )
         is not None
     )
+
+
+def later_of_a_series(names: list[str]) -> list[str]:
+    """The names of a second or later period, amplitude or frequency of a numbered series whose first is also there
+    (``P_2`` and ``A_3`` beside ``P_1`` and ``A_1``; ``Per2`` beside ``Per1``; ``freq_2``): catalogues of variable
+    stars list a star's secondary periods so, after the primary one that its type is defined by. Other numbered
+    columns (``col2``, ``PC3``, ``R21``) are not such a series."""
+    present = set(names)
+    found = []
+    for name in names:
+        numbered = re.fullmatch(r"(([A-Za-z]+)[_ ]?)(\d+)", name)
+        if numbered and numbered[2].lower() in SERIES_STEMS and int(numbered[3]) >= 2 and f"{numbered[1]}1" in present:
+            found.append(name)
+    return found
 
 
 def distance_dependent(names: list[str]) -> list[str]:
