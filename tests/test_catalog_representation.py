@@ -69,6 +69,8 @@ def test_train_on_an_unlabelled_catalogue_writes_a_model_build_reads_as_its_colu
     assert embedding.shape == (800, 13)  # 12 scaled columns and the lift
     clusters = art.manifest["clusters"]  # found in the columns that hold the groups, never in the pure noise ones
     assert clusters["space"] == "columns" and not {"col8", "col9", "col10", "col11"} & set(clusters["columns"])
+    strict = json.loads((artifacts / "manifest.json").read_text(), parse_constant=_refuse)  # no NaN, no Infinity
+    assert strict["clusters"]["validity"] is None  # ICL, not a density validity, chose the number
     in_embedding, _ = find_groups(embedding, seed=0)  # the criterion catalogues were clustered by before
     before = adjusted_rand_score(group, in_embedding.labels)
     assert adjusted_rand_score(group, art.catalog["cluster"]) > max(0.5, before)
@@ -76,3 +78,7 @@ def test_train_on_an_unlabelled_catalogue_writes_a_model_build_reads_as_its_colu
     assert main(["train", "--dataset", str(dataset), "--out", str(forced), "--epochs", "1", "--quiet",
                  "--representation", "encoder"]) == 0  # fmt: skip
     assert json.loads((forced / "config.json").read_text())["representation"]["representation"] == "encoder"
+
+
+def _refuse(constant: str) -> None:
+    raise AssertionError(f"{constant} in a JSON file: not JSON")

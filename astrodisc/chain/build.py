@@ -559,7 +559,7 @@ def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams,
             "space": COLUMNS,
             "columns": list(in_columns.columns),
             "evidence": list(in_columns.evidence),
-            "icl": list(in_columns.icl),
+            "icl": [v if np.isfinite(v) else None for v in in_columns.icl],  # None: a component under 5 members
         }
     subclusters, split = class_subclusters(points, store.objects["label"].to_numpy(object), columns, space)
     record = out_dir / "stages" / "cluster_choice.json"
@@ -568,7 +568,7 @@ def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams,
         {
             **choice,
             "min_cluster_size": groups.min_cluster_size,
-            "validity": groups.validity,
+            "validity": groups.validity if np.isfinite(groups.validity) else None,  # None: ICL chose the number
             "persistence": list(groups.persistence),
             "subclusters": split,  # per class: split in its catalogue columns or in the space (chain.subclusters)
         },
