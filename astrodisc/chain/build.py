@@ -98,7 +98,7 @@ from astrodisc.chain.anomaly import (
     vote,
 )
 from astrodisc.chain.artifacts import CLUSTER_LAYOUT_FILE
-from astrodisc.chain.clusters import SIZE_FRACTIONS, find_groups
+from astrodisc.chain.clusters import SIZE_FRACTIONS, clustering_layout, find_groups
 from astrodisc.chain.column_clusters import column_clusters
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
@@ -538,21 +538,24 @@ def _map_stage(out_dir: Path, space: str, params: BuildParams, seed: int) -> lis
 
 
 def _cluster_stage(store: Store, out_dir: Path, space: str, params: BuildParams, seed: int) -> list[Path]:
-    groups, points = find_groups(
-        _load_embedding(out_dir, space), seed=seed, sample_size=params.umap_sample_size, sizes=params.cluster_sizes
-    )
+    columns = descriptive_columns(store.objects) if store.info.kind in DESCRIBED_BY_COLUMNS else None
+    in_columns = column_clusters(columns, seed=seed) if columns is not None and store.info.kind == "catalog" else None
+    vectors = _load_embedding(out_dir, space)
+    if in_columns is None:
+        groups, points = find_groups(
+            vectors, seed=seed, sample_size=params.umap_sample_size, sizes=params.cluster_sizes
+        )
+    else:  # the layout is still made: the Subclasses page re-splits in it
+        groups, points = in_columns.groups, clustering_layout(vectors, seed=seed, sample_size=params.umap_sample_size)
     layout_path = out_dir / "stages" / CLUSTER_LAYOUT_FILE
     save_npy(layout_path, points)
-    columns = descriptive_columns(store.objects) if store.info.kind in DESCRIBED_BY_COLUMNS else None
     choice: dict = {
         "criterion": "HDBSCAN (excess of mass) on an 8-D UMAP of the space; smallest size by DBCV validity",
         "space": space,
     }
-    in_columns = column_clusters(columns, seed=seed) if columns is not None and store.info.kind == "catalog" else None
     if store.info.kind == "catalog" and in_columns is None:
         choice["why"] = "no groups in the catalogue columns (no column chosen, or ICL kept one group)"
     if in_columns is not None:
-        groups = in_columns.groups
         choice = {
             "criterion": "a Gaussian mixture over the catalogue columns chosen by variable selection (Raftery & Dean "
             "2006); number of groups by ICL",

@@ -100,15 +100,27 @@ def groups_in_layout(points: np.ndarray, *, size_fractions: tuple[float, ...] = 
     return Groups(labels, probabilities, tuple(float(p) for p in clusterer.cluster_persistence_), size, validity)
 
 
+def clustering_layout(vectors: np.ndarray, *, seed: int = 0, sample_size: int = 50_000) -> np.ndarray:
+    """The (N, d <= LAYOUT_DIMS) :func:`layout` of (N, D) unit rows, or zeros when they are too few to lay out."""
+    if _too_few(len(vectors)):
+        return np.zeros((len(vectors), LAYOUT_DIMS), np.float32)
+    return layout(vectors, seed=seed, sample_size=sample_size)
+
+
 def find_groups(
     vectors: np.ndarray, *, seed: int = 0, sample_size: int = 50_000, sizes: tuple[float, ...] = SIZE_FRACTIONS
 ) -> tuple[Groups, np.ndarray]:
     """The groups of (N, D) unit rows by the whole criterion (smallest sizes from ``sizes``, shares of N), and the
-    (N, d <= LAYOUT_DIMS) layout they were found in."""
-    if len(vectors) < max(MIN_GROUPED, MIN_MAP_OBJECTS):
-        return _no_groups(len(vectors)), np.zeros((len(vectors), LAYOUT_DIMS), np.float32)
-    points = layout(vectors, seed=seed, sample_size=sample_size)
+    (N, d <= LAYOUT_DIMS) layout they were found in (:func:`clustering_layout`)."""
+    points = clustering_layout(vectors, seed=seed, sample_size=sample_size)
+    if _too_few(len(vectors)):
+        return _no_groups(len(vectors)), points
     return groups_in_layout(points, size_fractions=sizes), points
+
+
+def _too_few(n: int) -> bool:
+    """Whether n objects are too few to lay out and group."""
+    return n < max(MIN_GROUPED, MIN_MAP_OBJECTS)
 
 
 def _place_noise(points: np.ndarray, labels: np.ndarray) -> np.ndarray:

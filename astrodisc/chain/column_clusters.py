@@ -112,18 +112,18 @@ def select_columns(values: np.ndarray, candidates: list[int], *, seed: int = 0) 
         rows = np.random.default_rng(seed).choice(rows, SELECTION_SAMPLE, replace=False)
     sample = values[rows]
     chosen: list[tuple[int, float]] = []
+    grouped = 0.0  # the best mixture's BIC over the chosen columns (none yet)
     while candidates:
         picked = [j for j, _ in chosen]
-        grouped = _best_bic(sample[:, picked], seed) if picked else 0.0
-        evidence = [
-            (grouped + _regression_bic(sample[:, j], sample[:, picked]) - _best_bic(sample[:, [*picked, j]], seed), j)
-            for j in candidates
-        ]
-        best, j = max(evidence)
+        with_each = {j: _best_bic(sample[:, [*picked, j]], seed) for j in candidates}
+        best, j = max(
+            (grouped + _regression_bic(sample[:, j], sample[:, picked]) - with_each[j], j) for j in candidates
+        )
         if best <= 0:
             break
         chosen.append((j, float(best)))
         candidates.remove(j)
+        grouped = with_each[j]
     return chosen
 
 
