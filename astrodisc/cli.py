@@ -202,6 +202,37 @@ def cmd_train(args: argparse.Namespace) -> None:
         print(f"the map and search will read {state['representation'].reason}")
 
 
+def cmd_train_arcs(args: argparse.Namespace) -> None:
+    from astrodisc.data.galaxies import GalaxyStore
+    from astrodisc.data.store import read_info
+    from astrodisc.learn.arc_finder import ArcFinderConfig, train_arc_finder
+    from astrodisc.learn.model_card import write_model_card
+    from astrodisc.learn.model_folder import read_model_config
+
+    if read_info(_existing_dir(args.dataset)).kind != "galaxies":
+        raise UserError(f"the arc finder trains on galaxy cutouts; {args.dataset} holds another kind")
+    read_model_config(_existing_dir(args.model), "galaxies")
+    config = ArcFinderConfig(seed=args.seed, **({} if args.steps is None else {"steps": args.steps}))
+    command = (
+        f"astrodisc train-arcs --dataset {args.dataset} --model {args.model} --steps {config.steps} --seed {args.seed}"
+    )
+    training = train_arc_finder(GalaxyStore(Path(args.dataset)), args.model, config, command, progress=not args.quiet)
+    write_model_card(args.model, _card_command(args.model))
+    print(
+        f"trained the arc finder in {training.seconds / 60:.1f} min ({training.steps} steps, loss "
+        f"{training.loss_first:.3f} -> {training.loss_last:.3f}) -> {Path(args.model) / 'arcs'}"
+    )
+
+
+def _card_command(model_dir: Path) -> str:
+    """The "made by" command a model card already names (kept when the card is written again)."""
+    card = Path(model_dir) / "MODEL_CARD.md"
+    for line in card.read_text().splitlines() if card.is_file() else []:
+        if line.startswith("- made by: `"):
+            return line.removeprefix("- made by: `").rstrip("`")
+    return "unknown"
+
+
 def cmd_build(args: argparse.Namespace) -> None:
     from astrodisc.chain.build import build_artifacts
 
@@ -613,6 +644,17 @@ def parser() -> argparse.ArgumentParser:
         help="catalogues: what the map and search read; auto: the encoder only where the catalogue's labels show it "
         "better than the scaled columns (10-NN, 5-fold), else the columns",
     )
+
+    s = verb(
+        "train-arcs",
+        cmd_train_arcs,
+        "train a galaxy model's arc finder: full-resolution cutouts told from themselves with lensed arcs pasted in "
+        "(no label used); builds then add the arcs space and arc_probability",
+    )
+    s.add_argument("--dataset", required=True, help="galaxy dataset folder (3-band flux cutouts with PSF and sky)")
+    s.add_argument("--model", type=Path, required=True, help="galaxy model folder to add the finder to (arcs/)")
+    s.add_argument("--steps", type=int, default=None, help="training steps of 256 cutouts (default: the finder's)")
+    s.add_argument("--seed", type=int, default=0)
 
     s = verb("build", cmd_build, "embed a dataset and precompute index, map, clusters and scores")
     s.add_argument("--dataset", required=True, help="dataset folder")

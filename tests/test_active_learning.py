@@ -9,8 +9,10 @@ import pytest
 from astrodisc.discover.active_learning import (
     HuntFeatures,
     InterestModel,
+    _likeness,
     anomaly_rank,
     hunt_features,
+    likeness_blocks,
     more_like,
     reasons,
     relevance,
@@ -142,3 +144,26 @@ def test_more_like_these_ranks_the_clump_first_and_learns_from_what_it_is_not_li
     assert unlike[far].max() < np.quantile(unlike, 0.2) and interesting[np.argsort(-unlike)[:30]].mean() >= 0.7
     with pytest.raises(ValueError, match="at least one"):
         more_like(features, [])
+
+
+def test_more_like_these_reads_the_one_space_that_sees_the_kind_when_the_others_drown_it():
+    """Five examples of a kind that only a small space separates (as lenses in the arc finder's space), beside
+    a wide space where the kind looks like everything else: the examples, each left out in turn, choose the
+    small space, and the ranking finds far more of the kind than every space together does."""
+    rng = np.random.default_rng(3)
+    members = np.zeros(4000, bool)
+    members[:60] = True
+    wide = rng.normal(size=(4000, 128))
+    small = rng.normal(size=(4000, 4))
+    small[:60] += 2.0
+    features = HuntFeatures.of({"embedding image": wide, "embedding arcs": small})
+    examples = np.arange(5)
+    assert likeness_blocks(features, examples, np.array([], int)) == ("embedding arcs",)
+
+    def found(score: np.ndarray) -> float:
+        order = np.argsort(-score)
+        return float(members[order[~np.isin(order, examples)][:50]].mean())
+
+    chosen, together = found(more_like(features, examples)), found(_likeness(features, examples, np.array([], int)))
+    assert chosen >= 0.8 and chosen > together + 0.3
+    assert likeness_blocks(features, examples[:2], np.array([], int)) == features.names  # too few to choose

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter
 
-from astrodisc.data.arcs import arc_signal
+from astrodisc.data.arcs import arc_signal, nulled_snr
 
 SKY = np.array([0.007, 0.012, 0.027])  # nanomaggy per pixel, g r z
 FWHM = np.array([1.33, 1.25, 1.16])  # arcsec
@@ -43,3 +43,16 @@ def test_without_a_psf_or_sky_noise_there_is_no_measurement():
     sky[2, 2] = 0.0
     signal = arc_signal(cutouts, fwhm, sky)
     assert np.isfinite(signal[0]) and np.isnan(signal[1:]).all()
+
+
+def test_the_nulled_image_keeps_the_blue_ring_and_cancels_the_red_galaxy():
+    """In noise units: the galaxy's own light (one colour) is gone to within the noise, pixel by pixel and
+    summed along the ring's radius; the ring (another colour) sums to many sigma there."""
+    rng = np.random.default_rng(2)
+    cutouts = np.stack([_galaxy(rng, ring=False), _galaxy(rng, ring=True)])
+    nulled = nulled_snr(cutouts, np.tile(FWHM, (2, 1)), np.tile(SKY, (2, 1)))
+    rows, cols = np.mgrid[0:64, 0:64]
+    on_ring = np.abs(np.hypot(rows - 31.5, cols - 31.5) - 8.0) < 1.0
+    ring_snr = nulled[:, on_ring].sum(axis=1) / np.sqrt(on_ring.sum())
+    assert abs(ring_snr[0]) < 3 and 0.8 < nulled[0].std() < 1.2  # noise: mean 0, sigma 1
+    assert ring_snr[1] > 6

@@ -14,7 +14,7 @@ from astrodisc.app.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resize
 from astrodisc.app.state import Current
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 
-SPACES = ("image",)
+SPACES = ("image", "arcs")  # arcs: the arc finder's space, when the model has one (learn.arc_finder)
 MIN_SEPARATION_ARCSEC = DUPLICATE_RADIUS_ARCSEC  # neighbours closer than this on the sky are the same galaxy
 PANEL_PX, CARD_PX, MAP_THUMB_PX = 320, 120, 96  # a map tile is drawn at up to ~110 px
 SUBCLUSTER_GALLERY = 6  # pictures of a sub-cluster: its most typical members

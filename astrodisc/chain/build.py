@@ -103,7 +103,7 @@ from astrodisc.chain.column_clusters import column_clusters
 from astrodisc.chain.index import build_index, index_description, load_index, save_index
 from astrodisc.chain.maps import fit_map
 from astrodisc.chain.subclusters import COLUMNS, DESCRIBED_BY_COLUMNS, class_subclusters, descriptive_columns
-from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, arc_signal
+from astrodisc.data.arcs import ARC_PROBABILITY, PIXEL_SCALE_DEFAULT, arc_signal
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.image_quality import image_quality
 from astrodisc.data.open_store import Store, open_store
@@ -112,7 +112,7 @@ from astrodisc.errors import UserError
 
 Embed = Callable[[Store, Path], dict[str, np.ndarray]]
 
-MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (a single-space model: that space)
+MAP_SPACE = "fused"  # the space that is mapped, clustered and voted in (without it: the first space embedded)
 EMBED_CODE = (
     "learn.embed",
     "learn.preprocess",
@@ -123,6 +123,8 @@ EMBED_CODE = (
     "learn.galaxies",
     "learn.galaxy_augment",
     "learn.catalogs",
+    "learn.arc_finder",
+    "data.arcs",
 )  # what embeddings depend on
 NORM_TOLERANCE = 1e-3
 VERSIONED_PACKAGES = (
@@ -292,8 +294,12 @@ def _build_locked(
     )
     measured = chain.run(
         "quality",
-        {"dataset": dataset_digest(dataset_dir), "code": _code_digest("data.image_quality", "data.arcs")},
-        lambda: _quality_stage(store, work),
+        {
+            "dataset": dataset_digest(dataset_dir),
+            "model": model_digest,
+            "code": _code_digest("data.image_quality", "data.arcs", "learn.arc_finder"),
+        },
+        lambda: _quality_stage(store, work, model_dir, progress),
     )
     chain.run(
         "catalog",
@@ -472,8 +478,6 @@ class _Chain:
 def _embed_stage(store: Store, model_dir: Path, embed: Embed, out_dir: Path, runner: Runner) -> list[Path]:
     with running_on(runner):
         vectors = embed(store, model_dir)
-    if MAP_SPACE not in vectors and len(vectors) != 1:
-        raise ValueError(f"embed returned spaces {sorted(vectors)}: the {MAP_SPACE!r} space is required")
     unit = {space: _unit_rows(space, np.asarray(array), len(store)) for space, array in vectors.items()}
     paths = [out_dir / "embeddings" / f"{space}.npy" for space in unit]
     _remove_stale(out_dir / "embeddings", paths)
@@ -687,20 +691,24 @@ def _vote_chunk(
     return vote(rows_of(embeddings, lo, hi), cached_index(index), exclude, own_code, index_codes, classes, k)
 
 
-def _quality_stage(store: Store, out_dir: Path) -> list[Path]:
+def _quality_stage(store: Store, out_dir: Path, model_dir: Path, progress: bool) -> list[Path]:
     """What the build measures in the pixels: the cutouts' data-quality columns (``data.image_quality``) and,
     for 3-band flux cutouts whose catalogue gives each band's PSF and sky noise, ``arc_signal``
-    (``data.arcs``); no columns for stores without pictures."""
+    (``data.arcs``) and, when the model folder holds an arc finder, ``arc_probability``
+    (``learn.arc_finder``); no columns for stores without pictures."""
     if not isinstance(store, GalaxyStore):
         return [_save_stage_frame(out_dir, "quality", pd.DataFrame(index=range(len(store))))]
     frame = image_quality(store.cutouts)
-    psf = [f"psf_fwhm_{b}" for b in store.info.bands]
-    sky = [f"sky_sigma_{b}" for b in store.info.bands]
-    if store.imaging.is_flux and len(store.info.bands) == 3 and set(psf + sky) <= set(store.objects.columns):
-        scale = store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
+    inputs = store.psf_and_sky()
+    if inputs is not None:
+        from astrodisc.learn.arc_finder import arc_outputs  # noqa: PLC0415 - loads torch, only for flux cutouts
+
         frame["arc_signal"] = arc_signal(
-            store.cutouts, store.objects[psf].to_numpy(float), store.objects[sky].to_numpy(float), scale
+            store.cutouts, *inputs, store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
         )
+        found = arc_outputs(store, model_dir, progress)
+        if found is not None:
+            frame[ARC_PROBABILITY] = found[1]
     return [_save_stage_frame(out_dir, "quality", frame)]
 
 

@@ -17,7 +17,6 @@ for arcs around early types; so does the evaluation's lens score (``eval.galaxie
 from __future__ import annotations
 
 import numpy as np
-from scipy.ndimage import gaussian_filter
 
 PIXEL_SCALE_DEFAULT = 0.262  # arcsec, the stamps' scale when the store does not say
 ARC_COLOUR = 10 ** (-0.4 * np.array([0.3, 0.0, -0.2]))  # an arc's g : r : z flux ratios
@@ -26,6 +25,61 @@ GAIN_SKY = 20.0  # photon-noise term: var = sky^2 + flux * sky / GAIN_SKY (sky-l
 ANNULI_PX = np.arange(1.0, 13.0, 1.0)  # inner radii, each annulus 2 px wide
 SECTORS = 8
 RUNS = (1, 2, 3, 4, SECTORS)  # adjacent sectors summed
+CHUNK = 256  # cutouts nulled at once
+ARC_PROBABILITY = (
+    "arc_probability"  # the catalogue column of the arc finder (learn.arc_finder), built beside arc_signal
+)
+
+
+def nulled_snr(
+    cutouts: np.ndarray, psf_fwhm: np.ndarray, sky_sigma: np.ndarray, pixel_scale: float = PIXEL_SCALE_DEFAULT
+) -> np.ndarray:
+    """(N, S, S) float32 images of (N, 3, S, S) g, r, z flux cutouts with each galaxy's own light nulled by colour,
+    in units of the pixel's noise (sky and the host's photon noise): the bands brought to the worst PSF of the
+    three (Gaussian kernels applied in Fourier space), combined with the weights that cancel light of the core's
+    colour and give the best S/N for light of ``ARC_COLOUR``. ``psf_fwhm`` (N, 3) [arcsec] and ``sky_sigma``
+    (N, 3) [flux per pixel] must be finite and positive (``measurable`` says where)."""
+    nulled, variance = _nulled(cutouts, psf_fwhm, sky_sigma, pixel_scale)
+    return (nulled / np.sqrt(variance)).astype(np.float32)
+
+
+def _nulled(
+    cutouts: np.ndarray, psf_fwhm: np.ndarray, sky_sigma: np.ndarray, pixel_scale: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(N, S, S) nulled images in sky-noise units and (N, S, S) their per-pixel variance (see ``nulled_snr``)."""
+    cutouts = np.asarray(cutouts, np.float64)
+    size = cutouts.shape[-1]
+    sigma_px = np.asarray(psf_fwhm, float) / 2.355 / pixel_scale
+    widen = np.maximum(sigma_px.max(axis=1, keepdims=True) ** 2 - sigma_px**2, 0.0)  # (N, 3) px^2
+    frequency2 = np.fft.fftfreq(size)[:, None] ** 2 + np.fft.rfftfreq(size)[None, :] ** 2
+    matched = np.fft.irfft2(
+        np.fft.rfft2(cutouts) * np.exp(-2 * np.pi**2 * widen[:, :, None, None] * frequency2), s=(size, size)
+    )
+    radius = _radius(size)
+    host = np.maximum(matched[:, :, radius <= CORE_PX].sum(axis=2), 1e-12)
+    host = host / host[:, 1:2]
+    sky = np.asarray(sky_sigma, float)
+    inverse = 1.0 / sky**2
+    along = (ARC_COLOUR * inverse * host).sum(axis=1) / (host * inverse * host).sum(axis=1)
+    weights = inverse * (ARC_COLOUR - along[:, None] * host)
+    weights /= np.sqrt((weights**2 * sky**2).sum(axis=1, keepdims=True))  # unit sky noise
+    nulled = np.einsum("nb,nbij->nij", weights, matched)
+    variance = 1.0 + np.einsum("nb,nbij->nij", weights**2 * sky / GAIN_SKY, np.clip(matched, 0, None))
+    return nulled, variance
+
+
+def measurable(psf_fwhm: np.ndarray, sky_sigma: np.ndarray) -> np.ndarray:
+    """(N,) whether each galaxy's (N, 3) PSF FWHM and sky sigma are finite and positive (nulling needs both)."""
+    return np.all(np.isfinite(psf_fwhm) & (psf_fwhm > 0), axis=1) & np.all(
+        np.isfinite(sky_sigma) & (sky_sigma > 0), axis=1
+    )
+
+
+def _radius(size: int) -> np.ndarray:
+    """(S, S) distance [px] of each pixel from the stamp's geometric centre."""
+    rows, cols = np.mgrid[0:size, 0:size].astype(float)
+    centre = (size - 1) / 2
+    return np.hypot(rows - centre, cols - centre)
 
 
 def arc_signal(
@@ -36,43 +90,35 @@ def arc_signal(
     size = cutouts.shape[-1]
     rows, cols = np.mgrid[0:size, 0:size].astype(float)
     centre = (size - 1) / 2
-    radius = np.hypot(rows - centre, cols - centre)
+    radius = _radius(size)
     sector = ((np.arctan2(rows - centre, cols - centre) + np.pi) / (2 * np.pi) * SECTORS).astype(int) % SECTORS
-    cells = [
-        [(radius >= r0) & (radius < r0 + 2) & (sector == k) for k in range(SECTORS)] for r0 in ANNULI_PX
-    ]  # (annuli, sectors) pixel masks
+    cells = (
+        np.stack([(radius >= r0) & (radius < r0 + 2) & (sector == k) for r0 in ANNULI_PX for k in range(SECTORS)])
+        .reshape(len(ANNULI_PX), SECTORS, size * size)
+        .astype(float)
+    )  # (annuli, sectors, pixels) masks
+    runs = _runs()
+    psf_fwhm, sky_sigma = np.asarray(psf_fwhm, float), np.asarray(sky_sigma, float)
     out = np.full(len(cutouts), np.nan)
-    for i in range(len(cutouts)):
-        if np.all(np.isfinite(psf_fwhm[i])) and np.all(psf_fwhm[i] > 0) and np.all(sky_sigma[i] > 0):
-            out[i] = _one(
-                np.asarray(cutouts[i], np.float64), psf_fwhm[i] / 2.355 / pixel_scale, sky_sigma[i], cells, radius
-            )
+    good = np.flatnonzero(measurable(psf_fwhm, sky_sigma))
+    for lo in range(0, len(good), CHUNK):
+        rows_ = good[lo : lo + CHUNK]
+        nulled, variance = _nulled(np.asarray(cutouts[rows_]), psf_fwhm[rows_], sky_sigma[rows_], pixel_scale)
+        signal = np.einsum("nq,asq->nas", nulled.reshape(len(rows_), -1), cells)  # (n, annuli, sectors) sums
+        noise = np.einsum("nq,asq->nas", variance.reshape(len(rows_), -1), cells)
+        best = np.einsum("nas,rs->nar", signal, runs) / np.sqrt(
+            np.maximum(np.einsum("nas,rs->nar", noise, runs), 1e-12)
+        )
+        out[rows_] = best.reshape(len(rows_), -1).max(axis=1)
     return out
 
 
-def _one(image: np.ndarray, psf_sigma_px: np.ndarray, sky: np.ndarray, cells: list, radius: np.ndarray) -> float:
-    """The arc S/N of one (3, S, S) cutout (bands' PSF sigmas in pixels, sky sigmas per band)."""
-    worst = psf_sigma_px.max()
-    matched = np.stack(
-        [
-            gaussian_filter(image[b], np.sqrt(worst**2 - s**2)) if worst - s > 1e-3 else image[b]
-            for b, s in enumerate(psf_sigma_px)
-        ]
-    )
-    core = radius <= CORE_PX
-    host = np.maximum(matched[:, core].sum(axis=1), 1e-12)
-    host = host / host[1]
-    inverse = np.diag(1.0 / sky**2)
-    weights = inverse @ (ARC_COLOUR - (ARC_COLOUR @ inverse @ host) / (host @ inverse @ host) * host)
-    weights /= np.sqrt(weights @ np.diag(sky**2) @ weights)  # unit sky noise
-    nulled = np.tensordot(weights, matched, axes=1)
-    variance = 1.0 + np.tensordot(weights**2, np.clip(matched, 0, None) * sky[:, None, None] / GAIN_SKY, axes=1)
-    best = -np.inf
-    for ring in cells:
-        signal = np.array([nulled[c].sum() for c in ring])
-        noise = np.array([variance[c].sum() for c in ring])
-        for run in RUNS:
-            for start in range(SECTORS if run < SECTORS else 1):
-                picked = [(start + j) % SECTORS for j in range(run)]
-                best = max(best, signal[picked].sum() / np.sqrt(max(noise[picked].sum(), 1e-12)))
-    return float(best)
+def _runs() -> np.ndarray:
+    """(R, SECTORS) 0/1 rows: every run of ``RUNS`` adjacent sectors (the whole ring once)."""
+    rows = []
+    for run in RUNS:
+        for start in range(SECTORS if run < SECTORS else 1):
+            row = np.zeros(SECTORS)
+            row[[(start + j) % SECTORS for j in range(run)]] = 1.0
+            rows.append(row)
+    return np.array(rows)

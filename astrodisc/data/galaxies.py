@@ -76,6 +76,15 @@ class GalaxyStore(ObjectStore):
         """(B, S, S) cutout of one object, in the store's pixel unit."""
         return np.asarray(self.cutouts[self._row(object_id)])
 
+    def psf_and_sky(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """((N, 3) PSF FWHM [arcsec], (N, 3) sky sigma [flux per pixel]) of 3-band flux cutouts whose catalogue
+        gives both (missing values NaN); None for other stores (what full-resolution arc measurements need)."""
+        psf = [f"psf_fwhm_{b}" for b in self.info.bands]
+        sky = [f"sky_sigma_{b}" for b in self.info.bands]
+        if not self.imaging.is_flux or len(self.info.bands) != 3 or not set(psf + sky) <= set(self.objects.columns):
+            return None
+        return self.objects[psf].to_numpy(float), self.objects[sky].to_numpy(float)
+
     def sky_sigma(self) -> np.ndarray:
         """(N, B) per-pixel sky noise [pixel unit]; zeros for composites, whose noise is not known."""
         columns = [f"sky_sigma_{b}" for b in self.info.bands]

@@ -37,6 +37,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import rankdata
 from sklearn.linear_model import LogisticRegression
 
+from astrodisc.data.arcs import ARC_PROBABILITY
 from astrodisc.data.image_quality import QUALITY_COLUMNS
 from astrodisc.data.store import ANOMALY_RANK_PREFIX
 
@@ -44,6 +45,7 @@ BLEND = 0.7  # weight of the predicted interest once it can be fitted
 C = 1.0  # inverse L2 strength of the logistic regression on standardised columns
 ROW_CHUNK = 65_536  # rows per block when scoring every object
 BACKGROUND = 256  # unscored objects standing for "the survey at large" while nothing was scored dull
+MIN_EXAMPLES_TO_CHOOSE = 3  # "more like these" chooses its blocks by leaving each example out from this many
 
 
 def anomaly_rank(anomaly_score: np.ndarray) -> np.ndarray:
@@ -92,6 +94,16 @@ class HuntFeatures:
     def __len__(self) -> int:
         return len(self.blocks[0])
 
+    def only(self, names: tuple[str, ...]) -> HuntFeatures:
+        """The blocks named ``names`` alone (nothing copied)."""
+        keep = [i for i, name in enumerate(self.names) if name in names]
+        return HuntFeatures(
+            tuple(self.blocks[i] for i in keep),
+            tuple(self.names[i] for i in keep),
+            tuple(self.means[i] for i in keep),
+            tuple(self.scales[i] for i in keep),
+        )
+
     @property
     def width(self) -> int:
         return sum(b.shape[1] for b in self.blocks)
@@ -120,7 +132,8 @@ class HuntFeatures:
 
 def hunt_features(embeddings: Mapping[str, np.ndarray], catalog: pd.DataFrame) -> HuntFeatures:
     """The interest model's features of an artifact set: each embedding space (N, D), the per-space anomaly
-    ranks (``anomaly_<space>`` columns) and the data-quality columns the build measured, when present."""
+    ranks (``anomaly_<space>`` columns), the data-quality columns the build measured and the arc finder's
+    ``arc_probability``, when present."""
     blocks: dict[str, np.ndarray] = {f"embedding {space}": embeddings[space] for space in sorted(embeddings)}
     ranks = [name for name in (f"{ANOMALY_RANK_PREFIX}{space}" for space in sorted(embeddings)) if name in catalog]
     if ranks:
@@ -128,6 +141,9 @@ def hunt_features(embeddings: Mapping[str, np.ndarray], catalog: pd.DataFrame) -
     quality = [c for c in QUALITY_COLUMNS if c in catalog and catalog[c].notna().any()]
     if quality:
         blocks["data quality"] = catalog[quality].to_numpy(np.float32)
+    if ARC_PROBABILITY in catalog:  # as a logit: the finder's confident end spread out, not squeezed below 1
+        probability = np.clip(catalog[ARC_PROBABILITY].to_numpy(np.float64), 1e-6, 1 - 1e-6)
+        blocks["arc finder"] = np.log(probability / (1 - probability)).astype(np.float32)[:, None]
     return HuntFeatures.of(blocks)
 
 
@@ -197,10 +213,36 @@ def relevance(
 def more_like(features: HuntFeatures, like_rows: ArrayLike, unlike_rows: ArrayLike = ()) -> np.ndarray:
     """(N,) probability that each object is like the objects at ``like_rows`` rather than those at
     ``unlike_rows`` (or, with none given, the survey at large): "more like these" from a click, a selection or
-    a label, with the interest model's classifier. ``like_rows`` must not be empty."""
+    a label, with the interest model's classifier over the features ``likeness_blocks`` chooses.
+    ``like_rows`` must not be empty."""
     like_rows, unlike_rows = np.asarray(like_rows, int), np.setdiff1d(np.asarray(unlike_rows, int), like_rows)
     if not len(like_rows):
         raise ValueError("more_like needs at least one object to be like")
+    return _likeness(features.only(likeness_blocks(features, like_rows, unlike_rows)), like_rows, unlike_rows)
+
+
+def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> tuple[str, ...]:
+    """Which blocks "more like these" reads: every block, or one block alone when that ranks the examples, each
+    left out in turn, higher among all objects (the median share of objects ranked above them: most examples,
+    not all, must be found) than every block together and every other block alone. A few examples of a kind
+    that one block sees (lenses: the arc finder) are otherwise drowned by the columns of blocks that do not
+    see it. Needs ``MIN_EXAMPLES_TO_CHOOSE`` examples; with fewer, every block. Chosen on the galaxy sky of
+    seed 8 (a choice set): lenses' precision@50 from 5 examples 0.59 with the median, 0.44 with the mean."""
+    if len(like_rows) < MIN_EXAMPLES_TO_CHOOSE or len(features.names) < 2:
+        return features.names
+    candidates = [features.names] + [(name,) for name in features.names]
+    misses = []
+    for names in candidates:
+        part = features.only(names)
+        above = []
+        for i, left_out in enumerate(like_rows):
+            likeness = _likeness(part, np.delete(like_rows, i), unlike_rows)
+            above.append(float(np.mean(likeness > likeness[left_out])))
+        misses.append(np.median(above))
+    return candidates[int(np.argmin(misses))]  # ties keep the earliest: every block
+
+
+def _likeness(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> np.ndarray:
     rows = np.concatenate([like_rows, unlike_rows])
     predicted = _fit(features, rows, np.r_[np.full(len(like_rows), 5.0), np.zeros(len(unlike_rows))])
     assert predicted is not None  # at least one object liked

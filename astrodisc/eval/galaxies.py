@@ -43,6 +43,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
+from astrodisc.data.arcs import ARC_PROBABILITY
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.discover.active_learning import hunt_features
@@ -70,6 +71,7 @@ from astrodisc.learn.galaxy_augment import AugmentConfig
 from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_fraction
 
 ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
+ARC_SPACE = "arcs"  # the arc finder's space (learn.arc_finder), searched for lenses beside the map's
 LENS_HOST_CLASSES = ("elliptical",)  # strong lenses are massive early types: the arc search looks around these
 
 MIN_REDSHIFTS = 50  # fewer known redshifts: no photo-z section
@@ -138,7 +140,7 @@ def evaluate_galaxies(
         truth = read_truth(store)
         sections |= {
             "anomaly": functools.partial(
-                _anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth, lens_score(art.catalog)
+                _anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth, lens_score(art.catalog), art.catalog
             ),
             "active_learning": functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
             "lens_search": functools.partial(_lens_search, art, space, truth),
@@ -401,16 +403,21 @@ def lens_score(catalog: pd.DataFrame) -> np.ndarray | None:
     return np.nan_to_num(catalog["arc_signal"].to_numpy(dtype=float), nan=-1e6) + 1e6 * host
 
 
-def _anomaly(score: np.ndarray, reduced: np.ndarray, truth, arcs: np.ndarray | None = None) -> dict:
+def _anomaly(
+    score: np.ndarray, reduced: np.ndarray, truth, arcs: np.ndarray | None = None, catalog: pd.DataFrame | None = None
+) -> dict:
     """Lens AUROC and precision@50 of the learned anomaly score, of an Isolation Forest on the pixels' PCA(50)
     ``reduced`` and of the arc search ``arcs`` (``lens_score``), overall and per arc S/N bin (negatives: objects
-    with no injected anomaly)."""
+    with no injected anomaly); and of the arc finder's probability (``ARC_PROBABILITY``) when the ``catalog``
+    has it, a score trained on arcs pasted into galaxies (no survey label: ``trained_on`` says so), apart."""
     baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
     kind = truth["anomaly"].to_numpy()
     snr = truth["arc_snr"].to_numpy()
     out: dict[str, Any] = {}
     scorers = [("learned", score), ("pixel_isolation_forest", baseline)]
     scorers += [] if arcs is None else [("arc_signal_early_types", arcs)]
+    finder = None if catalog is None or ARC_PROBABILITY not in catalog else catalog[ARC_PROBABILITY]
+    scorers += [] if finder is None else [("arc_finder", finder.to_numpy(float))]
     for name, s in scorers:
         clean_or_lens = (kind == "none") | (kind == "lens")
         row: dict[str, float | None] = {
@@ -424,6 +431,8 @@ def _anomaly(score: np.ndarray, reduced: np.ndarray, truth, arcs: np.ndarray | N
                 auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
             )
         out[name] = row
+    if finder is not None:
+        out["arc_finder"]["trained_on"] = "arcs pasted into the training sky's galaxies; survey labels used: 0"
     out["n_lenses"] = int((kind == "lens").sum())
     return out
 
@@ -442,14 +451,23 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
         "base_rate": float(is_lens.mean()),
         "base_rate_host_morphology": float(is_lens[hosts].mean()) if is_lens.any() else 0.0,
     }
+    out |= _lens_neighbours(art, space, is_lens, snr, k)
+    if ARC_SPACE in art.embeddings and space != ARC_SPACE:
+        out[f"{ARC_SPACE}_space"] = _lens_neighbours(art, ARC_SPACE, is_lens, snr, k)
+    out["more_like_these"] = more_like_figures(hunt_features(art.embeddings, art.catalog), is_lens)
+    return out
+
+
+def _lens_neighbours(art: Artifacts, space: str, is_lens: np.ndarray, snr: np.ndarray, k: int) -> dict:
+    """{"precision_at_<k>_snr_<lo>_<hi>": share of lenses among the k neighbours in ``space`` of each lens of
+    that arc-S/N bin, averaged} (bins with a lens only)."""
+    out = {}
     for lo, hi in ((5.0, 100.0),) + ARC_SNR_BINS:
         queries = np.flatnonzero(is_lens & (snr >= lo) & (snr < hi))
-        if len(queries) == 0:
-            continue
-        found = [
-            is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
-            for q in queries
-        ]
-        out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
-    out["more_like_these"] = more_like_figures(hunt_features(art.embeddings, art.catalog), is_lens)
+        if len(queries):
+            found = [
+                is_lens[art.neighbours(space, int(q), k, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)[0]].mean()
+                for q in queries
+            ]
+            out[f"precision_at_{k}_snr_{lo:g}_{hi:g}"] = float(np.mean(found))
     return out

@@ -112,7 +112,9 @@ def _cached_model(model_dir: str, stamp: int) -> tuple[torch.nn.Module, Metadata
 def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -> dict[str, np.ndarray]:
     """{"image": (N, D)} backbone features of every cutout's centre crop (the representation that the
     probes, the similarity search and the map use, as Stein et al. 2021 search on it), ``IMAGE_CHUNK`` cutouts
-    per task of the :func:`astrodisc.base.distributed.active_runner`."""
+    per task of the :func:`astrodisc.base.distributed.active_runner`; and {"arcs": (N, d)}, the arc finder's
+    features at full resolution, when the model folder holds one that reads the store (``learn.arc_finder``)."""
+    from astrodisc.learn.arc_finder import arc_outputs
     from astrodisc.learn.galaxies import load_galaxy_model
 
     encoder, _, config = load_galaxy_model(model_dir)
@@ -122,7 +124,11 @@ def embed_galaxies(store: GalaxyStore, model_dir: Path, progress: bool = True) -
     parts = runner.map_chunks(
         _encode_chunk, chunks, root=str(Path(store.root).resolve()), model_dir=str(Path(model_dir).resolve())
     )
-    return {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
+    spaces = {"image": np.concatenate(list(tqdm(parts, total=len(chunks), desc="embed", disable=not progress)))}
+    arcs = arc_outputs(store, model_dir, progress)
+    if arcs is not None:
+        spaces["arcs"] = arcs[0]
+    return spaces
 
 
 def _reads(config: dict, store: Store) -> bool:

@@ -99,6 +99,37 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
         "## What a GPU would change",
         *gpu,
     ]
+    lines += _arc_finder_lines(Path(model_dir))
     if extra_metrics:
         lines += ["", "## Evaluation", "```json", json.dumps(extra_metrics, indent=2, ensure_ascii=False), "```"]
     write_atomic(Path(model_dir) / "MODEL_CARD.md", lambda p: p.write_text("\n".join(lines) + "\n"))
+
+
+def _arc_finder_lines(model_dir: Path) -> list[str]:
+    """The model card's section on the arc finder in ``model_dir / "arcs"`` (``learn.arc_finder``), if any."""
+    path = model_dir / "arcs" / "config.json"
+    if not path.is_file():
+        return []
+    config = json.loads(path.read_text())
+    finder, training = config["finder"], config["training"]
+    weights_mb = (path.parent / "weights.pt").stat().st_size / 1e6
+    return [
+        "",
+        "## Arc finder (arcs/)",
+        f"A small CNN reading the central {finder['crop_px']} px of each g, r, z flux cutout at full resolution (no",
+        "binning): the host's light nulled by its core colour in noise units, and the r band. Taught to tell each",
+        "galaxy from itself with a lensed arc pasted in (SIS + shear, exponential source, Einstein radius",
+        f"{finder['theta_e_arcsec'][0]}-{finder['theta_e_arcsec'][1]} arcsec, arc S/N {finder['arc_snr'][0]:g}-"
+        f"{finder['arc_snr'][1]:g}, through each galaxy's Moffat PSF); no label of any survey is used. Reads 3-band",
+        "flux cutouts whose catalogue gives psf_fwhm_<band> and sky_sigma_<band>; a build then adds the `arcs`",
+        "space and the `arc_probability` column. Not for 8-bit pictures (no noise model, no PSF).",
+        "",
+        f"- made by: `{training['made_by']}`",
+        f"- data: `{training['dataset']}` ({training['n_objects']} galaxies as hosts; labels unused)",
+        f"- steps: {training['steps']} of {finder['batch_size']} cutouts, half with an arc; loss "
+        f"{training['loss_first']:.3f} (first 100) -> {training['loss_last']:.3f} (last 100)",
+        f"- wall time: {training['seconds'] / 60:.1f} min on {platform.machine()} CPU (2 cores)",
+        f"- weights: arcs/weights.pt, {weights_mb:.2f} MB, load with torch.load(weights_only=True)",
+        "- on a GPU: real survey hosts by the hundred thousand, a deeper network over the whole stamp and",
+        "  arcs from ray-traced sources with substructure, as the DESI and HSC lens searches train theirs.",
+    ]

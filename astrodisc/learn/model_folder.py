@@ -16,7 +16,7 @@ from astrodisc.errors import UserError
 
 T = TypeVar("T")
 M = TypeVar("M", bound=torch.nn.Module)  # the model class a folder builds
-KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies", "catalog": "catalogues"}
+KIND_NAMES = {"varstars": "variable stars", "galaxies": "galaxies", "catalog": "catalogues", "arcs": "arc finding"}
 
 
 def save_model_folder(out_dir: Path, model: torch.nn.Module, config: dict) -> None:
