@@ -9,9 +9,9 @@ import pytest
 from astrodisc.discover.active_learning import (
     HuntFeatures,
     InterestModel,
-    _likeness,
     anomaly_rank,
     hunt_features,
+    likeness,
     likeness_blocks,
     more_like,
     reasons,
@@ -164,6 +164,6 @@ def test_more_like_these_reads_the_one_space_that_sees_the_kind_when_the_others_
         order = np.argsort(-score)
         return float(members[order[~np.isin(order, examples)][:50]].mean())
 
-    chosen, together = found(more_like(features, examples)), found(_likeness(features, examples, np.array([], int)))
+    chosen, together = found(more_like(features, examples)), found(likeness(features, examples, np.array([], int)))
     assert chosen >= 0.8 and chosen > together + 0.3
     assert likeness_blocks(features, examples[:2], np.array([], int)) == features.names  # too few to choose

@@ -194,7 +194,8 @@ def test_rebuild_skips_unchanged_stages_and_reruns_only_downstream(dataset, mode
 
     (model_dir / "weights.bin").write_bytes(b"\x02" * 64)  # a new model: everything downstream of it reruns
     build_artifacts(dataset, model_dir, out, embed=embed, params=replace(params, k_label=3), progress=False)
-    assert _ran(out) == {"embeddings", "index", "map", "clusters", "anomaly", "labels", "catalog"}
+    ran = {"embeddings", "index", "map", "clusters", "anomaly", "labels", "quality", "catalog"}
+    assert _ran(out) == ran  # quality too: a galaxy model folder may hold the arc finder
     assert embed.calls == 2
 
     (out / "stages" / "map.parquet").unlink()  # a lost output reruns its stage even with unchanged inputs

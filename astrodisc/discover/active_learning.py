@@ -46,6 +46,7 @@ C = 1.0  # inverse L2 strength of the logistic regression on standardised column
 ROW_CHUNK = 65_536  # rows per block when scoring every object
 BACKGROUND = 256  # unscored objects standing for "the survey at large" while nothing was scored dull
 MIN_EXAMPLES_TO_CHOOSE = 3  # "more like these" chooses its blocks by leaving each example out from this many
+LIKENESS_FACTOR = 1.5  # left-out ranks within this factor of the best: the fewer columns win
 
 
 def anomaly_rank(anomaly_score: np.ndarray) -> np.ndarray:
@@ -218,16 +219,17 @@ def more_like(features: HuntFeatures, like_rows: ArrayLike, unlike_rows: ArrayLi
     like_rows, unlike_rows = np.asarray(like_rows, int), np.setdiff1d(np.asarray(unlike_rows, int), like_rows)
     if not len(like_rows):
         raise ValueError("more_like needs at least one object to be like")
-    return _likeness(features.only(likeness_blocks(features, like_rows, unlike_rows)), like_rows, unlike_rows)
+    return likeness(features.only(likeness_blocks(features, like_rows, unlike_rows)), like_rows, unlike_rows)
 
 
 def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> tuple[str, ...]:
-    """Which blocks "more like these" reads: every block, or one block alone when that ranks the examples, each
-    left out in turn, higher among all objects (the median share of objects ranked above them: most examples,
-    not all, must be found) than every block together and every other block alone. A few examples of a kind
-    that one block sees (lenses: the arc finder) are otherwise drowned by the columns of blocks that do not
-    see it. Needs ``MIN_EXAMPLES_TO_CHOOSE`` examples; with fewer, every block. Chosen on the galaxy sky of
-    seed 8 (a choice set): lenses' precision@50 from 5 examples 0.59 with the median, 0.44 with the mean."""
+    """Which blocks "more like these" reads: every block together or one block alone, whichever ranks the
+    examples, each left out in turn, highest among all objects (the median share of objects ranked above them:
+    most examples, not all, must be found); among choices within ``LIKENESS_FACTOR`` of the best, which a few
+    examples cannot tell apart, the one with the fewest columns. A few examples of a kind that one block sees
+    (lenses: the arc finder) are otherwise drowned by the columns of blocks that do not see it. Needs
+    ``MIN_EXAMPLES_TO_CHOOSE`` examples; with fewer, every block. Chosen on the galaxy skies of seeds 7 and 8
+    (choice sets; docs/workflow.md)."""
     if len(like_rows) < MIN_EXAMPLES_TO_CHOOSE or len(features.names) < 2:
         return features.names
     candidates = [features.names] + [(name,) for name in features.names]
@@ -236,13 +238,15 @@ def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: 
         part = features.only(names)
         above = []
         for i, left_out in enumerate(like_rows):
-            likeness = _likeness(part, np.delete(like_rows, i), unlike_rows)
-            above.append(float(np.mean(likeness > likeness[left_out])))
-        misses.append(np.median(above))
-    return candidates[int(np.argmin(misses))]  # ties keep the earliest: every block
+            score = likeness(part, np.delete(like_rows, i), unlike_rows)
+            above.append(float(np.mean(score > score[left_out])))
+        misses.append(float(np.median(above)))
+    close = [i for i, miss in enumerate(misses) if miss <= LIKENESS_FACTOR * min(misses)]
+    return candidates[min(close, key=lambda i: (features.only(candidates[i]).width, misses[i]))]
 
 
-def _likeness(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> np.ndarray:
+def likeness(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> np.ndarray:
+    """(N,) "more like these" over every block of ``features`` (no choice of blocks)."""
     rows = np.concatenate([like_rows, unlike_rows])
     predicted = _fit(features, rows, np.r_[np.full(len(like_rows), 5.0), np.zeros(len(unlike_rows))])
     assert predicted is not None  # at least one object liked
