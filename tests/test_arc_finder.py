@@ -4,6 +4,7 @@ adds the arcs space and column."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -66,8 +67,8 @@ def test_a_briefly_trained_finder_tells_pasted_arcs_from_none_and_loads_back(sma
     config = ArcFinderConfig(steps=300, batch_size=64, width=8, bank_size=200, arc_snr=(40.0, 120.0))
     training = train_arc_finder(small_sky, tmp_path, config, "test", progress=False)
     assert training.loss_last < training.loss_first - 0.05 and has_arc_finder(tmp_path)
-    net, loaded = load_arc_finder(tmp_path)
-    assert loaded == config
+    net, loaded, scale = load_arc_finder(tmp_path)
+    assert loaded == config and scale == SCALE
     rows = np.arange(100, 300)  # fresh arcs (another bank) in the galaxies, against the same galaxies plain
     psf, sky = small_sky.psf_and_sky()
     with_arc = _probability(net, config, _pasted(small_sky, rows, config, seed=9), psf[rows], sky[rows])
@@ -89,7 +90,7 @@ def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_it
     assert np.allclose(np.linalg.norm(art.embeddings["arcs"], axis=1), 1.0, atol=1e-4)
     store = GalaxyStore(sky_set.dataset_dir)
     model = models_dir() / "galaxies-moco"
-    net, config = load_arc_finder(model)
+    net, config, _ = load_arc_finder(model)
     plain = art.catalog["arc_probability"].to_numpy()
     assert np.all((plain >= 0) & (plain <= 1))
     rows = np.arange(len(store))
@@ -101,9 +102,30 @@ def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_it
     assert roc_auc_score(np.r_[np.ones(len(rows)), np.zeros(len(rows))], np.r_[pasted, plain]) > 0.8
 
 
-def test_without_a_finder_or_without_psf_and_sky_there_are_no_arc_outputs(small_sky, tmp_path):
+def test_no_arc_outputs_without_a_finder_without_psf_and_sky_or_at_another_pixel_scale(small_sky, tmp_path):
+    model = models_dir() / "galaxies-moco"
     assert arc_outputs(small_sky, tmp_path, progress=False) is None  # no finder in this folder
+    assert arc_outputs(small_sky, model, progress=False) is not None
     shutil.copytree(small_sky.root, tmp_path / "sky")
     objects = pd.read_parquet(tmp_path / "sky" / "objects.parquet")
     objects.drop(columns=["psf_fwhm_g"]).to_parquet(tmp_path / "sky" / "objects.parquet")
-    assert arc_outputs(GalaxyStore(tmp_path / "sky"), models_dir() / "galaxies-moco", progress=False) is None
+    assert arc_outputs(GalaxyStore(tmp_path / "sky"), model, progress=False) is None
+    shutil.copytree(small_sky.root, tmp_path / "coarse")
+    info = json.loads((tmp_path / "coarse" / "dataset.json").read_text())
+    info["extra"]["imaging"]["pixel_scale_arcsec"] = 0.5  # 32 px would cover 16 arcsec, not 8.4
+    (tmp_path / "coarse" / "dataset.json").write_text(json.dumps(info))
+    assert arc_outputs(GalaxyStore(tmp_path / "coarse"), model, progress=False) is None
+
+
+def test_the_train_arcs_verb_adds_a_finder_and_its_card_section_to_a_galaxy_model(small_sky, tmp_path, capsys):
+    from astrodisc.cli import main
+
+    model = tmp_path / "galaxies-model"
+    shutil.copytree(models_dir() / "galaxies-moco", model, ignore=shutil.ignore_patterns("arcs"))
+    assert main(["train-arcs", "--dataset", str(small_sky.root), "--model", str(model), "--steps", "3"]) == 0
+    assert has_arc_finder(model) and "trained the arc finder" in capsys.readouterr().out
+    card = (model / "MODEL_CARD.md").read_text()
+    assert "## Arc finder (arcs/)" in card and f"--model {model} --steps 3 --seed 0" in card
+    assert "- made by: `astrodisc train --dataset data/galaxies-demo" in card  # the encoder's own line kept
+    assert main(["train-arcs", "--dataset", str(small_sky.root), "--model", str(tmp_path / "none")]) == 2
+    assert "no such directory" in capsys.readouterr().err

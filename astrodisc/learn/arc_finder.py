@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, measurable, nulled_snr
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.sim import galaxy_profiles as profiles
+from astrodisc.errors import UserError
 from astrodisc.learn.model_folder import load_model_folder, save_model_folder
 
 ARC_FOLDER = "arcs"  # the finder's folder inside a galaxy model folder
@@ -41,6 +42,7 @@ MOFFAT_BETA = 3.5  # the PSF's wing index (Moffat 1969; ground-based seeing is 2
 PHOTON_GAIN = 20.0  # an arc's photon noise: var = flux * sky / PHOTON_GAIN (as data.arcs.GAIN_SKY)
 INFERENCE_CHUNK = 512  # cutouts per forward pass
 MARGIN_PX = 8  # pixels kept around the crop while nulling (PSF matching in Fourier space wraps at the edges)
+SCALE_TOLERANCE = 0.1  # a store whose pixel scale differs more from the training cutouts' is not read
 
 
 @dataclass(frozen=True)
@@ -88,13 +90,14 @@ class ArcFinder(nn.Module):
         self.features = nn.Linear(4 * w, config.feature_dim)
         self.head = nn.Linear(config.feature_dim, 1)
 
-    def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """(N, feature_dim) features of (N, 2, crop, crop) finder inputs."""
-        return self.features(self.body(x).flatten(1))
+    def embed(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """((N, feature_dim) features, (N,) arc logits) of (N, 2, crop, crop) finder inputs."""
+        features = self.features(self.body(x).flatten(1))
+        return features, self.head(F.relu(features))[:, 0]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(N,) arc logits."""
-        return self.head(F.relu(self.embed(x)))[:, 0]
+        return self.embed(x)[1]
 
 
 def finder_input(
@@ -197,7 +200,10 @@ def train_arc_finder(
     atomically)."""
     inputs = store.psf_and_sky()
     if inputs is None:
-        raise ValueError("the arc finder trains on 3-band flux cutouts whose catalogue gives PSF FWHM and sky sigma")
+        raise UserError(
+            f"{store.root.name}: the arc finder trains on 3-band flux cutouts whose catalogue gives psf_fwhm_<band> "
+            "and sky_sigma_<band>"
+        )
     psf_fwhm, sky_sigma = inputs
     usable = np.flatnonzero(measurable(psf_fwhm, sky_sigma))
     scale = store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
@@ -236,7 +242,13 @@ def train_arc_finder(
         {
             "kind": "arcs",
             "finder": asdict(config),
-            "training": {**asdict(training), "dataset": store.root.name, "n_objects": len(store), "made_by": made_by},
+            "training": {
+                **asdict(training),
+                "dataset": store.root.name,
+                "n_objects": len(store),
+                "pixel_scale_arcsec": scale,
+                "made_by": made_by,
+            },
         },
     )
     return training
@@ -246,34 +258,37 @@ def has_arc_finder(model_dir: Path) -> bool:
     return (Path(model_dir) / ARC_FOLDER / "weights.pt").is_file()
 
 
-def load_arc_finder(model_dir: Path) -> tuple[ArcFinder, ArcFinderConfig]:
-    """The finder inside a galaxy model folder (weights loaded with ``weights_only=True``), in eval mode."""
+def load_arc_finder(model_dir: Path) -> tuple[ArcFinder, ArcFinderConfig, float]:
+    """The finder inside a galaxy model folder (weights loaded with ``weights_only=True``, eval mode), its
+    config and the pixel scale [arcsec] of the cutouts it was trained on."""
 
     def build(config: dict) -> tuple[ArcFinder, ArcFinderConfig]:
         settings: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in config["finder"].items()}
         finder_config = ArcFinderConfig(**settings)
         return ArcFinder(finder_config), finder_config
 
-    net, config, _ = load_model_folder(Path(model_dir) / ARC_FOLDER, "arcs", build)
-    return net, config
+    net, config, saved = load_model_folder(Path(model_dir) / ARC_FOLDER, "arcs", build)
+    return net, config, float(saved["training"].get("pixel_scale_arcsec", PIXEL_SCALE_DEFAULT))
 
 
 def arc_outputs(store: GalaxyStore, model_dir: Path, progress: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """((N, feature_dim) features, (N,) probability of an arc) of every galaxy of ``store`` by the finder in
-    ``model_dir``; None when the folder holds no finder or the store cannot be read by it (not 3-band flux, or
-    a galaxy without PSF FWHM and sky sigma)."""
+    ``model_dir``; None when the folder holds no finder or the store cannot be read by it (not 3-band flux, a
+    galaxy without PSF FWHM and sky sigma, or pixels more than ``SCALE_TOLERANCE`` off the training scale)."""
     inputs = store.psf_and_sky()
     if not has_arc_finder(model_dir) or inputs is None or not measurable(*inputs).all():
         return None
     psf_fwhm, sky_sigma = inputs
-    net, config = load_arc_finder(model_dir)
+    net, config, trained_scale = load_arc_finder(model_dir)
     scale = store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
+    if abs(scale / trained_scale - 1.0) > SCALE_TOLERANCE:
+        return None  # its 32 px would cover another angle than the arcs it learned
     features, logits = [], []
     with torch.no_grad():
         for lo in tqdm(range(0, len(store), INFERENCE_CHUNK), desc="arc finder", disable=not progress):
             hi = min(lo + INFERENCE_CHUNK, len(store))
             batch = finder_input(store.cutouts[lo:hi], psf_fwhm[lo:hi], sky_sigma[lo:hi], scale, config.crop_px)
-            embedded = net.embed(batch)
+            embedded, logit = net.embed(batch)
             features.append(embedded.numpy())
-            logits.append(net.head(F.relu(embedded))[:, 0].numpy())
+            logits.append(logit.numpy())
     return np.concatenate(features), 1.0 / (1.0 + np.exp(-np.concatenate(logits).astype(np.float64)))
