@@ -72,7 +72,15 @@ from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_
 
 ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
 ARC_SPACE = "arcs"  # the arc finder's space (learn.arc_finder), searched for lenses beside the map's
-LENS_HOST_CLASSES = ("elliptical",)  # strong lenses are massive early types: the arc search looks around these
+LENS_HOST_CLASSES = ("elliptical",)
+PASTED_ARCS = "arcs pasted into the training sky's galaxies"
+LENS_SCORE_LABELS = {  # what taught each lens score; no score uses a lens label
+    "learned": "no label: k-NN density in the build's spaces (its arcs space was taught by pasted arcs)",
+    "pixel_isolation_forest": "nothing",
+    "arc_signal_early_types": "the survey's morphology labels (the gate)",
+    "arc_finder": f"{PASTED_ARCS}; survey labels used: 0",
+    "arc_finder_early_types": f"{PASTED_ARCS} and the survey's morphology labels (the gate)",
+}  # strong lenses are massive early types: the arc search looks around these
 
 MIN_REDSHIFTS = 50  # fewer known redshifts: no photo-z section
 
@@ -140,7 +148,7 @@ def evaluate_galaxies(
         truth = read_truth(store)
         sections |= {
             "anomaly": functools.partial(
-                _anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth, lens_score(art.catalog), art.catalog
+                _anomaly, art.catalog["anomaly_score"].to_numpy(), reduced, truth, lens_scores(art.catalog)
             ),
             "active_learning": functools.partial(active_learning_section, artifacts_dir, interesting_in_truth(truth)),
             "lens_search": functools.partial(_lens_search, art, space, truth),
@@ -393,37 +401,45 @@ def pixel_pca(data: ImageData, components: int = 50) -> np.ndarray:
     return PCA(min(components, *pixels.shape), random_state=0).fit_transform(pixels)
 
 
-def lens_score(catalog: pd.DataFrame) -> np.ndarray | None:
-    """(N,) the arc search of a lens hunter: the build's ``arc_signal`` (``data.arcs``) among the galaxies the
-    build predicts (k-NN over the survey's morphology labels, no lens label) to be of a ``LENS_HOST_CLASSES``
-    class, ranked first, then everything else by ``arc_signal``; None without ``arc_signal``."""
-    if "arc_signal" not in catalog:
+def lens_score(catalog: pd.DataFrame, column: str) -> np.ndarray | None:
+    """(N,) the arc search of a lens hunter: the build's arc measure ``column`` (``arc_signal``, ``data.arcs``,
+    or the arc finder's ``ARC_PROBABILITY``) among the galaxies the build predicts (k-NN over the survey's
+    morphology labels, no lens label) to be of a ``LENS_HOST_CLASSES`` class, ranked first, then everything
+    else by it; None without the column."""
+    if column not in catalog:
         return None
     host = catalog["pred_label"].astype(object).isin(LENS_HOST_CLASSES).to_numpy() if "pred_label" in catalog else 0
-    return np.nan_to_num(catalog["arc_signal"].to_numpy(dtype=float), nan=-1e6) + 1e6 * host
+    return np.nan_to_num(catalog[column].to_numpy(dtype=float), nan=-1e6) + 1e6 * host
 
 
-def _anomaly(
-    score: np.ndarray, reduced: np.ndarray, truth, arcs: np.ndarray | None = None, catalog: pd.DataFrame | None = None
-) -> dict:
+def lens_scores(catalog: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The label-free lens scores a build's catalogue gives beyond its anomaly score, by name: the arc finder's
+    probability alone (taught by pasted arcs, no survey label) and each arc measure searched around the
+    predicted early types (``lens_score``)."""
+    scores = {
+        "arc_signal_early_types": lens_score(catalog, "arc_signal"),
+        "arc_finder": catalog[ARC_PROBABILITY].to_numpy(float) if ARC_PROBABILITY in catalog else None,
+        "arc_finder_early_types": lens_score(catalog, ARC_PROBABILITY),
+    }
+    return {name: score for name, score in scores.items() if score is not None}
+
+
+def _anomaly(score: np.ndarray, reduced: np.ndarray, truth, lenses: dict[str, np.ndarray]) -> dict:
     """Lens AUROC and precision@50 of the learned anomaly score, of an Isolation Forest on the pixels' PCA(50)
-    ``reduced`` and of the arc search ``arcs`` (``lens_score``), overall and per arc S/N bin (negatives: objects
-    with no injected anomaly); and of the arc finder's probability (``ARC_PROBABILITY``) when the ``catalog``
-    has it, a score trained on arcs pasted into galaxies (no survey label: ``trained_on`` says so), apart."""
+    ``reduced`` and of the catalogue's other ``lenses`` scores (``lens_scores``), overall and per arc S/N bin
+    (negatives: objects with no injected anomaly); each says what labels taught it (``trained_on``)."""
     baseline = -IsolationForest(random_state=0).fit(reduced).score_samples(reduced)
     kind = truth["anomaly"].to_numpy()
     snr = truth["arc_snr"].to_numpy()
     out: dict[str, Any] = {}
-    scorers = [("learned", score), ("pixel_isolation_forest", baseline)]
-    scorers += [] if arcs is None else [("arc_signal_early_types", arcs)]
-    finder = None if catalog is None or ARC_PROBABILITY not in catalog else catalog[ARC_PROBABILITY]
-    scorers += [] if finder is None else [("arc_finder", finder.to_numpy(float))]
-    for name, s in scorers:
+    scorers = {"learned": score, "pixel_isolation_forest": baseline, **lenses}
+    for name, s in scorers.items():
         clean_or_lens = (kind == "none") | (kind == "lens")
-        row: dict[str, float | None] = {
+        row: dict[str, float | str | None] = {
             "lens_auroc": auroc(kind[clean_or_lens] == "lens", s[clean_or_lens]),
             "lens_precision_at_50": precision_at(kind == "lens", s, 50),
             "any_anomaly_auroc": auroc(kind != "none", s),
+            "trained_on": LENS_SCORE_LABELS[name],
         }
         for lo, hi in ARC_SNR_BINS:
             keep = (kind == "none") | ((kind == "lens") & (snr >= lo) & (snr < hi))
@@ -431,8 +447,6 @@ def _anomaly(
                 auroc(kind[keep] == "lens", s[keep]) if (kind[keep] == "lens").any() else None
             )
         out[name] = row
-    if finder is not None:
-        out["arc_finder"]["trained_on"] = "arcs pasted into the training sky's galaxies; survey labels used: 0"
     out["n_lenses"] = int((kind == "lens").sum())
     return out
 
