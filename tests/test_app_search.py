@@ -180,6 +180,22 @@ def test_a_catalogue_object_searches_another_modality_as_artifacts_neighbours_do
     assert not _neighbour_ids(at)
 
 
+def test_a_galaxy_searches_its_image_or_arcs_space_each_only_in_itself(sky):
+    """The arc finder's space (32-d) and the image space (128-d) cannot search each other: each query space
+    offers only itself as the space to search, and the arcs space finds what its index finds."""
+    artifacts, store = sky
+    at = _search_page()
+    at.radio(key="search_mode").set_value("a catalogue object").run()
+    at.text_input(key="search_object").input(str(store.objects["object_id"].iloc[5])).run()
+    assert at.selectbox(key="search_query_space").options == ["image", "arcs"]
+    for space in ("image", "arcs"):
+        at.selectbox(key="search_query_space").set_value(space).run()
+        _ok(at)
+        assert at.selectbox(key=f"search_target_{space}").options == [space]
+        rows, _ = artifacts.neighbours(space, 5, DEFAULT_K, min_separation_arcsec=DUPLICATE_RADIUS_ARCSEC)
+        assert _neighbour_ids(at) == _ids(artifacts, rows), space
+
+
 def test_a_sky_position_finds_the_nearest_object_and_opens_it_on_the_map(stars):
     _, store = stars
     target = store.objects.iloc[33]

@@ -146,6 +146,12 @@ def show() -> None:
         """When the set was built (its manifest's time): results cached for a set are its build's."""
         return (artifacts.root / "manifest.json").stat().st_mtime
 
+    def _searchable_from(query_space: str) -> list[str]:
+        """The spaces a query in ``query_space`` can search: those of its dimension (the CLIP spaces share one;
+        a galaxy's image and arcs spaces do not)."""
+        width = artifacts.embeddings[query_space].shape[1]
+        return [s for s in spaces if artifacts.embeddings[s].shape[1] == width]
+
     def _label(row: int) -> str:
         return render.category_names(catalog.loc[[row], "label"], "label").iloc[0]
 
@@ -220,7 +226,7 @@ def show() -> None:
         _kept(target_key, query_space if query_space in spaces else spaces[0])
         target = left.selectbox(
             "Search the space of",
-            spaces,
+            _searchable_from(query_space) if query_space in spaces else spaces,
             key=target_key,
             on_change=_keep,
             args=(target_key,),
@@ -259,11 +265,13 @@ def show() -> None:
         object_id = st.text_input("Object id", key=OBJECT_KEY, on_change=_keep, args=(OBJECT_KEY,)).strip()
         first, second, third = st.columns(3)
         _kept(QUERY_SPACE_KEY, "photometry" if "photometry" in spaces else spaces[0])
-        _kept(TARGET_KEY, "spectra" if "spectra" in spaces else spaces[0])
         query_space = first.selectbox(
             "Query with its", spaces, key=QUERY_SPACE_KEY, on_change=_keep, args=(QUERY_SPACE_KEY,)
         )
-        target = second.selectbox("Search the space of", spaces, key=TARGET_KEY, on_change=_keep, args=(TARGET_KEY,))
+        targets = _searchable_from(query_space)
+        target_key = TARGET_KEY if len(targets) == len(spaces) else f"{TARGET_KEY}_{query_space}"
+        _kept(target_key, "spectra" if "spectra" in targets else query_space)
+        target = second.selectbox("Search the space of", targets, key=target_key, on_change=_keep, args=(target_key,))
         with third:
             k = _k_slider("search_k_object")
         hits = np.flatnonzero(catalog["object_id"].astype(str).to_numpy() == object_id)
