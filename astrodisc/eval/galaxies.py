@@ -72,7 +72,7 @@ from astrodisc.learn.splits import Split, evaluation_splits, is_labelled, label_
 
 ARC_SNR_BINS = ((5.0, 10.0), (10.0, 30.0), (30.0, 100.0))
 ARC_SPACE = "arcs"  # the arc finder's space (learn.arc_finder), searched for lenses beside the map's
-LENS_HOST_CLASSES = ("elliptical",)
+LENS_HOST_CLASSES = ("elliptical",)  # strong lenses are massive early types: the arc search looks around these
 PASTED_ARCS = "arcs pasted into the training sky's galaxies"
 LENS_SCORE_LABELS = {  # what taught each lens score; no score uses a lens label
     "learned": "no label: k-NN density in the build's spaces (its arcs space was taught by pasted arcs)",
@@ -80,7 +80,7 @@ LENS_SCORE_LABELS = {  # what taught each lens score; no score uses a lens label
     "arc_signal_early_types": "the survey's morphology labels (the gate)",
     "arc_finder": f"{PASTED_ARCS}; survey labels used: 0",
     "arc_finder_early_types": f"{PASTED_ARCS} and the survey's morphology labels (the gate)",
-}  # strong lenses are massive early types: the arc search looks around these
+}
 
 MIN_REDSHIFTS = 50  # fewer known redshifts: no photo-z section
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, measurable, nulled_snr
-from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.galaxies import CUTOUTS, GalaxyStore
 from astrodisc.data.sim import galaxy_profiles as profiles
 from astrodisc.errors import UserError
 from astrodisc.learn.model_folder import load_model_folder, save_model_folder
@@ -274,12 +275,28 @@ def load_arc_finder(model_dir: Path) -> tuple[ArcFinder, ArcFinderConfig, float]
 def arc_outputs(store: GalaxyStore, model_dir: Path, progress: bool = True) -> tuple[np.ndarray, np.ndarray] | None:
     """((N, feature_dim) features, (N,) probability of an arc) of every galaxy of ``store`` by the finder in
     ``model_dir``; None when the folder holds no finder or the store cannot be read by it (not 3-band flux, a
-    galaxy without PSF FWHM and sky sigma, or pixels more than ``SCALE_TOLERANCE`` off the training scale)."""
+    galaxy without PSF FWHM and sky sigma, or pixels more than ``SCALE_TOLERANCE`` off the training scale).
+    Kept for the last store and finder asked (as they are on disk): a build's embedding and pixel-measurement
+    stages ask for the features and the probability of one pass. The arrays are shared: read, do not write."""
+    if not has_arc_finder(model_dir):
+        return None
+    root, finder = Path(store.root).resolve(), (Path(model_dir) / ARC_FOLDER).resolve()
+    stamp = tuple(path.stat().st_mtime_ns for path in (root / "dataset.json", root / "objects.parquet", root / CUTOUTS))
+    finder_stamp = tuple(path.stat().st_mtime_ns for path in sorted(finder.iterdir()))
+    return _arc_outputs(str(root), stamp, str(finder.parent), finder_stamp, progress)
+
+
+@lru_cache(maxsize=1)
+def _arc_outputs(
+    root: str, stamp: tuple[int, ...], model_dir: str, finder_stamp: tuple[int, ...], progress: bool
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """``arc_outputs`` of the store at ``root`` by the finder in ``model_dir`` (the stamps: their files' times)."""
+    store = GalaxyStore(Path(root))
     inputs = store.psf_and_sky()
-    if not has_arc_finder(model_dir) or inputs is None or not measurable(*inputs).all():
+    if inputs is None or not measurable(*inputs).all():
         return None
     psf_fwhm, sky_sigma = inputs
-    net, config, trained_scale = load_arc_finder(model_dir)
+    net, config, trained_scale = load_arc_finder(Path(model_dir))
     scale = store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT
     if abs(scale / trained_scale - 1.0) > SCALE_TOLERANCE:
         return None  # its 32 px would cover another angle than the arcs it learned
