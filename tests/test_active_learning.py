@@ -7,12 +7,14 @@ import pandas as pd
 import pytest
 
 from astrodisc.discover.active_learning import (
+    PREDICTED_CLASS,
     HuntFeatures,
     InterestModel,
     anomaly_rank,
     hunt_features,
     likeness,
     likeness_blocks,
+    likeness_features,
     more_like,
     reasons,
     relevance,
@@ -167,3 +169,38 @@ def test_more_like_these_reads_the_one_space_that_sees_the_kind_when_the_others_
     chosen, together = found(more_like(features, examples)), found(likeness(features, examples, np.array([], int)))
     assert chosen >= 0.8 and chosen > together + 0.3
     assert likeness_blocks(features, examples[:2], np.array([], int)) == features.names  # too few to choose
+
+
+def test_likeness_features_add_the_predicted_class_as_one_column_per_class():
+    hunt = HuntFeatures.of({"embedding image": np.eye(4)})
+    catalog = pd.DataFrame({"pred_label": ["spiral", "elliptical", None, "spiral"]})
+    features = likeness_features(hunt, catalog)
+    assert features.names == ("embedding image", PREDICTED_CLASS)
+    assert features.blocks[1].tolist() == [[0, 1], [1, 0], [0, 0], [0, 1]]  # elliptical, spiral; none: all 0
+    assert likeness_features(hunt, catalog.assign(pred_label="spiral")) is hunt  # one class says nothing
+    assert likeness_features(hunt, pd.DataFrame(index=range(4))) is hunt
+
+
+def test_more_like_these_reads_a_score_beside_the_predicted_class_when_the_kind_stands_out_only_within_its_class():
+    """Lenses, as the arc finder sees them: 60 members of the elliptical class whose one-column score stands
+    above the other ellipticals' but not above the spirals' (which the score finds arc-like too), beside a wide
+    space of noise. The examples, left out in turn, choose the score with the class, and the first 50 hold
+    members, where the score alone and every block together find few."""
+    rng = np.random.default_rng(5)
+    n, n_members = 4000, 60
+    elliptical = np.arange(n) < 1300
+    members = np.arange(n) < n_members
+    score = np.where(elliptical, rng.normal(-1.0, 0.5, n), rng.normal(0.3, 0.5, n))
+    score[members] = rng.normal(1.0, 0.4, n_members)
+    hunt = HuntFeatures.of({"embedding image": rng.normal(size=(n, 128)), "arc finder": score[:, None]})
+    features = likeness_features(hunt, pd.DataFrame({"pred_label": np.where(elliptical, "elliptical", "spiral")}))
+    examples = np.arange(5)
+    assert likeness_blocks(features, examples, np.array([], int)) == ("arc finder", PREDICTED_CLASS)
+
+    def found(score: np.ndarray) -> float:
+        order = np.argsort(-score)
+        return float(members[order[~np.isin(order, examples)][:50]].mean())
+
+    alone = found(likeness(features.only(("arc finder",)), examples, np.array([], int)))
+    together = found(likeness(features, examples, np.array([], int)))
+    assert found(more_like(features, examples)) >= 0.8 and alone < 0.5 and together < 0.5

@@ -40,13 +40,14 @@ def more_like_section(
         on_click=st.session_state.update,
         kwargs={ASKED_KEY: (asked, tuple(against))},
         help="Rank every other object by how like these it is (a linear classifier on everything the build "
-        "knows: every embedding space, the anomaly ranks, data-quality columns) against the survey at large",
+        "knows: every embedding space, the anomaly ranks, data-quality columns, the predicted class) against the "
+        "survey at large",
     )
     if st.session_state.get(ASKED_KEY) != (asked, tuple(against)):
         return
     catalog = current.artifacts.catalog
     with st.spinner("Ranking the survey…", show_time=True):
-        likeness = more_like(app_state.hunt_features_of(current), list(asked), against)
+        likeness = more_like(app_state.likeness_features_of(current), list(asked), against)
     order = np.argsort(-likeness, kind="stable")
     found = order[~np.isin(order, [*asked, *against])][:SHOWN]
     table = catalog.loc[found, [c for c in columns if c in catalog]].assign(likeness=likeness[found].round(4))

@@ -24,7 +24,7 @@ from astrodisc.app import public_mode, view_link
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.open_store import Store, open_store
 from astrodisc.discover import label_queue
-from astrodisc.discover.active_learning import HuntFeatures, InterestModel, hunt_features
+from astrodisc.discover.active_learning import HuntFeatures, InterestModel, hunt_features, likeness_features
 from astrodisc.labels.database import LabelDB
 from astrodisc.labels.subsets import SubsetDB
 from astrodisc.paths import data_dir, labels_path
@@ -155,14 +155,19 @@ def _hunt_features(path: str, stamp: float) -> HuntFeatures:
 
 
 @st.cache_resource(max_entries=8)
+def _likeness_features(path: str, stamp: float) -> HuntFeatures:
+    return likeness_features(_hunt_features(path, stamp), _load(path, stamp).catalog)
+
+
+@st.cache_resource(max_entries=8)
 def _interest_model(path: str, stamp: float, annotator: str) -> InterestModel:
     return InterestModel(_hunt_features(path, stamp))
 
 
-def hunt_features_of(current: Current) -> HuntFeatures:
-    """What the interest model reads for the current artifact set (``active_learning.hunt_features``), kept
+def likeness_features_of(current: Current) -> HuntFeatures:
+    """What "more like these" reads for the current artifact set (``active_learning.likeness_features``), kept
     per process."""
-    return _hunt_features(str(current.artifact_set.path), _manifest_stamp(current.artifact_set))
+    return _likeness_features(str(current.artifact_set.path), _manifest_stamp(current.artifact_set))
 
 
 def interest_model(current: Current, annotator: str) -> InterestModel:

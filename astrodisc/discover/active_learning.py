@@ -11,7 +11,8 @@ six tenths towards it), the two sides weighted equally however lopsided the scor
 
 once something was scored above 0 (before that, the anomaly rank alone; while nothing was scored 0, random
 unscored objects stand for the dull side). The model is refitted after every score, as the Label page
-re-ranks after every label. ``more_like`` is the same classifier for "more like these (and not like those)".
+re-ranks after every label. ``more_like`` is the same classifier for "more like these (and not like those)",
+over ``likeness_features``: these features and the class the build predicts for each object.
 
 Why this model (chosen on the variable-star surveys of seeds 101 and 102 and the galaxy calibration sky of
 seed 7; never on a survey reported as held out): a simulated user reviewing 100 objects one at a time found
@@ -46,7 +47,8 @@ C = 1.0  # inverse L2 strength of the logistic regression on standardised column
 ROW_CHUNK = 65_536  # rows per block when scoring every object
 BACKGROUND = 256  # unscored objects standing for "the survey at large" while nothing was scored dull
 MIN_EXAMPLES_TO_CHOOSE = 3  # "more like these" chooses its blocks by leaving each example out from this many
-LIKENESS_FACTOR = 1.5  # left-out ranks within this factor of the best: the fewer columns win
+LIKENESS_FACTOR = 2.0  # left-out ranks within this factor of the best: the fewer columns win
+PREDICTED_CLASS = "predicted class"  # the likeness block of the build's predicted class (one column per class)
 
 
 def anomaly_rank(anomaly_score: np.ndarray) -> np.ndarray:
@@ -94,6 +96,12 @@ class HuntFeatures:
 
     def __len__(self) -> int:
         return len(self.blocks[0])
+
+    def joined(self, other: HuntFeatures) -> HuntFeatures:
+        """These blocks and then ``other``'s (nothing copied)."""
+        return HuntFeatures(
+            self.blocks + other.blocks, self.names + other.names, self.means + other.means, self.scales + other.scales
+        )
 
     def only(self, names: tuple[str, ...]) -> HuntFeatures:
         """The blocks named ``names`` alone (nothing copied)."""
@@ -146,6 +154,17 @@ def hunt_features(embeddings: Mapping[str, np.ndarray], catalog: pd.DataFrame) -
         probability = np.clip(catalog[ARC_PROBABILITY].to_numpy(np.float64), 1e-6, 1 - 1e-6)
         blocks["arc finder"] = np.log(probability / (1 - probability)).astype(np.float32)[:, None]
     return HuntFeatures.of(blocks)
+
+
+def likeness_features(hunt: HuntFeatures, catalog: pd.DataFrame) -> HuntFeatures:
+    """What "more like these" reads: the interest model's features ``hunt`` (``hunt_features``) and, when the
+    build predicted at least two classes (``pred_label``), the ``PREDICTED_CLASS`` block: one 0/1 column per
+    class (an object without a prediction: all 0). The examples of a kind are mostly of a few classes (lenses are
+    massive early types), which no single other block says."""
+    if "pred_label" not in catalog or catalog["pred_label"].nunique() < 2:
+        return hunt
+    one_hot = pd.get_dummies(catalog["pred_label"].astype("string"), dtype=np.float32).to_numpy()
+    return hunt.joined(HuntFeatures.of({PREDICTED_CLASS: one_hot}))
 
 
 class InterestModel:
@@ -214,33 +233,50 @@ def relevance(
 def more_like(features: HuntFeatures, like_rows: ArrayLike, unlike_rows: ArrayLike = ()) -> np.ndarray:
     """(N,) probability that each object is like the objects at ``like_rows`` rather than those at
     ``unlike_rows`` (or, with none given, the survey at large): "more like these" from a click, a selection or
-    a label, with the interest model's classifier over the features ``likeness_blocks`` chooses.
-    ``like_rows`` must not be empty."""
+    a label, with the interest model's classifier over the blocks of ``features`` (``likeness_features``) that
+    ``likeness_blocks`` chooses. ``like_rows`` must not be empty."""
     like_rows, unlike_rows = np.asarray(like_rows, int), np.setdiff1d(np.asarray(unlike_rows, int), like_rows)
     if not len(like_rows):
         raise ValueError("more_like needs at least one object to be like")
     return likeness(features.only(likeness_blocks(features, like_rows, unlike_rows)), like_rows, unlike_rows)
 
 
+def likeness_candidates(names: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The block choices "more like these" weighs: every block together, and each block alone — beside the
+    ``PREDICTED_CLASS`` block when there is one."""
+    others = tuple(name for name in names if name != PREDICTED_CLASS)
+    beside = (PREDICTED_CLASS,) if PREDICTED_CLASS in names else ()
+    return [names] + [(name, *beside) for name in others]
+
+
+def left_out_miss(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> np.ndarray:
+    """(n,) for each of the n ``like_rows`` left out in turn, the share of the other N - 1 objects ranked above
+    it by ``likeness`` fitted on the rest (ties counted half): 0 when it is ranked first."""
+    miss = []
+    for i, left_out in enumerate(like_rows):
+        score = likeness(features, np.delete(like_rows, i), unlike_rows)
+        above, tied = np.sum(score > score[left_out]), np.sum(score == score[left_out]) - 1
+        miss.append((above + 0.5 * tied) / max(1, len(score) - 1))
+    return np.array(miss)
+
+
 def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> tuple[str, ...]:
-    """Which blocks "more like these" reads: every block together or one block alone, whichever ranks the
-    examples, each left out in turn, highest among all objects (the median share of objects ranked above them:
-    most examples, not all, must be found); among choices within ``LIKENESS_FACTOR`` of the best, which a few
-    examples cannot tell apart, the one with the fewest columns. A few examples of a kind that one block sees
-    (lenses: the arc finder) are otherwise drowned by the columns of blocks that do not see it. Needs
-    ``MIN_EXAMPLES_TO_CHOOSE`` examples; with fewer, every block. Chosen on the galaxy skies of seeds 7 and 8
-    (choice sets; docs/workflow.md)."""
+    """Which blocks "more like these" reads (one of ``likeness_candidates``): the one that ranks the examples,
+    each left out in turn, highest among all objects (``left_out_miss``, by the geometric mean over the
+    examples: an example found near the top counts for more than one found in the bulk, as precision at the top
+    is what a hunter reads); among choices within ``LIKENESS_FACTOR`` of the best, which a few examples cannot
+    tell apart, the one with the fewest columns. A few examples of a kind that one block sees (lenses: the arc
+    finder, among the predicted early types) are otherwise drowned by the columns of blocks that do not see it.
+    Needs ``MIN_EXAMPLES_TO_CHOOSE`` examples; with fewer, every block. Chosen on the galaxy skies of seeds 7
+    and 8 and the variable stars of seed 101 (choice sets; docs/more_like_choice.py)."""
     if len(like_rows) < MIN_EXAMPLES_TO_CHOOSE or len(features.names) < 2:
         return features.names
-    candidates = [features.names] + [(name,) for name in features.names]
-    misses = []
-    for names in candidates:
-        part = features.only(names)
-        above = []
-        for i, left_out in enumerate(like_rows):
-            score = likeness(part, np.delete(like_rows, i), unlike_rows)
-            above.append(float(np.mean(score > score[left_out])))
-        misses.append(float(np.median(above)))
+    candidates = likeness_candidates(features.names)
+    floor = 1.0 / len(features)
+    misses = [
+        float(np.exp(np.mean(np.log(np.maximum(left_out_miss(features.only(names), like_rows, unlike_rows), floor)))))
+        for names in candidates
+    ]
     close = [i for i, miss in enumerate(misses) if miss <= LIKENESS_FACTOR * min(misses)]
     return candidates[min(close, key=lambda i: (features.only(candidates[i]).width, misses[i]))]
 

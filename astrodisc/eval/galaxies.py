@@ -46,7 +46,7 @@ from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.arcs import ARC_PROBABILITY
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.truth import has_truth, read_truth
-from astrodisc.discover.active_learning import hunt_features
+from astrodisc.discover.active_learning import hunt_features, likeness_features
 from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, artifact_cache, baseline_cache, run_cells
 from astrodisc.eval.faithfulness import map_section
 from astrodisc.eval.galaxy_structure import structure_section
@@ -468,7 +468,8 @@ def _lens_search(art: Artifacts, space: str, truth, k: int = 20) -> dict:
     out |= _lens_neighbours(art, space, is_lens, snr, k)
     if ARC_SPACE in art.embeddings and space != ARC_SPACE:
         out[f"{ARC_SPACE}_space"] = _lens_neighbours(art, ARC_SPACE, is_lens, snr, k)
-    out["more_like_these"] = more_like_figures(hunt_features(art.embeddings, art.catalog), is_lens)
+    features = likeness_features(hunt_features(art.embeddings, art.catalog), art.catalog)
+    out["more_like_these"] = more_like_figures(features, is_lens)
     return out
 
 

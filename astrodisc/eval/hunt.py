@@ -15,7 +15,14 @@ import pandas as pd
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.open_store import open_store
 from astrodisc.data.truth import read_truth
-from astrodisc.discover.active_learning import BLEND, HuntFeatures, hunt_features, more_like, simulate_user
+from astrodisc.discover.active_learning import (
+    BLEND,
+    HuntFeatures,
+    hunt_features,
+    likeness_features,
+    more_like,
+    simulate_user,
+)
 
 
 def interesting_in_truth(truth: pd.DataFrame) -> np.ndarray:
@@ -58,7 +65,7 @@ def more_like_figures(
     """ "More like these" from ``examples`` objects of one kind (``members``, (N,) bool) drawn at random (seeded,
     ``draws`` times): the share of that kind among the ``top`` objects ``active_learning.more_like`` ranks first,
     the examples left out of the ranking, and the share of the kind's other members found there; ``features``:
-    ``active_learning.hunt_features`` of the artifact set."""
+    ``active_learning.likeness_features`` of the artifact set."""
     pool = np.flatnonzero(members)
     if len(pool) < examples:
         return {"examples": examples, "draws": 0, "members": int(len(pool))}
@@ -83,6 +90,6 @@ def more_like_figures(
 def more_like_kinds(artifacts_dir: Path, kinds: np.ndarray) -> dict:
     """``more_like_figures`` for each injected rare kind (``kinds``: (N,) names, "" or "none" for the rest)."""
     art = load_artifacts(artifacts_dir)
-    features = hunt_features(art.embeddings, art.catalog)
+    features = likeness_features(hunt_features(art.embeddings, art.catalog), art.catalog)
     names = sorted({k for k in kinds.tolist() if isinstance(k, str) and k not in ("", "none")})
     return {name: more_like_figures(features, kinds == name) for name in names}
