@@ -16,6 +16,7 @@ from sklearn.metrics import roc_auc_score
 
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.red_sequence import LENS_SCORE, red_sequence_probability
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 from astrodisc.learn.arc_finder import (
     ArcFinderConfig,
@@ -81,9 +82,10 @@ def test_a_briefly_trained_finder_tells_pasted_arcs_from_none_and_loads_back(sma
 
 
 def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_its_space(tmp_path_factory):
-    """The build of 60 simulated galaxies with models/galaxies-moco: an ``arcs`` space of unit rows and an
-    ``arc_probability`` column; arcs of S/N 30-100 pasted into those galaxies raise the shipped finder's
-    probability for most of them and rank them above the plain ones."""
+    """The build of 60 simulated galaxies with models/galaxies-moco: an ``arcs`` space of unit rows, an
+    ``arc_probability`` column and the ``lens_score`` weighing it by the red sequence; arcs of S/N 30-100 pasted
+    into those galaxies raise the shipped finder's probability for most of them and rank them above the plain
+    ones."""
     _, sky_set = real_sets(tmp_path_factory)
     art = load_artifacts(sky_set.artifact_dir)
     assert art.embeddings["arcs"].shape[0] == len(art.catalog)
@@ -93,6 +95,8 @@ def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_it
     net, config, _ = load_arc_finder(model)
     plain = art.catalog["arc_probability"].to_numpy()
     assert np.all((plain >= 0) & (plain <= 1))
+    red = red_sequence_probability(store.objects)  # the label-free lens score: the finder on the red sequence
+    assert red is not None and np.allclose(art.catalog[LENS_SCORE].to_numpy(), plain * red, atol=1e-6)
     rows = np.arange(len(store))
     psf, sky = store.psf_and_sky()
     pasted = _probability(

@@ -107,6 +107,7 @@ from astrodisc.data.arcs import ARC_PROBABILITY, PIXEL_SCALE_DEFAULT, arc_signal
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.image_quality import image_quality
 from astrodisc.data.open_store import Store, open_store
+from astrodisc.data.red_sequence import LENS_SCORE, lens_score
 from astrodisc.data.store import ANOMALY_RANK_PREFIX
 from astrodisc.errors import UserError
 
@@ -297,7 +298,7 @@ def _build_locked(
         {
             "dataset": dataset_digest(dataset_dir),
             "model": model_digest,
-            "code": _code_digest("data.image_quality", "data.arcs", "learn.arc_finder"),
+            "code": _code_digest("data.image_quality", "data.arcs", "data.red_sequence", "learn.arc_finder"),
         },
         lambda: _quality_stage(store, work, model_dir, progress),
     )
@@ -695,7 +696,8 @@ def _quality_stage(store: Store, out_dir: Path, model_dir: Path, progress: bool)
     """What the build measures in the pixels: the cutouts' data-quality columns (``data.image_quality``) and,
     for 3-band flux cutouts whose catalogue gives each band's PSF and sky noise, ``arc_signal``
     (``data.arcs``) and, when the model folder holds an arc finder, ``arc_probability``
-    (``learn.arc_finder``); no columns for stores without pictures."""
+    (``learn.arc_finder``) and, from it and the catalogue's colours, ``lens_score`` (``data.red_sequence``); no
+    columns for stores without pictures."""
     if not isinstance(store, GalaxyStore):
         return [_save_stage_frame(out_dir, "quality", pd.DataFrame(index=range(len(store))))]
     frame = image_quality(store.cutouts)
@@ -709,6 +711,9 @@ def _quality_stage(store: Store, out_dir: Path, model_dir: Path, progress: bool)
         found = arc_outputs(store, model_dir, progress)
         if found is not None:
             frame[ARC_PROBABILITY] = found[1]
+            score = lens_score(store.objects, found[1])
+            if score is not None:
+                frame[LENS_SCORE] = score
     return [_save_stage_frame(out_dir, "quality", frame)]
 
 

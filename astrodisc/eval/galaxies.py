@@ -45,6 +45,7 @@ from sklearn.preprocessing import StandardScaler
 from astrodisc.chain.artifacts import Artifacts, load_artifacts
 from astrodisc.data.arcs import ARC_PROBABILITY
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
+from astrodisc.data.red_sequence import LENS_SCORE
 from astrodisc.data.truth import has_truth, read_truth
 from astrodisc.discover.active_learning import hunt_features, likeness_features
 from astrodisc.eval.cells import PROGRESS_FILE, Cell, Keep, artifact_cache, baseline_cache, run_cells
@@ -80,6 +81,7 @@ LENS_SCORE_LABELS = {  # what taught each lens score; no score uses a lens label
     "arc_signal_early_types": "the survey's morphology labels (the gate)",
     "arc_finder": f"{PASTED_ARCS}; survey labels used: 0",
     "arc_finder_early_types": f"{PASTED_ARCS} and the survey's morphology labels (the gate)",
+    "arc_finder_red_sequence": f"{PASTED_ARCS} and the survey's own colours (its red sequence); survey labels used: 0",
 }
 
 MIN_REDSHIFTS = 50  # fewer known redshifts: no photo-z section
@@ -401,7 +403,7 @@ def pixel_pca(data: ImageData, components: int = 50) -> np.ndarray:
     return PCA(min(components, *pixels.shape), random_state=0).fit_transform(pixels)
 
 
-def lens_score(catalog: pd.DataFrame, column: str) -> np.ndarray | None:
+def around_early_types(catalog: pd.DataFrame, column: str) -> np.ndarray | None:
     """(N,) the arc search of a lens hunter: the build's arc measure ``column`` (``arc_signal``, ``data.arcs``,
     or the arc finder's ``ARC_PROBABILITY``) among the galaxies the build predicts (k-NN over the survey's
     morphology labels, no lens label) to be of a ``LENS_HOST_CLASSES`` class, ranked first, then everything
@@ -413,13 +415,16 @@ def lens_score(catalog: pd.DataFrame, column: str) -> np.ndarray | None:
 
 
 def lens_scores(catalog: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The label-free lens scores a build's catalogue gives beyond its anomaly score, by name: the arc finder's
-    probability alone (taught by pasted arcs, no survey label) and each arc measure searched around the
-    predicted early types (``lens_score``)."""
+    """The lens scores a build's catalogue gives beyond its anomaly score, none taught by a lens label, by name:
+    the arc finder's probability alone and the build's ``lens_score`` (``data.red_sequence``: times the
+    red-sequence probability; taught by pasted arcs and the survey's colours, no survey label), and each arc
+    measure searched around the predicted early types (``around_early_types``: the survey's morphology
+    labels)."""
     scores = {
-        "arc_signal_early_types": lens_score(catalog, "arc_signal"),
+        "arc_signal_early_types": around_early_types(catalog, "arc_signal"),
         "arc_finder": catalog[ARC_PROBABILITY].to_numpy(float) if ARC_PROBABILITY in catalog else None,
-        "arc_finder_early_types": lens_score(catalog, ARC_PROBABILITY),
+        "arc_finder_early_types": around_early_types(catalog, ARC_PROBABILITY),
+        "arc_finder_red_sequence": catalog[LENS_SCORE].to_numpy(float) if LENS_SCORE in catalog else None,
     }
     return {name: score for name, score in scores.items() if score is not None}
 

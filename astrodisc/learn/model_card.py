@@ -122,7 +122,8 @@ def _arc_finder_lines(model_dir: Path) -> list[str]:
         f"{finder['theta_e_arcsec'][0]}-{finder['theta_e_arcsec'][1]} arcsec, arc S/N {finder['arc_snr'][0]:g}-"
         f"{finder['arc_snr'][1]:g}, through each galaxy's Moffat PSF); no label of any survey is used. Reads 3-band",
         "flux cutouts whose catalogue gives psf_fwhm_<band> and sky_sigma_<band>; a build then adds the `arcs`",
-        "space and the `arc_probability` column. Not for 8-bit pictures (no noise model, no PSF).",
+        "space, the `arc_probability` column and `lens_score`, that probability times the red-sequence probability",
+        "of the catalogue's colours (`data.red_sequence`). Not for 8-bit pictures (no noise model, no PSF).",
         "",
         f"- made by: `{training['made_by']}`",
         f"- data: `{training['dataset']}` ({training['n_objects']} galaxies as hosts; labels unused)",
