@@ -62,8 +62,9 @@ def pretrain_varstars(dataset_dir: Path, out_dir: Path, config: TrainConfig, pro
         return trimodal_clip_loss(model(batch), model.logit_scale, {"spectra": batch["has_spec"]})
 
     def score_of() -> float:
-        scores = [float(loss_of(to_batch(inputs, meta, val_rows[i : i + 512]))) for i in range(0, len(val_rows), 512)]
-        return -float(np.mean(scores))
+        with torch.no_grad():  # a validation score: no graph kept
+            batches = [to_batch(inputs, meta, val_rows[i : i + 512]) for i in range(0, len(val_rows), 512)]
+            return -float(np.mean([float(loss_of(batch)) for batch in batches]))
 
     settings = {
         "train": asdict(config),
