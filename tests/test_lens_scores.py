@@ -61,6 +61,8 @@ def test_the_red_sequence_is_the_early_types_found_without_a_label():
     catalog = _colours(label, rng)
     red = red_sequence_probability(catalog)
     assert red is not None and roc_auc_score(label == "elliptical", red) > 0.95
+    shuffled = red_sequence_probability(catalog[["mag_z", "mag_err_g", "mag_g", "mag_r"]])  # bands by wavelength
+    assert shuffled is not None and np.allclose(shuffled, red)
     catalog.loc[5, "mag_z"] = np.nan
     red = red_sequence_probability(catalog)
     assert red is not None and np.isnan(red[5]) and np.isfinite(np.delete(red, 5)).all()

@@ -20,15 +20,18 @@ import pandas as pd
 from sklearn.mixture import GaussianMixture
 
 MAG_PREFIX = "mag_"
+BANDS_BLUE_TO_RED = ("u", "g", "r", "i", "z", "y")  # others (w1, ...) follow these, in the catalogue's order
 LENS_SCORE = "lens_score"  # the catalogue column: arc probability x red-sequence probability, no label used
 
 
 def red_sequence_probability(catalog: pd.DataFrame) -> np.ndarray | None:
     """(N,) probability 0-1 that each galaxy belongs to the redder of two Gaussian components fitted to its
-    colours (differences of consecutive ``mag_<band>`` columns, not ``mag_err_<band>``; AB mag, bands in the
-    catalogue's order, bluest first); NaN where a magnitude is missing; None with fewer than two
+    colours (differences of consecutive ``mag_<band>`` columns, not ``mag_err_<band>``; AB mag, bands from blue
+    to red, ``BANDS_BLUE_TO_RED`` first); NaN where a magnitude is missing; None with fewer than two
     magnitude columns or fewer than 10 rows with every magnitude."""
-    bands = [c for c in catalog.columns if c.startswith(MAG_PREFIX) and "_" not in c[len(MAG_PREFIX) :]]
+    named = {c[len(MAG_PREFIX) :]: c for c in catalog.columns if c.startswith(MAG_PREFIX)}
+    order = [*(b for b in BANDS_BLUE_TO_RED if b in named), *(b for b in named if b not in BANDS_BLUE_TO_RED)]
+    bands = [named[b] for b in order if "_" not in b]  # not mag_err_<band>
     if len(bands) < 2:
         return None
     mags = catalog[bands].to_numpy(np.float64)
