@@ -1,6 +1,6 @@
 """The arc finder: arcs pasted in at the S/N asked for, a briefly trained finder tells them from none, the
-shipped finder raises its probability when an arc is pasted into a real build's galaxies, and a build with it
-adds the arcs space and column."""
+shipped finder raises its probability when an arc is pasted into a real build's galaxies, a build with it
+adds the arcs space and columns, and the Label page walks its lens candidates."""
 
 from __future__ import annotations
 
@@ -13,11 +13,13 @@ import pytest
 import torch
 from search_data import real_sets
 from sklearn.metrics import roc_auc_score
+from streamlit.testing.v1 import AppTest
 
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.red_sequence import LENS_SCORE, red_sequence_probability
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
+from astrodisc.discover.label_queue import LENS_CANDIDATES
 from astrodisc.learn.arc_finder import (
     ArcFinderConfig,
     arc_bank,
@@ -28,7 +30,7 @@ from astrodisc.learn.arc_finder import (
     load_arc_finder,
     train_arc_finder,
 )
-from astrodisc.paths import models_dir
+from astrodisc.paths import PROJECT_ROOT, models_dir
 
 SCALE = 0.262
 
@@ -104,6 +106,25 @@ def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_it
     )
     assert np.mean(pasted > plain) >= 0.75  # 0.83 (the rest: bright cores where the finder is unsure)
     assert roc_auc_score(np.r_[np.ones(len(rows)), np.zeros(len(rows))], np.r_[pasted, plain]) > 0.8
+
+
+def test_the_label_page_walks_a_galaxy_builds_lens_candidates_highest_lens_score_first(
+    tmp_path_factory, tmp_path, monkeypatch
+):
+    _, sky_set = real_sets(tmp_path_factory)
+    catalog = load_artifacts(sky_set.artifact_dir).catalog
+    queue = catalog["object_id"].to_numpy()[np.argsort(-catalog[LENS_SCORE].to_numpy(), kind="stable")]
+    monkeypatch.setenv("ASTRODISC_DATA", str(sky_set.data_root))
+    monkeypatch.setenv("ASTRODISC_LABELS", str(tmp_path / "labels.sqlite"))
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/label.py").run()
+    at.sidebar.text_input(key="annotator").input("ana").run()
+    assert LENS_CANDIDATES in at.sidebar.selectbox(key="queue_order").options
+    at.sidebar.selectbox(key="queue_order").set_value(LENS_CANDIDATES).run()
+    assert not at.exception, [e.value for e in at.exception]
+    shown = next(m.value for m in at.markdown if m.value.startswith("### `")).strip("#` ")
+    assert shown == queue[0]
 
 
 def test_no_arc_outputs_without_a_finder_without_psf_and_sky_or_at_another_pixel_scale(small_sky, tmp_path):

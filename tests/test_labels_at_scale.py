@@ -14,7 +14,15 @@ from astrodisc.base import sqlite_wal
 from astrodisc.base.tables import read_table, table_bytes
 from astrodisc.cli import main
 from astrodisc.discover.active_learning import HuntFeatures, InterestModel
-from astrodisc.discover.label_queue import LEARNING, QUEUE_ORDERS, next_object, next_row, queue_rows
+from astrodisc.discover.label_queue import (
+    LEARNING,
+    LENS_CANDIDATES,
+    QUEUE_ORDERS,
+    next_object,
+    next_row,
+    queue_orders,
+    queue_rows,
+)
 from astrodisc.errors import UserError
 from astrodisc.labels.database import COLUMNS, LABEL_TEXT_COLUMNS, SCHEMA, Label, LabelDB, labels_from_table
 from astrodisc.labels.subsets import Subset, SubsetDB
@@ -275,6 +283,17 @@ def test_the_next_object_is_the_first_of_the_queue_not_labelled_or_skipped(tmp_p
         assert next_row(queue, catalog["object_id"], set(mine["object_id"]), skipped) == naive
         db.add(Label(DATASET, str(catalog.at[naive, "object_id"]), "ana", "s", label="M", interest=5))
     assert order != LEARNING or model.scores  # the learning order did learn
+
+
+def test_a_galaxy_build_offers_its_lens_candidates_highest_lens_score_first():
+    rng = np.random.default_rng(2)
+    catalog = pd.DataFrame({"object_id": object_ids(50), "anomaly_score": rng.random(50)})
+    assert LENS_CANDIDATES not in queue_orders(catalog)  # no lens_score: not offered, and the anomaly order if asked
+    assert queue_rows(catalog, LENS_CANDIDATES).tolist() == queue_rows(catalog, "anomaly score").tolist()
+    catalog["lens_score"] = rng.random(50)
+    assert queue_orders(catalog) == QUEUE_ORDERS
+    queue = queue_rows(catalog, LENS_CANDIDATES)
+    assert np.all(np.diff(catalog["lens_score"].to_numpy()[queue]) <= 0)
 
 
 def test_a_label_table_saved_by_a_european_spreadsheet_is_named_in_the_message():

@@ -18,13 +18,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from astrodisc.data.red_sequence import LENS_SCORE
 from astrodisc.discover.active_learning import HuntFeatures, InterestModel
 from astrodisc.labels.database import LabelDB
 
 LEARNING = "anomaly score, learning from your interest scores"
-QUEUE_ORDERS: tuple[str, ...] = (LEARNING, "anomaly score", "least confident prediction", "random", "catalogue order")
+LENS_CANDIDATES = "lens candidates (lens_score)"  # galaxies: the arc finder on the red sequence (data.red_sequence)
+QUEUE_ORDERS: tuple[str, ...] = (
+    LEARNING,
+    "anomaly score",
+    LENS_CANDIDATES,
+    "least confident prediction",
+    "random",
+    "catalogue order",
+)
 RANDOM_SEED = 0  # every annotator gets the same random order, so their labels overlap for agreement
 PREVIEW = 10  # objects of the queue shown after the current one
+
+
+def queue_orders(catalog: pd.DataFrame) -> tuple[str, ...]:
+    """The ``QUEUE_ORDERS`` a catalogue can be walked in: the lens candidates only where the build made a
+    ``lens_score``."""
+    return tuple(order for order in QUEUE_ORDERS if order != LENS_CANDIDATES or LENS_SCORE in catalog)
 
 
 def queue_rows(
@@ -37,7 +52,8 @@ def queue_rows(
 ) -> np.ndarray:
     """Catalogue rows in the order ``order`` (one of QUEUE_ORDERS): the anomaly score re-ranked by the
     interest scores given so far (``scored``: object_id and interest columns; ``features``: what the interest
-    model reads, ``active_learning.hunt_features``), highest anomaly score first, lowest prediction
+    model reads, ``active_learning.hunt_features``), highest anomaly score first, highest ``lens_score`` first
+    (without one: the anomaly score), lowest prediction
     probability first, a seeded shuffle shared by all annotators, or the catalogue's own order. A ``model``
     kept between calls refits only when the scores changed; ``index`` is ``catalogue_index(catalog["object_id"])``,
     if kept."""
@@ -67,7 +83,9 @@ def _ordered(
         model.update(at[scored], interest[scored])
         score = model.relevance(catalog["anomaly_score"].to_numpy(dtype=float))
         return rows[np.argsort(-score, kind="stable")]
-    if order == LEARNING:
+    if order == LENS_CANDIDATES and LENS_SCORE in catalog:
+        return rows[np.argsort(-catalog[LENS_SCORE].to_numpy(dtype=float), kind="stable")]
+    if order in (LEARNING, LENS_CANDIDATES):
         order = "anomaly score"
     if order == "anomaly score" and "anomaly_score" in catalog:
         return rows[np.argsort(-catalog["anomaly_score"].to_numpy(dtype=float), kind="stable")]

@@ -60,7 +60,7 @@ def show() -> None:
 
     with st.sidebar:
         annotator = st.text_input("Annotator", key=ANNOTATOR_KEY, placeholder="your name").strip()
-        order = st.selectbox("Queue order", label_queue.QUEUE_ORDERS, key="queue_order")
+        order = st.selectbox("Queue order", label_queue.queue_orders(catalog), key="queue_order")
         blind = st.toggle(
             "Blind mode", key="blind", help="Hide the model's prediction and the other annotators' labels"
         )
