@@ -15,33 +15,34 @@ import numpy as np
 import pandas as pd
 from PIL import Image, ImageDraw
 
+from astrodisc.app.galaxy_rgb import arc_view
 from astrodisc.chain.artifacts import load_artifacts
-from astrodisc.data.arcs import ARC_PROBABILITY, nulled_snr
+from astrodisc.data.arcs import ARC_PROBABILITY, PIXEL_SCALE_DEFAULT
 from astrodisc.data.galaxies import GalaxyStore
-from astrodisc.data.pictures import viewer_rgb
 
 SKY = Path("data/galaxies-heldout2")
 CELL, COLUMNS, SHOWN = 120, 4, 24
-WINDOW = slice(16, 48)  # the finder's 32 px
 
 
 def main() -> None:
     art = load_artifacts(SKY / "shipped")
     store = GalaxyStore(SKY)
     truth = pd.read_parquet(SKY / "truth.parquet")
-    psf, sky = store.psf_and_sky()
+    inputs = store.psf_and_sky()
+    assert inputs is not None, "the held-out sky's catalogue gives PSF and sky"
+    psf, sky = inputs
     probability = art.catalog[ARC_PROBABILITY].to_numpy()
     order = np.argsort(-probability)[:SHOWN]
     sheet = Image.new("RGB", (COLUMNS * (2 * CELL + 8), (SHOWN // COLUMNS) * (CELL + 24)), "white")
     draw = ImageDraw.Draw(sheet)
     for k, row in enumerate(order):
-        cutout = np.asarray(store.cutouts[row : row + 1])
-        composite = Image.fromarray(viewer_rgb(cutout[0][:, WINDOW, WINDOW])).resize((CELL, CELL), Image.NEAREST)
-        nulled = nulled_snr(cutout, psf[row : row + 1], sky[row : row + 1])[0, WINDOW, WINDOW]
-        grey = Image.fromarray((np.clip((nulled + 2) / 6, 0, 1) * 255).astype(np.uint8)).convert("RGB")
+        view = arc_view(np.asarray(store.cutouts[row]), psf[row], sky[row], PIXEL_SCALE_DEFAULT)
+        assert view is not None  # the finder ranked it: PSF and sky are measured
+        composite = Image.fromarray(view[0]).resize((CELL, CELL), Image.Resampling.NEAREST)
+        grey = Image.fromarray(view[1]).convert("RGB")
         x, y = (k % COLUMNS) * (2 * CELL + 8), (k // COLUMNS) * (CELL + 24)
         sheet.paste(composite, (x, y))
-        sheet.paste(grey.resize((CELL, CELL), Image.NEAREST), (x + CELL, y))
+        sheet.paste(grey.resize((CELL, CELL), Image.Resampling.NEAREST), (x + CELL, y))
         lens = truth["anomaly"].iloc[row] == "lens"
         caption = f"lens S/N {truth['arc_snr'].iloc[row]:.0f}" if lens else f"{truth['label'].iloc[row]} (no lens)"
         colour = (0, 90, 0) if lens else (160, 0, 0)

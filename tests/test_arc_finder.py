@@ -15,7 +15,9 @@ from search_data import real_sets
 from sklearn.metrics import roc_auc_score
 from streamlit.testing.v1 import AppTest
 
+from astrodisc.app.galaxy_rgb import ARC_VIEW_PX, arc_view
 from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.red_sequence import LENS_SCORE, red_sequence_probability
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
@@ -108,7 +110,7 @@ def test_the_shipped_finder_sees_arcs_pasted_into_a_build_and_the_build_holds_it
     assert roc_auc_score(np.r_[np.ones(len(rows)), np.zeros(len(rows))], np.r_[pasted, plain]) > 0.8
 
 
-def test_the_label_page_walks_a_galaxy_builds_lens_candidates_highest_lens_score_first(
+def test_the_label_page_walks_a_galaxy_builds_lens_candidates_highest_lens_score_first_with_the_arc_view(
     tmp_path_factory, tmp_path, monkeypatch
 ):
     _, sky_set = real_sets(tmp_path_factory)
@@ -125,6 +127,29 @@ def test_the_label_page_walks_a_galaxy_builds_lens_candidates_highest_lens_score
     assert not at.exception, [e.value for e in at.exception]
     shown = next(m.value for m in at.markdown if m.value.startswith("### `")).strip("#` ")
     assert shown == queue[0]
+    (arcs,) = [e for e in at.expander if e.label.startswith("Arc view")]  # what the finder reads, host nulled
+    assert len(arcs.get("image")) == 2 and not arcs.caption  # pixels only: nothing for blind mode to hide
+
+
+def test_the_arc_view_nulls_the_galaxy_so_a_pasted_arc_stands_out(small_sky):
+    """Where an arc of S/N 60-100 was pasted (its r-band flux above 3 sky sigma), the arc view's grey rises on
+    most galaxies (an arc of the core's own colour is nulled with it: physics, not a fault)."""
+    psf, sky = small_sky.psf_and_sky()
+    rows = np.arange(16)
+    pasted = _pasted(small_sky, rows, ArcFinderConfig(bank_size=16, arc_snr=(60.0, 100.0)), 1)
+    lo = (small_sky.stamp_px - ARC_VIEW_PX) // 2
+    window = slice(lo, lo + ARC_VIEW_PX)
+    rises = []
+    for k, row in enumerate(rows):
+        plain = arc_view(np.asarray(small_sky.cutouts[row]), psf[row], sky[row], PIXEL_SCALE_DEFAULT)
+        with_arc = arc_view(pasted[k], psf[row], sky[row], PIXEL_SCALE_DEFAULT)
+        assert plain is not None and with_arc is not None
+        assert plain[0].shape == (ARC_VIEW_PX, ARC_VIEW_PX, 3) and plain[1].shape == (ARC_VIEW_PX, ARC_VIEW_PX)
+        arc = (pasted[k] - np.asarray(small_sky.cutouts[row]))[1, window, window] > 3 * sky[row, 1]
+        if arc.any():
+            rises.append(float(with_arc[1][arc].astype(float).mean() - plain[1][arc].astype(float).mean()))
+    assert len(rises) >= 12 and np.mean(rises) > 15 and np.mean(np.array(rises) > 20) >= 0.4, rises
+    assert arc_view(np.asarray(small_sky.cutouts[0]), psf[0], np.full(3, np.nan), PIXEL_SCALE_DEFAULT) is None
 
 
 def test_no_arc_outputs_without_a_finder_without_psf_and_sky_or_at_another_pixel_scale(small_sky, tmp_path):

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from astrodisc.app import figures as render
-from astrodisc.app.galaxy_rgb import band_grey, cutout_rgb, png_data_uri, resized
+from astrodisc.app.galaxy_rgb import ARC_VIEW_PX, ARC_VIEW_SIGMA, arc_view, band_grey, cutout_rgb, png_data_uri, resized
 from astrodisc.app.state import Current
+from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 
 SPACES = ("image", "arcs")  # arcs: the arc finder's space, when the model has one (learn.arc_finder)
@@ -75,6 +76,26 @@ def object_view(current: Current, row: int) -> None:
             columns = st.columns(len(info.bands))
             for column, band, image in zip(columns, info.bands, cutout, strict=False):
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
+        _arc_view(store, row, cutout)
+
+
+def _arc_view(store: GalaxyStore, row: int, cutout: np.ndarray) -> None:
+    """The centre of the cutout as the arc finder reads it, the galaxy's own light nulled (flux cutouts whose
+    catalogue gives PSF and sky); pixels only, no model output (the Label page's blind mode hides those)."""
+    inputs = store.psf_and_sky()
+    if inputs is None:
+        return
+    view = arc_view(cutout, inputs[0][row], inputs[1][row], store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT)
+    if view is None:
+        return
+    with st.expander("Arc view: the centre with the galaxy's own light nulled"):
+        left, right = st.columns(2)
+        left.image(resized(view[0], PANEL_PX // 2), caption=f"central {ARC_VIEW_PX} px", output_format="PNG")
+        right.image(
+            resized(np.repeat(view[1][:, :, None], 3, axis=2), PANEL_PX // 2),
+            caption=f"nulled, {ARC_VIEW_SIGMA[0]:g} to +{ARC_VIEW_SIGMA[1]:g} σ",
+            output_format="PNG",
+        )
 
 
 def selection_gallery(

@@ -15,8 +15,12 @@ import io
 import numpy as np
 from PIL import Image
 
+from astrodisc.data.arcs import measurable, nulled_snr
 from astrodisc.data.galaxies import GalaxyImaging
 from astrodisc.data.pictures import viewer_rgb
+
+ARC_VIEW_PX = 32  # the centre the shipped arc finder reads (8.4 arcsec at 0.262 arcsec per pixel)
+ARC_VIEW_SIGMA = (-2.0, 4.0)  # the grey scale of the host-nulled image [noise sigma]
 
 
 def cutout_rgb(cutout: np.ndarray, imaging: GalaxyImaging) -> np.ndarray:
@@ -46,6 +50,24 @@ def band_grey(image: np.ndarray, softening: float = 3.0) -> np.ndarray:
     scaled = np.arcsinh((np.nan_to_num(image, nan=sky) - sky) / (softening * sigma))
     top = max(float(scaled.max()), 1e-12)
     return np.clip(255.0 * scaled / top, 0, 255).astype(np.uint8)
+
+
+def arc_view(
+    cutout: np.ndarray, psf_fwhm: np.ndarray, sky_sigma: np.ndarray, pixel_scale: float
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """What the arc finder reads of one (3, S, S) g, r, z flux cutout: ((W, W, 3) uint8 colour picture, (W, W)
+    uint8 grey host-nulled S/N image, ``ARC_VIEW_SIGMA`` black to white) of its central ``ARC_VIEW_PX`` pixels,
+    where an arc of another colour than the galaxy's core stands out; None when its (3,) PSF FWHM [arcsec] or sky
+    sigma are not measured."""
+    if not measurable(psf_fwhm[None], sky_sigma[None])[0]:
+        return None
+    cutout = np.asarray(cutout, np.float32)[None]
+    lo = (cutout.shape[-1] - ARC_VIEW_PX) // 2
+    window = slice(max(lo, 0), max(lo, 0) + ARC_VIEW_PX)
+    nulled = nulled_snr(cutout, psf_fwhm[None], sky_sigma[None], pixel_scale)[0, window, window]
+    low, high = ARC_VIEW_SIGMA
+    grey = (np.clip((nulled - low) / (high - low), 0, 1) * 255).astype(np.uint8)
+    return viewer_rgb(cutout[0][:, window, window]), grey
 
 
 def resized(rgb: np.ndarray, size_px: int) -> np.ndarray:
