@@ -41,8 +41,8 @@ def _median(miss: np.ndarray) -> float:
 
 
 def _geometric_mean(miss: np.ndarray) -> float:
-    """As ``likeness_blocks`` summarises: misses floored at 1 / N (every choice set holds 10,000 objects)."""
-    return float(np.exp(np.mean(np.log(np.maximum(miss, 1e-4)))))
+    """As ``likeness_blocks`` summarises (every choice set holds 10,000 objects)."""
+    return al.left_out_summary(miss, 10_000)
 
 
 def _pick(

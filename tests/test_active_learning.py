@@ -179,6 +179,7 @@ def test_likeness_features_add_the_predicted_class_as_one_column_per_class():
     assert features.blocks[1].tolist() == [[0, 1], [1, 0], [0, 0], [0, 1]]  # elliptical, spiral; none: all 0
     assert likeness_features(hunt, catalog.assign(pred_label="spiral")) is hunt  # one class says nothing
     assert likeness_features(hunt, pd.DataFrame(index=range(4))) is hunt
+    assert likeness_features(hunt, pd.DataFrame({"pred_label": [np.nan] * 4})) is hunt  # nothing predicted
 
 
 def test_more_like_these_reads_a_score_beside_the_predicted_class_when_the_kind_stands_out_only_within_its_class():

@@ -61,7 +61,9 @@ def test_the_red_sequence_is_the_early_types_found_without_a_label():
     catalog = _colours(label, rng)
     red = red_sequence_probability(catalog)
     assert red is not None and roc_auc_score(label == "elliptical", red) > 0.95
-    shuffled = red_sequence_probability(catalog[["mag_z", "mag_err_g", "mag_g", "mag_r"]])  # bands by wavelength
+    shuffled = red_sequence_probability(  # bands by wavelength; a magnitude system or another band is no colour
+        catalog[["mag_z", "mag_err_g", "mag_g", "mag_r"]].assign(mag_system="AB", mag_v=0.0)
+    )
     assert shuffled is not None and np.allclose(shuffled, red)
     catalog.loc[5, "mag_z"] = np.nan
     red = red_sequence_probability(catalog)

@@ -76,16 +76,17 @@ def object_view(current: Current, row: int) -> None:
             columns = st.columns(len(info.bands))
             for column, band, image in zip(columns, info.bands, cutout, strict=False):
                 column.image(band_grey(image), caption=band, width="stretch", output_format="PNG")
-        _arc_view(store, row, cutout)
+        _arc_view(store, object_id, cutout)
 
 
-def _arc_view(store: GalaxyStore, row: int, cutout: np.ndarray) -> None:
+def _arc_view(store: GalaxyStore, object_id: str, cutout: np.ndarray) -> None:
     """The centre of the cutout as the arc finder reads it, the galaxy's own light nulled (flux cutouts whose
     catalogue gives PSF and sky); pixels only, no model output (the Label page's blind mode hides those)."""
     inputs = store.psf_and_sky()
     if inputs is None:
         return
-    view = arc_view(cutout, inputs[0][row], inputs[1][row], store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT)
+    at = store.row_of[object_id]
+    view = arc_view(cutout, inputs[0][at], inputs[1][at], store.imaging.pixel_scale_arcsec or PIXEL_SCALE_DEFAULT)
     if view is None:
         return
     with st.expander("Arc view: the centre with the galaxy's own light nulled"):

@@ -20,18 +20,20 @@ import pandas as pd
 from sklearn.mixture import GaussianMixture
 
 MAG_PREFIX = "mag_"
-BANDS_BLUE_TO_RED = ("u", "g", "r", "i", "z", "y")  # others (w1, ...) follow these, in the catalogue's order
+BANDS_BLUE_TO_RED = ("u", "g", "r", "i", "z", "y")  # the optical bands read; other mag_* columns are not colours here
 LENS_SCORE = "lens_score"  # the catalogue column: arc probability x red-sequence probability, no label used
 
 
 def red_sequence_probability(catalog: pd.DataFrame) -> np.ndarray | None:
     """(N,) probability 0-1 that each galaxy belongs to the redder of two Gaussian components fitted to its
-    colours (differences of consecutive ``mag_<band>`` columns, not ``mag_err_<band>``; AB mag, bands from blue
-    to red, ``BANDS_BLUE_TO_RED`` first); NaN where a magnitude is missing; None with fewer than two
+    colours (differences of consecutive numeric ``mag_<band>`` columns [AB mag] of the ``BANDS_BLUE_TO_RED``,
+    blue to red, whatever the catalogue's column order); NaN where a magnitude is missing; None with fewer than two
     magnitude columns or fewer than 10 rows with every magnitude."""
-    named = {c[len(MAG_PREFIX) :]: c for c in catalog.columns if c.startswith(MAG_PREFIX)}
-    order = [*(b for b in BANDS_BLUE_TO_RED if b in named), *(b for b in named if b not in BANDS_BLUE_TO_RED)]
-    bands = [named[b] for b in order if "_" not in b]  # not mag_err_<band>
+    bands = [
+        f"{MAG_PREFIX}{band}"
+        for band in BANDS_BLUE_TO_RED
+        if f"{MAG_PREFIX}{band}" in catalog and pd.api.types.is_numeric_dtype(catalog[f"{MAG_PREFIX}{band}"])
+    ]
     if len(bands) < 2:
         return None
     mags = catalog[bands].to_numpy(np.float64)
@@ -48,6 +50,7 @@ def red_sequence_probability(catalog: pd.DataFrame) -> np.ndarray | None:
 
 def lens_score(catalog: pd.DataFrame, arc_probability: np.ndarray) -> np.ndarray | None:
     """(N,) the label-free lens score 0-1: ``arc_probability`` (N,) (``learn.arc_finder``) times each galaxy's
-    ``red_sequence_probability`` (a galaxy without colours: -1, last); None when the catalogue has none."""
+    ``red_sequence_probability``, and -1 (ranked last) for a galaxy without colours; None when the catalogue has
+    no colours at all."""
     red = red_sequence_probability(catalog)
     return None if red is None else np.nan_to_num(np.asarray(arc_probability, float) * red, nan=-1.0)

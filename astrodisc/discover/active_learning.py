@@ -246,7 +246,7 @@ def likeness_candidates(names: tuple[str, ...]) -> list[tuple[str, ...]]:
     ``PREDICTED_CLASS`` block when there is one."""
     others = tuple(name for name in names if name != PREDICTED_CLASS)
     beside = (PREDICTED_CLASS,) if PREDICTED_CLASS in names else ()
-    return [names] + [(name, *beside) for name in others]
+    return list(dict.fromkeys([names] + [(name, *beside) for name in others]))  # one block: the same choice once
 
 
 def left_out_miss(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> np.ndarray:
@@ -258,6 +258,12 @@ def left_out_miss(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np
         above, tied = np.sum(score > score[left_out]), np.sum(score == score[left_out]) - 1
         miss.append((above + 0.5 * tied) / max(1, len(score) - 1))
     return np.array(miss)
+
+
+def left_out_summary(miss: np.ndarray, n_objects: int) -> float:
+    """The geometric mean of the left-out misses (``left_out_miss``), each floored at 1 / ``n_objects`` (ranked
+    first): what ``likeness_blocks`` compares."""
+    return float(np.exp(np.mean(np.log(np.maximum(miss, 1.0 / n_objects)))))
 
 
 def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: np.ndarray) -> tuple[str, ...]:
@@ -272,9 +278,8 @@ def likeness_blocks(features: HuntFeatures, like_rows: np.ndarray, unlike_rows: 
     if len(like_rows) < MIN_EXAMPLES_TO_CHOOSE or len(features.names) < 2:
         return features.names
     candidates = likeness_candidates(features.names)
-    floor = 1.0 / len(features)
     misses = [
-        float(np.exp(np.mean(np.log(np.maximum(left_out_miss(features.only(names), like_rows, unlike_rows), floor)))))
+        left_out_summary(left_out_miss(features.only(names), like_rows, unlike_rows), len(features))
         for names in candidates
     ]
     close = [i for i, miss in enumerate(misses) if miss <= LIKENESS_FACTOR * min(misses)]
