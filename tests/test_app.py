@@ -431,8 +431,9 @@ def test_a_galaxy_opens_with_its_picture_and_look_alikes_without_its_sky_twin(ti
     shown = _neighbour_ids(at)
     assert shown == [str(catalog.at[int(r), "object_id"]) for r in rows]
     assert str(catalog.at[twin, "object_id"]) not in shown  # ... and the page leaves it out
-    bands = len(GalaxyStore(tiny_sky.dataset_dir).info.bands)
-    assert _image_count(at) == 1 + bands + 8  # the colour picture, each band alone, one per neighbour card
+    store = GalaxyStore(tiny_sky.dataset_dir)
+    assert store.psf_and_sky() is not None  # a simulated sky: its arc view is drawn (centre, host nulled)
+    assert _image_count(at) == 1 + len(store.info.bands) + 2 + 8  # picture, each band, arc view, neighbour cards
     assert not _figures(at, "phase")  # no light-curve panels on a galaxy
 
 
