@@ -15,7 +15,7 @@ import io
 import numpy as np
 from PIL import Image
 
-from astrodisc.data.arcs import measurable, nulled_snr
+from astrodisc.data.arcs import central, measurable, nulled_snr
 from astrodisc.data.galaxies import GalaxyImaging
 from astrodisc.data.pictures import viewer_rgb
 
@@ -61,13 +61,11 @@ def arc_view(
     sigma are not measured."""
     if not measurable(psf_fwhm[None], sky_sigma[None])[0]:
         return None
-    cutout = np.asarray(cutout, np.float32)[None]
-    lo = (cutout.shape[-1] - ARC_VIEW_PX) // 2
-    window = slice(max(lo, 0), max(lo, 0) + ARC_VIEW_PX)
-    nulled = nulled_snr(cutout, psf_fwhm[None], sky_sigma[None], pixel_scale)[0, window, window]
+    cutout = np.asarray(cutout, np.float32)
+    nulled = central(nulled_snr(cutout[None], psf_fwhm[None], sky_sigma[None], pixel_scale)[0], ARC_VIEW_PX)
     low, high = ARC_VIEW_SIGMA
     grey = (np.clip((nulled - low) / (high - low), 0, 1) * 255).astype(np.uint8)
-    return viewer_rgb(cutout[0][:, window, window]), grey
+    return viewer_rgb(central(cutout, ARC_VIEW_PX)), grey
 
 
 def resized(rgb: np.ndarray, size_px: int) -> np.ndarray:

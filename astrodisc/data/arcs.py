@@ -68,6 +68,12 @@ def _nulled(
     return nulled, variance
 
 
+def central(x: np.ndarray, size: int) -> np.ndarray:
+    """The central ``size`` x ``size`` pixels of (..., S, S) stamps (all of them when S <= size)."""
+    lo = max((x.shape[-1] - size) // 2, 0)
+    return x[..., lo : lo + size, lo : lo + size]
+
+
 def measurable(psf_fwhm: np.ndarray, sky_sigma: np.ndarray) -> np.ndarray:
     """(N,) whether each galaxy's (N, 3) PSF FWHM and sky sigma are finite and positive (nulling needs both)."""
     return np.all(np.isfinite(psf_fwhm) & (psf_fwhm > 0), axis=1) & np.all(

@@ -32,7 +32,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, measurable, nulled_snr
+from astrodisc.data.arcs import PIXEL_SCALE_DEFAULT, central, measurable, nulled_snr
 from astrodisc.data.galaxies import CUTOUTS, GalaxyStore
 from astrodisc.data.sim import galaxy_profiles as profiles
 from astrodisc.errors import UserError
@@ -111,12 +111,6 @@ def finder_input(
     nulled = nulled_snr(cutouts, psf_fwhm, sky_sigma, pixel_scale)[:, window, window]
     red = np.arcsinh(cutouts[:, 1, window, window] / (3.0 * np.asarray(sky_sigma, np.float32)[:, 1, None, None]))
     return torch.from_numpy(np.stack([nulled, red], axis=1).astype(np.float32))
-
-
-def central(x: np.ndarray, size: int) -> np.ndarray:
-    """The central ``size`` x ``size`` pixels of (..., S, S) stamps (all of them when S <= size)."""
-    lo = max((x.shape[-1] - size) // 2, 0)
-    return x[..., lo : lo + size, lo : lo + size]
 
 
 def arc_bank(config: ArcFinderConfig, stamp_px: int, pixel_scale: float, rng: np.random.Generator) -> np.ndarray:
