@@ -15,6 +15,7 @@ from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.cli import main
 from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.sim.viewer import ViewerConfig, viewer_picture
+from astrodisc.eval.galaxies import GalaxyEvalConfig, morphology_networks
 from astrodisc.eval.summary import labelled_table
 from astrodisc.learn.encoders.resnet import ResNetEncoder
 from astrodisc.learn.galaxies import ImageData, load_galaxy_model
@@ -145,6 +146,16 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
     assert frozen["morphology"]["probe"] == result["morphology"]["probe"]
     assert frozen["photo_z"]["knn"] == result["photo_z"]["knn"]
     assert frozen["anomaly"] == result["anomaly"] and frozen["similarity"] == result["similarity"]
+
+    # the networks alone (docs/finetune_budget.py) are the evaluation's cells: the same test accuracy per seed
+    for arm, pretrained in (("finetune", True), ("scratch", False)):
+        alone = morphology_networks(artifacts, GalaxyEvalConfig(fast=True), pretrained)
+        assert set(alone) == set(result["morphology"][arm])
+        for fraction, runs in alone.items():
+            assert [run["accuracy"] for run in runs] == pytest.approx(
+                result["morphology"][arm][fraction]["accuracy"]["runs"]
+            )
+            assert all(1 <= run["best_epoch"] <= run["epochs"] for run in runs)
 
 
 def test_a_real_format_labelled_set_imports_builds_and_evaluates(sky, tmp_path, capsys):

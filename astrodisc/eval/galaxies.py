@@ -28,7 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,8 @@ class GalaxyEvalConfig:
     patience: int = 4
     min_steps: int = 150  # small label fractions get more epochs, so every run takes at least this many steps
     batch_size: int = 128
+    finetune_lr: float = 3e-4  # AdamW learning rate of the pretrained network (encoder and head)
+    scratch_lr: float = 1e-3  # ... and of the same network from scratch
     frozen_only: bool = False  # only what reads the frozen embedding (no network trained): comparing encoders
     probe_first: bool = True  # fine-tuning starts its head at the frozen probe (LP-FT) instead of at random
 
@@ -105,7 +107,7 @@ class GalaxyEvalConfig:
         return () if self.frozen_only else ("finetune", "scratch")
 
     def effective(self) -> GalaxyEvalConfig:
-        fast = GalaxyEvalConfig(True, 1, (0.1, 1.0), 2, 2, 4, 128, self.frozen_only, self.probe_first)
+        fast = replace(self, seeds=1, fractions=(0.1, 1.0), epochs=2, patience=2, min_steps=4)
         return fast if self.fast else self
 
 
@@ -114,31 +116,33 @@ def evaluate_galaxies(
 ) -> dict:
     config = config.effective()
     art = load_artifacts(artifacts_dir)
-    store = GalaxyStore(art.manifest["dataset"]["path"])
+    runner = _network_grid(art, config)
+    store, labels, splits = runner.data.store, runner.labels, runner.splits
     model_dir = Path(art.manifest["model"]["path"])
-    encoder, aug, _ = load_galaxy_model(model_dir)
-    data = ImageData(store)
-    labels = store.objects["label"].to_numpy(object)
-    splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
     own = artifact_cache(
         artifacts_dir,
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
-            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps],
+            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps, config.finetune_lr],
         ),
     )
     baselines = baseline_cache(
         store.root,
         {
             "kind": "galaxies",
-            "network": asdict(encoder.config),
-            "augment": asdict(aug),
-            "train": [config.fast, config.epochs, config.patience, config.min_steps, config.batch_size],
+            "network": asdict(runner.encoder.config),
+            "augment": asdict(runner.aug),
+            "train": [
+                config.fast,
+                config.epochs,
+                config.patience,
+                config.min_steps,
+                config.batch_size,
+                config.scratch_lr,
+            ],
         },
     )
-    features = encode(encoder, data, np.arange(len(data)), aug)
-    runner = _Runner(encoder, data, aug, labels, splits, config, features)
-    reduced = pixel_pca(data)
+    reduced = pixel_pca(runner.data)
     space = art.map_space
     embedding = np.asarray(art.embeddings[space])
     sections: dict[str, Callable[[], Any]] = {
@@ -159,7 +163,7 @@ def evaluate_galaxies(
         }
     with_z = np.isfinite(store.objects["z_spec"].to_numpy(float)).sum() >= MIN_REDSHIFTS
     cells = (
-        runner.frozen_cells(features, reduced, with_z)
+        runner.frozen_cells(runner.features, reduced, with_z)
         + [Cell(name, compute, keep="never", cost=10) for name, compute in sections.items()]
         + runner.network_cells(with_z)
     )
@@ -177,6 +181,26 @@ def evaluate_galaxies(
         result["photo_z"] = runner.photo_z_table(done)
     result |= {name: done[name] for name in sections}
     return evaluation_json(result)
+
+
+def _network_grid(art: Artifacts, config: GalaxyEvalConfig) -> _Runner:
+    """The morphology and photo-z networks of ``art``'s survey and encoder over the split seeds of ``config``."""
+    store = GalaxyStore(art.manifest["dataset"]["path"])
+    encoder, aug, _ = load_galaxy_model(Path(art.manifest["model"]["path"]))
+    data = ImageData(store)
+    labels = store.objects["label"].to_numpy(object)
+    splits = [_dedupe(store, split) for split in evaluation_splits(store.objects, labels, config.seeds)]
+    return _Runner(encoder, data, aug, labels, splits, config, encode(encoder, data, np.arange(len(data)), aug))
+
+
+def morphology_networks(artifacts_dir: Path, config: GalaxyEvalConfig, pretrained: bool) -> dict[str, list[dict]]:
+    """Per label fraction of ``config``, each split seed's test scores and training record of the morphology network
+    fine-tuned from the probe (``pretrained``) or trained from scratch, nothing cached: the cells of
+    :func:`evaluate_galaxies` alone, for studies of the training budget (``docs/finetune_budget.py``)."""
+    config = config.effective()
+    runner = _network_grid(load_artifacts(artifacts_dir), config)
+    seeds = range(config.seeds)
+    return {str(f): [runner._morphology_network(f, seed, pretrained) for seed in seeds] for f in config.fractions}
 
 
 def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = DUPLICATE_RADIUS_ARCSEC) -> Split:
@@ -294,7 +318,7 @@ class _Runner:
         train = TrainConfig(
             epochs=epochs,
             batch_size=self.config.batch_size,
-            lr=3e-4 if pretrained else 1e-3,
+            lr=self.config.finetune_lr if pretrained else self.config.scratch_lr,
             patience=self.config.patience,
             seed=seed,
         )
