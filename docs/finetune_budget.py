@@ -11,11 +11,12 @@ One budget per call (by its number), merged into the JSON, so they can run side 
     astrodisc build --dataset data/galaxies-calib7 --out data/galaxies-calib7/shipped
     OMP_NUM_THREADS=1 python docs/finetune_budget.py 0 &
     OMP_NUM_THREADS=1 python docs/finetune_budget.py 1 &
-    OMP_NUM_THREADS=1 python docs/finetune_budget.py 2        (about 45 min on 2 cores)
+    OMP_NUM_THREADS=1 python docs/finetune_budget.py 2        (about an hour on 2 cores)
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sys
 from dataclasses import asdict, replace
@@ -59,15 +60,17 @@ def main(budget: int) -> None:
     scratch = morphology_networks(ARTIFACTS, replace(config, fractions=(1.0,)), pretrained=False)
     few = float(np.mean([run["accuracy"] for run in finetune[str(FEW)]]))
     target = float(np.mean([run["accuracy"] for run in scratch["1.0"]]))
-    result: dict = json.loads(OUT.read_text()) if OUT.is_file() else {"artifacts": str(ARTIFACTS), "budgets": {}}
-    result["budgets"][name] = {
-        "config": {k: v for k, v in asdict(config).items() if k in BUDGET_FIELDS},
-        "finetune": _arm(finetune),
-        "scratch": _arm(scratch),
-        "finetune_minus_scratch_all_labels": few - target,
-        "label_efficiency_4x_met": few >= target,
-    }
-    save_json(OUT, result)
+    with open(ARTIFACTS / ".finetune-budget.lock", "a") as lock:  # budgets run side by side merge one at a time
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        result: dict = json.loads(OUT.read_text()) if OUT.is_file() else {"artifacts": str(ARTIFACTS), "budgets": {}}
+        result["budgets"][name] = {
+            "config": {k: v for k, v in asdict(config).items() if k in BUDGET_FIELDS},
+            "finetune": _arm(finetune),
+            "scratch": _arm(scratch),
+            "finetune_minus_scratch_all_labels": few - target,
+            "label_efficiency_4x_met": few >= target,
+        }
+        save_json(OUT, result)
     print(name, f"fine-tuned with {FEW:.0%} of the labels {few:.4f}, from scratch with all {target:.4f}")
 
 

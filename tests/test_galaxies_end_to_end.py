@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,13 @@ def sky(tmp_path_factory):
     dataset = root / "sky"
     assert main(["simulate", "galaxies", "--n", "600", "--seed", "11", "--out", str(dataset), "--quiet"]) == 0
     return root, dataset
+
+
+def test_the_fast_evaluation_shortens_the_grid_and_keeps_every_other_setting():
+    config = GalaxyEvalConfig(fast=True, finetune_lr=1e-4, scratch_lr=2e-3, batch_size=64, frozen_only=True)
+    shortened = {"seeds": 1, "fractions": (0.1, 1.0), "epochs": 2, "patience": 2, "min_steps": 4}
+    assert asdict(config.effective()) == {**asdict(config), **shortened}
+    assert GalaxyEvalConfig(finetune_lr=1e-4).effective().finetune_lr == 1e-4  # a full run is taken as given
 
 
 def _view_invariance(encoder: ResNetEncoder, data: ImageData, aug: AugmentConfig) -> float:
@@ -149,7 +157,7 @@ def test_build_and_fast_evaluation_give_finite_in_range_figures(sky, tmp_path):
 
     # the networks alone (docs/finetune_budget.py) are the evaluation's cells: the same test accuracy per seed
     for arm, pretrained in (("finetune", True), ("scratch", False)):
-        alone = morphology_networks(artifacts, GalaxyEvalConfig(fast=True), pretrained)
+        alone = morphology_networks(artifacts, GalaxyEvalConfig(fast=True), pretrained=pretrained)
         assert set(alone) == set(result["morphology"][arm])
         for fraction, runs in alone.items():
             assert [run["accuracy"] for run in runs] == pytest.approx(

@@ -116,14 +116,22 @@ def evaluate_galaxies(
 ) -> dict:
     config = config.effective()
     art = load_artifacts(artifacts_dir)
-    runner = _network_grid(art, config)
+    runner = _runner_for(art, config)
     store, labels, splits = runner.data.store, runner.labels, runner.splits
     model_dir = Path(art.manifest["model"]["path"])
     own = artifact_cache(
         artifacts_dir,
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
-            ["galaxies", config.fast, config.epochs, config.patience, config.min_steps, config.finetune_lr],
+            [
+                "galaxies",
+                config.fast,
+                config.epochs,
+                config.patience,
+                config.min_steps,
+                config.batch_size,
+                config.finetune_lr,
+            ],
         ),
     )
     baselines = baseline_cache(
@@ -183,8 +191,9 @@ def evaluate_galaxies(
     return evaluation_json(result)
 
 
-def _network_grid(art: Artifacts, config: GalaxyEvalConfig) -> _Runner:
-    """The morphology and photo-z networks of ``art``'s survey and encoder over the split seeds of ``config``."""
+def _runner_for(art: Artifacts, config: GalaxyEvalConfig) -> _Runner:
+    """The runner of every cell on ``art``'s survey and encoder (frozen probes, networks) over the split seeds of
+    ``config``, with the encoder's (N, F) backbone features of every object."""
     store = GalaxyStore(art.manifest["dataset"]["path"])
     encoder, aug, _ = load_galaxy_model(Path(art.manifest["model"]["path"]))
     data = ImageData(store)
@@ -198,9 +207,9 @@ def morphology_networks(artifacts_dir: Path, config: GalaxyEvalConfig, pretraine
     fine-tuned from the probe (``pretrained``) or trained from scratch, nothing cached: the cells of
     :func:`evaluate_galaxies` alone, for studies of the training budget (``docs/finetune_budget.py``)."""
     config = config.effective()
-    runner = _network_grid(load_artifacts(artifacts_dir), config)
-    seeds = range(config.seeds)
-    return {str(f): [runner._morphology_network(f, seed, pretrained) for seed in seeds] for f in config.fractions}
+    runner = _runner_for(load_artifacts(artifacts_dir), config)
+    seeds = range(len(runner.splits))  # one where the survey brings its own split
+    return {str(f): [runner.morphology_network(f, seed, pretrained) for seed in seeds] for f in config.fractions}
 
 
 def _dedupe(store: GalaxyStore, split: Split, radius_arcsec: float = DUPLICATE_RADIUS_ARCSEC) -> Split:
@@ -288,7 +297,7 @@ class _Runner:
                 cells.append(
                     Cell(
                         self._key(arm, fraction, seed),
-                        functools.partial(self._morphology_network, fraction, seed, arm == "finetune"),
+                        functools.partial(self.morphology_network, fraction, seed, arm == "finetune"),
                         keep=keep,
                         cost=20 + 300 * fraction,
                     )
@@ -343,7 +352,8 @@ class _Runner:
             head_bias[self.classes.index(str(name))] = bias[k]
         return head_weights, head_bias
 
-    def _morphology_network(self, fraction: float, seed: int, pretrained: bool) -> dict:
+    def morphology_network(self, fraction: float, seed: int, pretrained: bool) -> dict:
+        """Test scores and training record of the morphology network at label ``fraction`` of split ``seed``."""
         split = self.splits[seed]
         logits, record = self._train("morphology", self.labels, self._rows(fraction, seed), split, seed, pretrained)
         predicted = np.array(self.classes)[logits.argmax(1)]
