@@ -22,8 +22,6 @@ import sys
 from dataclasses import asdict, replace
 from pathlib import Path
 
-import numpy as np
-
 from astrodisc.base.atomic import save_json
 from astrodisc.eval.galaxies import GalaxyEvalConfig, morphology_networks
 from astrodisc.eval.protocol import mean_std
@@ -58,15 +56,14 @@ def main(budget: int) -> None:
     name, config = list(BUDGETS.items())[budget]
     finetune = morphology_networks(ARTIFACTS, config, pretrained=True)
     scratch = morphology_networks(ARTIFACTS, replace(config, fractions=(1.0,)), pretrained=False)
-    few = float(np.mean([run["accuracy"] for run in finetune[str(FEW)]]))
-    target = float(np.mean([run["accuracy"] for run in scratch["1.0"]]))
+    arms = {"finetune": _arm(finetune), "scratch": _arm(scratch)}
+    few, target = arms["finetune"][str(FEW)]["accuracy"]["mean"], arms["scratch"]["1.0"]["accuracy"]["mean"]
     with open(ARTIFACTS / ".finetune-budget.lock", "a") as lock:  # budgets run side by side merge one at a time
         fcntl.flock(lock, fcntl.LOCK_EX)
         result: dict = json.loads(OUT.read_text()) if OUT.is_file() else {"artifacts": str(ARTIFACTS), "budgets": {}}
         result["budgets"][name] = {
             "config": {k: v for k, v in asdict(config).items() if k in BUDGET_FIELDS},
-            "finetune": _arm(finetune),
-            "scratch": _arm(scratch),
+            **arms,
             "finetune_minus_scratch_all_labels": few - target,
             "label_efficiency_4x_met": few >= target,
         }

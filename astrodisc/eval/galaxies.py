@@ -119,19 +119,12 @@ def evaluate_galaxies(
     runner = _runner_for(art, config)
     store, labels, splits = runner.data.store, runner.labels, runner.splits
     model_dir = Path(art.manifest["model"]["path"])
+    budget = [config.fast, config.epochs, config.patience, config.min_steps, config.batch_size]  # how both arms train
     own = artifact_cache(
         artifacts_dir,
         cells_digest(
             [store.root / "objects.parquet", store.root / "images" / "cutouts.npy", model_dir / "weights.pt"],
-            [
-                "galaxies",
-                config.fast,
-                config.epochs,
-                config.patience,
-                config.min_steps,
-                config.batch_size,
-                config.finetune_lr,
-            ],
+            ["galaxies", *budget, config.finetune_lr],
         ),
     )
     baselines = baseline_cache(
@@ -140,14 +133,7 @@ def evaluate_galaxies(
             "kind": "galaxies",
             "network": asdict(runner.encoder.config),
             "augment": asdict(runner.aug),
-            "train": [
-                config.fast,
-                config.epochs,
-                config.patience,
-                config.min_steps,
-                config.batch_size,
-                config.scratch_lr,
-            ],
+            "train": [*budget, config.scratch_lr],
         },
     )
     reduced = pixel_pca(runner.data)
