@@ -20,6 +20,7 @@ from astrodisc.paths import PROJECT_ROOT, data_dir
 
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
 STOP_WAIT_S = 30.0  # longest wait for the server to stop when a demo build is stopped [s]
+SIM_STAMP_PX = 64  # simulated galaxy cutouts' default side [px]
 FORCE_HELP = (
     "replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
     "stays until the new one is complete, and is swapped for it in one step"
@@ -49,7 +50,10 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
     if args.kind == "galaxies":
         from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 
-        simulate_galaxies(GalaxySimConfig(n=args.n, seed=args.seed), out, progress=not args.quiet)
+        if args.stamp_px < SIM_STAMP_PX:
+            raise UserError(f"--stamp-px must be at least {SIM_STAMP_PX} (the encoders' stamp)")
+        config = GalaxySimConfig(n=args.n, seed=args.seed, stamp_px=args.stamp_px)
+        simulate_galaxies(config, out, progress=not args.quiet)
         return f"{args.n} simulated galaxies"
     if args.kind == "viewer":
         from astrodisc.data.sim.viewer import ViewerConfig, render_viewer_sky, write_viewer_files
@@ -300,7 +304,6 @@ def cmd_demo(args: argparse.Namespace) -> None:
     ``--serve``, serve the app at once and build behind it, quick 5,000-object demos first
     (:mod:`astrodisc.chain.demo`)."""
     from astrodisc.chain.build import build_artifacts
-    from astrodisc.chain.demo import SEED
 
     if args.serve:
         _serve_while_building(args)
@@ -312,16 +315,23 @@ def cmd_demo(args: argparse.Namespace) -> None:
         dataset = Path(args.data) if args.data else data_dir() / DEMOS[kind][0]
         model = _existing_dir(args.model or str(PROJECT_ROOT / "models" / DEMOS[kind][1]))
         if not (dataset / "dataset.json").is_file():
-            cmd_simulate(argparse.Namespace(kind=kind, n=args.n, seed=SEED, out=dataset, quiet=args.quiet, force=False))
+            cmd_simulate(_demo_survey(kind, args.n, dataset, args.quiet))
         build_artifacts(dataset, model, dataset / model.name, progress=not args.quiet)
         print(f"demo ready: {dataset / model.name}")
+
+
+def _demo_survey(kind: str, n: int, out: Path, quiet: bool) -> argparse.Namespace:
+    """The ``simulate`` arguments of a demo survey: the demo seed, the default stamps."""
+    from astrodisc.chain.demo import SEED
+
+    return argparse.Namespace(kind=kind, n=n, seed=SEED, stamp_px=SIM_STAMP_PX, out=out, quiet=quiet, force=False)
 
 
 def _serve_while_building(args: argparse.Namespace) -> None:
     """``demo --serve``: the server starts first; the missing demos are built in the plan's order behind it,
     their progress in ``<data>/demo-progress.json`` for the app to show; then the server runs until it stops."""
     from astrodisc.chain.build import build_artifacts
-    from astrodisc.chain.demo import SEED, DemoStep, build_demos, steps_to_build
+    from astrodisc.chain.demo import DemoStep, build_demos, steps_to_build
 
     if args.kind != "all" or args.data or args.model:
         raise UserError("--serve builds and serves every demo under the data root: give no kind, --data or --model")
@@ -332,8 +342,7 @@ def _serve_while_building(args: argparse.Namespace) -> None:
         print(f"building {len(missing)} demo(s) behind the app: {', '.join(s.dataset for s in missing)}", flush=True)
 
         def simulate(step: DemoStep, dataset_dir: Path) -> None:
-            survey = argparse.Namespace(kind=step.kind, n=step.n, seed=SEED, out=dataset_dir, quiet=True, force=False)
-            cmd_simulate(survey)
+            cmd_simulate(_demo_survey(step.kind, step.n, dataset_dir, quiet=True))
 
         def build(step: DemoStep, dataset_dir: Path) -> None:
             build_artifacts(dataset_dir, PROJECT_ROOT / "models" / step.model, dataset_dir / step.model, progress=False)
@@ -541,6 +550,13 @@ def parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--n", type=int, default=20_000, help="number of objects (default 20000)")
     s.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    s.add_argument(
+        "--stamp-px",
+        type=int,
+        default=SIM_STAMP_PX,
+        help="galaxies: cutout side [px] at 0.262 arcsec (default 64; the viewer pictures are drawn from 128, so "
+        "large galaxies are not cut at the stamp's edge)",
+    )
     s.add_argument("--out", type=Path, required=True, help="dataset folder to write")
     s.add_argument("--force", action="store_true", help=FORCE_HELP)
 

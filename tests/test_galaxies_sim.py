@@ -36,6 +36,18 @@ def test_deterministic_for_a_seed_whatever_the_worker_count(sky, tmp_path):
     assert not np.array_equal(np.asarray(sky.cutouts[:100]), np.asarray(other.cutouts))
 
 
+def test_wider_stamps_hold_the_light_a_64_px_stamp_cuts(tmp_path):
+    """The viewer pictures are drawn from 128-px stamps: around the central 64 px lies light (mergers, big
+    discs, neighbours) that a 64-px stamp would cut into a square edge."""
+    wide = GalaxyStore(simulate_galaxies(GalaxySimConfig(n=60, seed=6, stamp_px=128), tmp_path / "w", progress=False))
+    assert wide.cutouts.shape == (60, 3, 128, 128) and wide.info.extra["stamp_px"] == 128
+    assert "--stamp-px 128" in wide.info.source
+    pixels = np.asarray(wide.cutouts[:, 1])
+    outside = pixels.sum(axis=(1, 2)) - pixels[:, 32:96, 32:96].sum(axis=(1, 2))  # r-band flux beyond 64 px
+    noise = wide.sky_sigma()[:, 1] * np.sqrt(128**2 - 64**2)
+    assert (outside > 5 * noise).mean() > 0.25  # a 64-px stamp holds none there
+
+
 def test_layout_units_and_catalogue(sky):
     assert sky.cutouts.shape == (400, 3, STAMP_PX, STAMP_PX) and sky.cutouts.dtype == np.float32
     assert np.isfinite(np.asarray(sky.cutouts)).all()

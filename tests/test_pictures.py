@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astrodisc.data.pictures import EXTENT_FIELD, galaxy_extent, to_stamp, viewer_rgb
+from astrodisc.data.pictures import EXTENT_FIELD, VIEWER_STYLES, galaxy_extent, to_stamp, viewer_rgb
 
 
 def _galaxy(size: int, sigma_px: float, noise: float = 0.5, seed: int = 0, sky: float = 10.0) -> np.ndarray:
@@ -57,8 +57,19 @@ def test_an_8_bit_picture_with_a_black_sky_still_finds_its_galaxy():
     assert 0.85 * 2.146 * 5 <= galaxy_extent(clipped) <= 1.3 * 2.146 * 5
 
 
-def test_viewer_colours_put_the_reddest_band_in_red():
-    cutout = np.zeros((3, 8, 8), np.float32)
+@pytest.mark.parametrize("style", VIEWER_STYLES)
+def test_viewer_colours_put_the_reddest_band_in_red(style):
+    cutout = np.full((3, 8, 8), -0.5, np.float32)  # well below the sky: drawn black in every style
     cutout[2] = 5.0  # z only
-    rgb = viewer_rgb(cutout)
+    rgb = viewer_rgb(cutout, style)
     assert rgb.shape == (8, 8, 3) and rgb[..., 0].min() > 0 and rgb[..., 1:].max() == 0
+
+
+def test_the_legacy_survey_viewer_draws_a_grey_noisy_sky_where_lupton_draws_black():
+    """Sky noise alone at the viewers' depth (sigma 0.01-0.03 nanomaggy): legacypipe's sdss_rgb adds an offset
+    before its asinh, so its sky is dark grey with the noise visible; Lupton's stretch from a minimum of 0
+    leaves half the pixels black."""
+    sky = np.random.default_rng(0).normal(0.0, 1.0, (3, 64, 64)) * np.array([0.007, 0.012, 0.027])[:, None, None]
+    legacy, lupton = viewer_rgb(sky, "legacy"), viewer_rgb(sky, "lupton")
+    assert 15 < np.median(legacy) < 80 and legacy.std() > 5
+    assert np.median(lupton) < 5 and (lupton == 0).mean() > 0.3

@@ -5,8 +5,11 @@ viewer rendering (:mod:`astrodisc.data.sim.viewer`), so what the encoder is trai
 through the same code:
 
 - :func:`viewer_rgb`: flux cutouts (nanomaggies, bands blue to red: g, r, z or g, r, i) as an 8-bit colour
-  picture the way the Legacy Survey, SDSS and HSC viewers draw them (an asinh/Lupton et al. 2004 stretch of the
-  three bands, the reddest in the red channel, each weighted as the Legacy Survey viewer weights g, r, z).
+  picture the way the survey viewers draw them, the reddest band in the red channel, in one of three styles
+  (``VIEWER_STYLES``): ``"lupton"``, astropy's Lupton et al. (2004) asinh stretch with the bands weighted as the
+  Legacy Survey viewer weights g, r, z (a black sky; the app draws flux cutouts so); ``"legacy"``, the Legacy
+  Survey viewer's own drawing (legacypipe's ``sdss_rgb`` by D. Lang with its DR2-on band scales, a grey, noisy
+  sky); ``"sdss"``, the same asinh with the SDSS-like scales of g, r, i.
 - :func:`to_stamp`: any (B, H, W) picture, of any size and pixel scale, to a (B, S, S) stamp by resampling, never
   by a silent crop. ``field="extent"`` (the default for colour pictures) measures the central galaxy's extent
   (:func:`galaxy_extent`) and frames a square of ``EXTENT_FIELD`` times its 90 %-light radius, so a galaxy fills
@@ -31,10 +34,19 @@ from scipy import ndimage
 
 Field = Literal["extent", "picture"]
 FIELDS: tuple[Field, ...] = ("extent", "picture")
+Style = Literal["lupton", "legacy", "sdss"]
+VIEWER_STYLES: tuple[Style, ...] = ("lupton", "legacy", "sdss")
 # Multipliers of the blue, green and red channels' bands (g, r, z in DECaLS), after the Legacy Surveys viewer.
 CHANNEL_WEIGHTS: tuple[float, float, float] = (1.7, 1.0, 0.6)
 LUPTON_STRETCH = 0.3  # [nanomaggy]: linear below, logarithmic above
 LUPTON_Q = 8.0
+# legacypipe's sdss_rgb: per style, the blue, green and red bands' multipliers and the offset m added to each
+# [scaled nanomaggy]; the mean scaled band I is drawn as asinh(ASINH_Q I) / sqrt(ASINH_Q), colours kept.
+ASINH_SCALES: dict[str, tuple[tuple[float, float, float], float]] = {
+    "legacy": ((6.0, 3.4, 2.2), 0.03),  # g, r, z: the Legacy Survey viewer (DR2 on)
+    "sdss": ((2.5, 1.5, 1.0), 0.02),  # g, r, i: SDSS-like
+}
+ASINH_Q = 20.0
 EXTENT_FIELD = 1.7  # stamp side = EXTENT_FIELD x 2 x r90: the simulated sky's median framing (1.67 on 400 stamps)
 MIN_EXTENT_PX = 2.0  # a smaller measured r90 [picture px] is taken as this (a point-like or undetected source)
 DETECT_SIGMA = 2.0  # a pixel belongs to the galaxy above sky + DETECT_SIGMA x the sky's robust noise
@@ -51,18 +63,30 @@ class StampFraming:
     sky_level: float
 
 
-def viewer_rgb(cutout: np.ndarray) -> np.ndarray:
+def viewer_rgb(cutout: np.ndarray, style: Style = "lupton") -> np.ndarray:
     """(S, S, 3) uint8 colour picture of one (B, S, S) flux cutout [nanomaggy], north up: the last three bands
-    (or the one band, repeated) through ``make_lupton_rgb``; NaN pixels (missing data) drawn black."""
+    (or the one band, repeated) drawn in ``style`` (see the module's docstring); NaN pixels (missing data) as
+    zero flux."""
     from astropy.visualization import make_lupton_rgb  # noqa: PLC0415 - astropy loads in ~0.5 s; not on import
 
     cutout = np.asarray(cutout, dtype=np.float32)
     if cutout.ndim != 3:
         raise ValueError(f"a cutout is (bands, height, width); got shape {cutout.shape}")
-    bands = cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0)
-    blue, green, red = (np.nan_to_num(b, nan=0.0) * w for b, w in zip(bands, CHANNEL_WEIGHTS, strict=False))
+    bands = np.nan_to_num(cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0), nan=0.0)
+    if style != "lupton":
+        return _asinh_rgb(bands, *ASINH_SCALES[style])
+    blue, green, red = (b * w for b, w in zip(bands, CHANNEL_WEIGHTS, strict=True))
     with np.errstate(invalid="ignore", divide="ignore"):  # blank (zero-intensity) pixels: 0/0, drawn black
         return make_lupton_rgb(red, green, blue, minimum=0.0, stretch=LUPTON_STRETCH, Q=LUPTON_Q)
+
+
+def _asinh_rgb(bands: np.ndarray, scales: tuple[float, float, float], offset: float) -> np.ndarray:
+    """(S, S, 3) uint8 of (3, S, S) bands blue to red [nanomaggy] as legacypipe's ``sdss_rgb`` draws them."""
+    planes = bands.astype(np.float64) * np.asarray(scales)[:, None, None] + offset
+    mean = np.maximum(planes, 0.0).mean(axis=0)
+    gain = np.arcsinh(ASINH_Q * mean) / np.sqrt(ASINH_Q) / np.where(mean == 0.0, 1e-6, mean)
+    rgb = np.clip(planes[::-1] * gain, 0.0, 1.0).transpose(1, 2, 0)  # red channel: the reddest band
+    return np.round(rgb * 255).astype(np.uint8)
 
 
 def _sky(picture: np.ndarray) -> tuple[np.ndarray, float]:

@@ -70,6 +70,7 @@ class GalaxySimConfig:
     duplicate_rate: float = 0.01
     chunk: int = 250
     workers: int = 2
+    stamp_px: int = STAMP_PX  # cutout side [px]; the viewer rendering draws from wider ones (galaxies uncut)
 
 
 @dataclass
@@ -543,11 +544,13 @@ def _simulate_chunk(
     lens_rows: set[int],
     artefacts: dict[int, str],
     duplicates: dict[int, int],
+    stamp_px: int = STAMP_PX,
 ) -> tuple[np.ndarray, list[dict]]:
-    """Simulate ``size`` objects; row indices in the maps are local to the chunk (duplicates point inside it)."""
+    """Simulate ``size`` objects on ``stamp_px``-px stamps; row indices in the maps are local to the chunk
+    (duplicates point inside it)."""
     rng = np.random.default_rng(seed_seq)
-    grid = gr.Grid(STAMP_PX, PIXEL_SCALE)
-    images = np.zeros((size, 3, STAMP_PX, STAMP_PX), np.float32)
+    grid = gr.Grid(stamp_px, PIXEL_SCALE)
+    images = np.zeros((size, 3, stamp_px, stamp_px), np.float32)
     records: list[dict] = []
     galaxies: dict[int, Galaxy] = {}
     for i in range(size):
@@ -636,13 +639,16 @@ def simulate_galaxies(config: GalaxySimConfig, out: Path, progress: bool = True)
         size = min(config.chunk, config.n - start)
         plan_seq, chunk_seq = seq.spawn(2)
         plans.append((start, size, chunk_seq, _plan_chunk(np.random.default_rng(plan_seq), size, config)))
-    writer = CutoutWriter(out, config.n, len(BANDS), STAMP_PX)
+    writer = CutoutWriter(out, config.n, len(BANDS), config.stamp_px)
     records: list[dict] = []
     with (
         ProcessPoolExecutor(max_workers=max(1, config.workers)) as pool,
         tqdm(total=config.n, desc="simulate galaxies", disable=not progress, mininterval=2) as bar,
     ):
-        futures = [pool.submit(_simulate_chunk, chunk_seq, size, *plan) for start, size, chunk_seq, plan in plans]
+        futures = [
+            pool.submit(_simulate_chunk, chunk_seq, size, *plan, config.stamp_px)
+            for start, size, chunk_seq, plan in plans
+        ]
         for (start, size, _, _), future in zip(plans, futures, strict=False):
             images, chunk_records = future.result()
             writer.write(start, images)
@@ -663,8 +669,9 @@ def simulate_galaxies(config: GalaxySimConfig, out: Path, progress: bool = True)
         mag_system="AB",
         simulated=True,
         seed=config.seed,
-        source=f"astrodisc simulate galaxies --n {config.n} --seed {config.seed}",
-        extra={"config": asdict(config), "stamp_px": STAMP_PX, "z_range": list(Z_RANGE), "r_limit": R_LIMIT},
+        source=f"astrodisc simulate galaxies --n {config.n} --seed {config.seed}"
+        + (f" --stamp-px {config.stamp_px}" if config.stamp_px != STAMP_PX else ""),
+        extra={"config": asdict(config), "stamp_px": config.stamp_px, "z_range": list(Z_RANGE), "r_limit": R_LIMIT},
     )
     finish_galaxy_store(
         out, info, GalaxyImaging(PIXEL_SCALE, "nanomaggy", 22.5, tuple(EXTINCTION_COEFF)), objects, truth

@@ -4,7 +4,8 @@ viewers, made from a simulated flux sky (:mod:`astrodisc.data.sim.galaxies`) and
 Each galaxy gets a request as users make them: a pixel scale log-uniform in ``scale_range`` [arcsec/px] and a
 picture size from ``sizes`` [px]. Its flux stamp is set in a field of that size filled with the survey's own sky
 noise (the stamp's per-band ``sky_sigma``), resampled to the requested pixels (flux per pixel scaled by the pixel
-area), drawn as the viewer draws it (:func:`astrodisc.data.pictures.viewer_rgb`), saved as JPEG (quality in
+area), drawn as one of the viewers draws it (:func:`astrodisc.data.pictures.viewer_rgb`, a style drawn per picture
+from ``styles``), saved as JPEG (quality in
 ``jpeg_quality``) or PNG, decoded, and brought to the stamp by the importer's own framing
 (:func:`astrodisc.data.pictures.to_stamp`). The result is an ``rgb8`` galaxy store with the same objects and the
 same hidden truth, for training and evaluating the encoder of colour pictures. Example::
@@ -25,7 +26,7 @@ from PIL import Image
 from tqdm import tqdm
 
 from astrodisc.data.galaxies import DECAM_EXTINCTION, CutoutWriter, GalaxyImaging, GalaxyStore, finish_galaxy_store
-from astrodisc.data.pictures import Field, as_rgb8, decode_picture, to_stamp, viewer_rgb
+from astrodisc.data.pictures import VIEWER_STYLES, Field, Style, as_rgb8, decode_picture, to_stamp, viewer_rgb
 from astrodisc.data.store import TRUTH_FILE
 from astrodisc.errors import UserError
 
@@ -42,6 +43,7 @@ class ViewerConfig:
     sizes: tuple[int, ...] = (128, 152, 200, 256, 300, 424)  # requested picture side [px]
     jpeg_fraction: float = 0.6  # share of pictures saved as JPEG (the rest PNG)
     jpeg_quality: tuple[int, int] = (70, 95)
+    styles: tuple[Style, ...] = VIEWER_STYLES  # colour drawings, one chosen at random per picture
     stamp_px: int = 64
     field: Field = "extent"
 
@@ -53,6 +55,7 @@ def viewer_picture(
     (PNG or JPEG) at a random request; ``sky_sigma`` (B,) is the stamp's per-pixel sky noise [nanomaggy]."""
     scale = float(np.exp(rng.uniform(*np.log(config.scale_range))))
     size = int(rng.choice(config.sizes))
+    style = config.styles[int(rng.integers(len(config.styles)))]
     b, s, _ = stamp.shape
     field = int(min(max(s, np.ceil(size * scale / stamp_scale)), MAX_FIELD_PX))
     canvas = rng.normal(0.0, 1.0, (b, field, field)).astype(np.float32) * sky_sigma[:, None, None]
@@ -65,7 +68,7 @@ def viewer_picture(
             for plane in canvas
         ]
     )
-    rgb = viewer_rgb(resized * area)
+    rgb = viewer_rgb(resized * area, style)
     buffer = io.BytesIO()
     if rng.random() < config.jpeg_fraction:
         Image.fromarray(rgb).save(buffer, format="JPEG", quality=int(rng.integers(*config.jpeg_quality)))

@@ -1,0 +1,81 @@
+"""How the picture encoder's training rendering was chosen, measured on choice skies only (writes
+docs/viewer-rendering-choice.json).
+
+Two picture encoders, each given as a model folder: the one trained on the previous rendering (64-px flux stamps,
+so a large galaxy's light stops at a square edge, all drawn in Lupton's style) and the one trained on the new
+rendering (128-px stamps, each picture in one of the three viewers' drawings). Each reads 600 picture files per
+choice sky (seeds 8, 9, 10; none of them held out), drawn as a user would save them and imported with defaults:
+the standardised logistic probe over 5 stratified folds (accuracy, one-vs-rest AUC of "spiral") and the cosine
+neighbours' same-label precision@10 (all classes; spirals).
+
+    mkdir viewer-old && for f in weights.pt config.json; do
+        git show ed63047:models/galaxies-viewer-moco/$f > viewer-old/$f; done
+    python docs/viewer_rendering_choice.py viewer-old models/galaxies-viewer-moco
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io.galaxies import import_cutout_folder
+from astrodisc.data.pictures import Style
+from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
+from astrodisc.data.sim.viewer import ViewerConfig, write_viewer_files
+from astrodisc.eval.labelled import kfold_probe, neighbour_precision
+from astrodisc.learn.galaxies import ImageData, augment_config_for, encode, load_galaxy_model
+
+N_FILES = 600
+# (sky seed, flux stamp side [px], the drawings the pictures are made in)
+SETS: tuple[tuple[int, int, tuple[Style, ...]], ...] = (
+    (8, 64, ("lupton",)),  # the previous rendering
+    (8, 64, ("legacy",)),
+    (9, 128, ("legacy",)),
+    (9, 128, ("lupton", "legacy", "sdss")),
+    (10, 128, ("legacy",)),
+    (10, 128, ("lupton", "legacy", "sdss")),
+)
+
+
+def scores(model_dir: Path, store: GalaxyStore) -> dict[str, float]:
+    encoder, augment, _ = load_galaxy_model(model_dir)
+    data = ImageData(store)
+    features = encode(encoder, data, np.arange(len(store)), augment_config_for(data, augment))
+    labels = store.objects["label"].astype(str).to_numpy()
+    probe = kfold_probe(features.astype(np.float64), labels)
+    neighbours = neighbour_precision(features, labels)
+    return {
+        "accuracy": probe.metrics["accuracy"].mean,
+        "auc_spiral": probe.metrics["auc_spiral"].mean,
+        "precision_at_10": neighbours["all"],
+        "precision_at_10_spiral": neighbours["spiral"],
+    }
+
+
+def main(models: list[Path]) -> None:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed, stamp_px, styles in SETS:
+            sky = Path(tmp) / f"sky-{seed}-{stamp_px}"
+            if not sky.exists():
+                simulate_galaxies(GalaxySimConfig(n=N_FILES, seed=seed, stamp_px=stamp_px), sky, progress=False)
+            files = Path(tmp) / f"files-{seed}-{'-'.join(styles)}"
+            write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
+            imported = Path(tmp) / f"imported-{seed}-{'-'.join(styles)}"
+            import_cutout_folder(files, files / "catalogue.csv", imported, progress=False)
+            store = GalaxyStore(imported)
+            row = {"sky_seed": seed, "stamp_px": stamp_px, "styles": list(styles)}
+            row |= {model.name: scores(model, store) for model in models}
+            rows.append(row)
+            print(json.dumps(row), flush=True)
+    out = Path(__file__).with_name("viewer-rendering-choice.json")
+    out.write_text(json.dumps({"models": {m.name: str(m) for m in models}, "n_files": N_FILES, "sets": rows}, indent=1))
+
+
+if __name__ == "__main__":
+    main([Path(a) for a in sys.argv[1:]])
