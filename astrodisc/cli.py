@@ -21,6 +21,7 @@ from astrodisc.paths import PROJECT_ROOT, data_dir
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
 STOP_WAIT_S = 30.0  # longest wait for the server to stop when a demo build is stopped [s]
 SIM_STAMP_PX = 64  # simulated galaxy cutouts' default side [px]
+MAX_SIM_STAMP_PX = 256  # 20,000 float32 cutouts of 3 x 256 x 256 take 15.7 GB
 FORCE_HELP = (
     "replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "
     "stays until the new one is complete, and is swapped for it in one step"
@@ -40,6 +41,8 @@ def cmd_simulate(args: argparse.Namespace) -> None:
 
     if args.n < 10:
         raise UserError("--n must be at least 10")
+    if not SIM_STAMP_PX <= args.stamp_px <= MAX_SIM_STAMP_PX:
+        raise UserError(f"--stamp-px must be {SIM_STAMP_PX}-{MAX_SIM_STAMP_PX} (the encoders read {SIM_STAMP_PX})")
     with staged_dataset(args.out, args.force) as work:
         what = _simulate_into(args, work)
     print(f"wrote {what} to {args.out}")
@@ -50,8 +53,6 @@ def _simulate_into(args: argparse.Namespace, out: Path) -> str:
     if args.kind == "galaxies":
         from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 
-        if args.stamp_px < SIM_STAMP_PX:
-            raise UserError(f"--stamp-px must be at least {SIM_STAMP_PX} (the encoders' stamp)")
         config = GalaxySimConfig(n=args.n, seed=args.seed, stamp_px=args.stamp_px)
         simulate_galaxies(config, out, progress=not args.quiet)
         return f"{args.n} simulated galaxies"

@@ -26,6 +26,7 @@ CAPTION_PX = 18
 
 
 def figure(files: Path, imported: Path) -> Image.Image:
+    """One row per class: the picture file with its frame, the imported stamp, the encoder's crop."""
     store = GalaxyStore(imported)
     objects = store.objects
     rows = [int(np.flatnonzero(objects["label"].to_numpy() == label)[0]) for label in sorted(set(objects["label"]))]

@@ -6,7 +6,8 @@ so a large galaxy's light stops at a square edge, all drawn in Lupton's style) a
 rendering (128-px stamps, each picture in one of the three viewers' drawings). Each reads 600 picture files per
 choice sky (seeds 8, 9, 10; none of them held out), drawn as a user would save them and imported with defaults:
 the standardised logistic probe over 5 stratified folds (accuracy, one-vs-rest AUC of "spiral") and the cosine
-neighbours' same-label precision@10 (all classes; spirals).
+neighbours' same-label precision@10 (all classes; spirals). Also, per sky, the share of flux stamps that cut their
+galaxy's light at the stamp's edge (``edge_light``).
 
     mkdir viewer-old && for f in weights.pt config.json; do
         git show ed63047:models/galaxies-viewer-moco/$f > viewer-old/$f; done
@@ -42,7 +43,20 @@ SETS: tuple[tuple[int, int, tuple[Style, ...]], ...] = (
 )
 
 
+def edge_light(sky: GalaxyStore, snr: float = 20.0) -> dict[str, float]:
+    """The share of a flux sky's stamps, in all and per class, whose outermost 2 px hold r-band light above
+    ``snr`` times its noise: the galaxies a stamp of that size cuts at a square edge."""
+    r = np.asarray(sky.cutouts[:, list(sky.info.bands).index("r")])
+    ring = np.ones(r.shape[1:], bool)
+    ring[2:-2, 2:-2] = False
+    signal = r[:, ring].sum(axis=1) / (sky.sky_sigma()[:, 1] * np.sqrt(ring.sum()))
+    cut = signal > snr
+    labels = sky.objects["label"].astype(str).to_numpy()
+    return {"all": float(cut.mean())} | {c: float(cut[labels == c].mean()) for c in sorted(set(labels))}
+
+
 def scores(model_dir: Path, store: GalaxyStore) -> dict[str, float]:
+    """Probe accuracy, AUC of "spiral" and precision@10 (all; spirals) of a picture encoder on an imported set."""
     encoder, augment, _ = load_galaxy_model(model_dir)
     data = ImageData(store)
     features = encode(encoder, data, np.arange(len(store)), augment_config_for(data, augment))
@@ -58,12 +72,15 @@ def scores(model_dir: Path, store: GalaxyStore) -> dict[str, float]:
 
 
 def main(models: list[Path]) -> None:
+    """Every choice set read by every model; writes the JSON beside this script."""
     rows = []
+    cut: dict[str, dict[str, float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for seed, stamp_px, styles in SETS:
             sky = Path(tmp) / f"sky-{seed}-{stamp_px}"
             if not sky.exists():
                 simulate_galaxies(GalaxySimConfig(n=N_FILES, seed=seed, stamp_px=stamp_px), sky, progress=False)
+                cut[sky.name] = edge_light(GalaxyStore(sky))
             files = Path(tmp) / f"files-{seed}-{'-'.join(styles)}"
             write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
             imported = Path(tmp) / f"imported-{seed}-{'-'.join(styles)}"
@@ -74,7 +91,8 @@ def main(models: list[Path]) -> None:
             rows.append(row)
             print(json.dumps(row), flush=True)
     out = Path(__file__).with_name("viewer-rendering-choice.json")
-    out.write_text(json.dumps({"models": {m.name: str(m) for m in models}, "n_files": N_FILES, "sets": rows}, indent=1))
+    result = {"models": {m.name: str(m) for m in models}, "n_files": N_FILES, "edge_light_snr_20": cut, "sets": rows}
+    out.write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":

@@ -106,6 +106,15 @@ def test_simulate_writes_a_store(tmp_path):
     assert (tmp_path / "s" / "dataset.json").is_file()
 
 
+@pytest.mark.parametrize("stamp_px", ["32", "512"])
+def test_a_stamp_size_the_encoders_cannot_read_or_memory_cannot_hold_is_refused_before_anything_is_written(
+    tmp_path, stamp_px
+):
+    out = tmp_path / "sky"
+    _one_line_error(run("simulate", "galaxies", "--n", "20", "--stamp-px", stamp_px, "--out", str(out)), "64-256")
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
 def test_demo_of_both_kinds_takes_no_single_dataset_folder(tmp_path):
     _one_line_error(run("demo", "--data", str(tmp_path / "d")), "--data and --model name one demo")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from astrodisc.data.pictures import EXTENT_FIELD, VIEWER_STYLES, galaxy_extent, to_stamp, viewer_rgb
+from astrodisc.data.pictures import EXTENT_FIELD, VIEWER_STYLES, decode_picture, galaxy_extent, to_stamp, viewer_rgb
+from astrodisc.data.sim.viewer import ViewerConfig, viewer_picture
 
 
 def _galaxy(size: int, sigma_px: float, noise: float = 0.5, seed: int = 0, sky: float = 10.0) -> np.ndarray:
@@ -63,6 +64,35 @@ def test_viewer_colours_put_the_reddest_band_in_red(style):
     cutout[2] = 5.0  # z only
     rgb = viewer_rgb(cutout, style)
     assert rgb.shape == (8, 8, 3) and rgb[..., 0].min() > 0 and rgb[..., 1:].max() == 0
+
+
+def test_the_asinh_drawings_follow_legacypipes_sdss_rgb():
+    """Zero flux is the offset m through the asinh: 255 * asinh(Q m) / sqrt(Q) (m = 0.03 for the Legacy Survey
+    viewer: 32; 0.02 for the SDSS-like scales: 22); a grey source keeps each band's scaled share in its channel."""
+    blank = np.zeros((3, 4, 4), np.float32)
+    assert (viewer_rgb(blank, "legacy") == 32).all() and (viewer_rgb(blank, "sdss") == 22).all()
+    grey = np.full((3, 1, 1), 0.05, np.float32)  # g = r = z = 0.05 nanomaggy
+    planes = 0.05 * np.array([6.0, 3.4, 2.2]) + 0.03  # g, r, z scaled, plus m
+    level = np.arcsinh(20 * planes.mean()) / np.sqrt(20) / planes.mean()
+    assert viewer_rgb(grey, "legacy")[0, 0].tolist() == np.round(255 * np.clip(planes[::-1] * level, 0, 1)).tolist()
+    with pytest.raises(ValueError, match="unknown viewer style 'hsc'"):
+        viewer_rgb(blank, "hsc")  # type: ignore[arg-type]
+
+
+def test_a_simulated_picture_is_drawn_in_its_style_and_cut_at_the_requested_field():
+    """The drawing a ViewerConfig names is the one the picture gets (a grey sky or a black one), and a request
+    smaller than the flux stamp cuts it at the picture's edge: a source in the stamp's corner is then not drawn."""
+    stamp = np.zeros((3, 128, 128), np.float32)
+    stamp[:, :8, :8] = 50.0  # a bright source in a corner, 60 px from the centre
+    sky = np.array([0.007, 0.012, 0.027], np.float32)
+    near = dict(scale_range=(0.1, 0.1), sizes=(128,), jpeg_fraction=0.0)  # 12.8 arcsec: 49 stamp px
+    for style, dark in (("legacy", False), ("lupton", True)):
+        config = ViewerConfig(styles=(style,), **near)  # type: ignore[arg-type]
+        picture = decode_picture(viewer_picture(stamp, sky, 0.262, np.random.default_rng(0), config))
+        assert picture.max() == (0 if dark else 32)  # the corner source lies outside the picture
+    wide = ViewerConfig(styles=("lupton",), scale_range=(0.5, 0.5), sizes=(128,), jpeg_fraction=0.0)
+    picture = decode_picture(viewer_picture(stamp, sky, 0.262, np.random.default_rng(0), wide))
+    assert picture.max() == 255  # 64 arcsec asked for: the whole stamp, its corner source included
 
 
 def test_the_legacy_survey_viewer_draws_a_grey_noisy_sky_where_lupton_draws_black():

@@ -42,7 +42,7 @@ LUPTON_STRETCH = 0.3  # [nanomaggy]: linear below, logarithmic above
 LUPTON_Q = 8.0
 # legacypipe's sdss_rgb: per style, the blue, green and red bands' multipliers and the offset m added to each
 # [scaled nanomaggy]; the mean scaled band I is drawn as asinh(ASINH_Q I) / sqrt(ASINH_Q), colours kept.
-ASINH_SCALES: dict[str, tuple[tuple[float, float, float], float]] = {
+ASINH_SCALES: dict[Style, tuple[tuple[float, float, float], float]] = {
     "legacy": ((6.0, 3.4, 2.2), 0.03),  # g, r, z: the Legacy Survey viewer (DR2 on)
     "sdss": ((2.5, 1.5, 1.0), 0.02),  # g, r, i: SDSS-like
 }
@@ -72,6 +72,8 @@ def viewer_rgb(cutout: np.ndarray, style: Style = "lupton") -> np.ndarray:
     cutout = np.asarray(cutout, dtype=np.float32)
     if cutout.ndim != 3:
         raise ValueError(f"a cutout is (bands, height, width); got shape {cutout.shape}")
+    if style not in VIEWER_STYLES:
+        raise ValueError(f"unknown viewer style {style!r}: choose one of {', '.join(VIEWER_STYLES)}")
     bands = np.nan_to_num(cutout[-3:] if len(cutout) >= 3 else np.repeat(cutout[:1], 3, axis=0), nan=0.0)
     if style != "lupton":
         return _asinh_rgb(bands, *ASINH_SCALES[style])

@@ -1,8 +1,8 @@
 """How to bring a viewer's picture to the encoder's stamp: the framings measured on simulated viewer pictures.
 
-``astrodisc bench --parts framing``: a simulated sky (``n`` galaxies, its own seed, never a shipped model's
-data) is drawn as viewer pictures at random requests (:mod:`astrodisc.data.sim.viewer`: pixel scales
-0.1-0.5 arcsec, 128-424 px, JPEG or PNG) for each seed, and each picture framed two ways
+``astrodisc bench --parts framing``: a simulated sky (``n`` galaxies on 128-px stamps, its own seed, never a
+shipped model's data) is drawn as viewer pictures at random requests (:mod:`astrodisc.data.sim.viewer`: pixel
+scales 0.1-0.5 arcsec, 128-424 px, three colour drawings, JPEG or PNG) for each seed, and each picture framed two ways
 (:func:`astrodisc.data.pictures.to_stamp`): by the galaxy's measured extent, and as the whole picture. For each,
 with no encoder at all (so the choice does not depend on one):
 
@@ -11,7 +11,8 @@ with no encoder at all (so the choice does not depend on one):
 - ``size_spread_dex``: the spread (std of log10) of the galaxies' 90 %-light radii in stamp pixels, how unlike
   one another the same kind of galaxy looks to the encoder;
 
-beside the same figures for the flux stamps drawn directly (``sky``: what the nanomaggy encoder reads).
+beside the same figures for the central 64 px of the flux stamps drawn directly (``sky``: what the nanomaggy
+encoder reads).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from astrodisc.data.sim.viewer import ViewerConfig, viewer_pictures
 from astrodisc.eval.labelled import kfold_probe
 
 SKY_SEED = 2027  # the measurement's own sky (the demo is 42, the held-out evaluation sky 2026)
-STAMP_PX = 64
+SKY_STAMP_PX = 128  # the flux sky's stamps, as the viewer pictures are drawn from
+STAMP_PX = 64  # the encoders' stamp
 
 
 def _figures(stamps: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -43,12 +45,14 @@ def _figures(stamps: np.ndarray, labels: np.ndarray) -> dict[str, float]:
 
 def framing_figures(workdir: Path, n: int = 2000, seeds: tuple[int, ...] = (0, 1, 2)) -> dict:
     """The framings' figures (see the module docstring) as a JSON-ready dict."""
-    sky_dir = Path(workdir) / f"framing-sky-{n}"
+    sky_dir = Path(workdir) / f"framing-sky-{n}-{SKY_STAMP_PX}"
     if not (sky_dir / "dataset.json").is_file():
-        simulate_galaxies(GalaxySimConfig(n=n, seed=SKY_SEED), sky_dir, progress=False)
+        simulate_galaxies(GalaxySimConfig(n=n, seed=SKY_SEED, stamp_px=SKY_STAMP_PX), sky_dir, progress=False)
     sky = GalaxyStore(sky_dir)
     labels = sky.objects["label"].astype(str).to_numpy()
-    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in np.asarray(sky.cutouts)]).astype(np.float32)
+    lo = (SKY_STAMP_PX - STAMP_PX) // 2
+    central = np.asarray(sky.cutouts[:, :, lo : lo + STAMP_PX, lo : lo + STAMP_PX])
+    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in central]).astype(np.float32)
     out: dict = {"n": n, "sky_seed": SKY_SEED, "seeds": list(seeds), "sky": _figures(direct, labels)}
     runs: dict[str, list[dict[str, float]]] = {field: [] for field in FIELDS}
     for seed in seeds:

@@ -39,6 +39,8 @@ from astrodisc.data.sim.galaxy_sed import (
 from astrodisc.data.store import DatasetInfo
 
 STAMP_PX = 64
+NEIGHBOURS_PER_STAMP = 0.7  # unrelated galaxies in a 64-px (16.8 arcsec) stamp, Poisson mean
+STARS_PER_STAMP = 0.25  # stars in a 64-px stamp, Poisson mean
 PIXEL_SCALE = 0.262  # arcsec
 Z_RANGE = (0.03, 0.4)
 R_LIMIT = 17.77  # survey selection: r-band AB magnitude, as the SDSS main galaxy sample
@@ -372,9 +374,11 @@ def _merger(rng, z: float, m: float, scale: float) -> tuple[list[Component], flo
 
 
 def _field(rng: np.random.Generator, grid: gr.Grid) -> list[Component]:
-    """Unrelated neighbours and stars anywhere in the stamp but the central 3 arcsec."""
+    """Unrelated neighbours and stars anywhere in the stamp but the central 3 arcsec, as many per area on a
+    stamp of any size (``NEIGHBOURS_PER_STAMP``, ``STARS_PER_STAMP`` per 64-px stamp)."""
+    area = (grid.n / STAMP_PX) ** 2
     comps = []
-    for _ in range(rng.poisson(0.7)):
+    for _ in range(rng.poisson(NEIGHBOURS_PER_STAMP * area)):
         x, y = _off_centre(rng, grid)
         r = rng.uniform(20, 23.5)
         colours = np.array([rng.uniform(0.3, 1.5), 0.0, -rng.uniform(0.2, 1.0)])
@@ -392,7 +396,7 @@ def _field(rng: np.random.Generator, grid: gr.Grid) -> list[Component]:
                 r + colours,
             )
         )
-    for _ in range(rng.poisson(0.25)):
+    for _ in range(rng.poisson(STARS_PER_STAMP * area)):
         x, y = _off_centre(rng, grid)
         g_r = rng.uniform(0.3, 1.4)
         comps.append(Component("point", dict(x0=x, y0=y), rng.uniform(15, 22) + np.array([g_r, 0.0, -0.5 * g_r - 0.1])))
@@ -544,7 +548,7 @@ def _simulate_chunk(
     lens_rows: set[int],
     artefacts: dict[int, str],
     duplicates: dict[int, int],
-    stamp_px: int = STAMP_PX,
+    stamp_px: int,
 ) -> tuple[np.ndarray, list[dict]]:
     """Simulate ``size`` objects on ``stamp_px``-px stamps; row indices in the maps are local to the chunk
     (duplicates point inside it)."""
@@ -646,7 +650,7 @@ def simulate_galaxies(config: GalaxySimConfig, out: Path, progress: bool = True)
         tqdm(total=config.n, desc="simulate galaxies", disable=not progress, mininterval=2) as bar,
     ):
         futures = [
-            pool.submit(_simulate_chunk, chunk_seq, size, *plan, config.stamp_px)
+            pool.submit(_simulate_chunk, chunk_seq, size, *plan, stamp_px=config.stamp_px)
             for start, size, chunk_seq, plan in plans
         ]
         for (start, size, _, _), future in zip(plans, futures, strict=False):

@@ -3,14 +3,16 @@ viewers, made from a simulated flux sky (:mod:`astrodisc.data.sim.galaxies`) and
 
 Each galaxy gets a request as users make them: a pixel scale log-uniform in ``scale_range`` [arcsec/px] and a
 picture size from ``sizes`` [px]. Its flux stamp is set in a field of that size filled with the survey's own sky
-noise (the stamp's per-band ``sky_sigma``), resampled to the requested pixels (flux per pixel scaled by the pixel
-area), drawn as one of the viewers draws it (:func:`astrodisc.data.pictures.viewer_rgb`, a style drawn per picture
-from ``styles``), saved as JPEG (quality in
+noise (the stamp's per-band ``sky_sigma``), or cut to it when the request is smaller than the stamp, resampled to
+the requested pixels (flux per pixel scaled by the pixel area), drawn in one of the viewers' colour styles
+(:func:`astrodisc.data.pictures.viewer_rgb`, one drawn per picture from ``styles``), saved as JPEG (quality in
 ``jpeg_quality``) or PNG, decoded, and brought to the stamp by the importer's own framing
 (:func:`astrodisc.data.pictures.to_stamp`). The result is an ``rgb8`` galaxy store with the same objects and the
-same hidden truth, for training and evaluating the encoder of colour pictures. Example::
+same hidden truth, for training and evaluating the encoder of colour pictures. The sky is best simulated on
+128-px stamps, so that large galaxies are not cut at a 64-px stamp's edge. Example::
 
-    astrodisc simulate viewer --sky data/galaxies-demo --out data/galaxies-viewer-demo
+    astrodisc simulate galaxies --stamp-px 128 --out data/galaxies-demo-wide
+    astrodisc simulate viewer --sky data/galaxies-demo-wide --out data/galaxies-viewer-demo
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ class ViewerConfig:
     jpeg_fraction: float = 0.6  # share of pictures saved as JPEG (the rest PNG)
     jpeg_quality: tuple[int, int] = (70, 95)
     styles: tuple[Style, ...] = VIEWER_STYLES  # colour drawings, one chosen at random per picture
-    stamp_px: int = 64
+    stamp_px: int = 64  # side [px] of the stamps the pictures are brought to (not the flux sky's)
     field: Field = "extent"
 
 
@@ -57,11 +59,15 @@ def viewer_picture(
     size = int(rng.choice(config.sizes))
     style = config.styles[int(rng.integers(len(config.styles)))]
     b, s, _ = stamp.shape
-    field = int(min(max(s, np.ceil(size * scale / stamp_scale)), MAX_FIELD_PX))
-    canvas = rng.normal(0.0, 1.0, (b, field, field)).astype(np.float32) * sky_sigma[:, None, None]
-    lo = (field - s) // 2
-    canvas[:, lo : lo + s, lo : lo + s] = np.nan_to_num(stamp)
-    area = (field * stamp_scale / size) ** 2 / stamp_scale**2  # picture pixel area / stamp pixel area
+    request = int(min(np.ceil(size * scale / stamp_scale), MAX_FIELD_PX))  # the field asked for [stamp px]
+    if request <= s:  # the picture's edge cuts the stamp, as a viewer's would cut the sky
+        lo = (s - request) // 2
+        canvas = np.nan_to_num(stamp[:, lo : lo + request, lo : lo + request]).astype(np.float32)
+    else:  # the stamp in a field of the survey's own sky noise
+        canvas = rng.normal(0.0, 1.0, (b, request, request)).astype(np.float32) * sky_sigma[:, None, None]
+        lo = (request - s) // 2
+        canvas[:, lo : lo + s, lo : lo + s] = np.nan_to_num(stamp)
+    area = (request * stamp_scale / size) ** 2 / stamp_scale**2  # picture pixel area / stamp pixel area
     resized = np.stack(
         [
             np.asarray(Image.fromarray(plane, mode="F").resize((size, size), Image.Resampling.BOX), np.float32)
