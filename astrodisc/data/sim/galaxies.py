@@ -72,7 +72,7 @@ class GalaxySimConfig:
     duplicate_rate: float = 0.01
     chunk: int = 250
     workers: int = 2
-    stamp_px: int = STAMP_PX  # cutout side [px]; the viewer rendering draws from wider ones (galaxies uncut)
+    stamp_px: int = STAMP_PX  # cutout side [px]; the viewer pictures are drawn from wider ones
 
 
 @dataclass
