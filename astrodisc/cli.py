@@ -20,7 +20,7 @@ from astrodisc.paths import PROJECT_ROOT, data_dir
 
 WARM_UP_WAIT_S = 300.0  # longest wait for a fresh server's health check before warming it [s]
 STOP_WAIT_S = 30.0  # longest wait for the server to stop when a demo build is stopped [s]
-SIM_STAMP_PX = 64  # simulated galaxy cutouts' default side [px]
+SIM_STAMP_PX = 64  # simulated galaxy cutouts' default side [px]: data.sim.galaxies.STAMP_PX, not imported (~3 s)
 MAX_SIM_STAMP_PX = 256  # 20,000 float32 cutouts of 3 x 256 x 256 take 15.7 GB
 FORCE_HELP = (
     "replace a dataset already at --out, and all it holds (e.g. artifact sets built into it); the old one "

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
+from astrodisc.data.arcs import central
 from astrodisc.data.galaxies import GalaxyStore
 
 PANEL_PX = 200
@@ -39,9 +40,8 @@ def figure(files: Path, imported: Path) -> Image.Image:
         half = side * PANEL_PX / picture.width / 2
         centre = PANEL_PX / 2
         ImageDraw.Draw(shown).rectangle([centre - half, centre - half, centre + half, centre + half], outline="yellow")
-        stamp = np.asarray(store.cutouts[row]).transpose(1, 2, 0)
-        start = (stamp.shape[0] - CROP_PX) // 2
-        crop = stamp[start : start + CROP_PX, start : start + CROP_PX]
+        stamp = np.asarray(store.cutouts[row])
+        crop = central(stamp, CROP_PX)
         top = i * (PANEL_PX + CAPTION_PX)
         kind = Path(objects["file_loc"].iloc[row]).suffix[1:].upper()
         caption = (
@@ -49,7 +49,9 @@ def figure(files: Path, imported: Path) -> Image.Image:
             f"the encoder's {CROP_PX}-px crop"
         )
         draw.text((2, top + 3), caption, fill="black")
-        for j, panel in enumerate((shown, Image.fromarray(stamp), Image.fromarray(crop))):
+        for j, panel in enumerate(
+            (shown, Image.fromarray(stamp.transpose(1, 2, 0)), Image.fromarray(crop.transpose(1, 2, 0)))
+        ):
             sheet.paste(
                 panel.resize((PANEL_PX, PANEL_PX), Image.Resampling.NEAREST if j else Image.Resampling.BICUBIC),
                 (j * (PANEL_PX + 10), top + CAPTION_PX),

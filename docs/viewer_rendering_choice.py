@@ -46,10 +46,11 @@ SETS: tuple[tuple[int, int, tuple[Style, ...]], ...] = (
 def edge_light(sky: GalaxyStore, snr: float = 20.0) -> dict[str, float]:
     """The share of a flux sky's stamps, in all and per class, whose outermost 2 px hold r-band light above
     ``snr`` times its noise: the galaxies a stamp of that size cuts at a square edge."""
-    r = np.asarray(sky.cutouts[:, list(sky.info.bands).index("r")])
+    band = list(sky.info.bands).index("r")
+    r = np.asarray(sky.cutouts[:, band])
     ring = np.ones(r.shape[1:], bool)
     ring[2:-2, 2:-2] = False
-    signal = r[:, ring].sum(axis=1) / (sky.sky_sigma()[:, 1] * np.sqrt(ring.sum()))
+    signal = r[:, ring].sum(axis=1) / (sky.sky_sigma()[:, band] * np.sqrt(ring.sum()))
     cut = signal > snr
     labels = sky.objects["label"].astype(str).to_numpy()
     return {"all": float(cut.mean())} | {c: float(cut[labels == c].mean()) for c in sorted(set(labels))}

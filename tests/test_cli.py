@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from astrodisc.cli import main
+from astrodisc.cli import SIM_STAMP_PX, main
+from astrodisc.data.sim.galaxies import STAMP_PX
 from astrodisc.data.sim.varstars import VarStarSimConfig, simulate_varstars
 from astrodisc.paths import PROJECT_ROOT
 
@@ -113,6 +114,7 @@ def test_a_stamp_size_the_encoders_cannot_read_or_memory_cannot_hold_is_refused_
     out = tmp_path / "sky"
     _one_line_error(run("simulate", "galaxies", "--n", "20", "--stamp-px", stamp_px, "--out", str(out)), "64-256")
     assert not out.exists() and list(tmp_path.iterdir()) == []
+    assert SIM_STAMP_PX == STAMP_PX  # the command line's default is the simulator's own
 
 
 def test_demo_of_both_kinds_takes_no_single_dataset_folder(tmp_path):

@@ -22,7 +22,9 @@ from pathlib import Path
 import numpy as np
 from sklearn.decomposition import PCA
 
+from astrodisc.data.arcs import central
 from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io.galaxies import ENCODER_STAMP_PX
 from astrodisc.data.pictures import FIELDS, decode_picture, galaxy_extent, to_stamp, viewer_rgb
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
 from astrodisc.data.sim.viewer import ViewerConfig, viewer_pictures
@@ -30,7 +32,6 @@ from astrodisc.eval.labelled import kfold_probe
 
 SKY_SEED = 2027  # the measurement's own sky (the demo is 42, the held-out evaluation sky 2026)
 SKY_STAMP_PX = 128  # the flux sky's stamps, as the viewer pictures are drawn from
-STAMP_PX = 64  # the encoders' stamp
 
 
 def _figures(stamps: np.ndarray, labels: np.ndarray) -> dict[str, float]:
@@ -50,15 +51,15 @@ def framing_figures(workdir: Path, n: int = 2000, seeds: tuple[int, ...] = (0, 1
         simulate_galaxies(GalaxySimConfig(n=n, seed=SKY_SEED, stamp_px=SKY_STAMP_PX), sky_dir, progress=False)
     sky = GalaxyStore(sky_dir)
     labels = sky.objects["label"].astype(str).to_numpy()
-    lo = (SKY_STAMP_PX - STAMP_PX) // 2
-    central = np.asarray(sky.cutouts[:, :, lo : lo + STAMP_PX, lo : lo + STAMP_PX])
-    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in central]).astype(np.float32)
+    direct = np.stack([viewer_rgb(c).transpose(2, 0, 1) for c in central(sky.cutouts, ENCODER_STAMP_PX)]).astype(
+        np.float32
+    )
     out: dict = {"n": n, "sky_seed": SKY_SEED, "seeds": list(seeds), "sky": _figures(direct, labels)}
     runs: dict[str, list[dict[str, float]]] = {field: [] for field in FIELDS}
     for seed in seeds:
         pictures = [decode_picture(data) for data in viewer_pictures(sky, ViewerConfig(seed=seed))]
         for field in FIELDS:
-            stamps = np.stack([to_stamp(p, STAMP_PX, field)[0] for p in pictures])
+            stamps = np.stack([to_stamp(p, ENCODER_STAMP_PX, field)[0] for p in pictures])
             runs[field].append(_figures(np.clip(stamps, 0, 255), labels))
     for name, figures in runs.items():
         out[name] = {

@@ -27,6 +27,7 @@ import numpy as np
 from PIL import Image
 from tqdm import tqdm
 
+from astrodisc.data.arcs import central
 from astrodisc.data.galaxies import DECAM_EXTINCTION, CutoutWriter, GalaxyImaging, GalaxyStore, finish_galaxy_store
 from astrodisc.data.pictures import VIEWER_STYLES, Field, Style, as_rgb8, decode_picture, to_stamp, viewer_rgb
 from astrodisc.data.store import TRUTH_FILE
@@ -61,8 +62,7 @@ def viewer_picture(
     b, s, _ = stamp.shape
     request = int(min(np.ceil(size * scale / stamp_scale), MAX_FIELD_PX))  # the field asked for [stamp px]
     if request <= s:  # the picture's edge cuts the stamp, as a viewer's would cut the sky
-        lo = (s - request) // 2
-        canvas = np.nan_to_num(stamp[:, lo : lo + request, lo : lo + request]).astype(np.float32)
+        canvas = np.nan_to_num(central(stamp, request)).astype(np.float32)
     else:  # the stamp in a field of the survey's own sky noise
         canvas = rng.normal(0.0, 1.0, (b, request, request)).astype(np.float32) * sky_sigma[:, None, None]
         lo = (request - s) // 2
