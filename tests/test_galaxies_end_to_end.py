@@ -20,7 +20,7 @@ from astrodisc.eval.galaxies import GalaxyEvalConfig, morphology_networks
 from astrodisc.eval.summary import labelled_table
 from astrodisc.learn.encoders.resnet import ResNetEncoder
 from astrodisc.learn.galaxies import ImageData, load_galaxy_model
-from astrodisc.learn.galaxy_augment import AugmentConfig
+from astrodisc.learn.galaxy_augment import COMPOSITE_REDRAW, AugmentConfig
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +202,9 @@ def test_a_real_format_labelled_set_imports_builds_and_evaluates(sky, tmp_path, 
 
     model = tmp_path / "model"
     assert main(["train", "--dataset", str(imported), "--out", str(model), "--epochs", "1", "--quiet"]) == 0
+    trained_with = json.loads((model / "config.json").read_text())["augment"]
+    assert trained_with["redraw"] == COMPOSITE_REDRAW and not trained_with["noise"] and not trained_with["redden"]
+    assert f"redraw {COMPOSITE_REDRAW}" in (model / "MODEL_CARD.md").read_text()
     artifacts = tmp_path / "artifacts"
     assert main(["build", "--dataset", str(imported), "--model", str(model), "--out", str(artifacts), "--quiet"]) == 0
     out = tmp_path / "eval.json"

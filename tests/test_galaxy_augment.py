@@ -1,6 +1,7 @@
 """Astronomy-aware augmentations of galaxy cutouts: geometry, flux, noise, colour and reproducibility."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
@@ -19,6 +20,7 @@ from astrodisc.learn.galaxy_augment import (
     jitter_crop,
     psf_blur,
     redden,
+    redraw,
     rotate,
     rotate_flip,
     size_scale,
@@ -204,9 +206,10 @@ def test_augment_with_everything_off_equals_inference_view():
     assert bool((dereddened >= view).all())
 
 
-def test_composite_config_keeps_colours_of_a_flat_image():
+def test_composite_config_without_redraw_keeps_colours_of_a_flat_image():
     config = AugmentConfig().for_composites()
-    assert not config.noise and not config.redden and config.rotate
+    assert not config.noise and not config.redden and config.rotate and config.redraw > 0
+    config = replace(config, redraw=0.0)
     x = torch.tensor([100.0, 150.0, 200.0])[None, :, None, None].expand(4, 3, 64, 64).clone()
     out = augment(x, gen(), config, torch.zeros(4, 3), torch.zeros(4), torch.zeros(1), COEFF)
     assert out.shape == (4, 3, 56, 56)
@@ -215,3 +218,18 @@ def test_composite_config_keeps_colours_of_a_flat_image():
     assert torch.allclose((out[:, 0] / out[:, 2])[lit], torch.tensor(0.5), rtol=1e-4)
     assert torch.allclose((out[:, 1] / out[:, 2])[lit], torch.tensor(0.75), rtol=1e-4)
     assert float(out.max()) <= 200.0 / 255.0 + 1e-5
+
+
+def test_redraw_is_one_monotone_stretch_per_picture_that_keeps_colour_order():
+    ramp = torch.linspace(0.0, 255.0, 64)
+    x = torch.stack([0.6 * ramp, 0.8 * ramp, ramp])[None, :, None, :].expand(200, 3, 4, 64).clone()
+    out = redraw(x, gen(), 0.3)
+    assert float(out.min()) >= 0.0 and float(out.max()) <= 255.0
+    assert bool((out.diff(dim=-1) >= 0).all())  # brighter stays brighter, in every channel
+    assert bool((out[:, 0] <= out[:, 1]).all() and (out[:, 1] <= out[:, 2]).all())  # and redder stays redder
+    assert torch.equal(out[:, :, 0], out[:, :, 3])  # the same drawing for every pixel of a picture
+    assert float(out[:, 2, 0, 32].std()) > 10.0  # a mid-grey is drawn differently from picture to picture
+    assert torch.allclose(redraw(x, gen(), 0.0), x, atol=1e-4)
+    assert torch.equal(out, redraw(x, gen(), 0.3))
+    with pytest.raises(UserError, match="strength"):
+        redraw(x, gen(), -0.1)

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 from astrodisc.errors import UserError
 
 FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+COMPOSITE_REDRAW = 0.3  # redraw strength for 8-bit composites, chosen on choice skies (docs/galaxies.md)
 
 
 def _affine(x: torch.Tensor, matrix: torch.Tensor) -> torch.Tensor:
@@ -135,6 +136,21 @@ def size_scale(x: torch.Tensor, gen: torch.Generator, low: float, high: float) -
     return _affine(x, torch.eye(2, dtype=x.dtype) / factor.to(x.dtype)[:, None, None])
 
 
+def redraw(x: torch.Tensor, gen: torch.Generator, strength: float) -> torch.Tensor:
+    """Draw 8-bit colour composites (0-255 values) again with another viewer's stretch, the composites' analogue
+    of a flux survey's noise and seeing: per sample, the black level moves by d uniform in [-strength/3,
+    strength/3] (v -> (v - d) / (1 - d), v = x / 255) and the stretch bends by a gamma log-uniform in
+    [exp(-strength), exp(strength)]; values clip to [0, 1] x 255. The same for every channel and pixel of a picture,
+    so brighter stays brighter and colours keep their order: a per-channel gain, tried as well, cost spirals
+    their neighbours (colour is their strongest likeness; docs/galaxies.md)."""
+    if strength < 0:
+        raise UserError(f"redraw strength must be >= 0, got {strength}")
+    shape = (len(x), 1, 1, 1)
+    black = (torch.rand(shape, generator=gen) * 2 - 1) * strength / 3
+    gamma = torch.exp((torch.rand(shape, generator=gen) * 2 - 1) * strength)
+    return ((x / 255.0 - black) / (1 - black)).clamp(0.0, 1.0) ** gamma * 255.0
+
+
 def asinh_scale(x: torch.Tensor, sky_sigma: torch.Tensor, softening: float = 3.0) -> torch.Tensor:
     """Network input: asinh(x / (softening * sky_sigma[i, b])), linear within a few sky sigma and logarithmic
     above; for composites (sky_sigma all zero) x / 255 instead."""
@@ -156,10 +172,12 @@ class AugmentConfig:
     redden: bool = True
     blur_fwhm_px: float = 1.5  # max extra PSF FWHM [px]; 0 = off
     size_scale: tuple[float, float] | None = None  # (low, high) magnification range; None = off
+    redraw: float = 0.0  # strength of the viewer-stretch jitter of 8-bit composites (see redraw); 0 = off
 
     def for_composites(self) -> AugmentConfig:
-        """These settings without what 8-bit colour composites cannot take: flux noise and reddening."""
-        return replace(self, noise=False, redden=False)
+        """These settings for 8-bit colour composites: no flux noise or reddening (they have no flux to vary),
+        their colour varied instead by drawing them again in another stretch (``COMPOSITE_REDRAW`` unless set)."""
+        return replace(self, noise=False, redden=False, redraw=self.redraw or COMPOSITE_REDRAW)
 
 
 def augment(
@@ -172,7 +190,7 @@ def augment(
     coeff: Sequence[float] | torch.Tensor,
 ) -> torch.Tensor:
     """One random view (N, B, crop_px, crop_px), asinh-scaled: deredden, redden, rotate/flip, size scale,
-    PSF blur, survey noise, jittered crop, asinh. ``sky_sigma`` (N, B) [pixel unit], ``ebv`` (N,) [mag]."""
+    PSF blur, survey noise, jittered crop, redraw, asinh. ``sky_sigma`` (N, B) [pixel unit], ``ebv`` (N,) [mag]."""
     if config.redden:
         x = redden(deredden(x, ebv, coeff), gen, ebv_pool, coeff)
     if config.rotate:
@@ -183,7 +201,10 @@ def augment(
         x = psf_blur(x, gen, config.blur_fwhm_px)
     if config.noise:
         x = add_survey_noise(x, gen, sky_sigma)
-    return asinh_scale(jitter_crop(x, gen, config.crop_px, config.jitter_px), sky_sigma)
+    x = jitter_crop(x, gen, config.crop_px, config.jitter_px)
+    if config.redraw > 0:  # per pixel, so drawn on the crop alone (the fewest pixels)
+        x = redraw(x, gen, config.redraw)
+    return asinh_scale(x, sky_sigma)
 
 
 def inference_view(

@@ -48,7 +48,8 @@ ABOUT = {
             "diameter, resampled, never cropped), so the pixel scale and picture size need not be known. Trained on",
             "the pictures of its data (below; the shipped model's: the simulated sky on 128-px stamps drawn as viewer",
             "pictures, `astrodisc simulate viewer`, docs/galaxies.md); rotation/flip, jitter-crop and PSF-blur",
-            "augmentations (8-bit pictures carry no flux noise or reddening to vary); {embed_dim}-d projection head.",
+            "augmentations (8-bit pictures carry no flux noise or reddening to vary){redrawn}; {embed_dim}-d",
+            "projection head.",
         ],
         [
             "As for the flux encoder: on a GPU, full-resolution stamps (no 2x2 stem binning), a ResNet-50, larger",
@@ -78,7 +79,14 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
     pictures = config["kind"] == "galaxies" and config.get("pixel_unit") == "rgb8"
     about, gpu = ABOUT["galaxies-rgb8" if pictures else config["kind"]]
     if config["kind"] == "galaxies":
-        about = [line.format(objective=OBJECTIVE_NAMES[config["objective"]], **config["encoder"]) for line in about]
+        redraw = config.get("augment", {}).get("redraw", 0.0)
+        redrawn = ""
+        if redraw:
+            redrawn = f"; in their stead each view is drawn again in another black level and stretch (redraw {redraw})"
+        about = [
+            line.format(objective=OBJECTIVE_NAMES[config["objective"]], redrawn=redrawn, **config["encoder"])
+            for line in about
+        ]
     if config["kind"] == "catalog":
         about = [line.format(**config["encoder"]) for line in about]
     lines = [

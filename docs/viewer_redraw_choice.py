@@ -1,0 +1,89 @@
+"""Whether the picture encoder should be trained with its views drawn again in another stretch (``redraw``,
+:mod:`astrodisc.learn.galaxy_augment`), measured on choice skies only (writes docs/viewer-redraw-choice.json).
+
+Picture encoders, each given as a model folder, read 600 picture files per choice sky (seeds 8, 9, 10 on 128-px
+stamps; none of them held out), saved as a user would save them and imported with defaults, in three drawings:
+the Legacy Survey viewer's alone; the three viewers' mixed in one set; and a drawing none of the encoders was
+trained on (Lupton's asinh with a softer stretch, ``UNSEEN_LUPTON``), standing in for a viewer whose drawing is
+not known. Scores as in docs/viewer_rendering_choice.py: probe accuracy, AUC of "spiral", precision@10.
+
+The encoders of the committed JSON, each ``astrodisc train --dataset data/galaxies-viewer-demo --objective moco
+--seed 0 --batch-size 256 --patience 5`` with the redraw of its name: ``viewer-before`` none (the shipped encoder
+of commit a539ee1, 20 epochs); ``viewer-redraw`` strength 0.3 with each channel's gain also varied by up to
+exp(+-0.15) per view, drawn before the rotation (20 epochs); ``viewer-redraw15`` the same at 0.15 (20 epochs)
+and ``viewer-redraw-e18`` at 0.3 (18 epochs), both drawn on the crop; ``viewer-grey`` today's
+redraw (black level and stretch, no channel gains; 18 epochs), the shipped ``galaxies-viewer-moco``. The
+channel gains are not in the code any more; they multiplied the redrawn values by exp(U(-s/2, s/2)) per channel.
+
+    python docs/viewer_redraw_choice.py viewer-before viewer-redraw viewer-redraw15 viewer-redraw-e18 viewer-grey
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from contextlib import nullcontext
+from pathlib import Path
+from unittest import mock
+
+from viewer_rendering_choice import N_FILES, scores
+
+from astrodisc.data import pictures
+from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io.galaxies import import_cutout_folder
+from astrodisc.data.pictures import Style
+from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
+from astrodisc.data.sim.viewer import ViewerConfig, write_viewer_files
+
+SKY_SEEDS = (8, 9, 10)
+STAMP_PX = 128
+UNSEEN_LUPTON = {"LUPTON_STRETCH": 1.0, "LUPTON_Q": 3.0}  # vs the shipped drawing's 0.3 nanomaggy and Q 8
+# (name, drawings, whether the lupton drawing is the unseen one)
+DRAWINGS: tuple[tuple[str, tuple[Style, ...], bool], ...] = (
+    ("legacy", ("legacy",), False),
+    ("mixed", ("lupton", "legacy", "sdss"), False),
+    ("unseen", ("lupton",), True),
+)
+
+
+def main(models: list[Path]) -> None:
+    """Every set read by every model; writes the JSON beside this script."""
+    if len({m.name for m in models}) < len(models):
+        raise SystemExit("models are told apart by their folders' names: give each a folder of its own name")
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for seed in SKY_SEEDS:
+            sky = Path(tmp) / f"sky-{seed}"
+            simulate_galaxies(GalaxySimConfig(n=N_FILES, seed=seed, stamp_px=STAMP_PX), sky, progress=False)
+            for name, styles, unseen in DRAWINGS:
+                files, imported = Path(tmp) / f"files-{seed}-{name}", Path(tmp) / f"imported-{seed}-{name}"
+                with mock.patch.multiple(pictures, **UNSEEN_LUPTON) if unseen else nullcontext():
+                    write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
+                import_cutout_folder(files, files / "catalogue.csv", imported, progress=False)
+                store = GalaxyStore(imported)
+                row = {"sky_seed": seed, "drawing": name} | {model.name: scores(model, store) for model in models}
+                rows.append(row)
+                print(json.dumps(row), flush=True)
+    means = {
+        name: {
+            m.name: {
+                k: sum(r[m.name][k] for r in rows if r["drawing"] == name) / len(SKY_SEEDS) for k in rows[0][m.name]
+            }
+            for m in models
+        }
+        for name, _, _ in DRAWINGS
+    }
+    out = Path(__file__).with_name("viewer-redraw-choice.json")
+    result = {
+        "models": {m.name: str(m) for m in models},
+        "n_files": N_FILES,
+        "unseen_lupton": UNSEEN_LUPTON,
+        "means": means,
+        "sets": rows,
+    }
+    out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main([Path(a) for a in sys.argv[1:]])
