@@ -8,12 +8,13 @@ trained on (Lupton's asinh with a softer stretch, ``UNSEEN_LUPTON``), standing i
 not known. Scores as in docs/viewer_rendering_choice.py: probe accuracy, AUC of "spiral", precision@10.
 
 The encoders of the committed JSON, each ``astrodisc train --dataset data/galaxies-viewer-demo --objective moco
---seed 0 --batch-size 256 --patience 5`` with the redraw of its name: ``viewer-before`` none (the shipped encoder
-of commit a539ee1, 20 epochs); ``viewer-redraw`` strength 0.3 with each channel's gain also varied by up to
-exp(+-0.15) per view, drawn before the rotation (20 epochs); ``viewer-redraw15`` the same at 0.15 (20 epochs)
-and ``viewer-redraw-e18`` at 0.3 (18 epochs), both drawn on the crop; ``viewer-grey`` today's
-redraw (black level and stretch, no channel gains; 18 epochs), the shipped ``galaxies-viewer-moco``. The
-channel gains are not in the code any more; they multiplied the redrawn values by exp(U(-s/2, s/2)) per channel.
+--seed 0 --batch-size 256 --patience 5 --epochs N`` with the redraw of its name: ``viewer-before`` none (the shipped
+encoder of commit a539ee1, N = 20); ``viewer-redraw`` strength 0.3 with each channel's gain also varied by
+exp(U(-0.15, 0.15)) per view, drawn before the rotation (N = 20); ``viewer-redraw15`` the same at 0.15 (N = 20)
+and ``viewer-redraw-e18`` at 0.3 (N = 18), both drawn on the crop; ``viewer-grey`` today's redraw (black level and
+stretch, no channel gains; N = 18), bit for bit the shipped ``galaxies-viewer-moco``. The variants were trained
+with ``COMPOSITE_REDRAW`` and ``redraw`` edited accordingly (the gains multiplied the redrawn values by
+exp(U(-s/2, s/2)) per channel); only today's is in the code.
 
     python docs/viewer_redraw_choice.py viewer-before viewer-redraw viewer-redraw15 viewer-redraw-e18 viewer-grey
 """

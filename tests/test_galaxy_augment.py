@@ -1,13 +1,13 @@
 """Astronomy-aware augmentations of galaxy cutouts: geometry, flux, noise, colour and reproducibility."""
 
 import math
-from dataclasses import replace
 
 import pytest
 import torch
 
 from astrodisc.errors import UserError
 from astrodisc.learn.galaxy_augment import (
+    COMPOSITE_REDRAW,
     FWHM_PER_SIGMA,
     AugmentConfig,
     add_survey_noise,
@@ -208,8 +208,8 @@ def test_augment_with_everything_off_equals_inference_view():
 
 def test_composite_config_without_redraw_keeps_colours_of_a_flat_image():
     config = AugmentConfig().for_composites()
-    assert not config.noise and not config.redden and config.rotate and config.redraw > 0
-    config = replace(config, redraw=0.0)
+    assert not config.noise and not config.redden and config.rotate and config.redraw == COMPOSITE_REDRAW
+    config = AugmentConfig(redraw=0.0).for_composites()  # redraw turned off stays off
     x = torch.tensor([100.0, 150.0, 200.0])[None, :, None, None].expand(4, 3, 64, 64).clone()
     out = augment(x, gen(), config, torch.zeros(4, 3), torch.zeros(4), torch.zeros(1), COEFF)
     assert out.shape == (4, 3, 56, 56)
@@ -233,3 +233,17 @@ def test_redraw_is_one_monotone_stretch_per_picture_that_keeps_colour_order():
     assert torch.equal(out, redraw(x, gen(), 0.3))
     with pytest.raises(UserError, match="strength"):
         redraw(x, gen(), -0.1)
+
+
+def test_composite_views_are_redrawn_and_flux_views_cannot_be():
+    ramp = torch.linspace(0.0, 255.0, 64)
+    x = torch.stack([0.6 * ramp, 0.8 * ramp, ramp])[None, :, None, :].expand(6, 3, 64, 64).clone()
+    no_sky, zeros = torch.zeros(6, 3), torch.zeros(6)
+    redrawn, plain = AugmentConfig().for_composites(), AugmentConfig(redraw=0.0).for_composites()
+    a = augment(x, gen(), redrawn, no_sky, zeros, zeros, COEFF)
+    b = augment(x, gen(), plain, no_sky, zeros, zeros, COEFF)
+    assert a.shape == b.shape == (6, 3, 56, 56)
+    assert float((a - b).abs().amax(dim=(1, 2, 3)).min()) > 0.01  # every view drawn in another stretch
+    flux, sky, ebv, pool = flux_batch()
+    with pytest.raises(UserError, match="composites"):
+        augment(flux, gen(), AugmentConfig(redraw=0.3), sky, ebv, pool, COEFF)

@@ -282,11 +282,11 @@ def train_head(
     progress: bool = False,
     initial: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[Head, dict]:
-    """Fine-tune ``encoder`` with a linear head (or train it from scratch when it is new) on rotated,
-    flipped, jittered views; early-stopped on validation accuracy (morphology) or -sigma_MAD (photo-z). The head
-    starts at ``initial`` ((n_out, F) weights and (n_out,) biases on the backbone features, e.g. a linear probe's:
-    LP-FT, Kumar et al. 2022) when given, else at random. Returns the head and the training state of
-    :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
+    """Fine-tune ``encoder`` with a linear head (or train it from scratch when it is new) on rotated, flipped,
+    jittered views (8-bit composites also redrawn, as ``aug`` says); early-stopped on validation accuracy
+    (morphology) or -sigma_MAD (photo-z). The head starts at ``initial`` ((n_out, F) weights and (n_out,) biases
+    on the backbone features, e.g. a linear probe's: LP-FT, Kumar et al. 2022) when given, else at random. Returns
+    the head and the training state of :func:`astrodisc.learn.fit.fit` (epochs, history, seconds)."""
     head = Head(encoder, n_out)
     if initial is not None:
         with torch.no_grad():

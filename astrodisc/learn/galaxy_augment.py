@@ -137,12 +137,12 @@ def size_scale(x: torch.Tensor, gen: torch.Generator, low: float, high: float) -
 
 
 def redraw(x: torch.Tensor, gen: torch.Generator, strength: float) -> torch.Tensor:
-    """Draw 8-bit colour composites (0-255 values) again with another viewer's stretch, the composites' analogue
-    of a flux survey's noise and seeing: per sample, the black level moves by d uniform in [-strength/3,
-    strength/3] (v -> (v - d) / (1 - d), v = x / 255) and the stretch bends by a gamma log-uniform in
-    [exp(-strength), exp(strength)]; values clip to [0, 1] x 255. The same for every channel and pixel of a picture,
-    so brighter stays brighter and colours keep their order: a per-channel gain, tried as well, cost spirals
-    their neighbours (colour is their strongest likeness; docs/galaxies.md)."""
+    """A batch (N, B, H, W) of 8-bit colour composites (0-255 values as floats) drawn again with another viewer's
+    black level and stretch, the composites' stand-in for a flux survey's noise and reddening; returns the same
+    shape and unit. Per sample, the black level moves by d uniform in [-strength/3, strength/3] (v -> (v - d) /
+    (1 - d), v = x / 255) and the stretch bends by a gamma log-uniform in [exp(-strength), exp(strength)]; values
+    clip to [0, 255]. The same for every channel and pixel of a picture, so brighter stays brighter and colours keep
+    their order: a per-channel gain, tried as well, cost spirals neighbours of their kind (docs/galaxies.md)."""
     if strength < 0:
         raise UserError(f"redraw strength must be >= 0, got {strength}")
     shape = (len(x), 1, 1, 1)
@@ -172,12 +172,12 @@ class AugmentConfig:
     redden: bool = True
     blur_fwhm_px: float = 1.5  # max extra PSF FWHM [px]; 0 = off
     size_scale: tuple[float, float] | None = None  # (low, high) magnification range; None = off
-    redraw: float = 0.0  # strength of the viewer-stretch jitter of 8-bit composites (see redraw); 0 = off
+    redraw: float | None = None  # strength of redraw for 8-bit composites; None = COMPOSITE_REDRAW; 0 = off
 
     def for_composites(self) -> AugmentConfig:
         """These settings for 8-bit colour composites: no flux noise or reddening (they have no flux to vary),
-        their colour varied instead by drawing them again in another stretch (``COMPOSITE_REDRAW`` unless set)."""
-        return replace(self, noise=False, redden=False, redraw=self.redraw or COMPOSITE_REDRAW)
+        drawn again instead in another black level and stretch (``redraw``, ``COMPOSITE_REDRAW`` unless set)."""
+        return replace(self, noise=False, redden=False, redraw=COMPOSITE_REDRAW if self.redraw is None else self.redraw)
 
 
 def augment(
@@ -202,7 +202,9 @@ def augment(
     if config.noise:
         x = add_survey_noise(x, gen, sky_sigma)
     x = jitter_crop(x, gen, config.crop_px, config.jitter_px)
-    if config.redraw > 0:  # per pixel, so drawn on the crop alone (the fewest pixels)
+    if config.redraw:  # per pixel, so drawn on the crop alone (the fewest pixels)
+        if bool(sky_sigma.any()):
+            raise UserError("redraw is for 8-bit composites; flux cutouts vary by survey noise and reddening")
         x = redraw(x, gen, config.redraw)
     return asinh_scale(x, sky_sigma)
 
