@@ -28,14 +28,11 @@ from contextlib import nullcontext
 from pathlib import Path
 from unittest import mock
 
-from viewer_rendering_choice import N_FILES, scores
+from viewer_rendering_choice import N_FILES, files_scores
 
 from astrodisc.data import pictures
-from astrodisc.data.galaxies import GalaxyStore
-from astrodisc.data.io.galaxies import import_cutout_folder
 from astrodisc.data.pictures import Style
 from astrodisc.data.sim.galaxies import GalaxySimConfig, simulate_galaxies
-from astrodisc.data.sim.viewer import ViewerConfig, write_viewer_files
 
 SKY_SEEDS = (8, 9, 10)
 STAMP_PX = 128
@@ -58,12 +55,9 @@ def main(models: list[Path]) -> None:
             sky = Path(tmp) / f"sky-{seed}"
             simulate_galaxies(GalaxySimConfig(n=N_FILES, seed=seed, stamp_px=STAMP_PX), sky, progress=False)
             for name, styles, unseen in DRAWINGS:
-                files, imported = Path(tmp) / f"files-{seed}-{name}", Path(tmp) / f"imported-{seed}-{name}"
                 with mock.patch.multiple(pictures, **UNSEEN_LUPTON) if unseen else nullcontext():
-                    write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
-                import_cutout_folder(files, files / "catalogue.csv", imported, progress=False)
-                store = GalaxyStore(imported)
-                row = {"sky_seed": seed, "drawing": name} | {model.name: scores(model, store) for model in models}
+                    read = files_scores(sky, Path(tmp) / f"{seed}-{name}", styles, models)
+                row = {"sky_seed": seed, "drawing": name} | read
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     means = {

@@ -72,6 +72,16 @@ def scores(model_dir: Path, store: GalaxyStore) -> dict[str, float]:
     }
 
 
+def files_scores(sky: Path, work: Path, styles: tuple[Style, ...], models: list[Path]) -> dict[str, dict[str, float]]:
+    """Per model (by its folder's name), :func:`scores` on N_FILES picture files drawn from ``sky`` in ``styles``
+    (request seed 5) and imported with defaults, both written under ``work``."""
+    files, imported = work / "files", work / "imported"
+    write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
+    import_cutout_folder(files, files / "catalogue.csv", imported, progress=False)
+    store = GalaxyStore(imported)
+    return {model.name: scores(model, store) for model in models}
+
+
 def main(models: list[Path]) -> None:
     """Every choice set read by every model; writes the JSON beside this script."""
     rows = []
@@ -82,13 +92,8 @@ def main(models: list[Path]) -> None:
             if not sky.exists():
                 simulate_galaxies(GalaxySimConfig(n=N_FILES, seed=seed, stamp_px=stamp_px), sky, progress=False)
                 cut[sky.name] = edge_light(GalaxyStore(sky))
-            files = Path(tmp) / f"files-{seed}-{'-'.join(styles)}"
-            write_viewer_files(sky, files, ViewerConfig(seed=5, styles=styles), progress=False)
-            imported = Path(tmp) / f"imported-{seed}-{'-'.join(styles)}"
-            import_cutout_folder(files, files / "catalogue.csv", imported, progress=False)
-            store = GalaxyStore(imported)
             row = {"sky_seed": seed, "stamp_px": stamp_px, "styles": list(styles)}
-            row |= {model.name: scores(model, store) for model in models}
+            row |= files_scores(sky, Path(tmp) / f"{seed}-{'-'.join(styles)}", styles, models)
             rows.append(row)
             print(json.dumps(row), flush=True)
     out = Path(__file__).with_name("viewer-rendering-choice.json")
