@@ -178,6 +178,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         )
     if args.representation != "auto" and kind != "catalog":
         raise UserError(f"--representation is for catalogues; {args.dataset} holds {kind}")
+    if args.pair_with and kind != "galaxies":
+        raise UserError(f"--pair-with is for galaxy images; {args.dataset} holds {kind}")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     if kind == "catalog":
         from astrodisc.learn.catalogs import CatalogPretrainConfig, pretrain_catalogs
@@ -189,8 +191,9 @@ def cmd_train(args: argparse.Namespace) -> None:
     elif kind == "galaxies":
         from astrodisc.learn.galaxies import GalaxyPretrainConfig, pretrain_galaxies
 
+        paired_with = tuple(_existing_dir(d) for d in args.pair_with)
         state = pretrain_galaxies(
-            args.dataset, args.out, GalaxyPretrainConfig(objective=objective), config, progress=not args.quiet
+            args.dataset, args.out, GalaxyPretrainConfig(objective=objective), config, not args.quiet, paired_with
         )
     else:
         from astrodisc.learn.varstars import pretrain_varstars
@@ -200,7 +203,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         args.out,
         f"astrodisc train --dataset {args.dataset} --out {args.out} --objective {objective} "
         f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
-        f"--patience {args.patience}" + (f" --representation {args.representation}" if kind == "catalog" else ""),
+        f"--patience {args.patience}"
+        + (f" --representation {args.representation}" if kind == "catalog" else "")
+        + "".join(f" --pair-with {d}" for d in args.pair_with),
     )
     print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val loss {-state['best']:.4f}) -> {args.out}")
     if "representation" in state:
@@ -660,6 +665,14 @@ def parser() -> argparse.ArgumentParser:
         default="auto",
         help="catalogues: what the map and search read; auto: the encoder only where the catalogue's labels show it "
         "better than the scaled columns (10-NN, 5-fold), else the columns",
+    )
+    s.add_argument(
+        "--pair-with",
+        action="append",
+        default=[],
+        metavar="DATASET",
+        help="galaxies: another dataset of the same objects in the same order (the sky drawn again, or cut from "
+        "another survey); each positive pair takes its two views from two different ones (repeatable)",
     )
 
     s = verb(

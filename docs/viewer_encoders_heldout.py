@@ -6,8 +6,8 @@ store) and on the 600 held-out picture files as imported (docs/galaxies.md says 
     python docs/viewer_encoders_heldout.py NAME=STORE_EVAL.json,FILES_EVAL.json [NAME=...]
 
 The committed JSON: ``session-18``, the encoder of commit ed63047 (trained on the 64-px rendering);
-``session-19``, that of commit a539ee1 (128-px rendering, three drawings); ``shipped``, today's (with redrawn
-views).
+``session-19``, that of commit a539ee1 (128-px rendering, three drawings); ``session-20``, that of commit 97b5974
+(with redrawn views); ``shipped``, today's (each pair one view from each of two renderings).
 """
 
 from __future__ import annotations

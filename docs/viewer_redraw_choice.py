@@ -45,8 +45,9 @@ DRAWINGS: tuple[tuple[str, tuple[Style, ...], bool], ...] = (
 )
 
 
-def main(models: list[Path]) -> None:
-    """Every set read by every model; writes the JSON beside this script."""
+def drawings_scores(models: list[Path]) -> dict:
+    """Every set read by every model: the models, the sets' rows and, per drawing, each model's means over the
+    skies (the JSON's content)."""
     if len({m.name for m in models}) < len(models):
         raise SystemExit("models are told apart by their folders' names: give each a folder of its own name")
     rows = []
@@ -69,15 +70,19 @@ def main(models: list[Path]) -> None:
         }
         for name, _, _ in DRAWINGS
     }
-    out = Path(__file__).with_name("viewer-redraw-choice.json")
-    result = {
+    return {
         "models": {m.name: str(m) for m in models},
         "n_files": N_FILES,
         "unseen_lupton": UNSEEN_LUPTON,
         "means": means,
         "sets": rows,
     }
-    out.write_text(json.dumps(result, indent=1))
+
+
+def main(models: list[Path]) -> None:
+    """Writes the JSON beside this script."""
+    out = Path(__file__).with_name("viewer-redraw-choice.json")
+    out.write_text(json.dumps(drawings_scores(models), indent=1))
 
 
 if __name__ == "__main__":

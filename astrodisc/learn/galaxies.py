@@ -75,12 +75,51 @@ class ImageData:
         r = torch.from_numpy(np.asarray(rows))
         return augment(self.pixels[r], gen, config, self.sky_sigma[r], self.ebv[r], self.ebv, self.coeff)
 
+    def pair(self, rows: np.ndarray, gen: torch.Generator, config: AugmentConfig) -> tuple[torch.Tensor, torch.Tensor]:
+        """A positive pair: two augmented views of each of the given rows."""
+        return self.view(rows, gen, config), self.view(rows, gen, config)
+
     def inference(self, rows: np.ndarray, config: AugmentConfig) -> torch.Tensor:
         """The deterministic view of the given rows, read from the memory-mapped store (embedding a survey
         never holds all its cutouts in memory)."""
         r = np.asarray(rows)
         x = torch.from_numpy(np.array(self.store.cutouts[r], dtype=np.float32))
         return inference_view(x, config, self.sky_sigma[r], self.ebv[r], self.coeff)
+
+
+class Renderings:
+    """Several datasets of the same objects in the same order (the simulated sky drawn twice by viewers, or one
+    galaxy sample cut from two surveys): each positive pair takes its two views from two different ones, so what
+    the encoder learns to ignore is what differs between the renderings (drawing, pixel scale, compression)."""
+
+    def __init__(self, renderings: list[ImageData]):
+        first = renderings[0]
+        for other in renderings[1:]:
+            same_kind = other.store.info.bands == first.store.info.bands and other.is_flux == first.is_flux
+            same_objects = np.array_equal(other.store.objects["object_id"], first.store.objects["object_id"])
+            if not (same_kind and same_objects):
+                raise UserError(
+                    f"{other.store.info.name} is not another rendering of {first.store.info.name}: a pair needs the "
+                    "same objects in the same order, with the same bands and pixel unit"
+                )
+        self.renderings = renderings
+
+    def pair(self, rows: np.ndarray, gen: torch.Generator, config: AugmentConfig) -> tuple[torch.Tensor, torch.Tensor]:
+        """Two augmented views of each of the given rows, from two renderings drawn at random per row."""
+        k = len(self.renderings)
+        first = torch.randint(k, (len(rows),), generator=gen)
+        second = (first + torch.randint(1, k, (len(rows),), generator=gen)) % k
+        return self._view(rows, first, gen, config), self._view(rows, second, gen, config)
+
+    def _view(self, rows: np.ndarray, which: torch.Tensor, gen: torch.Generator, config: AugmentConfig) -> torch.Tensor:
+        """One augmented view of each row, taken from rendering ``which`` (len(rows),) of that row."""
+        r = torch.from_numpy(np.asarray(rows))
+        base = self.renderings[0]
+        x, sky_sigma = base.pixels[r], base.sky_sigma[r]
+        for j, rendering in enumerate(self.renderings[1:], start=1):
+            taken = which == j
+            x[taken], sky_sigma[taken] = rendering.pixels[r[taken]], rendering.sky_sigma[r[taken]]
+        return augment(x, gen, config, sky_sigma, base.ebv[r], base.ebv, base.coeff)
 
 
 def augment_config_for(data: ImageData, config: AugmentConfig) -> AugmentConfig:
@@ -107,14 +146,21 @@ def encode(
 
 
 def pretrain_galaxies(
-    dataset_dir: Path, out_dir: Path, pretrain: GalaxyPretrainConfig, config: TrainConfig, progress: bool = True
+    dataset_dir: Path,
+    out_dir: Path,
+    pretrain: GalaxyPretrainConfig,
+    config: TrainConfig,
+    progress: bool = True,
+    paired_with: tuple[Path, ...] = (),
 ) -> dict:
     """Self-supervised pretraining on every cutout of a galaxy dataset (labels unused); writes a model folder.
-    The validation score is minus the objective on a seeded held-out tenth with fixed augmentations."""
+    ``paired_with``: other renderings of the same objects (:class:`Renderings`), each pair's views then come from
+    two of them. The validation score is minus the objective on a seeded held-out tenth with fixed augmentations."""
     if pretrain.objective not in OBJECTIVES:
         raise UserError(f"unknown objective {pretrain.objective!r}: choose one of {', '.join(OBJECTIVES)}")
     store = GalaxyStore(dataset_dir)
     data = ImageData(store)
+    pairs = Renderings([data, *(ImageData(GalaxyStore(Path(d))) for d in paired_with)]) if paired_with else data
     aug = augment_config_for(data, pretrain.augment)
     encoder_config = ResNetConfig(
         **{**asdict(pretrain.encoder), "in_channels": len(store.info.bands), "input_px": aug.crop_px}
@@ -128,7 +174,7 @@ def pretrain_galaxies(
 
     def loss_of(rows: np.ndarray, generator: torch.Generator = gen, update_queue: bool = True) -> torch.Tensor:
         nonlocal queue
-        v1, v2 = data.view(rows, generator, aug), data.view(rows, generator, aug)
+        v1, v2 = pairs.pair(rows, generator, aug)
         if pretrain.objective == "simclr":
             return nt_xent(model(v1), model(v2), pretrain.temperature)
         if pretrain.objective == "barlow":
@@ -170,7 +216,7 @@ def pretrain_galaxies(
         "dataset": store.info.name,
         "n_objects": len(data),
         "data_digest": dataset_digest(dataset_dir),
-    }
+    } | ({"paired_with": [GalaxyStore(Path(d)).info.name for d in paired_with]} if paired_with else {})
     checkpoint = prepare_checkpoint(out_dir, settings)
     # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
     # with it (the queue is not: it refills within queue_size / batch_size steps)

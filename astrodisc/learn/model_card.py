@@ -82,7 +82,7 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
         redraw = config.get("augment", {}).get("redraw", 0.0)
         redrawn = ""
         if redraw:
-            redrawn = f"; in their stead each view is drawn again in another black level and stretch (redraw {redraw})"
+            redrawn = f"; in their stead each view is drawn again\nin another black level and stretch (redraw {redraw})"
         about = [
             line.format(objective=OBJECTIVE_NAMES[config["objective"]], redrawn=redrawn, **config["encoder"])
             for line in about
@@ -95,7 +95,7 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
         *about,
         "",
         f"- made by: `{command}`",
-        f"- data: `{training['dataset']}` ({training['n_objects']} objects; labels unused)",
+        f"- data: `{training['dataset']}` ({training['n_objects']} objects; labels unused)" + _paired(training),
         f"- seed: {training['train']['seed']}, batch {training['train']['batch_size']}, lr {training['train']['lr']}",
         f"- epochs run: {len(training['history'])} (best {training['best_epoch']}, early-stopping patience "
         f"{training['train']['patience']})",
@@ -111,6 +111,14 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
     if extra_metrics:
         lines += ["", "## Evaluation", "```json", json.dumps(extra_metrics, indent=2, ensure_ascii=False), "```"]
     write_atomic(Path(model_dir) / "MODEL_CARD.md", lambda p: p.write_text("\n".join(lines) + "\n"))
+
+
+def _paired(training: dict) -> str:
+    """What the data line adds when each positive pair took its views from two renderings of the same objects."""
+    others = ", ".join(f"`{name}`" for name in training.get("paired_with", ()))
+    if not others:
+        return ""
+    return f"; each positive pair takes its two views from two renderings of an object: it and {others}"
 
 
 def _arc_finder_lines(model_dir: Path) -> list[str]:
