@@ -12,8 +12,8 @@ The encoders of the committed JSON, each ``astrodisc train --dataset data/galaxi
 encoder of commit a539ee1, N = 20); ``viewer-redraw`` strength 0.3 with each channel's gain also varied by
 exp(U(-0.15, 0.15)) per view, drawn before the rotation (N = 20); ``viewer-redraw15`` the same at 0.15 (N = 20)
 and ``viewer-redraw-e18`` at 0.3 (N = 18), both drawn on the crop; ``viewer-grey`` today's redraw (black level and
-stretch, no channel gains; N = 18), bit for bit the shipped ``galaxies-viewer-moco``. The variants were trained
-with ``COMPOSITE_REDRAW`` and ``redraw`` edited accordingly (the gains multiplied the redrawn values by
+stretch, no channel gains; N = 18), bit for bit the ``galaxies-viewer-moco`` of commit 97b5974. The variants were
+trained with ``COMPOSITE_REDRAW`` and ``redraw`` edited accordingly (the gains multiplied the redrawn values by
 exp(U(-s/2, s/2)) per channel); only today's is in the code.
 
     python docs/viewer_redraw_choice.py viewer-before viewer-redraw viewer-redraw15 viewer-redraw-e18 viewer-grey
