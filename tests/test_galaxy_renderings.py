@@ -38,11 +38,17 @@ def test_each_pair_takes_one_view_from_each_rendering(drawn_twice):
     assert 10 < int(blank1.sum()) < 54  # and which one comes first is drawn per galaxy
 
 
-def test_other_objects_are_refused_as_a_rendering(drawn_twice, tmp_path):
-    fewer = tmp_path / "fewer"
-    assert main(["simulate", "galaxies", "--n", "32", "--seed", "3", "--out", str(fewer), "--quiet"]) == 0
+def test_other_objects_or_the_same_dataset_twice_are_refused(drawn_twice, tmp_path):
+    """Pictures of another sky (same bands, unit and size: only the objects differ), and one dataset twice."""
+    assert main(["simulate", "galaxies", "--n", "32", "--seed", "3", "--out", str(tmp_path / "sky"), "--quiet"]) == 0
+    other = tmp_path / "other"
+    assert main(["simulate", "viewer", "--sky", str(tmp_path / "sky"), "--out", str(other), "--quiet"]) == 0
+    first = ImageData(GalaxyStore(drawn_twice / "v1"))
+    assert GalaxyStore(other).cutouts.shape[1:] == first.store.cutouts.shape[1:]
     with pytest.raises(UserError, match="not another rendering"):
-        Renderings([ImageData(GalaxyStore(drawn_twice / "v1")), ImageData(GalaxyStore(fewer))])
+        Renderings([first, ImageData(GalaxyStore(other))])
+    with pytest.raises(UserError, match="given twice"):
+        Renderings([first, ImageData(GalaxyStore(drawn_twice / "v1"))])
 
 
 def test_training_with_a_second_rendering_records_it(drawn_twice):
@@ -50,6 +56,6 @@ def test_training_with_a_second_rendering_records_it(drawn_twice):
     args = ["train", "--dataset", str(drawn_twice / "v1"), "--pair-with", str(drawn_twice / "v2"), "--out", str(out)]
     assert main([*args, "--objective", "moco", "--epochs", "1", "--batch-size", "32", "--quiet"]) == 0
     config = json.loads((out / "config.json").read_text())
-    assert config["training"]["paired_with"] == ["v2"]
+    assert config["training"]["paired_with"] == ["v2"] and len(config["training"]["paired_digests"]) == 1
     card = (out / "MODEL_CARD.md").read_text()
     assert f"--pair-with {drawn_twice / 'v2'}" in card and "two renderings of an object: it and `v2`" in card

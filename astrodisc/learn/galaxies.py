@@ -94,13 +94,16 @@ class Renderings:
 
     def __init__(self, renderings: list[ImageData]):
         first = renderings[0]
+        if len({Path(r.store.root).resolve() for r in renderings}) < len(renderings):
+            raise UserError("a dataset is given twice among the renderings: a pair needs two different ones")
         for other in renderings[1:]:
             same_kind = other.store.info.bands == first.store.info.bands and other.is_flux == first.is_flux
+            same_size = other.store.cutouts.shape[1:] == first.store.cutouts.shape[1:]
             same_objects = np.array_equal(other.store.objects["object_id"], first.store.objects["object_id"])
-            if not (same_kind and same_objects):
+            if not (same_kind and same_size and same_objects):
                 raise UserError(
                     f"{other.store.info.name} is not another rendering of {first.store.info.name}: a pair needs the "
-                    "same objects in the same order, with the same bands and pixel unit"
+                    "same objects in the same order, with the same bands, pixel unit and cutout size"
                 )
         self.renderings = renderings
 
@@ -216,7 +219,10 @@ def pretrain_galaxies(
         "dataset": store.info.name,
         "n_objects": len(data),
         "data_digest": dataset_digest(dataset_dir),
-    } | ({"paired_with": [GalaxyStore(Path(d)).info.name for d in paired_with]} if paired_with else {})
+    }
+    if paired_with:  # their names for the card; their digests, so a changed rendering restarts a resumed run
+        settings["paired_with"] = [GalaxyStore(Path(d)).info.name for d in paired_with]
+        settings["paired_digests"] = [dataset_digest(Path(d)) for d in paired_with]
     checkpoint = prepare_checkpoint(out_dir, settings)
     # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
     # with it (the queue is not: it refills within queue_size / batch_size steps)
