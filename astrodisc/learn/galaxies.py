@@ -115,7 +115,8 @@ class Renderings:
         return self._view(rows, first, gen, config), self._view(rows, second, gen, config)
 
     def _view(self, rows: np.ndarray, which: torch.Tensor, gen: torch.Generator, config: AugmentConfig) -> torch.Tensor:
-        """One augmented view of each row, taken from rendering ``which`` (len(rows),) of that row."""
+        """One augmented view of each row, taken from rendering ``which`` (len(rows),) of that row; a flux view is
+        reddened with the first rendering's E(B-V) and coefficients (the same objects behind the same dust)."""
         r = torch.from_numpy(np.asarray(rows))
         base = self.renderings[0]
         x, sky_sigma = base.pixels[r], base.sky_sigma[r]
