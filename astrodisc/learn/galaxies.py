@@ -164,7 +164,8 @@ def pretrain_galaxies(
         raise UserError(f"unknown objective {pretrain.objective!r}: choose one of {', '.join(OBJECTIVES)}")
     store = GalaxyStore(dataset_dir)
     data = ImageData(store)
-    pairs = Renderings([data, *(ImageData(GalaxyStore(Path(d))) for d in paired_with)]) if paired_with else data
+    others = [GalaxyStore(Path(d)) for d in paired_with]
+    pairs = Renderings([data, *(ImageData(other) for other in others)]) if others else data
     aug = augment_config_for(data, pretrain.augment)
     encoder_config = ResNetConfig(
         **{**asdict(pretrain.encoder), "in_channels": len(store.info.bands), "input_px": aug.crop_px}
@@ -221,8 +222,8 @@ def pretrain_galaxies(
         "n_objects": len(data),
         "data_digest": dataset_digest(dataset_dir),
     }
-    if paired_with:  # their names for the card; their digests, so a changed rendering restarts a resumed run
-        settings["paired_with"] = [GalaxyStore(Path(d)).info.name for d in paired_with]
+    if others:  # their names for the card; their digests, so a changed rendering restarts a resumed run
+        settings["paired_with"] = [other.info.name for other in others]
         settings["paired_digests"] = [dataset_digest(Path(d)) for d in paired_with]
     checkpoint = prepare_checkpoint(out_dir, settings)
     # MoCo's momentum encoder is trained state too: checkpointed beside the encoder, so a resumed run goes on
