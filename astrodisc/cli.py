@@ -180,6 +180,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         raise UserError(f"--representation is for catalogues; {args.dataset} holds {kind}")
     if args.pair_with and kind != "galaxies":
         raise UserError(f"--pair-with is for galaxy images; {args.dataset} holds {kind}")
+    if args.bf16 and kind != "galaxies":
+        raise UserError(f"--bf16 is for galaxy images; {args.dataset} holds {kind}")
     config = TrainConfig(epochs=args.epochs, seed=args.seed, batch_size=args.batch_size, patience=args.patience)
     if kind == "catalog":
         from astrodisc.learn.catalogs import CatalogPretrainConfig, pretrain_catalogs
@@ -193,7 +195,12 @@ def cmd_train(args: argparse.Namespace) -> None:
 
         paired_with = tuple(_existing_dir(d) for d in args.pair_with)
         state = pretrain_galaxies(
-            args.dataset, args.out, GalaxyPretrainConfig(objective=objective), config, not args.quiet, paired_with
+            args.dataset,
+            args.out,
+            GalaxyPretrainConfig(objective=objective, bf16=args.bf16),
+            config,
+            not args.quiet,
+            paired_with,
         )
     else:
         from astrodisc.learn.varstars import pretrain_varstars
@@ -205,7 +212,8 @@ def cmd_train(args: argparse.Namespace) -> None:
         f"--epochs {args.epochs} --seed {args.seed} --batch-size {args.batch_size} "
         f"--patience {args.patience}"
         + (f" --representation {args.representation}" if kind == "catalog" else "")
-        + "".join(f" --pair-with {d}" for d in args.pair_with),
+        + "".join(f" --pair-with {d}" for d in args.pair_with)
+        + (" --bf16" if args.bf16 else ""),
     )
     print(f"trained {state['epoch']} epochs (best {state['best_epoch']}, val loss {-state['best']:.4f}) -> {args.out}")
     if "representation" in state:
@@ -673,6 +681,12 @@ def parser() -> argparse.ArgumentParser:
         metavar="DATASET",
         help="galaxies: another dataset of the same objects in the same order (the sky drawn again, or cut from "
         "another survey); each positive pair takes its two views from two different ones (repeatable)",
+    )
+    s.add_argument(
+        "--bf16",
+        action="store_true",
+        help="galaxies: the network's convolutions train in bfloat16 (about 1.3x faster on a CPU with AVX-512 BF16, "
+        "slower on one without); what it writes and every embedding stay float32",
     )
 
     s = verb(

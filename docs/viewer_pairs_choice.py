@@ -17,12 +17,9 @@ request seed 44).
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 
-from viewer_redraw_choice import drawings_scores
+from viewer_redraw_choice import write_choice
 
 if __name__ == "__main__":
-    result = drawings_scores([Path(a) for a in sys.argv[1:]])
-    Path(__file__).with_name("viewer-pairs-choice.json").write_text(json.dumps(result, indent=1))
+    write_choice("viewer-pairs-choice.json", sys.argv[1:])

@@ -79,11 +79,11 @@ def drawings_scores(models: list[Path]) -> dict:
     }
 
 
-def main(models: list[Path]) -> None:
-    """Writes the JSON beside this script."""
-    out = Path(__file__).with_name("viewer-redraw-choice.json")
-    out.write_text(json.dumps(drawings_scores(models), indent=1))
+def write_choice(name: str, models: list[str]) -> None:
+    """:func:`drawings_scores` of the model folders ``models`` as the JSON ``name`` beside this script."""
+    result = drawings_scores([Path(m) for m in models])
+    Path(__file__).with_name(name).write_text(json.dumps(result, indent=1))
 
 
 if __name__ == "__main__":
-    main([Path(a) for a in sys.argv[1:]])
+    write_choice("viewer-redraw-choice.json", sys.argv[1:])

@@ -18,7 +18,7 @@ from astrodisc.data.galaxies import GalaxyStore
 from astrodisc.data.sim.viewer import ViewerConfig, viewer_picture
 from astrodisc.eval.galaxies import GalaxyEvalConfig, morphology_networks
 from astrodisc.eval.summary import labelled_table
-from astrodisc.learn.encoders.resnet import ResNetEncoder
+from astrodisc.learn.encoders.resnet import ResNetConfig, ResNetEncoder
 from astrodisc.learn.galaxies import ImageData, load_galaxy_model
 from astrodisc.learn.galaxy_augment import COMPOSITE_REDRAW, AugmentConfig
 
@@ -49,39 +49,35 @@ def _view_invariance(encoder: ResNetEncoder, data: ImageData, aug: AugmentConfig
     return float(np.diag(sims).mean() - sims[~np.eye(len(rows), dtype=bool)].mean())
 
 
-@pytest.mark.parametrize("objective", ["simclr", "moco", "barlow"])
-def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objective):
+def test_the_bf16_backbone_computes_the_float32_features():
+    torch.manual_seed(0)
+    encoder = ResNetEncoder(ResNetConfig()).eval()
+    x = torch.randn(64, 3, 56, 56)
+    with torch.no_grad():
+        exact, fast = encoder.features(x), encoder.features(x, bf16=True)
+    assert fast.dtype == torch.float32 and not torch.equal(fast, exact)  # computed otherwise, handed on as float32
+    cosine = torch.nn.functional.cosine_similarity(fast, exact).min()
+    assert cosine > 0.999, cosine
+
+
+@pytest.mark.parametrize(("objective", "bf16"), [("simclr", False), ("moco", False), ("barlow", False), ("moco", True)])
+def test_each_objective_learns_views_of_one_galaxy_belong_together(sky, objective, bf16):
     root, dataset = sky
-    out = root / objective
+    out = root / f"{objective}-bf16" if bf16 else root / objective
     # 4 epochs: at 3, MoCo (its queue of keys filling over the first epochs) kept its best validation loss at
     # epoch 1 on this machine, 0.052 above the untrained network's invariance, at the edge of the bound below
-    assert (
-        main(
-            [
-                "train",
-                "--dataset",
-                str(dataset),
-                "--out",
-                str(out),
-                "--objective",
-                objective,
-                "--epochs",
-                "4",
-                "--batch-size",
-                "128",
-                "--quiet",
-            ]
-        )
-        == 0
-    )
+    args = ["train", "--dataset", str(dataset), "--out", str(out), "--objective", objective, "--epochs", "4"]
+    assert main([*args, "--batch-size", "128", "--quiet", *(["--bf16"] if bf16 else [])]) == 0
     config = json.loads((out / "config.json").read_text())
     assert config["kind"] == "galaxies" and config["objective"] == objective
+    assert config["training"]["pretrain"]["bf16"] == bf16
     assert all(math.isfinite(h["train_loss"]) for h in config["training"]["history"])
-    assert "MODEL_CARD.md" in {p.name for p in out.iterdir()}
+    assert ("the convolutions in bfloat16" in (out / "MODEL_CARD.md").read_text()) == bf16
     saved = torch.load(out / "checkpoint.pt", weights_only=True)["model"]
     # a resumed MoCo run goes on with its momentum encoder, not a fresh copy of the encoder
     assert any(k.startswith("key_encoder.") for k in saved) == (objective == "moco")
     trained, aug, _ = load_galaxy_model(out)
+    assert all(p.dtype == torch.float32 for p in trained.parameters())  # bf16 is how it trained, not what it keeps
     torch.manual_seed(0)
     untrained = ResNetEncoder(trained.config)
     data = ImageData(GalaxyStore(dataset))

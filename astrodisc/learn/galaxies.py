@@ -40,6 +40,7 @@ class GalaxyPretrainConfig:
     queue_size: int = 4096  # MoCo: negatives kept from past batches
     momentum: float = 0.99  # MoCo: key-encoder EMA
     barlow_off_diagonal: float = 1 / 128  # Barlow Twins lambda, ~1/D for a D = 128 projection
+    bf16: bool = False  # the backbone trains in bfloat16 (ResNetEncoder.features); inference stays float32
     encoder: ResNetConfig = field(default_factory=ResNetConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -180,17 +181,18 @@ def pretrain_galaxies(
     def loss_of(rows: np.ndarray, generator: torch.Generator = gen, update_queue: bool = True) -> torch.Tensor:
         nonlocal queue
         v1, v2 = pairs.pair(rows, generator, aug)
+        bf16 = pretrain.bf16
         if pretrain.objective == "simclr":
-            return nt_xent(model(v1), model(v2), pretrain.temperature)
+            return nt_xent(model(v1, bf16), model(v2, bf16), pretrain.temperature)
         if pretrain.objective == "barlow":
-            return barlow_twins_loss(model.project(v1), model.project(v2), pretrain.barlow_off_diagonal)
+            return barlow_twins_loss(model.project(v1, bf16), model.project(v2, bf16), pretrain.barlow_off_diagonal)
         assert key_encoder is not None  # objective is "moco" (checked against OBJECTIVES above)
         key_encoder.train()  # keys with batch statistics, as in MoCo, also for validation (fit sets eval mode)
         with torch.no_grad():
-            keys = key_encoder(v2)
+            keys = key_encoder(v2, bf16)
         if not update_queue:  # validation: in-batch negatives, so the score does not drift as the queue fills
-            return info_nce(model(v1), keys, torch.tensor(1 / pretrain.temperature))
-        loss = moco_loss(model(v1), keys, queue, pretrain.temperature)
+            return info_nce(model(v1, bf16), keys, torch.tensor(1 / pretrain.temperature))
+        loss = moco_loss(model(v1, bf16), keys, queue, pretrain.temperature)
         queue = torch.cat([keys, queue])[: pretrain.queue_size]
         return loss
 
