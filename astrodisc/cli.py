@@ -685,8 +685,8 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument(
         "--bf16",
         action="store_true",
-        help="galaxies: the network's convolutions train in bfloat16 (about 1.3x faster on a CPU with AVX-512 BF16, "
-        "slower on one without); what it writes and every embedding stay float32",
+        help="galaxies: training steps run the network's backbone in bfloat16 (an epoch about 1.4x faster on a CPU "
+        "with AVX-512 BF16, slower on some others); validation, the weights written and every embedding stay float32",
     )
 
     s = verb(

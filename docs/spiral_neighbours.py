@@ -2,7 +2,8 @@
 on 128-px stamps, the Legacy Survey viewer's drawing, imported with defaults, as in docs/viewer_redraw_choice.py).
 Writes docs/spiral-neighbours.json — each spiral's same-label share among its 10 cosine neighbours, averaged per
 quarter of the spirals' mean r-band surface brightness within the half-light radius,
-mu_r = m_r + 2.5 log10(2 pi r_e^2) [mag/arcsec^2] (from the sky's hidden truth) — and docs/spiral-neighbours.png:
+mu_r = m_r + 2.5 log10(2 pi r_e^2) [mag/arcsec^2] (m_r from the sky's catalogue, r_e from its hidden truth; a
+face-on surface brightness) — and docs/spiral-neighbours.png:
 the spirals of sky 8 worst served by their neighbours (the lowest shares) in the brightest and in the faintest
 quarter, each with its five nearest neighbours as the encoder reads them (the imported 64-px stamps), captioned
 with the neighbours' labels.
@@ -49,8 +50,11 @@ def spirals(sky: Path, imported: Path, model: Path) -> tuple[pd.DataFrame, Galax
     _, nearest = search(build_index(unit), unit, NEIGHBOURS, exclude=np.arange(len(unit)))
     labels = store.objects["label"].astype(str).to_numpy()
     simulated = GalaxyStore(sky)
-    truth = simulated.objects[["ra", "mag_r"]].assign(re_arcsec=read_truth(simulated)["re_arcsec"].to_numpy())
-    matched = store.objects[["ra"]].merge(truth, on="ra", how="left")  # each file's galaxy, by its ra
+    truth = simulated.objects[["object_id", "mag_r"]].assign(re_arcsec=read_truth(simulated)["re_arcsec"].to_numpy())
+    # each file is named by its galaxy's object_id, which the import keeps
+    matched = store.objects[["object_id"]].merge(truth, on="object_id", how="left", validate="one_to_one")
+    if matched["re_arcsec"].isna().any():
+        raise SystemExit(f"{imported.name}: files of galaxies not in {sky.name}")
     table = pd.DataFrame(
         {
             "row": np.arange(len(store)),

@@ -40,7 +40,8 @@ class GalaxyPretrainConfig:
     queue_size: int = 4096  # MoCo: negatives kept from past batches
     momentum: float = 0.99  # MoCo: key-encoder EMA
     barlow_off_diagonal: float = 1 / 128  # Barlow Twins lambda, ~1/D for a D = 128 projection
-    bf16: bool = False  # the backbone trains in bfloat16 (ResNetEncoder.features); inference stays float32
+    bf16: bool = False  # training steps run the backbone in bfloat16 (ResNetEncoder.features); validation and
+    # every embedding stay float32
     encoder: ResNetConfig = field(default_factory=ResNetConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
@@ -178,21 +179,22 @@ def pretrain_galaxies(
     gen = torch.Generator().manual_seed(config.seed)
     train_rows, val_rows = pretraining_rows(store.objects, config.seed, config.val_fraction)
 
-    def loss_of(rows: np.ndarray, generator: torch.Generator = gen, update_queue: bool = True) -> torch.Tensor:
+    def loss_of(rows: np.ndarray, generator: torch.Generator = gen, training: bool = True) -> torch.Tensor:
         nonlocal queue
         v1, v2 = pairs.pair(rows, generator, aug)
-        bf16 = pretrain.bf16
+        bf16 = pretrain.bf16 and training  # validation in float32, comparable with a float32 run's
         if pretrain.objective == "simclr":
-            return nt_xent(model(v1, bf16), model(v2, bf16), pretrain.temperature)
+            return nt_xent(model(v1, bf16=bf16), model(v2, bf16=bf16), pretrain.temperature)
         if pretrain.objective == "barlow":
-            return barlow_twins_loss(model.project(v1, bf16), model.project(v2, bf16), pretrain.barlow_off_diagonal)
+            z1, z2 = model.project(v1, bf16=bf16), model.project(v2, bf16=bf16)
+            return barlow_twins_loss(z1, z2, pretrain.barlow_off_diagonal)
         assert key_encoder is not None  # objective is "moco" (checked against OBJECTIVES above)
         key_encoder.train()  # keys with batch statistics, as in MoCo, also for validation (fit sets eval mode)
         with torch.no_grad():
-            keys = key_encoder(v2, bf16)
-        if not update_queue:  # validation: in-batch negatives, so the score does not drift as the queue fills
-            return info_nce(model(v1, bf16), keys, torch.tensor(1 / pretrain.temperature))
-        loss = moco_loss(model(v1, bf16), keys, queue, pretrain.temperature)
+            keys = key_encoder(v2, bf16=bf16)
+        if not training:  # validation: in-batch negatives, so the score does not drift as the queue fills
+            return info_nce(model(v1), keys, torch.tensor(1 / pretrain.temperature))
+        loss = moco_loss(model(v1, bf16=bf16), keys, queue, pretrain.temperature)
         queue = torch.cat([keys, queue])[: pretrain.queue_size]
         return loss
 
@@ -218,12 +220,14 @@ def pretrain_galaxies(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = {
-        "pretrain": asdict(pretrain),
+        "pretrain": {k: v for k, v in asdict(pretrain).items() if k != "bf16"},
         "train": asdict(config),
         "dataset": store.info.name,
         "n_objects": len(data),
         "data_digest": dataset_digest(dataset_dir),
     }
+    if pretrain.bf16:  # said only when used, so a float32 run's checkpoint of before the flag still resumes
+        settings["bf16"] = True
     if others:  # their names for the card; their digests, so a changed rendering restarts a resumed run
         settings["paired_with"] = [other.info.name for other in others]
         settings["paired_digests"] = [dataset_digest(Path(d)) for d in paired_with]

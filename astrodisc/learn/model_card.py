@@ -100,7 +100,7 @@ def write_model_card(model_dir: Path, command: str, extra_metrics: dict | None =
         f"- epochs run: {len(training['history'])} (best {training['best_epoch']}, early-stopping patience "
         f"{training['train']['patience']})",
         f"- wall time: {training['train_seconds'] / 60:.1f} min on {platform.machine()} CPU (2 cores)"
-        + (", the convolutions in bfloat16" if training.get("pretrain", {}).get("bf16") else ""),
+        + (", the backbone in bfloat16" if training.get("bf16") else ""),
         f"- validation loss: {training.get('val_clip_loss', training.get('val_loss')):.4f}",
         f"- weights: weights.pt, {weights_mb:.1f} MB, load with torch.load(weights_only=True)",
         *([f"- the map and search read: {config['representation']['reason']}"] if "representation" in config else []),

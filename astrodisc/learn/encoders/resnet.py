@@ -65,14 +65,17 @@ class ResNetEncoder(nn.Module):
         self.head = nn.Sequential(nn.Linear(c_in, c_in), nn.ReLU(), nn.Linear(c_in, config.embed_dim))
 
     def features(self, x: torch.Tensor, bf16: bool = False) -> torch.Tensor:
-        """(B, feature_dim) pooled backbone features, float32. ``bf16``: the backbone runs in bfloat16 (CPU
-        autocast; about twice as fast to train on a CPU with AVX-512 BF16), what follows it in float32."""
+        """(B, feature_dim) pooled backbone features, float32. ``bf16``: the backbone (convolutions, batch norm,
+        pooling) runs in bfloat16 under CPU autocast — an epoch of pretraining about 1.4x faster on this machine,
+        slower on some CPUs (docs/evaluation-speed.md) — and hands on float32."""
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
             return self.stages(self.stem(x)).mean(dim=(2, 3)).float()
 
     def project(self, x: torch.Tensor, bf16: bool = False) -> torch.Tensor:
-        """(B, embed_dim) projection-head output, not normalised (what Barlow Twins decorrelates)."""
-        return self.head(self.features(x, bf16))
+        """(B, embed_dim) projection-head output, not normalised (what Barlow Twins decorrelates); the head in
+        float32 whatever ``bf16`` (:meth:`features`) says."""
+        return self.head(self.features(x, bf16=bf16))
 
     def forward(self, x: torch.Tensor, bf16: bool = False) -> torch.Tensor:
-        return nn.functional.normalize(self.project(x, bf16), dim=-1)
+        """(B, embed_dim) L2-normalised projection (what the contrastive objectives compare)."""
+        return nn.functional.normalize(self.project(x, bf16=bf16), dim=-1)
