@@ -412,7 +412,7 @@ def bench(args: argparse.Namespace) -> None:
     )
     if args.json:
         print(json.dumps(result, indent=2))
-    print(f"scale figures written to {args.out}", file=sys.stderr)
+    print(f"bench figures ({', '.join(parts)}) written to {args.out}", file=sys.stderr)
 
 
 def _sizes(text: str) -> tuple[int, ...]:

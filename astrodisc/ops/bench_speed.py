@@ -4,6 +4,7 @@
 - period_search_ms: Lomb-Scargle search of one 500-epoch, 6-year light curve [ms, median of 10]
 - simulate_galaxies_per_s: galaxies simulated per second on one worker (200 objects)
 - resnet_step_s: one forward + backward pass of the galaxy ResNet at batch 256 [s, median of 3]
+- resnet_step_bf16_s: the same with its backbone in bfloat16 (``astrodisc train --bf16``) [s, median of 3]
 - map_click: click on the map of the variable-star demo (20,000 objects) in chromium → neighbour panel
   drawn, p50 / p95 / max over 30 clicks [s] (astrodisc.ops.click_latency; needs the demo built: ``make demo-data``;
   ``--no-app`` skips it)
@@ -52,11 +53,13 @@ def run(app: bool = True) -> dict:
     model = ResNetEncoder(ResNetConfig())
     x = torch.randn(256, 3, 56, 56)
 
-    def step() -> None:
-        model(x).sum().backward()
+    for key, bf16 in (("resnet_step_s", False), ("resnet_step_bf16_s", True)):
 
-    step()
-    out["resnet_step_s"] = _median_seconds(step, 3)
+        def step(bf16: bool = bf16) -> None:
+            model(x, bf16=bf16).sum().backward()
+
+        step()
+        out[key] = _median_seconds(step, 3)
     if app:
         out["map_click"] = asdict(click_latency.measure(data_dir() / "varstars-demo" / "varstars-clip"))
     out["machine"] = {"cpu_threads": torch.get_num_threads(), "platform": platform.platform()}
