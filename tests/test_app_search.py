@@ -7,8 +7,10 @@ import base64
 import io
 import json
 import shutil
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from astropy import units as u
 from astropy.coordinates import SkyCoord
@@ -16,13 +18,16 @@ from search_data import cutout_npy, lightcurve_csv, real_sets
 from streamlit.testing.v1 import AppTest
 
 from astrodisc.app import state as app_state
+from astrodisc.app.pages.search import PICTURES_ACCEPTED
 from astrodisc.app.widgets import NEIGHBOUR_PREFIX
 from astrodisc.chain.artifacts import load_artifacts
+from astrodisc.chain.build import build_artifacts
+from astrodisc.cli import main
 from astrodisc.data.galaxies import DUPLICATE_RADIUS_ARCSEC, GalaxyStore
 from astrodisc.data.io.uploads import read_cutout, read_lightcurve
 from astrodisc.data.varstars import VarStarStore
 from astrodisc.discover.query import embed_upload, search_neighbours
-from astrodisc.paths import PROJECT_ROOT
+from astrodisc.paths import PROJECT_ROOT, models_dir
 
 APP = str(PROJECT_ROOT / "app.py")
 SEARCH_PAGE = "pages/search.py"  # relative to app.py
@@ -178,6 +183,38 @@ def test_a_catalogue_object_searches_another_modality_as_artifacts_neighbours_do
     at.text_input(key="search_object").input("NO-SUCH-STAR").run()
     assert [e.value for e in at.error] == ["No object 'NO-SUCH-STAR' in search-stars."]
     assert not _neighbour_ids(at)
+
+
+@pytest.fixture(scope="module")
+def built_pictures(built, tmp_path_factory):
+    """The search sky's galaxies as viewer picture files (JPEG and PNG), imported with defaults and built with
+    the shipped picture encoder, alone in a data root of their own."""
+    _, sky_set = built
+    root = tmp_path_factory.mktemp("pictures")
+    files, dataset = root / "files", root / "data" / "search-pictures"
+    assert (
+        main(["simulate", "viewer", "--files", "--sky", str(sky_set.dataset_dir), "--out", str(files), "--quiet"]) == 0
+    )
+    source = ["--source", str(files), "--catalogue", str(files / "catalogue.csv")]
+    assert main(["import", "galaxy-folder", *source, "--out", str(dataset), "--quiet"]) == 0
+    build_artifacts(dataset, models_dir() / "galaxies-viewer-moco", dataset / "shipped", seed=0, progress=False)
+    return root / "data", files
+
+
+def test_a_picture_survey_takes_the_jpeg_a_viewer_saved_and_asks_no_reddening(built_pictures, monkeypatch):
+    data_root, files = built_pictures
+    monkeypatch.setenv("ASTRODISC_DATA", str(data_root))
+    catalogue = pd.read_csv(files / "catalogue.csv")
+    row = next(i for i, f in enumerate(catalogue["file_loc"]) if f.endswith(".jpg"))
+    at = _search_page()
+    assert "search_ebv" not in [n.key for n in at.number_input]  # 8-bit colour pictures are not dereddened
+    assert PICTURES_ACCEPTED in [c.value for c in at.caption]
+    name = Path(catalogue["file_loc"].iloc[row]).name
+    at.file_uploader(key="search_upload_cutout").set_value(
+        (name, (files / catalogue["file_loc"].iloc[row]).read_bytes(), "image/jpeg")
+    ).run()
+    _ok(at)
+    assert _neighbour_ids(at)[0] == str(GalaxyStore(data_root / "search-pictures").objects["object_id"].iloc[row])
 
 
 def test_a_galaxy_searches_its_image_or_arcs_space_each_only_in_itself(sky):

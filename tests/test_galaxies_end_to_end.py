@@ -15,7 +15,9 @@ import torch
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.cli import main
 from astrodisc.data.galaxies import GalaxyStore
+from astrodisc.data.io.uploads import read_cutout
 from astrodisc.data.sim.viewer import ViewerConfig, viewer_picture
+from astrodisc.discover.query import embed_upload, search_neighbours
 from astrodisc.eval.galaxies import GalaxyEvalConfig, morphology_networks
 from astrodisc.eval.summary import labelled_table
 from astrodisc.learn.encoders.resnet import ResNetConfig, ResNetEncoder
@@ -221,6 +223,12 @@ def test_a_real_format_labelled_set_imports_builds_and_evaluates(sky, tmp_path, 
     assert labelled["pixel_pca"]["probe"]["auc_spiral"]["mean"] > 0.7
     table = labelled_table(result)
     assert list(table["features"]) == ["embedding", "pixel_pca"] and "auc_elliptical" in table
+    # a picture file as the user holds it, uploaded on the Search page (JPEG and PNG alike), finds its own galaxy
+    built = load_artifacts(artifacts)
+    for name in (next(f for f in files if f.endswith(suffix)) for suffix in (".jpg", ".png")):
+        upload = read_cutout((folder / name).read_bytes(), name, pictures.info.bands, "rgb8")
+        nearest, _ = search_neighbours(built, embed_upload(upload, built, pictures, ebv=0.0), "image", 3)
+        assert files.index(name) == nearest[0], (name, nearest)
 
 
 def test_viewer_files_are_a_folder_import_takes_as_it_is(sky, tmp_path, capsys):

@@ -416,3 +416,24 @@ def test_an_imported_galaxy10_set_trains_builds_and_opens_in_the_app(galaxy10_fi
     captions = [img.proto.imgs[0].caption for img in at.get("image")]
     assert any(c.startswith("R+G+B composite") for c in captions)  # the stored composite, shown as it is
     assert len(captions) == 1 + 8  # composites have no per-band flux views
+
+
+def test_a_picture_with_no_galaxy_at_its_centre_is_named_in_a_warning(tmp_path):
+    """Framed by extent, a picture whose centre holds no galaxy would become a few pixels blown up: the import
+    names it (and only it) so the user can look."""
+    folder = tmp_path / "pictures"
+    folder.mkdir()
+    rng = np.random.default_rng(2)
+    yy, xx = np.mgrid[:96, :96]
+    galaxy = 200 * np.exp(-((yy - 47.5) ** 2 + (xx - 47.5) ** 2) / (2 * 8.0**2))
+    for name in ("a", "b"):
+        noisy = 15 + galaxy[..., None] + rng.normal(0, 3, (96, 96, 3))
+        _write_png(folder / f"{name}.png", np.clip(noisy, 0, 255).astype(np.uint8))
+    _write_png(folder / "empty.png", np.full((96, 96, 3), 15, np.uint8))  # the sky alone
+    pd.DataFrame({"file_loc": ["a.png", "b.png", "empty.png"], "ra": [1.0, 2.0, 3.0], "dec": [4.0, 5.0, 6.0]}).to_csv(
+        tmp_path / "cat.csv", index=False
+    )
+    store = GalaxyStore(import_cutout_folder(folder, tmp_path / "cat.csv", tmp_path / "out", progress=False))
+    notes = [w for w in store.info.extra["domain_warnings"] if "no galaxy at their centre" in w]
+    assert len(notes) == 1 and notes[0].startswith("1 picture(s)") and "empty.png" in notes[0], notes
+    assert store.objects["framed_fraction"].iloc[0] > 0.3  # the galaxies themselves framed by their extent

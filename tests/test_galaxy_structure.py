@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from astrodisc.eval.galaxy_structure import structure_section
 from astrodisc.eval.result import evaluation_json, parse_structure
@@ -69,3 +70,8 @@ def test_a_structure_too_rare_to_fold_is_left_out_and_the_section_reads_back():
     table = structure_table(document).set_index("structure")
     assert table.loc["bar", "metric"] == "AUC" and table.loc["arm_count", "metric"].startswith("accuracy (majority")
     assert table.loc["bar", "embedding"].count("±") == 1
+    assert (
+        table.loc["bar", "present"] == str(section["bar"]["counts"]["present"])
+        and table.loc["arm_count", "present"] == ""
+    )
+    pa.Table.from_pandas(table)  # one type per column, as the Model page's table needs

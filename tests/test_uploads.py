@@ -347,6 +347,27 @@ def test_cutout_png_for_colour_composites_and_non_square_stamps():
     np.testing.assert_array_equal(upload.pixels, np.moveaxis(rgb[:, 5:65], -1, 0).astype(np.float32))
 
 
+def test_cutout_jpeg_and_palette_png_as_survey_viewers_save_them():
+    yy, xx = np.mgrid[:64, :64]
+    blob = 255 * np.exp(-((yy - 32.0) ** 2 + (xx - 28.0) ** 2) / 200)  # a smooth galaxy-like blob
+    rgb = np.stack([blob, 0.7 * blob, 0.4 * blob + 20], axis=-1).astype(np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=90)
+    upload = read_cutout(buffer.getvalue(), "g.jpeg", ("R", "G", "B"), "rgb8")
+    assert upload.pixels.shape == (3, 64, 64) and upload.pixel_unit == "rgb8"
+    assert np.abs(upload.pixels - np.moveaxis(rgb, -1, 0)).mean() < 2  # JPEG loses a little
+    palette = Image.fromarray(rgb[:, :, 0] // 64 * 64).convert("RGB").quantize(4)
+    buffer = io.BytesIO()
+    palette.save(buffer, format="PNG")
+    expanded = read_cutout(buffer.getvalue(), "g.png", ("R", "G", "B"), "rgb8").pixels
+    np.testing.assert_array_equal(expanded, np.moveaxis(np.asarray(palette.convert("RGB")), -1, 0))
+    grey = io.BytesIO()
+    Image.fromarray(rgb[:, :, 0]).save(grey, format="JPEG")
+    colour = ("R", "G", "B")
+    _raises("g.jpg is a 'L' JPEG; give an 8-bit RGB JPEG", read_cutout, grey.getvalue(), "g.jpg", colour, "rgb8")
+    _raises("g.jpg is not a readable JPEG", read_cutout, buffer.getvalue()[:40], "g.jpg", colour, "rgb8")
+
+
 def test_cutout_refusals():
     pixels = _cutout()
     _raises("g.npy is empty", read_cutout, b"", "g.npy", GRZ, "nanomaggy")
@@ -423,4 +444,4 @@ def test_cutout_refusals():
         GRZ,
         "nanomaggy",
     )
-    _raises("cannot read .jpg as a cutout", read_cutout, _npy(pixels), "g.jpg", GRZ, "nanomaggy")
+    _raises("cannot read .gif as a cutout", read_cutout, _npy(pixels), "g.gif", GRZ, "nanomaggy")

@@ -50,6 +50,7 @@ ASINH_Q = 20.0
 EXTENT_FIELD = 1.7  # stamp side = EXTENT_FIELD x 2 x r90: the simulated sky's median framing (1.67 on 400 stamps)
 MIN_EXTENT_PX = 2.0  # a smaller measured r90 [picture px] is taken as this (a point-like or undetected source)
 DETECT_SIGMA = 2.0  # a pixel belongs to the galaxy above sky + DETECT_SIGMA x the sky's robust noise
+COLOUR_MODES = ("RGB", "RGBA", "P")  # Pillow modes of a colour picture file (alpha is dropped, a palette expanded)
 
 
 @dataclass(frozen=True)

@@ -253,7 +253,7 @@ def structure_table(result: dict) -> pd.DataFrame:
                 "structure": score.structure,
                 "among": score.population,
                 "n": score.n,
-                "present": score.counts.get("present", 0) or "",
+                "present": str(score.counts["present"]) if "present" in score.counts else "",  # one type: Arrow
                 "metric": "AUC" if score.metric == "auc" else f"accuracy (majority {score.majority:.2f})",
             },
         )

@@ -72,11 +72,14 @@ KINDS = {  # upload kind: (query space, accepted suffixes, what the file must ho
         uploads.CUTOUT_SUFFIXES,
         (
             "FITS image or NPY array of (bands, H, W) or (H, W, bands) in the survey's bands and pixel unit "
-            "(FITS: BUNIT nanomaggies or a flux density); PNG (8-bit RGB) only for surveys of colour "
-            "composites. The central crop the model reads must fit; no NaN pixels."
+            "(FITS: BUNIT nanomaggies or a flux density). The central crop the model reads must fit; no NaN pixels."
         ),
     ),
 }
+PICTURES_ACCEPTED = (  # the cutout caption for a survey of 8-bit colour pictures
+    "An 8-bit colour picture as a survey viewer saves it (JPEG or PNG, any size and pixel scale), framed by its "
+    "galaxy's extent as the survey's pictures were on import."
+)
 
 
 def _kept(key: str, default: object) -> None:
@@ -200,6 +203,9 @@ def show() -> None:
                 args=(KIND_KEY,),
             )
         query_space, suffixes, accepted = KINDS[kind]
+        pictures = store.kind == "galaxies" and not cast(GalaxyStore, store).imaging.is_flux
+        if pictures:
+            suffixes, accepted = uploads.PICTURE_SUFFIXES, PICTURES_ACCEPTED
         limit = public_mode.upload_limit(uploads.MAX_UPLOAD_BYTES)
         upload = st.file_uploader(
             f"Upload a {kind}",
@@ -209,7 +215,7 @@ def show() -> None:
         )
         st.caption(accepted)
         ebv = 0.0
-        if kind == "cutout":
+        if kind == "cutout" and not pictures:  # colour pictures are not dereddened
             _kept(EBV_KEY, 0.0)
             ebv = st.number_input(
                 "Galactic E(B−V) towards it [mag]",

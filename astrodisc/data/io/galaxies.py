@@ -33,7 +33,7 @@ from astrodisc.data.galaxies import (
     GalaxyImaging,
     finish_galaxy_store,
 )
-from astrodisc.data.pictures import EXTENT_FIELD, FIELDS, Field, as_rgb8, to_stamp
+from astrodisc.data.pictures import COLOUR_MODES, EXTENT_FIELD, FIELDS, MIN_EXTENT_PX, Field, as_rgb8, to_stamp
 from astrodisc.data.store import DatasetInfo
 from astrodisc.errors import UserError
 
@@ -53,7 +53,6 @@ MAX_NONFINITE = 0.5  # a cutout with a larger fraction of NaN/inf pixels is refu
 FITS_SUFFIXES = (".fits", ".fit", ".fts", ".fits.gz", ".fit.gz", ".fits.fz")
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg")
 RGB_BANDS = ("R", "G", "B")
-COLOUR_MODES = ("RGB", "RGBA", "P")  # Pillow modes that hold a colour image (alpha is dropped)
 # FITS BUNIT -> factor to nanomaggies (AB: 1 nanomaggy = 3.631 microjansky). Maggy names match in any case,
 # Jansky units exactly (MJy is not mJy).
 MAGGY_UNITS: dict[str, float] = {"nanomaggy": 1.0, "nanomaggies": 1.0, "nmgy": 1.0, "maggy": 1e9, "maggies": 1e9}
@@ -371,6 +370,18 @@ def _domain_warnings(framed: np.ndarray, sky_levels: np.ndarray, grey: np.ndarra
     return notes
 
 
+def _undetected_note(files: list[Path], undetected: np.ndarray, shown: int = 3) -> list[str]:
+    """The pictures framed by extent in which no galaxy was found at the centre (their stamps show a few pixels
+    blown up), named, so the user can look at them; none, no note."""
+    if not undetected.any():
+        return []
+    names = ", ".join(files[i].name for i in np.flatnonzero(undetected)[:shown])
+    return [
+        f"{int(undetected.sum())} picture(s) show no galaxy at their centre, so their stamps enlarge a few pixels "
+        f"(e.g. {names}): check them, or import with --field picture"
+    ]
+
+
 def import_cutout_folder(
     folder: Path,
     catalogue_csv: Path,
@@ -461,7 +472,7 @@ def _write_cutout_folder(
 
     n = len(files)
     nonfinite, framed = np.zeros(n, np.int64), np.zeros(n, np.float32)
-    sky_levels, grey = np.zeros(n, np.float32), np.zeros(n, bool)
+    sky_levels, grey, undetected = np.zeros(n, np.float32), np.zeros(n, bool), np.zeros(n, bool)
     with _writing(out, n, len(file_bands), stamp_px, np.float32 if is_fits else np.uint8) as writer:
         for i, path in enumerate(tqdm(files, desc="import cutouts", disable=not progress, mininterval=2)):
             cube = _read_fits(path, file_bands) if is_fits else _read_image(path).astype(np.float32)
@@ -475,6 +486,7 @@ def _write_cutout_folder(
                 nonfinite[i] = bad.sum()
             stamp, framing = to_stamp(cube, stamp_px, "picture" if field == "angular" else field, side_px=box)
             framed[i] = framing.side_px / max(cube.shape[-2:])
+            undetected[i] = framing.r90_px is not None and framing.r90_px <= MIN_EXTENT_PX
             if is_fits:
                 writer.write(i, (stamp * (framing.side_px / stamp_px) ** 2)[None])  # flux per (larger) pixel
             else:
@@ -517,7 +529,7 @@ def _write_cutout_folder(
         f"{what}, {size_text}; pixel scale {f'{scale:.3g}″/px' if scale else 'unknown'}; framed by {framing_text}, "
         f"resampled to {stamp_px} px; {band_text}"
     )
-    warnings_found = _domain_warnings(framed, sky_levels, grey, is_fits)
+    warnings_found = _domain_warnings(framed, sky_levels, grey, is_fits) + _undetected_note(files, undetected)
     info = DatasetInfo(
         name=out.name,
         kind="galaxies",

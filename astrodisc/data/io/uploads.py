@@ -12,7 +12,8 @@ overlap with the model's wavelength grid, a unit that is not what the data must 
   table with wavelength, flux and ivar or error columns, one row per pixel or one row of arrays) or a CSV table
   with wavelength, flux and optionally error columns.
 * Galaxy cutout: FITS image cube, NPY array (read with ``allow_pickle=False``: object arrays are refused), both
-  (bands, H, W) or (H, W, bands), or an 8-bit RGB PNG (only for surveys of 8-bit colour composites).
+  (bands, H, W) or (H, W, bands), or an 8-bit colour PNG or JPEG picture (only for surveys of 8-bit colour
+  composites).
 
 Example::
 
@@ -36,6 +37,7 @@ from astropy.io import fits
 from astrodisc.base.tables import MAX_TABLE_BYTES, check_upload_size, read_csv_rows
 from astrodisc.data.galaxies import MIN_CUTOUT_PX
 from astrodisc.data.lc_features import MIN_EPOCHS
+from astrodisc.data.pictures import COLOUR_MODES
 from astrodisc.data.varstars import WAVELENGTH_GRID, LightCurve
 from astrodisc.errors import UserError
 
@@ -77,7 +79,8 @@ FLUX_ERR_COLUMNS: tuple[str, ...] = ("err", "error", "flux_err", "flux_error", "
 
 LIGHTCURVE_SUFFIXES = (".csv", ".txt")
 SPECTRUM_SUFFIXES = (".fits", ".fit", ".fts", ".csv", ".txt")
-CUTOUT_SUFFIXES = (".fits", ".fit", ".fts", ".png", ".npy")
+PICTURE_SUFFIXES = (".png", ".jpg", ".jpeg")  # 8-bit colour pictures, as survey viewers save them
+CUTOUT_SUFFIXES = (".fits", ".fit", ".fts", *PICTURE_SUFFIXES, ".npy")
 FITS_SUFFIXES = (".fits", ".fit", ".fts")
 NANOMAGGY_NAMES = ("nanomaggy", "nanomaggies", "nmgy", "nanomaggy/pixel", "nmgy/pix")
 
@@ -433,8 +436,8 @@ def read_cutout(data: bytes, name: str, bands: tuple[str, ...], pixel_unit: str)
     notes: list[str] = []
     scale = None
     band_axis = None  # the shortest axis
-    if suffix == ".png":
-        array, unit, band_axis = _png_pixels(data, name), "rgb8", 2
+    if suffix in PICTURE_SUFFIXES:
+        array, unit, band_axis = _picture_pixels(data, name), "rgb8", 2
     elif suffix == ".npy":
         array, unit = _npy_pixels(data, name), pixel_unit
         notes.append(f"{pixel_unit} assumed")
@@ -460,8 +463,11 @@ def _unit_mismatch(name: str, unit: str, bands: tuple[str, ...], pixel_unit: str
     return f"{name} is {what}; this survey and its model read {wanted}{hint}"
 
 
-def _png_pixels(data: bytes, name: str) -> np.ndarray:
-    from PIL import Image  # noqa: PLC0415 - only PNG uploads need it
+def _picture_pixels(data: bytes, name: str) -> np.ndarray:
+    """(H, W, 3) float32 0-255 levels of a PNG or JPEG colour picture (alpha dropped, a palette expanded)."""
+    from PIL import Image  # noqa: PLC0415 - only picture uploads need it
+
+    kind = "PNG" if Path(name).suffix.lower() == ".png" else "JPEG"
 
     try:
         with warnings.catch_warnings():
@@ -479,13 +485,11 @@ def _png_pixels(data: bytes, name: str) -> np.ndarray:
             f"{name} declares far more pixels than a cutout (a decompression bomb?); a cutout is at "
             f"most {MAX_CUTOUT_PX} px on a side"
         ) from None
-    except Exception as err:  # noqa: BLE001 - PIL's many failure types all mean "not a readable PNG"
-        raise UserError(f"{name} is not a readable PNG ({type(err).__name__})") from None
-    if image.mode == "RGBA":
-        image = image.convert("RGB")
-    if image.mode != "RGB":
-        raise UserError(f"{name} is a {image.mode!r} PNG; give an 8-bit RGB PNG")
-    return np.asarray(image, dtype=np.float32)  # (H, W, 3)
+    except Exception as err:  # noqa: BLE001 - PIL's many failure types all mean "not a readable picture"
+        raise UserError(f"{name} is not a readable {kind} ({type(err).__name__})") from None
+    if image.mode not in COLOUR_MODES:
+        raise UserError(f"{name} is a {image.mode!r} {kind}; give an 8-bit RGB {kind}")
+    return np.asarray(image.convert("RGB"), dtype=np.float32)
 
 
 def _npy_pixels(data: bytes, name: str) -> np.ndarray:
