@@ -245,7 +245,7 @@ def structure_table(result: dict) -> pd.DataFrame:
     """The simulated structures (bars, rings, arms, tidal debris) as one row per structure: its population and
     count, the metric (AUC, or accuracy beside the majority share for the arm count), and one "mean ± std" column
     per feature set; empty without a ``structure`` section."""
-    rows: dict[str, dict[str, str | int]] = {}
+    rows: dict[str, dict[str, str | int | None]] = {}
     for score in parse_structure(result):
         row = rows.setdefault(
             score.structure,
@@ -253,9 +253,12 @@ def structure_table(result: dict) -> pd.DataFrame:
                 "structure": score.structure,
                 "among": score.population,
                 "n": score.n,
-                "present": str(score.counts["present"]) if "present" in score.counts else "",  # one type: Arrow
+                "present": score.counts.get("present"),  # None for the arm count: no one answer is "present"
                 "metric": "AUC" if score.metric == "auc" else f"accuracy (majority {score.majority:.2f})",
             },
         )
         row[score.features] = f"{score.score.mean:.3f} ± {score.score.std:.3f}"
-    return pd.DataFrame(list(rows.values()))
+    table = pd.DataFrame(list(rows.values()))
+    if "present" in table:
+        table["present"] = table["present"].astype("Int64")  # counts with gaps, one type (as Arrow needs)
+    return table
