@@ -559,7 +559,7 @@ def test_a_labeling_session_saves_skips_undoes_and_resumes(tiny_data, monkeypatc
     assert not any("standing labels" in c.value for c in again.caption)  # all labels are read only when opened
     again.session_state["all_labels"] = True  # the expander opened
     again.run()
-    assert any(c.value.startswith("1 standing labels by 1 annotators") for c in again.caption)
+    assert any(c.value.startswith("1 standing label by 1 annotator") for c in again.caption)
     assert len(again.get("download_button")) == 3  # CSV, Parquet, VOTable
 
 

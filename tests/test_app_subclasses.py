@@ -177,7 +177,7 @@ def test_saving_a_sub_cluster_writes_exactly_its_members(split_sim, monkeypatch,
     at.session_state["all_labels"] = True  # the expander of all labels opened
     at.run()
     assert not at.exception
-    assert any(c.value.startswith(f"{len(members):,} standing labels by 1 annotators") for c in at.caption)
+    assert any(c.value.startswith(f"{len(members):,} standing labels by 1 annotator") for c in at.caption)
 
 
 def test_galaxy_sub_clusters_show_their_most_typical_members_and_colours(tiny_sky, monkeypatch, tmp_path):

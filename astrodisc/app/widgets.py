@@ -92,7 +92,8 @@ def neighbour_cards(
                 with cell.container(border=True):
                     st.markdown(f"{NEIGHBOUR_PREFIX}`{object_id}`")
                     label = category_names(catalog.loc[[row], "label"], "label").iloc[0]
-                    beaten = "" if space is None else f" · closer than {_share_text(current, space, score)} of pairs"
+                    share = "" if space is None else _share_text(current, space, score)
+                    beaten = f" · closer than {share} of nearest pairs" if share else ""
                     st.caption(f"{label} · similarity {score:.3f}{beaten}", help=SCALE_HELP if space else None)
                     view.neighbour_preview(current, row, space)
                     st.button(button, key=f"{button_key}_{row}", on_click=on_open, args=(object_id,))

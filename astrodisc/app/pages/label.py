@@ -229,7 +229,7 @@ def show() -> None:
         """Every annotator's standing labels of the dataset: counts, agreement, export and import."""
         standing = db.latest(dataset)
         st.caption(
-            f"{len(standing):,} standing labels by {standing['annotator'].nunique()} annotators "
+            f"{_counted(len(standing), 'standing label')} by {_counted(standing['annotator'].nunique(), 'annotator')} "
             f"(the latest of each annotator for each object)"
         )
         if len(standing):
@@ -337,3 +337,8 @@ def _select_on_map(rows: list[int]) -> None:
     """The candidates become the Map page's box/lasso selection."""
     st.session_state[app_state.LASSO_KEY] = sorted(rows)
     st.session_state[MESSAGE_KEY] = f"{len(rows)} objects selected: open the Map page to see them"
+
+
+def _counted(n: int, noun: str) -> str:
+    """ "1 annotator", "1,203 annotators": ``n`` and ``noun``, plural unless one."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"

@@ -318,7 +318,9 @@ def show() -> None:
     spaces = [s for s in view.SPACES if s in artifacts.embeddings]
     max_k = min(30, max(1, len(catalog) - 1))
     colours: list[str] = [c for c in FIRST_COLOURS if c in catalog] + annotator_colours.colour_columns()
-    colours += sorted(c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id")
+    colours += sorted(  # a column with no value at all (an imported set's z_spec, e_bv) colours nothing
+        c for c in catalog.columns if c not in FIRST_COLOURS and c != "object_id" and catalog[c].notna().any()
+    )
     classes = sorted(render.category_names(catalog["label"], "label").unique())
     numeric = [
         c
