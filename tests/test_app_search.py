@@ -18,7 +18,7 @@ from search_data import cutout_npy, lightcurve_csv, real_sets
 from streamlit.testing.v1 import AppTest
 
 from astrodisc.app import state as app_state
-from astrodisc.app.pages.search import PICTURES_ACCEPTED
+from astrodisc.app.pages.search import KINDS
 from astrodisc.app.widgets import NEIGHBOUR_PREFIX
 from astrodisc.chain.artifacts import load_artifacts
 from astrodisc.chain.build import build_artifacts
@@ -208,9 +208,10 @@ def test_a_picture_survey_takes_the_jpeg_a_viewer_saved_and_asks_no_reddening(bu
     row = next(i for i, f in enumerate(catalogue["file_loc"]) if f.endswith(".jpg"))
     at = _search_page()
     assert "search_ebv" not in [n.key for n in at.number_input]  # 8-bit colour pictures are not dereddened
-    assert PICTURES_ACCEPTED in [c.value for c in at.caption]
+    assert at.file_uploader(key="search_upload_picture").label == "Upload a picture"
+    assert KINDS["picture"][2] in [c.value for c in at.caption]
     name = Path(catalogue["file_loc"].iloc[row]).name
-    at.file_uploader(key="search_upload_cutout").set_value(
+    at.file_uploader(key="search_upload_picture").set_value(
         (name, (files / catalogue["file_loc"].iloc[row]).read_bytes(), "image/jpeg")
     ).run()
     _ok(at)

@@ -75,11 +75,15 @@ KINDS = {  # upload kind: (query space, accepted suffixes, what the file must ho
             "(FITS: BUNIT nanomaggies or a flux density). The central crop the model reads must fit; no NaN pixels."
         ),
     ),
+    "picture": (  # a survey of 8-bit colour pictures
+        "image",
+        uploads.PICTURE_SUFFIXES,
+        (
+            "An 8-bit colour picture as a survey viewer saves it (JPEG or PNG, any size and pixel scale), framed by "
+            "its galaxy's extent as the survey's pictures were on import."
+        ),
+    ),
 }
-PICTURES_ACCEPTED = (  # the cutout caption for a survey of 8-bit colour pictures
-    "An 8-bit colour picture as a survey viewer saves it (JPEG or PNG, any size and pixel scale), framed by its "
-    "galaxy's extent as the survey's pictures were on import."
-)
 
 
 def _kept(key: str, default: object) -> None:
@@ -104,7 +108,7 @@ def _embedded(
         upload = uploads.read_lightcurve(data, name)
     elif kind == "spectrum":
         upload = uploads.read_spectrum(data, name)
-    else:  # a cutout: only galaxy sets take one
+    else:  # a cutout or a colour picture: only galaxy sets take one
         galaxies = cast(GalaxyStore, _store)
         upload = uploads.read_cutout(data, name, galaxies.info.bands, galaxies.imaging.pixel_unit)
     return upload, embed_upload(upload, _artifacts, _store, ebv)
@@ -191,7 +195,7 @@ def show() -> None:
             st.warning(inert(err))
             return
         if store.kind == "galaxies":
-            kind = "cutout"
+            kind = "cutout" if cast(GalaxyStore, store).imaging.is_flux else "picture"
         else:
             _kept(KIND_KEY, "light curve")
             kind = st.radio(
@@ -203,9 +207,6 @@ def show() -> None:
                 args=(KIND_KEY,),
             )
         query_space, suffixes, accepted = KINDS[kind]
-        pictures = store.kind == "galaxies" and not cast(GalaxyStore, store).imaging.is_flux
-        if pictures:
-            suffixes, accepted = uploads.PICTURE_SUFFIXES, PICTURES_ACCEPTED
         limit = public_mode.upload_limit(uploads.MAX_UPLOAD_BYTES)
         upload = st.file_uploader(
             f"Upload a {kind}",
@@ -215,7 +216,7 @@ def show() -> None:
         )
         st.caption(accepted)
         ebv = 0.0
-        if kind == "cutout" and not pictures:  # colour pictures are not dereddened
+        if kind == "cutout":  # flux cutouts are dereddened; colour pictures are not
             _kept(EBV_KEY, 0.0)
             ebv = st.number_input(
                 "Galactic E(B−V) towards it [mag]",
